@@ -1,0 +1,44 @@
+/**
+ * config/: rig and suite YAML -> typed, validated objects. Errors carry file:line:col and a field
+ * path, every problem of a file at once (ConfigFileError, a ConfigError: exit code 2).
+ */
+export {
+  TARGETS,
+  SCHEMES,
+  SCHEME_TARGET,
+  OUTCOMES,
+  DEVICE_OUTCOMES,
+  DEFAULT_VARIANTS,
+  type Target,
+  type Scheme,
+  type Outcome,
+  type DeviceOutcome,
+  type VariantLists,
+} from './vocabulary.js';
+export {
+  ConfigFileError,
+  formatIssue,
+  formatLocation,
+  formatPath,
+  displayFile,
+  type ConfigIssue,
+  type ConfigPath,
+} from './errors.js';
+export { SourceLocator, issueAt, configErrorAt, sourceOf, type SourcePosition } from './locate.js';
+export {
+  parseTrigger,
+  formatTrigger,
+  parseDuration,
+  parseProgress,
+  compileConsolePattern,
+  consoleRegExp,
+  type Trigger,
+  type TriggerKind,
+  type ConsoleTrigger,
+  type ProgressAmount,
+} from './trigger.js';
+export { expandSweep, type Sweep } from './sweep.js';
+export type { RigConfig, RigOptions, TwinConfig, PowerConfig, ConsoleConfig, UpdaterConfig, ProbeConfig, BootConfig } from './rig-schema.js';
+export type { SuiteConfig, SuiteRig, CutPoint } from './suite-schema.js';
+export { parseRig, loadRig, rigPath, parseSuite, loadSuite, suiteRigPath, checkRigForSuite } from './load.js';
+export { suiteCutPoints } from './cut-points.js';

@@ -1,0 +1,207 @@
+/**
+ * The suite file (`suites/NAME.yaml`): the images of one update, the rigs it runs on, the cuts
+ * to make and what counts as safe. Paths are resolved and checked by the loader (load.ts), which
+ * knows where the file is; `suiteCrossIssues` holds the rules that span fields.
+ */
+import { z } from 'zod';
+import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
+import type { PathIssue } from './errors.js';
+import type { Sweep } from './sweep.js';
+import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
+import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome, type Scheme } from './vocabulary.js';
+
+/** A string parsed by `parse`; its Error message becomes the issue. */
+function parsed<T>(what: string, parse: (text: string) => T) {
+  return z.string({ error: expected(what) }).transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
+}
+
+const trigger = parsed('a trigger such as after:1500ms, progress:37% or console:/CRC OK/', parseTrigger);
+
+/** A time: `1500ms`, `1.5s`, or a number of milliseconds. */
+const duration = union([num({ min: 0 }), parsed('a time', parseDuration)], 'a time such as 1500ms, 1.5s or 1500');
+
+/** A progress point: `37%`, `64KiB`, or a number of bytes. */
+const progressAmount = union(
+  [int({ min: 0 }).transform((bytes): ProgressAmount => ({ bytes })), parsed('a progress amount', parseProgress)],
+  'a percentage such as 37% or a byte count such as 65536 or 64KiB',
+);
+
+const cutPoint = shorthand(
+  'trigger',
+  mapping({
+    trigger,
+    /** Off time of this cut; default: cuts.offMs, then the rig's power.offMs. */
+    offMs: num({ min: 0 }).optional(),
+    /** Seed for the twin's power-loss model at this cut. */
+    seed: int({ min: 0 }).optional(),
+  }),
+);
+
+const count = int({ min: 1 });
+
+const sweepFields = tagged('trigger', [
+  { trigger: z.literal('progress'), from: progressAmount, to: progressAmount, count },
+  { trigger: z.literal('after'), from: duration, to: duration, count },
+  {
+    trigger: z.literal('console'),
+    /** Regular expression source (no slashes). */
+    pattern: str(),
+    flags: z.string({ error: expected('a string of regex flags') }).default(''),
+    nth: int({ min: 1 }).default(1),
+    from: duration,
+    to: duration,
+    count,
+  },
+]);
+
+function amountText(amount: ProgressAmount): string {
+  return 'percent' in amount ? `${amount.percent}%` : `${amount.bytes} bytes`;
+}
+
+const sweep = sweepFields.transform((fields, ctx): Sweep => {
+  const fail = (path: string, message: string, input: unknown) => {
+    ctx.addIssue({ code: 'custom', path: [path], message, input });
+    return z.NEVER;
+  };
+  switch (fields.trigger) {
+    case 'progress': {
+      const { from, to } = fields;
+      if ('percent' in from !== 'percent' in to) {
+        return fail('to', `from is ${'percent' in from ? 'a percentage' : 'a byte count'}, so to must be one too, got ${amountText(to)}`, to);
+      }
+      const [a, b] = 'percent' in from ? [from.percent, (to as { percent: number }).percent] : [from.bytes, (to as { bytes: number }).bytes];
+      if (b < a) return fail('to', `expected at least from (${amountText(from)}), got ${amountText(to)}`, to);
+      return { kind: 'progress', unit: 'percent' in from ? 'percent' : 'bytes', from: a, to: b, count: fields.count };
+    }
+    case 'after':
+      if (fields.to < fields.from) return fail('to', `expected at least from (${fields.from}ms), got ${fields.to}ms`, fields.to);
+      return { kind: 'after', fromMs: fields.from, toMs: fields.to, count: fields.count };
+    case 'console':
+      try {
+        compileConsolePattern(fields.pattern, fields.flags);
+      } catch (error) {
+        return fail('pattern', (error as Error).message, fields.pattern);
+      }
+      if (fields.to < fields.from) return fail('to', `expected at least from (${fields.from}ms), got ${fields.to}ms`, fields.to);
+      return { kind: 'console', pattern: fields.pattern, flags: fields.flags, nth: fields.nth, fromMs: fields.from, toMs: fields.to, count: fields.count };
+  }
+});
+
+const rigRef = shorthand(
+  'rig',
+  mapping({
+    /** A rig name (`rigs/NAME.yaml` beside the suite's folder) or a path ending in .yaml. */
+    rig: str().refine((ref) => ref.endsWith('.yaml') || ref.endsWith('.yml') || !/[/\\]/.test(ref), {
+      message: 'expected a rig name (no slash) or a path ending in .yaml',
+    }),
+    /** `caught`: the rig runs a seeded-bug bootloader and the suite must catch it. */
+    expect: oneOf(['recovers', 'caught']).default('recovers'),
+  }),
+);
+
+const deviceOutcome = oneOf(DEVICE_OUTCOMES);
+
+const DEFAULT_SAFE: DeviceOutcome[] = ['updated', 'rolled-back'];
+const DEFAULT_CAUGHT_WHEN: DeviceOutcome[] = ['bricked', 'wrong-image'];
+
+export const suiteSchema = mapping({
+  name: str().optional(),
+  description: z.string({ error: expected('a string') }).optional(),
+  /** If set, every rig of the suite must have this scheme (checkRigForSuite). */
+  scheme: oneOf(SCHEMES).optional(),
+  images: mapping({
+    /** Baseline image, relative to the suite file. */
+    from: str(),
+    /** The update, relative to the suite file. */
+    to: str(),
+  }),
+  rigs: list(rigRef).default([]),
+  cuts: mapping({
+    offMs: num({ min: 0 }).optional(),
+    points: list(cutPoint).default([]),
+    sweeps: list(sweep).default([]),
+  }),
+  expect: mapping({
+    safe: list(deviceOutcome, 1).default(() => [...DEFAULT_SAFE]),
+    caughtWhen: list(deviceOutcome).default(() => [...DEFAULT_CAUGHT_WHEN]),
+    bootLoopCycles: int({ min: 0 }).default(0),
+  }).default(() => ({ safe: [...DEFAULT_SAFE], caughtWhen: [...DEFAULT_CAUGHT_WHEN], bootLoopCycles: 0 })),
+});
+
+export type SuiteFields = z.output<typeof suiteSchema>;
+
+/** A cut to make: when, and optionally for how long and with which power-loss seed. */
+export interface CutPoint {
+  trigger: Trigger;
+  /** Off time; when absent, the rig's power.offMs. */
+  offMs?: number;
+  seed?: number;
+}
+
+export interface SuiteRig {
+  /** As written in the suite: a rig name or a path. */
+  rig: string;
+  /** Absolute path of the rig file. */
+  path: string;
+  expect: 'recovers' | 'caught';
+}
+
+/** A validated suite, as loaded from its file. */
+export interface SuiteConfig {
+  /** Absolute path of the suite file. */
+  file: string;
+  /** `name:` or the file's basename without `.yaml`. */
+  name: string;
+  description?: string;
+  scheme?: Scheme;
+  /** Absolute paths of the baseline image and the update; both exist. */
+  images: { from: string; to: string };
+  rigs: SuiteRig[];
+  cuts: {
+    /** Off time for every cut without its own; when absent, the rig's power.offMs. */
+    offMs?: number;
+    points: CutPoint[];
+    sweeps: Sweep[];
+  };
+  expect: {
+    /** Outcomes that pass on a rig expected to recover. */
+    safe: DeviceOutcome[];
+    /** Outcomes that prove a seeded bug was caught on a rig marked `expect: caught`. */
+    caughtWhen: DeviceOutcome[];
+    /** Extra power cycles after recovery that must not boot-loop. */
+    bootLoopCycles: number;
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.length === 0);
+}
+
+/** Rules between fields, checked on the raw document wherever the fields involved are valid. */
+export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const { cuts, expect } = raw;
+  if (isRecord(cuts) && isEmpty(cuts.points) && isEmpty(cuts.sweeps)) {
+    issues.push({ path: ['cuts'], message: 'expected at least one cut: add cuts.points or cuts.sweeps' });
+  }
+  if (isRecord(expect) && Array.isArray(expect.safe) && Array.isArray(expect.caughtWhen)) {
+    const safe = expect.safe;
+    expect.caughtWhen.forEach((outcome, i) => {
+      if (typeof outcome === 'string' && safe.includes(outcome)) {
+        issues.push({ path: ['expect', 'caughtWhen', i], message: `${outcome} is also in expect.safe: an outcome cannot be both` });
+      }
+    });
+  }
+  return issues;
+}

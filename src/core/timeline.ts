@@ -1,0 +1,37 @@
+import type { Clock } from './clock.js';
+
+/** One timestamped thing that happened during a test: what triggers watch and the report draws. */
+export interface TimelineEvent {
+  /** Clock milliseconds (virtual on an in-process twin). */
+  t: number;
+  source: 'power' | 'console' | 'updater' | 'probe' | 'cut' | 'twin' | 'scenario';
+  kind: string;
+  detail?: string;
+  data?: Record<string, unknown>;
+}
+
+export class Timeline {
+  readonly events: TimelineEvent[] = [];
+  private readonly listeners = new Set<(e: TimelineEvent) => void>();
+
+  constructor(readonly clock: Clock) {}
+
+  add(source: TimelineEvent['source'], kind: string, detail?: string, data?: Record<string, unknown>): TimelineEvent {
+    const e: TimelineEvent = { t: this.clock.now(), source, kind, ...(detail !== undefined && { detail }), ...(data && { data }) };
+    this.events.push(e);
+    for (const l of [...this.listeners]) l(e);
+    return e;
+  }
+
+  subscribe(listener: (e: TimelineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Plain text, one event a line, times relative to `origin`. */
+  format(origin = 0): string {
+    return this.events
+      .map((e) => `${((e.t - origin) / 1000).toFixed(4).padStart(10)}s  ${e.source.padEnd(8)} ${e.kind}${e.detail ? '  ' + e.detail : ''}`)
+      .join('\n');
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * What a rig can do, as small interfaces (labgrid's protocols). A scenario asks for these,
+ * never for a backend; each driver folder holds one file per backend.
+ */
+export interface Power {
+  readonly state: 'on' | 'off' | 'unknown';
+  on(): Promise<void>;
+  off(): Promise<void>;
+  cycle(offMs: number): Promise<void>;
+}
+
+export interface MemoryRegion {
+  name: string;
+  base: number;
+  size: number;
+}
+
+/** Out-of-band access through a debug port: inspection dumps and baseline programming. */
+export interface Probe {
+  dump(regions: readonly MemoryRegion[]): Promise<Record<string, Buffer>>;
+  program(address: number, data: Uint8Array): Promise<void>;
+  massErase(): Promise<void>;
+}
+
+export interface UpdateProgress {
+  phase: string;
+  acked: number;
+  total: number;
+}
+
+export interface UpdateResult {
+  ok: boolean;
+  /** Where the device says it put the image. */
+  slotBase: number;
+  bytes: number;
+  seconds: number;
+  bytesPerSecond: number;
+}
+
+/** Sends a new image through the device's own update path (sfu, smp). */
+export interface Updater {
+  update(image: Buffer, opts: { signal?: AbortSignal; onProgress?: (p: UpdateProgress) => void }): Promise<UpdateResult>;
+}

@@ -1,0 +1,149 @@
+import type { Clock, Timer } from '../../core/clock.js';
+import { RigError } from '../../core/errors.js';
+import type { Timeline } from '../../core/timeline.js';
+import { HostFrameReader } from '../../protocols/sfu/index.js';
+import { Listeners, type ByteLink } from './byte-link.js';
+
+export interface ConsoleLine {
+  t: number;
+  text: string;
+}
+
+export interface SfuFrame {
+  code: number;
+  body: Buffer;
+}
+
+export interface ExpectOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Match lines from this index of `lines` on (default: only lines that arrive after the call). */
+  fromLine?: number;
+  /** Say what is being waited for, for the timeout message. */
+  what?: string;
+}
+
+export interface ConsoleOptions {
+  link: ByteLink;
+  clock: Clock;
+  /** Split SFU frames out of the byte stream (bootloader and text share the UART). */
+  sfuFrames?: boolean;
+  timeline?: Timeline;
+}
+
+export class ConsoleTimeout extends RigError {}
+
+/**
+ * The device's text console: lines with timestamps, expect(), a transcript. On an SFU UART it
+ * also separates binary frames from text, so the uploader gets frames and the transcript gets
+ * the bootloader's words.
+ */
+export class Console {
+  readonly lines: ConsoleLine[] = [];
+  private partial = '';
+  private readonly reader?: HostFrameReader;
+  private readonly lineListeners = new Listeners<ConsoleLine>();
+  private readonly frameListeners = new Listeners<SfuFrame>();
+  private readonly off: () => void;
+
+  constructor(private readonly opts: ConsoleOptions) {
+    if (opts.sfuFrames) this.reader = new HostFrameReader();
+    this.off = opts.link.onData((chunk) => this.feed(chunk));
+  }
+
+  get link(): ByteLink {
+    return this.opts.link;
+  }
+
+  write(data: Uint8Array | string): Promise<void> {
+    return this.opts.link.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  onLine(listener: (line: ConsoleLine) => void): () => void {
+    return this.lineListeners.add(listener);
+  }
+
+  onFrame(listener: (frame: SfuFrame) => void): () => void {
+    return this.frameListeners.add(listener);
+  }
+
+  /** Waits for a line matching `pattern`; a timeout names what it waited for and the last line. */
+  expect(pattern: RegExp, opts: ExpectOptions): Promise<{ line: ConsoleLine; match: RegExpExecArray; index: number }> {
+    const from = opts.fromLine ?? this.lines.length;
+    for (let i = from; i < this.lines.length; i++) {
+      const m = pattern.exec(this.lines[i]!.text);
+      if (m) return Promise.resolve({ line: this.lines[i]!, match: m, index: i });
+    }
+    return new Promise((resolve, reject) => {
+      let timer: Timer | undefined;
+      const done = () => {
+        offLine();
+        timer?.cancel();
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      const offLine = this.lineListeners.add((line) => {
+        const m = pattern.exec(line.text);
+        if (m) {
+          done();
+          resolve({ line, match: m, index: this.lines.length - 1 });
+        }
+      });
+      const onAbort = () => {
+        done();
+        reject(opts.signal!.reason);
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      timer = this.opts.clock.setTimer(opts.timeoutMs, () => {
+        done();
+        const last = this.lines.at(-1)?.text ?? '(nothing received)';
+        reject(new ConsoleTimeout(`waited ${opts.timeoutMs} ms for ${opts.what ?? pattern} on ${this.opts.link.description}; last line: ${JSON.stringify(last)}`));
+      });
+    });
+  }
+
+  /** Lines with times relative to `origin`, ANSI escapes stripped. */
+  transcript(origin = 0): string {
+    const text = this.lines.map((l) => `[${((l.t - origin) / 1000).toFixed(4).padStart(10)}] ${l.text}`);
+    if (this.partial) text.push(`[${'…'.padStart(10)}] ${this.partial}`);
+    return text.join('\n');
+  }
+
+  /** Completes a pending partial line (e.g. before a power cut), so nothing said is lost. */
+  flushPartial(): void {
+    if (this.reader) this.feedText(this.reader.flushText());
+    if (this.partial) this.pushLine(this.partial);
+    this.partial = '';
+  }
+
+  close(): void {
+    this.off();
+  }
+
+  private feed(chunk: Buffer): void {
+    if (!this.reader) return this.feedText(chunk.toString('latin1'));
+    for (const ev of this.reader.push(chunk)) {
+      if (ev.type === 'text') this.feedText(ev.text);
+      else if (ev.type === 'frame') {
+        this.frameListeners.emit({ code: ev.code, body: ev.body });
+      } else {
+        this.opts.timeline?.add('console', 'bad-frame', ev.reason);
+      }
+    }
+  }
+
+  private feedText(text: string): void {
+    if (!text) return;
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop()!;
+    for (const p of parts) this.pushLine(p);
+  }
+
+  private pushLine(raw: string): void {
+    // eslint-disable-next-line no-control-regex
+    const text = raw.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const line = { t: this.opts.clock.now(), text };
+    this.lines.push(line);
+    this.opts.timeline?.add('console', 'line', text);
+    this.lineListeners.emit(line);
+  }
+}

@@ -1,0 +1,208 @@
+import type { Clock, Timer } from '../core/clock.js';
+import type { FlashOp } from './flash/nor-flash.js';
+import type { NorFlash } from './flash/nor-flash.js';
+import type { PowerLossMode } from './flash/power-loss.js';
+import { Rng } from './rng.js';
+
+/** Thrown inside firmware code when the power goes: it unwinds every await of the running program. */
+export class PowerLost extends Error {
+  constructor() {
+    super('power lost');
+  }
+}
+
+/** Something the twin did, for the test's timeline (and the marker pin). */
+export type TwinEvent =
+  | { kind: 'power'; on: boolean }
+  | { kind: 'flash'; op: 'program' | 'erase'; address: number; length: number; index: number }
+  | { kind: 'flash-interrupted'; op: 'program' | 'erase'; address: number; length: number; fraction: number; applied: string }
+  | { kind: 'phase'; name: string; detail?: string }
+  | { kind: 'boot'; image: 'bootloader' | 'app'; slot?: string };
+
+export interface McuOptions {
+  clock: Clock;
+  flash: NorFlash;
+  powerLoss: PowerLossMode;
+  seed: number;
+  /** Bytes the receive ring holds before it overflows. */
+  rxCapacity: number;
+}
+
+/**
+ * The part of a microcontroller that power cuts act on: a running program (an async function
+ * that awaits sleeps, flash operations and UART input), its RAM (whatever that program holds,
+ * lost when it unwinds), the UART, and the flash operation in flight.
+ */
+export class Mcu {
+  readonly clock: Clock;
+  readonly flash: NorFlash;
+  readonly rng: Rng;
+  powerLoss: PowerLossMode;
+  private powered = false;
+  private epoch = 0;
+  private abort = new AbortController();
+  private rxQueue: Buffer[] = [];
+  private rxBytes = 0;
+  private rxWaiter?: () => void;
+  private inFlight?: { op: FlashOp; startedAt: number };
+  private txListeners = new Set<(bytes: Buffer) => void>();
+  private eventListeners = new Set<(e: TwinEvent) => void>();
+  rxOverflows = 0;
+
+  constructor(private readonly opts: McuOptions) {
+    this.clock = opts.clock;
+    this.flash = opts.flash;
+    this.rng = new Rng(opts.seed);
+    this.powerLoss = opts.powerLoss;
+    this.flash.onOp = (op) => this.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
+  }
+
+  get isPowered(): boolean {
+    return this.powered;
+  }
+
+  /** Starts `program` on a fresh power-on; it runs until it returns or the power goes. */
+  powerOn(program: (mcu: Mcu) => Promise<void>): void {
+    if (this.powered) return;
+    this.powered = true;
+    this.emit({ kind: 'power', on: true });
+    this.start(program);
+  }
+
+  private start(program: (mcu: Mcu) => Promise<void>): void {
+    this.epoch++;
+    this.abort = new AbortController();
+    this.rxQueue = [];
+    this.rxBytes = 0;
+    const epoch = this.epoch;
+    program(this).catch((err: unknown) => {
+      if (err instanceof PowerLost || epoch !== this.epoch) return;
+      // A bug in the model itself: make it loud rather than a silent dead device.
+      queueMicrotask(() => {
+        throw err;
+      });
+    });
+  }
+
+  /** Cuts power: the flash operation in flight lands per the power-loss mode, RAM is gone. */
+  powerOff(): void {
+    if (!this.powered) return;
+    this.powered = false;
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    if (inFlight) {
+      const { op, startedAt } = inFlight;
+      const fraction = op.durationMs > 0 ? Math.min(1, (this.clock.now() - startedAt) / op.durationMs) : 1;
+      const applied = op.interrupt(this.powerLoss, fraction, this.rng);
+      this.emit({ kind: 'flash-interrupted', op: op.kind, address: op.address, length: op.length, fraction, applied });
+    }
+    this.rxQueue = [];
+    this.rxBytes = 0;
+    this.abort.abort(new PowerLost());
+    this.rxWaiter?.();
+    this.emit({ kind: 'power', on: false });
+  }
+
+  /** Reset without a power cut (watchdog, jump to a fresh boot): the running program unwinds. */
+  reset(program: (mcu: Mcu) => Promise<void>): void {
+    if (!this.powered) return;
+    this.abort.abort(new PowerLost());
+    this.start(program);
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Throws PowerLost if the program that asks is from an earlier power-on. */
+  check(): void {
+    if (this.abort.signal.aborted) throw new PowerLost();
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.check();
+    await this.clock.sleep(ms, this.abort.signal);
+  }
+
+  /** Runs a flash operation for its datasheet time; a cut meanwhile interrupts it. */
+  async flashOp(op: FlashOp): Promise<void> {
+    this.check();
+    this.inFlight = { op, startedAt: this.clock.now() };
+    await this.clock.sleep(op.durationMs, this.abort.signal);
+    if (this.inFlight?.op === op) {
+      this.inFlight = undefined;
+      op.complete();
+    }
+  }
+
+  // ---- UART ----
+
+  /** Bytes arriving on the device's RX pin (from a transport). Dropped while unpowered. */
+  uartRx(bytes: Buffer): void {
+    if (!this.powered || bytes.length === 0) return;
+    if (this.rxBytes + bytes.length > this.opts.rxCapacity) {
+      this.rxOverflows++;
+      const room = this.opts.rxCapacity - this.rxBytes;
+      if (room <= 0) return;
+      bytes = bytes.subarray(0, room);
+    }
+    this.rxQueue.push(bytes);
+    this.rxBytes += bytes.length;
+    const w = this.rxWaiter;
+    this.rxWaiter = undefined;
+    w?.();
+  }
+
+  /** Everything received so far, or nothing if the ring is empty. */
+  takeRx(): Buffer | undefined {
+    if (!this.rxQueue.length) return undefined;
+    const out = this.rxQueue.length === 1 ? this.rxQueue[0]! : Buffer.concat(this.rxQueue);
+    this.rxQueue = [];
+    this.rxBytes = 0;
+    return out;
+  }
+
+  get rxPending(): number {
+    return this.rxBytes;
+  }
+
+  /** Waits until RX has data or `ms` passes; true when data is there. */
+  async waitRx(ms: number): Promise<boolean> {
+    this.check();
+    if (this.rxQueue.length) return true;
+    let timer: Timer | undefined;
+    await new Promise<void>((resolve) => {
+      this.rxWaiter = resolve;
+      timer = this.clock.setTimer(ms, resolve);
+    });
+    timer?.cancel();
+    this.rxWaiter = undefined;
+    this.check();
+    return this.rxQueue.length > 0;
+  }
+
+  /** Bytes the device sends on TX. */
+  uartTx(bytes: Uint8Array): void {
+    this.check();
+    const b = Buffer.from(bytes);
+    for (const l of this.txListeners) l(b);
+  }
+
+  print(text: string): void {
+    this.uartTx(Buffer.from(text, 'latin1'));
+  }
+
+  onTx(listener: (bytes: Buffer) => void): () => void {
+    this.txListeners.add(listener);
+    return () => this.txListeners.delete(listener);
+  }
+
+  onEvent(listener: (e: TwinEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  emit(e: TwinEvent): void {
+    for (const l of this.eventListeners) l(e);
+  }
+}
