@@ -2,7 +2,7 @@
  * The steps every config file goes through before its own checks: YAML text -> a located
  * top-level mapping, then a zod schema -> typed value or located issues.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type YAMLError } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigIssue } from './errors.js';
 import { fallbackError, isUnknownKeyParams, unknownKeyMessage } from './fields.js';
@@ -12,14 +12,38 @@ export type YamlMapping = Record<string, unknown>;
 
 export type ReadResult = { ok: true; data: YamlMapping; locator: SourceLocator } | { ok: false; issues: ConfigIssue[] };
 
-function yamlMessage(error: YAMLError, text: string): string {
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]);
-    return key && !key.includes('\n') ? `duplicate key "${key}"` : 'duplicate key';
-  }
-  if (error.code === 'TAB_AS_INDENT') return 'tab character in indentation (YAML indents with spaces only)';
-  const message = error.message.replace(/\s+at line \d+, column \d+:[\s\S]*$/, '');
+function lowerFirst(message: string): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** The text of the mapping key that starts at `offset`, if any. */
+function keyAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function yamlMessage(error: YAMLError, doc: Document, what: string): string {
+  switch (error.code) {
+    case 'DUPLICATE_KEY': {
+      const key = keyAt(doc, error.pos[0]);
+      return key === undefined ? 'duplicate key' : `duplicate key "${key}"`;
+    }
+    case 'TAB_AS_INDENT':
+      return 'tab character in indentation (YAML indents with spaces only)';
+    case 'MULTIPLE_DOCS':
+      return `a second YAML document (---): a file holds exactly one ${what.replace(/^an? /, '')}`;
+    default:
+      return lowerFirst(error.message);
+  }
 }
 
 /**
@@ -35,7 +59,18 @@ export function readYamlMapping(text: string, file: string, what: string): ReadR
     return { file, line, col, path: '', message };
   };
   const problems = [...doc.errors, ...doc.warnings];
-  if (problems.length > 0) return { ok: false, issues: problems.map((e) => at(e.pos[0], yamlMessage(e, text))) };
+  if (problems.length > 0) {
+    // One problem often yields several errors at the same spot: keep the first, the root cause.
+    const seen = new Set<string>();
+    const issues: ConfigIssue[] = [];
+    for (const problem of problems) {
+      const issue = at(problem.pos[0], yamlMessage(problem, doc, what));
+      const spot = `${issue.line}:${issue.col}`;
+      if (!seen.has(spot)) issues.push(issue);
+      seen.add(spot);
+    }
+    return { ok: false, issues };
+  }
 
   const locator = new SourceLocator(file, doc, lineCounter);
   const contents = doc.contents;
@@ -50,7 +85,7 @@ export function readYamlMapping(text: string, file: string, what: string): ReadR
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    return { ok: false, issues: [at(0, (error as Error).message)] };
+    return { ok: false, issues: [at(0, lowerFirst((error as Error).message))] };
   }
   return { ok: true, data: data as YamlMapping, locator };
 }

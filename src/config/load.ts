@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readYamlMapping, validate, type YamlMapping } from './document.js';
-import { ConfigFileError, displayFile, formatLocation, type ConfigIssue } from './errors.js';
+import { ConfigFileError, displayFile, formatLocation, type ConfigIssue, type PathIssue } from './errors.js';
 import { issueAt, rememberSource, type SourceLocator } from './locate.js';
 import { rigCrossIssues, rigSchema, type RigConfig, type RigOptions } from './rig-schema.js';
 import { suiteCrossIssues, suiteSchema, type SuiteConfig, type SuiteFields } from './suite-schema.js';
@@ -30,7 +30,7 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-function located(locator: SourceLocator, issues: readonly { path: readonly (string | number)[]; message: string }[]): ConfigIssue[] {
+function located(locator: SourceLocator, issues: readonly PathIssue[]): ConfigIssue[] {
   return issues.map((issue) => locator.issue(issue.path, issue.message));
 }
 
@@ -70,10 +70,10 @@ export function suiteRigPath(suiteFile: string, ref: string): string {
   return /\.ya?ml$/.test(ref) ? path.resolve(dir, ref) : path.join(dir, '..', 'rigs', `${ref}.yaml`);
 }
 
-function imageIssues(raw: YamlMapping, dir: string): { path: string[]; message: string }[] {
+function imageIssues(raw: YamlMapping, dir: string): PathIssue[] {
   const images = raw.images;
   if (typeof images !== 'object' || images === null) return [];
-  const issues: { path: string[]; message: string }[] = [];
+  const issues: PathIssue[] = [];
   for (const key of ['from', 'to'] as const) {
     const value = (images as Record<string, unknown>)[key];
     if (typeof value !== 'string' || value === '') continue;

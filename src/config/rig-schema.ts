@@ -2,8 +2,8 @@
  * The rig file (`rigs/NAME.yaml`): one bench, its target, boot scheme and the driver bound to each
  * capability. Driver-specific keys are checked per driver (a tagged mapping on `driver`); the
  * rules that span sections (scheme fits target, twin drivers need a `twin:` section, known twin
- * variants) are in `rigCrossIssues`, run on the raw document so they are reported together with
- * every other problem.
+ * variants, a pty twin runs on the wall clock) are in `rigCrossIssues`, run on the raw document
+ * so they are reported together with every other problem.
  */
 import { z } from 'zod';
 import type { PathIssue } from './errors.js';
@@ -142,6 +142,10 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
   const allDriversKnown = drivers.every((d) => typeof d.driver === 'string');
   if (twin !== undefined && twinDrivers.length === 0 && allDriversKnown) {
     issues.push({ path: ['twin'], message: 'a twin section needs at least one driver set to twin (power, console or probe)' });
+  }
+
+  if (isRecord(twin) && twin.transport === 'pty' && (twin.timeFactor === undefined || twin.timeFactor === 0)) {
+    issues.push({ path: ['twin', 'transport'], message: 'pty needs twin.timeFactor > 0 (a pty runs on the wall clock)' });
   }
 
   const variants = { ...DEFAULT_VARIANTS, ...options.variants };

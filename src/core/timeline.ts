@@ -23,6 +23,11 @@ export class Timeline {
     return e;
   }
 
+  /** Forgets past events (each test starts its own timeline on a long-lived rig). */
+  clear(): void {
+    this.events.length = 0;
+  }
+
   subscribe(listener: (e: TimelineEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -33,10 +33,11 @@ interface Bin2PageCodec {
 }
 
 /**
- * TODO(bin2page): hook for the BIN2Page encoder another engineer is writing in
- * src/protocols/sfu/bin2page.ts. Until that module exists (with an `encodeBin2Page(a, b)`
- * export), no .page2bin file is written and a note says so. The specifier is kept in a
- * variable so the type check passes while the module is missing.
+ * TODO(bin2page): hook for the BIN2Page encoder, written separately in
+ * src/protocols/sfu/bin2page.ts. While that module (or its `encodeBin2Page(a, b)` export) is
+ * missing, no .page2bin file is written and a note says so. The specifier is kept in a variable
+ * so this file type-checks with or without the module; once the encoder is settled, a static
+ * import can replace this.
  */
 async function loadBin2PageCodec(): Promise<Bin2PageCodec | string> {
   const specifier = '../protocols/sfu/bin2page.js';

@@ -36,7 +36,7 @@ export interface McuOptions {
 export class Mcu {
   readonly clock: Clock;
   readonly flash: NorFlash;
-  readonly rng: Rng;
+  rng: Rng;
   powerLoss: PowerLossMode;
   private powered = false;
   private epoch = 0;
@@ -55,6 +55,10 @@ export class Mcu {
     this.rng = new Rng(opts.seed);
     this.powerLoss = opts.powerLoss;
     this.flash.onOp = (op) => this.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
+  }
+
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
   }
 
   get isPowered(): boolean {

@@ -1,0 +1,83 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../core/errors.js';
+import { Output } from './output.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandContext<V = Record<string, string | boolean | string[] | undefined>> {
+  values: V;
+  positionals: string[];
+  out: Output;
+  /** Aborted on Ctrl-C: every wait honours it, and the rig goes to its safe state. */
+  signal: AbortSignal;
+}
+
+export interface Command {
+  /** Words after `hil`, e.g. ['sfu', 'upload']. */
+  path: string[];
+  summary: string;
+  usage: string;
+  /** One paragraph on what it does, then option lines. */
+  details: string;
+  examples: string[];
+  options: Options;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export const COMMON_OPTIONS: Options = {
+  help: { type: 'boolean', short: 'h' },
+  quiet: { type: 'boolean', short: 'q' },
+  verbose: { type: 'boolean', short: 'v' },
+  json: { type: 'boolean' },
+};
+
+export const COMMON_HELP = `  --json           print only a JSON document on stdout
+  -q, --quiet      errors only on stderr
+  -v, --verbose    steps and device text on stderr
+  -h, --help       this help`;
+
+export function helpText(cmd: Command): string {
+  return [
+    `hil ${cmd.path.join(' ')}: ${cmd.summary}`,
+    '',
+    `usage: ${cmd.usage}`,
+    '',
+    cmd.details,
+    COMMON_HELP,
+    '',
+    'examples:',
+    ...cmd.examples.map((e) => `  ${e}`),
+    '',
+    'exit codes: 0 ok, 1 test or device failure, 2 usage or config error, 3 rig unavailable, 4 interrupted',
+  ].join('\n');
+}
+
+export function parseCommandArgs(cmd: Command, argv: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nrun: hil ${cmd.path.join(' ')} --help`);
+  }
+}
+
+export function makeOutput(values: Record<string, unknown>): Output {
+  return new Output({ quiet: !!values.quiet, verbose: !!values.verbose, json: !!values.json });
+}
+
+/** Parses a number option, naming the option on bad input. */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number, opts: { integer?: boolean; min?: number } = {}): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
+    throw new UsageError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function requireOption(values: Record<string, unknown>, name: string, cmd: Command): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required\nusage: ${cmd.usage}`);
+  return v;
+}

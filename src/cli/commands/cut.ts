@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { loadRig, parseTrigger } from '../../config/index.js';
+import { openRig } from '../../rig/open-rig.js';
+import { runCut, type CutResult } from '../../scenario/cut.js';
+import { schemeAdapter } from '../../scenario/schemes/index.js';
+import { loadUpdateImage } from '../../scenario/update-image.js';
+import { numberOption, requireOption, type Command } from '../command.js';
+import { cutSummary, reproCommand } from '../../report/cut-summary.js';
+
+const SAFE = ['updated', 'rolled-back'];
+
+export const cutCommand: Command = {
+  path: ['cut'],
+  summary: 'one reproducible power cut during an update, judged from console and flash',
+  usage: 'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
+  details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
+restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
+waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
+same cut: this is the command a report's repro line runs.
+
+  --rig RIG              rig name (rigs/RIG.yaml) or path
+  --from FILE            baseline image (RAW or BIN2Page)
+  --to FILE              update image
+  --trigger T            after:1500ms | progress:37% | progress:64KiB | console:/CRC OK/#1+20ms
+  --off-ms N             power-off time (default: the rig's power.offMs)
+  --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
+  --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)`,
+  examples: [
+    'hil cut --rig twin-rp2040-sfu --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger progress:37%',
+    'hil cut --rig twin-rp2040-sfu-bug-sign-before-flush --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger "console:/SIGNED/" --json',
+  ],
+  options: {
+    rig: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    trigger: { type: 'string' },
+    'off-ms': { type: 'string' },
+    seed: { type: 'string' },
+    'boot-loop-cycles': { type: 'string' },
+  },
+  async run({ values, out, signal }) {
+    const rigName = requireOption(values, 'rig', this);
+    let trigger;
+    try {
+      trigger = parseTrigger(requireOption(values, 'trigger', this));
+    } catch (err) {
+      throw new UsageError(`--trigger: ${(err as Error).message}`);
+    }
+    const config = await loadRig(rigName);
+    const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)));
+    const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)));
+    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0 });
+    const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0 });
+    const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0 });
+    const scheme = schemeAdapter(config.scheme);
+    out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
+    const rig = await openRig(config);
+    let result: CutResult;
+    try {
+      result = await runCut(rig, scheme, { from, to }, { trigger, offMs, seed, bootLoopCycles }, { signal });
+    } finally {
+      await rig.close();
+    }
+    const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, trigger, offMs, seed, bootLoopCycles });
+    if (out.json) {
+      out.printJson({
+        rig: config.name,
+        variant: result.variant,
+        outcome: result.outcome,
+        agree: result.verdict?.agree,
+        fromConsole: result.verdict?.fromConsole,
+        fromFlash: result.verdict?.fromFlash,
+        reasons: result.verdict?.reasons ?? [],
+        fire: result.fired ?? null,
+        trigger: result.trigger,
+        offMs,
+        seed,
+        update: result.update,
+        rigError: result.rigError,
+        images: { from: { file: from.file, sha256: from.sha256 }, to: { file: to.file, sha256: to.sha256 } },
+        repro,
+      });
+    } else {
+      out.data(cutSummary(result));
+      out.info(`repro: ${repro}`);
+      if (out.level >= 2) out.verbose(`console:\n${result.transcript}\n\ntimeline:\n${result.timeline}`);
+    }
+    if (result.outcome === 'rig-error') return ExitCode.rigUnavailable;
+    return SAFE.includes(result.outcome) && result.verdict?.agree !== false ? ExitCode.ok : ExitCode.testFailures;
+  },
+};

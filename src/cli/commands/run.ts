@@ -1,0 +1,95 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { checkRigForSuite, loadRig, loadSuite, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
+import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan, PACKAGE_ROOT } from '../../report/campaign.js';
+import { summarizeRecords } from '../../report/summary.js';
+import type { PlanEntry } from '../../report/plan.js';
+import { numberOption, type Command } from '../command.js';
+
+function defaultSuites(): string[] {
+  for (const dir of [resolve('suites'), join(PACKAGE_ROOT, 'suites')]) {
+    if (existsSync(dir)) {
+      const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+      if (files.length) return files.map((f) => join(dir, f));
+    }
+  }
+  throw new UsageError('no suites given and no suites/*.yaml found here or in the hilrig package');
+}
+
+export const runCommand: Command = {
+  path: ['run'],
+  summary: 'run suites (brownout campaigns) as Jest tests and write an Allure report',
+  usage: 'hil run [SUITE...] [--rig RIG] [--campaign NAME] [--reports DIR] [--workers N] [--no-html] [--json]',
+  details: `Each suite is a set of cut points over one update (image A -> image B) on one or more rigs.
+Every cut becomes one test; a rig that runs a seeded-bug bootloader (expect: caught) gets one more
+test that the sweep caught it. With no SUITE, runs every suites/*.yaml (the default twin campaign).
+Results: reports/allure-results, reports/html/index.html (single file, opens offline).
+Exit 1 if any test failed (device) or broke (rig).
+
+  --rig RIG          run every suite on this rig instead of the suite's own list
+  --campaign NAME    Allure epic (default: default); e.g. nightly, signoff, repro
+  --reports DIR      output folder (default: reports)
+  --workers N        rigs run in parallel, one per Jest worker (default: 2)
+  --no-html          skip the HTML report`,
+  examples: ['hil run', 'hil run suites/brownout-sfu.yaml --rig twin-rp2040-sfu', 'hil run --campaign nightly --json | jq .totals'],
+  options: {
+    rig: { type: 'string' },
+    campaign: { type: 'string' },
+    reports: { type: 'string' },
+    workers: { type: 'string' },
+    'no-html': { type: 'boolean' },
+  },
+  async run({ values, positionals, out, signal }) {
+    const suiteFiles = positionals.length ? positionals.map((p) => resolve(p)) : defaultSuites();
+    const campaign = (values.campaign as string | undefined) ?? 'default';
+    const workers = numberOption(values, 'workers', 2, { integer: true, min: 1 });
+    // Validate everything before any rig is touched.
+    const suites: SuiteConfig[] = [];
+    for (const f of suiteFiles) suites.push(await loadSuite(f));
+    const entries: Omit<PlanEntry, 'resultsFile'>[] = [];
+    let cuts = 0;
+    for (const suite of suites) {
+      const rigs = values.rig
+        ? [{ path: rigPath(values.rig as string), expect: suite.rigs.find((r) => r.path === rigPath(values.rig as string))?.expect ?? ('recovers' as const) }]
+        : suite.rigs;
+      if (!rigs.length) throw new UsageError(`${displayPath(suite.file)}: no rigs listed; give --rig`);
+      for (const r of rigs) {
+        const rig = await loadRig(r.path);
+        checkRigForSuite(rig, suite);
+        entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect: r.expect });
+        cuts += suiteCutPoints(suite).length;
+      }
+    }
+    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports');
+    writePlan(paths, entries);
+    out.info(`campaign ${campaign}: ${suites.length} suite(s), ${entries.length} rig run(s), ${cuts} cuts`);
+    const started = Date.now();
+    const jest = await runJest(paths, { workers, quiet: out.level === 0 || out.json, signal });
+    if (signal.aborted) return ExitCode.interrupted;
+    const records = readRecords(paths);
+    let report: string | undefined;
+    if (!values['no-html']) {
+      try {
+        report = await generateHtml(paths, signal);
+      } catch (err) {
+        out.warn((err as Error).message);
+      }
+    }
+    const summary = summarizeRecords(records);
+    const seconds = (Date.now() - started) / 1000;
+    const failed = summary.totals.failed + summary.totals.broken > 0 || jest.exitCode !== 0;
+    if (out.json) {
+      out.printJson({ ok: !failed, campaign, seconds, report: report ?? null, results: paths.results, ...summary, cuts: records });
+    } else {
+      out.data(summary.table);
+      out.info(`${records.length} tests in ${seconds.toFixed(1)} s${report ? `; report: ${displayPath(report)}` : ''}`);
+      for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}\n    repro: ${r.repro}`);
+    }
+    if (jest.crashed) {
+      out.error('Jest did not run the campaign (see its output above)');
+      return ExitCode.rigUnavailable;
+    }
+    return failed ? ExitCode.testFailures : ExitCode.ok;
+  },
+};

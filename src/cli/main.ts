@@ -1,0 +1,85 @@
+import { ExitCode, HilError, InterruptedError } from '../core/errors.js';
+import { helpText, makeOutput, parseCommandArgs, type Command } from './command.js';
+import { cutCommand } from './commands/cut.js';
+import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
+import { sfuUploadCommand } from './commands/sfu-upload.js';
+import { twinServeCommand } from './commands/twin-serve.js';
+
+const COMMANDS: Command[] = [runCommand, cutCommand, sfuUploadCommand, twinServeCommand, inspectCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
+  return [
+    'hil: hardware-in-the-loop rig orchestrator: cuts power mid-update and proves the device recovers',
+    '',
+    'usage: hil <command> [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `hil <command> --help` for options and examples. With no command, `npm start` runs `hil run`.',
+    'exit codes: 0 ok, 1 test or device failure, 2 usage or config error, 3 rig unavailable, 4 interrupted',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  let best: { cmd: Command; rest: string[] } | undefined;
+  for (const cmd of COMMANDS) {
+    if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.cmd.path.length)) {
+      best = { cmd, rest: argv.slice(cmd.path.length) };
+    }
+  }
+  return best;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(overview() + '\n');
+    return argv.length === 0 ? ExitCode.usage : ExitCode.ok;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    process.stderr.write(`error: unknown command: ${argv.slice(0, 2).join(' ')}\n\n${overview()}\n`);
+    return ExitCode.usage;
+  }
+  const { cmd, rest } = found;
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write('\nsecond interrupt: exiting now, rig state not guaranteed\n');
+      process.exit(ExitCode.interrupted);
+    }
+    process.stderr.write('\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
+    abort.abort(new InterruptedError());
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  let out = makeOutput({});
+  try {
+    const { values, positionals } = parseCommandArgs(cmd, rest);
+    out = makeOutput(values);
+    if (values.help) {
+      process.stdout.write(helpText(cmd) + '\n');
+      return ExitCode.ok;
+    }
+    const code = await cmd.run({ values, positionals, out, signal: abort.signal });
+    return abort.signal.aborted ? ExitCode.interrupted : code;
+  } catch (err) {
+    if (abort.signal.aborted) {
+      out.error('interrupted');
+      return ExitCode.interrupted;
+    }
+    if (err instanceof HilError) {
+      out.error(err.message);
+      return err.exitCode;
+    }
+    out.error((err as Error)?.stack ?? String(err));
+    return ExitCode.rigUnavailable;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

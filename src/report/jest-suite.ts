@@ -1,0 +1,146 @@
+import { appendFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as allure from 'allure-js-commons';
+import { RigError } from '../core/errors.js';
+import { checkRigForSuite, formatTrigger, loadRig, loadSuite, suiteCutPoints } from '../config/index.js';
+import { openRig } from '../rig/open-rig.js';
+import type { Rig } from '../rig/rig.js';
+import { runCut, type CutResult } from '../scenario/cut.js';
+import { schemeAdapter } from '../scenario/schemes/index.js';
+import { loadUpdateImage } from '../scenario/update-image.js';
+import { cutSummary, reproCommand } from './cut-summary.js';
+import type { CutRecord, PlanEntry } from './plan.js';
+
+/**
+ * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
+ * running a seeded bug, one test that the suite caught it. Rig errors throw RigError (Allure
+ * `broken`); device results are `expect` assertions (Allure `failed`).
+ */
+export async function defineRigSuite(entry: PlanEntry): Promise<void> {
+  const suite = await loadSuite(entry.suiteFile);
+  const config = await loadRig(entry.rigFile);
+  checkRigForSuite(config, suite);
+  const scheme = schemeAdapter(config.scheme);
+  const from = await loadUpdateImage(suite.images.from);
+  const to = await loadUpdateImage(suite.images.to);
+  const points = suiteCutPoints(suite);
+  const results: CutResult[] = [];
+  const variant = config.twin?.variant;
+
+  describe(`${suite.name} on ${config.name}`, () => {
+    let rig: Rig | undefined;
+    let openError: unknown;
+    beforeAll(async () => {
+      try {
+        rig = await openRig(config);
+      } catch (err) {
+        openError = err;
+      }
+    });
+    afterAll(async () => {
+      await rig?.close();
+    });
+
+    points.forEach((point, i) => {
+      const trigger = formatTrigger(point.trigger);
+      const offMs = point.offMs ?? suite.cuts.offMs ?? config.power.offMs;
+      const seed = point.seed ?? (config.twin?.seed ?? 1) + i;
+      const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}`;
+      const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles });
+      it(name, async () => {
+        await allure.epic(entry.campaign);
+        await allure.feature(config.scheme);
+        await allure.story(suite.name);
+        await allure.parentSuite(`${config.target}.${config.name}`);
+        await allure.label('board', config.name);
+        await allure.label('mcu', config.target);
+        await allure.label('bootloader', `${config.scheme}${variant ? `/${variant}` : ''}`);
+        if (variant) await allure.tag(`variant:${variant}`);
+        await allure.tag(entry.expect === 'caught' ? 'seeded-bug' : 'must-recover');
+        await allure.parameter('rig', config.name);
+        await allure.parameter('trigger', trigger);
+        await allure.parameter('off ms', String(offMs));
+        await allure.parameter('seed', String(seed));
+        await allure.parameter('image A sha256', from.sha256);
+        await allure.parameter('image B sha256', to.sha256);
+        await allure.parameter('rig file', config.file, { excluded: true });
+        if (openError) throw openError instanceof RigError ? openError : new RigError(`rig did not open: ${(openError as Error).message}`);
+        const record = (r: CutResult, status: CutRecord['status'], message?: string) =>
+          appendFileSync(
+            entry.resultsFile,
+            JSON.stringify({
+              kind: 'cut',
+              suite: suite.name,
+              rig: config.name,
+              ...(variant && { variant }),
+              expect: entry.expect,
+              test: name,
+              trigger,
+              outcome: r.outcome,
+              ...(r.verdict && { agree: r.verdict.agree }),
+              status,
+              ...(r.fired && { offsetMs: r.fired.offsetMs, phase: r.fired.devicePhase ?? r.fired.phase }),
+              repro,
+              ...(message && { message }),
+            } satisfies CutRecord) + '\n',
+          );
+        const r = await allure.step(`cut at ${trigger}, off ${offMs} ms`, () =>
+          runCut(rig!, scheme, { from, to }, { trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles }),
+        );
+        results.push(r);
+        await allure.parameter('outcome', r.outcome, { excluded: true });
+        if (r.fired) {
+          await allure.parameter('fired at ms', r.fired.offsetMs.toFixed(3), { excluded: true });
+          await allure.parameter('phase', r.fired.devicePhase ?? r.fired.phase, { excluded: true });
+          await allure.parameter('bytes acked', String(r.fired.acked), { excluded: true });
+        }
+        await allure.step(`console says: ${r.verdict?.fromConsole ?? '-'}`, () => {});
+        await allure.step(`flash says: ${r.verdict?.fromFlash ?? '-'}`, () => {});
+        await allure.attachment('summary', cutSummary(r), 'text/plain');
+        await allure.attachment('console transcript', r.transcript || '(nothing received)', 'text/plain');
+        await allure.attachment('event timeline', r.timeline, 'text/plain');
+        await allure.attachment('repro command', repro, 'text/plain');
+        if (r.outcome === 'rig-error') {
+          record(r, 'broken', r.rigError);
+          throw new RigError(r.rigError ?? 'rig error');
+        }
+        const ok = entry.expect === 'caught' || (suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false);
+        record(r, ok ? 'passed' : 'failed');
+        if (entry.expect === 'recovers') {
+          // The diff of a failure shows the outcome, whether the sources agreed, and why.
+          expect({ outcome: r.outcome, safe: ok, agree: r.verdict?.agree, reasons: r.verdict?.reasons ?? [] }).toMatchObject({ safe: true, agree: true });
+        } else {
+          // On a seeded-bug rig each cut only records what happened; the test below judges the sweep.
+          expect(r.outcome).not.toBe('rig-error');
+        }
+      });
+    });
+
+    if (entry.expect === 'caught') {
+      it(`catches the seeded bug (${variant ?? config.name})`, async () => {
+        await allure.epic(entry.campaign);
+        await allure.feature(config.scheme);
+        await allure.story(suite.name);
+        await allure.parentSuite(`${config.target}.${config.name}`);
+        await allure.label('board', config.name);
+        const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
+        await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
+        const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));
+        const record: CutRecord = {
+          kind: 'detection',
+          suite: suite.name,
+          rig: config.name,
+          ...(variant && { variant }),
+          expect: entry.expect,
+          test: 'catches the seeded bug',
+          trigger: '-',
+          outcome: caught.length ? 'caught' : 'missed',
+          status: caught.length && results.length === points.length ? 'passed' : 'failed',
+          repro: caught[0] ? reproCommand({ rig: config.file, from: from.file, to: to.file, trigger: caught[0].fired ? points[results.indexOf(caught[0])]!.trigger : points[0]!.trigger, offMs: caught[0].offMs, seed: caught[0].seed, bootLoopCycles: suite.expect.bootLoopCycles }) : '',
+        };
+        appendFileSync(entry.resultsFile, JSON.stringify(record) + '\n');
+        expect({ cuts: results.length, caught: caught.length > 0 }).toEqual({ cuts: points.length, caught: true });
+      });
+    }
+  });
+}

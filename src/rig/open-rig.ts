@@ -1,0 +1,109 @@
+import { ScaledClock, VirtualClock, type Clock } from '../core/clock.js';
+import { ConfigError, RigError } from '../core/errors.js';
+import { Timeline } from '../core/timeline.js';
+import type { RigConfig } from '../config/index.js';
+import type { Power, Probe } from '../drivers/capabilities.js';
+import type { ByteLink } from '../drivers/console/byte-link.js';
+import { Console } from '../drivers/console/console.js';
+import { openSerialLink } from '../drivers/console/serial-link.js';
+import { TwinProbe } from '../drivers/flasher/twin-probe.js';
+import { TwinPower } from '../drivers/power/twin.js';
+import { createTwin } from '../drivers/device/twin.js';
+import { openTwinLink } from '../drivers/console/twin-link.js';
+import type { Rig, TwinHandle } from './rig.js';
+import { sfuUpdater } from './sfu-updater.js';
+
+const RESET_CYCLE_MS = 20;
+
+/**
+ * Binds a rig's drivers. Everything that can fail on a missing part fails here, before a test
+ * starts; every exit path goes through close(), which leaves the safe state behind.
+ */
+export async function openRig(config: RigConfig): Promise<Rig> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    return await assemble(config, cleanups);
+  } catch (err) {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+    throw err;
+  }
+}
+
+async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void)[]): Promise<Rig> {
+  let clock: Clock;
+  let link: ByteLink;
+  let power: Power;
+  let probe: Probe | undefined;
+  let twin: TwinHandle | undefined;
+  let timeline: Timeline;
+
+  if (config.twin) {
+    const t = config.twin;
+    if (t.transport === 'pty' && t.timeFactor === 0) {
+      throw new ConfigError(`${config.file}: twin.transport pty needs twin.timeFactor > 0 (a pty runs on the wall clock)`);
+    }
+    clock = t.timeFactor === 0 ? new VirtualClock() : new ScaledClock(t.timeFactor);
+    if (clock instanceof VirtualClock) cleanups.push(() => (clock as VirtualClock).dispose());
+    timeline = new Timeline(clock);
+    const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
+    device.onEvent((e) => {
+      if (e.kind === 'phase') timeline.add('twin', `phase:${e.name}`, e.detail);
+      else if (e.kind === 'boot') timeline.add('twin', `boot:${e.image}`, e.slot);
+      else if (e.kind === 'flash-interrupted') {
+        timeline.add('twin', 'flash-interrupted', `${e.op} at 0x${e.address.toString(16)} (${e.length} B) ${(e.fraction * 100).toFixed(0)}% done -> ${e.applied}`);
+      }
+    });
+    const opened = await openTwinLink(device, { transport: t.transport, paceBaud: t.paceBaud, baud: config.console.baud, clock });
+    link = opened.link;
+    cleanups.push(() => opened.close());
+    power = new TwinPower(device, timeline);
+    probe = new TwinProbe(device, timeline);
+    twin = {
+      variant: t.variant,
+      snapshot: () => device.snapshot(),
+      restore: (s) => device.restore(s as ReturnType<typeof device.snapshot>),
+      flashOps: () => device.flash.opCount,
+      reseed: (seed) => device.mcu.reseed(seed),
+    };
+    cleanups.push(() => device.powerOff());
+  } else {
+    clock = new ScaledClock(1);
+    timeline = new Timeline(clock);
+    if (config.console.driver !== 'serial') throw new ConfigError(`${config.file}: console.driver twin needs a twin: section`);
+    link = await openSerialLink(config.console.port, { baud: config.console.baud, clock });
+    cleanups.push(() => link.close());
+    throw new RigError(`${config.file}: power driver ${config.power.driver} is not available in this build yet (real-rig drivers are issue 4); use a twin rig`);
+  }
+
+  const console = new Console({ link, clock, sfuFrames: config.scheme === 'sfu-ab', timeline });
+  cleanups.push(() => console.close());
+  // No reset pin on the twin: a short power cycle puts it back into its bootloader.
+  const updater = sfuUpdater(console, clock, timeline, () => power.cycle(RESET_CYCLE_MS));
+  let closed = false;
+  const safe = async () => {
+    try {
+      if (config.power.safeState === 'off') await power.off();
+      else await power.on();
+    } catch {
+      // Safe state is best effort on the way out; the original error matters more.
+    }
+  };
+  return {
+    name: config.name,
+    config,
+    clock,
+    timeline,
+    power,
+    console,
+    updater,
+    ...(probe && { probe }),
+    ...(twin && { twin }),
+    safe,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await safe();
+      for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Clock } from '../core/clock.js';
+import type { Timeline } from '../core/timeline.js';
+import type { RigConfig } from '../config/index.js';
+import type { Power, Probe, Updater } from '../drivers/capabilities.js';
+import type { Console } from '../drivers/console/console.js';
+
+/** Twin-only extras: what a simulated bench can do that a real one cannot. */
+export interface TwinHandle {
+  variant: string;
+  /** Copy-on-write flash snapshots: a sweep restores its baseline in microseconds. */
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
+  /** Flash operations started so far (the marker pin's edge count). */
+  flashOps(): number;
+  /** Reseeds the twin's random choices (power-loss mode, torn bits) for a reproducible cut. */
+  reseed(seed: number): void;
+}
+
+/** A bench with its capabilities bound. Scenarios use these, never a backend. */
+export interface Rig {
+  readonly name: string;
+  readonly config: RigConfig;
+  readonly clock: Clock;
+  readonly timeline: Timeline;
+  readonly power: Power;
+  readonly console: Console;
+  readonly updater: Updater;
+  readonly probe?: Probe;
+  readonly twin?: TwinHandle;
+  /** Puts the rig in its declared safe state (power as configured). Never throws. */
+  safe(): Promise<void>;
+  /** Safe state, then releases ports and processes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+import { ConfigError, RigError } from '../core/errors.js';
+import { formatTrigger, type Trigger } from '../config/trigger.js';
+import type { Outcome } from '../config/vocabulary.js';
+import type { Rig } from '../rig/rig.js';
+import { observeBoot, type BootObservation } from './observe-boot.js';
+import type { FlashView, SchemeAdapter } from './schemes/scheme.js';
+import { TriggerWatch, type FirePoint } from './trigger-watch.js';
+import type { UpdateImage } from './update-image.js';
+import { judge, type Verdict } from './verdict.js';
+
+export interface CutSpec {
+  trigger: Trigger;
+  offMs: number;
+  seed: number;
+  /** Extra plain power cycles after recovery that must keep the same image running. */
+  bootLoopCycles?: number;
+}
+
+export interface CutResult {
+  rig: string;
+  variant?: string;
+  trigger: string;
+  offMs: number;
+  seed: number;
+  fired?: FirePoint & { devicePhase?: string };
+  outcome: Outcome;
+  verdict?: Verdict;
+  observation?: BootObservation;
+  flash?: FlashView;
+  update: { finished: boolean; error?: string; acked: number; total: number };
+  /** What went wrong with the rig, when the outcome is rig-error. */
+  rigError?: string;
+  transcript: string;
+  timeline: string;
+  /** Clock ms the whole scenario took (virtual on an in-process twin). */
+  clockMs: number;
+}
+
+/** Thrown into the update when the cut fires; the updater's rejection with it is expected. */
+class CutFired extends Error {
+  constructor() {
+    super('power cut');
+  }
+}
+
+/** Twin baselines per rig and image: after the first, every cut restores a snapshot. */
+const baselines = new WeakMap<Rig, Map<string, unknown>>();
+
+/**
+ * One brownout scenario: baseline (image A running), update to B, cut when the trigger fires,
+ * power back after offMs, wait for the device, judge from console and flash.
+ */
+export async function runCut(
+  rig: Rig,
+  scheme: SchemeAdapter,
+  images: { from: UpdateImage; to: UpdateImage },
+  spec: CutSpec,
+  opts: { signal?: AbortSignal } = {},
+): Promise<CutResult> {
+  const { clock, console, timeline } = rig;
+  const { from, to } = images;
+  if (!from.version || !to.version) throw new ConfigError(`${(from.version ? to : from).file}: image carries no app info block, so its banner cannot be recognised`);
+  if (from.version === to.version) throw new ConfigError(`${from.file} and ${to.file} have the same version ${from.version}: an update could not be told from a rollback`);
+  timeline.clear();
+  const t0 = clock.now();
+  const base = {
+    rig: rig.name,
+    ...(rig.twin && { variant: rig.twin.variant }),
+    trigger: formatTrigger(spec.trigger),
+    offMs: spec.offMs,
+    seed: spec.seed,
+  };
+  const progress = { acked: 0, total: to.stream.length, phase: 'start' };
+  const update: CutResult['update'] = { finished: false, acked: 0, total: to.stream.length };
+  const finish = (outcome: Outcome, extra: Partial<CutResult>): CutResult => {
+    console.flushPartial();
+    update.acked = progress.acked;
+    return { ...base, outcome, update, transcript: console.transcript(t0), timeline: timeline.format(t0), clockMs: clock.now() - t0, ...extra };
+  };
+
+  try {
+    await baseline(rig, scheme, from, spec.seed, opts.signal);
+  } catch (err) {
+    if (err instanceof RigError) return finish('rig-error', { rigError: `baseline: ${err.message}` });
+    throw err;
+  }
+
+  timeline.add('scenario', 'update-start', `${to.name} (${to.stream.length} bytes), trigger ${base.trigger}`);
+  const abort = new AbortController();
+  opts.signal?.addEventListener('abort', () => abort.abort(opts.signal!.reason), { once: true });
+  let fired: FirePoint | undefined;
+  let afterCut!: Promise<number>;
+  let resolveFired!: () => void;
+  const firedPromise = new Promise<void>((r) => (resolveFired = r));
+  const watch = new TriggerWatch(spec.trigger, { clock, console, progress }, (point) => {
+    fired = point;
+    timeline.add('cut', 'fire', `${point.offsetMs.toFixed(3)} ms after update start, ${point.acked} bytes acked, phase ${point.phase}`);
+    abort.abort(new CutFired());
+    afterCut = (async () => {
+      await rig.power.off();
+      await clock.sleep(spec.offMs);
+      console.flushPartial();
+      const fromLine = console.lines.length;
+      await rig.power.on();
+      return fromLine;
+    })();
+    resolveFired();
+  });
+
+  let updateRigError: string | undefined;
+  try {
+    await rig.updater.update(to.stream, {
+      signal: abort.signal,
+      onProgress: (p) => {
+        Object.assign(progress, p);
+        watch.onProgress();
+      },
+    });
+    update.finished = true;
+    timeline.add('scenario', 'update-done');
+  } catch (err) {
+    if (!(err instanceof CutFired) && !abort.signal.aborted) {
+      update.error = (err as Error).message;
+      timeline.add('scenario', 'update-failed', update.error);
+      if (err instanceof RigError) updateRigError = err.message;
+    }
+  }
+  if (opts.signal?.aborted) throw opts.signal.reason;
+  if (!fired) {
+    if (updateRigError) {
+      watch.disarm();
+      return finish('rig-error', { rigError: `update: ${updateRigError}` });
+    }
+    // A time trigger always fires; progress and console ones get until the boot timeout.
+    const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : rig.config.boot.timeoutMs;
+    const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
+    await firedPromise;
+    timer?.cancel();
+  }
+  if (!fired) {
+    watch.disarm();
+    return finish('rig-error', { rigError: `trigger ${base.trigger} never fired (update ${update.finished ? 'finished' : 'stopped'} at ${progress.acked} of ${progress.total} bytes)` });
+  }
+  const devicePhase = lastPhaseBefore(rig, fired.t);
+  const fromLine = await afterCut;
+
+  const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
+  if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
+  const flash = await scheme.inspect(rig.probe, [from, to]);
+  const verdict = judge(observation, flash, from, to);
+  let outcome = verdict.outcome;
+  for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
+    await rig.power.off();
+    await clock.sleep(spec.offMs);
+    const line = console.lines.length;
+    await rig.power.on();
+    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs });
+    if (again.banner?.line !== observation.banner.line) {
+      verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
+      outcome = 'boot-loop';
+      break;
+    }
+  }
+  return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, verdict, observation, flash });
+}
+
+async function baseline(rig: Rig, scheme: SchemeAdapter, from: UpdateImage, seed: number, signal?: AbortSignal): Promise<void> {
+  const { clock, console, timeline } = rig;
+  let cache = baselines.get(rig);
+  if (!cache) baselines.set(rig, (cache = new Map()));
+  await rig.power.off();
+  rig.twin?.reseed(seed);
+  const snap = rig.twin && cache.get(from.sha256);
+  if (snap) rig.twin!.restore(snap);
+  else {
+    if (!rig.probe) throw new RigError(`${rig.config.file}: no probe to put the baseline image on`);
+    await scheme.baseline(rig.probe, from);
+  }
+  timeline.add('scenario', 'baseline', from.name);
+  console.flushPartial();
+  const fromLine = console.lines.length;
+  await rig.power.on();
+  const obs = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(signal && { signal }) });
+  if (obs.banner?.version !== from.version) {
+    throw new RigError(`device did not come up running ${from.name} ${from.version} (${obs.banner ? `runs ${obs.banner.version}` : obs.state}); last line: ${console.lines.at(-1)?.text ?? '(none)'}`);
+  }
+  if (rig.twin && !snap) cache.set(from.sha256, rig.twin.snapshot());
+}
+
+function lastPhaseBefore(rig: Rig, t: number): string | undefined {
+  let phase: string | undefined;
+  for (const e of rig.timeline.events) {
+    if (e.t > t) break;
+    if (e.source === 'twin' && e.kind.startsWith('phase:')) phase = e.kind.slice(6);
+  }
+  return phase;
+}

@@ -1,0 +1,80 @@
+import type { Clock } from '../core/clock.js';
+import type { Console, ConsoleLine } from '../drivers/console/console.js';
+
+/** What the console showed after power came back: the console half of a verdict. */
+export interface BootObservation {
+  /** The app's banner, when it ran. */
+  banner?: { version: string; slot: string; base: number; line: string };
+  /** Boots seen (bootloader starts: SFU HWRESET frames or boot text). */
+  boots: number;
+  /** Crashes the app reported (HardFault, unexpected IRQ). */
+  crashes: number;
+  /** The bootloader said it is alive and staying (no valid slot, context error). */
+  bootloaderWaiting: boolean;
+  /** The console said anything at all. */
+  heard: boolean;
+  /** ms from power-on to the banner. */
+  bootMs?: number;
+  /** What the console state means on its own. */
+  state: 'running' | 'boot-loop' | 'waiting' | 'silent';
+}
+
+const BANNER = /^hilrig-app (\S+) running from slot (\S+) @0x([0-9a-fA-F]+)/;
+const CRASH = /=== ERROR (HardFault|Unexpected IRQ) ===/;
+const BOOT = /^find_latest_variant$/;
+const WAITING = /No any variant|Broken also|is single, but also broken|CONTEXT ERROR|context erorr/;
+
+/**
+ * Watches the console from `fromLine` for up to `timeoutMs`: returns as soon as the app banner
+ * appears, or when the time is up with what was seen by then (a crash loop, a bootloader that
+ * stays, or silence).
+ */
+export async function observeBoot(
+  console: Console,
+  clock: Clock,
+  opts: { fromLine: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<BootObservation> {
+  const start = clock.now();
+  const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, heard: false, state: 'silent' };
+  const look = (line: ConsoleLine): boolean => {
+    if (line.text.trim()) obs.heard = true;
+    if (BOOT.test(line.text)) obs.boots++;
+    if (CRASH.test(line.text)) obs.crashes++;
+    if (WAITING.test(line.text)) obs.bootloaderWaiting = true;
+    const m = BANNER.exec(line.text);
+    if (m) {
+      obs.banner = { version: m[1]!, slot: m[2]!, base: parseInt(m[3]!, 16), line: line.text };
+      obs.bootMs = line.t - start;
+      return true;
+    }
+    return false;
+  };
+  const offFrame = console.onFrame(() => (obs.heard = true));
+  try {
+    for (let i = opts.fromLine; i < console.lines.length; i++) if (look(console.lines[i]!)) break;
+    if (!obs.banner) {
+      const deadline = start + opts.timeoutMs;
+      await new Promise<void>((resolve, reject) => {
+        const timer = clock.setTimer(Math.max(0, deadline - clock.now()), finish);
+        const offLine = console.onLine((line) => look(line) && finish());
+        const onAbort = () => {
+          timer.cancel();
+          offLine();
+          reject(opts.signal!.reason);
+        };
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        function finish() {
+          timer.cancel();
+          offLine();
+          opts.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+    }
+  } finally {
+    offFrame();
+  }
+  // A crash with no banner is a loop: the watchdog restarts the same boot chain into the same image.
+  obs.state = obs.banner ? 'running' : obs.crashes > 0 ? 'boot-loop' : obs.heard ? 'waiting' : 'silent';
+  return obs;
+}

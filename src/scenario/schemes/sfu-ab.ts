@@ -1,0 +1,23 @@
+import { formatInspection, inspectSfu } from '../../images/index.js';
+import { SFU_DUMP_REGIONS, SFU_SLOTS } from '../../targets/rp2040.js';
+import { RigError } from '../../core/errors.js';
+import type { SchemeAdapter } from './scheme.js';
+
+/** RP2040-SFU A/B: baseline = image in slot A with the first-start flag erased (it self-signs). */
+export const sfuAbScheme: SchemeAdapter = {
+  scheme: 'sfu-ab',
+  async baseline(probe, from) {
+    const image = from.slotImage.A;
+    if (!image) throw new RigError(`${from.file}: not an image for slot A (linked for ${Object.keys(from.slotImage).join('/')}); a BIN2Page stream or an A-linked build is needed as the baseline`);
+    await probe.massErase();
+    await probe.program(SFU_SLOTS.A.base, image);
+  },
+  async inspect(probe, known) {
+    const d = await probe.dump(SFU_DUMP_REGIONS);
+    const inspection = inspectSfu(
+      { slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! },
+      { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) },
+    );
+    return { slots: inspection.slots, bootsNext: inspection.bootsNext, jumps: inspection.jumps, table: formatInspection(inspection) };
+  },
+};

@@ -1,0 +1,68 @@
+import type { Outcome } from '../config/vocabulary.js';
+import type { BootObservation } from './observe-boot.js';
+import type { FlashView } from './schemes/scheme.js';
+import type { UpdateImage } from './update-image.js';
+
+/**
+ * An outcome judged twice, from sources that do not share code: what the device said on its
+ * console, and what its flash holds as `src/images/` reads it. They must agree.
+ */
+export interface Verdict {
+  outcome: Outcome;
+  fromConsole: Outcome;
+  fromFlash: Outcome;
+  agree: boolean;
+  reasons: string[];
+}
+
+/** What the console alone says happened. */
+export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: UpdateImage): Outcome {
+  if (obs.state === 'boot-loop') return 'boot-loop';
+  if (obs.state === 'waiting') return 'waiting';
+  if (obs.state === 'silent') return 'bricked';
+  const v = obs.banner!.version;
+  if (v === to.version) return 'updated';
+  if (v === from.version) return 'rolled-back';
+  return 'wrong-image';
+}
+
+/** What the flash alone says will run. */
+export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage): Outcome {
+  if (!view.bootsNext || !view.jumps) return 'waiting';
+  const slot = view.slots.find((s) => s.slot === view.bootsNext);
+  if (!slot) return 'wrong-image';
+  if (slot.matches === to.name) return 'updated';
+  if (slot.matches === from.name) return 'rolled-back';
+  return 'wrong-image';
+}
+
+export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage): Verdict {
+  const fromConsole = consoleOutcome(obs, from, to);
+  const fromFlash = flashOutcome(view, from, to);
+  const reasons: string[] = [];
+  let agree = fromConsole === fromFlash;
+  if (obs.banner) {
+    // The running slot must hold, bit for bit, the image whose banner it prints.
+    const running = view.slots.find((s) => s.slot === obs.banner!.slot);
+    const expected = fromConsole === 'updated' ? to.name : fromConsole === 'rolled-back' ? from.name : undefined;
+    if (!running) reasons.push(`console says slot ${obs.banner.slot} runs, the dump has no such slot`);
+    else {
+      if (expected && running.matches !== expected) {
+        reasons.push(`slot ${running.slot} runs ${obs.banner.version} but does not hold ${expected} bit-exactly (${running.matches ? 'holds ' + running.matches : 'no known image'})`);
+        agree = false;
+      }
+      if (!running.valid) reasons.push(`slot ${running.slot} runs but is not valid: ${running.problems.join('; ') || 'no signature'}`);
+      if (view.bootsNext !== running.slot) {
+        reasons.push(`console says slot ${running.slot} runs, the flash says the bootloader selects ${view.bootsNext ?? 'no slot'}`);
+        agree = false;
+      }
+    }
+  } else if (fromFlash !== 'waiting' && fromConsole === 'waiting') {
+    reasons.push(`the device stays in its bootloader although slot ${view.bootsNext} looks bootable`);
+  }
+  if (fromConsole !== fromFlash) reasons.push(`console says ${fromConsole}, flash says ${fromFlash}`);
+  // A device that runs something its own boot rules would not pick, or that is not bit-exact
+  // the image it claims to be, runs the wrong image whatever each source says alone.
+  const outcome: Outcome = agree ? fromConsole : obs.banner ? 'wrong-image' : fromConsole;
+  return { outcome, fromConsole, fromFlash, agree, reasons };
+}
