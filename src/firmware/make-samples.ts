@@ -17,7 +17,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSamplePair } from './sample-app.js';
 
 /** 160 KiB: big enough for a few seconds of transfer at 921600 baud, small enough to commit. */
-export const SAMPLE_SIZE = 160 * 1024;
+/**
+ * Not a multiple of 256, like real linker output. Chosen so that, in both BIN2Page streams and
+ * for both slots, the decoder still holds the image's last 12 bytes in a partial page when START
+ * arrives: that is what exposes a bootloader that signs before flushing it (for most sizes the
+ * encoder's 0xFF fill completes that page earlier and the bug stays invisible).
+ */
+export const SAMPLE_SIZE = 163_596;
 
 export const SAMPLES = [
   { file: 'app-v1', version: '1.0.0' },

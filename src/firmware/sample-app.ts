@@ -26,7 +26,7 @@ export interface SampleAppOptions {
   version: string;
   /** The slot base the image is linked for, e.g. SFU_SLOTS.A.base. A multiple of 256. */
   slotBase: number;
-  /** Image length in bytes: a multiple of 256, at least 0x400, at most one SFU slot area. */
+  /** Image length in bytes: a multiple of 4 (as objcopy leaves a Cortex-M image), at least 0x400, at most one SFU slot area. */
   size: number;
   /** Varies the code bytes for the same version (default 0). */
   seed?: number;
@@ -111,9 +111,9 @@ function boot2(): Buffer {
 
 function checkOptions(opts: SampleAppOptions): Required<SampleAppOptions> {
   const { version, slotBase, size, seed = 0 } = opts;
-  if (!Number.isInteger(size) || size < SAMPLE_LAYOUT.minSize || size % 256 !== 0 || size > SFU_SLOT_SIZE) {
+  if (!Number.isInteger(size) || size < SAMPLE_LAYOUT.minSize || size % 4 !== 0 || size > SFU_SLOT_SIZE) {
     throw new RangeError(
-      `sample app size ${String(size)}: expected a multiple of 256 between 0x${SAMPLE_LAYOUT.minSize.toString(16)} and 0x${SFU_SLOT_SIZE.toString(16)}`,
+      `sample app size ${String(size)}: expected a multiple of 4 between 0x${SAMPLE_LAYOUT.minSize.toString(16)} and 0x${SFU_SLOT_SIZE.toString(16)}`,
     );
   }
   if (!Number.isInteger(slotBase) || slotBase < 0 || slotBase % 256 !== 0 || slotBase + size > 0x1_0000_0000) {

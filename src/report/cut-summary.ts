@@ -26,11 +26,12 @@ export function cutSummary(r: CutResult): string {
   const lines = [`outcome: ${r.outcome}${r.verdict && !r.verdict.agree ? ' (console and flash disagree)' : ''}`];
   if (r.fired) {
     lines.push(
-      `fired:   ${r.fired.offsetMs.toFixed(3)} ms after update start, ${r.fired.acked}/${r.update.total} bytes acked, updater phase ${r.fired.phase}${r.fired.devicePhase ? `, device phase ${r.fired.devicePhase}` : ''}`,
+      `fired:   ${r.fired.forced ? '(forced: the update failed first) ' : ''}${r.fired.offsetMs.toFixed(3)} ms after update start, ${r.fired.acked}/${r.update.total} bytes acked, updater phase ${r.fired.phase}${r.fired.devicePhase ? `, device phase ${r.fired.devicePhase}` : ''}`,
     );
   }
   if (r.verdict) lines.push(`console: ${r.verdict.fromConsole}${r.observation?.banner ? ` (${r.observation.banner.line})` : ''}`, `flash:   ${r.verdict.fromFlash}`);
   for (const reason of r.verdict?.reasons ?? []) lines.push(`  - ${reason}`);
+  if (r.update.error) lines.push(`update:  ${r.update.error}`);
   if (r.rigError) lines.push(`rig error: ${r.rigError}`);
   if (r.flash) lines.push('', r.flash.table);
   return lines.join('\n');

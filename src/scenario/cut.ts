@@ -131,11 +131,18 @@ export async function runCut(
       watch.disarm();
       return finish('rig-error', { rigError: `update: ${updateRigError}` });
     }
-    // A time trigger always fires; progress and console ones get until the boot timeout.
-    const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : rig.config.boot.timeoutMs;
+    // A time trigger always fires. A progress trigger cannot advance once the update is over; a
+    // console one gets until the boot timeout.
+    const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : spec.trigger.kind === 'progress' ? 0 : rig.config.boot.timeoutMs;
     const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
     await firedPromise;
     timer?.cancel();
+    if (!fired && update.error) {
+      // The device refused the update before the trigger was met: what it does at the next power
+      // cycle is still the question, so cut now and say so.
+      timeline.add('cut', 'forced', 'the update failed before the trigger was met');
+      watch.forceFire();
+    }
   }
   if (!fired) {
     watch.disarm();

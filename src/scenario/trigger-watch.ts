@@ -14,6 +14,8 @@ export interface FirePoint {
   phase: string;
   /** The console line that fired a console trigger. */
   line?: string;
+  /** The trigger was not met: the update failed first and the cut was made at the failure. */
+  forced?: boolean;
 }
 
 export interface TriggerSources {
@@ -83,7 +85,12 @@ export class TriggerWatch {
     this.timers.push(this.src.clock.setTimer(Math.max(0, wait), () => this.fireNow(line)));
   }
 
-  private fireNow(line?: string): void {
+  /** Fires now whatever the trigger says (e.g. the update failed before it could be met). */
+  forceFire(): void {
+    this.fireNow(undefined, true);
+  }
+
+  private fireNow(line?: string, forced = false): void {
     if (this.fired) return;
     this.fired = true;
     this.disarm();
@@ -94,6 +101,7 @@ export class TriggerWatch {
       acked: this.src.progress.acked,
       phase: this.src.progress.phase,
       ...(line !== undefined && { line }),
+      ...(forced && { forced }),
     });
   }
 }

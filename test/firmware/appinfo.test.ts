@@ -12,7 +12,7 @@ import {
 const info: AppInfo = {
   version: '1.0.0',
   linkBase: 0x1001_0000,
-  imageLength: 163840,
+  imageLength: 163596,
   buildId: '0123456789abcdef',
   name: 'hilrig-app',
 };
@@ -35,7 +35,7 @@ describe('app info block', () => {
     expect(b.toString('latin1', 0, 8)).toBe('HILAPP01');
     expect(b.subarray(8, 24)).toEqual(Buffer.concat([Buffer.from('1.0.0'), Buffer.alloc(11)]));
     expect(b.readUInt32LE(24)).toBe(0x1001_0000);
-    expect(b.readUInt32LE(28)).toBe(163840);
+    expect(b.readUInt32LE(28)).toBe(163596);
     expect(b.toString('hex', 32, 40)).toBe('0123456789abcdef');
     expect(b.subarray(40, 56)).toEqual(Buffer.concat([Buffer.from('hilrig-app'), Buffer.alloc(6)]));
     expect(b.subarray(56, 60)).toEqual(Buffer.from([0xff, 0xff, 0xff, 0xff]));

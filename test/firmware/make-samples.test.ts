@@ -11,13 +11,13 @@ const FIRMWARE = fileURLToPath(new URL('../../firmware/', import.meta.url));
 
 describe('make-samples', () => {
   it('the committed firmware/*.bin are what the generator builds', async () => {
-    expect(SAMPLE_SIZE).toBe(163840);
+    expect(SAMPLE_SIZE).toBe(163596);
     expect(SAMPLES.map((s) => s.version)).toEqual(['1.0.0', '2.0.0']);
     for (const s of SAMPLES) {
       const { a, b } = buildSamplePair(s.version, SAMPLE_SIZE);
       expect((await readFile(join(FIRMWARE, `${s.file}.slotA.bin`))).equals(a)).toBe(true);
       expect((await readFile(join(FIRMWARE, `${s.file}.slotB.bin`))).equals(b)).toBe(true);
-      expect(readAppInfo(a)).toMatchObject({ version: s.version, imageLength: 163840 });
+      expect(readAppInfo(a)).toMatchObject({ version: s.version, imageLength: 163596 });
     }
   });
 
@@ -35,7 +35,7 @@ describe('make-samples', () => {
         expect(lines.at(-1)).toMatch(/^note: .*bin2page/);
       }
       expect(made.length).toBe(files.length);
-      expect(made[0]).toEqual({ path: join(dir, 'app-v1.slotA.bin'), bytes: 163840, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(made[0]).toEqual({ path: join(dir, 'app-v1.slotA.bin'), bytes: 163596, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

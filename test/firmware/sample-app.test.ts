@@ -90,11 +90,13 @@ describe('buildSampleApp', () => {
 
   it('rejects bad sizes, bases and versions', () => {
     expect(() => buildSampleApp({ version: '1', slotBase: A, size: 0x3ff00 + 1 })).toThrow(RangeError);
-    expect(() => buildSampleApp({ version: '1', slotBase: A, size: 0x300 })).toThrow(/multiple of 256 between/);
+    expect(() => buildSampleApp({ version: '1', slotBase: A, size: 0x300 })).toThrow(/multiple of 4 between/);
     expect(() => buildSampleApp({ version: '1', slotBase: A, size: 0x200000 })).toThrow(RangeError);
     expect(() => buildSampleApp({ version: '1', slotBase: A + 2, size: SIZE })).toThrow(/slotBase/);
     expect(() => buildSampleApp({ version: 'x'.repeat(17), slotBase: A, size: SIZE })).toThrow(/at most 16/);
     expect(() => buildSampleApp({ version: '1', slotBase: A, size: SIZE, seed: 1.5 })).toThrow(/seed/);
     expect(buildSampleApp({ version: '1', slotBase: A, size: 0x400 }).length).toBe(0x400);
+    expect(() => buildSampleApp({ version: '1', slotBase: A, size: 0x402 })).toThrow(/multiple of 4/);
+    expect(buildSampleApp({ version: '1', slotBase: A, size: 0x404 }).length).toBe(0x404);
   });
 });

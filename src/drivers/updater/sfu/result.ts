@@ -43,10 +43,9 @@ export interface SfuUploadResult {
   /** The whole upload: first INFO to the verdict line (or its timeout). */
   seconds: number;
   /**
-   * Payload rate of the write phase with the flash erase excluded: bytes first sent after the
-   * ERASE reply, over the time from the ERASE reply to the START reply. Bytes pre-written during
-   * the erase are left out of the numerator (they rode the wire while the flash was erasing), so
-   * this never overstates what the line carried.
+   * Payload rate the write phase sustained, flash erase excluded: the slope of acknowledged bytes
+   * over time in the steady state (see UploadSession.steadyRate). For the plain figure, use
+   * bytes / (timing.startReply - timing.eraseReply) of an upload with prewrite off.
    */
   bytesPerSecond: number;
   /** Times the host rewound to the device's acknowledged address after a lost frame. */

@@ -184,7 +184,12 @@ export class WriteWindow {
   reply(nextAddr: number): ReplyOutcome {
     const r = nextAddr >>> 0;
     if (r < this.base || r > this.end) {
-      return { kind: 'invalid', reason: `WRITE reply address ${hex32(r)} is outside the stream ${hex32(this.base)}..${hex32(this.end)}` };
+      return {
+        kind: 'invalid',
+        reason:
+          `the device expects WRITEs at ${hex32(r)}, outside the stream ${hex32(this.base)}..${hex32(this.end)}: ` +
+          `it is writing another slot than the ${hex32(this.base)} INFO announced`,
+      };
     }
     if (r < this.ackedAddr) {
       return { kind: 'invalid', reason: `WRITE reply address ${hex32(r)} went back below ${hex32(this.ackedAddr)}, which the device had acknowledged` };

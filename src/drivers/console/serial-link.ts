@@ -1,0 +1,154 @@
+/**
+ * A ByteLink over a serial port (serialport 13): a USB-serial adapter on a rig, or the host end
+ * of a pty pair in tests. Works around serialport's known failure modes (toolchain.md):
+ *
+ * - a device that vanishes during a read is never reported (bug 2): the path is watched every
+ *   100 ms and the port is closed, with onClose, as soon as it is gone;
+ * - a disappearance is only noticed while something reads: data is always consumed;
+ * - writes made while the device is gone would be replayed on a later reopen: a closed link
+ *   rejects writes, and a new link (a new SerialPort object) is needed after a cut.
+ */
+import { existsSync } from 'node:fs';
+import { SerialPort } from 'serialport';
+import type { Clock, Timer } from '../../core/clock.js';
+import { RigError } from '../../core/errors.js';
+import { Listeners, type ByteLink } from './byte-link.js';
+
+export interface SerialLinkOptions {
+  /** Line rate, 8N1, no flow control. */
+  baud: number;
+  /** Runs the path watch (default: the wall clock). */
+  clock?: Clock;
+  /** How often the device path is checked. Default 100 ms. */
+  watchMs?: number;
+}
+
+/** Opens `path` at `baud` 8N1; a missing, busy or forbidden port is a RigError that says which. */
+export async function openSerialLink(path: string, opts: SerialLinkOptions): Promise<ByteLink> {
+  if (typeof path !== 'string' || path === '') throw new TypeError('openSerialLink: path must be a non-empty string');
+  if (!opts || !Number.isInteger(opts.baud) || opts.baud <= 0) {
+    throw new TypeError(`openSerialLink: baud must be a positive integer, got ${String(opts?.baud)}`);
+  }
+  if (!existsSync(path)) {
+    throw new RigError(`serial port ${path} does not exist: is the adapter plugged in (and the by-id path right)?`);
+  }
+  const port = new SerialPort({ path, baudRate: opts.baud, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false, xon: false, xoff: false, autoOpen: false });
+  try {
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    throw openError(path, err);
+  }
+  return new SerialLink(port, path, opts);
+}
+
+function openError(path: string, err: unknown): RigError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/No such file or directory|ENOENT/i.test(message) || !existsSync(path)) {
+    return new RigError(`serial port ${path} does not exist: is the adapter plugged in (and the by-id path right)?`, { cause: err });
+  }
+  if (/Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN|busy/i.test(message)) {
+    return new RigError(`serial port ${path} is busy: another program has it open (a terminal, ModemManager, another hil run)`, { cause: err });
+  }
+  if (/Permission denied|EACCES/i.test(message)) {
+    return new RigError(`no permission to open serial port ${path}: add the user to the dialout group (then log in again)`, { cause: err });
+  }
+  return new RigError(`cannot open serial port ${path}: ${message}`, { cause: err });
+}
+
+class SerialLink implements ByteLink {
+  readonly description: string;
+  private readonly data = new Listeners<Buffer>();
+  private readonly closeListeners = new Listeners<Error | undefined>();
+  private readonly pendingWrites = new Set<(err: Error) => void>();
+  private watch?: Timer | NodeJS.Timeout;
+  private closed = false;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly port: SerialPort,
+    private readonly path: string,
+    private readonly opts: SerialLinkOptions,
+  ) {
+    this.description = `serial ${path} @ ${opts.baud} baud`;
+    // Always consume: a vanished device is only noticed while something reads.
+    port.on('data', (chunk: Buffer) => {
+      if (!this.closed) this.data.emit(chunk);
+    });
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      this.gone(err ? new RigError(`serial port ${path} closed: ${err.message}`, { cause: err }) : new RigError(`serial port ${path} closed`));
+    });
+    port.on('error', (err: Error) => this.gone(new RigError(`serial port ${path} failed: ${err.message}`, { cause: err })));
+    this.armWatch();
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new RigError(`serial port ${this.path} is closed`));
+    return new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        this.pendingWrites.delete(fail);
+        reject(err);
+      };
+      this.pendingWrites.add(fail);
+      this.port.write(Buffer.from(bytes), (err) => {
+        if (!this.pendingWrites.delete(fail)) return;
+        if (err) reject(new RigError(`writing to serial port ${this.path} failed: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  onData(listener: (chunk: Buffer) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (reason: Error | undefined) => void): () => void {
+    return this.closeListeners.add(listener);
+  }
+
+  /** Closes the port; emits onClose(undefined) once. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closed) this.shutDown(undefined);
+    return this.closing!;
+  }
+
+  private armWatch(): void {
+    const every = this.opts.watchMs ?? 100;
+    const check = (): void => {
+      if (this.closed) return;
+      if (!existsSync(this.path)) {
+        this.gone(new RigError(`serial port ${this.path} disappeared (unplugged, or the device lost power)`));
+        return;
+      }
+      if (this.opts.clock) this.watch = this.opts.clock.setTimer(every, check);
+    };
+    if (this.opts.clock) this.watch = this.opts.clock.setTimer(every, check);
+    else {
+      this.watch = setInterval(check, every);
+      this.watch.unref();
+    }
+  }
+
+  private gone(reason: Error): void {
+    if (!this.closed) this.shutDown(reason);
+  }
+
+  private shutDown(reason: Error | undefined): void {
+    this.closed = true;
+    if (this.watch && 'cancel' in this.watch) this.watch.cancel();
+    else if (this.watch) clearInterval(this.watch);
+    const err = reason ?? new RigError(`serial port ${this.path} was closed`);
+    for (const fail of [...this.pendingWrites]) fail(err);
+    this.port.removeAllListeners('data');
+    // Tell the listeners at once; the port itself closes in the background (bounded: a hung-up
+    // tty must not keep close() waiting forever).
+    this.closing = new Promise<void>((resolve) => {
+      if (!this.port.isOpen) return resolve();
+      const bound = setTimeout(resolve, 2000);
+      this.port.close(() => {
+        clearTimeout(bound);
+        resolve();
+      });
+    });
+    this.closeListeners.emit(reason);
+  }
+}

@@ -1,0 +1,18 @@
+/** SFU update path: the host uploader for Mirn's SFU bootloaders (RP2040-SFU, STM32F4 original). */
+export { SfuUploader } from './uploader.js';
+export type { SfuChannel, SfuFrameIn, SfuLineIn } from './channel.js';
+export { describeChannel } from './channel.js';
+export {
+  DEFAULT_INFO_TIMEOUT_MS,
+  DEFAULT_WRITE_BLOCK,
+  MAX_WRITE_BLOCK,
+  type SfuUploadOptions,
+  type SfuUploaderOptions,
+} from './options.js';
+export type { SfuPhase, SfuProgress, SfuUploadResult, SfuUploadTiming } from './result.js';
+export { SfuDeviceError, SfuLinkError } from './errors.js';
+export { SFU_TIMING, SfuStreamTooBigError, padToWords } from './session.js';
+export { WriteWindow, type DataFrame, type ReplyOutcome, type WriteWindowOptions } from './write-window.js';
+export { classifyVerdictLine, type VerdictLine } from './verdict.js';
+export { payloadRate, wireLimit, type PayloadRate } from './rate.js';
+export type { InfoReply } from '../../../protocols/sfu/index.js';

@@ -1,0 +1,245 @@
+/**
+ * The twin on a real pseudo-terminal pair, so the host side runs the serialport driver exactly
+ * as on a rig: `socat pty,raw,echo=0,link=<dir>/twin-host pty,raw,echo=0,link=<dir>/twin-dev`.
+ * The host opens `<dir>/twin-host` (serialport); the twin's end is opened here with Node's own
+ * fs streams (serialport on both ends of one pty pair in one process deadlocks, toolchain.md
+ * bug 1).
+ *
+ * A pty carries tens of MiB/s whatever the baud rate, so the wire is modelled here, on the wall
+ * clock: bytes reach device.uartRx no faster than paceBaud/10 per second, and the device's TX is
+ * paced the same way. While more than ~4 KiB wait for the device, reading from the pty stops, so
+ * backpressure reaches the host's writes as it would behind a real UART.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { constants, createReadStream, createWriteStream, existsSync, openSync, closeSync, type ReadStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../../core/clock.js';
+import { RigError } from '../../core/errors.js';
+import type { TwinDevice } from '../device.js';
+
+export interface PtyTwinOptions {
+  /** Line rate the twin's UART is modelled at (8N1: paceBaud/10 bytes per second each way). */
+  paceBaud: number;
+  /** Where the two links go (default: a fresh temporary directory, removed on close). */
+  dir?: string;
+  /** How long to wait for socat to create both links. Default 5000 ms. */
+  startTimeoutMs?: number;
+}
+
+export interface PtyTwin {
+  /** Open this with serialport: the host end of the pair. */
+  readonly hostPath: string;
+  /** The twin's end (already open here). */
+  readonly devicePath: string;
+  /** Kills socat (SIGTERM), closes the twin's end, removes the links. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Stop reading from the pty while this many bytes wait for the device. */
+const RX_HIGH_WATER = 4096;
+/** Bytes per read from the pty. */
+const READ_CHUNK = 1024;
+
+/**
+ * One direction of a UART on the wall clock. A byte is handed over once its last bit would have
+ * arrived; when a timer fires late, everything due by then is handed over at once, so timer
+ * jitter never lowers the line rate (a real UART's bytes do not wait for the CPU either).
+ */
+export class WallClockLine {
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  /** performance.now() at which the line finishes the bytes already handed over. */
+  private wireFreeAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly bytesPerMs: number,
+    private readonly deliver: (bytes: Buffer) => void,
+    /** Called after every hand-over with the bytes still queued. */
+    private readonly onLevel?: (queued: number) => void,
+  ) {
+    if (!(bytesPerMs > 0)) throw new RangeError(`WallClockLine: rate must be > 0 bytes/ms, got ${bytesPerMs}`);
+  }
+
+  get queued(): number {
+    return this.queuedBytes;
+  }
+
+  push(bytes: Buffer): void {
+    if (this.stopped || bytes.length === 0) return;
+    const now = performance.now();
+    // An idle line starts sending when the bytes arrive, not in the past.
+    if (this.queuedBytes === 0) this.wireFreeAt = Math.max(this.wireFreeAt, now);
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+    this.schedule(now);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+  }
+
+  private schedule(now: number): void {
+    if (this.timer || this.stopped || this.queuedBytes === 0) return;
+    // Wake when at least one byte (and normally a few dozen) is due.
+    const due = this.wireFreeAt + Math.min(this.queuedBytes, 32) / this.bytesPerMs;
+    this.timer = setTimeout(this.pump, Math.max(0, due - now));
+  }
+
+  private readonly pump = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = performance.now();
+    let budget = Math.min(this.queuedBytes, Math.floor((now - this.wireFreeAt) * this.bytesPerMs));
+    if (budget > 0) {
+      const parts: Buffer[] = [];
+      this.wireFreeAt += budget / this.bytesPerMs;
+      this.queuedBytes -= budget;
+      while (budget > 0) {
+        const head = this.queue[0]!;
+        if (head.length <= budget) {
+          parts.push(head);
+          this.queue.shift();
+          budget -= head.length;
+        } else {
+          parts.push(head.subarray(0, budget));
+          this.queue[0] = head.subarray(budget);
+          budget = 0;
+        }
+      }
+      this.deliver(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      this.onLevel?.(this.queuedBytes);
+    }
+    this.schedule(performance.now());
+  };
+}
+
+export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Promise<PtyTwin> {
+  if (!(opts.paceBaud > 0)) throw new RangeError(`startPtyTwin: paceBaud must be > 0, got ${String(opts.paceBaud)}`);
+  if (device.clock instanceof VirtualClock) {
+    throw new TypeError('startPtyTwin: the twin needs a wall clock (e.g. ScaledClock(1)) on a pty: real I/O would race ahead of a VirtualClock');
+  }
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'hilrig-pty-')));
+  const hostPath = join(dir, 'twin-host');
+  const devicePath = join(dir, 'twin-dev');
+  // socat leaves its links dangling when it is killed hard: never trip over a stale one.
+  await rm(hostPath, { force: true });
+  await rm(devicePath, { force: true });
+
+  const socat: ResultPromise<{ reject: false; stdin: 'ignore'; stdout: 'ignore'; stderr: 'pipe'; buffer: false }> = execa(
+    'socat',
+    ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`],
+    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false },
+  );
+  const log: string[] = [];
+  socat.stderr.setEncoding('utf8');
+  socat.stderr.on('data', (t: string) => {
+    log.push(...t.split('\n').filter(Boolean));
+    if (log.length > 20) log.splice(0, log.length - 20);
+  });
+  let exited = false;
+  const exit = socat.then((r) => {
+    exited = true;
+    return r;
+  });
+
+  const cleanupFiles = async (): Promise<void> => {
+    await rm(hostPath, { force: true });
+    await rm(devicePath, { force: true });
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+  };
+  const killSocat = async (): Promise<void> => {
+    if (!exited) {
+      socat.kill('SIGTERM');
+      const hard = setTimeout(() => socat.kill('SIGKILL'), 2000);
+      await exit;
+      clearTimeout(hard);
+    }
+  };
+
+  // Wait for both links.
+  const deadline = performance.now() + (opts.startTimeoutMs ?? 5000);
+  while (!(existsSync(hostPath) && existsSync(devicePath))) {
+    if (exited || performance.now() > deadline) {
+      await killSocat();
+      await cleanupFiles();
+      const r = await exit;
+      const why = exited && r.failed && r.cause instanceof Error ? ` (${r.cause.message})` : '';
+      throw new RigError(
+        `socat did not create the pty pair ${hostPath} / ${devicePath}${why}${exited ? `, it exited with ${r.exitCode ?? r.signal}` : ' in time'}; ` +
+          `socat said: ${log.join(' | ') || '(nothing)'}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+
+  // The twin's end, with Node's own fs streams on a blocking fd (reads wait in the thread pool).
+  let fd: number;
+  try {
+    fd = openSync(devicePath, constants.O_RDWR | constants.O_NOCTTY);
+  } catch (err) {
+    await killSocat();
+    await cleanupFiles();
+    throw new RigError(`cannot open the twin's end of the pty ${devicePath}: ${(err as Error).message}`, { cause: err });
+  }
+  const input: ReadStream = createReadStream('', { fd, autoClose: false, highWaterMark: READ_CHUNK });
+  const output: WriteStream = createWriteStream('', { fd, autoClose: false });
+  let closing = false;
+  const ignoreWhenClosing = (err: Error): void => {
+    // EIO is what a pty read or write gets once socat is gone: expected while closing.
+    if (!closing) log.push(`twin end: ${err.message}`);
+  };
+  input.on('error', ignoreWhenClosing);
+  output.on('error', ignoreWhenClosing);
+
+  const bytesPerMs = opts.paceBaud / 10 / 1000;
+  const toDevice = new WallClockLine(
+    bytesPerMs,
+    (b) => device.uartRx(b),
+    (queued) => {
+      if (queued <= RX_HIGH_WATER && input.isPaused()) input.resume();
+    },
+  );
+  const toHost = new WallClockLine(bytesPerMs, (b) => {
+    if (!closing) output.write(b);
+  });
+  input.on('data', (chunk: Buffer | string) => {
+    toDevice.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+    if (toDevice.queued > RX_HIGH_WATER) input.pause();
+  });
+  const offTx = device.onUartTx((b) => toHost.push(b));
+
+  let closed: Promise<void> | undefined;
+  return {
+    hostPath,
+    devicePath,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        offTx();
+        toDevice.stop();
+        toHost.stop();
+        // Killing socat hangs the pty up: the read blocked in the thread pool returns (EIO).
+        await killSocat();
+        input.destroy();
+        output.destroy();
+        await new Promise((r) => setImmediate(r));
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed by a stream that saw the hang-up
+        }
+        await cleanupFiles();
+      })();
+      return closed;
+    },
+  };
+}
