@@ -196,6 +196,15 @@ export class Mcu {
     this.uartTx(Buffer.from(text, 'latin1'));
   }
 
+  /**
+   * A blocking UART print, as the SFU's send_str and printf are: the CPU does nothing else until
+   * the last byte is out (10 bit times a byte at `baud`).
+   */
+  async printBlocking(text: string, baud = 921600): Promise<void> {
+    this.print(text);
+    await this.sleep((text.length * 10 * 1000) / baud);
+  }
+
   onTx(listener: (bytes: Buffer) => void): () => void {
     this.txListeners.add(listener);
     return () => this.txListeners.delete(listener);

@@ -45,7 +45,7 @@ describe('hil (command line)', () => {
     expect(doc.fire.offsetMs).toBeGreaterThan(0);
     expect(doc.fire.acked).toBeGreaterThan(0);
     expect(doc.repro).toMatch(/^hil cut --rig rigs\/twin-rp2040-sfu.yaml .*--trigger progress:37% .*--seed 3/);
-    const again = JSON.parse((await hil(doc.repro.split(' ').slice(2).concat('--json'))).stdout);
+    const again = JSON.parse((await hil(doc.repro.split(' ').slice(1).concat('--json'))).stdout);
     expect(again.fire).toEqual(doc.fire);
   });
 

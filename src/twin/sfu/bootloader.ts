@@ -168,7 +168,7 @@ export class SfuBootloader {
     page.writeUInt32LE(crc, 0);
     page.writeUInt32LE((this.maxTimestamp + 1) >>> 0, 4);
     await mcu.flashOp(mcu.flash.program(s.metaBase, page));
-    mcu.print('NEW CRC32 IEEE802.3 SIGNED\n');
+    await mcu.printBlocking('NEW CRC32 IEEE802.3 SIGNED\n');
   }
 
   // ---- vector check and jump (§3.4, §3.5) ----
@@ -413,14 +413,15 @@ export class SfuBootloader {
     let errors = 0;
     const flush = async () => {
       const fin = this.decoder.finish();
-      if (fin.paddingAdded) mcu.print(`bin2page_finish: ${fin.paddingAdded} bytes padding added\n`);
-      if (fin.errors) mcu.print(`bin2page_finish: Finished with ${fin.errors} errors\n`);
+      // Blocking prints, as on the device: they take wire time before the last page is written.
+      if (fin.paddingAdded) await mcu.printBlocking(`bin2page_finish: ${fin.paddingAdded} bytes padding added\n`);
+      if (fin.errors) await mcu.printBlocking(`bin2page_finish: Finished with ${fin.errors} errors\n`);
       for (const page of fin.pages) await this.writePage(page);
       errors = fin.errors;
     };
     const signFirst = this.opts.variant === 'sign-before-flush' && this.updateStarted && crcOk();
     if (signFirst) {
-      mcu.print('\nCRC OK\n');
+      await mcu.printBlocking('\nCRC OK\n');
       await this.sign(slotIndex);
     }
     await flush();
@@ -438,7 +439,7 @@ export class SfuBootloader {
       return;
     }
     if (!signFirst) {
-      mcu.print('\nCRC OK\n');
+      await mcu.printBlocking('\nCRC OK\n');
       await this.sign(slotIndex);
     }
     if (this.opts.variant === 'boot-unsigned-target') await this.forgetTarget();

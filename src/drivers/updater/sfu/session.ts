@@ -53,6 +53,12 @@ export const SFU_TIMING = {
   eraseMarginMs: 500,
   /** Without a reply or a send for this long during the write phase, an empty WRITE goes out. */
   keepAliveMs: 300,
+  /**
+   * No frame at all for this long with WRITEs in flight: they (or their replies) are lost. The
+   * window forgets them, and the next status poll's answer says where the device is. Far above
+   * any path latency while replies flow (a pty's socat stalls up to ~0.2 s), far below noReplyMs.
+   */
+  expireAfterMs: 1000,
   /** No frame at all from the device for this long during the write phase: it stopped answering. */
   noReplyMs: 3000,
   /** Rewinds in a row without the device acknowledging anything new before giving up. */
@@ -433,8 +439,9 @@ export class UploadSession {
         wakeAt = Math.min(wakeAt, this.backoffUntil);
       }
       if (this.eraseDone && now - Math.max(this.lastTxAt, this.lastRxAt) >= keepAliveMs) {
-        // Silence both ways: whatever is in flight is lost; the poll's answer says where the device is.
-        if (now - this.lastRxAt >= keepAliveMs && win.inFlight > 0) win.expire();
+        // Quiet both ways: a status poll keeps the device's 500 ms packet timer from expiring; after a
+        // long silence, whatever is in flight is presumed lost and the poll's answer is taken as the truth.
+        if (now - this.lastRxAt >= SFU_TIMING.expireAfterMs && win.inFlight > 0) win.expire();
         win.poll();
         this.event('poll', `status poll at ${hex32(win.sendPtr)}`);
         await this.send(SfuCode.WRITE, EMPTY);
