@@ -6,7 +6,7 @@ export default defineConfig({
   output: './reports/html',
   plugins: {
     awesome: {
-      options: { singleFile: true, reportName: 'hilrig brownout campaign', groupBy: ['parentSuite', 'suite'] },
+      options: { singleFile: true, reportName: 'hilrig brownout campaign', groupBy: ['parentSuite', 'suite', 'subSuite'] },
     },
   },
 });

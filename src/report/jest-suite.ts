@@ -51,7 +51,6 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.epic(entry.campaign);
         await allure.feature(config.scheme);
         await allure.story(suite.name);
-        await allure.parentSuite(`${config.target}.${config.name}`);
         await allure.label('board', config.name);
         await allure.label('mcu', config.target);
         await allure.label('bootloader', `${config.scheme}${variant ? `/${variant}` : ''}`);
@@ -121,7 +120,6 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.epic(entry.campaign);
         await allure.feature(config.scheme);
         await allure.story(suite.name);
-        await allure.parentSuite(`${config.target}.${config.name}`);
         await allure.label('board', config.name);
         const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
         await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');

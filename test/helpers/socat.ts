@@ -24,9 +24,13 @@ export interface SocatPair {
 
 const pairs = new Set<{ pair: SocatPair; child: ResultPromise }>();
 const twins = new Set<PtyTwin>();
+const dirs = new Set<string>();
 
+/** A fresh temporary directory, removed by stopAllSocat(). */
 export async function tempDir(prefix = 'hilrig-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  dirs.add(d);
+  return d;
 }
 
 /** Starts `socat pty,raw,echo=0,link=<dir>/a pty,raw,echo=0,link=<dir>/b` and waits for both links. */
@@ -92,4 +96,7 @@ export async function stopAllSocat(): Promise<void> {
       await rm(pair.dir, { recursive: true, force: true });
     }),
   );
+  const left = [...dirs];
+  dirs.clear();
+  await Promise.all(left.map((d) => rm(d, { recursive: true, force: true })));
 }

@@ -1,12 +1,24 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { VirtualClock } from '../../src/core/clock.js';
 import { DeviceError, RigError } from '../../src/core/errors.js';
 import {
   SfuDeviceError,
   SfuLinkError,
   SfuStreamTooBigError,
+  SfuUploader,
+  type SfuChannel,
   type SfuProgress,
 } from '../../src/drivers/updater/sfu/index.js';
-import { SfuCode, encodeBin2Page } from '../../src/protocols/sfu/index.js';
+import {
+  SfuCode,
+  encodeBin2Page,
+  encodeEraseReply,
+  encodeErasePart,
+  encodeInfoReply,
+  encodeStartReply,
+  encodeWriteReply,
+  sfuCrc,
+} from '../../src/protocols/sfu/index.js';
 import { SFU_SLOTS, SFU_SLOT_SIZE } from '../../src/targets/rp2040.js';
 import { seededBytes } from '../protocols/sfu/helpers.js';
 import { BAUD, samples, twinRig, type TwinRig } from '../helpers/sfu-twin.js';
@@ -260,6 +272,33 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     expectSlotHolds(rig.slots().b, samples('2.0.0', 0x20000).b);
   });
 
+  it('gives up with a RigError when WRITEs stop getting through, without resending ERASE or letting the device time out', async () => {
+    // From the 9th on, every WRITE with data is lost; status polls still get through and are answered.
+    rig = await twinRig({ plan: { host: ({ code, codeIndex, bytes }) => (code === SfuCode.WRITE && bytes.length > 12 && codeIndex >= 8 ? 'drop' : 'pass') } });
+    const err = await rig.uploader.upload(samples('2.0.0', 0x20000).b).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SfuLinkError);
+    expect((err as Error).message).toMatch(/resyncs in a row at stream address 0x10214000|no progress for \d+ ms: the device answers but stays at stream address 0x10214000/);
+    expect(rig.link.count(SfuCode.ERASE)).toBe(1);
+    expect(rig.link.count(SfuCode.START)).toBe(0);
+    expect(rig.link.count(SfuCode.WRITE) - 8).toBeGreaterThan(0);
+    expect(rig.timeline.events.filter((e) => e.kind === 'poll').length).toBeGreaterThan(3);
+    expect(rig.timeline.events.some((e) => e.kind === 'failed' && /timed out/.test(e.detail ?? ''))).toBe(false);
+  });
+
+  it('fails the erase in time when neither ERASE_PART nor the ERASE reply comes, and never resends ERASE', async () => {
+    rig = await twinRig({ plan: { host: ({ code }) => (code === SfuCode.ERASE ? 'drop' : 'pass') } });
+    const t0 = rig.clock.now();
+    const err = await rig.uploader.upload(samples('2.0.0', SIZE).b).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SfuDeviceError);
+    expect((err as SfuDeviceError).phase).toBe('erase');
+    expect((err as Error).message).toMatch(/the first ERASE_PART or the ERASE reply.*must be reset before retrying/);
+    const waited = rig.clock.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(2400); // the slowest datasheet erase: 0.4 s + 2 s per 64 KiB block
+    expect(waited).toBeLessThan(4000);
+    expect(rig.link.count(SfuCode.ERASE)).toBe(1);
+    expect(rig.link.count(SfuCode.WRITE)).toBe(0);
+  });
+
   it('ignores garbage on the device->host line (it becomes console text)', async () => {
     const noise = (i: number) => Buffer.concat([Buffer.from(`~noise${i}~E\xa3~`, 'latin1'), seededBytes(i + 1, 40).map((b) => (b === 0x45 ? 0x46 : b))]);
     rig = await twinRig({ plan: { garbage: (i) => (i % 3 === 0 ? noise(i) : undefined) } });
@@ -339,6 +378,47 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     expect(rig.link.count(SfuCode.START)).toBe(0); // caught at the first WRITE reply, long before START
   });
 
+  it('says ok: false (no exception) when the device never reports the slot signed', async () => {
+    rig = await twinRig();
+    // The same device, but the uploader's view of the console loses the SIGNED line.
+    const con = rig.console;
+    const channel: SfuChannel = {
+      write: (b) => con.write(b),
+      onFrame: (l) => con.onFrame(l),
+      onLine: (l) => con.onLine((line) => !/SIGNED/.test(line.text) && l(line)),
+      description: 'console without SIGNED',
+    };
+    const uploader = new SfuUploader({ channel, clock: rig.clock, timeline: rig.timeline });
+    const t0 = rig.clock.now();
+    const r = await uploader.upload(samples('2.0.0', SIZE).b);
+    expect(r).toMatchObject({ ok: false, signed: false, verdict: 'none' });
+    expect(rig.clock.now() - t0 - r.timing.startReply).toBeGreaterThanOrEqual(3000); // it waited for the verdict
+    expect(rig.timeline.events.some((e) => e.kind === 'no-verdict' && /CRC OK but no SIGNED/.test(e.detail ?? ''))).toBe(true);
+  });
+
+  it('reports BIN2Page decoding errors (bin2page_errors!) as a DeviceError', async () => {
+    rig = await twinRig();
+    const v2 = samples('2.0.0', SIZE);
+    const stream = encodeBin2Page(v2.a, v2.b);
+    stream[stream.length - 256]! &= 0x7f; // last block in the unsupported "small" format
+    const err = await rig.uploader.upload(stream).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SfuDeviceError);
+    expect((err as SfuDeviceError).phase).toBe('sign');
+    expect((err as Error).message).toMatch(/BIN2Page decoding errors.*not signed.*Finished with 1 errors/);
+  });
+
+  it('takes CRC OK as success on an SFU 0x0100 device (STM32F4 original), which never signs', async () => {
+    const clock = new VirtualClock();
+    const device = fakeF4(clock);
+    const uploader = new SfuUploader({ channel: device, clock });
+    const image = seededBytes(7, 40_000);
+    const r = await uploader.upload(image);
+    expect(r).toMatchObject({ ok: true, signed: false, verdict: 'crc-ok', slotBase: 0x0800_8000, bytes: 40_000 });
+    expect(r.info.sfuVersion).toBe(0x0100);
+    expect(device.flash.subarray(0, image.length).equals(image)).toBe(true);
+    clock.dispose();
+  });
+
   it('validates its options with clear errors', async () => {
     rig = await twinRig({ start: 'off' });
     const img = samples('2.0.0', SIZE).b;
@@ -375,3 +455,49 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     expect(on.seconds).toBeLessThan(off.seconds - 1);
   });
 });
+
+/**
+ * A scripted STM32F4 SFU 0x0100 bootloader (reference §5): no slots, no signature; START answers
+ * and prints CRC OK when the CRC matches. Enough to check the uploader's 0x0100 rules.
+ */
+function fakeF4(clock: VirtualClock): SfuChannel & { flash: Buffer } {
+  const frames = new Set<(f: { code: number; body: Buffer }) => void>();
+  const lines = new Set<(l: { t: number; text: string }) => void>();
+  const base = 0x0800_8000;
+  const flash = Buffer.alloc(992 * 1024, 0xff);
+  let writeAddr = 0;
+  let crc = 0xffffffff;
+  const reply = (code: number, body: Buffer = Buffer.alloc(0)) => clock.setTimer(1, () => frames.forEach((l) => l({ code, body })));
+  const say = (text: string) => clock.setTimer(2, () => lines.forEach((l) => l({ t: clock.now(), text })));
+  return {
+    flash,
+    description: 'fake STM32F4 SFU',
+    onFrame: (l) => (frames.add(l), () => frames.delete(l)),
+    onLine: (l) => (lines.add(l), () => lines.delete(l)),
+    async write(bytes) {
+      const f = Buffer.from(bytes);
+      const code = f[4]!;
+      const body = f.subarray(8, 8 + f.readUInt16LE(6));
+      if (code === SfuCode.INFO) {
+        reply(code, encodeInfoReply({ deviceId: Buffer.alloc(12, 7), cpuType: 0x10076413, slotKib: 992, sfuVersion: 0x0100, rxBufferSize: 0x1c000, mainStartFrom: base, mainRunFrom: 0x0800_1000 }));
+      } else if (code === SfuCode.ERASE) {
+        reply(SfuCode.ERASE_PART, encodeErasePart(0));
+        writeAddr = base;
+        crc = 0xffffffff;
+        reply(code, encodeEraseReply(body.readUInt32LE(0)));
+      } else if (code === SfuCode.WRITE) {
+        if (body.length > 4 && body.readUInt32LE(0) === writeAddr) {
+          const data = body.subarray(4);
+          data.copy(flash, writeAddr - base);
+          crc = sfuCrc(data, crc);
+          writeAddr += data.length;
+        }
+        reply(code, encodeWriteReply({ nextAddr: writeAddr, rxBacklog: 0 }));
+      } else if (code === SfuCode.START) {
+        reply(code, encodeStartReply({ slotBase: base, count: writeAddr - base, crc }));
+        if (crc === body.readUInt32LE(0)) say('CRC OK');
+        else say('CRC != NEED');
+      }
+    },
+  };
+}

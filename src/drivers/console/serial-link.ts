@@ -75,7 +75,12 @@ class SerialLink implements ByteLink {
       if (!this.closed) this.data.emit(chunk);
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      this.gone(err ? new RigError(`serial port ${path} closed: ${err.message}`, { cause: err }) : new RigError(`serial port ${path} closed`));
+      // serialport closes the port itself on a disconnect (EBADF, ENXIO): the device went away.
+      this.gone(
+        err
+          ? new RigError(`serial port ${path} disappeared (${err.message}): unplugged, or the device lost power`, { cause: err })
+          : new RigError(`serial port ${path} was closed underneath`),
+      );
     });
     port.on('error', (err: Error) => this.gone(new RigError(`serial port ${path} failed: ${err.message}`, { cause: err })));
     this.armWatch();

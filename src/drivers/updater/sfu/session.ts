@@ -51,7 +51,11 @@ export const SFU_TIMING = {
   eraseBlockMs: 2000,
   /** Added to every erase wait: frames on the wire, USB latency, host scheduling. */
   eraseMarginMs: 500,
-  /** Without a reply or a send for this long during the write phase, an empty WRITE goes out. */
+  /**
+   * Without a reply for this long during the write phase, an empty WRITE goes out (and again
+   * every keepAliveMs while none comes): it restarts the device's 500 ms packet timer even when
+   * the WRITEs themselves are being lost, and its answer says where the device is.
+   */
   keepAliveMs: 300,
   /**
    * No frame at all for this long with WRITEs in flight: they (or their replies) are lost. The
@@ -61,6 +65,11 @@ export const SFU_TIMING = {
   expireAfterMs: 1000,
   /** No frame at all from the device for this long during the write phase: it stopped answering. */
   noReplyMs: 3000,
+  /**
+   * The device answers but its acknowledged address has not moved for this long: the WRITEs do not
+   * get through. Generous, so that one 3840-byte WRITE at 9600 baud (4 s) still fits.
+   */
+  noProgressMs: 6000,
   /** Rewinds in a row without the device acknowledging anything new before giving up. */
   maxResyncs: 8,
   /** Back-off before resending after the k-th rewind in a row: 0, 25, 50, 100, then 200 ms. */
@@ -108,7 +117,8 @@ export class UploadSession {
   /** Bumped on every frame or line: what the write loop waits for. */
   private events = 0;
   private lastRxAt: number;
-  private lastTxAt: number;
+  private lastPollAt = -Infinity;
+  private lastProgressAt = 0;
   private infoFrames = 0;
   private linesSeen = 0;
 
@@ -142,7 +152,7 @@ export class UploadSession {
     this.description = describeChannel(deps.channel);
     this.stream = padToWords(stream);
     this.bytes = this.stream.length;
-    this.t0 = this.lastRxAt = this.lastTxAt = deps.clock.now();
+    this.t0 = this.lastRxAt = deps.clock.now();
   }
 
   async run(): Promise<SfuUploadResult> {
@@ -299,6 +309,7 @@ export class UploadSession {
     const outcome = win.reply(nextAddr);
     switch (outcome.kind) {
       case 'progress': {
+        this.lastProgressAt = this.clock.now();
         this.at.lastAck = this.elapsed();
         const acked = outcome.acked - win.base;
         // With a pre-written backlog, wait until half of the fresh bytes are in: the backlog is long gone by then.
@@ -405,7 +416,7 @@ export class UploadSession {
     // the slot the device runs from (reference §7 item 2).
     await this.send(SfuCode.ERASE, encodeEraseRequest(this.bytes));
 
-    const { keepAliveMs, noReplyMs } = SFU_TIMING;
+    const { keepAliveMs, noReplyMs, noProgressMs } = SFU_TIMING;
     while (!win.done) {
       this.wake.check();
       const now = this.clock.now();
@@ -418,14 +429,24 @@ export class UploadSession {
         if (now >= eraseDeadline) throw this.eraseTimeoutError(now - (this.lastErasePartAt ?? eraseSentAt));
         wakeAt = eraseDeadline;
       } else {
-        this.phase = 'write';
+        if (this.phase !== 'write') {
+          this.phase = 'write';
+          this.lastProgressAt = now;
+        }
         if (now - this.lastRxAt >= noReplyMs) {
           throw this.deviceError(
             `the device stopped answering: no reply for ${noReplyMs} ms in the write phase ` +
               `(acknowledged ${win.acked - win.base} of ${this.bytes} bytes, ${win.polls} status polls sent)`,
           );
         }
-        wakeAt = Math.min(Math.max(this.lastTxAt, this.lastRxAt) + keepAliveMs, this.lastRxAt + noReplyMs);
+        if (now - this.lastProgressAt >= noProgressMs) {
+          throw new SfuLinkError(
+            `no progress for ${noProgressMs} ms: the device answers but stays at stream address ${hex32(win.acked)} ` +
+              `(${win.resyncs} resyncs, ${win.polls} status polls): the WRITEs to ${this.description} do not get through`,
+            'write',
+          );
+        }
+        wakeAt = Math.min(Math.max(this.lastRxAt, this.lastPollAt) + keepAliveMs, this.lastRxAt + noReplyMs, this.lastProgressAt + noProgressMs);
       }
 
       const mayWrite = this.eraseDone || (this.opts.prewrite && this.eraseParts > 0);
@@ -438,11 +459,13 @@ export class UploadSession {
         }
         wakeAt = Math.min(wakeAt, this.backoffUntil);
       }
-      if (this.eraseDone && now - Math.max(this.lastTxAt, this.lastRxAt) >= keepAliveMs) {
-        // Quiet both ways: a status poll keeps the device's 500 ms packet timer from expiring; after a
-        // long silence, whatever is in flight is presumed lost and the poll's answer is taken as the truth.
+      if (this.eraseDone && now - Math.max(this.lastRxAt, this.lastPollAt) >= keepAliveMs) {
+        // No answer for a while: a status poll keeps the device's 500 ms packet timer from expiring
+        // even if the WRITEs are being lost. After a long silence, whatever is in flight is presumed
+        // lost, and the poll's answer is taken as the truth.
         if (now - this.lastRxAt >= SFU_TIMING.expireAfterMs && win.inFlight > 0) win.expire();
         win.poll();
+        this.lastPollAt = now;
         this.event('poll', `status poll at ${hex32(win.sendPtr)}`);
         await this.send(SfuCode.WRITE, EMPTY);
         continue;
@@ -569,7 +592,6 @@ export class UploadSession {
   private async send(code: number, body?: Uint8Array): Promise<void> {
     this.wake.check();
     const frame = encodeFrame('host', code, body);
-    this.lastTxAt = this.clock.now();
     let written: Promise<void>;
     try {
       written = Promise.resolve(this.channel.write(frame));

@@ -210,6 +210,8 @@ export class WriteWindow {
     }
     // Stuck at r, below what was sent, and no entry explains it: the frame at r was lost.
     this.dropSettled(r - 1);
+    // The oldest entry left either produced this very reply or was lost: it will never answer.
+    this.drop(Math.min(1, this.entries.length));
     for (const e of this.entries) {
       e.pred = r;
       e.stale = true;
