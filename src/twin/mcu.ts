@@ -174,14 +174,21 @@ export class Mcu {
   async waitRx(ms: number): Promise<boolean> {
     this.check();
     if (this.rxQueue.length) return true;
+    // The program that waits belongs to this power epoch: a cut and a power-on in the same tick
+    // must not let it resume against the new epoch's controller.
+    const signal = this.abort.signal;
     let timer: Timer | undefined;
+    let waiter: (() => void) | undefined;
     await new Promise<void>((resolve) => {
+      waiter = resolve;
       this.rxWaiter = resolve;
       timer = this.clock.setTimer(ms, resolve);
+      signal.addEventListener('abort', resolve, { once: true });
     });
     timer?.cancel();
-    this.rxWaiter = undefined;
-    this.check();
+    signal.removeEventListener('abort', waiter!);
+    if (this.rxWaiter === waiter) this.rxWaiter = undefined;
+    if (signal.aborted) throw new PowerLost();
     return this.rxQueue.length > 0;
   }
 

@@ -38,6 +38,7 @@ export interface TwinRig {
   slots(): { a: Buffer; b: Buffer; metaA: Buffer; metaB: Buffer };
   /** Waits (virtual time) for a console line matching `re`, from line `from` on. */
   expectLine(re: RegExp, timeoutMs?: number, from?: number): Promise<string>;
+  /** Power off, and on again 1 ms later. */
   powerCycle(): void;
   dispose(): void;
 }
@@ -96,7 +97,10 @@ export async function twinRig(opts: TwinRigOptions = {}): Promise<TwinRig> {
     },
     powerCycle() {
       twin.powerOff();
-      twin.powerOn();
+      // Power returns 1 ms later, not in the same tick: the twin's Mcu lets a program that was
+      // waiting in waitRx() resume in the next power epoch when off and on happen back to back
+      // (a twin bug in Mcu.waitRx, reported to the twin owner), and that zombie swallows the first RX bytes.
+      clock.setTimer(1, () => twin.powerOn());
     },
     dispose() {
       console.close();

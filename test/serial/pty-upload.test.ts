@@ -61,19 +61,19 @@ describe('SFU upload over a real pty (socat + serialport)', () => {
     twin.programMemory(SFU_SLOTS.A.base, samples('1.0.0', size).a);
     const pty = await startTrackedPtyTwin(twin, { paceBaud: BAUD });
     const link = await open(pty.hostPath);
-    const console = new Console({ link, clock, sfuFrames: true });
-    consoles.push(console);
+    const con = new Console({ link, clock, sfuFrames: true });
+    consoles.push(con);
     twin.powerOn(); // factory first start: signs A, then the bootloader listens for ~2 s
 
     const image = samples('2.0.0', size).b;
-    const r = await new SfuUploader({ channel: console, clock }).upload(image);
+    const r = await new SfuUploader({ channel: con, clock }).upload(image);
     expect(r).toMatchObject({ ok: true, signed: true, slotBase: SFU_SLOTS.B.base, bytes: size, resyncs: 0 });
     expect(twin.readMemory(SFU_SLOTS.B.base, size).equals(image)).toBe(true);
-    await console.expect(/^hilrig-app 2\.0\.0 running from slot B/, { timeoutMs: 2000, fromLine: 0 });
+    await con.expect(/^hilrig-app 2\.0\.0 running from slot B/, { timeoutMs: 2000, fromLine: 0 });
     // 64 KiB at 921600 baud is 0.72 s of line time: the pacing is real, and the pipeline keeps the line busy.
     const writeMs = r.timing.startReply - r.timing.eraseReply;
     expect(writeMs).toBeGreaterThan(0.95 * ((size * 2064) / 2048 / (BAUD / 10)) * 1000);
-    expect(r.bytes / (writeMs / 1000)).toBeGreaterThan(0.85 * (BAUD / 10));
+    expect(r.bytes / (writeMs / 1000)).toBeGreaterThan(0.75 * (BAUD / 10)); // stop-and-wait would be about 0.68
   }, 20_000);
 
   it('paces what the device receives at paceBaud, and the host still gets its bytes', async () => {

@@ -80,6 +80,16 @@ describe('WriteWindow', () => {
     expect(w.sendPtr).toBe(at(0));
   });
 
+  it('forgets stale WRITEs after a silence, so a poll shows a repeated loss at once', () => {
+    const w = window(10);
+    fill(w, 5); // frame 0 lost
+    expect(w.reply(at(0))).toMatchObject({ kind: 'resync', stale: 4 });
+    fill(w, 1); // the resend is lost too; nothing answers for a while
+    w.expireStale();
+    w.poll();
+    expect(w.reply(at(0))).toMatchObject({ kind: 'resync', consecutive: 2 });
+  });
+
   it('tolerates lost replies: a later reply settles everything before it', () => {
     const w = window(6);
     fill(w);

@@ -133,8 +133,13 @@ export class Console {
 
   private feedText(text: string): void {
     if (!text) return;
-    const parts = (this.partial + text).split('\n');
-    this.partial = parts.pop()!;
+    // Lines end in LF, CRLF or a lone CR (the STM32F4 SFU ends its lines in CR). A CR at the very
+    // end is held back until the next chunk tells whether an LF follows it.
+    let s = this.partial + text;
+    const heldCr = s.endsWith('\r');
+    if (heldCr) s = s.slice(0, -1);
+    const parts = s.split(/\r\n|\n|\r/);
+    this.partial = parts.pop()! + (heldCr ? '\r' : '');
     for (const p of parts) this.pushLine(p);
   }
 

@@ -10,7 +10,10 @@ export interface SfuUploaderOptions {
   channel: SfuChannel;
   /** Every wait runs on it: a VirtualClock for an in-process twin, a wall clock on a rig. */
   clock: Clock;
-  /** Receives `updater` events: info, erase, erase-part, erase-done, write-ack, resync, poll, start, signed, failed. */
+  /**
+   * Receives `updater` events: hwreset, info, erase, erase-part, erase-done, write-ack, resync,
+   * poll, start, signed (or crc-ok on SFU 0x0100, or no-verdict), failed.
+   */
   timeline?: Timeline;
 }
 

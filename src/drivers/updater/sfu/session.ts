@@ -118,6 +118,8 @@ export class UploadSession {
   private events = 0;
   private lastRxAt: number;
   private lastPollAt = -Infinity;
+  /** Clock time the write in progress was handed to the channel, if one is. */
+  private writingSince?: number;
   private lastProgressAt = 0;
   private infoFrames = 0;
   private linesSeen = 0;
@@ -133,7 +135,7 @@ export class UploadSession {
   private backoffUntil = 0;
   private prewrittenBytes = 0;
   /** Acks (clock ms, stream bytes) from where the write phase is in its steady state: what the rate is fitted to. */
-  private readonly steadyAcks: { t: number; acked: number }[] = [];
+  private readonly steadyAcks: { t: number; acked: number; sending: boolean }[] = [];
   private startSent = false;
   private startReply?: StartReply;
   private verdict: 'signed' | 'crc-ok' | 'none' = 'none';
@@ -287,6 +289,14 @@ export class UploadSession {
         throw this.deviceError(this.wrerrorMessage());
       case SfuCode.TIMEOUT:
         if (!this.eraseSent || this.startReply) return;
+        if (this.writingSince !== undefined && this.clock.now() - this.writingSince >= 400) {
+          // Our own write has been stuck in the transport: the device timing out is the consequence.
+          throw new SfuLinkError(
+            `a write to ${this.description} has been stalled for ${Math.round(this.clock.now() - this.writingSince)} ms, ` +
+              'and the device timed the session out meanwhile (TIMEOUT)',
+            this.phase,
+          );
+        }
         throw this.deviceError(
           `the device timed out the session (TIMEOUT in the ${this.phase} phase: no complete packet for 500 ms); the target slot is left unsigned`,
         );
@@ -312,9 +322,12 @@ export class UploadSession {
         this.lastProgressAt = this.clock.now();
         this.at.lastAck = this.elapsed();
         const acked = outcome.acked - win.base;
-        // With a pre-written backlog, wait until half of the fresh bytes are in: the backlog is long gone by then.
+        // Steady state: with a pre-written backlog, from half of the fresh bytes on (the backlog is
+        // long gone by then); and only while the host still has new data to send, so the line is
+        // full and the acks of the draining tail (which a pty or USB adapter delivers with less
+        // delay than the rest) do not steepen the fit.
         const steadyAt = this.prewrittenBytes > 0 ? this.prewrittenBytes + Math.ceil((this.bytes - this.prewrittenBytes) / 2) : 0;
-        if (acked >= steadyAt) this.steadyAcks.push({ t: this.at.lastAck, acked });
+        if (acked >= steadyAt) this.steadyAcks.push({ t: this.at.lastAck, acked, sending: win.highestSent < win.end });
         this.event('write-ack', hex32(outcome.acked), { acked: outcome.acked - win.base, total: this.bytes });
         this.progress({ phase: 'write', acked, total: this.bytes });
         return;
@@ -464,6 +477,7 @@ export class UploadSession {
         // even if the WRITEs are being lost. After a long silence, whatever is in flight is presumed
         // lost, and the poll's answer is taken as the truth.
         if (now - this.lastRxAt >= SFU_TIMING.expireAfterMs && win.inFlight > 0) win.expire();
+        else win.expireStale();
         win.poll();
         this.lastPollAt = now;
         this.event('poll', `status poll at ${hex32(win.sendPtr)}`);
@@ -522,6 +536,7 @@ export class UploadSession {
       }
     }
     if (this.verdict === 'signed') this.event('signed', hex32(this.startReply!.slotBase));
+    if (this.verdict === 'crc-ok') this.event('crc-ok', `${hex32(this.startReply!.slotBase)} (SFU ${this.info!.sfuVersion.toString(16).padStart(4, '0')} never signs)`);
     this.phase = 'done';
     this.progress({ phase: 'done', acked: this.bytes, total: this.bytes });
   }
@@ -562,28 +577,25 @@ export class UploadSession {
 
   /**
    * Payload bytes per second the write phase sustained, flash erase excluded: the least-squares
-   * slope of acknowledged bytes over time, fitted to the acks of the steady state (all acks when
-   * nothing was pre-written; otherwise those past the middle of the bytes first sent after the
-   * ERASE reply, when the pre-written backlog has long been worked off). A fit, not two end
-   * points, so the latency jitter of a USB adapter or a pty does not skew it. Falls back to
-   * bytes / (START reply - ERASE reply) with fewer than 4 acks to fit.
+   * slope of acknowledged bytes over time, fitted to the acks of the steady state. That starts at
+   * the first ack when nothing was pre-written, otherwise at the middle of the bytes first sent
+   * after the ERASE reply (the pre-written backlog, which the device works off at flash speed, is
+   * long gone by then). It preferably ends when the last new byte was sent: the acks of the
+   * draining tail come through a pty or a USB adapter with less delay than the rest and would
+   * steepen the fit. A fit, not two end points, so latency jitter does not skew it. With too few
+   * acks to fit, the conservative (bytes - pre-written) / (START reply - ERASE reply), or for a
+   * stream small enough to go out entirely during the erase, bytes / (START reply - first WRITE).
    */
   private steadyRate(): number {
-    const pts = this.steadyAcks;
-    if (pts.length >= 4) {
-      const n = pts.length;
-      const mt = pts.reduce((s, p) => s + p.t, 0) / n;
-      const ma = pts.reduce((s, p) => s + p.acked, 0) / n;
-      let num = 0;
-      let den = 0;
-      for (const p of pts) {
-        num += (p.t - mt) * (p.acked - ma);
-        den += (p.t - mt) ** 2;
-      }
-      if (den > 0 && num > 0) return (num / den) * 1000;
-    }
+    const sending = this.steadyAcks.filter((p) => p.sending);
+    const slope = slopePerSecond(sending.length >= 8 ? sending : this.steadyAcks);
+    if (slope !== undefined) return slope;
+    const fresh = this.bytes - this.prewrittenBytes;
     const ms = this.at.startReply! - this.at.eraseReply!;
-    return ms > 0 ? this.bytes / (ms / 1000) : 0;
+    if (fresh >= this.opts.writeBlock && ms > 0) return fresh / (ms / 1000);
+    // Everything went out during the erase: no erase-free window exists; count from the first WRITE.
+    const all = this.at.startReply! - (this.at.firstWrite ?? this.at.eraseReply!);
+    return all > 0 ? this.bytes / (all / 1000) : 0;
   }
 
   // ---- helpers ----
@@ -601,19 +613,21 @@ export class UploadSession {
     let stall: { cancel(): void } | undefined;
     const stalled = new Promise<never>((_, reject) => {
       stall = this.clock.setTimer(SFU_TIMING.writeStallMs, () =>
-        reject(new SfuLinkError(`writing a ${sfuCodeName(code)} frame to ${this.description} stalled for ${SFU_TIMING.writeStallMs} ms`, this.phase)),
+        reject(new SfuLinkError(`writing ${sfuCodeName(code)} to ${this.description} stalled for ${SFU_TIMING.writeStallMs} ms`, this.phase)),
       );
     });
     stalled.catch(() => {});
+    this.writingSince = this.clock.now();
     try {
       await this.wake.race(Promise.race([written, stalled]));
     } catch (error) {
       this.wake.check();
       if (error instanceof SfuLinkError) throw error;
       const why = error instanceof Error ? error.message : String(error);
-      throw new SfuLinkError(`writing a ${sfuCodeName(code)} frame to ${this.description} failed: ${why}`, this.phase, { cause: error });
+      throw new SfuLinkError(`writing ${sfuCodeName(code)} to ${this.description} failed: ${why}`, this.phase, { cause: error });
     } finally {
       stall?.cancel();
+      this.writingSince = undefined;
     }
     this.wake.check();
   }
@@ -646,6 +660,21 @@ export class UploadSession {
   private elapsed(): number {
     return this.clock.now() - this.t0;
   }
+}
+
+/** Least-squares slope of acked bytes over clock ms, per second; undefined with fewer than 4 points. */
+function slopePerSecond(points: readonly { t: number; acked: number }[]): number | undefined {
+  const n = points.length;
+  if (n < 4) return undefined;
+  const mt = points.reduce((sum, p) => sum + p.t, 0) / n;
+  const ma = points.reduce((sum, p) => sum + p.acked, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.t - mt) * (p.acked - ma);
+    den += (p.t - mt) ** 2;
+  }
+  return den > 0 && num > 0 ? (num / den) * 1000 : undefined;
 }
 
 /** The stream padded with 0xFF to whole 32-bit words (the CRC and every WRITE work on words). */

@@ -180,6 +180,20 @@ export class WriteWindow {
     this.burst = 0;
   }
 
+  /**
+   * No reply for a while: the WRITEs made stale by a rewind are not going to answer any more (a
+   * device still working through them would be answering). Forget them, so that the next status
+   * poll's answer is not absorbed as their reply and a repeated loss shows at once.
+   */
+  expireStale(): void {
+    const keep: Entry[] = [];
+    for (const e of this.entries) {
+      if (e.stale) this.inflight -= e.wire;
+      else keep.push(e);
+    }
+    this.entries = keep;
+  }
+
   /** A WRITE reply carrying the device's next expected address. */
   reply(nextAddr: number): ReplyOutcome {
     const r = nextAddr >>> 0;
