@@ -7,15 +7,18 @@ import { isErased, roundUpToPage } from './slot-report.js';
 
 export interface KnownImage {
   name: string;
-  /** The bytes that land in flash for that slot (an image is linked per slot). */
-  slotImage: Partial<Record<'A' | 'B', Buffer>>;
+  /**
+   * The bytes that land in flash, per slot name of the scheme ("A"/"B" for sfu-ab, whose images
+   * are linked per slot; "bank1"/"bank2", "primary"/"secondary" hold the same bytes in either).
+   */
+  slotImage: Partial<Record<string, Buffer>>;
 }
 
 /**
  * Checks a list of known images against the slot size; throws InspectError on an entry that
  * could never be compared (not an object, no name, not bytes, empty, larger than the slot).
  */
-export function checkKnownImages(known: unknown, slotSize: number): KnownImage[] {
+export function checkKnownImages(known: unknown, slotSize: number, slotNames: readonly string[] = ['A', 'B']): KnownImage[] {
   if (known === undefined) return [];
   if (!Array.isArray(known)) throw new InspectError('known images: expected an array of { name, slotImage }');
   known.forEach((k: unknown, i) => {
@@ -24,12 +27,12 @@ export function checkKnownImages(known: unknown, slotSize: number): KnownImage[]
     const { name, slotImage } = k as Partial<KnownImage>;
     if (typeof name !== 'string' || name === '') throw new InspectError(`${where}: name must be a non-empty string`);
     if (typeof slotImage !== 'object' || slotImage === null) {
-      throw new InspectError(`known image "${name}": slotImage must be an object { A?: Buffer, B?: Buffer }`);
+      throw new InspectError(`known image "${name}": slotImage must be an object { ${slotNames.map((n) => `${n}?: Buffer`).join(', ')} }`);
     }
     for (const [slot, image] of Object.entries(slotImage)) {
       if (image === undefined) continue;
       const label = `known image "${name}" for slot ${slot}`;
-      if (slot !== 'A' && slot !== 'B') throw new InspectError(`${label}: unknown slot (expected A or B)`);
+      if (!slotNames.includes(slot)) throw new InspectError(`${label}: unknown slot (expected ${slotNames.join(' or ')})`);
       if (!Buffer.isBuffer(image)) throw new InspectError(`${label}: expected a Buffer`);
       if (image.length === 0) throw new InspectError(`${label} is empty`, { actual: 0 });
       if (roundUpToPage(image.length) > slotSize) {
@@ -57,7 +60,7 @@ export function holdsImage(slotContent: Buffer, image: Buffer): boolean {
 
 /** The first known image (in list order) the slot holds bit-exactly, with the compared length. */
 export function matchKnownImage(
-  slot: 'A' | 'B',
+  slot: string,
   slotContent: Buffer,
   known: readonly KnownImage[],
 ): { name: string; length: number } | undefined {

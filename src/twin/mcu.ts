@@ -180,10 +180,10 @@ export class Mcu {
     let timer: Timer | undefined;
     let waiter: (() => void) | undefined;
     await new Promise<void>((resolve) => {
-      waiter = resolve;
-      this.rxWaiter = resolve;
-      timer = this.clock.setTimer(ms, resolve);
-      signal.addEventListener('abort', resolve, { once: true });
+      waiter = () => resolve();
+      this.rxWaiter = waiter;
+      timer = this.clock.setTimer(ms, waiter);
+      signal.addEventListener('abort', waiter, { once: true });
     });
     timer?.cancel();
     signal.removeEventListener('abort', waiter!);

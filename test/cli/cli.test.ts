@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hil, ROOT } from './hil.js';
+import { hil, hilBackground, ROOT } from './hil.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -90,6 +90,19 @@ describe('hil (command line)', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/larger than an SFU slot/);
   });
+
+  it('Ctrl-C during a campaign exits 4 (interrupted) after putting the rig in its safe state', async () => {
+    const child = hilBackground(['run', '--reports', join(tmp, 'interrupted')]);
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const until = Date.now() + 20_000;
+    while (!/campaign/.test(err) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    await new Promise((res) => setTimeout(res, 1000));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(4);
+    expect(err).toMatch(/interrupted: putting the rig in its safe state/);
+  }, 60_000);
 
   it('hil run writes Allure results and a single-file HTML report with no network calls', async () => {
     const suite = join(tmp, 'mini.yaml');

@@ -21,6 +21,7 @@ export interface FlashOp {
 
 export interface FlashSnapshot {
   readonly sectors: readonly Buffer[];
+  readonly writes?: readonly (Uint8Array | undefined)[];
 }
 
 export class FlashError extends Error {}
@@ -32,8 +33,12 @@ export class FlashError extends Error {}
  */
 export class NorFlash {
   private sectors: Buffer[];
-  /** owned[i]: sectors[i] belongs to this flash alone and may be written in place. */
+  /** owned[i]: sectors[i] (and writes[i]) belong to this flash alone and may be written in place. */
   private owned: boolean[];
+  /** Per sector, writes per write unit since its erase; only when the geometry limits them. */
+  private writes: (Uint8Array | undefined)[];
+  /** Writes beyond maxWritesPerUnit so far (each one a bootloader bug on a real part). */
+  overWrites = 0;
   private readonly erasedSector: Buffer;
   /** Operations started so far: the twin's marker pin toggles on each. */
   opCount = 0;
@@ -45,6 +50,16 @@ export class NorFlash {
     const n = geometry.size / geometry.sectorSize;
     this.sectors = new Array<Buffer>(n).fill(this.erasedSector);
     this.owned = new Array<boolean>(n).fill(false);
+    this.writes = new Array<Uint8Array | undefined>(n).fill(undefined);
+    for (const span of geometry.sectorMap ?? []) {
+      if ((span.address - geometry.base) % geometry.sectorSize || span.size % geometry.sectorSize) {
+        throw new RangeError(`${geometry.name}: sector at 0x${span.address.toString(16)} is not made of whole ${geometry.sectorSize}-byte granules`);
+      }
+    }
+  }
+
+  private get unit(): number {
+    return this.geometry.writeUnit ?? 1;
   }
 
   get base(): number {
@@ -81,7 +96,7 @@ export class NorFlash {
     return erased;
   }
 
-  /** Starts programming up to one page. */
+  /** Starts programming up to one page (or row). */
   program(address: number, data: Uint8Array): FlashOp {
     const g = this.geometry;
     this.checkRange(address, data.length);
@@ -89,20 +104,28 @@ export class NorFlash {
     if (address + data.length > pageStart + g.pageSize) {
       throw new FlashError(`program of ${data.length} bytes at 0x${address.toString(16)} crosses a ${g.pageSize}-byte page`);
     }
+    const u = this.unit;
+    if ((address - g.base) % u || data.length % u) {
+      throw new FlashError(`program of ${data.length} bytes at 0x${address.toString(16)} on ${g.name}: only whole aligned ${u}-byte words can be written`);
+    }
     const bytes = Buffer.from(data);
-    return this.op('program', address, bytes.length, g.programMs, {
-      complete: () => this.andInto(address, bytes),
+    const units = bytes.length / u;
+    const ms = g.programMs + (g.programMsPerUnit ?? 0) * units;
+    return this.op('program', address, bytes.length, ms, {
+      complete: () => this.writeUnits(address, bytes),
       torn: (fraction, rng) => {
-        // Each bit that should go 1->0 has done so with a probability that grows with time.
-        const p = Math.min(1, Math.max(0, fraction));
-        const partial = Buffer.alloc(bytes.length, 0xff);
-        for (let i = 0; i < bytes.length; i++) {
-          let mask = 0xff;
-          const clear = ~bytes[i]! & 0xff;
-          for (let bit = 0; bit < 8; bit++) if (clear & (1 << bit) && rng.next() < p) mask &= ~(1 << bit);
-          partial[i] = mask;
+        // Reference §5.4: the first k units are complete, unit k has a random subset of its 1->0
+        // transitions, the rest never started.
+        const k = Math.min(units - 1, Math.floor(Math.max(0, fraction) * units));
+        if (k > 0) this.writeUnits(address, bytes.subarray(0, k * u));
+        const partial = Buffer.alloc(u, 0xff);
+        for (let i = 0; i < u; i++) {
+          const want = bytes[k * u + i]!;
+          let v = 0xff;
+          for (let bit = 0; bit < 8; bit++) if (!(want & (1 << bit)) && rng.next() < 0.5) v &= ~(1 << bit);
+          partial[i] = v;
         }
-        this.andInto(address, partial);
+        this.writeUnits(address + k * u, partial);
       },
     });
   }
@@ -110,12 +133,25 @@ export class NorFlash {
   /** Starts erasing one erase unit (a sector or a block). */
   erase(address: number, length: number): FlashOp {
     const g = this.geometry;
-    const unit = g.eraseUnits.find((u) => u.size === length);
-    if (!unit) throw new FlashError(`no erase unit of ${length} bytes on ${g.name}`);
+    let ms: number;
+    if (g.sectorMap) {
+      const span = g.sectorMap.find((sp) => sp.address === address);
+      if (!span || span.size !== length) {
+        throw new FlashError(`no sector of ${length} bytes at 0x${address.toString(16)} on ${g.name}${span ? ` (the sector there is ${span.size} bytes)` : ''}`);
+      }
+      ms = span.ms;
+    } else {
+      const unit = g.eraseUnits.find((u) => u.size === length);
+      if (!unit) throw new FlashError(`no erase unit of ${length} bytes on ${g.name}`);
+      if ((address - g.base) % length) throw new FlashError(`erase at 0x${address.toString(16)} is not aligned to ${length}`);
+      ms = unit.ms;
+    }
     this.checkRange(address, length);
-    if ((address - g.base) % length) throw new FlashError(`erase at 0x${address.toString(16)} is not aligned to ${length}`);
-    return this.op('erase', address, length, unit.ms, {
-      complete: () => this.fillErased(address, length),
+    return this.op('erase', address, length, ms, {
+      complete: () => {
+        this.fillErased(address, length);
+        this.forgetWrites(address, length);
+      },
       torn: (fraction, rng) => {
         // An interrupted erase leaves the unit indeterminate: some bits already back at 1.
         const p = Math.min(1, Math.max(0, fraction));
@@ -127,8 +163,22 @@ export class NorFlash {
           cur[i] = v;
         }
         this.writeRaw(address, cur);
+        this.forgetWrites(address, length);
       },
     });
+  }
+
+  /** The erase unit that holds `address` (a sector-map entry, or the smallest uniform unit). */
+  sectorAt(address: number): { address: number; size: number } {
+    const g = this.geometry;
+    this.checkRange(address, 1);
+    if (g.sectorMap) {
+      const span = g.sectorMap.find((sp) => address >= sp.address && address < sp.address + sp.size);
+      if (!span) throw new FlashError(`0x${address.toString(16)} is in no sector of ${g.name}`);
+      return { address: span.address, size: span.size };
+    }
+    const size = Math.min(...g.eraseUnits.map((u) => u.size));
+    return { address: address - ((address - g.base) % size), size };
   }
 
   /** Writes bytes as they are, with no timing and no NOR rule: a factory programmer or a probe's mass write. */
@@ -143,17 +193,55 @@ export class NorFlash {
   eraseAll(): void {
     this.sectors.fill(this.erasedSector);
     this.owned.fill(false);
+    this.writes.fill(undefined);
   }
 
   snapshot(): FlashSnapshot {
     this.owned.fill(false);
-    return { sectors: this.sectors.slice() };
+    return { sectors: this.sectors.slice(), writes: this.writes.slice() };
   }
 
   restore(snapshot: FlashSnapshot): void {
     if (snapshot.sectors.length !== this.sectors.length) throw new FlashError('snapshot is from another flash geometry');
     this.sectors = snapshot.sectors.slice();
+    this.writes = snapshot.writes?.slice() ?? new Array<Uint8Array | undefined>(this.sectors.length).fill(undefined);
     this.owned.fill(false);
+  }
+
+  /** Programs whole write units (1->0 only), counting writes where the part limits them. */
+  private writeUnits(address: number, data: Uint8Array): void {
+    const max = this.geometry.maxWritesPerUnit;
+    if (max === undefined) return this.andInto(address, data);
+    const u = this.unit;
+    const s = this.geometry.sectorSize;
+    for (let pos = 0; pos < data.length; pos += u) {
+      const off = address + pos - this.geometry.base;
+      const sector = Math.floor(off / s);
+      this.own(sector);
+      let counts = this.writes[sector];
+      if (!counts) this.writes[sector] = counts = new Uint8Array(s / u);
+      const idx = (off % s) / u;
+      counts[idx] = Math.min(255, counts[idx]! + 1);
+      const chunk = Buffer.from(data.subarray(pos, pos + u));
+      if (counts[idx]! > max) {
+        // Out of spec (nWRITE exceeded): the cells are over-stressed; model it as bits of the
+        // unit cleared that nobody asked for, deterministically per address and write.
+        this.overWrites++;
+        let h = (Math.imul(off ^ 0x9e3779b9, 0x85ebca6b) ^ counts[idx]!) >>> 0;
+        for (let i = 0; i < u; i++) {
+          h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+          chunk[i]! &= ~(1 << (h & 7)) & 0xff;
+        }
+      }
+      this.andInto(address + pos, chunk);
+    }
+  }
+
+  private forgetWrites(address: number, length: number): void {
+    if (this.geometry.maxWritesPerUnit === undefined) return;
+    const s = this.geometry.sectorSize;
+    const first = Math.floor((address - this.geometry.base) / s);
+    for (let i = first; i < first + length / s; i++) this.writes[i] = undefined;
   }
 
   private op(
@@ -211,6 +299,8 @@ export class NorFlash {
   private own(sector: number): Buffer {
     if (!this.owned[sector]) {
       this.sectors[sector] = Buffer.from(this.sectors[sector]!);
+      const w = this.writes[sector];
+      if (w) this.writes[sector] = Uint8Array.from(w);
       this.owned[sector] = true;
     }
     return this.sectors[sector]!;

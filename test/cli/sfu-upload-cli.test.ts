@@ -1,0 +1,65 @@
+/**
+ * The standalone uploader end to end: `hil twin serve` in one process on a real pty pair,
+ * `hil sfu upload` in another, as a lab engineer would try a new bootloader build.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { ResultPromise } from 'execa';
+import { createInterface } from 'node:readline';
+import { SFU_SLOTS } from '../../src/targets/rp2040.js';
+import { hil, hilBackground } from './hil.js';
+
+const servers: ResultPromise[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.kill('SIGINT');
+    await s;
+  }
+});
+
+/** Starts `hil twin serve` and resolves with the first stdout line (the host-side pty path). */
+async function serve(args: string[]): Promise<{ path: string; server: ResultPromise }> {
+  const server = hilBackground(['twin', 'serve', ...args]);
+  servers.push(server);
+  const lines = createInterface({ input: server.stdout! });
+  const path = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    server.once('exit', (code) => reject(new Error(`hil twin serve exited ${code} before printing its path`)));
+  });
+  return { path, server };
+}
+
+describe('hil sfu upload against hil twin serve (two processes, real pty)', () => {
+  it('uploads, prints only JSON on stdout, and the twin then runs the new image', async () => {
+    const { path, server } = await serve(['--rig', 'twin-rp2040-sfu', '--reset-on-idle', '-v']);
+    let served = '';
+    server.stderr!.on('data', (b: Buffer) => (served += b.toString()));
+    const r = await hil(['sfu', 'upload', '--port', path, 'firmware/app-v2.page2bin', '--json'], { timeoutMs: 60_000 });
+    expect(r.stderr).toContain('waiting for the SFU bootloader');
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ ok: true, signed: true, slotBase: SFU_SLOTS.B.base, resyncs: 0 });
+    expect(doc.bytes).toBeGreaterThan(100_000);
+    expect(doc.bytesPerSecond).toBeGreaterThan(0.75 * 92_160);
+    // The served twin, told nothing by the test, boots what was uploaded once the host goes quiet.
+    const until = Date.now() + 8000;
+    while (!/hilrig-app 2\.0\.0 running from slot B/.test(served) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    expect(served).toMatch(/hilrig-app 2\.0\.0 running from slot B/);
+  }, 90_000);
+
+  it('a port that does not exist is "rig unavailable" (exit 3), naming the port', async () => {
+    const r = await hil(['sfu', 'upload', '--port', '/dev/serial/by-id/usb-no-such-adapter', 'firmware/app-v2.page2bin', '--json']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('/dev/serial/by-id/usb-no-such-adapter');
+  });
+
+  it('a port where nothing answers INFO fails with a clear timeout, not a hang', async () => {
+    // The twin served with its app running and no idle reset: the app never answers INFO.
+    const { path } = await serve(['--rig', 'twin-rp2040-sfu']);
+    await new Promise((res) => setTimeout(res, 2600)); // past the bootloader window
+    const r = await hil(['sfu', 'upload', '--port', path, '--info-timeout-ms', '1500', 'firmware/app-v2.page2bin', '--json']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/INFO/);
+  }, 30_000);
+});
