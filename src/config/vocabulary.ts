@@ -34,5 +34,5 @@ export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
 export type VariantLists = Partial<Record<Scheme, readonly string[]>>;
 
 export const DEFAULT_VARIANTS: VariantLists = {
-  'sfu-ab': ['correct', 'sign-before-flush', 'boot-unsigned-target', 'erase-running-slot'],
+  'sfu-ab': ['correct', 'sign-before-flush', 'boot-unsigned-target', 'erase-running-slot', 'generation-not-incremented'],
 };

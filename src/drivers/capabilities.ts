@@ -35,6 +35,11 @@ export interface UpdateResult {
   bytes: number;
   seconds: number;
   bytesPerSecond: number;
+  /**
+   * The device said the new image is now its boot choice (SFU: the slot is signed). After that,
+   * booting the old image again is a lost update, whatever the console says.
+   */
+  committed: boolean;
 }
 
 /** Sends a new image through the device's own update path (sfu, smp). */

@@ -17,7 +17,7 @@ export function sfuUpdater(console: Console, clock: Clock, timeline: Timeline, e
       opts.signal?.throwIfAborted();
       const uploader = new SfuUploader({ channel: console, clock, timeline });
       const r = await uploader.upload(image, opts);
-      return { ok: r.ok, slotBase: r.slotBase, bytes: r.bytes, seconds: r.seconds, bytesPerSecond: r.bytesPerSecond };
+      return { ok: r.ok, slotBase: r.slotBase, bytes: r.bytes, seconds: r.seconds, bytesPerSecond: r.bytesPerSecond, committed: r.ok && r.signed };
     },
   };
 }

@@ -27,7 +27,7 @@ export interface CutResult {
   verdict?: Verdict;
   observation?: BootObservation;
   flash?: FlashView;
-  update: { finished: boolean; error?: string; acked: number; total: number };
+  update: { finished: boolean; committed: boolean; error?: string; acked: number; total: number };
   /** What went wrong with the rig, when the outcome is rig-error. */
   rigError?: string;
   transcript: string;
@@ -71,7 +71,7 @@ export async function runCut(
     seed: spec.seed,
   };
   const progress = { acked: 0, total: to.stream.length, phase: 'start' };
-  const update: CutResult['update'] = { finished: false, acked: 0, total: to.stream.length };
+  const update: CutResult['update'] = { finished: false, committed: false, acked: 0, total: to.stream.length };
   const finish = (outcome: Outcome, extra: Partial<CutResult>): CutResult => {
     console.flushPartial();
     update.acked = progress.acked;
@@ -109,7 +109,7 @@ export async function runCut(
 
   let updateRigError: string | undefined;
   try {
-    await rig.updater.update(to.stream, {
+    const result = await rig.updater.update(to.stream, {
       signal: abort.signal,
       onProgress: (p) => {
         Object.assign(progress, p);
@@ -117,7 +117,9 @@ export async function runCut(
       },
     });
     update.finished = true;
-    timeline.add('scenario', 'update-done');
+    // Only a commit the device announced before the cut binds it.
+    update.committed = result.committed && !fired;
+    timeline.add('scenario', 'update-done', result.committed ? 'committed' : undefined);
   } catch (err) {
     if (!(err instanceof CutFired) && !abort.signal.aborted) {
       update.error = (err as Error).message;
@@ -154,7 +156,7 @@ export async function runCut(
   const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
   if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
   const flash = await scheme.inspect(rig.probe, [from, to]);
-  const verdict = judge(observation, flash, from, to);
+  const verdict = judge(observation, flash, from, to, { committed: update.committed });
   let outcome = verdict.outcome;
   for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
     await rig.power.off();

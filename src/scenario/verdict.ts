@@ -36,7 +36,7 @@ export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage
   return 'wrong-image';
 }
 
-export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage): Verdict {
+export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, update: { committed: boolean } = { committed: false }): Verdict {
   const fromConsole = consoleOutcome(obs, from, to);
   const fromFlash = flashOutcome(view, from, to);
   const reasons: string[] = [];
@@ -63,6 +63,11 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
   if (fromConsole !== fromFlash) reasons.push(`console says ${fromConsole}, flash says ${fromFlash}`);
   // A device that runs something its own boot rules would not pick, or that is not bit-exact
   // the image it claims to be, runs the wrong image whatever each source says alone.
-  const outcome: Outcome = agree ? fromConsole : obs.banner ? 'wrong-image' : fromConsole;
+  let outcome: Outcome = agree ? fromConsole : obs.banner ? 'wrong-image' : fromConsole;
+  if (update.committed && outcome === 'rolled-back') {
+    // The device had announced the new image as its boot choice: going back is a lost update.
+    reasons.push(`the device committed ${to.name} before the cut, then booted ${from.name} again`);
+    outcome = 'wrong-image';
+  }
   return { outcome, fromConsole, fromFlash, agree, reasons };
 }

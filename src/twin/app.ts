@@ -41,8 +41,6 @@ export async function runApp(mcu: Mcu, slot: AppSlot, opts: AppModelOptions): Pr
     mcu.print(`PC\t0x${pc.toString(16).padStart(8, '0')}\n`);
     await mcu.sleep(opts.watchdogMs ?? 100);
     mcu.reset(opts.reboot);
-    mcu.check();
-    return;
   }
   mcu.print(appBanner(info.version, slot.name, slot.base, info.buildId) + '\n');
   // The app idles; a real one would serve its own protocol on the UART.

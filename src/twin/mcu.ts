@@ -107,11 +107,17 @@ export class Mcu {
     this.emit({ kind: 'power', on: false });
   }
 
-  /** Reset without a power cut (watchdog, jump to a fresh boot): the running program unwinds. */
-  reset(program: (mcu: Mcu) => Promise<void>): void {
-    if (!this.powered) return;
-    this.abort.abort(new PowerLost());
-    this.start(program);
+  /**
+   * Reset without a power cut (watchdog, NVIC system reset), called by the running program: like
+   * the real thing it never returns, so the old program cannot run on beside the new one.
+   */
+  reset(program: (mcu: Mcu) => Promise<void>): never {
+    if (this.powered) {
+      this.abort.abort(new PowerLost());
+      this.rxWaiter?.();
+      this.start(program);
+    }
+    throw new PowerLost();
   }
 
   get signal(): AbortSignal {

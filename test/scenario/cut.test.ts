@@ -90,10 +90,27 @@ describe('the seeded bootloader bugs are caught', () => {
     expect(b.matches).toBeUndefined(); // ...over an image that is not B
   });
 
-  it('sign-before-flush: an uncut update silently rolls back', async () => {
+  it('sign-before-flush: an uncut update the device signed silently rolls back: a lost update (wrong-image)', async () => {
     const r = await cut('sign-before-flush', 'after:5000ms');
-    expect(r.update.finished).toBe(true);
-    expect(r.outcome).toBe('rolled-back');
+    expect(r.update).toMatchObject({ finished: true, committed: true });
+    expect(r.verdict!.fromConsole).toBe('rolled-back');
+    expect(r.outcome).toBe('wrong-image');
+    expect(r.verdict!.reasons.join('\n')).toMatch(/committed .* before the cut, then booted .* again/);
+  });
+
+  it('generation-not-incremented: the signed update boots once, the next power-up runs the old image', async () => {
+    const r = await cut('generation-not-incremented', 'after:5000ms');
+    expect(r.update.committed).toBe(true);
+    expect(r.transcript).toMatch(/hilrig-app 2\.0\.0 running from slot B/);
+    expect(r.outcome).toBe('wrong-image');
+    const mid = await cut('generation-not-incremented', 'progress:50%');
+    expect(mid.outcome).toBe('rolled-back'); // a cut before signing is handled like the correct bootloader
+  });
+
+  it('the correct bootloader keeps a committed update across the cut', async () => {
+    const r = await cut('correct', 'after:5000ms');
+    expect(r.update.committed).toBe(true);
+    expect(r.outcome).toBe('updated');
   });
 
   it('erase-running-slot: a cut mid-update leaves nothing to boot (waiting)', async () => {

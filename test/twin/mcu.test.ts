@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../../src/core/clock.js';
 import { W25Q32 } from '../../src/twin/flash/geometry.js';
 import { NorFlash } from '../../src/twin/flash/nor-flash.js';
-import { Mcu } from '../../src/twin/mcu.js';
+import { Mcu, PowerLost } from '../../src/twin/mcu.js';
 
 function mcu(): Mcu {
   return new Mcu({ clock: new VirtualClock(), flash: new NorFlash(W25Q32), powerLoss: 'skip', seed: 1, rxCapacity: 4096 });
@@ -37,7 +37,7 @@ describe('MCU power domain', () => {
     };
     m.powerOn(program('old'));
     await Promise.resolve();
-    m.reset(program('new'));
+    expect(() => m.reset(program('new'))).toThrow(PowerLost); // it never returns to its caller
     m.uartRx(Buffer.from('x'));
     for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(log).toEqual(['new']);

@@ -166,7 +166,9 @@ export class SfuBootloader {
     if (!mcu.flash.isErased(s.metaBase, 4096)) await mcu.flashOp(mcu.flash.erase(s.metaBase, 4096));
     const page = Buffer.alloc(256, 0xff);
     page.writeUInt32LE(crc, 0);
-    page.writeUInt32LE((this.maxTimestamp + 1) >>> 0, 4);
+    // The seeded bug: the new generation equals the running one, so the tie goes to A.
+    const generation = this.opts.variant === 'generation-not-incremented' ? Math.max(1, this.maxTimestamp) : this.maxTimestamp + 1;
+    page.writeUInt32LE(generation >>> 0, 4);
     await mcu.flashOp(mcu.flash.program(s.metaBase, page));
     await mcu.printBlocking('NEW CRC32 IEEE802.3 SIGNED\n');
   }

@@ -24,6 +24,11 @@ export const SFU_VARIANTS = {
     wrong: 'INFO leaves the slot selector flipped, so the following ERASE flips it back and wipes the running slot',
     seen: 'a cut during the update leaves no valid slot: the device waits in the bootloader with the old image gone (waiting)',
   },
+  'generation-not-incremented': {
+    buggy: true,
+    wrong: 'signs the new slot with the running slot\'s generation instead of max+1, so the selection tie goes to slot A',
+    seen: 'the update is signed and boots once; the next power cycle runs the old image again (a committed update lost: wrong-image)',
+  },
 } as const;
 
 export type SfuVariant = keyof typeof SFU_VARIANTS;
