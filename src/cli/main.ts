@@ -1,12 +1,13 @@
 import { ExitCode, HilError, InterruptedError } from '../core/errors.js';
 import { helpText, makeOutput, parseCommandArgs, type Command } from './command.js';
 import { cutCommand } from './commands/cut.js';
+import { detectCommand } from './commands/detect.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { sfuUploadCommand } from './commands/sfu-upload.js';
 import { twinServeCommand } from './commands/twin-serve.js';
 
-const COMMANDS: Command[] = [runCommand, cutCommand, sfuUploadCommand, twinServeCommand, inspectCommand];
+const COMMANDS: Command[] = [runCommand, cutCommand, detectCommand, sfuUploadCommand, twinServeCommand, inspectCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));

@@ -8,5 +8,5 @@ export function suiteCutPoints(suite: Pick<SuiteConfig, 'cuts'>): CutPoint[] {
     const off = point.offMs ?? offMs;
     return off === undefined ? { ...point } : { ...point, offMs: off };
   };
-  return [...points.map(withOff), ...sweeps.flatMap((sweep) => expandSweep(sweep).map((trigger) => withOff({ trigger })))];
+  return [...points.map(withOff), ...sweeps.flatMap((sweep) => expandSweep(sweep).map((trigger) => withOff({ trigger, ...(sweep.secondMs !== undefined && { second: sweep.secondMs }) })))];
 }

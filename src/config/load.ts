@@ -10,7 +10,9 @@ import { readYamlMapping, validate, type YamlMapping } from './document.js';
 import { ConfigFileError, displayFile, formatLocation, type ConfigIssue, type PathIssue } from './errors.js';
 import { issueAt, rememberSource, type SourceLocator } from './locate.js';
 import { rigCrossIssues, rigSchema, type RigConfig, type RigOptions } from './rig-schema.js';
-import { suiteCrossIssues, suiteSchema, type SuiteConfig, type SuiteFields } from './suite-schema.js';
+import { suiteCrossIssues, suiteSchema, type SuiteConfig, type SuiteFields, type TwinOverrides } from './suite-schema.js';
+import { DEFAULT_VARIANTS } from './vocabulary.js';
+import { ConfigError } from '../core/errors.js';
 
 function basename(file: string): string {
   return path.basename(file).replace(/\.ya?ml$/, '');
@@ -74,7 +76,7 @@ function imageIssues(raw: YamlMapping, dir: string): PathIssue[] {
   const images = raw.images;
   if (typeof images !== 'object' || images === null) return [];
   const issues: PathIssue[] = [];
-  for (const key of ['from', 'to'] as const) {
+  for (const key of ['from', 'to', 'previous'] as const) {
     const value = (images as Record<string, unknown>)[key];
     if (typeof value !== 'string' || value === '') continue;
     const resolved = path.resolve(dir, value);
@@ -91,8 +93,15 @@ function buildSuite(file: string, fields: SuiteFields): SuiteConfig {
     file,
     name: name ?? basename(file),
     ...rest,
-    images: { from: path.resolve(dir, images.from), to: path.resolve(dir, images.to) },
-    rigs: rigs.map(({ rig, expect }) => ({ rig, path: suiteRigPath(file, rig), expect })),
+    images: {
+      from: path.resolve(dir, images.from),
+      to: path.resolve(dir, images.to),
+      ...(images.previous !== undefined && { previous: path.resolve(dir, images.previous) }),
+    },
+    rigs: rigs.map(({ rig, expect, variant, powerLoss }) => {
+      const twin = { ...(variant !== undefined && { variant }), ...(powerLoss !== undefined && { powerLoss }) };
+      return { rig, path: suiteRigPath(file, rig), expect, ...(Object.keys(twin).length && { twin }) };
+    }),
   };
 }
 
@@ -119,6 +128,22 @@ export async function loadSuite(file: string): Promise<SuiteConfig> {
 }
 
 /** Throws a ConfigFileError, naming both files, when the suite requires another scheme than the rig's. */
+/**
+ * A twin rig with a suite's overrides applied (another bootloader variant, power-loss mode). The
+ * rig's name says so, so reports tell the runs apart.
+ */
+export function withTwinOverrides(rig: RigConfig, overrides: TwinOverrides | undefined, where: string): RigConfig {
+  if (!overrides || Object.keys(overrides).length === 0) return rig;
+  if (!rig.twin) throw new ConfigError(`${where}: variant and powerLoss only apply to twin rigs, and ${rig.name} is not one`);
+  const known = DEFAULT_VARIANTS[rig.scheme];
+  if (overrides.variant !== undefined && known && !known.includes(overrides.variant)) {
+    throw new ConfigError(`${where}: variant ${JSON.stringify(overrides.variant)} does not exist for ${rig.scheme} (variants: ${known.join(', ')})`);
+  }
+  const twin = { ...rig.twin, ...overrides };
+  const tags = [overrides.variant, overrides.powerLoss && `${overrides.powerLoss}-loss`].filter(Boolean).join(',');
+  return { ...rig, twin, name: `${rig.name}[${tags}]` };
+}
+
 export function checkRigForSuite(rig: RigConfig, suite: SuiteConfig): void {
   if (suite.scheme === undefined || suite.scheme === rig.scheme) return;
   const rigAt = formatLocation(issueAt(rig, ['scheme'], ''));

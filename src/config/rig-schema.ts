@@ -57,7 +57,20 @@ const consoleSection = tagged('driver', [
   { driver: z.literal('serial'), ...consoleCommon, /** Prefer a /dev/serial/by-id/ path. */ port: str() },
 ]);
 
-const updater = tagged('driver', [{ driver: z.literal('sfu') }]);
+/**
+ * sfu: reset into the SFU bootloader and upload over the console UART (sfu-ab); sfu-app: upload to
+ * the running app, which speaks the STM32F4 SFU command set (stm32-dualbank); probe: write the
+ * inactive slot and the scheme's pending mark through the probe, then reset (mcuboot-swap,
+ * stm32-dualbank).
+ */
+const updater = tagged('driver', [{ driver: z.literal('sfu') }, { driver: z.literal('sfu-app') }, { driver: z.literal('probe') }]);
+
+/** Which update paths exist for each scheme. */
+export const SCHEME_UPDATERS: Readonly<Record<Scheme, readonly string[]>> = {
+  'sfu-ab': ['sfu'],
+  'stm32-dualbank': ['sfu-app', 'probe'],
+  'mcuboot-swap': ['probe'],
+};
 
 const probe = tagged('driver', [
   { driver: z.literal('twin') },
@@ -146,6 +159,16 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
 
   if (isRecord(twin) && twin.transport === 'pty' && (twin.timeFactor === undefined || twin.timeFactor === 0)) {
     issues.push({ path: ['twin', 'transport'], message: 'pty needs twin.timeFactor > 0 (a pty runs on the wall clock)' });
+  }
+
+  const updaterDriver = isRecord(raw.updater) ? raw.updater.driver : undefined;
+  if (isOneOf(scheme, SCHEMES) && typeof updaterDriver === 'string' && ['sfu', 'sfu-app', 'probe'].includes(updaterDriver)) {
+    if (!SCHEME_UPDATERS[scheme].includes(updaterDriver)) {
+      issues.push({ path: ['updater', 'driver'], message: `${scheme} updates through ${SCHEME_UPDATERS[scheme].join(' or ')}, not ${updaterDriver}` });
+    }
+    if (updaterDriver === 'probe' && raw.probe === undefined) {
+      issues.push({ path: ['probe'], message: 'required because updater.driver is probe' });
+    }
   }
 
   const variants = { ...DEFAULT_VARIANTS, ...options.variants };

@@ -41,16 +41,21 @@ const cutPoint = shorthand(
     offMs: num({ min: 0 }).optional(),
     /** Seed for the twin's power-loss model at this cut. */
     seed: int({ min: 0 }).optional(),
+    /** A second cut this long after power returns, during the recovery (a resumed swap, a repair). */
+    second: duration.optional(),
   }),
 );
 
 const count = int({ min: 1 });
 
 const sweepFields = tagged('trigger', [
-  { trigger: z.literal('progress'), from: progressAmount, to: progressAmount, count },
-  { trigger: z.literal('after'), from: duration, to: duration, count },
+  { trigger: z.literal('progress'), from: progressAmount, to: progressAmount, count, second: duration.optional() },
+  { trigger: z.literal('after'), from: duration, to: duration, count, second: duration.optional() },
+  /** Edges of the marker input (flash operations on the twin), each cut `delay` after its edge. */
+  { trigger: z.literal('marker'), from: int({ min: 1 }), to: int({ min: 1 }), delay: duration.default(0), count, second: duration.optional() },
   {
     trigger: z.literal('console'),
+    second: duration.optional(),
     /** Regular expression source (no slashes). */
     pattern: str(),
     flags: z.string({ error: expected('a string of regex flags') }).default(''),
@@ -65,6 +70,8 @@ function amountText(amount: ProgressAmount): string {
   return 'percent' in amount ? `${amount.percent}%` : `${amount.bytes} bytes`;
 }
 
+const secondOf = (fields: { second?: number | undefined }): { secondMs?: number } => (fields.second === undefined ? {} : { secondMs: fields.second });
+
 const sweep = sweepFields.transform((fields, ctx): Sweep => {
   const fail = (path: string, message: string, input: unknown) => {
     ctx.addIssue({ code: 'custom', path: [path], message, input });
@@ -78,11 +85,14 @@ const sweep = sweepFields.transform((fields, ctx): Sweep => {
       }
       const [a, b] = 'percent' in from ? [from.percent, (to as { percent: number }).percent] : [from.bytes, (to as { bytes: number }).bytes];
       if (b < a) return fail('to', `expected at least from (${amountText(from)}), got ${amountText(to)}`, to);
-      return { kind: 'progress', unit: 'percent' in from ? 'percent' : 'bytes', from: a, to: b, count: fields.count };
+      return { kind: 'progress', unit: 'percent' in from ? 'percent' : 'bytes', from: a, to: b, count: fields.count, ...secondOf(fields) };
     }
+    case 'marker':
+      if (fields.to < fields.from) return fail('to', `expected at least from (edge ${fields.from}), got ${fields.to}`, fields.to);
+      return { kind: 'marker', from: fields.from, to: fields.to, delayMs: fields.delay, count: fields.count, ...secondOf(fields) };
     case 'after':
       if (fields.to < fields.from) return fail('to', `expected at least from (${fields.from}ms), got ${fields.to}ms`, fields.to);
-      return { kind: 'after', fromMs: fields.from, toMs: fields.to, count: fields.count };
+      return { kind: 'after', fromMs: fields.from, toMs: fields.to, count: fields.count, ...secondOf(fields) };
     case 'console':
       try {
         compileConsolePattern(fields.pattern, fields.flags);
@@ -90,7 +100,7 @@ const sweep = sweepFields.transform((fields, ctx): Sweep => {
         return fail('pattern', (error as Error).message, fields.pattern);
       }
       if (fields.to < fields.from) return fail('to', `expected at least from (${fields.from}ms), got ${fields.to}ms`, fields.to);
-      return { kind: 'console', pattern: fields.pattern, flags: fields.flags, nth: fields.nth, fromMs: fields.from, toMs: fields.to, count: fields.count };
+      return { kind: 'console', pattern: fields.pattern, flags: fields.flags, nth: fields.nth, fromMs: fields.from, toMs: fields.to, count: fields.count, ...secondOf(fields) };
   }
 });
 
@@ -103,6 +113,10 @@ const rigRef = shorthand(
     }),
     /** `caught`: the rig runs a seeded-bug bootloader and the suite must catch it. */
     expect: oneOf(['recovers', 'caught']).default('recovers'),
+    /** On a twin rig: run this bootloader variant instead of the rig file's. */
+    variant: str().optional(),
+    /** On a twin rig: this power-loss mode instead of the rig file's. */
+    powerLoss: oneOf(['skip', 'complete', 'torn', 'random']).optional(),
   }),
 );
 
@@ -121,7 +135,14 @@ export const suiteSchema = mapping({
     from: str(),
     /** The update, relative to the suite file. */
     to: str(),
+    /** An older image the baseline puts in the other slot (a board that has been updated before). */
+    previous: str().optional(),
   }),
+  /**
+   * How the scheme sets up the baseline and the update (per scheme: stm32-dualbank factory |
+   * rom-fallback | from-bank2; mcuboot-swap test | permanent; sfu-ab default).
+   */
+  setup: str().optional(),
   rigs: list(rigRef).default([]),
   cuts: mapping({
     offMs: num({ min: 0 }).optional(),
@@ -143,6 +164,14 @@ export interface CutPoint {
   /** Off time; when absent, the rig's power.offMs. */
   offMs?: number;
   seed?: number;
+  /** A second cut, this many ms after power returns from the first. */
+  second?: number;
+}
+
+/** What a suite may change on a twin rig it lists. */
+export interface TwinOverrides {
+  variant?: string;
+  powerLoss?: 'skip' | 'complete' | 'torn' | 'random';
 }
 
 export interface SuiteRig {
@@ -151,6 +180,7 @@ export interface SuiteRig {
   /** Absolute path of the rig file. */
   path: string;
   expect: 'recovers' | 'caught';
+  twin?: TwinOverrides;
 }
 
 /** A validated suite, as loaded from its file. */
@@ -161,8 +191,9 @@ export interface SuiteConfig {
   name: string;
   description?: string;
   scheme?: Scheme;
-  /** Absolute paths of the baseline image and the update; both exist. */
-  images: { from: string; to: string };
+  /** Absolute paths of the baseline image, the update and an optional older image; all exist. */
+  images: { from: string; to: string; previous?: string };
+  setup?: string;
   rigs: SuiteRig[];
   cuts: {
     /** Off time for every cut without its own; when absent, the rig's power.offMs. */

@@ -5,10 +5,12 @@
  */
 import { roundTo, type Trigger } from './trigger.js';
 
+/** `secondMs`: every cut of the sweep is followed by a second one this long after power returns. */
 export type Sweep =
-  | { kind: 'after'; fromMs: number; toMs: number; count: number }
-  | { kind: 'progress'; unit: 'percent' | 'bytes'; from: number; to: number; count: number }
-  | { kind: 'console'; pattern: string; flags: string; nth: number; fromMs: number; toMs: number; count: number };
+  | { kind: 'after'; fromMs: number; toMs: number; count: number; secondMs?: number }
+  | { kind: 'progress'; unit: 'percent' | 'bytes'; from: number; to: number; count: number; secondMs?: number }
+  | { kind: 'console'; pattern: string; flags: string; nth: number; fromMs: number; toMs: number; count: number; secondMs?: number }
+  | { kind: 'marker'; from: number; to: number; delayMs: number; count: number; secondMs?: number };
 
 /** `count` evenly spaced values from `from` to `to`, both included. */
 export function spread(from: number, to: number, count: number): number[] {
@@ -26,6 +28,11 @@ export function expandSweep(sweep: Sweep): Trigger[] {
       return spread(sweep.from, sweep.to, sweep.count).map((value) =>
         sweep.unit === 'percent' ? { kind: 'progress', percent: roundTo(value, 3) } : { kind: 'progress', bytes: Math.round(value) },
       );
+    case 'marker': {
+      // Edges are whole numbers: a dense sweep may name one twice, which is kept once.
+      const edges = [...new Set(spread(sweep.from, sweep.to, sweep.count).map((e) => Math.round(e)))];
+      return edges.map((edge) => ({ kind: 'marker', edge, delayMs: sweep.delayMs }));
+    }
     case 'console':
       return spread(sweep.fromMs, sweep.toMs, sweep.count).map((delayMs) => ({
         kind: 'console',

@@ -4,6 +4,8 @@
  *   after:1500ms | after:1.5s | after:1500           elapsed time since the update started (ms)
  *   progress:37% | progress:65536 | progress:64KiB   share or bytes of the transfer sent
  *   console:/CRC OK/ | console:/crc ok/i#2+20ms      the nth console line matching a regex, plus a delay
+ *   marker:120 | marker:120+82ms                     the nth edge of the marker input (the twin pulses it
+ *                                                    at every flash operation it starts), plus a delay
  *
  * `formatTrigger` writes the canonical form back; `parseTrigger(formatTrigger(t))` equals `t`.
  */
@@ -22,12 +24,18 @@ export type Trigger =
       nth: number;
       /** Fire this long after the line arrived. */
       delayMs: number;
+    }
+  | {
+      kind: 'marker';
+      /** Fire on the nth edge since the update started (1 = the first). */
+      edge: number;
+      delayMs: number;
     };
 
 export type TriggerKind = Trigger['kind'];
 export type ConsoleTrigger = Extract<Trigger, { kind: 'console' }>;
 
-const GRAMMAR = 'expected after:<time>, progress:<percent|bytes> or console:/<regex>/[flags][#nth][+delay]';
+const GRAMMAR = 'expected after:<time>, progress:<percent|bytes>, console:/<regex>/[flags][#nth][+delay] or marker:<edge>[+delay]';
 const CONSOLE_FLAGS = 'imsu';
 const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KiB: 1024, MiB: 1024 * 1024 };
 
@@ -95,6 +103,14 @@ function parseConsole(rest: string): ConsoleTrigger {
   return { kind: 'console', pattern, flags, nth, delayMs };
 }
 
+function parseMarker(rest: string): Trigger {
+  const match = /^(\d+)(?:\+(.+))?$/.exec(rest.trim());
+  if (!match) throw new Error('expected marker:<edge>[+delay], e.g. marker:120+82ms');
+  const edge = Number(match[1]);
+  if (!Number.isSafeInteger(edge) || edge < 1) throw new Error(`the edge must be an integer >= 1, got ${match[1]}`);
+  return { kind: 'marker', edge, delayMs: match[2] === undefined ? 0 : parseDuration(match[2]) };
+}
+
 /** Parses the trigger grammar above. Throws a plain Error with the text and the reason. */
 export function parseTrigger(text: string): Trigger {
   const trimmed = text.trim();
@@ -109,6 +125,8 @@ export function parseTrigger(text: string): Trigger {
         return { kind: 'progress', ...parseProgress(rest) };
       case 'console':
         return parseConsole(rest);
+      case 'marker':
+        return parseMarker(rest);
       default:
         throw new Error(GRAMMAR);
     }
@@ -129,6 +147,8 @@ export function formatTrigger(trigger: Trigger): string {
       const delay = trigger.delayMs === 0 ? '' : `+${trigger.delayMs}ms`;
       return `console:/${trigger.pattern}/${trigger.flags}${nth}${delay}`;
     }
+    case 'marker':
+      return `marker:${trigger.edge}${trigger.delayMs === 0 ? '' : `+${trigger.delayMs}ms`}`;
   }
 }
 

@@ -35,4 +35,6 @@ export type VariantLists = Partial<Record<Scheme, readonly string[]>>;
 
 export const DEFAULT_VARIANTS: VariantLists = {
   'sfu-ab': ['correct', 'sign-before-flush', 'boot-unsigned-target', 'erase-running-slot', 'generation-not-incremented'],
+  'stm32-dualbank': ['correct', 'vector-table-first', 'bfb2-before-verify', 'vector-row-commit', 'repair-moves-boot'],
+  'mcuboot-swap': ['correct', 'no-status-journal', 'journal-before-copy', 'never-revert', 'resume-skips-erased-pages', 'resume-unjournaled'],
 };

@@ -44,5 +44,5 @@ export interface UpdateResult {
 
 /** Sends a new image through the device's own update path (sfu, smp). */
 export interface Updater {
-  update(image: Buffer, opts: { signal?: AbortSignal; onProgress?: (p: UpdateProgress) => void }): Promise<UpdateResult>;
+  update(image: Buffer, opts: { signal?: AbortSignal; onProgress?: (p: UpdateProgress) => void; setup?: string }): Promise<UpdateResult>;
 }

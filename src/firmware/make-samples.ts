@@ -4,17 +4,21 @@
  *
  * - app-v1.slotA.bin, app-v1.slotB.bin: version 1.0.0 linked for SFU slot A / slot B;
  * - app-v2.slotA.bin, app-v2.slotB.bin: version 2.0.0, likewise;
- * - app-v1.page2bin, app-v2.page2bin: the BIN2Page streams of each pair, when the encoder
- *   (src/protocols/sfu/bin2page.ts, `encodeBin2Page(a, b)`) is available.
+ * - app-v1.page2bin, app-v2.page2bin: the BIN2Page streams of each pair;
+ * - stm32-app-v{1,2,3}.bin: stm32-dualbank images (linked for 0x0800_0000, either bank);
+ * - mcuboot-app-v{1,2}.signed.bin: MCUboot images (header, payload, SHA-256 TLV), unpadded.
  *
- * Every file is a pure function of the code in src/firmware/sample-app.ts: running this
+ * Every file is a pure function of the code in src/firmware/: running this
  * again gives the same bytes.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { decodeBin2PageStream, encodeBin2Page } from '../protocols/sfu/bin2page.js';
+import { buildMcubootImage } from './mcuboot-image.js';
 import { buildSamplePair } from './sample-app.js';
+import { buildStm32Image } from './stm32-image.js';
 
 /** 160 KiB: big enough for a few seconds of transfer at 921600 baud, small enough to commit. */
 /**
@@ -30,44 +34,28 @@ export const SAMPLES = [
   { file: 'app-v2', version: '2.0.0' },
 ] as const;
 
-export const DEFAULT_FIRMWARE_DIR = fileURLToPath(new URL('../../firmware/', import.meta.url));
-
-interface Bin2PageCodec {
-  encode: (a: Buffer, b: Buffer) => Buffer;
-  /** `decodeBin2PageStream(stream, slot)` when the module has it: used to check each stream. */
-  decode?: (stream: Buffer, slot: 'A' | 'B') => Buffer;
-}
+/**
+ * stm32-dualbank samples: 200 KiB spans the 16 KiB, 64 KiB and a 128 KiB sector of a bank, so cuts
+ * meet every erase size. v3 is the update back to bank 1 after v2 went to bank 2.
+ */
+export const STM32_SAMPLE_SIZE = 200 * 1024 + 52;
+export const STM32_SAMPLES = [
+  { file: 'stm32-app-v1.bin', version: '1.0.0' },
+  { file: 'stm32-app-v2.bin', version: '2.0.0' },
+  { file: 'stm32-app-v3.bin', version: '3.0.0' },
+] as const;
 
 /**
- * TODO(bin2page): hook for the BIN2Page encoder, written separately in
- * src/protocols/sfu/bin2page.ts. While that module (or its `encodeBin2Page(a, b)` export) is
- * missing, no .page2bin file is written and a note says so. The specifier is kept in a variable
- * so this file type-checks with or without the module; once the encoder is settled, a static
- * import can replace this.
+ * mcuboot-swap samples: a 130 KiB payload needs two scratch regions (120 KiB each), so a swap has a
+ * region boundary to resume across.
  */
-async function loadBin2PageCodec(): Promise<Bin2PageCodec | string> {
-  const specifier = '../protocols/sfu/bin2page.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (err) {
-    // Only "the encoder module itself is missing" is expected; a missing import inside it, or
-    // an exception while loading it, is a real bug there and must not be hidden.
-    const message = err instanceof Error ? err.message : String(err);
-    const missing = /Cannot find module '([^']*)'/.exec(message)?.[1];
-    if (missing !== undefined && /sfu\/bin2page(\.[jt]s)?$/.test(missing)) {
-      return 'src/protocols/sfu/bin2page.ts does not exist yet';
-    }
-    throw err;
-  }
-  if (typeof mod.encodeBin2Page !== 'function') {
-    return 'src/protocols/sfu/bin2page.ts has no encodeBin2Page(a, b) export';
-  }
-  return {
-    encode: mod.encodeBin2Page as Bin2PageCodec['encode'],
-    ...(typeof mod.decodeBin2PageStream === 'function' && { decode: mod.decodeBin2PageStream as Bin2PageCodec['decode'] }),
-  };
-}
+export const MCUBOOT_SAMPLE_SIZE = 130 * 1024;
+export const MCUBOOT_SAMPLES = [
+  { file: 'mcuboot-app-v1.signed.bin', version: '1.0.0' },
+  { file: 'mcuboot-app-v2.signed.bin', version: '2.0.0' },
+] as const;
+
+export const DEFAULT_FIRMWARE_DIR = fileURLToPath(new URL('../../firmware/', import.meta.url));
 
 /** The decoded image must be the original, then only 0xFF (the last page is padded). */
 function decodesTo(decoded: Uint8Array, image: Buffer): boolean {
@@ -102,23 +90,17 @@ export async function makeSamples(
     await write(`${p.file}.slotB.bin`, p.b);
   }
 
-  const codec = await loadBin2PageCodec();
-  if (typeof codec === 'string') {
-    log(`note: ${codec}; the .page2bin streams were not written (rerun \`npm run firmware\` once the encoder is there)`);
-    return made;
-  }
   for (const p of pairs) {
-    const stream = codec.encode(p.a, p.b);
-    if (!(stream instanceof Uint8Array)) throw new TypeError('encodeBin2Page(a, b) did not return a Buffer');
-    if (codec.decode) {
-      for (const [slot, image] of [['A', p.a], ['B', p.b]] as const) {
-        if (!decodesTo(codec.decode(Buffer.from(stream), slot), image)) {
-          throw new Error(`${p.file}.page2bin does not decode back to ${p.file}.slot${slot}.bin: not written`);
-        }
+    const stream = encodeBin2Page(p.a, p.b);
+    for (const [slot, image] of [['A', p.a], ['B', p.b]] as const) {
+      if (!decodesTo(decodeBin2PageStream(Buffer.from(stream), slot), image)) {
+        throw new Error(`${p.file}.page2bin does not decode back to ${p.file}.slot${slot}.bin: not written`);
       }
     }
     await write(`${p.file}.page2bin`, Buffer.from(stream.buffer, stream.byteOffset, stream.length));
   }
+  for (const s of STM32_SAMPLES) await write(s.file, buildStm32Image(s.version, STM32_SAMPLE_SIZE));
+  for (const s of MCUBOOT_SAMPLES) await write(s.file, buildMcubootImage(s.version, MCUBOOT_SAMPLE_SIZE));
   return made;
 }
 

@@ -3,7 +3,18 @@ import { formatTrigger, type Trigger } from '../config/trigger.js';
 import type { CutResult } from '../scenario/cut.js';
 
 /** The one-line command that replays a cut exactly. */
-export function reproCommand(c: { rig: string; from: string; to: string; trigger: Trigger; offMs: number; seed: number; bootLoopCycles?: number }): string {
+export function reproCommand(c: {
+  rig: string;
+  from: string;
+  to: string;
+  previous?: string;
+  trigger: Trigger;
+  offMs: number;
+  seed: number;
+  bootLoopCycles?: number;
+  setup?: string;
+  second?: number;
+}): string {
   const rel = (p: string) => {
     const r = relative(process.cwd(), p);
     return r.startsWith('..') ? p : r;
@@ -14,9 +25,12 @@ export function reproCommand(c: { rig: string; from: string; to: string; trigger
     `--rig ${q(rel(c.rig))}`,
     `--from ${q(rel(c.from))}`,
     `--to ${q(rel(c.to))}`,
+    ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
+    ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
     `--trigger ${q(formatTrigger(c.trigger))}`,
     `--off-ms ${c.offMs}`,
     `--seed ${c.seed}`,
+    ...(c.second !== undefined ? [`--second ${c.second}ms`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
   ].join(' ');
 }

@@ -2,11 +2,11 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as allure from 'allure-js-commons';
 import { RigError } from '../core/errors.js';
-import { checkRigForSuite, formatTrigger, loadRig, loadSuite, suiteCutPoints } from '../config/index.js';
+import { checkRigForSuite, formatTrigger, loadRig, loadSuite, suiteCutPoints, withTwinOverrides } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
 import type { Rig } from '../rig/rig.js';
 import { runCut, type CutResult } from '../scenario/cut.js';
-import { schemeAdapter } from '../scenario/schemes/index.js';
+import { schemeAdapter, schemeSetup } from '../scenario/schemes/index.js';
 import { loadUpdateImage } from '../scenario/update-image.js';
 import { cutSummary, reproCommand } from './cut-summary.js';
 import type { CutRecord, PlanEntry } from './plan.js';
@@ -18,11 +18,13 @@ import type { CutRecord, PlanEntry } from './plan.js';
  */
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
-  const config = await loadRig(entry.rigFile);
+  const config = withTwinOverrides(await loadRig(entry.rigFile), entry.twin, entry.suiteFile);
   checkRigForSuite(config, suite);
   const scheme = schemeAdapter(config.scheme);
-  const from = await loadUpdateImage(suite.images.from);
-  const to = await loadUpdateImage(suite.images.to);
+  const setup = schemeSetup(scheme, suite.setup, suite.file);
+  const from = await loadUpdateImage(suite.images.from, config.scheme);
+  const to = await loadUpdateImage(suite.images.to, config.scheme);
+  const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
   const points = suiteCutPoints(suite);
   const results: CutResult[] = [];
   const variant = config.twin?.variant;
@@ -45,8 +47,9 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
       const trigger = formatTrigger(point.trigger);
       const offMs = point.offMs ?? suite.cuts.offMs ?? config.power.offMs;
       const seed = point.seed ?? (config.twin?.seed ?? 1) + i;
-      const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}`;
-      const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles });
+      const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}${point.second !== undefined ? ` + ${point.second}ms into recovery` : ''}`;
+      const spec = { trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles, setup, ...(point.second !== undefined && { second: point.second }) };
+      const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
       it(name, async () => {
         await allure.epic(entry.campaign);
         await allure.feature(config.scheme);
@@ -60,6 +63,8 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.parameter('trigger', trigger);
         await allure.parameter('off ms', String(offMs));
         await allure.parameter('seed', String(seed));
+        if (point.second !== undefined) await allure.parameter('second cut', `${point.second} ms after power returned`);
+        if (setup !== scheme.setups[0]) await allure.parameter('setup', setup);
         await allure.parameter('image A sha256', from.sha256);
         await allure.parameter('image B sha256', to.sha256);
         await allure.parameter('rig file', config.file, { excluded: true });
@@ -84,7 +89,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
             } satisfies CutRecord) + '\n',
           );
         const r = await allure.step(`cut at ${trigger}, off ${offMs} ms`, () =>
-          runCut(rig!, scheme, { from, to }, { trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles }),
+          runCut(rig!, scheme, { from, to, ...(previous && { previous }) }, spec),
         );
         results.push(r);
         await allure.parameter('outcome', r.outcome, { excluded: true });
@@ -124,6 +129,21 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
         await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
         const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));
+        const reproOf = (r: CutResult) => {
+          const point = points[results.indexOf(r)]!;
+          return reproCommand({
+            rig: config.file,
+            from: from.file,
+            to: to.file,
+            ...(previous && { previous: previous.file }),
+            trigger: point.trigger,
+            offMs: r.offMs,
+            seed: r.seed,
+            bootLoopCycles: suite.expect.bootLoopCycles,
+            setup,
+            ...(point.second !== undefined && { second: point.second }),
+          });
+        };
         const record: CutRecord = {
           kind: 'detection',
           suite: suite.name,
@@ -134,7 +154,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           trigger: '-',
           outcome: caught.length ? 'caught' : 'missed',
           status: caught.length && results.length === points.length ? 'passed' : 'failed',
-          repro: caught[0] ? reproCommand({ rig: config.file, from: from.file, to: to.file, trigger: caught[0].fired ? points[results.indexOf(caught[0])]!.trigger : points[0]!.trigger, offMs: caught[0].offMs, seed: caught[0].seed, bootLoopCycles: suite.expect.bootLoopCycles }) : '',
+          repro: caught[0] ? reproOf(caught[0]) : '',
         };
         appendFileSync(entry.resultsFile, JSON.stringify(record) + '\n');
         expect({ cuts: results.length, caught: caught.length > 0 }).toEqual({ cuts: points.length, caught: true });

@@ -7,6 +7,8 @@ export interface PlanEntry {
   suiteFile: string;
   rigFile: string;
   expect: 'recovers' | 'caught';
+  /** The suite's overrides of the twin rig (variant, power-loss mode). */
+  twin?: { variant?: string; powerLoss?: 'skip' | 'complete' | 'torn' | 'random' };
   /** Where each finished cut appends one JSON line, for the CLI's summary. */
   resultsFile: string;
 }

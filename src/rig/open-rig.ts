@@ -2,7 +2,8 @@ import { ScaledClock, VirtualClock, type Clock } from '../core/clock.js';
 import { ConfigError, RigError } from '../core/errors.js';
 import { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
-import type { Power, Probe } from '../drivers/capabilities.js';
+import type { Power, Probe, Updater } from '../drivers/capabilities.js';
+import { probeUpdater } from '../drivers/updater/probe/index.js';
 import type { ByteLink } from '../drivers/console/byte-link.js';
 import { Console } from '../drivers/console/console.js';
 import { openSerialLink } from '../drivers/console/serial-link.js';
@@ -64,6 +65,7 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
       restore: (s) => device.restore(s as ReturnType<typeof device.snapshot>),
       flashOps: () => device.flash.opCount,
       reseed: (seed) => device.mcu.reseed(seed),
+      onMarker: (listener) => device.onEvent((e) => e.kind === 'flash' && listener()),
     };
     cleanups.push(() => device.powerOff());
   } else {
@@ -75,10 +77,25 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
     throw new RigError(`${config.file}: power driver ${config.power.driver} is not available in this build yet (real-rig drivers are issue 4); use a twin rig`);
   }
 
-  const console = new Console({ link, clock, sfuFrames: config.scheme === 'sfu-ab', timeline });
+  // SFU frames share the UART with text on the RP2040 bootloader and on the STM32 OTA app.
+  const console = new Console({ link, clock, sfuFrames: config.scheme !== 'mcuboot-swap', timeline });
   cleanups.push(() => console.close());
-  // No reset pin on the twin: a short power cycle puts it back into its bootloader.
-  const updater = sfuUpdater(console, clock, timeline, () => power.cycle(RESET_CYCLE_MS));
+  // No reset pin on the twin: a short power cycle resets it.
+  const reset = () => power.cycle(RESET_CYCLE_MS);
+  let updater: Updater;
+  switch (config.updater.driver) {
+    case 'sfu':
+      updater = sfuUpdater(console, clock, timeline, reset);
+      break;
+    case 'sfu-app':
+      // The app itself listens: no reset, or the upload would meet the ROM instead.
+      updater = sfuUpdater(console, clock, timeline, async () => {});
+      break;
+    case 'probe':
+      if (!probe) throw new ConfigError(`${config.file}: updater.driver probe needs a probe`);
+      updater = probeUpdater({ scheme: config.scheme, probe, timeline, reset });
+      break;
+  }
   let closed = false;
   const safe = async () => {
     try {

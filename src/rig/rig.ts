@@ -14,6 +14,8 @@ export interface TwinHandle {
   flashOps(): number;
   /** Reseeds the twin's random choices (power-loss mode, torn bits) for a reproducible cut. */
   reseed(seed: number): void;
+  /** The marker pin: an edge at the start of every flash operation. */
+  onMarker(listener: () => void): () => void;
 }
 
 /** A bench with its capabilities bound. Scenarios use these, never a backend. */

@@ -14,6 +14,10 @@ export interface CutSpec {
   seed: number;
   /** Extra plain power cycles after recovery that must keep the same image running. */
   bootLoopCycles?: number;
+  /** A second cut this many ms after power returns (during the recovery itself). */
+  second?: number;
+  /** The scheme's baseline setup (suite `setup:`); default: the scheme's first. */
+  setup?: string;
 }
 
 export interface CutResult {
@@ -23,6 +27,8 @@ export interface CutResult {
   offMs: number;
   seed: number;
   fired?: FirePoint & { devicePhase?: string };
+  /** The second cut, when the spec asked for one: ms after power returned, and the device phase then. */
+  secondCut?: { afterMs: number; devicePhase?: string };
   outcome: Outcome;
   verdict?: Verdict;
   observation?: BootObservation;
@@ -53,7 +59,7 @@ const baselines = new WeakMap<Rig, Map<string, unknown>>();
 export async function runCut(
   rig: Rig,
   scheme: SchemeAdapter,
-  images: { from: UpdateImage; to: UpdateImage },
+  images: { from: UpdateImage; to: UpdateImage; previous?: UpdateImage },
   spec: CutSpec,
   opts: { signal?: AbortSignal } = {},
 ): Promise<CutResult> {
@@ -79,7 +85,7 @@ export async function runCut(
   };
 
   try {
-    await baseline(rig, scheme, from, spec.seed, opts.signal);
+    await baseline(rig, scheme, images, spec.setup ?? scheme.setups[0]!, spec.seed, opts.signal);
   } catch (err) {
     if (err instanceof RigError) return finish('rig-error', { rigError: `baseline: ${err.message}` });
     throw err;
@@ -89,10 +95,14 @@ export async function runCut(
   const abort = new AbortController();
   opts.signal?.addEventListener('abort', () => abort.abort(opts.signal!.reason), { once: true });
   let fired: FirePoint | undefined;
+  let secondCut: CutResult['secondCut'];
   let afterCut!: Promise<number>;
   let resolveFired!: () => void;
   const firedPromise = new Promise<void>((r) => (resolveFired = r));
-  const watch = new TriggerWatch(spec.trigger, { clock, console, progress }, (point) => {
+  const marker = rig.twin ? (l: () => void) => rig.twin!.onMarker(l) : undefined;
+  const unsupported = TriggerWatch.unsupported(spec.trigger, { ...(marker && { marker }) });
+  if (unsupported) throw new ConfigError(`${rig.config.file}: trigger ${base.trigger}: ${unsupported}`);
+  const watch = new TriggerWatch(spec.trigger, { clock, console, progress, ...(marker && { marker }) }, (point) => {
     fired = point;
     timeline.add('cut', 'fire', `${point.offsetMs.toFixed(3)} ms after update start, ${point.acked} bytes acked, phase ${point.phase}`);
     abort.abort(new CutFired());
@@ -100,8 +110,20 @@ export async function runCut(
       await rig.power.off();
       await clock.sleep(spec.offMs);
       console.flushPartial();
-      const fromLine = console.lines.length;
+      let fromLine = console.lines.length;
       await rig.power.on();
+      if (spec.second !== undefined) {
+        // Cut the recovery itself: the resumed swap, the repair, the first boot's housekeeping.
+        await clock.sleep(spec.second);
+        const at = clock.now();
+        timeline.add('cut', 'second', `${spec.second} ms after power returned`);
+        await rig.power.off();
+        secondCut = { afterMs: spec.second, ...(lastPhaseBefore(rig, at) && { devicePhase: lastPhaseBefore(rig, at)! }) };
+        await clock.sleep(spec.offMs);
+        console.flushPartial();
+        fromLine = console.lines.length;
+        await rig.power.on();
+      }
       return fromLine;
     })();
     resolveFired();
@@ -111,6 +133,7 @@ export async function runCut(
   try {
     const result = await rig.updater.update(to.stream, {
       signal: abort.signal,
+      ...(spec.setup !== undefined && { setup: spec.setup }),
       onProgress: (p) => {
         Object.assign(progress, p);
         watch.onProgress();
@@ -155,8 +178,10 @@ export async function runCut(
 
   const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
   if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
-  const flash = await scheme.inspect(rig.probe, [from, to]);
-  const verdict = judge(observation, flash, from, to, { committed: update.committed });
+  // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
+  if (observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+  const flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+  const verdict = judge(observation, flash, from, to, { committed: update.committed, silence: scheme.silence });
   let outcome = verdict.outcome;
   for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
     await rig.power.off();
@@ -170,20 +195,29 @@ export async function runCut(
       break;
     }
   }
-  return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, verdict, observation, flash });
+  return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, flash });
 }
 
-async function baseline(rig: Rig, scheme: SchemeAdapter, from: UpdateImage, seed: number, signal?: AbortSignal): Promise<void> {
+async function baseline(
+  rig: Rig,
+  scheme: SchemeAdapter,
+  images: { from: UpdateImage; previous?: UpdateImage },
+  setup: string,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { from } = images;
   const { clock, console, timeline } = rig;
   let cache = baselines.get(rig);
   if (!cache) baselines.set(rig, (cache = new Map()));
   await rig.power.off();
   rig.twin?.reseed(seed);
-  const snap = rig.twin && cache.get(from.sha256);
+  const key = `${setup}/${from.sha256}/${images.previous?.sha256 ?? '-'}`;
+  const snap = rig.twin && cache.get(key);
   if (snap) rig.twin!.restore(snap);
   else {
     if (!rig.probe) throw new RigError(`${rig.config.file}: no probe to put the baseline image on`);
-    await scheme.baseline(rig.probe, from);
+    await scheme.baseline(rig.probe, { from, ...(images.previous && { previous: images.previous }) }, setup);
   }
   timeline.add('scenario', 'baseline', from.name);
   console.flushPartial();
@@ -193,7 +227,7 @@ async function baseline(rig: Rig, scheme: SchemeAdapter, from: UpdateImage, seed
   if (obs.banner?.version !== from.version) {
     throw new RigError(`device did not come up running ${from.name} ${from.version} (${obs.banner ? `runs ${obs.banner.version}` : obs.state}); last line: ${console.lines.at(-1)?.text ?? '(none)'}`);
   }
-  if (rig.twin && !snap) cache.set(from.sha256, rig.twin.snapshot());
+  if (rig.twin && !snap) cache.set(key, rig.twin.snapshot());
 }
 
 function lastPhaseBefore(rig: Rig, t: number): string | undefined {

@@ -11,18 +11,23 @@ export interface BootObservation {
   crashes: number;
   /** The bootloader said it is alive and staying (no valid slot, context error). */
   bootloaderWaiting: boolean;
+  /** The bootloader said it gives up for good (MCUboot without serial recovery). */
+  bootloaderHung: boolean;
   /** The console said anything at all. */
   heard: boolean;
   /** ms from power-on to the banner. */
   bootMs?: number;
   /** What the console state means on its own. */
-  state: 'running' | 'boot-loop' | 'waiting' | 'silent';
+  state: 'running' | 'boot-loop' | 'waiting' | 'hung' | 'silent';
 }
 
 const BANNER = /^hilrig-app (\S+) running from slot (\S+) @0x([0-9a-fA-F]+)/;
 const CRASH = /=== ERROR (HardFault|Unexpected IRQ) ===/;
 const BOOT = /^find_latest_variant$/;
 const WAITING = /No any variant|Broken also|is single, but also broken|CONTEXT ERROR|context erorr/;
+const HUNG = /Unable to find bootable image/;
+/** MCUboot's boot banner: one per bootloader start. */
+const MCUBOOT_START = /^I: Starting bootloader/;
 
 /**
  * Watches the console from `fromLine` for up to `timeoutMs`: returns as soon as the app banner
@@ -35,10 +40,11 @@ export async function observeBoot(
   opts: { fromLine: number; timeoutMs: number; signal?: AbortSignal },
 ): Promise<BootObservation> {
   const start = clock.now();
-  const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, heard: false, state: 'silent' };
+  const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, bootloaderHung: false, heard: false, state: 'silent' };
   const look = (line: ConsoleLine): boolean => {
     if (line.text.trim()) obs.heard = true;
-    if (BOOT.test(line.text)) obs.boots++;
+    if (BOOT.test(line.text) || MCUBOOT_START.test(line.text)) obs.boots++;
+    if (HUNG.test(line.text)) obs.bootloaderHung = true;
     if (CRASH.test(line.text)) obs.crashes++;
     if (WAITING.test(line.text)) obs.bootloaderWaiting = true;
     const m = BANNER.exec(line.text);
@@ -75,6 +81,6 @@ export async function observeBoot(
     offFrame();
   }
   // A crash with no banner is a loop: the watchdog restarts the same boot chain into the same image.
-  obs.state = obs.banner ? 'running' : obs.crashes > 0 ? 'boot-loop' : obs.heard ? 'waiting' : 'silent';
+  obs.state = obs.banner ? 'running' : obs.crashes > 0 ? 'boot-loop' : obs.bootloaderHung ? 'hung' : obs.heard ? 'waiting' : 'silent';
   return obs;
 }

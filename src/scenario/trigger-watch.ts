@@ -23,6 +23,8 @@ export interface TriggerSources {
   console: Console;
   /** Latest progress of the update; the watcher polls nothing, it is told. */
   progress: { acked: number; total: number; phase: string };
+  /** The rig's marker input (a GPIO the firmware pulses per flash operation; the twin's flash ops). */
+  marker?: (listener: () => void) => () => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export class TriggerWatch {
   private readonly offs: (() => void)[] = [];
   private readonly start: number;
   private matches = 0;
+  private edges = 0;
 
   constructor(
     private readonly trigger: Trigger,
@@ -53,6 +56,18 @@ export class TriggerWatch {
         }),
       );
     }
+    if (trigger.kind === 'marker' && src.marker) {
+      this.offs.push(
+        src.marker(() => {
+          if (!this.fired && ++this.edges === trigger.edge) this.after(this.src.clock.now() - this.start + trigger.delayMs, `marker edge ${this.edges}`);
+        }),
+      );
+    }
+  }
+
+  /** Why this trigger cannot fire on this rig, if it cannot. */
+  static unsupported(trigger: Trigger, src: Pick<TriggerSources, 'marker'>): string | undefined {
+    return trigger.kind === 'marker' && !src.marker ? 'a marker trigger needs a marker input on the rig (the twin has one)' : undefined;
   }
 
   get hasFired(): boolean {

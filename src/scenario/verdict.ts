@@ -16,10 +16,11 @@ export interface Verdict {
 }
 
 /** What the console alone says happened. */
-export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: UpdateImage): Outcome {
+export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: UpdateImage, silence: Outcome = 'bricked'): Outcome {
   if (obs.state === 'boot-loop') return 'boot-loop';
   if (obs.state === 'waiting') return 'waiting';
-  if (obs.state === 'silent') return 'bricked';
+  if (obs.state === 'hung') return 'bricked';
+  if (obs.state === 'silent') return silence;
   const v = obs.banner!.version;
   if (v === to.version) return 'updated';
   if (v === from.version) return 'rolled-back';
@@ -28,16 +29,23 @@ export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: Upda
 
 /** What the flash alone says will run. */
 export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage): Outcome {
-  if (!view.bootsNext || !view.jumps) return 'waiting';
-  const slot = view.slots.find((s) => s.slot === view.bootsNext);
-  if (!slot) return 'wrong-image';
-  if (slot.matches === to.name) return 'updated';
-  if (slot.matches === from.name) return 'rolled-back';
+  if (!view.bootsNext) return view.noBootAs;
+  if (!view.jumps) return view.stuckAs;
+  const next = view.next ?? view.slots.find((s) => s.slot === view.bootsNext);
+  if (!next) return 'wrong-image';
+  if (next.matches === to.name) return 'updated';
+  if (next.matches === from.name) return 'rolled-back';
   return 'wrong-image';
 }
 
-export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, update: { committed: boolean } = { committed: false }): Verdict {
-  const fromConsole = consoleOutcome(obs, from, to);
+export function judge(
+  obs: BootObservation,
+  view: FlashView,
+  from: UpdateImage,
+  to: UpdateImage,
+  opts: { committed: boolean; silence?: Outcome } = { committed: false },
+): Verdict {
+  const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const fromFlash = flashOutcome(view, from, to);
   const reasons: string[] = [];
   let agree = fromConsole === fromFlash;
@@ -64,7 +72,7 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
   // A device that runs something its own boot rules would not pick, or that is not bit-exact
   // the image it claims to be, runs the wrong image whatever each source says alone.
   let outcome: Outcome = agree ? fromConsole : obs.banner ? 'wrong-image' : fromConsole;
-  if (update.committed && outcome === 'rolled-back') {
+  if (opts.committed && outcome === 'rolled-back') {
     // The device had announced the new image as its boot choice: going back is a lost update.
     reasons.push(`the device committed ${to.name} before the cut, then booted ${from.name} again`);
     outcome = 'wrong-image';

@@ -64,14 +64,16 @@ export const STM32_SECTORS: readonly Stm32Sector[] = [...bankSectors('bank1'), .
 /**
  * The flash geometry of the twin (the shape of src/twin/flash/geometry.ts FlashGeometry, kept
  * structural here so that targets/ depends on nothing). Program: x32 word writes, 16 µs each;
- * a program may not cross a 128-bit row (PGAERR); 1→0 reprogramming is allowed (no write limit).
+ * 1→0 reprogramming is allowed (no write limit). pageSize is the largest run of word programs the
+ * model takes as one operation (n words back to back, n × 16 µs; a cut tears it word by word as it
+ * would tear the loop), not a hardware page: rows stay 16 bytes where the app programs them singly.
  */
 export const STM32F429_FLASH_GEOMETRY = {
   name: 'STM32F429 2 MiB dual-bank flash',
   base: STM32F429.flashBase,
   size: STM32F429.flashSize,
   sectorSize: 0x4000,
-  pageSize: 16,
+  pageSize: 2048,
   programMs: 0,
   programMsPerUnit: 0.016,
   writeUnit: 4,

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadRig, parseTrigger } from '../../config/index.js';
+import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
-import { schemeAdapter } from '../../scenario/schemes/index.js';
+import { schemeAdapter, schemeSetup } from '../../scenario/schemes/index.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { cutSummary, reproCommand } from '../../report/cut-summary.js';
@@ -13,7 +14,7 @@ const SAFE = ['updated', 'rolled-back'];
 export const cutCommand: Command = {
   path: ['cut'],
   summary: 'one reproducible power cut during an update, judged from console and flash',
-  usage: 'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
+  usage: 'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--second 300ms] [--setup S] [--previous OLD.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
 waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
@@ -25,6 +26,9 @@ same cut: this is the command a report's repro line runs.
   --trigger T            after:1500ms | progress:37% | progress:64KiB | console:/CRC OK/#1+20ms
   --off-ms N             power-off time (default: the rig's power.offMs)
   --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
+  --second T             cut a second time, T after power returned (during the recovery: a resumed swap)
+  --setup S              the scheme's baseline setup (stm32-dualbank: factory | rom-fallback | from-bank2)
+  --previous FILE        an older image the baseline puts in the other slot
   --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)`,
   examples: [
     'hil cut --rig twin-rp2040-sfu --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger progress:37%',
@@ -38,6 +42,9 @@ same cut: this is the command a report's repro line runs.
     'off-ms': { type: 'string' },
     seed: { type: 'string' },
     'boot-loop-cycles': { type: 'string' },
+    second: { type: 'string' },
+    setup: { type: 'string' },
+    previous: { type: 'string' },
   },
   async run({ values, out, signal }) {
     const rigName = requireOption(values, 'rig', this);
@@ -48,21 +55,37 @@ same cut: this is the command a report's repro line runs.
       throw new UsageError(`--trigger: ${(err as Error).message}`);
     }
     const config = await loadRig(rigName);
-    const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)));
-    const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)));
+    const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)), config.scheme);
+    const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)), config.scheme);
+    const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
+    let second: number | undefined;
+    if (values.second !== undefined) {
+      try {
+        second = parseDuration(values.second as string);
+      } catch (err) {
+        throw new UsageError(`--second: ${(err as Error).message}`);
+      }
+    }
     const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0 });
     const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0 });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0 });
     const scheme = schemeAdapter(config.scheme);
+    let setup: string;
+    try {
+      setup = schemeSetup(scheme, values.setup as string | undefined, '--setup');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }) };
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
     const rig = await openRig(config);
     let result: CutResult;
     try {
-      result = await runCut(rig, scheme, { from, to }, { trigger, offMs, seed, bootLoopCycles }, { signal });
+      result = await runCut(rig, scheme, { from, to, ...(previous && { previous }) }, spec, { signal });
     } finally {
       await rig.close();
     }
-    const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, trigger, offMs, seed, bootLoopCycles });
+    const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
     if (out.json) {
       out.printJson({
         rig: config.name,
@@ -73,6 +96,7 @@ same cut: this is the command a report's repro line runs.
         fromFlash: result.verdict?.fromFlash,
         reasons: result.verdict?.reasons ?? [],
         fire: result.fired ?? null,
+        ...(result.secondCut && { secondCut: result.secondCut }),
         trigger: result.trigger,
         offMs,
         seed,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { checkRigForSuite, loadRig, loadSuite, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
+import { checkRigForSuite, withTwinOverrides, loadRig, loadSuite, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
 import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan, PACKAGE_ROOT } from '../../report/campaign.js';
 import { summarizeRecords } from '../../report/summary.js';
 import type { PlanEntry } from '../../report/plan.js';
@@ -55,9 +55,10 @@ Exit 1 if any test failed (device) or broke (rig).
         : suite.rigs;
       if (!rigs.length) throw new UsageError(`${displayPath(suite.file)}: no rigs listed; give --rig`);
       for (const r of rigs) {
-        const rig = await loadRig(r.path);
+        const twin = 'twin' in r ? r.twin : undefined;
+        const rig = withTwinOverrides(await loadRig(r.path), twin, suite.file);
         checkRigForSuite(rig, suite);
-        entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect: r.expect });
+        entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect: r.expect, ...(twin && { twin }) });
         cuts += suiteCutPoints(suite).length;
       }
     }

@@ -1,12 +1,16 @@
+import { RigError } from '../../core/errors.js';
 import { formatInspection, inspectSfu } from '../../images/index.js';
 import { SFU_DUMP_REGIONS, SFU_SLOTS } from '../../targets/rp2040.js';
-import { RigError } from '../../core/errors.js';
 import type { SchemeAdapter } from './scheme.js';
+
 
 /** RP2040-SFU A/B: baseline = image in slot A with the first-start flag erased (it self-signs). */
 export const sfuAbScheme: SchemeAdapter = {
   scheme: 'sfu-ab',
-  async baseline(probe, from) {
+  setups: ['default'],
+  silence: 'bricked',
+  settleMs: 0,
+  async baseline(probe, { from }) {
     const image = from.slotImage.A;
     if (!image) throw new RigError(`${from.file}: not an image for slot A (linked for ${Object.keys(from.slotImage).join('/')}); a BIN2Page stream or an A-linked build is needed as the baseline`);
     await probe.massErase();
@@ -18,6 +22,6 @@ export const sfuAbScheme: SchemeAdapter = {
       { slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! },
       { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) },
     );
-    return { slots: inspection.slots, bootsNext: inspection.bootsNext, jumps: inspection.jumps, table: formatInspection(inspection) };
+    return { slots: inspection.slots, bootsNext: inspection.bootsNext, jumps: inspection.jumps, stuckAs: 'waiting', noBootAs: 'waiting', table: formatInspection(inspection) };
   },
 };

@@ -58,6 +58,8 @@ const WATCHDOG_MS = 100;
 /** Hardware CRC unit plus a software IEEE CRC over the image, per KiB at 168 MHz [inferred]. */
 const VERIFY_MS_PER_KIB = 0.07;
 const ROW = 16;
+/** Largest run of word programs done as one model operation (never crossing the held sector 0). */
+const BURST = 2048;
 const WORD = 4;
 const SECTOR0 = STM32_IMAGE_LAYOUT.firstSectorSize;
 const HDR_FROM = STM32_IMAGE_LAYOUT.headerOffset;
@@ -254,13 +256,16 @@ class OtaApp {
     this.replyWriteStatus();
   }
 
-  /** Word programs straight to flash, one 128-bit row per operation; the vector-table sector goes to RAM instead. */
+  /**
+   * Word programs straight to flash, a WRITE's run of words as one operation (the model's cost
+   * scales with operations, the device's time with words); the vector-table sector goes to RAM instead.
+   */
   private async program(s: Session, alias: number, data: Buffer): Promise<void> {
     const flash = this.mcu.flash;
     for (let pos = 0; pos < data.length; ) {
       const at = alias + pos;
       const offset = at - OTHER_BANK_ALIAS;
-      const n = Math.min(ROW - (offset % ROW), data.length - pos);
+      const n = Math.min(BURST - (offset % BURST), data.length - pos);
       const chunk = data.subarray(pos, pos + n);
       if (s.hold && offset < SECTOR0) chunk.copy(s.hold, offset);
       else await this.mcu.flashOp(flash.program(this.physical(s, at), chunk));
@@ -381,7 +386,7 @@ class OtaApp {
       covered += s.size;
     }
     for (let off = WORD; off < ownLen; ) {
-      const n = Math.min(ROW - (off % ROW), ownLen - off);
+      const n = Math.min((off < ROW ? ROW : BURST) - (off % (off < ROW ? ROW : BURST)), ownLen - off);
       await mcu.flashOp(flash.program(otherBase + off, image.subarray(off, off + n)));
       off += n;
     }

@@ -1,0 +1,80 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { loadSuite, type SuiteConfig } from '../../config/index.js';
+import { SCHEMES } from '../../config/vocabulary.js';
+import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
+import { detectionOk, detectionRows, formatDetectionTable } from '../../report/detection.js';
+import { PACKAGE_ROOT } from '../../report/campaign.js';
+import { runSuiteOnRig, type SuiteRigRun } from '../../scenario/suite-run.js';
+import type { Command } from '../command.js';
+
+/** The detection suites: suites/detect-*.yaml, here or in the package. */
+function detectionSuites(): string[] {
+  for (const dir of [resolve('suites'), join(PACKAGE_ROOT, 'suites')]) {
+    if (!existsSync(dir)) continue;
+    const files = readdirSync(dir).filter((f) => /^detect-.*\.ya?ml$/.test(f)).sort();
+    if (files.length) return files.map((f) => join(dir, f));
+  }
+  throw new UsageError('no suites/detect-*.yaml found here or in the hilrig package');
+}
+
+export const detectCommand: Command = {
+  path: ['detect'],
+  summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?',
+  usage: 'hil detect [--scheme S] [SUITE...] [--json]',
+  details: `Runs the detection suites (suites/detect-*.yaml: each lists twin rigs with the correct bootloader and
+every seeded-bug variant of one scheme, and the cuts to make) in this process, then prints one row per
+scheme and variant: how many cuts, which outcomes, and whether the rig caught it. A buggy variant is
+caught when at least one cut ended outside the suite's safe outcomes (or console and flash disagreed);
+the correct bootloader must never be. Exit 0 iff every buggy variant is caught and no correct one fails.
+The same suites run under \`hil run\`, with an Allure report.
+
+  --scheme S   only this scheme (sfu-ab, stm32-dualbank, mcuboot-swap)
+  SUITE...     detection suites to run instead of suites/detect-*.yaml`,
+  examples: ['hil detect', 'hil detect --scheme mcuboot-swap', 'hil detect --json | jq ".[] | select(.caught != .buggy)"'],
+  options: { scheme: { type: 'string' } },
+  async run({ values, positionals, out, signal }) {
+    const scheme = values.scheme as string | undefined;
+    if (scheme !== undefined && !(SCHEMES as readonly string[]).includes(scheme)) {
+      throw new UsageError(`--scheme: expected one of ${SCHEMES.join(', ')}, got ${JSON.stringify(scheme)}`);
+    }
+    const files = positionals.length ? positionals.map((p) => resolve(p)) : detectionSuites();
+    const suites: SuiteConfig[] = [];
+    for (const f of files) {
+      const s = await loadSuite(f);
+      if (!scheme || s.scheme === scheme) suites.push(s);
+    }
+    if (!suites.length) throw new UsageError(`no detection suite for scheme ${scheme}`);
+    const total = suites.reduce((n, s) => n + s.rigs.length, 0);
+    const runs: SuiteRigRun[] = [];
+    const started = Date.now();
+    for (const suite of suites) {
+      for (const entry of suite.rigs) {
+        const label = `${suite.name} / ${entry.twin?.variant ?? entry.rig}`;
+        runs.push(
+          await runSuiteOnRig(suite, entry, {
+            signal,
+            onCut: (_r, i, n) => out.progress(`[${runs.length + 1}/${total}] ${label}: cut ${i + 1}/${n}`),
+          }),
+        );
+      }
+    }
+    out.endProgress();
+    const safe = new Map(suites.map((s) => [s.name, s.expect.safe as readonly string[]]));
+    const rows = detectionRows(runs, (name) => safe.get(name) ?? ['updated', 'rolled-back'], (sch, v) => TWIN_VARIANTS[sch]?.[v]?.buggy ?? v !== 'correct');
+    const ok = detectionOk(rows);
+    if (out.json) {
+      out.printJson(rows.map(({ scheme: s, variant, buggy, cuts, outcomes, caught }) => ({ scheme: s, variant, buggy, cuts, outcomes, caught })));
+    } else {
+      out.data(formatDetectionTable(rows));
+      const buggy = rows.filter((r) => r.buggy);
+      out.info(
+        `${buggy.filter((r) => r.caught).length}/${buggy.length} seeded bugs caught, ${rows.filter((r) => !r.buggy && r.caught).length} correct bootloader(s) failing; ` +
+          `${rows.reduce((n, r) => n + r.cuts, 0)} cuts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      for (const r of rows.filter((x) => x.example && x.caught)) out.verbose(`${r.scheme}/${r.variant}: ${r.example}`);
+    }
+    return ok ? ExitCode.ok : ExitCode.testFailures;
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * The detection table: per scheme and bootloader variant, what a cut sweep saw, and whether the
+ * rig caught it. A correct bootloader is "caught" when any cut ended outside the safe outcomes
+ * (or console and flash disagreed): that is a false alarm or a real bug in the reference design,
+ * and either way the campaign fails.
+ */
+import type { SuiteRigRun } from '../scenario/suite-run.js';
+
+export interface DetectionRow {
+  scheme: string;
+  variant: string;
+  buggy: boolean;
+  cuts: number;
+  outcomes: Record<string, number>;
+  caught: boolean;
+  /** Rig errors (the rig itself failed): never a detection either way. */
+  rigErrors: number;
+  /** One repro per outcome that caught it (suite + trigger), for the curious. */
+  example?: string;
+}
+
+export function detectionRows(
+  runs: readonly SuiteRigRun[],
+  safe: (suite: string) => readonly string[],
+  buggy: (scheme: string, variant: string) => boolean,
+): DetectionRow[] {
+  const rows = new Map<string, DetectionRow>();
+  for (const run of runs) {
+    const scheme = run.rig.scheme;
+    const variant = run.rig.twin?.variant ?? 'correct';
+    const key = `${scheme}/${variant}`;
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { scheme, variant, buggy: buggy(scheme, variant), cuts: 0, outcomes: {}, caught: false, rigErrors: 0 }));
+    for (const r of run.results) {
+      row.cuts++;
+      row.outcomes[r.outcome] = (row.outcomes[r.outcome] ?? 0) + 1;
+      if (r.outcome === 'rig-error') {
+        row.rigErrors++;
+        continue;
+      }
+      const bad = !safe(run.suite).includes(r.outcome) || r.verdict?.agree === false;
+      if (bad) {
+        row.caught = true;
+        row.example ??= `${run.suite} on ${run.rig.name}: ${r.trigger}${r.secondCut ? ` + second cut ${r.secondCut.afterMs}ms` : ''} -> ${r.outcome}`;
+      }
+    }
+  }
+  return [...rows.values()];
+}
+
+/** Every buggy variant caught, no correct one flagged, no rig error. */
+export function detectionOk(rows: readonly DetectionRow[]): boolean {
+  return rows.every((r) => r.rigErrors === 0 && r.caught === r.buggy);
+}
+
+export function formatDetectionTable(rows: readonly DetectionRow[]): string {
+  const head = ['scheme', 'variant', 'kind', 'cuts', 'outcomes', 'caught', 'verdict'];
+  const body = rows.map((r) => [
+    r.scheme,
+    r.variant,
+    r.buggy ? 'buggy' : 'correct',
+    String(r.cuts),
+    Object.entries(r.outcomes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([o, n]) => `${o}:${n}`)
+      .join(' '),
+    r.caught ? 'yes' : 'no',
+    r.rigErrors ? 'RIG ERROR' : r.caught === r.buggy ? 'ok' : r.buggy ? 'MISSED' : 'FALSE ALARM / FAILS',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

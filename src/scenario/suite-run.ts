@@ -1,0 +1,58 @@
+import { checkRigForSuite, loadRig, suiteCutPoints, withTwinOverrides, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
+import { openRig } from '../rig/open-rig.js';
+import { runCut, type CutResult } from './cut.js';
+import { schemeAdapter, schemeSetup } from './schemes/index.js';
+import { loadUpdateImage } from './update-image.js';
+
+export interface SuiteRigRun {
+  suite: string;
+  rig: RigConfig;
+  expect: SuiteRig['expect'];
+  results: CutResult[];
+}
+
+/**
+ * Every cut of a suite on one of its rigs, in this process, one after the other (the twin at
+ * time factor 0 makes that cheap). `hil run` does the same through Jest and Allure; `hil detect`
+ * uses this directly.
+ */
+export async function runSuiteOnRig(
+  suite: SuiteConfig,
+  entry: SuiteRig,
+  opts: { signal?: AbortSignal; onCut?: (r: CutResult, i: number, n: number) => void } = {},
+): Promise<SuiteRigRun> {
+  const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
+  checkRigForSuite(config, suite);
+  const scheme = schemeAdapter(config.scheme);
+  const setup = schemeSetup(scheme, suite.setup, suite.file);
+  const from = await loadUpdateImage(suite.images.from, config.scheme);
+  const to = await loadUpdateImage(suite.images.to, config.scheme);
+  const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
+  const points = suiteCutPoints(suite);
+  const rig = await openRig(config);
+  const results: CutResult[] = [];
+  try {
+    for (const [i, point] of points.entries()) {
+      opts.signal?.throwIfAborted();
+      const r = await runCut(
+        rig,
+        scheme,
+        { from, to, ...(previous && { previous }) },
+        {
+          trigger: point.trigger,
+          offMs: point.offMs ?? suite.cuts.offMs ?? config.power.offMs,
+          seed: point.seed ?? (config.twin?.seed ?? 1) + i,
+          bootLoopCycles: suite.expect.bootLoopCycles,
+          setup,
+          ...(point.second !== undefined && { second: point.second }),
+        },
+        { ...(opts.signal && { signal: opts.signal }) },
+      );
+      results.push(r);
+      opts.onCut?.(r, i, points.length);
+    }
+  } finally {
+    await rig.close();
+  }
+  return { suite: suite.name, rig: config, expect: entry.expect, results };
+}

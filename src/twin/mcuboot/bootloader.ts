@@ -1,0 +1,332 @@
+/**
+ * MCUboot with swap-scratch on the nRF52840 (reference/bootloader-formats-and-faults.md §2.3–2.5,
+ * §3.1), as one power-on of the MCU: everything in `this` is RAM and dies with the power.
+ * Every flash write and erase goes through mcu.flashOp, so a cut lands inside it per the
+ * power-loss mode.
+ */
+import { NRF52840_MCUBOOT } from '../../targets/nrf52840.js';
+import type { Mcu } from '../mcu.js';
+import { checkImage, readHeader } from './image-check.js';
+import {
+  BOOT_MAGIC,
+  PRIMARY,
+  SCRATCH,
+  SECONDARY,
+  SECTOR,
+  SWAP_TYPE_NAMES,
+  STATES,
+  SwapType,
+  WRITE_SZ,
+  describeSwapState,
+  readStatusRecords,
+  readSwapState,
+  statusRecordAddress,
+  trailerOffsets,
+  trailerSize,
+  wordOf,
+  type FlashArea,
+  type SwapState,
+} from './trailer.js';
+import type { McubootVariant } from './variants.js';
+
+/** BUF_SZ in loader.c: one program op per 1 KiB. */
+const BUF_SZ = 1024;
+/** Software SHA-256 on the 64 MHz Cortex-M4 (tinycrypt): about 1 ms per KiB (inferred). */
+const HASH_MS_PER_KIB = 1;
+const LOG_BAUD = 115200;
+
+interface BootStatus {
+  /** Region, 1 = the highest-addressed one. */
+  idx: number;
+  /** 1..3 (BOOT_STATUS_STATE_0..2): the step to run next. */
+  state: number;
+  useScratch: boolean;
+  swapType: number;
+  swapSize: number;
+}
+
+export interface McubootBootloaderOptions {
+  variant: McubootVariant;
+  /** Chainloads the image in the primary; called after `Jumping to the first image slot`. */
+  runApp(mcu: Mcu, vectorTable: number): Promise<void>;
+}
+
+export class McubootBootloader {
+  /** This power-on is completing a swap it found interrupted. */
+  private resuming = false;
+  /** The first step after a resume has not finished yet. */
+  private redoingStep = false;
+
+  constructor(
+    private readonly mcu: Mcu,
+    private readonly opts: McubootBootloaderOptions,
+  ) {}
+
+  static program(opts: McubootBootloaderOptions): (mcu: Mcu) => Promise<void> {
+    return (mcu) => new McubootBootloader(mcu, opts).main();
+  }
+
+  private get variant(): McubootVariant {
+    return this.opts.variant;
+  }
+
+  private log(line: string): Promise<void> {
+    return this.mcu.printBlocking(line + '\n', LOG_BAUD);
+  }
+
+  async main(): Promise<void> {
+    const { mcu } = this;
+    const flash = mcu.flash;
+    mcu.emit({ kind: 'boot', image: 'bootloader' });
+    await this.log('I: Starting bootloader');
+
+    const primary = readSwapState(flash, PRIMARY);
+    const scratch = readSwapState(flash, SCRATCH);
+    await this.log(`I: Primary image: ${describeSwapState(primary)}`);
+    await this.log(`I: Scratch: ${describeSwapState(scratch)}`);
+    const source = this.statusSource(primary, scratch);
+    await this.log(`I: Boot source: ${source ? (source === SCRATCH ? 'scratch' : 'primary slot') : 'none'}`);
+
+    const bs = source ? await this.readStatus(source) : undefined;
+    if (bs) {
+      this.resuming = true;
+      this.redoingStep = true;
+      await this.log(`I: Resuming interrupted ${SWAP_TYPE_NAMES[bs.swapType] ?? 'none'} swap at idx ${bs.idx} state ${bs.state}`);
+      await this.swapRun(bs);
+      await this.finalize(bs);
+    } else {
+      const secondary = readSwapState(flash, SECONDARY);
+      await this.log(`I: Secondary image: ${describeSwapState(secondary)}`);
+      let type = this.swapType(primary, secondary);
+      await this.log(`I: Swap type: ${SWAP_TYPE_NAMES[type]}`);
+      if (type !== SwapType.NONE && !(await this.validate(SECONDARY))) {
+        await this.log('E: Image in the secondary slot is not valid!');
+        await this.eraseRegion(SECONDARY, 0, SECONDARY.size);
+        type = SwapType.NONE;
+      }
+      if (type !== SwapType.NONE) {
+        await this.log('I: Starting swap using scratch algorithm.');
+        const swapSize = Math.max(this.imageSize(PRIMARY), this.imageSize(SECONDARY));
+        const fresh: BootStatus = { idx: 1, state: 1, useScratch: false, swapType: type, swapSize };
+        await this.swapRun(fresh);
+        await this.finalize(fresh);
+      }
+    }
+
+    if (!(await this.validate(PRIMARY))) {
+      await this.log('E: Image in the primary slot is not valid!');
+      await this.log('E: Unable to find bootable image');
+      mcu.emit({ kind: 'phase', name: 'hang', detail: 'no bootable image' });
+      return; // FIH panic: the CPU spins here until the next reset
+    }
+    const hdr = readHeader(flash, PRIMARY)!;
+    await this.log(`I: Bootloader chainload address offset: 0x${NRF52840_MCUBOOT.chainloadOffset.toString(16)}`);
+    await this.log('I: Jumping to the first image slot');
+    mcu.emit({ kind: 'boot', image: 'app', slot: 'primary' });
+    await this.opts.runApp(mcu, PRIMARY.base + hdr.hdrSize);
+  }
+
+  // ---- decisions ----
+
+  /** swap_status_source with MCUboot's table (the scratch magic must be not-GOOD in the first two rows). */
+  private statusSource(p: SwapState, s: SwapState): FlashArea | undefined {
+    if (p.magic === 'good' && s.magic !== 'good' && p.copyDone === 'set') return undefined;
+    if (p.magic === 'good' && s.magic !== 'good' && p.copyDone === 'unset') return PRIMARY;
+    if (s.magic === 'good') return SCRATCH;
+    if (p.magic === 'unset' && p.copyDone === 'unset') return PRIMARY;
+    return undefined;
+  }
+
+  /** The interrupted swap to resume, if the status area holds one. */
+  private async readStatus(area: FlashArea): Promise<BootStatus | undefined> {
+    const flash = this.mcu.flash;
+    const rec = readStatusRecords(flash, area);
+    // VALIDATE_PRIMARY_SLOT builds log it and go on (the image check decides later).
+    if (rec.inconsistent) await this.log('E: Detected inconsistent status!');
+    const t = readSwapState(flash, area);
+    const swapSize = Math.min(t.swapSize, PRIMARY.size);
+    if (rec.found) return { idx: rec.idx, state: rec.state, useScratch: false, swapType: t.swapType, swapSize };
+    if (this.variant === 'no-status-journal' && t.magic === 'good' && t.swapType !== SwapType.NONE) {
+      // The seeded bug: no journal, so all it knows is "a swap was under way": start it over.
+      return { idx: 1, state: 1, useScratch: false, swapType: t.swapType, swapSize };
+    }
+    return undefined;
+  }
+
+  /** boot_swap_tables (§2.5), first match. */
+  private swapType(p: SwapState, s: SwapState): number {
+    if (s.magic === 'good' && s.imageOk === 'unset') return SwapType.TEST;
+    if (s.magic === 'good' && s.imageOk === 'set') return SwapType.PERM;
+    if (this.variant !== 'never-revert' && p.magic === 'good' && p.imageOk === 'unset' && p.copyDone === 'set') return SwapType.REVERT;
+    return SwapType.NONE;
+  }
+
+  private async validate(area: FlashArea): Promise<boolean> {
+    const r = checkImage(this.mcu.flash, area);
+    this.mcu.emit({ kind: 'phase', name: 'validate', detail: area.name });
+    const hashed = r.ok ? r.hashedSize : 0;
+    await this.mcu.sleep((hashed / 1024) * HASH_MS_PER_KIB);
+    return r.ok;
+  }
+
+  /** boot_read_image_size: header + payload + TLVs; 0 without a header; the whole slot if the TLVs are unreadable. */
+  private imageSize(area: FlashArea): number {
+    if (!readHeader(this.mcu.flash, area)) return 0;
+    const r = checkImage(this.mcu.flash, area);
+    return r.totalSize ?? area.size - trailerSize(area);
+  }
+
+  // ---- the swap (swap_run / boot_swap_sectors) ----
+
+  private async swapRun(bs: BootStatus): Promise<void> {
+    const size = Math.max(bs.swapSize, 1);
+    const lastSector = Math.min(Math.ceil(size / SECTOR), PRIMARY.size / SECTOR) - 1;
+    let last = lastSector;
+    let swapIdx = 0;
+    while (last >= 0) {
+      let sz = 0;
+      let first = last;
+      for (let i = last; i >= 0 && sz + SECTOR <= SCRATCH.size; i--) {
+        sz += SECTOR;
+        first = i;
+      }
+      if (swapIdx >= bs.idx - 1) await this.swapSectors(first, sz, bs);
+      last = first - 1;
+      swapIdx++;
+    }
+  }
+
+  private phase(bs: BootStatus): void {
+    this.mcu.emit({ kind: 'phase', name: bs.swapType === SwapType.REVERT ? 'revert' : 'swap', detail: `idx ${bs.idx} state ${bs.state}` });
+  }
+
+  private async swapSectors(firstSector: number, sz: number, bs: BootStatus): Promise<void> {
+    const imgOff = firstSector * SECTOR;
+    let copySz = sz;
+    if (imgOff + sz > PRIMARY.size - SECTOR) copySz -= trailerSize(PRIMARY);
+    bs.useScratch = bs.idx === 1 && copySz !== sz;
+    const early = this.variant === 'journal-before-copy';
+
+    if (bs.state === 1) {
+      this.phase(bs);
+      await this.eraseRegion(SCRATCH, 0, SCRATCH.size);
+      if (bs.idx === 1) {
+        // A temporary home for swap_type while the primary trailer is erased.
+        await this.statusInit(SCRATCH, bs);
+        if (!bs.useScratch) {
+          await this.eraseTrailerSectors(PRIMARY);
+          await this.statusInit(PRIMARY, bs);
+          await this.eraseRegion(SCRATCH, 0, SCRATCH.size);
+        }
+      }
+      if (early) await this.writeStatus(bs);
+      await this.copyRegion(SECONDARY, SCRATCH, imgOff, 0, copySz);
+      if (!early) await this.writeStatus(bs);
+      bs.state = 2;
+      this.redoingStep = false;
+    }
+
+    if (bs.state === 2) {
+      this.phase(bs);
+      if (early) await this.writeStatus(bs);
+      await this.eraseRegion(SECONDARY, imgOff, sz);
+      await this.copyRegion(PRIMARY, SECONDARY, imgOff, imgOff, copySz);
+      // Only one trailer may be live: the request in the secondary is now in the status trailer.
+      if (bs.idx === 1 && !bs.useScratch) await this.eraseTrailerSectors(SECONDARY);
+      if (!early) await this.writeStatus(bs);
+      bs.state = 3;
+      this.redoingStep = false;
+    }
+
+    if (bs.state === 3) {
+      this.phase(bs);
+      if (early) await this.writeStatus(bs);
+      await this.eraseRegion(PRIMARY, imgOff, sz);
+      await this.copyRegion(SCRATCH, PRIMARY, 0, imgOff, copySz);
+      if (bs.useScratch) {
+        const scratchStatus = trailerOffsets(SCRATCH).status;
+        await this.copyRegion(SCRATCH, PRIMARY, scratchStatus - SCRATCH.base, imgOff + copySz, (STATES - 1) * WRITE_SZ);
+        const s = readSwapState(this.mcu.flash, SCRATCH);
+        const t = trailerOffsets(PRIMARY);
+        if (s.imageOk === 'set') await this.program(t.imageOk, wordOf(1));
+        if (s.swapType !== SwapType.NONE) await this.program(t.swapInfo, wordOf(s.swapType));
+        await this.program(t.swapSize, u32(bs.swapSize));
+        await this.program(t.magic, BOOT_MAGIC);
+      }
+      const eraseScratch = bs.useScratch;
+      bs.useScratch = false;
+      if (!early) await this.writeStatus(bs);
+      bs.idx++;
+      bs.state = 1;
+      this.redoingStep = false;
+      // Only after the primary holds the trailer, so a reset never reads a stale scratch status.
+      if (eraseScratch) await this.eraseRegion(SCRATCH, SCRATCH.size - SECTOR, SECTOR);
+    }
+  }
+
+  /** swap_status_init: swap_info, image_ok (from the secondary), swap_size, then the magic last. */
+  private async statusInit(area: FlashArea, bs: BootStatus): Promise<void> {
+    const t = trailerOffsets(area);
+    const secondary = readSwapState(this.mcu.flash, SECONDARY);
+    if (bs.swapType !== SwapType.NONE) await this.program(t.swapInfo, wordOf(bs.swapType));
+    if (secondary.imageOk === 'set') await this.program(t.imageOk, wordOf(1));
+    await this.program(t.swapSize, u32(bs.swapSize));
+    await this.program(t.magic, BOOT_MAGIC);
+  }
+
+  private async writeStatus(bs: BootStatus): Promise<void> {
+    if (this.variant === 'no-status-journal') return;
+    if (this.variant === 'resume-unjournaled' && this.resuming) return;
+    const area = bs.useScratch ? SCRATCH : PRIMARY;
+    await this.program(statusRecordAddress(area, bs.idx, bs.state), wordOf(bs.state));
+  }
+
+  /** boot_finalize_*: image_ok first for PERM/REVERT (so a cut never leaves a revertable old image), then copy_done. */
+  private async finalize(bs: BootStatus): Promise<void> {
+    const t = trailerOffsets(PRIMARY);
+    const p = readSwapState(this.mcu.flash, PRIMARY);
+    if ((bs.swapType === SwapType.PERM || bs.swapType === SwapType.REVERT) && p.imageOk === 'unset') {
+      await this.program(t.imageOk, wordOf(1));
+    }
+    await this.program(t.copyDone, wordOf(1));
+  }
+
+  // ---- flash primitives ----
+
+  private async program(address: number, data: Buffer): Promise<void> {
+    await this.mcu.flashOp(this.mcu.flash.program(address, data));
+  }
+
+  private async copyRegion(from: FlashArea, to: FlashArea, fromOff: number, toOff: number, len: number): Promise<void> {
+    for (let at = 0; at < len; at += BUF_SZ) {
+      const n = Math.min(BUF_SZ, len - at);
+      const data = this.mcu.flash.read(from.base + fromOff + at, n);
+      await this.program(to.base + toOff + at, data);
+    }
+  }
+
+  /** boot_erase_region: page by page, upwards. */
+  private async eraseRegion(area: FlashArea, off: number, len: number): Promise<void> {
+    const flash = this.mcu.flash;
+    for (let at = off; at < off + len; at += SECTOR) {
+      const page = area.base + at;
+      const lastPage = at + SECTOR >= area.size;
+      if (this.variant === 'resume-skips-erased-pages' && this.redoingStep && !lastPage && flash.readU32(page) === 0xffffffff) {
+        continue; // the seeded bug: "this page was already erased before the cut"
+      }
+      await this.mcu.flashOp(flash.erase(page, SECTOR));
+    }
+  }
+
+  /** swap_erase_trailer_sectors: the pages the trailer covers, from the end. */
+  private async eraseTrailerSectors(area: FlashArea): Promise<void> {
+    const pages = Math.ceil(trailerSize(area) / SECTOR);
+    for (let i = 1; i <= pages; i++) await this.mcu.flashOp(this.mcu.flash.erase(area.base + area.size - i * SECTOR, SECTOR));
+  }
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0, 0);
+  return b;
+}
