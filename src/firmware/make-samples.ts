@@ -6,7 +6,8 @@
  * - app-v2.slotA.bin, app-v2.slotB.bin: version 2.0.0, likewise;
  * - app-v1.page2bin, app-v2.page2bin: the BIN2Page streams of each pair;
  * - stm32-app-v{1,2,3}.bin: stm32-dualbank images (linked for 0x0800_0000, either bank);
- * - mcuboot-app-v{1,2}.signed.bin: MCUboot images (header, payload, SHA-256 TLV), unpadded.
+ * - mcuboot-app-v{1,2}.signed.bin: MCUboot images (header, payload, SHA-256 TLV), unpadded;
+ * - mcuboot-app-v2-crashes.signed.bin: a valid MCUboot image whose app crashes at start.
  *
  * Every file is a pure function of the code in src/firmware/: running this
  * again gives the same bytes.
@@ -50,6 +51,7 @@ export const STM32_SAMPLES = [
  * region boundary to resume across.
  */
 export const MCUBOOT_SAMPLE_SIZE = 130 * 1024;
+export const MCUBOOT_CRASHING_SAMPLE = 'mcuboot-app-v2-crashes.signed.bin';
 export const MCUBOOT_SAMPLES = [
   { file: 'mcuboot-app-v1.signed.bin', version: '1.0.0' },
   { file: 'mcuboot-app-v2.signed.bin', version: '2.0.0' },
@@ -101,6 +103,9 @@ export async function makeSamples(
   }
   for (const s of STM32_SAMPLES) await write(s.file, buildStm32Image(s.version, STM32_SAMPLE_SIZE));
   for (const s of MCUBOOT_SAMPLES) await write(s.file, buildMcubootImage(s.version, MCUBOOT_SAMPLE_SIZE));
+  // Hashed and signed like any other, but linked for the wrong address: it HardFaults at start, so
+  // a test swap to it must be reverted by the bootloader.
+  await write(MCUBOOT_CRASHING_SAMPLE, buildMcubootImage('2.0.1', MCUBOOT_SAMPLE_SIZE, { linkBase: 0x7_3200 }));
   return made;
 }
 

@@ -93,109 +93,118 @@ export async function runCut(
 
   timeline.add('scenario', 'update-start', `${to.name} (${to.stream.length} bytes), trigger ${base.trigger}`);
   const abort = new AbortController();
-  opts.signal?.addEventListener('abort', () => abort.abort(opts.signal!.reason), { once: true });
-  let fired: FirePoint | undefined;
-  let secondCut: CutResult['secondCut'];
-  let afterCut!: Promise<number>;
-  let resolveFired!: () => void;
-  const firedPromise = new Promise<void>((r) => (resolveFired = r));
-  const marker = rig.twin ? (l: () => void) => rig.twin!.onMarker(l) : undefined;
-  const unsupported = TriggerWatch.unsupported(spec.trigger, { ...(marker && { marker }) });
-  if (unsupported) throw new ConfigError(`${rig.config.file}: trigger ${base.trigger}: ${unsupported}`);
-  const watch = new TriggerWatch(spec.trigger, { clock, console, progress, ...(marker && { marker }) }, (point) => {
-    fired = point;
-    timeline.add('cut', 'fire', `${point.offsetMs.toFixed(3)} ms after update start, ${point.acked} bytes acked, phase ${point.phase}`);
-    abort.abort(new CutFired());
-    afterCut = (async () => {
-      await rig.power.off();
-      await clock.sleep(spec.offMs);
-      console.flushPartial();
-      let fromLine = console.lines.length;
-      await rig.power.on();
-      if (spec.second !== undefined) {
-        // Cut the recovery itself: the resumed swap, the repair, the first boot's housekeeping.
-        await clock.sleep(spec.second);
-        const at = clock.now();
-        timeline.add('cut', 'second', `${spec.second} ms after power returned`);
+  const onAbort = () => abort.abort(opts.signal!.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await updateCutAndJudge();
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  async function updateCutAndJudge(): Promise<CutResult> {
+    let fired: FirePoint | undefined;
+    let secondCut: CutResult['secondCut'];
+    let afterCut!: Promise<number>;
+    let resolveFired!: () => void;
+    const firedPromise = new Promise<void>((r) => (resolveFired = r));
+    const marker = rig.twin ? (l: () => void) => rig.twin!.onMarker(l) : undefined;
+    const unsupported = TriggerWatch.unsupported(spec.trigger, { ...(marker && { marker }) });
+    if (unsupported) throw new ConfigError(`${rig.config.file}: trigger ${base.trigger}: ${unsupported}`);
+    const watch = new TriggerWatch(spec.trigger, { clock, console, progress, ...(marker && { marker }) }, (point) => {
+      fired = point;
+      timeline.add('cut', 'fire', `${point.offsetMs.toFixed(3)} ms after update start, ${point.acked} bytes acked, phase ${point.phase}`);
+      abort.abort(new CutFired());
+      afterCut = (async () => {
         await rig.power.off();
-        secondCut = { afterMs: spec.second, ...(lastPhaseBefore(rig, at) && { devicePhase: lastPhaseBefore(rig, at)! }) };
         await clock.sleep(spec.offMs);
         console.flushPartial();
-        fromLine = console.lines.length;
+        let fromLine = console.lines.length;
         await rig.power.on();
-      }
-      return fromLine;
-    })();
-    resolveFired();
-  });
-
-  let updateRigError: string | undefined;
-  try {
-    const result = await rig.updater.update(to.stream, {
-      signal: abort.signal,
-      ...(spec.setup !== undefined && { setup: spec.setup }),
-      onProgress: (p) => {
-        Object.assign(progress, p);
-        watch.onProgress();
-      },
+        if (spec.second !== undefined) {
+          // Cut the recovery itself: the resumed swap, the repair, the first boot's housekeeping.
+          await clock.sleep(spec.second);
+          const at = clock.now();
+          timeline.add('cut', 'second', `${spec.second} ms after power returned`);
+          await rig.power.off();
+          secondCut = { afterMs: spec.second, ...(lastPhaseBefore(rig, at) && { devicePhase: lastPhaseBefore(rig, at)! }) };
+          await clock.sleep(spec.offMs);
+          console.flushPartial();
+          fromLine = console.lines.length;
+          await rig.power.on();
+        }
+        return fromLine;
+      })();
+      resolveFired();
     });
-    update.finished = true;
-    // Only a commit the device announced before the cut binds it.
-    update.committed = result.committed && !fired;
-    timeline.add('scenario', 'update-done', result.committed ? 'committed' : undefined);
-  } catch (err) {
-    if (!(err instanceof CutFired) && !abort.signal.aborted) {
-      update.error = (err as Error).message;
-      timeline.add('scenario', 'update-failed', update.error);
-      if (err instanceof RigError) updateRigError = err.message;
-    }
-  }
-  if (opts.signal?.aborted) throw opts.signal.reason;
-  if (!fired) {
-    if (updateRigError) {
-      watch.disarm();
-      return finish('rig-error', { rigError: `update: ${updateRigError}` });
-    }
-    // A time trigger always fires. A progress trigger cannot advance once the update is over; a
-    // console one gets until the boot timeout.
-    const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : spec.trigger.kind === 'progress' ? 0 : rig.config.boot.timeoutMs;
-    const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
-    await firedPromise;
-    timer?.cancel();
-    if (!fired && update.error) {
-      // The device refused the update before the trigger was met: what it does at the next power
-      // cycle is still the question, so cut now and say so.
-      timeline.add('cut', 'forced', 'the update failed before the trigger was met');
-      watch.forceFire();
-    }
-  }
-  if (!fired) {
-    watch.disarm();
-    return finish('rig-error', { rigError: `trigger ${base.trigger} never fired (update ${update.finished ? 'finished' : 'stopped'} at ${progress.acked} of ${progress.total} bytes)` });
-  }
-  const devicePhase = lastPhaseBefore(rig, fired.t);
-  const fromLine = await afterCut;
 
-  const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
-  if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
-  // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
-  if (observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
-  const flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
-  const verdict = judge(observation, flash, from, to, { committed: update.committed, silence: scheme.silence });
-  let outcome = verdict.outcome;
-  for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
-    await rig.power.off();
-    await clock.sleep(spec.offMs);
-    const line = console.lines.length;
-    await rig.power.on();
-    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs });
-    if (again.banner?.line !== observation.banner.line) {
-      verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
-      outcome = 'boot-loop';
-      break;
+    let updateRigError: string | undefined;
+    try {
+      const result = await rig.updater.update(to.stream, {
+        signal: abort.signal,
+        ...(spec.setup !== undefined && { setup: spec.setup }),
+        onProgress: (p) => {
+          Object.assign(progress, p);
+          watch.onProgress();
+        },
+      });
+      update.finished = true;
+      // Only a commit the device announced before the cut binds it.
+      update.committed = result.committed && !fired;
+      timeline.add('scenario', 'update-done', result.committed ? 'committed' : undefined);
+    } catch (err) {
+      if (!(err instanceof CutFired) && !abort.signal.aborted) {
+        update.error = (err as Error).message;
+        timeline.add('scenario', 'update-failed', update.error);
+        if (err instanceof RigError) updateRigError = err.message;
+      }
     }
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (!fired) {
+      if (updateRigError) {
+        watch.disarm();
+        return finish('rig-error', { rigError: `update: ${updateRigError}` });
+      }
+      // A time trigger always fires. A progress trigger cannot advance once the update is over; a
+      // console one gets until the boot timeout.
+      const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : spec.trigger.kind === 'progress' ? 0 : rig.config.boot.timeoutMs;
+      const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
+      await firedPromise;
+      timer?.cancel();
+      if (!fired && update.error) {
+        // The device refused the update before the trigger was met: what it does at the next power
+        // cycle is still the question, so cut now and say so.
+        timeline.add('cut', 'forced', 'the update failed before the trigger was met');
+        watch.forceFire();
+      }
+    }
+    if (!fired) {
+      watch.disarm();
+      return finish('rig-error', { rigError: `trigger ${base.trigger} never fired (update ${update.finished ? 'finished' : 'stopped'} at ${progress.acked} of ${progress.total} bytes)` });
+    }
+    const devicePhase = lastPhaseBefore(rig, fired.t);
+    const fromLine = await afterCut;
+
+    const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
+    if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
+    // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
+    if (observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+    const flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+    const verdict = judge(observation, flash, from, to, { committed: update.committed, silence: scheme.silence });
+    let outcome = verdict.outcome;
+    for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
+      await rig.power.off();
+      await clock.sleep(spec.offMs);
+      const line = console.lines.length;
+      await rig.power.on();
+      const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs });
+      if (again.banner?.line !== observation.banner.line) {
+        verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
+        outcome = 'boot-loop';
+        break;
+      }
+    }
+    return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, flash });
   }
-  return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, flash });
 }
 
 async function baseline(

@@ -17,12 +17,12 @@ describe('hil (command line)', () => {
   it('--help lists the commands and the exit codes', async () => {
     const r = await hil(['--help']);
     expect(r.exitCode).toBe(0);
-    for (const c of ['run', 'cut', 'sfu upload', 'twin serve', 'inspect']) expect(r.stdout).toContain(c);
+    for (const c of ['run', 'cut', 'detect', 'sfu upload', 'twin serve', 'inspect']) expect(r.stdout).toContain(c);
     expect(r.stdout).toMatch(/2 usage or config error/);
   });
 
   it('every command has --help with examples', async () => {
-    for (const c of [['run'], ['cut'], ['sfu', 'upload'], ['twin', 'serve'], ['inspect']]) {
+    for (const c of [['run'], ['cut'], ['detect'], ['sfu', 'upload'], ['twin', 'serve'], ['inspect']]) {
       const r = await hil([...c, '--help']);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/examples:\n {2}hil /);

@@ -62,7 +62,7 @@ describe('STM32F429 flash model', () => {
     expect(() => f.erase(0x0802_4000, 0x4000)).toThrow(FlashError);
   });
 
-  it('programs whole words within one 128-bit row, 16 µs a word, 1->0 only (no write limit)', () => {
+  it('programs runs of whole words, 16 µs a word, 1->0 only (no write limit)', () => {
     const f = new NorFlash(STM32F429_FLASH);
     const p = f.program(B1, Buffer.alloc(16, 0x0f));
     expect(p.durationMs).toBeCloseTo(0.064);
@@ -70,7 +70,9 @@ describe('STM32F429 flash model', () => {
     for (let i = 0; i < 5; i++) f.program(B1, Buffer.from([0xf3, 0xff, 0xff, 0xff])).complete();
     expect([...f.read(B1, 5)]).toEqual([0x03, 0x0f, 0x0f, 0x0f, 0x0f]);
     expect(f.overWrites).toBe(0);
-    expect(() => f.program(B1 + 12, Buffer.alloc(8))).toThrow(/crosses/);
+    // A run of words is one model operation of n x 16 us, up to 2 KiB without crossing a 2 KiB boundary.
+    expect(f.program(B1 + 0x100, Buffer.alloc(2048 - 0x100)).durationMs).toBeCloseTo((0.016 * (2048 - 0x100)) / 4);
+    expect(() => f.program(B1 + 0x7f0, Buffer.alloc(32))).toThrow(/crosses/);
     expect(() => f.program(B1 + 2, Buffer.alloc(4))).toThrow(/whole aligned 4-byte words/);
   });
 
