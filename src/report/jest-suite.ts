@@ -2,12 +2,11 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as allure from 'allure-js-commons';
 import { RigError } from '../core/errors.js';
-import { checkRigForSuite, formatTrigger, loadRig, loadSuite, suiteCutPoints, withTwinOverrides } from '../config/index.js';
+import { formatTrigger, loadSuite } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
 import type { Rig } from '../rig/rig.js';
 import { runCut, type CutResult } from '../scenario/cut.js';
-import { schemeAdapter, schemeSetup } from '../scenario/schemes/index.js';
-import { loadUpdateImage } from '../scenario/update-image.js';
+import { prepareSuiteRig } from '../scenario/suite-run.js';
 import { cutSummary, reproCommand } from './cut-summary.js';
 import type { CutRecord, PlanEntry } from './plan.js';
 
@@ -18,14 +17,8 @@ import type { CutRecord, PlanEntry } from './plan.js';
  */
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
-  const config = withTwinOverrides(await loadRig(entry.rigFile), entry.twin, entry.suiteFile);
-  checkRigForSuite(config, suite);
-  const scheme = schemeAdapter(config.scheme);
-  const setup = schemeSetup(scheme, suite.setup, suite.file);
-  const from = await loadUpdateImage(suite.images.from, config.scheme);
-  const to = await loadUpdateImage(suite.images.to, config.scheme);
-  const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
-  const points = suiteCutPoints(suite);
+  const { config, scheme, setup, images, points, spec: specOf } = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }) });
+  const { from, to, previous } = images;
   const results: CutResult[] = [];
   const variant = config.twin?.variant;
 
@@ -45,10 +38,9 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
 
     points.forEach((point, i) => {
       const trigger = formatTrigger(point.trigger);
-      const offMs = point.offMs ?? suite.cuts.offMs ?? config.power.offMs;
-      const seed = point.seed ?? (config.twin?.seed ?? 1) + i;
+      const spec = specOf(point, i);
+      const { offMs, seed } = spec;
       const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}${point.second !== undefined ? ` + ${point.second}ms into recovery` : ''}`;
-      const spec = { trigger: point.trigger, offMs, seed, bootLoopCycles: suite.expect.bootLoopCycles, setup, ...(point.second !== undefined && { second: point.second }) };
       const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
       it(name, async () => {
         await allure.epic(entry.campaign);
@@ -89,7 +81,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
             } satisfies CutRecord) + '\n',
           );
         const r = await allure.step(`cut at ${trigger}, off ${offMs} ms`, () =>
-          runCut(rig!, scheme, { from, to, ...(previous && { previous }) }, spec),
+          runCut(rig!, scheme, images, spec),
         );
         results.push(r);
         await allure.parameter('outcome', r.outcome, { excluded: true });

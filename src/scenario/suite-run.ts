@@ -1,8 +1,44 @@
-import { checkRigForSuite, loadRig, suiteCutPoints, withTwinOverrides, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
+import { checkRigForSuite, loadRig, suiteCutPoints, withTwinOverrides, type CutPoint, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
-import { runCut, type CutResult } from './cut.js';
-import { schemeAdapter, schemeSetup } from './schemes/index.js';
-import { loadUpdateImage } from './update-image.js';
+import { runCut, type CutResult, type CutSpec } from './cut.js';
+import { schemeAdapter, schemeSetup, type SchemeAdapter } from './schemes/index.js';
+import { loadUpdateImage, type UpdateImage } from './update-image.js';
+
+/** Everything a suite's cuts on one rig need, loaded and checked before the rig is opened. */
+export interface PreparedSuiteRig {
+  config: RigConfig;
+  scheme: SchemeAdapter;
+  setup: string;
+  images: { from: UpdateImage; to: UpdateImage; previous?: UpdateImage };
+  points: CutPoint[];
+  /** The cut spec of point i: the suite's and the rig's defaults filled in. */
+  spec(point: CutPoint, i: number): CutSpec;
+}
+
+export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin'>): Promise<PreparedSuiteRig> {
+  const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
+  checkRigForSuite(config, suite);
+  const scheme = schemeAdapter(config.scheme);
+  const setup = schemeSetup(scheme, suite.setup, suite.file);
+  const from = await loadUpdateImage(suite.images.from, config.scheme);
+  const to = await loadUpdateImage(suite.images.to, config.scheme);
+  const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
+  return {
+    config,
+    scheme,
+    setup,
+    images: { from, to, ...(previous && { previous }) },
+    points: suiteCutPoints(suite),
+    spec: (point, i) => ({
+      trigger: point.trigger,
+      offMs: point.offMs ?? suite.cuts.offMs ?? config.power.offMs,
+      seed: point.seed ?? (config.twin?.seed ?? 1) + i,
+      bootLoopCycles: suite.expect.bootLoopCycles,
+      setup,
+      ...(point.second !== undefined && { second: point.second }),
+    }),
+  };
+}
 
 export interface SuiteRigRun {
   suite: string;
@@ -21,33 +57,13 @@ export async function runSuiteOnRig(
   entry: SuiteRig,
   opts: { signal?: AbortSignal; onCut?: (r: CutResult, i: number, n: number) => void } = {},
 ): Promise<SuiteRigRun> {
-  const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
-  checkRigForSuite(config, suite);
-  const scheme = schemeAdapter(config.scheme);
-  const setup = schemeSetup(scheme, suite.setup, suite.file);
-  const from = await loadUpdateImage(suite.images.from, config.scheme);
-  const to = await loadUpdateImage(suite.images.to, config.scheme);
-  const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
-  const points = suiteCutPoints(suite);
+  const { config, scheme, images, points, spec } = await prepareSuiteRig(suite, entry);
   const rig = await openRig(config);
   const results: CutResult[] = [];
   try {
     for (const [i, point] of points.entries()) {
       opts.signal?.throwIfAborted();
-      const r = await runCut(
-        rig,
-        scheme,
-        { from, to, ...(previous && { previous }) },
-        {
-          trigger: point.trigger,
-          offMs: point.offMs ?? suite.cuts.offMs ?? config.power.offMs,
-          seed: point.seed ?? (config.twin?.seed ?? 1) + i,
-          bootLoopCycles: suite.expect.bootLoopCycles,
-          setup,
-          ...(point.second !== undefined && { second: point.second }),
-        },
-        { ...(opts.signal && { signal: opts.signal }) },
-      );
+      const r = await runCut(rig, scheme, images, spec(point, i), { ...(opts.signal && { signal: opts.signal }) });
       results.push(r);
       opts.onCut?.(r, i, points.length);
     }

@@ -1,22 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../../config/index.js';
 import { SCHEMES } from '../../config/vocabulary.js';
 import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
 import { detectionOk, detectionRows, formatDetectionTable } from '../../report/detection.js';
-import { PACKAGE_ROOT } from '../../report/campaign.js';
 import { runSuiteOnRig, type SuiteRigRun } from '../../scenario/suite-run.js';
 import type { Command } from '../command.js';
 
 /** The detection suites: suites/detect-*.yaml, here or in the package. */
 function detectionSuites(): string[] {
-  for (const dir of [resolve('suites'), join(PACKAGE_ROOT, 'suites')]) {
-    if (!existsSync(dir)) continue;
-    const files = readdirSync(dir).filter((f) => /^detect-.*\.ya?ml$/.test(f)).sort();
-    if (files.length) return files.map((f) => join(dir, f));
-  }
-  throw new UsageError('no suites/detect-*.yaml found here or in the hilrig package');
+  return findSuites(/^detect-.*\.ya?ml$/, 'suites/detect-*.yaml');
 }
 
 export const detectCommand: Command = {

@@ -1,20 +1,14 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { checkRigForSuite, withTwinOverrides, loadRig, loadSuite, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
-import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan, PACKAGE_ROOT } from '../../report/campaign.js';
+import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan } from '../../report/campaign.js';
 import { summarizeRecords } from '../../report/summary.js';
 import type { PlanEntry } from '../../report/plan.js';
 import { numberOption, type Command } from '../command.js';
 
 function defaultSuites(): string[] {
-  for (const dir of [resolve('suites'), join(PACKAGE_ROOT, 'suites')]) {
-    if (existsSync(dir)) {
-      const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
-      if (files.length) return files.map((f) => join(dir, f));
-    }
-  }
-  throw new UsageError('no suites given and no suites/*.yaml found here or in the hilrig package');
+  return findSuites(/\.ya?ml$/, 'suites given and no suites/*.yaml');
 }
 
 export const runCommand: Command = {
