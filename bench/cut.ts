@@ -1,8 +1,9 @@
 /**
  * Cost of one full cut scenario on the in-process twin at time factor 0: baseline (snapshot
- * restore + boot), reset into the bootloader, the update of a 163 KiB BIN2Page stream, the cut,
- * recovery, a probe dump and both verdicts. Prints {"cutsPerSecond":…} with --json.
- *   npm run bench:cut -- [--json] [--cuts N]
+ * restore + boot), the update (SFU: reset + 163 KiB BIN2Page upload; STM32: 200 KiB to the OTA
+ * app; MCUboot: probe write + reset + the swap of a 130 KiB image), the cut, recovery, a probe
+ * dump and both verdicts. Prints {"cutsPerSecond":…} with --json.
+ *   npm run bench:cut -- [--json] [--cuts N] [--scheme sfu-ab|stm32-dualbank|mcuboot-swap]
  */
 import { parseArgs } from 'node:util';
 import { loadRig } from '../src/config/index.js';
@@ -11,22 +12,32 @@ import { runCut } from '../src/scenario/cut.js';
 import { schemeAdapter } from '../src/scenario/schemes/index.js';
 import { loadUpdateImage } from '../src/scenario/update-image.js';
 import { VirtualClock } from '../src/core/clock.js';
+import type { Trigger } from '../src/config/trigger.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, cuts: { type: 'string', default: '60' } } });
+const BENCHES = {
+  'sfu-ab': { rig: 'rigs/twin-rp2040-sfu.yaml', from: 'firmware/app-v1.page2bin', to: 'firmware/app-v2.page2bin', trigger: 'progress' },
+  'stm32-dualbank': { rig: 'rigs/twin-stm32f429-dualbank.yaml', from: 'firmware/stm32-app-v1.bin', to: 'firmware/stm32-app-v2.bin', trigger: 'progress' },
+  'mcuboot-swap': { rig: 'rigs/twin-nrf52840-mcuboot.yaml', from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2.signed.bin', trigger: 'after' },
+} as const;
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, cuts: { type: 'string', default: '60' }, scheme: { type: 'string', default: 'sfu-ab' } } });
 const cuts = Number(values.cuts);
-const config = await loadRig('rigs/twin-rp2040-sfu.yaml');
-const from = await loadUpdateImage('firmware/app-v1.page2bin');
-const to = await loadUpdateImage('firmware/app-v2.page2bin');
+const bench = BENCHES[values.scheme as keyof typeof BENCHES];
+if (!bench) throw new Error(`--scheme: one of ${Object.keys(BENCHES).join(', ')}`);
+const config = await loadRig(bench.rig);
+const from = await loadUpdateImage(bench.from, config.scheme);
+const to = await loadUpdateImage(bench.to, config.scheme);
+// MCUboot's swap runs ~18 s after the update starts; the others stream, so cut by progress.
+const triggerAt = (f: number): Trigger => (bench.trigger === 'after' ? { kind: 'after', ms: Math.round(18_000 * f) } : { kind: 'progress', percent: 100 * f });
 const rig = await openRig(config);
 const scheme = schemeAdapter(config.scheme);
 const outcomes: Record<string, number> = {};
 let clockMs = 0;
 // One warm-up cut builds the baseline snapshot every later cut restores.
-await runCut(rig, scheme, { from, to }, { trigger: { kind: 'progress', percent: 50 }, offMs: 200, seed: 0 });
+await runCut(rig, scheme, { from, to }, { trigger: triggerAt(0.5), offMs: 200, seed: 0 });
 const eventsBefore = (rig.clock as VirtualClock).fired;
 const t0 = performance.now();
 for (let i = 0; i < cuts; i++) {
-  const r = await runCut(rig, scheme, { from, to }, { trigger: { kind: 'progress', percent: (100 * (i + 0.5)) / cuts }, offMs: 200, seed: i + 1 });
+  const r = await runCut(rig, scheme, { from, to }, { trigger: triggerAt((i + 0.5) / cuts), offMs: 200, seed: i + 1 });
   outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
   clockMs += r.clockMs;
 }
@@ -34,6 +45,7 @@ const seconds = (performance.now() - t0) / 1000;
 const events = (rig.clock as VirtualClock).fired - eventsBefore;
 await rig.close();
 const result = {
+  scheme: config.scheme,
   cuts,
   seconds: Number(seconds.toFixed(3)),
   cutsPerSecond: Number((cuts / seconds).toFixed(1)),

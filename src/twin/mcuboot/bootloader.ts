@@ -88,6 +88,9 @@ export class McubootBootloader {
     await this.log(`I: Boot source: ${source ? (source === SCRATCH ? 'scratch' : 'primary slot') : 'none'}`);
 
     const bs = source ? await this.readStatus(source) : undefined;
+    // swap_read_status takes the swap type from the status trailer's swap_info even when no
+    // record is written yet (the status then reads as reset: idx 1 state 0, "not a partial swap").
+    const trailerType = source && !bs ? readSwapState(flash, source).swapType : SwapType.NONE;
     if (bs) {
       this.resuming = true;
       this.redoingStep = true;
@@ -95,9 +98,18 @@ export class McubootBootloader {
       await this.swapRun(bs);
       await this.finalize(bs);
     } else {
-      const secondary = readSwapState(flash, SECONDARY);
-      await this.log(`I: Secondary image: ${describeSwapState(secondary)}`);
-      let type = this.swapType(primary, secondary);
+      let type: number;
+      if (trailerType !== SwapType.NONE) {
+        // boot_prepare_image_for_update: a status trailer whose swap was cut before its first
+        // record means start that swap over, with that swap type (the secondary is validated
+        // first). The swap table cannot be used here: the secondary's request (TEST/PERM) or the
+        // primary's copy_done (REVERT) may already be gone.
+        type = trailerType;
+      } else {
+        const secondary = readSwapState(flash, SECONDARY);
+        await this.log(`I: Secondary image: ${describeSwapState(secondary)}`);
+        type = this.swapType(primary, secondary);
+      }
       await this.log(`I: Swap type: ${SWAP_TYPE_NAMES[type]}`);
       if (type !== SwapType.NONE && !(await this.validate(SECONDARY))) {
         await this.log('E: Image in the secondary slot is not valid!');
