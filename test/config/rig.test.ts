@@ -129,7 +129,7 @@ describe('rig errors', () => {
   it.each([
     ['target: rp2040', 'target: rp2041', 'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, got "rp2041"'],
     ['scheme: sfu-ab', 'scheme: sfu', 'rigs/x.yaml:2:9: scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap, got "sfu"'],
-    ['  driver: sfu', '  driver: smp', 'rigs/x.yaml:9:11: updater.driver: expected one of sfu, got "smp"'],
+    ['  driver: sfu', '  driver: smp', 'rigs/x.yaml:9:11: updater.driver: expected one of sfu, sfu-app, probe, got "smp"'],
   ])('rejects a word outside its list (%s -> %s)', (line, replacement, message) => {
     expect(linesOf(() => parseRig(twinRig({ [line]: replacement }), 'rigs/x.yaml'))).toEqual([message]);
   });
@@ -187,7 +187,7 @@ describe('rig errors', () => {
   it('checks the twin variant against the list for the scheme, which the caller can extend', () => {
     const text = twinRig({ '  variant: correct': '  variant: no-journal' });
     expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:4:12: twin.variant: expected one of correct, sign-before-flush, boot-unsigned-target, erase-running-slot (variants of sfu-ab), got "no-journal"',
+      'rigs/x.yaml:4:12: twin.variant: expected one of correct, sign-before-flush, boot-unsigned-target, erase-running-slot, generation-not-incremented (variants of sfu-ab), got "no-journal"',
     ]);
     expect(parseRig(text, 'rigs/x.yaml', { variants: { 'sfu-ab': ['correct', 'no-journal'] } }).twin?.variant).toBe('no-journal');
   });

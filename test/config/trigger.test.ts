@@ -21,7 +21,7 @@ describe('parseTrigger', () => {
   });
 
   it.each([
-    ['later:5ms', /^invalid trigger "later:5ms": expected after:<time>, progress:<percent\|bytes> or console:/],
+    ['later:5ms', /^invalid trigger "later:5ms": expected after:<time>, progress:<percent\|bytes>, console:\/<regex>\/\[flags\]\[#nth\]\[\+delay\] or marker:<edge>\[\+delay\]$/],
     ['after:', /^invalid trigger "after:": expected a time such as 1500ms/],
     ['after:-5ms', /^invalid trigger "after:-5ms": expected a time/],
     ['after:5min', /expected a time/],

@@ -21,19 +21,30 @@ describe('make-samples', () => {
     }
   });
 
-  it('writes the four images, and the BIN2Page streams only when the encoder exists', async () => {
+  it('writes every sample image of the three schemes, and each is what the committed firmware/ holds', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hilrig-samples-'));
     try {
       const lines: string[] = [];
       const made = await makeSamples(dir, (l) => lines.push(l));
       const files = (await readdir(dir)).sort();
-      const bins = ['app-v1.slotA.bin', 'app-v1.slotB.bin', 'app-v2.slotA.bin', 'app-v2.slotB.bin'];
-      if (files.some((f) => f.endsWith('.page2bin'))) {
-        expect(files).toEqual([...bins, 'app-v1.page2bin', 'app-v2.page2bin'].sort());
-      } else {
-        expect(files).toEqual(bins);
-        expect(lines.at(-1)).toMatch(/^note: .*bin2page/);
-      }
+      expect(files).toEqual(
+        [
+          'app-v1.slotA.bin',
+          'app-v1.slotB.bin',
+          'app-v2.slotA.bin',
+          'app-v2.slotB.bin',
+          'app-v1.page2bin',
+          'app-v2.page2bin',
+          'stm32-app-v1.bin',
+          'stm32-app-v2.bin',
+          'stm32-app-v3.bin',
+          'mcuboot-app-v1.signed.bin',
+          'mcuboot-app-v2.signed.bin',
+          'mcuboot-app-v2-crashes.signed.bin',
+        ].sort(),
+      );
+      // Deterministic: the same bytes as the images the suites use.
+      for (const f of files) expect((await readFile(join(dir, f))).equals(await readFile(join('firmware', f)))).toBe(true);
       expect(made.length).toBe(files.length);
       expect(made[0]).toEqual({ path: join(dir, 'app-v1.slotA.bin'), bytes: 163596, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     } finally {

@@ -138,7 +138,10 @@ describe('mcuboot-swap scenarios', () => {
   it('no-status-journal: a cut in region 1 step 2 bricks the board', async () => {
     const r = await mcubootCut('no-status-journal', 'after:8000ms', { powerLoss: 'random' });
     expect(r.outcome).toBe('bricked');
-    expect(r.verdict!.fromFlash).toBe('bricked');
+    // The bootloader hangs now (the console); the flash says what the *next* reset would do: a
+    // revert of the scrambled test image. Both are reported; the hang decides the outcome.
+    expect(r.verdict!.fromConsole).toBe('bricked');
+    expect(r.transcript).toMatch(/Unable to find bootable image/);
   });
 
   it('resume-unjournaled: one cut is survived, a second cut during the resume bricks it', async () => {

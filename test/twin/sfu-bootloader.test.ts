@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { crc32 } from 'node:zlib';
 import { SfuCode, encodeFrame, encodeEraseRequest, encodeWriteRequest, encodeBin2Page, decodeStartReply, decodeInfoReply } from '../../src/protocols/sfu/index.js';
-import { SFU_SLOTS, SFU_SLOT_SIZE, RP2040 } from '../../src/targets/rp2040.js';
+import { SFU_SLOTS, SFU_SLOT_SIZE } from '../../src/targets/rp2040.js';
 import { signSlot, twinBench, V1, V2 } from './harness.js';
 
 type Bench = ReturnType<typeof twinBench>;

@@ -1,10 +1,9 @@
 import type { Clock } from '../../core/clock.js';
 import { NRF52840_NVMC, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
-import type { TwinDevice } from '../device.js';
+import { McuTwin } from '../mcu-twin.js';
 import type { FlashGeometry } from '../flash/geometry.js';
-import { NorFlash, type FlashSnapshot } from '../flash/nor-flash.js';
 import type { PowerLossMode } from '../flash/power-loss.js';
-import { Mcu, type TwinEvent } from '../mcu.js';
+import type { Mcu } from '../mcu.js';
 import { DEFAULT_CONFIRM_AFTER_MS, runMcubootApp } from './app.js';
 import { McubootBootloader } from './bootloader.js';
 import type { McubootVariant } from './variants.js';
@@ -29,21 +28,16 @@ const NVMC: FlashGeometry = NRF52840_NVMC;
  * write the pending trailer (or flash an imgtool --pad image), then reset; the swap runs in
  * the bootloader, so cuts land in it.
  */
-export class McubootSwapTwin implements TwinDevice {
+export class McubootSwapTwin extends McuTwin {
   readonly target = 'nrf52840';
   readonly scheme = 'mcuboot-swap';
   readonly variant: McubootVariant;
-  readonly clock: Clock;
-  readonly flash: NorFlash;
-  readonly mcu: Mcu;
-  private readonly boot: (mcu: Mcu) => Promise<void>;
+  protected readonly boot: (mcu: Mcu) => Promise<void>;
 
   constructor(opts: McubootSwapOptions) {
-    this.clock = opts.clock;
-    this.variant = opts.variant ?? 'correct';
-    this.flash = new NorFlash(NVMC);
     // Zephyr's UART RX ring in the sample app is small; 4 KiB is plenty for console lines.
-    this.mcu = new Mcu({ clock: opts.clock, flash: this.flash, powerLoss: opts.powerLoss ?? 'random', seed: opts.seed ?? 1, rxCapacity: 4096 });
+    super({ clock: opts.clock, geometry: NVMC, ...(opts.powerLoss && { powerLoss: opts.powerLoss }), ...(opts.seed !== undefined && { seed: opts.seed }), rxCapacity: 4096 });
+    this.variant = opts.variant ?? 'correct';
     const confirmAfterMs = opts.confirmAfterMs === undefined ? DEFAULT_CONFIRM_AFTER_MS : opts.confirmAfterMs;
     const boot: (mcu: Mcu) => Promise<void> = McubootBootloader.program({
       variant: this.variant,
@@ -53,39 +47,18 @@ export class McubootSwapTwin implements TwinDevice {
     this.writeBootloaderImage();
   }
 
-  get powered(): boolean {
-    return this.mcu.isPowered;
-  }
 
-  powerOn(): void {
-    this.mcu.powerOn(this.boot);
-  }
 
-  powerOff(): void {
-    this.mcu.powerOff();
-  }
 
-  uartRx(bytes: Buffer): void {
-    this.mcu.uartRx(bytes);
-  }
 
-  onUartTx(listener: (bytes: Buffer) => void): () => void {
-    return this.mcu.onTx(listener);
-  }
 
-  onEvent(listener: (e: TwinEvent) => void): () => void {
-    return this.mcu.onEvent(listener);
-  }
 
-  readMemory(address: number, length: number): Buffer {
-    return this.flash.read(address, length);
-  }
 
   /**
    * Probe programming (nrfjprog --program --sectorerase): erase every 4 KiB page touched, then
    * write. The erase also resets the page's nWRITE counts, as a real erase does.
    */
-  programMemory(address: number, data: Uint8Array): void {
+  override programMemory(address: number, data: Uint8Array): void {
     const s = this.flash.geometry.sectorSize;
     const start = address - ((address - this.flash.base) % s);
     const onOp = this.flash.onOp;
@@ -98,18 +71,12 @@ export class McubootSwapTwin implements TwinDevice {
     this.flash.writeRaw(address, data);
   }
 
-  massErase(): void {
-    this.flash.eraseAll();
+  override massErase(): void {
+    super.massErase();
     this.writeBootloaderImage();
   }
 
-  snapshot(): FlashSnapshot {
-    return this.flash.snapshot();
-  }
 
-  restore(snapshot: FlashSnapshot): void {
-    this.flash.restore(snapshot);
-  }
 
   /** MCUboot's own 48 KiB (not executed by the model, but a dump shows them). */
   private writeBootloaderImage(): void {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import type { TwinDevice } from '../device.js';
-import { NorFlash, type FlashSnapshot } from '../flash/nor-flash.js';
+import { McuTwin } from '../mcu-twin.js';
+import type { FlashSnapshot } from '../flash/nor-flash.js';
 import type { PowerLossMode } from '../flash/power-loss.js';
-import { Mcu, type TwinEvent } from '../mcu.js';
+import type { Mcu } from '../mcu.js';
 import { STM32F429_FLASH } from './geometry.js';
 import { Stm32OptionBytes } from './option-bytes.js';
 import { STM32_RX_RING, runOtaApp } from './ota-app.js';
@@ -31,22 +31,17 @@ export interface Stm32Snapshot extends FlashSnapshot {
  * (a write there is `stm32f2x options_write`: immediate). programMemory into flash erases every
  * sector it touches, whole, as OpenOCD's `flash write_image erase` does.
  */
-export class Stm32DualBankTwin implements TwinDevice {
+export class Stm32DualBankTwin extends McuTwin {
   readonly target = 'stm32f429';
   readonly scheme = 'stm32-dualbank';
   readonly variant: Stm32Variant;
-  readonly clock: Clock;
-  readonly flash: NorFlash;
-  readonly mcu: Mcu;
   readonly options = new Stm32OptionBytes();
-  private readonly boot: (mcu: Mcu) => Promise<void>;
+  protected readonly boot: (mcu: Mcu) => Promise<void>;
 
   constructor(opts: Stm32DualBankOptions) {
-    this.clock = opts.clock;
-    this.variant = opts.variant ?? 'correct';
-    this.flash = new NorFlash(STM32F429_FLASH);
     const seed = opts.seed ?? 1;
-    this.mcu = new Mcu({ clock: opts.clock, flash: this.flash, powerLoss: opts.powerLoss ?? 'random', seed, rxCapacity: STM32_RX_RING });
+    super({ clock: opts.clock, geometry: STM32F429_FLASH, ...(opts.powerLoss && { powerLoss: opts.powerLoss }), seed, rxCapacity: STM32_RX_RING });
+    this.variant = opts.variant ?? 'correct';
     const deviceId = createHash('sha256').update(`stm32f429 uid\0${seed}`).digest().subarray(0, 12);
     const boot: (mcu: Mcu) => Promise<void> = stm32BootChain({
       options: this.options,
@@ -55,34 +50,16 @@ export class Stm32DualBankTwin implements TwinDevice {
     this.boot = boot;
   }
 
-  get powered(): boolean {
-    return this.mcu.isPowered;
-  }
 
   /** BFB2 as the option bytes hold it now. */
   get bfb2(): boolean {
     return this.options.bfb2;
   }
 
-  powerOn(): void {
-    this.mcu.powerOn(this.boot);
-  }
 
-  powerOff(): void {
-    this.mcu.powerOff();
-  }
 
-  uartRx(bytes: Buffer): void {
-    this.mcu.uartRx(bytes);
-  }
 
-  onUartTx(listener: (bytes: Buffer) => void): () => void {
-    return this.mcu.onTx(listener);
-  }
 
-  onEvent(listener: (e: TwinEvent) => void): () => void {
-    return this.mcu.onEvent(listener);
-  }
 
   private optionOffset(address: number, length: number): number | undefined {
     const o = this.options;
@@ -93,35 +70,25 @@ export class Stm32DualBankTwin implements TwinDevice {
     return undefined;
   }
 
-  readMemory(address: number, length: number): Buffer {
+  override readMemory(address: number, length: number): Buffer {
     const off = this.optionOffset(address, length);
     if (off !== undefined) return this.options.read().subarray(off, off + length);
-    return this.flash.read(address, length);
+    return super.readMemory(address, length);
   }
 
-  programMemory(address: number, data: Uint8Array): void {
+  /** Into the option bytes: immediate (`stm32f2x options_write`); into flash: as every twin's probe does. */
+  override programMemory(address: number, data: Uint8Array): void {
     const off = this.optionOffset(address, data.length);
     if (off !== undefined) return this.options.writeRaw(off, data);
-    const end = address + data.length;
-    for (let at = address; at < end; ) {
-      const s = this.flash.sectorAt(at);
-      this.flash.writeRaw(s.address, Buffer.alloc(s.size, 0xff));
-      at = s.address + s.size;
-    }
-    this.flash.writeRaw(address, data);
+    super.programMemory(address, data);
   }
 
-  /** Erases both banks (option bytes stay, as on the part). */
-  massErase(): void {
-    this.flash.eraseAll();
-  }
-
-  snapshot(): Stm32Snapshot {
+  override snapshot(): Stm32Snapshot {
     return { ...this.flash.snapshot(), options: this.options.read() };
   }
 
-  restore(snapshot: FlashSnapshot): void {
-    this.flash.restore(snapshot);
+  override restore(snapshot: FlashSnapshot): void {
+    super.restore(snapshot);
     const options = (snapshot as Partial<Stm32Snapshot>).options;
     if (options) this.options.restore(options);
   }
