@@ -28,6 +28,7 @@ afterEach(async () => {
 });
 
 async function cut(variant: string, trigger: string, opts: { powerLoss?: string; seed?: number; bootLoopCycles?: number } = {}) {
+  await rig?.close(); // a test may cut twice: the first rig's clock must stop too
   rig = await openRig(parseRig(rigYaml(variant, opts.powerLoss), `/virtual/${variant}.yaml`));
   return runCut(rig, sfuAbScheme, { from, to }, { trigger: parseTrigger(trigger), offMs: 100, seed: opts.seed ?? 1, bootLoopCycles: opts.bootLoopCycles ?? 0 });
 }

@@ -27,6 +27,7 @@ const MCUBOOT = {
 };
 
 async function stm32Cut(variant: string, trigger: string, opts: { setup?: string; powerLoss?: string; second?: number; updater?: string } = {}) {
+  await rig?.close();
   rig = await openRig(
     parseRig(
       `target: stm32f429
@@ -54,6 +55,7 @@ boot: { timeoutMs: 3000 }
 }
 
 async function mcubootCut(variant: string, trigger: string, opts: { setup?: string; second?: number; powerLoss?: string } = {}) {
+  await rig?.close();
   rig = await openRig(
     parseRig(
       `target: nrf52840
