@@ -1,0 +1,156 @@
+/**
+ * Pure argv builders for one-shot OpenOCD runs (reference/hardware-backends.md §1.2-§1.5).
+ * Every value from a rig file becomes its own argv element; values that land inside a TCL
+ * command (`-c "program FILE ADDR ..."`) go through tclQuote so they stay literal. No shell.
+ */
+
+export type OpenOcdTargetName = 'stm32f429' | 'rp2040' | 'nrf52840' | 'generic';
+
+export interface OpenOcdSetup {
+  target: OpenOcdTargetName;
+  /** e.g. 'interface/cmsis-dap.cfg' or a path to a rig file. */
+  interfaceCfg: string;
+  /** e.g. 'target/stm32f4x.cfg'; defaults per target (generic: none). */
+  targetCfg?: string;
+  adapterSerial?: string;
+  /** Extra `-f` files from the rig (`configs: []`), loaded after the target cfg. */
+  configs?: readonly string[];
+  /** Overrides the per-target adapter speed (kHz). */
+  adapterSpeedKhz?: number;
+}
+
+export const DEFAULT_TARGET_CFG: Record<OpenOcdTargetName, string | undefined> = {
+  stm32f429: 'target/stm32f4x.cfg',
+  rp2040: 'target/rp2040.cfg',
+  nrf52840: 'target/nrf52.cfg',
+  generic: undefined,
+};
+
+/** rp2040.cfg sets no speed (warns and falls back to 100 kHz); 5000 as the Raspberry Pi docs. */
+const DEFAULT_SPEED_KHZ: Partial<Record<OpenOcdTargetName, number>> = { rp2040: 5000 };
+
+/**
+ * Quotes one TCL word so that it is a literal: braces when that is safe (no braces or
+ * backslashes inside), otherwise backslash-escapes every special character.
+ */
+export function tclQuote(value: string): string {
+  if (value.length > 0 && !/[{}\\\n\r]/.test(value)) return `{${value}}`;
+  if (value.length === 0) return '{}';
+  return value.replace(/[\s\\{}[\]$";#]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return '\\' + c;
+  });
+}
+
+export function hex(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`not a 32-bit address/size: ${n}`);
+  return '0x' + n.toString(16).padStart(8, '0');
+}
+
+/** The three servers off: two concurrent one-shot runs would otherwise collide on 3333/4444/6666. */
+export const NO_SERVERS: readonly string[] = ['-c', 'gdb_port disabled', '-c', 'tcl_port disabled', '-c', 'telnet_port disabled'];
+
+/** `-f interface -c "adapter serial X" [-c "adapter speed"] [-c "set USE_CORE 0"] -f target -f extra... + no servers`. */
+export function baseArgv(s: OpenOcdSetup): string[] {
+  const argv = ['-f', s.interfaceCfg];
+  if (s.adapterSerial !== undefined) argv.push('-c', `adapter serial ${tclQuote(s.adapterSerial)}`);
+  const speed = s.adapterSpeedKhz ?? DEFAULT_SPEED_KHZ[s.target];
+  if (speed !== undefined) {
+    if (!Number.isInteger(speed) || speed <= 0) throw new RangeError(`adapter speed must be a positive integer kHz: ${speed}`);
+    argv.push('-c', `adapter speed ${speed}`);
+  }
+  // Core 0 only: replaces the deprecated rp2040-core0.cfg (reference §1.3).
+  if (s.target === 'rp2040') argv.push('-c', 'set USE_CORE 0');
+  const targetCfg = s.targetCfg ?? DEFAULT_TARGET_CFG[s.target];
+  if (targetCfg !== undefined) argv.push('-f', targetCfg);
+  for (const c of s.configs ?? []) argv.push('-f', c);
+  argv.push(...NO_SERVERS);
+  return argv;
+}
+
+export interface ProgramOptions {
+  verify?: boolean;
+  reset?: boolean;
+}
+
+/** `program FILE ADDR [verify] [reset] exit` (a raw binary needs its address). */
+export function programArgv(s: OpenOcdSetup, file: string, address: number, opts: ProgramOptions = {}): string[] {
+  const words = ['program', tclQuote(file), hex(address)];
+  if (opts.verify ?? true) words.push('verify');
+  if (opts.reset ?? false) words.push('reset');
+  words.push('exit');
+  return [...baseArgv(s), '-c', words.join(' ')];
+}
+
+/** Halt before reading, except on the generic (fake) target whose reset cannot run. */
+function haltCmds(s: OpenOcdSetup): string[] {
+  return s.target === 'generic' ? ['-c', 'init'] : ['-c', 'init', '-c', 'reset halt'];
+}
+
+/** One run for all regions: `dump_image FILE ADDR SIZE` per region, then shutdown. */
+export function dumpArgv(s: OpenOcdSetup, regions: readonly { file: string; base: number; size: number }[]): string[] {
+  const argv = [...baseArgv(s), ...haltCmds(s)];
+  for (const r of regions) argv.push('-c', `dump_image ${tclQuote(r.file)} ${hex(r.base)} ${r.size}`);
+  argv.push('-c', 'shutdown');
+  return argv;
+}
+
+/**
+ * Mass erase per target. stm32: `stm32f2x mass_erase 0` (both banks: one bank #0 covers 2 MiB);
+ * nrf52: `nrf5 mass_erase` on a halted chip; rp2040: erase the whole QSPI bank.
+ */
+export function massEraseArgv(s: OpenOcdSetup): string[] {
+  const cmd: Record<OpenOcdTargetName, string | undefined> = {
+    stm32f429: 'stm32f2x mass_erase 0',
+    nrf52840: 'nrf5 mass_erase',
+    rp2040: 'flash erase_sector 0 0 last',
+    generic: undefined,
+  };
+  const c = cmd[s.target];
+  if (c === undefined) throw new Error(`no mass erase defined for target ${s.target}`);
+  return [...baseArgv(s), ...haltCmds(s), '-c', c, '-c', 'shutdown'];
+}
+
+/** nRF52 APPROTECT recovery (reference §1.4): ERASEALL through CTRL-AP; erases the chip. */
+export function nrf52RecoverArgv(s: OpenOcdSetup): string[] {
+  if (s.target !== 'nrf52840') throw new Error(`nrf52_recover is nRF52 only, not ${s.target}`);
+  return [...baseArgv(s), '-c', 'init', '-c', 'nrf52_recover', '-c', 'shutdown'];
+}
+
+/** STM32F42x user option bytes: BFB2 is bit 0x10 of the 12-bit `user_options` (reference §1.2). */
+export const STM32_BFB2 = 0x10;
+const STM32_USER_OPTIONS_MASK = 0xffc;
+
+export function stm32OptionsReadArgv(s: OpenOcdSetup): string[] {
+  if (s.target !== 'stm32f429') throw new Error(`option bytes are stm32 only, not ${s.target}`);
+  return [...baseArgv(s), '-c', 'init', '-c', 'reset halt', '-c', 'stm32f2x options_read 0', '-c', 'shutdown'];
+}
+
+/** Parses `stm32f2x user_options 0x0EC` from an options_read log; undefined if absent. */
+export function parseStm32UserOptions(log: string): number | undefined {
+  const m = /stm32f2x user_options (0x[0-9a-fA-F]+)/.exec(log);
+  return m ? parseInt(m[1], 16) : undefined;
+}
+
+/** new = read | 0x10 to set BFB2, read & ~0x10 to clear; every other user bit kept as read. */
+export function withBfb2(userOptions: number, bfb2: boolean): number {
+  if (!Number.isInteger(userOptions) || (userOptions & ~STM32_USER_OPTIONS_MASK) !== 0) {
+    throw new RangeError(`user_options outside 0xFFC: 0x${userOptions.toString(16)}`);
+  }
+  return bfb2 ? userOptions | STM32_BFB2 : userOptions & ~STM32_BFB2;
+}
+
+export function stm32OptionsWriteArgv(s: OpenOcdSetup, userOptions: number): string[] {
+  if (s.target !== 'stm32f429') throw new Error(`option bytes are stm32 only, not ${s.target}`);
+  const v = withBfb2(userOptions, (userOptions & STM32_BFB2) !== 0);
+  return [
+    ...baseArgv(s),
+    '-c', 'init',
+    '-c', 'reset halt',
+    '-c', `stm32f2x options_write 0 0x${v.toString(16).toUpperCase().padStart(3, '0')}`,
+    '-c', 'reset',
+    '-c', 'shutdown',
+  ];
+}

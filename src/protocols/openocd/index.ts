@@ -1,0 +1,2 @@
+export * from './argv.js';
+export * from './classify.js';
