@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { PathIssue } from './errors.js';
-import { bool, expected, int, mapping, num, oneOf, str, tagged, union } from './fields.js';
+import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
 import { DEFAULT_VARIANTS, SCHEME_TARGET, SCHEMES, TARGETS, type Scheme, type Target, type VariantLists } from './vocabulary.js';
 
 const twinSection = mapping({
@@ -28,18 +28,55 @@ const powerCommon = {
   offMs: num({ min: 0 }).default(200),
   /** Power state the rig is left in on any exit. */
   safeState: oneOf(['on', 'off']).default('off'),
+  /** A cut never keeps the target unpowered for less than this (its rails must fall below power-on reset). */
+  minOffMs: num({ min: 0 }).optional(),
 };
+
+const level = z.union([z.literal(0), z.literal(1)], { error: expected('0 or 1') });
+
+/**
+ * One GPIO line of the rig, by chip + offset or by line name, never by a global number (the
+ * Pi kernels moved the header chip's base to 512/571, and the Pi 5 renamed it). Levels are
+ * logical: 1 = asserted; `activeLow` inverts on the wire.
+ */
+const gpioPin = mapping({
+  /** Chip label or device name (`gpiochip0`, `pinctrl-rp1`, `pinctrl-bcm2711`), with offset:. */
+  chip: str().optional(),
+  offset: int({ min: 0 }).optional(),
+  /** Line name instead of chip + offset (`GPIO17`). */
+  line: str().optional(),
+  direction: oneOf(['out', 'in']).default('out'),
+  activeLow: bool().default(false),
+  /** Level driven on every exit (and, unless `initial:` says otherwise, from the start). */
+  safe: level.default(0),
+  initial: level.optional(),
+  /** Inputs only: the edges reported (the marker trigger). */
+  edge: oneOf(['rising', 'falling', 'both']).optional(),
+});
+
+export const PIN_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+const gpioSection = mapping({
+  /** libgpiod tools (gpioset/gpiomon, v1 or v2 detected) or the sysfs interface through onoff. */
+  backend: oneOf(['libgpiod', 'sysfs']).default('libgpiod'),
+  /** Label the lines carry in gpioinfo while hil owns them. */
+  consumer: str().default('hil'),
+  pins: z.record(z.string(), gpioPin, {
+    error: expected('a mapping of pin names'),
+  }),
+});
 
 const power = tagged('driver', [
   { driver: z.literal('twin'), ...powerCommon },
   {
     driver: z.literal('relay'),
     ...powerCommon,
-    /** GPIO chip, e.g. `gpiochip0`. */
-    chip: str(),
-    /** Line offset on the chip, or its name. */
-    line: union([int({ min: 0 }), str()], 'an integer >= 0 or a line name'),
-    activeLow: bool().default(false),
+    /** The gpio pin that switches the relay. */
+    pin: str(),
+    /** Logical pin level that powers the target: 1 = relay energised (target on NO, off when the Pi is). */
+    poweredLevel: level.default(1),
+    onSettleMs: num({ min: 0 }).default(20),
+    offSettleMs: num({ min: 0 }).default(20),
   },
   {
     driver: z.literal('uhubctl'),
@@ -47,14 +84,36 @@ const power = tagged('driver', [
     /** Hub location as uhubctl names it (`-l`), e.g. `1-1`. */
     hub: str(),
     port: int({ min: 1 }),
+    binary: str().default('uhubctl'),
+  },
+  {
+    driver: z.literal('supply'),
+    ...powerCommon,
+    /** Korad KA3005P-style or SCPI, over a serial port. */
+    protocol: oneOf(['korad', 'scpi']),
+    port: str(),
+    baud: int({ above: 0 }).default(9600),
+    channel: int({ min: 1 }).default(1),
+    volts: num({ above: 0 }),
+    amps: num({ above: 0 }),
+    /** Cuts become this sag instead of output off. */
+    sag: mapping({ volts: num({ min: 0 }), holdMs: num({ min: 0 }), rampMs: num({ min: 0 }).default(0), steps: int({ above: 0 }).default(1) }).optional(),
   },
 ]);
 
-const consoleCommon = { baud: int({ above: 0 }).default(921600) };
+const consoleCommon = {
+  baud: int({ above: 0 }).default(921600),
+  /** What Enter sends in `hil console`. */
+  lineEnding: oneOf(['lf', 'crlf', 'cr']).default('lf'),
+  /** How long to wait for the port to come back after it vanishes (USB re-enumeration after a cut). */
+  reconnectMs: num({ min: 0 }).default(10000),
+};
 
 const consoleSection = tagged('driver', [
   { driver: z.literal('twin'), ...consoleCommon },
   { driver: z.literal('serial'), ...consoleCommon, /** Prefer a /dev/serial/by-id/ path. */ port: str() },
+  /** ser2net (raw TCP) on another host. */
+  { driver: z.literal('tcp'), ...consoleCommon, host: str(), port: int({ min: 1 }) },
 ]);
 
 /**
@@ -76,13 +135,23 @@ const probe = tagged('driver', [
   { driver: z.literal('twin') },
   {
     driver: z.literal('openocd'),
-    /** Extra OpenOCD config files (`-f`). */
+    /** Extra OpenOCD config files (`-f`): custom boards, the dummy-adapter test target. */
     configs: z.array(str(), { error: (issue) => (issue.input === undefined ? 'required' : 'expected a list of file names') }).default([]),
+    /** Interface config (`interface/cmsis-dap.cfg`); default per target. */
     interface: str().optional(),
+    /** Target config (`target/stm32f4x.cfg`); default per target. */
     target: str().optional(),
+    /** Picks one probe when several are attached (`adapter serial`). */
     adapterSerial: str().optional(),
+    adapterSpeedKhz: int({ above: 0 }).optional(),
+    /** Per openocd run. */
+    timeoutMs: num({ above: 0 }).default(60000),
+    binary: str().default('openocd'),
   },
 ]);
+
+/** Reset through a pin (a pulse) instead of a short power cycle. */
+const reset = mapping({ pin: str(), pulseMs: num({ above: 0 }).default(50) });
 
 const boot = mapping({ timeoutMs: num({ above: 0 }).default(5000) });
 
@@ -97,6 +166,8 @@ export const rigSchema = mapping({
   console: consoleSection,
   updater,
   probe: probe.optional(),
+  gpio: gpioSection.optional(),
+  reset: reset.optional(),
   boot: boot.default({ timeoutMs: 5000 }),
 });
 
@@ -117,6 +188,9 @@ export type ConsoleConfig = RigFields['console'];
 export type UpdaterConfig = RigFields['updater'];
 export type ProbeConfig = NonNullable<RigFields['probe']>;
 export type BootConfig = RigFields['boot'];
+export type GpioConfig = NonNullable<RigFields['gpio']>;
+export type GpioPinConfig = GpioConfig['pins'][string];
+export type ResetConfig = NonNullable<RigFields['reset']>;
 
 export interface RigOptions {
   /** Twin bootloader variants allowed per scheme (merged over DEFAULT_VARIANTS). */
@@ -171,12 +245,60 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
     }
   }
 
+  issues.push(...gpioIssues(raw));
+
   const variants = { ...DEFAULT_VARIANTS, ...options.variants };
   if (isRecord(twin) && typeof twin.variant === 'string' && isOneOf(scheme, SCHEMES)) {
     const known = variants[scheme];
     if (known && !known.includes(twin.variant)) {
       issues.push({ path: ['twin', 'variant'], message: `expected one of ${known.join(', ')} (variants of ${scheme}), got ${JSON.stringify(twin.variant)}` });
     }
+  }
+  return issues;
+}
+
+/** Pins: each line named one way, declared once, and every pin a driver uses exists as an output. */
+function gpioIssues(raw: Record<string, unknown>): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const pins = isRecord(raw.gpio) && isRecord(raw.gpio.pins) ? raw.gpio.pins : undefined;
+  const seen = new Map<string, string>();
+  for (const [name, pin] of Object.entries(pins ?? {})) {
+    if (!PIN_NAME.test(name)) issues.push({ path: ['gpio', 'pins', name], message: 'pin names are letters, digits and _ (they are typed as NAME=level on the command line)' });
+    if (!isRecord(pin)) continue;
+    const byName = pin.line !== undefined;
+    const byChip = pin.chip !== undefined || pin.offset !== undefined;
+    if (byName && byChip) issues.push({ path: ['gpio', 'pins', name, 'line'], message: 'give either line: (a line name) or chip: + offset:, not both' });
+    else if (!byName && !byChip) issues.push({ path: ['gpio', 'pins', name], message: 'needs line: (a line name such as GPIO17) or chip: + offset:' });
+    else if (byChip && (pin.chip === undefined || pin.offset === undefined)) {
+      const message = pin.chip === undefined ? 'offset: needs chip: too (gpiochip0, pinctrl-rp1, ...)' : 'chip: needs offset: too (the line number on that chip)';
+      issues.push({ path: ['gpio', 'pins', name, pin.chip === undefined ? 'offset' : 'chip'], message });
+    }
+    if (pin.edge !== undefined && pin.direction !== 'in') issues.push({ path: ['gpio', 'pins', name, 'edge'], message: 'only inputs (direction: in) report edges' });
+    const key = byName ? `line ${String(pin.line)}` : `${String(pin.chip)} offset ${String(pin.offset)}`;
+    const other = seen.get(key);
+    if (other !== undefined && !(byName && byChip)) issues.push({ path: ['gpio', 'pins', name], message: `${key} is already pin ${other}` });
+    else seen.set(key, name);
+  }
+  const uses: { path: string[]; pin: unknown; what: string }[] = [];
+  if (isRecord(raw.power) && raw.power.driver === 'relay') uses.push({ path: ['power', 'pin'], pin: raw.power.pin, what: 'the relay' });
+  if (isRecord(raw.reset)) uses.push({ path: ['reset', 'pin'], pin: raw.reset.pin, what: 'reset' });
+  const used = new Map<string, string>();
+  for (const u of uses) {
+    if (typeof u.pin !== 'string') continue;
+    if (!pins) {
+      issues.push({ path: u.path, message: `pin ${JSON.stringify(u.pin)} needs a gpio: section that declares it` });
+      continue;
+    }
+    const pin = pins[u.pin];
+    if (pin === undefined) {
+      const names = Object.keys(pins);
+      issues.push({ path: u.path, message: `no pin ${JSON.stringify(u.pin)} in gpio.pins${names.length ? ` (declared: ${names.join(', ')})` : ''}` });
+    } else if (isRecord(pin) && pin.direction === 'in') {
+      issues.push({ path: u.path, message: `pin ${u.pin} drives ${u.what}, so it must be an output (it says direction: in)` });
+    }
+    const prior = used.get(u.pin);
+    if (prior !== undefined) issues.push({ path: u.path, message: `pin ${u.pin} already drives ${prior}` });
+    used.set(u.pin, u.what);
   }
   return issues;
 }

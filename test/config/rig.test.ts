@@ -33,7 +33,7 @@ describe('a valid rig', () => {
       scheme: 'sfu-ab',
       twin: { variant: 'correct', timeFactor: 0, powerLoss: 'random', seed: 1, transport: 'in-process', paceBaud: 921600 },
       power: { driver: 'twin', offMs: 200, safeState: 'off' },
-      console: { driver: 'twin', baud: 921600 },
+      console: { driver: 'twin', baud: 921600, lineEnding: 'lf', reconnectMs: 10000 },
       updater: { driver: 'sfu' },
       probe: { driver: 'twin' },
       boot: { timeoutMs: 5000 },
@@ -44,9 +44,18 @@ describe('a valid rig', () => {
     const rig = await loadRig(path.join(FIXTURES, 'rigs/pi-stm32-relay.yaml'));
     expect(rig.name).toBe('bench-3');
     expect(rig.twin).toBeUndefined();
-    expect(rig.power).toEqual({ driver: 'relay', chip: 'gpiochip0', line: 17, activeLow: true, offMs: 500, safeState: 'off' });
-    expect(rig.console).toEqual({ driver: 'serial', port: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', baud: 115200 });
-    expect(rig.probe).toEqual({ driver: 'openocd', configs: [], interface: 'interface/stlink.cfg', target: 'target/stm32f4x.cfg' });
+    expect(rig.power).toEqual({ driver: 'relay', pin: 'relay', poweredLevel: 1, onSettleMs: 20, offSettleMs: 20, offMs: 500, safeState: 'off' });
+    expect(rig.gpio).toEqual({
+      backend: 'libgpiod',
+      consumer: 'hil',
+      pins: {
+        relay: { chip: 'gpiochip0', offset: 17, activeLow: true, direction: 'out', safe: 0 },
+        nrst: { line: 'GPIO27', activeLow: true, direction: 'out', safe: 0 },
+      },
+    });
+    expect(rig.reset).toEqual({ pin: 'nrst', pulseMs: 50 });
+    expect(rig.console).toEqual({ driver: 'serial', port: '/dev/serial/by-id/usb-FTDI_FT232R-if00-port0', baud: 115200, lineEnding: 'lf', reconnectMs: 10000 });
+    expect(rig.probe).toEqual({ driver: 'openocd', configs: [], interface: 'interface/stlink.cfg', target: 'target/stm32f4x.cfg', timeoutMs: 60000, binary: 'openocd' });
   });
 
   it('accepts an empty twin: section, a line name, and uhubctl power', () => {
@@ -55,12 +64,13 @@ describe('a valid rig', () => {
       'rigs/hub.yaml',
     );
     expect(rig.twin).toEqual({ variant: 'correct', timeFactor: 0, powerLoss: 'random', seed: 1, transport: 'in-process', paceBaud: 921600 });
-    expect(rig.power).toEqual({ driver: 'uhubctl', hub: '1-1', port: 2, offMs: 200, safeState: 'off' });
+    expect(rig.power).toEqual({ driver: 'uhubctl', hub: '1-1', port: 2, binary: 'uhubctl', offMs: 200, safeState: 'off' });
     const relay = parseRig(
-      twinRig({ 'power:': 'power: { driver: relay, chip: gpiochip0, line: RELAY_1 }', '  driver: twin': '' }),
+      twinRig({ 'power:': 'gpio: { pins: { RELAY_1: { line: RELAY_1 } } }\npower: { driver: relay, pin: RELAY_1 }', '  driver: twin': '' }),
       'rigs/relay.yaml',
     );
-    expect(relay.power).toMatchObject({ driver: 'relay', line: 'RELAY_1', activeLow: false });
+    expect(relay.power).toMatchObject({ driver: 'relay', pin: 'RELAY_1', poweredLevel: 1 });
+    expect(relay.gpio?.pins.RELAY_1).toEqual({ line: 'RELAY_1', direction: 'out', activeLow: false, safe: 0 });
   });
 
   it('resolves a bare rig name under the working directory', () => {
@@ -120,7 +130,7 @@ describe('rig errors', () => {
       'rigs/x.yaml:4:9: twin.seed: expected an integer >= 0, got -3',
       'rigs/x.yaml:5:3: twin.timeFactr: unknown key (did you mean "timeFactor"?)',
       'rigs/x.yaml:8:10: power.offMs: expected a number, got "fast"',
-      'rigs/x.yaml:11:3: console.port: not allowed with driver twin (only with serial)',
+      'rigs/x.yaml:11:3: console.port: not allowed with driver twin (only with serial, tcp)',
       'rigs/x.yaml:15:14: boot.timeoutMs: expected a number > 0, got 0',
     ]);
     expect(error.issues.map((issue) => issue.path)).toEqual(['target', 'twin.seed', 'twin.timeFactr', 'power.offMs', 'console.port', 'boot.timeoutMs']);
@@ -137,7 +147,7 @@ describe('rig errors', () => {
   it('rejects an unknown power driver', () => {
     const text = twinRig({ '  driver: twin': '  driver: relai' });
     expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:6:11: power.driver: expected one of twin, relay, uhubctl, got "relai"',
+      'rigs/x.yaml:6:11: power.driver: expected one of twin, relay, uhubctl, supply, got "relai"',
     ]);
   });
 
@@ -158,11 +168,43 @@ describe('rig errors', () => {
   });
 
   it('checks driver-specific fields per driver', () => {
-    const text = twinRig({ 'power:': 'power: { driver: relay, chip: gpiochip0, line: -1, hub: "1-1", activeLow: yes }', '  driver: twin': '' });
+    const text = twinRig({ 'power:': 'power: { driver: relay, pin: relay, onSettleMs: -1, hub: "1-1", poweredLevel: 2 }', '  driver: twin': '' });
     expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:5:48: power.line: expected an integer >= 0, got -1',
-      'rigs/x.yaml:5:52: power.hub: not allowed with driver relay (only with uhubctl)',
-      'rigs/x.yaml:5:75: power.activeLow: expected true or false, got "yes"',
+      'rigs/x.yaml:5:30: power.pin: pin "relay" needs a gpio: section that declares it',
+      'rigs/x.yaml:5:49: power.onSettleMs: expected a number >= 0, got -1',
+      'rigs/x.yaml:5:53: power.hub: not allowed with driver relay (only with uhubctl)',
+      'rigs/x.yaml:5:79: power.poweredLevel: expected 0 or 1, got 2',
+    ]);
+  });
+
+  it('checks gpio pins: one way to name a line, declared once, outputs for drivers', () => {
+    const text = twinRig(
+      {
+        'power:': [
+          'gpio:',
+          '  pins:',
+          '    relay: { chip: gpiochip0, offset: 17, line: GPIO17 }',
+          '    boot0: { chip: gpiochip0 }',
+          '    nrst: { line: GPIO27, direction: in }',
+          '    dup: { line: GPIO27 }',
+          '    mark: { line: GPIO5, edge: rising }',
+          '    none: {}',
+          '    "bad-name": { line: GPIO6 }',
+          'reset: { pin: nrst }',
+          'power: { driver: relay, pin: rly }',
+        ].join('\n'),
+        '  driver: twin': '',
+      },
+    );
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
+      'rigs/x.yaml:7:49: gpio.pins.relay.line: give either line: (a line name) or chip: + offset:, not both',
+      'rigs/x.yaml:8:20: gpio.pins.boot0.chip: chip: needs offset: too (the line number on that chip)',
+      'rigs/x.yaml:10:10: gpio.pins.dup: line GPIO27 is already pin nrst',
+      'rigs/x.yaml:11:32: gpio.pins.mark.edge: only inputs (direction: in) report edges',
+      'rigs/x.yaml:12:11: gpio.pins.none: needs line: (a line name such as GPIO17) or chip: + offset:',
+      'rigs/x.yaml:13:17: gpio.pins.bad-name: pin names are letters, digits and _ (they are typed as NAME=level on the command line)',
+      'rigs/x.yaml:14:15: reset.pin: pin nrst drives reset, so it must be an output (it says direction: in)',
+      'rigs/x.yaml:15:30: power.pin: no pin "rly" in gpio.pins (declared: relay, boot0, nrst, dup, mark, none, bad-name)',
     ]);
   });
 
