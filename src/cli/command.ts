@@ -21,6 +21,8 @@ export interface Command {
   details: string;
   examples: string[];
   options: Options;
+  /** Ctrl-C is the normal way out (the command holds the rig until then): exit with run's code, not 4. */
+  holds?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }
 

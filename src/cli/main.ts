@@ -6,8 +6,23 @@ import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { sfuUploadCommand } from './commands/sfu-upload.js';
 import { twinServeCommand } from './commands/twin-serve.js';
+import { flashCommand } from './commands/flash.js';
+import { dumpCommand } from './commands/dump.js';
+import { powerCommand } from './commands/power.js';
+import { pinsCommand } from './commands/pins.js';
 
-const COMMANDS: Command[] = [runCommand, cutCommand, detectCommand, sfuUploadCommand, twinServeCommand, inspectCommand];
+const COMMANDS: Command[] = [
+  runCommand,
+  cutCommand,
+  detectCommand,
+  inspectCommand,
+  flashCommand,
+  dumpCommand,
+  powerCommand,
+  pinsCommand,
+  sfuUploadCommand,
+  twinServeCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
@@ -53,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('\nsecond interrupt: exiting now, rig state not guaranteed\n');
       process.exit(ExitCode.interrupted);
     }
-    process.stderr.write('\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
+    process.stderr.write(cmd.holds ? '\nreleasing: putting the rig in its safe state\n' : '\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
     abort.abort(new InterruptedError());
   };
   process.on('SIGINT', onSigint);
@@ -67,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     const code = await cmd.run({ values, positionals, out, signal: abort.signal });
-    return abort.signal.aborted ? ExitCode.interrupted : code;
+    return abort.signal.aborted && !cmd.holds ? ExitCode.interrupted : code;
   } catch (err) {
     if (abort.signal.aborted) {
       out.error('interrupted');

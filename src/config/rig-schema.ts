@@ -153,6 +153,9 @@ const probe = tagged('driver', [
 /** Reset through a pin (a pulse) instead of a short power cycle. */
 const reset = mapping({ pin: str(), pulseMs: num({ above: 0 }).default(50) });
 
+/** The input the firmware pulses at every flash operation: `marker:N+delay` cuts count its edges. */
+const marker = mapping({ pin: str() });
+
 const boot = mapping({ timeoutMs: num({ above: 0 }).default(5000) });
 
 export const rigSchema = mapping({
@@ -168,6 +171,7 @@ export const rigSchema = mapping({
   probe: probe.optional(),
   gpio: gpioSection.optional(),
   reset: reset.optional(),
+  marker: marker.optional(),
   boot: boot.default({ timeoutMs: 5000 }),
 });
 
@@ -191,6 +195,7 @@ export type BootConfig = RigFields['boot'];
 export type GpioConfig = NonNullable<RigFields['gpio']>;
 export type GpioPinConfig = GpioConfig['pins'][string];
 export type ResetConfig = NonNullable<RigFields['reset']>;
+export type MarkerConfig = NonNullable<RigFields['marker']>;
 
 export interface RigOptions {
   /** Twin bootloader variants allowed per scheme (merged over DEFAULT_VARIANTS). */
@@ -283,6 +288,13 @@ function gpioIssues(raw: Record<string, unknown>): PathIssue[] {
   if (isRecord(raw.power) && raw.power.driver === 'relay') uses.push({ path: ['power', 'pin'], pin: raw.power.pin, what: 'the relay' });
   if (isRecord(raw.reset)) uses.push({ path: ['reset', 'pin'], pin: raw.reset.pin, what: 'reset' });
   const used = new Map<string, string>();
+  if (isRecord(raw.marker)) {
+    const name = raw.marker.pin;
+    const pin = typeof name === 'string' && pins ? pins[name] : undefined;
+    if (typeof name === 'string' && !pins) issues.push({ path: ['marker', 'pin'], message: `pin ${JSON.stringify(name)} needs a gpio: section that declares it` });
+    else if (typeof name === 'string' && pin === undefined) issues.push({ path: ['marker', 'pin'], message: `no pin ${JSON.stringify(name)} in gpio.pins` });
+    else if (isRecord(pin) && pin.direction !== 'in') issues.push({ path: ['marker', 'pin'], message: `pin ${String(name)} is the marker input, so it needs direction: in` });
+  }
   for (const u of uses) {
     if (typeof u.pin !== 'string') continue;
     if (!pins) {

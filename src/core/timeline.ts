@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 export interface TimelineEvent {
   /** Clock milliseconds (virtual on an in-process twin). */
   t: number;
-  source: 'power' | 'console' | 'updater' | 'probe' | 'cut' | 'twin' | 'scenario';
+  source: 'power' | 'console' | 'updater' | 'probe' | 'cut' | 'twin' | 'scenario' | 'gpio';
   kind: string;
   detail?: string;
   data?: Record<string, unknown>;

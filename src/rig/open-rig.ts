@@ -1,5 +1,5 @@
 import { ScaledClock, VirtualClock, type Clock } from '../core/clock.js';
-import { ConfigError, RigError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
 import type { Power, Probe, Updater } from '../drivers/capabilities.js';
@@ -13,6 +13,9 @@ import { createTwin } from '../drivers/device/twin.js';
 import { openTwinLink } from '../drivers/console/twin-link.js';
 import type { Rig, TwinHandle } from './rig.js';
 import { sfuUpdater } from './sfu-updater.js';
+import type { BenchGpio } from './bench-gpio.js';
+import { openBenchControls } from './bench-controls.js';
+import { openOcdProbeFor } from './bench-probe.js';
 
 const RESET_CYCLE_MS = 20;
 
@@ -37,6 +40,9 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
   let probe: Probe | undefined;
   let twin: TwinHandle | undefined;
   let timeline: Timeline;
+  let gpio: BenchGpio | undefined;
+  let marker: ((listener: () => void) => () => void) | undefined;
+  let pinReset: (() => Promise<void>) | undefined;
 
   if (config.twin) {
     const t = config.twin;
@@ -67,21 +73,28 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
       reseed: (seed) => device.mcu.reseed(seed),
       onMarker: (listener) => device.onEvent((e) => e.kind === 'flash' && listener()),
     };
+    marker = twin.onMarker;
     cleanups.push(() => device.powerOff());
   } else {
     clock = new ScaledClock(1);
     timeline = new Timeline(clock);
-    if (config.console.driver !== 'serial') throw new ConfigError(`${config.file}: console.driver twin needs a twin: section`);
-    link = await openSerialLink(config.console.port, { baud: config.console.baud, clock });
+    if (config.console.driver === 'twin') throw new ConfigError(`${config.file}: console.driver twin needs a twin: section`);
+    const controls = await openBenchControls(config, clock, timeline);
+    cleanups.push(() => controls.close());
+    power = controls.power;
+    gpio = controls.gpio;
+    marker = controls.marker;
+    pinReset = controls.reset;
+    link = await openSerialLink(config.console.driver === 'serial' ? config.console.port : `${config.console.host}:${config.console.port}`, { baud: config.console.baud, clock });
     cleanups.push(() => link.close());
-    throw new RigError(`${config.file}: power driver ${config.power.driver} is not available in this build yet (real-rig drivers are issue 4); use a twin rig`);
+    if (config.probe?.driver === 'openocd') probe = openOcdProbeFor(config, config.probe, timeline);
   }
 
   // SFU frames share the UART with text on the RP2040 bootloader and on the STM32 OTA app.
   const console = new Console({ link, clock, sfuFrames: config.scheme !== 'mcuboot-swap', timeline });
   cleanups.push(() => console.close());
-  // No reset pin on the twin: a short power cycle resets it.
-  const reset = () => power.cycle(RESET_CYCLE_MS);
+  // Without a reset pin (the twin has none) a short power cycle resets the target.
+  const reset = pinReset ?? (() => power.cycle(config.twin ? RESET_CYCLE_MS : config.power.offMs));
   let updater: Updater;
   switch (config.updater.driver) {
     case 'sfu':
@@ -115,6 +128,9 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
     updater,
     ...(probe && { probe }),
     ...(twin && { twin }),
+    ...(gpio && { gpio }),
+    ...(marker && { marker }),
+    reset,
     safe,
     async close() {
       if (closed) return;

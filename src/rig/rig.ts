@@ -3,6 +3,7 @@ import type { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
 import type { Power, Probe, Updater } from '../drivers/capabilities.js';
 import type { Console } from '../drivers/console/console.js';
+import type { BenchGpio } from './bench-gpio.js';
 
 /** Twin-only extras: what a simulated bench can do that a real one cannot. */
 export interface TwinHandle {
@@ -29,6 +30,12 @@ export interface Rig {
   readonly updater: Updater;
   readonly probe?: Probe;
   readonly twin?: TwinHandle;
+  /** The bench's GPIO pins by rig-file name (real rigs with a gpio: section). */
+  readonly gpio?: BenchGpio;
+  /** Edges of the marker input: the twin's flash operations, or the rig's marker pin. */
+  readonly marker?: (listener: () => void) => () => void;
+  /** Resets the target: a pulse on the reset pin, or a short power cycle. */
+  reset(): Promise<void>;
   /** Puts the rig in its declared safe state (power as configured). Never throws. */
   safe(): Promise<void>;
   /** Safe state, then releases ports and processes. */

@@ -107,7 +107,7 @@ export async function runCut(
     let afterCut!: Promise<number>;
     let resolveFired!: () => void;
     const firedPromise = new Promise<void>((r) => (resolveFired = r));
-    const marker = rig.twin ? (l: () => void) => rig.twin!.onMarker(l) : undefined;
+    const marker = rig.marker;
     const unsupported = TriggerWatch.unsupported(spec.trigger, { ...(marker && { marker }) });
     if (unsupported) throw new ConfigError(`${rig.config.file}: trigger ${base.trigger}: ${unsupported}`);
     const watch = new TriggerWatch(spec.trigger, { clock, console, progress, ...(marker && { marker }) }, (point) => {

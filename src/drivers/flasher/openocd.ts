@@ -56,7 +56,7 @@ export interface OpenOcdRunResult extends Classification {
 
 export interface FlashResult extends OpenOcdRunResult {
   file: string;
-  address: number;
+  address: number | undefined;
 }
 
 export interface RunOptions {
@@ -155,8 +155,8 @@ export class OpenOcdProbe implements Probe {
     }
   }
 
-  /** `program FILE ADDR [verify] reset exit`; a Buffer goes through a temp file. */
-  async flash(file: string | Uint8Array, address: number, opts: { verify?: boolean; reset?: boolean; signal?: AbortSignal } = {}): Promise<FlashResult> {
+  /** `program FILE [ADDR] [verify] [reset] exit`; a Buffer goes through a temp file. No address: an ELF/HEX placed by its own addresses. */
+  async flash(file: string | Uint8Array, address: number | undefined, opts: { verify?: boolean; reset?: boolean; signal?: AbortSignal } = {}): Promise<FlashResult> {
     let dir: string | undefined;
     let path: string;
     if (typeof file === 'string') path = file;
@@ -167,7 +167,7 @@ export class OpenOcdProbe implements Probe {
     }
     try {
       const label = typeof file === 'string' ? file : `${file.length}-byte buffer`;
-      this.opts.timeline?.add('probe', 'program', `${this.name}: ${label} at 0x${address.toString(16)}`);
+      this.opts.timeline?.add('probe', 'program', `${this.name}: ${label}${address === undefined ? '' : ` at 0x${address.toString(16)}`}`);
       const argv = programArgv(this.setup, path, address, { verify: opts.verify ?? true, reset: opts.reset ?? false });
       const r = await this.run(argv, opts.signal ? { signal: opts.signal } : {});
       this.opts.timeline?.add('probe', r.ok ? 'program-ok' : 'program-failed', `${this.name}: ${r.outcome}: ${r.line}`);

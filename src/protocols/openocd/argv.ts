@@ -75,9 +75,12 @@ export interface ProgramOptions {
   reset?: boolean;
 }
 
-/** `program FILE ADDR [verify] [reset] exit` (a raw binary needs its address). */
-export function programArgv(s: OpenOcdSetup, file: string, address: number, opts: ProgramOptions = {}): string[] {
-  const words = ['program', tclQuote(file), hex(address)];
+/**
+ * `program FILE [ADDR] [verify] [reset] exit`. A raw binary needs its address; an ELF or Intel
+ * HEX carries its own, and an address given with one is an OFFSET added to it, so pass none.
+ */
+export function programArgv(s: OpenOcdSetup, file: string, address: number | undefined, opts: ProgramOptions = {}): string[] {
+  const words = ['program', tclQuote(file), ...(address === undefined ? [] : [hex(address)])];
   if (opts.verify ?? true) words.push('verify');
   if (opts.reset ?? false) words.push('reset');
   words.push('exit');

@@ -1,0 +1,48 @@
+import { loadRig } from '../../config/index.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { openRigControls } from '../../rig/open-controls.js';
+import { numberOption, requireOption, type Command } from '../command.js';
+import { holdRig, parseHold } from '../rig-access.js';
+
+const ACTIONS = ['on', 'off', 'cycle'] as const;
+type Action = (typeof ACTIONS)[number];
+
+export const powerCommand: Command = {
+  path: ['power'],
+  summary: "switch the rig's target power: on, off, or cycle",
+  usage: 'hil power on|off|cycle --rig RIG [--for DURATION] [--off-ms N] [--json]',
+  details: `Drives the rig's power driver (relay pin, uhubctl port, programmable supply or twin). A relay pin is
+only driven while hil runs, so \`on\` and \`cycle\` hold the rig powered until Ctrl-C or --for elapses;
+then the rig returns to its safe state (power.safeState, pins at their safe levels). \`off\` returns at
+once. Exit 0 when the driver confirmed the switch.
+
+  --rig RIG        rig name (rigs/RIG.yaml) or path
+  --for DURATION   hold this long instead of until Ctrl-C (30s, 500ms, 2m; 0 = do not hold)
+  --off-ms N       off time of a cycle (default power.offMs of the rig; never below its minOffMs)`,
+  examples: ['hil power cycle --rig pi-pico-sfu', 'hil power on --rig pi-stm32f429-disco --for 10m', 'hil power off --rig pi-nrf52840-dk --json'],
+  options: { rig: { type: 'string' }, for: { type: 'string' }, 'off-ms': { type: 'string' } },
+  holds: true,
+  async run({ values, positionals, out, signal }) {
+    const action = positionals[0] as Action;
+    if (positionals.length !== 1 || !ACTIONS.includes(action)) {
+      throw new UsageError(`expected one action: on, off or cycle, got ${positionals.length ? positionals.map((p) => JSON.stringify(p)).join(' ') : 'none'}\nusage: ${this.usage}`);
+    }
+    const config = await loadRig(requireOption(values, 'rig', this));
+    const forMs = parseHold(values.for as string | undefined);
+    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0 });
+    const rig = await openRigControls(config);
+    try {
+      const t0 = Date.now();
+      if (action === 'on') await rig.power.on();
+      else if (action === 'off') await rig.power.off();
+      else await rig.power.cycle(offMs);
+      const switchedMs = Date.now() - t0;
+      out.info(`${config.name}: power ${action === 'cycle' ? `cycled (${offMs} ms off)` : action}, now ${rig.power.state}`);
+      const heldMs = action === 'off' ? 0 : await holdRig(config, `power ${rig.power.state}`, forMs, signal, out);
+      if (out.json) out.printJson({ ok: true, rig: config.name, action, state: rig.power.state, switchedMs, heldMs, events: rig.timeline.events });
+      return ExitCode.ok;
+    } finally {
+      await rig.close();
+    }
+  },
+};

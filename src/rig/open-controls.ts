@@ -1,0 +1,47 @@
+/**
+ * Power and pins of any rig, for `hil power` and `hil pins`: a real bench opens only its controls
+ * (the console may be absent while the target is off), a twin rig opens whole.
+ */
+import type { RigConfig } from '../config/index.js';
+import { ScaledClock, type Clock } from '../core/clock.js';
+import { Timeline } from '../core/timeline.js';
+import type { Power } from '../drivers/capabilities.js';
+import type { BenchGpio } from './bench-gpio.js';
+import { openBenchControls } from './bench-controls.js';
+import { openRig } from './open-rig.js';
+
+export interface RigControls {
+  readonly clock: Clock;
+  readonly timeline: Timeline;
+  readonly power: Power;
+  readonly gpio?: BenchGpio;
+  /** Safe state (power as the rig file says, pins at their safe levels), then release. */
+  close(): Promise<void>;
+}
+
+export async function openRigControls(config: RigConfig): Promise<RigControls> {
+  if (config.twin) {
+    const rig = await openRig(config);
+    return { clock: rig.clock, timeline: rig.timeline, power: rig.power, close: () => rig.close() };
+  }
+  const clock = new ScaledClock(1);
+  const timeline = new Timeline(clock);
+  const c = await openBenchControls(config, clock, timeline);
+  let closed = false;
+  return {
+    clock,
+    timeline,
+    power: c.power,
+    ...(c.gpio && { gpio: c.gpio }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (config.power.safeState === 'off') await c.power.off();
+        else await c.power.on();
+      } finally {
+        await c.close();
+      }
+    },
+  };
+}
