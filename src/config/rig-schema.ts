@@ -96,8 +96,10 @@ const power = tagged('driver', [
     channel: int({ min: 1 }).default(1),
     volts: num({ above: 0 }),
     amps: num({ above: 0 }),
-    /** Cuts become this sag instead of output off. */
-    sag: mapping({ volts: num({ min: 0 }), holdMs: num({ min: 0 }), rampMs: num({ min: 0 }).default(0), steps: int({ above: 0 }).default(1) }).optional(),
+    /** Refuses a volts: above this (a 33 typed for 3.3 must not reach the board). */
+    maxVolts: num({ above: 0 }).optional(),
+    /** Cuts become a sag to `volts` (held for the cut's off time) instead of output off. */
+    sag: mapping({ volts: num({ min: 0 }), rampMs: num({ min: 0 }).default(0), steps: int({ above: 0 }).default(1) }).optional(),
   },
 ]);
 

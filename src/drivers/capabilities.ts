@@ -7,6 +7,11 @@ export interface Power {
   on(): Promise<void>;
   off(): Promise<void>;
   cycle(offMs: number): Promise<void>;
+  /**
+   * What a scheduled cut does, when it is not off + offMs + on: a programmable supply sags to a
+   * low voltage for offMs instead (a brownout rather than a hard cut).
+   */
+  cut?(offMs: number): Promise<void>;
 }
 
 export interface MemoryRegion {

@@ -101,6 +101,21 @@ export async function runCut(
     opts.signal?.removeEventListener('abort', onAbort);
   }
 
+  /** One interruption of power (off for offMs, or the supply's sag); returns the first console line after it. */
+  async function interrupt(): Promise<number> {
+    if (rig.power.cut) {
+      await rig.power.cut(spec.offMs);
+      console.flushPartial();
+      return console.lines.length;
+    }
+    await rig.power.off();
+    await clock.sleep(spec.offMs);
+    console.flushPartial();
+    const fromLine = console.lines.length;
+    await rig.power.on();
+    return fromLine;
+  }
+
   async function updateCutAndJudge(): Promise<CutResult> {
     let fired: FirePoint | undefined;
     let secondCut: CutResult['secondCut'];
@@ -115,22 +130,14 @@ export async function runCut(
       timeline.add('cut', 'fire', `${point.offsetMs.toFixed(3)} ms after update start, ${point.acked} bytes acked, phase ${point.phase}`);
       abort.abort(new CutFired());
       afterCut = (async () => {
-        await rig.power.off();
-        await clock.sleep(spec.offMs);
-        console.flushPartial();
-        let fromLine = console.lines.length;
-        await rig.power.on();
+        let fromLine = await interrupt();
         if (spec.second !== undefined) {
           // Cut the recovery itself: the resumed swap, the repair, the first boot's housekeeping.
           await clock.sleep(spec.second);
           const at = clock.now();
           timeline.add('cut', 'second', `${spec.second} ms after power returned`);
-          await rig.power.off();
           secondCut = { afterMs: spec.second, ...(lastPhaseBefore(rig, at) && { devicePhase: lastPhaseBefore(rig, at)! }) };
-          await clock.sleep(spec.offMs);
-          console.flushPartial();
-          fromLine = console.lines.length;
-          await rig.power.on();
+          fromLine = await interrupt();
         }
         return fromLine;
       })();

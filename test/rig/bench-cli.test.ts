@@ -3,6 +3,7 @@
  * binary on the dummy-adapter fake target (reference §2.3), the console on a real socat pty,
  * and GPIO through a fake gpioset v2 on PATH (no kernel GPIO chip exists here).
  */
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
