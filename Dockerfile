@@ -1,13 +1,66 @@
-# hilrig on a Raspberry Pi (arm64 first; also builds for amd64):
+# syntax=docker/dockerfile:1
+#
+# hilrig on a Raspberry Pi (arm64 first; the same file builds amd64 for CI and laptops):
 #   docker buildx build --platform linux/arm64,linux/amd64 -t hilrig .
-# Twin campaigns need nothing else; real rigs need devices passed in (see README, "Docker").
-FROM node:22-bookworm-slim
+#   docker buildx build --platform linux/arm64 --build-arg GPIO_GID=$(getent group gpio | cut -d: -f3) -t hilrig --load .
+# Twin campaigns need nothing else (`docker run --rm hilrig`); real rigs need their devices passed
+# in: see README "Docker" and docs/wiring.md.
+#
+# Base: Debian bookworm, on purpose:
+#   - openocd 0.12.0-1, the version the OpenOCD tests and the reference notes were run against
+#     (its interface/target scripts are what rigs/pi-*.yaml name);
+#   - gpiod 1.6.3 (libgpiod v1 tools), the same as Raspberry Pi OS bookworm on the host; hil
+#     detects v1 or v2 at start and drives both (v1: gpioset --mode=signal per change);
+#   - uhubctl 2.5.0 and socat are in bookworm's main archive.
+# trixie-slim (DEBIAN=trixie) brings libgpiod v2, whose single long-lived `gpioset -i` has no
+# release window between level changes (reference §3.6 a): pick it when the Pi runs Raspberry Pi
+# OS trixie, after checking that trixie's gpioset has -i (it needs editline at build time).
+ARG DEBIAN=bookworm
+ARG NODE=22
+
+# ---- build: node_modules, with the compilers the native addons need (epoll, under onoff, has no
+# prebuilt binaries; @serialport/bindings-cpp, @swc/core and esbuild ship linux-arm64/x64 ones).
+FROM node:${NODE}-${DEBIAN}-slim AS deps
 RUN apt-get update \
- && apt-get install -y --no-install-recommends socat openocd gpiod python3 make g++ \
+ && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-WORKDIR /opt/hilrig
+WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY . .
+# All dependencies, dev included, on purpose: hil runs TypeScript directly (bin/hil.js registers
+# tsx, no build step), and `hil run` needs at RUN time four packages that package.json lists as
+# devDependencies: @swc/jest + @swc/core (the transform of the generated campaign tests),
+# @jest/globals (imported by them) and allure (the HTML report). Only typescript and @types/node
+# are dead weight (~25 MB). Once those four move to dependencies this can be `npm ci --omit=dev`.
+RUN npm ci --no-audit --no-fund \
+ && npm cache clean --force
+
+# ---- runtime: the tools hil spawns, no compilers.
+FROM node:${NODE}-${DEBIAN}-slim
+#   openocd: flashing and dumps; gpiod: gpioset/gpioget/gpiomon/gpiodetect (relays, BOOT/RESET,
+#   the marker input); socat: twin on a pty, `hil twin serve`; uhubctl: per-port USB power.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openocd gpiod socat uhubctl \
+ && rm -rf /var/lib/apt/lists/*
+
+# A non-root user with the host's device groups. dialout (ttyUSB/ttyACM, GID 20) and plugdev
+# (USB probes through the host's udev rules, GID 46) have the same GIDs in Debian and Raspberry Pi
+# OS. gpio does not exist in Debian and its GID varies between Pi images: pass the host's
+# (getent group gpio) as GPIO_GID, or add it at run time with --group-add (--non-unique: the
+# host's GID may already name another group in the image; the kernel only checks the number).
+# The user is the image's `node` user renamed, UID 1000 = the Pi's first user, so bind-mounted
+# rigs/ and reports/ stay writable for both.
+ARG GPIO_GID=997
+RUN getent group gpio >/dev/null || groupadd --non-unique --gid "${GPIO_GID}" gpio \
+ && groupmod --new-name hil node \
+ && usermod --login hil --home /home/hil --move-home --append --groups dialout,plugdev,gpio node
+
+WORKDIR /app
+COPY --from=deps --chown=hil:hil /app/node_modules ./node_modules
+COPY --chown=hil:hil . .
+RUN mkdir -p reports && chown hil:hil reports
+USER hil
+
+# hil handles SIGINT and SIGTERM itself (safe state first, exit 4), so `docker stop` is a clean
+# stop. Run with --init so the openocd/gpioset/socat children it spawns are reaped.
 ENTRYPOINT ["node", "bin/hil.js"]
 CMD ["run"]

@@ -10,6 +10,7 @@ import { flashCommand } from './commands/flash.js';
 import { dumpCommand } from './commands/dump.js';
 import { powerCommand } from './commands/power.js';
 import { pinsCommand } from './commands/pins.js';
+import { doctorCommand } from './commands/doctor.js';
 
 const COMMANDS: Command[] = [
   runCommand,
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   dumpCommand,
   powerCommand,
   pinsCommand,
+  doctorCommand,
   sfuUploadCommand,
   twinServeCommand,
 ];

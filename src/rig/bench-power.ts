@@ -11,6 +11,7 @@ import { RelayPower } from '../drivers/power/relay.js';
 import { openSupply } from '../drivers/power/supply/index.js';
 import { UhubctlPower } from '../drivers/power/uhubctl.js';
 import type { BenchGpio } from './bench-gpio.js';
+import { rigRelative } from './bench-probe.js';
 
 export interface BenchPower {
   power: Power;
@@ -37,7 +38,7 @@ export async function openBenchPower(config: RigConfig, gpio: BenchGpio | undefi
         }),
       };
     case 'uhubctl':
-      return { power: new UhubctlPower({ hub: p.hub, port: p.port, uhubctl: p.binary, ...(p.minOffMs !== undefined && { minOffMs: p.minOffMs }), clock, timeline }) };
+      return { power: new UhubctlPower({ hub: p.hub, port: p.port, uhubctl: rigRelative(config.file, p.binary), ...(p.minOffMs !== undefined && { minOffMs: p.minOffMs }), clock, timeline }) };
     case 'supply': {
       const supply = await openSupply({
         protocol: p.protocol,

@@ -8,16 +8,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ProbeConfig, RigConfig } from '../config/index.js';
 import type { Timeline } from '../core/timeline.js';
 import { OpenOcdProbe } from '../drivers/flasher/openocd.js';
-import type { OpenOcdTargetName } from '../protocols/openocd/index.js';
+import { DEFAULT_INTERFACE_CFG, type OpenOcdTargetName } from '../protocols/openocd/index.js';
 
 type OpenOcdConfig = Extract<ProbeConfig, { driver: 'openocd' }>;
-
-/** Per-target interface when the rig names none: the probe each board ships with. */
-const DEFAULT_INTERFACE: Record<RigConfig['target'], string> = {
-  stm32f429: 'interface/stlink.cfg',
-  rp2040: 'interface/cmsis-dap.cfg',
-  nrf52840: 'interface/jlink.cfg',
-};
 
 export function rigRelative(rigFile: string, name: string): string {
   if (isAbsolute(name)) return name;
@@ -32,13 +25,13 @@ export function openOcdProbeFor(config: RigConfig, probe: OpenOcdConfig, timelin
   return new OpenOcdProbe({
     name: `${config.name} probe`,
     target,
-    interfaceCfg: rigRelative(config.file, probe.interface ?? DEFAULT_INTERFACE[config.target]),
+    interfaceCfg: rigRelative(config.file, probe.interface ?? DEFAULT_INTERFACE_CFG[config.target]),
     ...(!bare && probe.target !== undefined && { targetCfg: rigRelative(config.file, probe.target) }),
     configs: probe.configs.map((c) => rigRelative(config.file, c)),
     ...(probe.adapterSerial !== undefined && { adapterSerial: probe.adapterSerial }),
     ...(probe.adapterSpeedKhz !== undefined && { adapterSpeedKhz: probe.adapterSpeedKhz }),
     timeoutMs: probe.timeoutMs,
-    binary: probe.binary,
+    binary: rigRelative(config.file, probe.binary),
     ...(timeline && { timeline }),
   });
 }

@@ -26,6 +26,17 @@ export const DEFAULT_TARGET_CFG: Record<OpenOcdTargetName, string | undefined> =
   generic: undefined,
 };
 
+/**
+ * The probe a bench of each target usually has when the rig names no interface: the Raspberry Pi
+ * Debug Probe (CMSIS-DAP v2: the RP2040 needs multidrop SWD, which ST-LINK cannot do), the
+ * Discovery board's on-board ST-LINK, the nRF52840-DK's on-board J-Link.
+ */
+export const DEFAULT_INTERFACE_CFG: Record<Exclude<OpenOcdTargetName, 'generic'>, string> = {
+  rp2040: 'interface/cmsis-dap.cfg',
+  stm32f429: 'interface/stlink.cfg',
+  nrf52840: 'interface/jlink.cfg',
+};
+
 /** rp2040.cfg sets no speed (warns and falls back to 100 kHz); 5000 as the Raspberry Pi docs. */
 const DEFAULT_SPEED_KHZ: Partial<Record<OpenOcdTargetName, number>> = { rp2040: 5000 };
 
