@@ -11,6 +11,7 @@ import { dumpCommand } from './commands/dump.js';
 import { powerCommand } from './commands/power.js';
 import { pinsCommand } from './commands/pins.js';
 import { doctorCommand } from './commands/doctor.js';
+import { consoleCommand } from './commands/console.js';
 
 const COMMANDS: Command[] = [
   runCommand,
@@ -21,6 +22,7 @@ const COMMANDS: Command[] = [
   dumpCommand,
   powerCommand,
   pinsCommand,
+  consoleCommand,
   doctorCommand,
   sfuUploadCommand,
   twinServeCommand,

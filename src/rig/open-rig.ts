@@ -6,7 +6,7 @@ import type { Power, Probe, Updater } from '../drivers/capabilities.js';
 import { probeUpdater } from '../drivers/updater/probe/index.js';
 import type { ByteLink } from '../drivers/console/byte-link.js';
 import { Console } from '../drivers/console/console.js';
-import { openSerialLink } from '../drivers/console/serial-link.js';
+import { noteGaps } from '../drivers/console/gap-notes.js';
 import { TwinProbe } from '../drivers/flasher/twin-probe.js';
 import { TwinPower } from '../drivers/power/twin.js';
 import { createTwin } from '../drivers/device/twin.js';
@@ -15,6 +15,7 @@ import type { Rig, TwinHandle } from './rig.js';
 import { sfuUpdater } from './sfu-updater.js';
 import type { BenchGpio } from './bench-gpio.js';
 import { openBenchControls } from './bench-controls.js';
+import { openBenchConsole } from './bench-console.js';
 import { openOcdProbeFor } from './bench-probe.js';
 
 const RESET_CYCLE_MS = 20;
@@ -78,14 +79,13 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
   } else {
     clock = new ScaledClock(1);
     timeline = new Timeline(clock);
-    if (config.console.driver === 'twin') throw new ConfigError(`${config.file}: console.driver twin needs a twin: section`);
     const controls = await openBenchControls(config, clock, timeline);
     cleanups.push(() => controls.close());
     power = controls.power;
     gpio = controls.gpio;
     marker = controls.marker;
     pinReset = controls.reset;
-    link = await openSerialLink(config.console.driver === 'serial' ? config.console.port : `${config.console.host}:${config.console.port}`, { baud: config.console.baud, clock });
+    link = await openBenchConsole(config, power, clock, timeline);
     cleanups.push(() => link.close());
     if (config.probe?.driver === 'openocd') probe = openOcdProbeFor(config, config.probe, timeline);
   }
@@ -93,6 +93,8 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
   // SFU frames share the UART with text on the RP2040 bootloader and on the STM32 OTA app.
   const console = new Console({ link, clock, sfuFrames: config.scheme !== 'mcuboot-swap', timeline });
   cleanups.push(() => console.close());
+  // Where the port vanished and came back (USB re-enumeration after a cut) shows in the transcript.
+  noteGaps(console, link);
   // Without a reset pin (the twin has none) a short power cycle resets the target.
   const reset = pinReset ?? (() => power.cycle(config.twin ? RESET_CYCLE_MS : config.power.offMs));
   let updater: Updater;

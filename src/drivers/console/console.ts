@@ -7,6 +7,14 @@ import { Listeners, type ByteLink } from './byte-link.js';
 export interface ConsoleLine {
   t: number;
   text: string;
+  /** Said by the host (a note such as a serial gap), never by the device. */
+  host?: true;
+}
+
+/** A host note, placed after `afterLine` device lines so a transcript interleaves exactly. */
+export interface ConsoleNote extends ConsoleLine {
+  host: true;
+  afterLine: number;
 }
 
 export interface SfuFrame {
@@ -40,7 +48,13 @@ export class ConsoleTimeout extends RigError {}
  */
 export class Console {
   readonly lines: ConsoleLine[] = [];
+  /**
+   * Host notes (e.g. "serial gone", "serial back after 1234 ms"). Kept apart from `lines` so
+   * expect(), triggers and boot observation only ever see what the device said.
+   */
+  readonly notes: ConsoleNote[] = [];
   private partial = '';
+  private readonly noteListeners = new Listeners<ConsoleNote>();
   private readonly reader?: HostFrameReader;
   private readonly lineListeners = new Listeners<ConsoleLine>();
   private readonly frameListeners = new Listeners<SfuFrame>();
@@ -61,6 +75,19 @@ export class Console {
 
   onLine(listener: (line: ConsoleLine) => void): () => void {
     return this.lineListeners.add(listener);
+  }
+
+  onNote(listener: (note: ConsoleNote) => void): () => void {
+    return this.noteListeners.add(listener);
+  }
+
+  /** Records a host note in the transcript, e.g. where the serial port went away and came back. */
+  note(text: string): ConsoleNote {
+    const n: ConsoleNote = { t: this.opts.clock.now(), text, host: true, afterLine: this.lines.length };
+    this.notes.push(n);
+    this.opts.timeline?.add('console', 'note', text);
+    this.noteListeners.emit(n);
+    return n;
   }
 
   onFrame(listener: (frame: SfuFrame) => void): () => void {
@@ -103,7 +130,13 @@ export class Console {
 
   /** Lines with times relative to `origin`, ANSI escapes stripped. */
   transcript(origin = 0): string {
-    const text = this.lines.map((l) => `[${((l.t - origin) / 1000).toFixed(4).padStart(10)}] ${l.text}`);
+    const stamp = (l: ConsoleLine) => `[${((l.t - origin) / 1000).toFixed(4).padStart(10)}] ${l.host ? '[hil] ' : ''}${l.text}`;
+    const text: string[] = [];
+    let n = 0;
+    for (let i = 0; i <= this.lines.length; i++) {
+      while (n < this.notes.length && this.notes[n]!.afterLine <= i) text.push(stamp(this.notes[n++]!));
+      if (i < this.lines.length) text.push(stamp(this.lines[i]!));
+    }
     if (this.partial) text.push(`[${'…'.padStart(10)}] ${this.partial}`);
     return text.join('\n');
   }

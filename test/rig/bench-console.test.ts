@@ -1,0 +1,112 @@
+/**
+ * The console of a real bench (fake gpioset v2 for the relay: no kernel GPIO here; the port is a
+ * real socat pty): an adapter powered by the board appears only once the relay is on, and a port
+ * that vanishes mid-run comes back as a noted gap.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadRig } from '../../src/config/index.js';
+import { openRig } from '../../src/rig/open-rig.js';
+import type { Rig } from '../../src/rig/rig.js';
+import { ROOT } from '../cli/hil.js';
+import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
+
+const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
+const savedPath = process.env.PATH;
+const savedLog = process.env.FAKE_GPIO_LOG;
+let rig: Rig | undefined;
+
+beforeAll(() => {
+  for (const t of ['gpioset', 'gpiomon', 'gpiofind']) chmodSync(join(GPIO_FAKES, t), 0o755);
+  process.env.PATH = `${GPIO_FAKES}:${savedPath}`;
+});
+afterAll(() => {
+  process.env.PATH = savedPath;
+  if (savedLog === undefined) delete process.env.FAKE_GPIO_LOG;
+  else process.env.FAKE_GPIO_LOG = savedLog;
+});
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+  await stopAllSocat();
+});
+
+async function benchRig(dir: string, port: string, reconnectMs: number): Promise<string> {
+  const file = join(dir, 'bench.yaml');
+  await writeFile(
+    file,
+    [
+      'target: rp2040',
+      'scheme: sfu-ab',
+      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
+      'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10 }',
+      `console: { driver: serial, port: ${port}, baud: 115200, reconnectMs: ${reconnectMs} }`,
+      'updater: { driver: sfu }',
+    ].join('\n'),
+  );
+  return file;
+}
+
+function relayOn(log: string): boolean {
+  return existsSync(log) && readFileSync(log, 'utf8').includes('"stdin":"set 17=1"');
+}
+
+describe('bench console (fake gpioset v2, real socat pty)', () => {
+  test('a board-powered adapter: opening the rig powers the board and waits for the port to appear', async () => {
+    const dir = await tempDir('hil-bench-console-');
+    process.env.FAKE_GPIO_LOG = join(dir, 'gpio.log');
+    const portDir = await tempDir('hil-adapter-');
+    const port = join(portDir, 'a');
+    // The "adapter" enumerates only once the relay has switched the board on.
+    const appear = (async () => {
+      const deadline = Date.now() + 10000;
+      while (!relayOn(process.env.FAKE_GPIO_LOG!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      return startSocatPair(portDir);
+    })();
+    rig = await openRig(await loadRig(await benchRig(dir, port, 5000)));
+    const pair = await appear;
+    expect(rig.power.state).toBe('on');
+    expect(rig.timeline.events.find((e) => e.kind === 'absent')?.detail).toContain('powering on to find it');
+    // The link is live: device bytes reach the console.
+    const { SerialPort } = await import('serialport');
+    const dev = new SerialPort({ path: pair.b, baudRate: 115200 });
+    await new Promise((r) => dev.on('open', r));
+    dev.write('hello from the board\n');
+    await rig.console.expect(/hello from the board/, { timeoutMs: 3000, fromLine: 0 });
+    await new Promise((r) => dev.close(r));
+  });
+
+  test('the port never appears: a RigError naming the port and the wait, and the rig is left safe', async () => {
+    const dir = await tempDir('hil-bench-console-');
+    process.env.FAKE_GPIO_LOG = join(dir, 'gpio.log');
+    const file = await benchRig(dir, '/dev/serial/by-id/usb-not-plugged-in', 300);
+    await expect(openRig(await loadRig(file))).rejects.toThrow(/serial port \/dev\/serial\/by-id\/usb-not-plugged-in did not appear within 300 ms of powering the board/);
+    const story = readFileSync(process.env.FAKE_GPIO_LOG!, 'utf8');
+    expect(story).toContain('"stdin":"set 17=1"');
+    expect(story.trim().split('\n').pop()).toContain('SIGTERM');
+  });
+
+  test('a port that vanishes after a cut comes back to the same console, and the transcript shows the gap', async () => {
+    const dir = await tempDir('hil-bench-console-');
+    process.env.FAKE_GPIO_LOG = join(dir, 'gpio.log');
+    const portDir = await tempDir('hil-adapter-');
+    const first = await startSocatPair(portDir);
+    rig = await openRig(await loadRig(await benchRig(dir, first.a, 5000)));
+    await first.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await startSocatPair(portDir);
+    const { SerialPort } = await import('serialport');
+    const dev = new SerialPort({ path: second.b, baudRate: 115200 });
+    await new Promise((r) => dev.on('open', r));
+    await new Promise((r) => setTimeout(r, 400));
+    dev.write('booted again\n');
+    await rig.console.expect(/booted again/, { timeoutMs: 5000, fromLine: 0 });
+    const transcript = rig.console.transcript();
+    expect(transcript).toMatch(/\[hil\] serial .* gone/);
+    expect(transcript).toMatch(/\[hil\] serial .* back after \d+ ms/);
+    await new Promise((r) => dev.close(r));
+  });
+});
