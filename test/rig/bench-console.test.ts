@@ -109,4 +109,30 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     expect(transcript).toMatch(/\[hil\] serial .* back after \d+ ms/);
     await new Promise((r) => dev.close(r));
   });
+
+  test('the marker input: gpiomon edges reach rig.marker, and its watcher stops with the rig (fake gpiomon v2)', async () => {
+    const dir = await tempDir('hil-bench-marker-');
+    process.env.FAKE_GPIO_LOG = join(dir, 'gpio.log');
+    const portDir = await tempDir('hil-adapter-');
+    const pair = await startSocatPair(portDir);
+    const file = await benchRig(dir, pair.a, 1000);
+    await writeFile(
+      file,
+      readFileSync(file, 'utf8').replace('RELAY: { chip: gpiochip0, offset: 17 } }', 'RELAY: { chip: gpiochip0, offset: 17 }, MARK: { chip: gpiochip0, offset: 5, direction: in, edge: both } }') + '\nmarker: { pin: MARK }\n',
+    );
+    rig = await openRig(await loadRig(file));
+    let edges = 0;
+    const off = rig.marker!(() => edges++);
+    const deadline = Date.now() + 5000;
+    while (edges < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(edges).toBe(2);
+    off();
+    const log = readFileSync(process.env.FAKE_GPIO_LOG!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool?: string; argv?: string[]; pid: number; signal?: string });
+    const mon = log.find((r) => r.tool === 'gpiomon')!;
+    expect(mon.argv).toEqual(['-e', 'both', '-C', 'hil', '--format=%E %o', '-c', 'gpiochip0', '--', '5']);
+    await rig.close();
+    rig = undefined;
+    const after = readFileSync(process.env.FAKE_GPIO_LOG!, 'utf8');
+    expect(after).toContain(`{"pid":${mon.pid},"signal":"SIGTERM"}`);
+  });
 });
