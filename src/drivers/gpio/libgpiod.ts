@@ -227,6 +227,8 @@ abstract class OwnedLines implements GpioLines {
   protected readonly levels = new Map<string, Level>();
   protected readonly byId = new Map<string, OwnedLine>();
   protected released = false;
+  /** The process holding the lines (v2: `gpioset -i`; v1: `gpioset --mode=signal`). */
+  protected child?: Child;
 
   constructor(
     protected readonly gpiod: Libgpiod,
@@ -266,7 +268,19 @@ abstract class OwnedLines implements GpioLines {
   abstract start(): Promise<void>;
   abstract set(id: string, level: Level): Promise<void>;
   abstract release(): Promise<void>;
-  abstract releaseSync(): void;
+
+  /** For process exit (no event loop left): kill the owner, then drive the safe levels once. */
+  releaseSync(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
+    this.child?.kill('SIGKILL');
+    try {
+      execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
+    } catch {
+      // exiting anyway
+    }
+  }
 
   /** After the owner is gone: a one-shot gpioset that leaves the safe levels driven (RPi kernels keep them). */
   protected oneShotSafeArgs(): string[] {
@@ -280,7 +294,6 @@ abstract class OwnedLines implements GpioLines {
 /** v2: one long-lived `gpioset -i` for the whole run. */
 class V2Lines extends OwnedLines {
   readonly backend = 'libgpiod-v2';
-  private child?: Child;
   private out = '';
   private stderr = '';
   private prompts = 0;
@@ -398,24 +411,11 @@ class V2Lines extends OwnedLines {
       await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
     }
   }
-
-  releaseSync(): void {
-    if (this.released) return;
-    this.released = true;
-    for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
-    this.child?.kill('SIGKILL');
-    try {
-      execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
-    } catch {
-      // exiting anyway
-    }
-  }
 }
 
 /** v1: `gpioset --mode=signal` holds the lines; each change replaces the process. */
 class V1Lines extends OwnedLines {
   readonly backend = 'libgpiod-v1';
-  private child?: Child;
   readonly pids: number[] = [];
 
   async start(): Promise<void> {
@@ -457,17 +457,5 @@ class V1Lines extends OwnedLines {
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
     if (this.child) await killAndWait(this.child, this.gpiod.timeoutMs);
     await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
-  }
-
-  releaseSync(): void {
-    if (this.released) return;
-    this.released = true;
-    for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
-    this.child?.kill('SIGKILL');
-    try {
-      execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
-    } catch {
-      // exiting anyway
-    }
   }
 }
