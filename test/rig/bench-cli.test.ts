@@ -251,4 +251,32 @@ describe('hostile rig values reach programs as plain arguments', () => {
     expect(gpioStory(b).slice(0, 2)).toEqual(['start 17=0 27=1', `start GPIO22;$(touch${pwned})=0`]);
     expect(existsSync(pwned)).toBe(false);
   });
+
+  test('uhubctl hub location and openocd target/configs with metacharacters stay single arguments', async () => {
+    const dir = await tempDir('hil-hostile-');
+    const pwned = join(dir, 'pwned');
+    const hub = `1-1;touch ${pwned}`;
+    const uhubctl = join(ROOT, 'test/gpio/fixtures/uhubctl');
+    chmodSync(uhubctl, 0o755);
+    const b = await bench([`  binary: ${FAKE_OPENOCD}`, `  target: ${JSON.stringify(`t $(touch ${pwned}).cfg`)}`, `  configs: [${JSON.stringify(`c\`touch ${pwned}\`.cfg`)}]`]);
+    await writeFile(
+      b.rig,
+      readFileSync(b.rig, 'utf8').replace(/^power: .*$/m, `power: { driver: uhubctl, hub: ${JSON.stringify(hub)}, port: 2, binary: ${uhubctl}, minOffMs: 10 }`),
+    );
+    const power = await hil(['power', 'cycle', '--rig', b.rig, '--for', '0'], { env: b.env });
+    // The fake knows hubs 1-1 and 9-9 only: the whole string arrived as the location.
+    expect(power.exitCode).toBe(3);
+    expect(power.stderr).toContain(hub);
+    const uh = readFileSync(b.gpioLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool?: string; argv?: string[] }).find((r) => r.tool === 'uhubctl')!;
+    expect(uh.argv!.slice(0, 2)).toEqual(['-l', hub]);
+    const log = join(dir, 'openocd.log');
+    const img = join(b.dir, 'x.bin');
+    await writeFile(img, Buffer.alloc(16));
+    await writeFile(b.rig, readFileSync(b.rig, 'utf8').replace(/^power: .*$/m, 'power: { driver: relay, pin: relay, onSettleMs: 1, offSettleMs: 1 }'));
+    await hil(['flash', '--rig', b.rig, img], { env: { ...b.env, FAKE_OPENOCD_LOG: log } });
+    const argv = readFileSync(log, 'utf8').split('----\n')[0]!.split('\n');
+    expect(argv).toContain(`t $(touch ${pwned}).cfg`);
+    expect(argv).toContain(`c\`touch ${pwned}\`.cfg`);
+    expect(existsSync(pwned)).toBe(false);
+  });
 });
