@@ -233,7 +233,14 @@ async function baseline(
   if (snap) rig.twin!.restore(snap);
   else {
     if (!rig.probe) throw new RigError(`${rig.config.file}: no probe to put the baseline image on`);
+    // A real probe needs a powered target; the twin's debug port works on an unpowered model.
+    if (!rig.twin) await rig.power.on();
     await scheme.baseline(rig.probe, { from, ...(images.previous && { previous: images.previous }) }, setup);
+    if (!rig.twin) {
+      // Off long enough for a real power-on reset before the baseline boot is observed.
+      await rig.power.off();
+      await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
+    }
   }
   timeline.add('scenario', 'baseline', from.name);
   console.flushPartial();

@@ -119,3 +119,29 @@ describe('OpenOcdProbe against the real openocd + fake flash (reference §2.3)',
     expect(r.attempts).toBe(1);
   });
 });
+
+describe('STM32F429 option bytes through options_read/options_write (fake openocd printing the stm32f2x lines)', () => {
+  const BIN_OPTS = join(here, 'fixtures', 'fake-openocd-stm32-options.sh');
+  const probe = () => new OpenOcdProbe({ target: 'stm32f429', interfaceCfg: 'interface/stlink.cfg', binary: BIN_OPTS, attempts: 1 });
+  const runs = async (log: string) => (await readFile(log, 'utf8')).split('----\n').filter(Boolean).map((r) => r.split('\n').filter(Boolean));
+
+  test('program() of the 16-byte block at 0x1FFFC000 sets BFB2 by options_write, keeping the other user bits', async () => {
+    const log = join(dir, `opts-${Date.now()}.log`);
+    process.env.FAKE_OPENOCD_LOG = log;
+    const block = Buffer.from([0xfc, 0xaa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    await probe().program(0x1fffc000, block);
+    const [read, write] = await runs(log);
+    expect(read).toContain('stm32f2x options_read 0');
+    expect(write).toContain('stm32f2x options_write 0 0x0FC');
+    expect(write!.some((a) => a.startsWith('program'))).toBe(false);
+  });
+
+  test('no write when the user bits already match; RDP other than 0xAA is refused before openocd runs', async () => {
+    const log = join(dir, `opts-same-${Date.now()}.log`);
+    process.env.FAKE_OPENOCD_LOG = log;
+    await probe().program(0x1fffc000, Buffer.from([0xec, 0xaa]));
+    expect(await runs(log)).toHaveLength(1);
+    await expect(probe().program(0x1fffc000, Buffer.from([0xec, 0xbb]))).rejects.toThrow(/refusing RDP 0xbb/);
+    expect(await runs(log)).toHaveLength(1);
+  });
+});

@@ -22,6 +22,7 @@ import {
   type OpenOcdTargetName,
 } from '../../protocols/openocd/index.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
+import { STM32F429 } from '../../targets/stm32f429.js';
 
 export interface OpenOcdProbeOptions {
   target: OpenOcdTargetName;
@@ -178,6 +179,11 @@ export class OpenOcdProbe implements Probe {
   }
 
   async program(address: number, data: Uint8Array): Promise<void> {
+    // The STM32F4 option bytes are no flash bank: `program` there is "no flash bank found".
+    if (this.opts.target === 'stm32f429' && address === STM32F429.optionBytes.base) {
+      await this.programStm32OptionBytes(data);
+      return;
+    }
     const r = await this.flash(data, address, { verify: true });
     const err = openOcdError(`${this.name}: programming ${data.length} bytes at 0x${address.toString(16)} (${r.file})`, r);
     if (err) throw err;
@@ -232,6 +238,26 @@ export class OpenOcdProbe implements Probe {
     const v = parseStm32UserOptions(r.log);
     if (v === undefined) throw new OpenOcdRigError(`${this.name}: options_read printed no 'stm32f2x user_options' line`, r);
     return v;
+  }
+
+  /**
+   * The 16-byte option block as the twin and `hil inspect` see it (0x1FFFC000: USER, RDP, …),
+   * written the only way OpenOCD can: `stm32f2x options_write` with the USER bits, every bit
+   * beyond the USER byte kept as read. RDP other than level 0 (0xAA) is refused: raising it
+   * locks the debug port, and lowering it mass-erases.
+   */
+  async programStm32OptionBytes(data: Uint8Array, ro: RunOptions = {}): Promise<{ before: number; after: number }> {
+    if (data.length < 2) throw new RigError(`${this.name}: option bytes: expected at least USER and RDP, got ${data.length} byte(s)`);
+    if (data[1] !== 0xaa) throw new RigError(`${this.name}: option bytes: refusing RDP 0x${data[1]!.toString(16)} (only level 0, 0xAA, is written by hil)`);
+    const before = await this.readStm32UserOptions(ro);
+    const after = (before & 0xf00) | (data[0]! & 0xfc);
+    if (after !== before) {
+      const r = await this.run(stm32OptionsWriteArgv(this.setup, after), ro);
+      const err = openOcdError(`${this.name}: stm32f2x options_write 0x${after.toString(16)}`, r);
+      if (err) throw err;
+      if (!/stm32f2x write options complete/.test(r.log)) throw new OpenOcdDeviceError(`${this.name}: options_write did not confirm: ${r.line}`, r);
+    }
+    return { before, after };
   }
 
   async setBfb2(bfb2: boolean, ro: RunOptions = {}): Promise<{ before: number; after: number }> {
