@@ -1,20 +1,23 @@
 /**
- * Power and pins of any rig, for `hil power` and `hil pins`: a real bench opens only its controls
- * (the console may be absent while the target is off), a twin rig opens whole.
+ * Power, pins and probe of any rig, for `hil power`, `hil pins`, `hil flash` and `hil dump`: a
+ * real bench opens only these (its console may be absent while the target is off, and none of
+ * these commands needs it), a twin rig opens whole.
  */
 import type { RigConfig } from '../config/index.js';
 import { ScaledClock, type Clock } from '../core/clock.js';
 import { Timeline } from '../core/timeline.js';
-import type { Power } from '../drivers/capabilities.js';
+import type { Power, Probe } from '../drivers/capabilities.js';
 import type { BenchGpio } from './bench-gpio.js';
 import { openBenchControls } from './bench-controls.js';
 import { openRig } from './open-rig.js';
+import { openOcdProbeFor } from './bench-probe.js';
 
 export interface RigControls {
   readonly clock: Clock;
   readonly timeline: Timeline;
   readonly power: Power;
   readonly gpio?: BenchGpio;
+  readonly probe?: Probe;
   /** Safe state (power as the rig file says, pins at their safe levels), then release. */
   close(): Promise<void>;
 }
@@ -22,7 +25,7 @@ export interface RigControls {
 export async function openRigControls(config: RigConfig): Promise<RigControls> {
   if (config.twin) {
     const rig = await openRig(config);
-    return { clock: rig.clock, timeline: rig.timeline, power: rig.power, close: () => rig.close() };
+    return { clock: rig.clock, timeline: rig.timeline, power: rig.power, ...(rig.probe && { probe: rig.probe }), close: () => rig.close() };
   }
   const clock = new ScaledClock(1);
   const timeline = new Timeline(clock);
@@ -33,6 +36,7 @@ export async function openRigControls(config: RigConfig): Promise<RigControls> {
     timeline,
     power: c.power,
     ...(c.gpio && { gpio: c.gpio }),
+    ...(config.probe?.driver === 'openocd' && { probe: openOcdProbeFor(config, config.probe, timeline) }),
     async close() {
       if (closed) return;
       closed = true;

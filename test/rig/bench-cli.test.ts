@@ -80,6 +80,16 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     expect(gpioStory(b)).toEqual(['start 17=0 27=1 22=0', 'set 17=1', 'set 17=0', 'set 17=0 27=1 22=0', 'SIGTERM']);
   });
 
+  test('flash needs no console: a rig whose serial adapter is not there still flashes', async () => {
+    const b = await bench();
+    await writeFile(b.rig, readFileSync(b.rig, 'utf8').replace(/port: \S+,/, 'port: /dev/serial/by-id/not-plugged-in,'));
+    const img = join(b.dir, 'app.bin');
+    await writeFile(img, Buffer.alloc(256, 1));
+    const r = await hil(['flash', '--rig', b.rig, img, '--no-verify', '--json'], { env: b.env });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, outcome: 'ok' });
+  });
+
   test('verify on a target that cannot read back: device failure, exit 1, safe state anyway', async () => {
     const b = await bench();
     const img = join(b.dir, 'app.bin');

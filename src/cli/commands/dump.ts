@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { loadRig } from '../../config/index.js';
 import { ConfigError, ExitCode } from '../../core/errors.js';
-import { openRig } from '../../rig/open-rig.js';
+import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
 import { DUMP_REGIONS, hex32 } from '../rig-access.js';
 
@@ -31,7 +31,7 @@ expects, and puts the rig back in its safe state. Prints the inspect command to 
     if (!config.probe) throw new ConfigError(`${config.file}: hil dump needs a probe: section (driver openocd)`);
     const dir = resolve((values.out as string | undefined) ?? join('reports', 'dumps', `${config.name}-${stamp()}`));
     const regions = DUMP_REGIONS[config.scheme];
-    const rig = await openRig(config);
+    const rig = await openRigControls(config);
     try {
       await rig.power.on();
       out.info(`${config.name}: reading ${regions.map((r) => `${r.name} ${hex32(r.base)}+${r.size}`).join(', ')}…`);

@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { loadRig } from '../../config/index.js';
 import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
 import { OpenOcdProbe, openOcdError } from '../../drivers/flasher/openocd.js';
-import { openRig } from '../../rig/open-rig.js';
+import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
 import { FLASH_BASE, hex32, parseAddress } from '../rig-access.js';
 
@@ -42,7 +42,7 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
     const verify = !values['no-verify'];
     if (!config.probe) throw new ConfigError(`${config.file}: hil flash needs a probe: section (driver openocd)`);
 
-    const rig = await openRig(config);
+    const rig = await openRigControls(config);
     try {
       await rig.power.on();
       const where = address === undefined ? 'its own addresses' : hex32(address);
