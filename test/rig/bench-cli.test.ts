@@ -90,6 +90,18 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, outcome: 'ok' });
   });
 
+  test('--erase erases the first bank with the real openocd first; --recover is nrf52840 only', async () => {
+    const b = await bench();
+    const img = join(b.dir, 'app.bin');
+    await writeFile(img, Buffer.alloc(256, 1));
+    const r = await hil(['flash', '--rig', b.rig, img, '--erase', '--no-verify', '-v'], { env: b.env });
+    expect(r.stderr).toContain('mass erase');
+    expect(r.exitCode).toBe(0);
+    const rec = await hil(['flash', '--rig', b.rig, img, '--recover'], { env: b.env });
+    expect(rec.exitCode).toBe(2);
+    expect(rec.stderr).toContain('--recover: APPROTECT recovery is nrf52840 only');
+  });
+
   test('verify on a target that cannot read back: device failure, exit 1, safe state anyway', async () => {
     const b = await bench();
     const img = join(b.dir, 'app.bin');

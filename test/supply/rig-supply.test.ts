@@ -9,6 +9,7 @@ import { loadRig } from '../../src/config/index.js';
 import { openRigControls } from '../../src/rig/open-controls.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
 import { FakeSupply } from './fake-supply.js';
+import { hil } from '../cli/hil.js';
 
 const fakes: FakeSupply[] = [];
 afterEach(async () => {
@@ -68,5 +69,23 @@ describe('supply power from a rig file (fake supply on a socat pty)', () => {
     const { rig, fake } = await supplyRig('korad', 'safeState: off');
     fake.mode = 'silent';
     await expect(openRigControls(await loadRig(rig))).rejects.toThrow(/psu\.yaml: power: supply on .* did not answer \*IDN\? \(wrong port, baud, or protocol korad vs scpi\?\)/);
+  });
+
+  test('hil power sag runs the brownout on demand (real CLI, fake SCPI supply)', async () => {
+    const { rig, fake } = await supplyRig('scpi', 'sag: { volts: 2.5 }');
+    const r = await hil(['power', 'sag', '--rig', rig, '--off-ms', '30', '--for', '0', '--json']);
+    expect(r.stderr).toContain('sagged (held 30 ms)');
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, action: 'sag' });
+    const volts = fake.log.map((l) => l.cmd).filter((c) => c.startsWith('VOLT '));
+    expect(volts.slice(-3).map((c) => Number(c.slice(5)))).toEqual([3.3, 2.5, 3.3]);
+    expect(fake.output).toBe(false); // the rig's safe state
+  });
+
+  test('hil power sag on a rig without a sag: section is a usage error', async () => {
+    const { rig } = await supplyRig('korad', 'safeState: off');
+    const r = await hil(['power', 'sag', '--rig', rig]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('has no brownout to run');
   });
 });

@@ -13,7 +13,7 @@ const PLACED = new Set(['.elf', '.hex', '.ihex', '.s19', '.srec']);
 export const flashCommand: Command = {
   path: ['flash'],
   summary: "program an image through the rig's debug probe (OpenOCD), with verify",
-  usage: 'hil flash --rig RIG IMAGE [--address A] [--no-verify] [--json]',
+  usage: 'hil flash --rig RIG IMAGE [--address A] [--no-verify] [--erase] [--recover] [--json]',
   details: `Powers the target, writes IMAGE with \`program … verify\` through the rig's probe, and puts the rig
 back in its safe state. A raw binary (.bin) goes to --address, by default the start of the target's
 flash (rp2040 0x10000000, stm32f429 0x08000000, nrf52840 0x0); an ELF or HEX file goes where its own
@@ -23,13 +23,16 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
 
   --rig RIG        rig name (rigs/RIG.yaml) or path
   --address A      load address of a raw binary (0x08020000)
-  --no-verify      skip the read-back (verify needs a target that can read memory)`,
+  --no-verify      skip the read-back (verify needs a target that can read memory)
+  --erase          mass-erase the chip first (stm32: both banks; nrf52: NVMC ERASEALL; rp2040: the QSPI flash)
+  --recover        nrf52840 only: APPROTECT recovery first (ERASEALL through CTRL-AP: the chip is erased)`,
   examples: [
     'hil flash --rig pi-stm32f429-disco firmware/stm32-app-v1.bin',
     'hil flash --rig pi-stm32f429-disco --address 0x08100000 bank2.bin',
     'hil flash --rig pi-nrf52840-dk zephyr.hex --json | jq .outcome',
+    'hil flash --rig pi-nrf52840-dk --recover mcuboot.hex   # a locked chip: "AP lock engaged"',
   ],
-  options: { rig: { type: 'string' }, address: { type: 'string' }, 'no-verify': { type: 'boolean' } },
+  options: { rig: { type: 'string' }, address: { type: 'string' }, 'no-verify': { type: 'boolean' }, erase: { type: 'boolean' }, recover: { type: 'boolean' } },
   async run({ values, positionals, out, signal }) {
     const config = await loadRig(requireOption(values, 'rig', this));
     if (positionals.length !== 1) throw new UsageError(`expected exactly one IMAGE, got ${positionals.length}\nusage: ${this.usage}`);
@@ -41,10 +44,20 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
     const address = placed ? undefined : values.address === undefined ? FLASH_BASE[config.target] : parseAddress(values.address as string);
     const verify = !values['no-verify'];
     if (!config.probe) throw new ConfigError(`${config.file}: hil flash needs a probe: section (driver openocd)`);
+    if (values.recover && config.target !== 'nrf52840') throw new UsageError(`--recover: APPROTECT recovery is nrf52840 only, and ${config.name} is ${config.target}`);
 
     const rig = await openRigControls(config);
     try {
       await rig.power.on();
+      if (values.recover) {
+        if (!(rig.probe instanceof OpenOcdProbe)) throw new UsageError('--recover: the twin has no APPROTECT');
+        out.info(`${config.name}: APPROTECT recovery (erases the chip)…`);
+        await rig.probe.recover({ signal });
+      }
+      if (values.erase) {
+        out.info(`${config.name}: mass erase…`);
+        await rig.probe!.massErase();
+      }
       const where = address === undefined ? 'its own addresses' : hex32(address);
       out.info(`${config.name}: programming ${positionals[0]} (${info.size} bytes) at ${where}${verify ? ' with verify' : ''}…`);
       const t0 = Date.now();

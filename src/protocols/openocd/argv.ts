@@ -113,14 +113,15 @@ export function dumpArgv(s: OpenOcdSetup, regions: readonly { file: string; base
 
 /**
  * Mass erase per target. stm32: `stm32f2x mass_erase 0` (both banks: one bank #0 covers 2 MiB);
- * nrf52: `nrf5 mass_erase` on a halted chip; rp2040: erase the whole QSPI bank.
+ * nrf52: `nrf5 mass_erase` on a halted chip; rp2040 and generic: erase the whole first bank.
  */
 export function massEraseArgv(s: OpenOcdSetup): string[] {
   const cmd: Record<OpenOcdTargetName, string | undefined> = {
     stm32f429: 'stm32f2x mass_erase 0',
     nrf52840: 'nrf5 mass_erase',
     rp2040: 'flash erase_sector 0 0 last',
-    generic: undefined,
+    // A custom board (or the dummy-adapter fake): its first flash bank, whole.
+    generic: 'flash erase_sector 0 0 last',
   };
   const c = cmd[s.target];
   if (c === undefined) throw new Error(`no mass erase defined for target ${s.target}`);
