@@ -1,4 +1,5 @@
 import { ExitCode, HilError, InterruptedError } from '../core/errors.js';
+import { claimSignals } from '../core/signals.js';
 import { helpText, makeOutput, parseCommandArgs, type Command } from './command.js';
 import { cutCommand } from './commands/cut.js';
 import { detectCommand } from './commands/detect.js';
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(cmd.holds ? '\nreleasing: putting the rig in its safe state\n' : '\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
     abort.abort(new InterruptedError());
   };
+  claimSignals();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   let out = makeOutput({});

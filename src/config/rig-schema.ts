@@ -310,6 +310,18 @@ function gpioIssues(raw: Record<string, unknown>): PathIssue[] {
     } else if (isRecord(pin) && pin.direction === 'in') {
       issues.push({ path: u.path, message: `pin ${u.pin} drives ${u.what}, so it must be an output (it says direction: in)` });
     }
+    if (u.what === 'the relay' && isRecord(pin) && isRecord(raw.power)) {
+      // On a crash only the pin's safe level is left driven: it must agree with power.safeState.
+      const powered = raw.power.poweredLevel ?? 1;
+      const safeLevel = pin.safe ?? 0;
+      const safeState = raw.power.safeState ?? 'off';
+      if ((safeLevel === powered) !== (safeState === 'on')) {
+        issues.push({
+          path: ['gpio', 'pins', u.pin, 'safe'],
+          message: `safe level ${String(safeLevel)} leaves the board ${safeLevel === powered ? 'powered' : 'unpowered'} (poweredLevel ${String(powered)}), but power.safeState is ${String(safeState)}`,
+        });
+      }
+    }
     const prior = used.get(u.pin);
     if (prior !== undefined) issues.push({ path: u.path, message: `pin ${u.pin} already drives ${prior}` });
     used.set(u.pin, u.what);

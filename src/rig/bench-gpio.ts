@@ -5,6 +5,7 @@
  */
 import type { GpioConfig, GpioPinConfig } from '../config/index.js';
 import { RigError } from '../core/errors.js';
+import { signalsClaimed } from '../core/signals.js';
 import type { Timeline } from '../core/timeline.js';
 import { Libgpiod, SysfsGpio, releaseOnExit, type GpioBackend, type GpioLines, type GpioWatch, type Level, type LineRef } from '../drivers/gpio/index.js';
 
@@ -48,9 +49,10 @@ export async function openBenchGpio(gpio: GpioConfig, file: string, timeline?: T
     throw new RigError(`${file}: gpio (${backend.name}): ${(err as Error).message}`, { cause: err });
   }
   const lines = held.length === 1 ? held[0]! : combineLines(held);
-  // Signals are the CLI's to handle (it closes the rig, which drives the safe levels with the
-  // relay's timing); the exit hook is the backstop for a forced exit or a crash.
-  const unhook = releaseOnExit(lines, { signals: [], exit: null });
+  // The CLI closes the rig on Ctrl-C itself (the relay then switches with its settle time);
+  // elsewhere the hook takes the signal, drives the safe levels and exits. The exit hook is the
+  // backstop for both (a forced exit, a crash).
+  const unhook = releaseOnExit(lines, signalsClaimed() ? { signals: [], exit: null } : {});
   for (const r of lines.resolved) timeline?.add('gpio', 'line', `${r.id} = ${r.chip} offset ${r.offset}${r.global !== undefined ? ` (global ${r.global})` : ''}`);
 
   const watches = new Map<string, { watch: Promise<GpioWatch>; listeners: Set<() => void> }>();

@@ -177,6 +177,15 @@ describe('rig errors', () => {
     ]);
   });
 
+  it('checks that the relay pin\'s safe level agrees with power.safeState', () => {
+    const text = twinRig({ 'power:': 'gpio: { pins: { RELAY: { line: GPIO17, safe: 1 } } }\npower: { driver: relay, pin: RELAY }', '  driver: twin': '' });
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
+      'rigs/x.yaml:5:46: gpio.pins.RELAY.safe: safe level 1 leaves the board powered (poweredLevel 1), but power.safeState is off',
+    ]);
+    const nc = twinRig({ 'power:': 'gpio: { pins: { RELAY: { line: GPIO17, safe: 1 } } }\npower: { driver: relay, pin: RELAY, poweredLevel: 0 }', '  driver: twin': '' });
+    expect(parseRig(nc, 'rigs/x.yaml').power).toMatchObject({ poweredLevel: 0 });
+  });
+
   it('checks gpio pins: one way to name a line, declared once, outputs for drivers', () => {
     const text = twinRig(
       {

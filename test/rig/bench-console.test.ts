@@ -135,4 +135,23 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     const after = readFileSync(process.env.FAKE_GPIO_LOG!, 'utf8');
     expect(after).toContain(`{"pid":${mon.pid},"signal":"SIGTERM"}`);
   });
+
+  test('Ctrl-C in a process without its own handler (a hil run worker): safe levels, then exit 130', async () => {
+    const dir = await tempDir('hil-bench-sigint-');
+    const gpioLog = join(dir, 'gpio.log');
+    const portDir = await tempDir('hil-adapter-');
+    const pair = await startSocatPair(portDir);
+    const file = await benchRig(dir, pair.a, 1000);
+    const { execa } = await import('execa');
+    const child = execa(process.execPath, [join(ROOT, 'test/rig/fixtures/hold-bench.mjs'), file], { cwd: ROOT, reject: false, env: { ...process.env, FAKE_GPIO_LOG: gpioLog } });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 20000;
+    while (!out.includes('powered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const stdin = readFileSync(gpioLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stdin?: string }).flatMap((x) => (x.stdin ? [x.stdin] : []));
+    expect(stdin).toEqual(['set 17=1', 'set 17=0']);
+  });
 });

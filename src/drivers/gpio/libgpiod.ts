@@ -400,16 +400,17 @@ class V2Lines extends OwnedLines {
     if (this.released) return;
     this.released = true;
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
+    let driven = false;
     if (this.alive()) {
       try {
         await this.command(`set ${this.assignments((l) => l.spec.safe).join(' ')}`);
+        driven = true;
       } catch {
-        // fall through: the owner is killed and a one-shot gpioset drives the safe levels
+        // The owner is dying (a terminal's Ctrl-C reaches the whole process group): one-shot below.
       }
       await killAndWait(this.child!, this.gpiod.timeoutMs);
-    } else {
-      await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
     }
+    if (!driven) await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
   }
 }
 
