@@ -28,7 +28,7 @@ async function openBackend(gpio: GpioConfig): Promise<GpioBackend> {
 }
 
 export async function openBenchGpio(gpio: GpioConfig, file: string, timeline?: Timeline): Promise<BenchGpio> {
-  const backend = await openBackend(gpio);
+  const backend = await openBackend(gpio).catch((err: Error) => Promise.reject(new RigError(`${file}: gpio (${gpio.backend}): ${err.message}`, { cause: err })));
   const outputs = Object.entries(gpio.pins).filter(([, p]) => p.direction === 'out');
   if (outputs.length === 0) throw new RigError(`${file}: gpio.pins declares no output pin (relay, reset, BOOT straps are outputs)`);
   // One owner per chip (gpioset -c takes one chip; lines by name form their own group).
