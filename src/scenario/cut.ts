@@ -6,7 +6,7 @@ import { observeBoot, type BootObservation } from './observe-boot.js';
 import type { FlashView, SchemeAdapter } from './schemes/scheme.js';
 import { TriggerWatch, type FirePoint } from './trigger-watch.js';
 import type { UpdateImage } from './update-image.js';
-import { judge, type Verdict } from './verdict.js';
+import { judge, judgeConsoleOnly, type Verdict } from './verdict.js';
 
 export interface CutSpec {
   trigger: Trigger;
@@ -192,11 +192,11 @@ export async function runCut(
     const fromLine = await afterCut;
 
     const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
-    if (!rig.probe) throw new RigError(`${rig.config.file}: no probe: the flash half of the verdict needs one`);
     // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
-    if (observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
-    const flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
-    const verdict = judge(observation, flash, from, to, { committed: update.committed, silence: scheme.silence });
+    if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+    const flash = rig.probe ? await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]) : undefined;
+    const judged = { committed: update.committed, silence: scheme.silence };
+    const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
     let outcome = verdict.outcome;
     for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
       await rig.power.off();
@@ -210,7 +210,7 @@ export async function runCut(
         break;
       }
     }
-    return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, flash });
+    return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, ...(flash && { flash }) });
   }
 }
 
@@ -231,8 +231,16 @@ async function baseline(
   const key = `${setup}/${from.sha256}/${images.previous?.sha256 ?? '-'}`;
   const snap = rig.twin && cache.get(key);
   if (snap) rig.twin!.restore(snap);
-  else {
-    if (!rig.probe) throw new RigError(`${rig.config.file}: no probe to put the baseline image on`);
+  else if (!rig.probe) {
+    // No probe (a bench without SWD): the update path itself installs the baseline. The slot it
+    // does not write keeps whatever it held, so the baseline is less exact than a probe's.
+    if (setup !== scheme.setups[0]) throw new RigError(`${rig.config.file}: setup ${setup} needs a probe to provision the board`);
+    timeline.add('scenario', 'baseline-by-update', from.name);
+    const r = await rig.updater.update(from.stream, { ...(signal && { signal }) });
+    if (!r.ok) throw new RigError(`${rig.config.file}: installing the baseline ${from.name} over the update path failed`);
+    await rig.power.off();
+    await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
+  } else {
     // A real probe needs a powered target; the twin's debug port works on an unpowered model.
     if (!rig.twin) await rig.power.on();
     await scheme.baseline(rig.probe, { from, ...(images.previous && { previous: images.previous }) }, setup);

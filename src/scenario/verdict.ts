@@ -10,7 +10,8 @@ import type { UpdateImage } from './update-image.js';
 export interface Verdict {
   outcome: Outcome;
   fromConsole: Outcome;
-  fromFlash: Outcome;
+  /** `not-inspected` on a bench without a probe: then the console is the only source. */
+  fromFlash: Outcome | 'not-inspected';
   agree: boolean;
   reasons: string[];
 }
@@ -78,4 +79,19 @@ export function judge(
     outcome = 'wrong-image';
   }
   return { outcome, fromConsole, fromFlash, agree, reasons };
+}
+
+/**
+ * A bench without a probe has one source only. The verdict says so in its reasons; a committed
+ * update that came back as the old image is still a lost update.
+ */
+export function judgeConsoleOnly(obs: BootObservation, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome }): Verdict {
+  const fromConsole = consoleOutcome(obs, from, to, opts.silence);
+  const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)'];
+  let outcome = fromConsole;
+  if (opts.committed && outcome === 'rolled-back') {
+    reasons.push(`the device committed ${to.name} before the cut, then booted ${from.name} again`);
+    outcome = 'wrong-image';
+  }
+  return { outcome, fromConsole, fromFlash: 'not-inspected', agree: true, reasons };
 }
