@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { hil, ROOT } from '../cli/hil.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
 const FAKE_CFG = join(ROOT, 'test/openocd/fixtures/fake.cfg');
@@ -59,8 +60,7 @@ async function bench(probe: string[] = [`  interface: ${FAKE_CFG}`, '  target: n
 
 /** What the one gpioset owner was told: its initial argv, then each stdin line. */
 function gpioStory(b: Bench): string[] {
-  if (!existsSync(b.gpioLog)) return [];
-  const recs = readFileSync(b.gpioLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool?: string; argv?: string[]; stdin?: string; signal?: string });
+  const recs = readLog(b.gpioLog);
   return recs.flatMap((r) => (r.tool === 'gpioset' && !r.argv?.includes('--version') ? [`start ${r.argv!.slice(r.argv!.indexOf('--') + 1).join(' ')}`] : r.stdin ? [r.stdin] : r.signal ? [r.signal] : []));
 }
 
@@ -289,7 +289,7 @@ describe('hostile rig values reach programs as plain arguments', () => {
     // The fake knows hubs 1-1 and 9-9 only: the whole string arrived as the location.
     expect(power.exitCode).toBe(3);
     expect(power.stderr).toContain(hub);
-    const uh = readFileSync(b.gpioLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool?: string; argv?: string[] }).find((r) => r.tool === 'uhubctl')!;
+    const uh = readLog(b.gpioLog).find((r) => r.tool === 'uhubctl')!;
     expect(uh.argv!.slice(0, 2)).toEqual(['-l', hub]);
     const log = join(dir, 'openocd.log');
     const img = join(b.dir, 'x.bin');

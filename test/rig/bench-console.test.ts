@@ -12,6 +12,7 @@ import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { ROOT } from '../cli/hil.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
 const savedPath = process.env.PATH;
@@ -127,8 +128,7 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     while (edges < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(edges).toBe(2);
     off();
-    const log = readFileSync(process.env.FAKE_GPIO_LOG!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool?: string; argv?: string[]; pid: number; signal?: string });
-    const mon = log.find((r) => r.tool === 'gpiomon')!;
+    const mon = readLog(process.env.FAKE_GPIO_LOG!).find((r) => r.tool === 'gpiomon')!;
     expect(mon.argv).toEqual(['-e', 'both', '-C', 'hil', '--format=%E %o', '-c', 'gpiochip0', '--', '5']);
     await rig.close();
     rig = undefined;
@@ -151,7 +151,7 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    const stdin = readFileSync(gpioLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stdin?: string }).flatMap((x) => (x.stdin ? [x.stdin] : []));
+    const stdin = readLog(gpioLog).flatMap((x) => (x.stdin ? [x.stdin] : []));
     expect(stdin).toEqual(['set 17=1', 'set 17=0']);
   });
 });

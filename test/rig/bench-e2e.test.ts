@@ -5,12 +5,13 @@
  * the upload the SFU uploader over that pty. No probe: the verdict is console-only, and says so.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { hil, hilBackground, ROOT } from '../cli/hil.js';
 import { stopAllSocat, tempDir } from '../helpers/socat.js';
+import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
 let served: ResultPromise | undefined;
@@ -62,7 +63,7 @@ describe('a cut on a bench rig (twin served on a pty, fake relay)', () => {
     expect(doc.reasons[0]).toContain('console-only verdict');
     expect(doc.fire.acked).toBeGreaterThan(0);
     // The relay went off and on around the cut, and ended in the safe state.
-    const stdin = readFileSync(join(dir, 'gpio.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stdin?: string }).flatMap((x) => (x.stdin ? [x.stdin] : []));
+    const stdin = readLog(join(dir, 'gpio.log')).flatMap((x) => (x.stdin ? [x.stdin] : []));
     expect(stdin.filter((x) => x === 'set 17=0').length).toBeGreaterThanOrEqual(2);
     expect(stdin.at(-1)).toBe('set 17=0');
   });
