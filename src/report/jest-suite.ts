@@ -60,7 +60,15 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.parameter('image A sha256', from.sha256);
         await allure.parameter('image B sha256', to.sha256);
         await allure.parameter('rig file', config.file, { excluded: true });
-        if (openError) throw openError instanceof RigError ? openError : new RigError(`rig did not open: ${(openError as Error).message}`);
+        if (openError) {
+          const err = openError instanceof RigError ? openError : new RigError(`rig did not open: ${(openError as Error).message}`);
+          // Recorded like any broken cut, so the summary says which rig could not open and why.
+          appendFileSync(
+            entry.resultsFile,
+            JSON.stringify({ kind: 'cut', suite: suite.name, rig: config.name, ...(variant && { variant }), expect: entry.expect, test: name, trigger, outcome: 'rig-error', status: 'broken', repro, message: err.message } satisfies CutRecord) + '\n',
+          );
+          throw err;
+        }
         const record = (r: CutResult, status: CutRecord['status'], message?: string) =>
           appendFileSync(
             entry.resultsFile,

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { hil, ROOT } from '../cli/hil.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
@@ -170,6 +170,26 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('nope.bin: cannot read image');
     expect(gpioStory(b)).toEqual([]); // nothing was switched
+  });
+});
+
+describe('hil run on a bench that cannot open', () => {
+  test('every cut is broken with the reason, the summary names it, exit 3 (no gpioset on PATH)', async () => {
+    const b = await bench();
+    const reports = join(b.dir, 'reports');
+    await writeFile(
+      join(b.dir, 'pico.yaml'),
+      readFileSync(b.rig, 'utf8').replace('target: stm32f429', 'target: rp2040').replace('scheme: stm32-dualbank', 'scheme: sfu-ab').replace('updater: { driver: probe }', 'updater: { driver: sfu }'),
+    );
+    const run = await hil(['run', 'suites/brownout-sfu-erase-running.yaml', '--rig', join(b.dir, 'pico.yaml'), '--reports', reports, '--no-html', '--json'], {
+      env: { PATH: dirname(process.execPath) },
+      timeoutMs: 120000,
+    });
+    expect(run.exitCode).toBe(3);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.totals.broken).toBeGreaterThan(0);
+    expect(doc.totals.passed + doc.totals.failed).toBe(0);
+    expect(doc.cuts.every((c: { outcome: string; message: string }) => c.outcome === 'rig-error' && /pico\.yaml: gpio \(libgpiod\): .*gpioset not found/.test(c.message))).toBe(true);
   });
 });
 

@@ -79,12 +79,16 @@ Exit 1 if any test failed (device) or broke (rig).
     } else {
       out.data(summary.table);
       out.info(`${records.length} tests in ${seconds.toFixed(1)} s${report ? `; report: ${displayPath(report)}` : ''}`);
-      for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}\n    repro: ${r.repro}`);
+      for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) {
+        out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}\n    repro: ${r.repro}`);
+      }
     }
     if (jest.crashed) {
       out.error('Jest did not run the campaign (see its output above)');
       return ExitCode.rigUnavailable;
     }
-    return failed ? ExitCode.testFailures : ExitCode.ok;
+    // A failed cut is the device's; only broken ones (the rig itself) mean the rig is unavailable.
+    if (summary.totals.failed > 0) return ExitCode.testFailures;
+    return summary.totals.broken > 0 ? ExitCode.rigUnavailable : failed ? ExitCode.testFailures : ExitCode.ok;
   },
 };
