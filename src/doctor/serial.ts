@@ -42,6 +42,9 @@ async function accessCheck(env: DoctorEnv, id: string, title: string, port: stri
   return { id, title, status: 'fail', detail: `${env.user || `uid ${env.uid}`} cannot open ${port} (group ${group}, and you are not in it)`, fix };
 }
 
+/** by-id names of the debuggers boards carry (their VCP vanishes with the board's power). */
+const ON_BOARD_ADAPTER = /STLink|ST-LINK|SEGGER|J-Link/i;
+
 export async function checkSerial({ env, rig }: CheckContext): Promise<Check[]> {
   if (!rig) return machineSerial(env);
   const ports = rigSerialPorts(rig);
@@ -58,6 +61,18 @@ export async function checkSerial({ env, rig }: CheckContext): Promise<Check[]> 
     const title = `Serial port (${role})`;
     const state = await pathState(under(env, port));
     if (state === 'missing') {
+      // An adapter on the board (ST-LINK VCP, J-Link OB) exists only while the board is powered,
+      // and a rig opens with its power off: then hil powers the board and waits for the port.
+      if (role === 'console' && rig.power.driver !== 'twin' && ON_BOARD_ADAPTER.test(path.basename(port))) {
+        checks.push({
+          id,
+          title,
+          status: 'warn',
+          detail: `${port} does not exist${listing}; if the adapter is powered by the board, that is expected while the board is off`,
+          fix: `check with the board powered: hil console --rig ${rig.name} --power on (Ctrl-] quits); otherwise ${pickFix(key)}`,
+        });
+        continue;
+      }
       checks.push({ id, title, status: 'fail', detail: `${port} does not exist${listing}`, fix: pickFix(key) });
       continue;
     }

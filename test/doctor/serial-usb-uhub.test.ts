@@ -43,6 +43,16 @@ describe('serial on a fake /dev tree', () => {
     expect(dangling.detail).toContain('is a link to a device that is gone');
   });
 
+  test('an on-board debugger\'s port (ST-LINK VCP) that is missing only warns: it exists only while the board is powered', async () => {
+    m = fakeMachine({ inDeviceGroup: true });
+    const stlink = 'usb-STMicroelectronics_STM32_STLink_0671FF485550755187121723-if02';
+    const rig = writeRig(join(m.root, 'rigs'), 'bench', benchRig({ port: `/dev/serial/by-id/${stlink}` }));
+    const c = byId(await checkSerial({ env: m.env, rig }), 'serial.console');
+    expect(c.status).toBe('warn');
+    expect(c.detail).toContain('expected while the board is off');
+    expect(c.fix).toMatch(/^check with the board powered: hil console --rig bench --power on/);
+  });
+
   test('a /dev/ttyUSB0-style port warns and names its by-id path', async () => {
     m = fakeMachine({ inDeviceGroup: true });
     const stable = fakeSerial(m, 'ttyUSB0', FTDI);
