@@ -160,7 +160,7 @@ export class FakeSupply {
         this.amps = Number(arg);
         return undefined;
       case 'OUTP':
-        if (!this.stuckOutput) this.output = /^(ON|1)$/i.test(arg ?? '');
+        if (!this.stuckOutput) this.output = ['ON', '1'].includes((arg ?? '').toUpperCase());
         return undefined;
       case 'OUTP?':
         return reply(this.output ? '1' : '0');
