@@ -20,6 +20,22 @@ export interface BenchControls {
   close(): Promise<void>;
 }
 
+/** Power as the rig file's `power.safeState` says: where every exit leaves the rig. */
+export async function toSafeState(config: RigConfig, power: Power): Promise<void> {
+  if (config.power.safeState === 'off') await power.off();
+  else await power.on();
+}
+
+/** Asserts a pin for `ms`, then deasserts it (levels are logical: activeLow inverts on the wire). */
+export async function pulsePin(gpio: BenchGpio, pin: string, ms: number, clock: Clock, signal?: AbortSignal): Promise<void> {
+  await gpio.lines.set(pin, 1);
+  try {
+    await clock.sleep(ms, signal);
+  } finally {
+    await gpio.lines.set(pin, 0);
+  }
+}
+
 export async function openBenchControls(config: RigConfig, clock: Clock, timeline: Timeline): Promise<BenchControls> {
   const gpio = config.gpio ? await openBenchGpio(config.gpio, config.file, timeline) : undefined;
   try {
@@ -36,9 +52,7 @@ export async function openBenchControls(config: RigConfig, clock: Clock, timelin
       const { pin, pulseMs } = config.reset;
       controls.reset = async () => {
         timeline.add('power', 'reset', `${pin} pulse ${pulseMs} ms`);
-        await gpio.lines.set(pin, 1);
-        await clock.sleep(pulseMs);
-        await gpio.lines.set(pin, 0);
+        await pulsePin(gpio, pin, pulseMs, clock);
       };
     }
     if (gpio && config.marker) {

@@ -8,7 +8,7 @@ import { ScaledClock, type Clock } from '../core/clock.js';
 import { Timeline } from '../core/timeline.js';
 import type { Power, Probe } from '../drivers/capabilities.js';
 import type { BenchGpio } from './bench-gpio.js';
-import { openBenchControls } from './bench-controls.js';
+import { openBenchControls, toSafeState } from './bench-controls.js';
 import { openRig } from './open-rig.js';
 import { openOcdProbeFor } from './bench-probe.js';
 
@@ -41,8 +41,7 @@ export async function openRigControls(config: RigConfig): Promise<RigControls> {
       if (closed) return;
       closed = true;
       try {
-        if (config.power.safeState === 'off') await c.power.off();
-        else await c.power.on();
+        await toSafeState(config, c.power);
       } finally {
         await c.close();
       }

@@ -14,7 +14,7 @@ import { openTwinLink } from '../drivers/console/twin-link.js';
 import type { Rig, TwinHandle } from './rig.js';
 import { sfuUpdater } from './sfu-updater.js';
 import type { BenchGpio } from './bench-gpio.js';
-import { openBenchControls } from './bench-controls.js';
+import { openBenchControls, toSafeState } from './bench-controls.js';
 import { openBenchConsole } from './bench-console.js';
 import { openOcdProbeFor } from './bench-probe.js';
 
@@ -114,8 +114,7 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
   let closed = false;
   const safe = async () => {
     try {
-      if (config.power.safeState === 'off') await power.off();
-      else await power.on();
+      await toSafeState(config, power);
     } catch {
       // Safe state is best effort on the way out; the original error matters more.
     }

@@ -238,17 +238,15 @@ async function baseline(
     timeline.add('scenario', 'baseline-by-update', from.name);
     const r = await rig.updater.update(from.stream, { ...(signal && { signal }) });
     if (!r.ok) throw new RigError(`${rig.config.file}: installing the baseline ${from.name} over the update path failed`);
-    await rig.power.off();
-    await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
   } else {
     // A real probe needs a powered target; the twin's debug port works on an unpowered model.
     if (!rig.twin) await rig.power.on();
     await scheme.baseline(rig.probe, { from, ...(images.previous && { previous: images.previous }) }, setup);
-    if (!rig.twin) {
-      // Off long enough for a real power-on reset before the baseline boot is observed.
-      await rig.power.off();
-      await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
-    }
+  }
+  if (!snap && !rig.twin) {
+    // Off long enough for a real power-on reset before the baseline boot is observed.
+    await rig.power.off();
+    await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
   }
   timeline.add('scenario', 'baseline', from.name);
   console.flushPartial();

@@ -1,6 +1,7 @@
 import { loadRig, type RigConfig } from '../../config/index.js';
 import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
 import { openRigControls } from '../../rig/open-controls.js';
+import { pulsePin } from '../../rig/bench-controls.js';
 import { requireOption, type Command } from '../command.js';
 import { holdRig, parseHold } from '../rig-access.js';
 
@@ -85,11 +86,13 @@ Without assignments, lists the rig's pins.
       const applied: (PinAction & { t: number })[] = [];
       for (const a of actions) {
         if (signal.aborted) break;
+        // Ctrl-C during a pulse ends it early (deasserted); the rig then goes safe.
         if (a.pulseMs !== undefined) {
-          await rig.gpio.lines.set(a.pin, 1);
-          await rig.clock.sleep(a.pulseMs, signal).catch(() => {});
-          await rig.gpio.lines.set(a.pin, 0);
-        } else await rig.gpio.lines.set(a.pin, a.level!);
+          await pulsePin(rig.gpio, a.pin, a.pulseMs, rig.clock, signal).catch((err: unknown) => {
+            if (!signal.aborted) throw err;
+          });
+        }
+        else await rig.gpio.lines.set(a.pin, a.level!);
         applied.push({ ...a, t: rig.clock.now() });
         out.info(`${a.pin} ${a.pulseMs !== undefined ? `pulsed ${a.pulseMs} ms` : `= ${a.level}`}`);
       }
