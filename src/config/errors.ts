@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { MAX_LISTED_ISSUES } from './limits.js';
 
 /** A key path into a config document: mapping keys and list indexes. */
 export type ConfigPath = readonly (string | number)[];
@@ -25,14 +26,23 @@ export interface PathIssue {
   message: string;
 }
 
-/** `['cuts', 'sweeps', 1, 'count']` -> `cuts.sweeps[1].count`. */
+/**
+ * `['cuts', 'sweeps', 1, 'count']` -> `cuts.sweeps[1].count`. A key that is not a plain word
+ * is quoted (`gpio.pins["a b"]`), so a key holding a newline or an escape sequence cannot
+ * forge another line of the message or reach the terminal raw.
+ */
 export function formatPath(segments: ConfigPath): string {
   let out = '';
   for (const segment of segments) {
     if (typeof segment === 'number') out += `[${segment}]`;
+    else if (!/^[A-Za-z0-9_-]{1,64}$/.test(segment)) out += `[${quoteKey(segment)}]`;
     else out += out === '' ? segment : `.${segment}`;
   }
   return out;
+}
+
+function quoteKey(key: string): string {
+  return key.length > 64 ? `${JSON.stringify(key.slice(0, 48))}… (${key.length} characters)` : JSON.stringify(key);
 }
 
 /** A file as shown to the user: relative to the working directory when inside it. */
@@ -66,11 +76,18 @@ function compareIssues(a: ConfigIssue, b: ConfigIssue): number {
 export class ConfigFileError extends ConfigError {
   readonly issues: readonly ConfigIssue[];
 
-  constructor(issues: readonly ConfigIssue[]) {
+  /**
+   * `more`: problems found but not located (see validate); they and any issue past
+   * MAX_LISTED_ISSUES are summed up in one last line.
+   */
+  constructor(issues: readonly ConfigIssue[], more = 0) {
     if (issues.length === 0) throw new TypeError('ConfigFileError needs at least one issue');
     const sorted = [...issues].sort(compareIssues);
     const first = sorted[0];
-    super(sorted.map(formatIssue).join('\n'), { file: first.file, line: first.line, col: first.col, path: first.path });
+    const lines = sorted.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
+    const unlisted = more + Math.max(0, sorted.length - MAX_LISTED_ISSUES);
+    if (unlisted > 0) lines.push(`${displayFile(first.file)}: … and ${unlisted} more problem${unlisted === 1 ? '' : 's'}`);
+    super(lines.join('\n'), { file: first.file, line: first.line, col: first.col, path: first.path });
     this.issues = sorted;
   }
 }

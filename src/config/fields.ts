@@ -12,7 +12,8 @@ type RawIssue = z.core.$ZodRawIssue;
 /** A user's value as quoted in a message. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A 200 KiB value must not become a 200 KiB error line.
+  if (typeof value === 'string') return value.length > 80 ? `${JSON.stringify(value.slice(0, 60))}… (${value.length} characters)` : JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
@@ -37,12 +38,14 @@ export interface NumberBounds {
   min?: number;
   /** Exclusive lower bound. */
   above?: number;
+  /** Inclusive upper bound (limits.ts). */
+  max?: number;
 }
 
-function boundsText({ min, above }: NumberBounds): string {
-  if (min !== undefined) return ` >= ${min}`;
-  if (above !== undefined) return ` > ${above}`;
-  return '';
+function boundsText({ min, above, max }: NumberBounds): string {
+  const low = min !== undefined ? ` >= ${min}` : above !== undefined ? ` > ${above}` : '';
+  if (max === undefined) return low;
+  return low ? `${low} and <= ${max}` : ` <= ${max}`;
 }
 
 /** A finite number, e.g. `num({ min: 0 })`: "expected a number >= 0". */
@@ -51,6 +54,7 @@ export function num(bounds: NumberBounds = {}) {
   let schema = z.number({ error });
   if (bounds.min !== undefined) schema = schema.min(bounds.min, { error });
   if (bounds.above !== undefined) schema = schema.gt(bounds.above, { error });
+  if (bounds.max !== undefined) schema = schema.max(bounds.max, { error });
   return schema;
 }
 
@@ -60,6 +64,7 @@ export function int(bounds: NumberBounds = {}) {
   let schema = z.int({ error });
   if (bounds.min !== undefined) schema = schema.min(bounds.min, { error });
   if (bounds.above !== undefined) schema = schema.gt(bounds.above, { error });
+  if (bounds.max !== undefined) schema = schema.max(bounds.max, { error });
   return schema;
 }
 

@@ -8,28 +8,29 @@
 import { z } from 'zod';
 import type { PathIssue } from './errors.js';
 import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
+import { MAX_BAUD, MAX_OFF_MS, MAX_SEED, MAX_SETTLE_MS, MAX_TIME_FACTOR, MAX_WAIT_MS } from './limits.js';
 import { DEFAULT_VARIANTS, SCHEME_TARGET, SCHEMES, TARGETS, type Scheme, type Target, type VariantLists } from './vocabulary.js';
 
 const twinSection = mapping({
   /** Bootloader variant of the twin: `correct` or a seeded bug. */
   variant: str().default('correct'),
   /** 0 = virtual time (no real waiting); 1 = real time. */
-  timeFactor: num({ min: 0 }).default(0),
+  timeFactor: num({ min: 0, max: MAX_TIME_FACTOR }).default(0),
   /** What a cut does to a flash operation in progress. */
   powerLoss: oneOf(['skip', 'complete', 'torn', 'random']).default('random'),
-  seed: int({ min: 0 }).default(1),
+  seed: int({ min: 0, max: MAX_SEED }).default(1),
   transport: oneOf(['in-process', 'pty']).default('in-process'),
   /** Wire rate the twin models on its console. */
-  paceBaud: int({ above: 0 }).default(921600),
+  paceBaud: int({ above: 0, max: MAX_BAUD }).default(921600),
 });
 
 const powerCommon = {
   /** Default off time of a cut. */
-  offMs: num({ min: 0 }).default(200),
+  offMs: num({ min: 0, max: MAX_OFF_MS }).default(200),
   /** Power state the rig is left in on any exit. */
   safeState: oneOf(['on', 'off']).default('off'),
   /** A cut never keeps the target unpowered for less than this (its rails must fall below power-on reset). */
-  minOffMs: num({ min: 0 }).optional(),
+  minOffMs: num({ min: 0, max: MAX_OFF_MS }).optional(),
 };
 
 const level = z.union([z.literal(0), z.literal(1)], { error: expected('0 or 1') });
@@ -42,7 +43,7 @@ const level = z.union([z.literal(0), z.literal(1)], { error: expected('0 or 1') 
 const gpioPin = mapping({
   /** Chip label or device name (`gpiochip0`, `pinctrl-rp1`, `pinctrl-bcm2711`), with offset:. */
   chip: str().optional(),
-  offset: int({ min: 0 }).optional(),
+  offset: int({ min: 0, max: 65535 }).optional(),
   /** Line name instead of chip + offset (`GPIO17`). */
   line: str().optional(),
   direction: oneOf(['out', 'in']).default('out'),
@@ -75,15 +76,15 @@ const power = tagged('driver', [
     pin: str(),
     /** Logical pin level that powers the target: 1 = relay energised (target on NO, off when the Pi is). */
     poweredLevel: level.default(1),
-    onSettleMs: num({ min: 0 }).default(20),
-    offSettleMs: num({ min: 0 }).default(20),
+    onSettleMs: num({ min: 0, max: MAX_SETTLE_MS }).default(20),
+    offSettleMs: num({ min: 0, max: MAX_SETTLE_MS }).default(20),
   },
   {
     driver: z.literal('uhubctl'),
     ...powerCommon,
     /** Hub location as uhubctl names it (`-l`), e.g. `1-1`. */
     hub: str(),
-    port: int({ min: 1 }),
+    port: int({ min: 1, max: 255 }),
     binary: str().default('uhubctl'),
   },
   {
@@ -92,30 +93,30 @@ const power = tagged('driver', [
     /** Korad KA3005P-style or SCPI, over a serial port. */
     protocol: oneOf(['korad', 'scpi']),
     port: str(),
-    baud: int({ above: 0 }).default(9600),
-    channel: int({ min: 1 }).default(1),
+    baud: int({ above: 0, max: MAX_BAUD }).default(9600),
+    channel: int({ min: 1, max: 255 }).default(1),
     volts: num({ above: 0 }),
     amps: num({ above: 0 }),
     /** Refuses a volts: above this (a 33 typed for 3.3 must not reach the board). */
     maxVolts: num({ above: 0 }).optional(),
     /** Cuts become a sag to `volts` (held for the cut's off time) instead of output off. */
-    sag: mapping({ volts: num({ min: 0 }), rampMs: num({ min: 0 }).default(0), steps: int({ above: 0 }).default(1) }).optional(),
+    sag: mapping({ volts: num({ min: 0 }), rampMs: num({ min: 0, max: MAX_SETTLE_MS }).default(0), steps: int({ above: 0, max: 1000 }).default(1) }).optional(),
   },
 ]);
 
 const consoleCommon = {
-  baud: int({ above: 0 }).default(921600),
+  baud: int({ above: 0, max: MAX_BAUD }).default(921600),
   /** What Enter sends in `hil console`. */
   lineEnding: oneOf(['lf', 'crlf', 'cr']).default('lf'),
   /** How long to wait for the port to come back after it vanishes (USB re-enumeration after a cut). */
-  reconnectMs: num({ min: 0 }).default(10000),
+  reconnectMs: num({ min: 0, max: MAX_WAIT_MS }).default(10000),
 };
 
 const consoleSection = tagged('driver', [
   { driver: z.literal('twin'), ...consoleCommon },
   { driver: z.literal('serial'), ...consoleCommon, /** Prefer a /dev/serial/by-id/ path. */ port: str() },
   /** ser2net (raw TCP) on another host. */
-  { driver: z.literal('tcp'), ...consoleCommon, host: str(), port: int({ min: 1 }) },
+  { driver: z.literal('tcp'), ...consoleCommon, host: str(), port: int({ min: 1, max: 65535 }) },
 ]);
 
 /**
@@ -145,20 +146,20 @@ const probe = tagged('driver', [
     target: str().optional(),
     /** Picks one probe when several are attached (`adapter serial`). */
     adapterSerial: str().optional(),
-    adapterSpeedKhz: int({ above: 0 }).optional(),
+    adapterSpeedKhz: int({ above: 0, max: 1_000_000 }).optional(),
     /** Per openocd run. */
-    timeoutMs: num({ above: 0 }).default(60000),
+    timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(60000),
     binary: str().default('openocd'),
   },
 ]);
 
 /** Reset through a pin (a pulse) instead of a short power cycle. */
-const reset = mapping({ pin: str(), pulseMs: num({ above: 0 }).default(50) });
+const reset = mapping({ pin: str(), pulseMs: num({ above: 0, max: MAX_SETTLE_MS }).default(50) });
 
 /** The input the firmware pulses at every flash operation: `marker:N+delay` cuts count its edges. */
 const marker = mapping({ pin: str() });
 
-const boot = mapping({ timeoutMs: num({ above: 0 }).default(5000) });
+const boot = mapping({ timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(5000) });
 
 export const rigSchema = mapping({
   name: str().optional(),

@@ -8,6 +8,7 @@ import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union
 import type { PathIssue } from './errors.js';
 import type { Sweep } from './sweep.js';
 import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
+import { MAX_BOOT_LOOP_CYCLES, MAX_NTH, MAX_OFF_MS, MAX_SEED, MAX_SUITE_CUTS, MAX_SWEEP_COUNT, MAX_TRIGGER_MS, formatMs } from './limits.js';
 import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome, type Scheme } from './vocabulary.js';
 
 /** A string parsed by `parse`; its Error message becomes the issue. */
@@ -25,7 +26,7 @@ function parsed<T>(what: string, parse: (text: string) => T) {
 const trigger = parsed('a trigger such as after:1500ms, progress:37% or console:/CRC OK/', parseTrigger);
 
 /** A time: `1500ms`, `1.5s`, or a number of milliseconds. */
-const duration = union([num({ min: 0 }), parsed('a time', parseDuration)], 'a time such as 1500ms, 1.5s or 1500');
+const duration = union([num({ min: 0, max: MAX_TRIGGER_MS }), parsed('a time', parseDuration)], `a time such as 1500ms, 1.5s or 1500, at most ${formatMs(MAX_TRIGGER_MS)}`);
 
 /** A progress point: `37%`, `64KiB`, or a number of bytes. */
 const progressAmount = union(
@@ -38,28 +39,29 @@ const cutPoint = shorthand(
   mapping({
     trigger,
     /** Off time of this cut; default: cuts.offMs, then the rig's power.offMs. */
-    offMs: num({ min: 0 }).optional(),
+    offMs: num({ min: 0, max: MAX_OFF_MS }).optional(),
     /** Seed for the twin's power-loss model at this cut. */
-    seed: int({ min: 0 }).optional(),
+    seed: int({ min: 0, max: MAX_SEED }).optional(),
     /** A second cut this long after power returns, during the recovery (a resumed swap, a repair). */
     second: duration.optional(),
   }),
 );
 
-const count = int({ min: 1 });
+/** Bounded: a billion points ran out of memory after three minutes; 2^53 - 1 broke Array.from. */
+const count = int({ min: 1, max: MAX_SWEEP_COUNT });
 
 const sweepFields = tagged('trigger', [
   { trigger: z.literal('progress'), from: progressAmount, to: progressAmount, count, second: duration.optional() },
   { trigger: z.literal('after'), from: duration, to: duration, count, second: duration.optional() },
   /** Edges of the marker input (flash operations on the twin), each cut `delay` after its edge. */
-  { trigger: z.literal('marker'), from: int({ min: 1 }), to: int({ min: 1 }), delay: duration.default(0), count, second: duration.optional() },
+  { trigger: z.literal('marker'), from: int({ min: 1, max: MAX_NTH }), to: int({ min: 1, max: MAX_NTH }), delay: duration.default(0), count, second: duration.optional() },
   {
     trigger: z.literal('console'),
     second: duration.optional(),
     /** Regular expression source (no slashes). */
     pattern: str(),
     flags: z.string({ error: expected('a string of regex flags') }).default(''),
-    nth: int({ min: 1 }).default(1),
+    nth: int({ min: 1, max: MAX_NTH }).default(1),
     from: duration,
     to: duration,
     count,
@@ -143,16 +145,17 @@ export const suiteSchema = mapping({
    * rom-fallback | from-bank2; mcuboot-swap test | permanent; sfu-ab default).
    */
   setup: str().optional(),
-  rigs: list(rigRef).default([]),
+  /** Optional (`hil run --rig` names the rig), but never an empty list. */
+  rigs: list(rigRef).optional(),
   cuts: mapping({
-    offMs: num({ min: 0 }).optional(),
+    offMs: num({ min: 0, max: MAX_OFF_MS }).optional(),
     points: list(cutPoint).default([]),
     sweeps: list(sweep).default([]),
   }),
   expect: mapping({
     safe: list(deviceOutcome, 1).default(() => [...DEFAULT_SAFE]),
     caughtWhen: list(deviceOutcome).default(() => [...DEFAULT_CAUGHT_WHEN]),
-    bootLoopCycles: int({ min: 0 }).default(0),
+    bootLoopCycles: int({ min: 0, max: MAX_BOOT_LOOP_CYCLES }).default(0),
   }).default(() => ({ safe: [...DEFAULT_SAFE], caughtWhen: [...DEFAULT_CAUGHT_WHEN], bootLoopCycles: 0 })),
 });
 
@@ -225,6 +228,16 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
   const { cuts, expect } = raw;
   if (isRecord(cuts) && isEmpty(cuts.points) && isEmpty(cuts.sweeps)) {
     issues.push({ path: ['cuts'], message: 'expected at least one cut: add cuts.points or cuts.sweeps' });
+  }
+  if (Array.isArray(raw.rigs) && raw.rigs.length === 0) {
+    issues.push({ path: ['rigs'], message: 'expected at least one rig (or leave rigs: out and name the rig with hil run --rig RIG)' });
+  }
+  if (isRecord(cuts)) {
+    // Each sweep's count is bounded by the schema; their sum is bounded here.
+    const points = Array.isArray(cuts.points) ? cuts.points.length : 0;
+    const sweeps = Array.isArray(cuts.sweeps) ? cuts.sweeps : [];
+    const total = sweeps.reduce<number>((n, sweep) => n + (isRecord(sweep) && Number.isSafeInteger(sweep.count) ? Math.max(0, sweep.count as number) : 0), points);
+    if (total > MAX_SUITE_CUTS) issues.push({ path: ['cuts'], message: `${total} cut points in all, more than the ${MAX_SUITE_CUTS} a suite may have: split it` });
   }
   if (isRecord(expect) && Array.isArray(expect.safe) && Array.isArray(expect.caughtWhen)) {
     const safe = expect.safe;

@@ -9,6 +9,8 @@
  *
  * `formatTrigger` writes the canonical form back; `parseTrigger(formatTrigger(t))` equals `t`.
  */
+import { describeValue } from './fields.js';
+import { MAX_NTH, MAX_TRIGGER_MS, formatMs } from './limits.js';
 
 export type Trigger =
   | { kind: 'after'; ms: number }
@@ -39,12 +41,15 @@ const GRAMMAR = 'expected after:<time>, progress:<percent|bytes>, console:/<rege
 const CONSOLE_FLAGS = 'imsu';
 const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, B: 1, KiB: 1024, MiB: 1024 * 1024 };
 
-/** `1500ms`, `1.5s` or `1500` (milliseconds) -> milliseconds. Throws a plain Error. */
+/** `1500ms`, `1.5s` or `1500` (milliseconds) -> milliseconds, at most MAX_TRIGGER_MS. Throws a plain Error. */
 export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
-  if (!match) throw new Error(`expected a time such as 1500ms, 1.5s or 1500, got ${JSON.stringify(text)}`);
+  if (!match) throw new Error(`expected a time such as 1500ms, 1.5s or 1500, got ${describeValue(text)}`);
   const value = Number(match[1]);
-  return match[2] === 's' ? roundTo(value * 1000, 6) : value;
+  const ms = match[2] === 's' ? roundTo(value * 1000, 6) : value;
+  // Beyond 2^31 - 1 ms a timer fires at once: an absurd time must be refused, not turned into 1 ms.
+  if (!(ms <= MAX_TRIGGER_MS)) throw new Error(`expected a time of at most ${formatMs(MAX_TRIGGER_MS)}, got ${describeValue(text.trim())}`);
+  return ms;
 }
 
 /** The progress of a transfer: a share (`37%`) or a byte count (`65536`, `64KiB`, `1MiB`). */
@@ -98,7 +103,7 @@ function parseConsole(rest: string): ConsoleTrigger {
   const [, pattern, flags, nthText, delayText] = match;
   compileConsolePattern(pattern, flags);
   const nth = nthText === undefined ? 1 : Number(nthText);
-  if (!Number.isSafeInteger(nth) || nth < 1) throw new Error(`#nth must be an integer >= 1, got #${nthText}`);
+  if (!Number.isSafeInteger(nth) || nth < 1 || nth > MAX_NTH) throw new Error(`#nth must be an integer >= 1 and <= ${MAX_NTH}, got #${nthText}`);
   const delayMs = delayText === undefined ? 0 : parseDuration(delayText);
   return { kind: 'console', pattern, flags, nth, delayMs };
 }
@@ -107,7 +112,7 @@ function parseMarker(rest: string): Trigger {
   const match = /^(\d+)(?:\+(.+))?$/.exec(rest.trim());
   if (!match) throw new Error('expected marker:<edge>[+delay], e.g. marker:120+82ms');
   const edge = Number(match[1]);
-  if (!Number.isSafeInteger(edge) || edge < 1) throw new Error(`the edge must be an integer >= 1, got ${match[1]}`);
+  if (!Number.isSafeInteger(edge) || edge < 1 || edge > MAX_NTH) throw new Error(`the edge must be an integer >= 1 and <= ${MAX_NTH}, got ${match[1]}`);
   return { kind: 'marker', edge, delayMs: match[2] === undefined ? 0 : parseDuration(match[2]) };
 }
 
@@ -131,7 +136,7 @@ export function parseTrigger(text: string): Trigger {
         throw new Error(GRAMMAR);
     }
   } catch (error) {
-    throw new Error(`invalid trigger ${JSON.stringify(text)}: ${(error as Error).message}`);
+    throw new Error(`invalid trigger ${describeValue(text)}: ${(error as Error).message}`);
   }
 }
 

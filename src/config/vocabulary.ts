@@ -38,3 +38,13 @@ export const DEFAULT_VARIANTS: VariantLists = {
   'stm32-dualbank': ['correct', 'vector-table-first', 'bfb2-before-verify', 'vector-row-commit', 'repair-moves-boot'],
   'mcuboot-swap': ['correct', 'no-status-journal', 'journal-before-copy', 'never-revert', 'resume-skips-erased-pages', 'resume-unjournaled'],
 };
+
+/**
+ * `setup:` values a suite may give per scheme; the first is the default. The scheme adapters
+ * (src/scenario/schemes) implement exactly these: a test holds the two lists equal.
+ */
+export const SCHEME_SETUPS: Readonly<Record<Scheme, readonly string[]>> = {
+  'sfu-ab': ['default'],
+  'stm32-dualbank': ['factory', 'rom-fallback', 'from-bank2'],
+  'mcuboot-swap': ['test', 'permanent'],
+};

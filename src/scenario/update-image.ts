@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { Scheme } from '../config/vocabulary.js';
-import { IMAGE_READERS } from './image-readers.js';
+import { displayFile } from '../config/errors.js';
+import { FileRefusal, readRegularFile } from '../config/file-read.js';
+import { ImageProblem, readImage } from '../config/image-readers.js';
+import { MAX_IMAGE_BYTES } from '../config/limits.js';
 
 /**
  * An image as a suite names it: the bytes sent over the update path (a RAW image, a BIN2Page
@@ -21,26 +23,40 @@ export interface UpdateImage {
   slotImage: Partial<Record<string, Buffer>>;
 }
 
-export async function loadUpdateImage(file: string, scheme: Scheme = 'sfu-ab'): Promise<UpdateImage> {
-  let stream: Buffer;
+/**
+ * The bytes of an image file a user named: only a regular file of at most MAX_IMAGE_BYTES, so
+ * a FIFO or /dev/zero is refused at once instead of hanging (`hil cut`, `hil sfu upload`, suites).
+ * Throws a ConfigError (exit 2) naming the file and why.
+ */
+export async function readImageFile(file: string): Promise<Buffer> {
   try {
-    stream = await readFile(file);
+    const bytes = await readRegularFile(file, MAX_IMAGE_BYTES);
+    if (bytes.length === 0) throw new FileRefusal(file, 'is empty');
+    return bytes;
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read image: ${(err as Error).message}`);
+    if (err instanceof FileRefusal) throw new ConfigError(`${displayFile(file)}: cannot read image: ${err.reason}`, { file });
+    throw err;
   }
-  return updateImageFrom(stream, file, scheme);
+}
+
+export async function loadUpdateImage(file: string, scheme: Scheme = 'sfu-ab'): Promise<UpdateImage> {
+  return updateImageFrom(await readImageFile(file), file, scheme);
 }
 
 export function updateImageFrom(stream: Buffer, file: string, scheme: Scheme = 'sfu-ab'): UpdateImage {
-  if (stream.length === 0) throw new ConfigError(`${file}: image is empty`);
-  const reader = IMAGE_READERS[scheme];
-  if (!reader) throw new ConfigError(`${file}: no image reader for scheme ${scheme} in this build`);
+  let reading;
+  try {
+    reading = readImage(scheme, stream);
+  } catch (err) {
+    if (err instanceof ImageProblem) throw new ConfigError(`${displayFile(file)}: ${err.message}`, { file });
+    throw err;
+  }
   return {
     name: basename(file),
     file,
     scheme,
     stream,
     sha256: createHash('sha256').update(stream).digest('hex'),
-    ...reader(stream, file),
+    ...reading,
   };
 }

@@ -121,21 +121,21 @@ describe('suite errors', () => {
       `${SHOWN}:9:7: cuts.points[0]: invalid trigger "progress:120%": a percentage must be between 0% and 100%, got 120%`,
       `${SHOWN}:10:7: cuts.points[1]: invalid trigger "console:/CRC (OK/": invalid regular expression: /CRC (OK/: Unterminated group`,
       `${SHOWN}:11:30: cuts.points[2].ofMs: unknown key (did you mean "offMs"?)`,
-      `${SHOWN}:13:54: cuts.sweeps[0].count: expected an integer >= 1, got 0`,
+      `${SHOWN}:13:54: cuts.sweeps[0].count: expected an integer >= 1 and <= 100000, got 0`,
       `${SHOWN}:14:39: cuts.sweeps[1].to: expected at least from (2000ms), got 1000ms`,
       `${SHOWN}:15:42: cuts.sweeps[2].to: from is a percentage, so to must be one too, got 65536 bytes`,
       `${SHOWN}:16:36: cuts.sweeps[3].pattern: invalid regular expression: /a[/: Unterminated character class`,
       `${SHOWN}:17:18: cuts.sweeps[4].trigger: expected one of progress, after, marker, console, got "pause"`,
       `${SHOWN}:19:19: expect.safe[1]: expected one of updated, rolled-back, waiting, bricked, wrong-image, boot-loop, got "rig-error"`,
       `${SHOWN}:20:25: expect.caughtWhen[1]: updated is also in expect.safe: an outcome cannot be both`,
-      `${SHOWN}:21:19: expect.bootLoopCycles: expected an integer >= 0, got -3`,
+      `${SHOWN}:21:19: expect.bootLoopCycles: expected an integer >= 0 and <= 1000, got -3`,
     ]);
     expect(error.issues).toHaveLength(13);
   });
 
   it('reports a missing suite file', async () => {
     const error = await asyncConfigErrorOf(() => loadSuite('suites/no-such-suite.yaml'));
-    expect(error.message).toBe('suites/no-such-suite.yaml: cannot read: ENOENT: no such file or directory');
+    expect(error.message).toBe('suites/no-such-suite.yaml: cannot read: no such file');
   });
 
   it('rejects an empty suite file', () => {
@@ -149,7 +149,16 @@ describe('checkRigForSuite', () => {
     const loaded = await loadSuite(path.join(FIXTURES, 'suites/brownout-sfu.yaml'));
     expect(() => checkRigForSuite(rig, loaded)).not.toThrow();
     const relay = await loadRig(path.join(FIXTURES, 'rigs/pi-stm32-relay.yaml'));
-    expect(() => checkRigForSuite(relay, suite(...IMAGES, 'cuts: { points: [after:0ms] }'))).not.toThrow();
+    const stm32Images = ['images:', '  from: ../../../../firmware/stm32-app-v1.bin', '  to: ../../../../firmware/stm32-app-v2.bin'];
+    expect(() => checkRigForSuite(relay, suite(...stm32Images, 'cuts: { points: [after:0ms] }'))).not.toThrow();
+  });
+
+  it('reads the images as the rig scheme does, before any run: SFU streams are no STM32 images', async () => {
+    const relay = await loadRig(path.join(FIXTURES, 'rigs/pi-stm32-relay.yaml'));
+    expect(linesOf(() => checkRigForSuite(relay, suite(...IMAGES, 'cuts: { points: [after:0ms] }')))).toEqual([
+      `${SHOWN}:2:9: images.from: image test/config/fixtures/firmware/app-v1.page2bin carries no app info block, so its banner cannot be recognised (read as stm32-dualbank, the scheme of rig bench-3)`,
+      `${SHOWN}:3:7: images.to: image test/config/fixtures/firmware/app-v2.page2bin carries no app info block, so its banner cannot be recognised (read as stm32-dualbank, the scheme of rig bench-3)`,
+    ]);
   });
 
   it('names both files when the schemes differ', async () => {

@@ -31,7 +31,7 @@ describe('parseTrigger', () => {
     ['console://', /the console pattern is empty/],
     ['console:/CRC OK/g', /unsupported regex flag "g"/],
     ['console:/x/ii', /regex flag "i" given twice/],
-    ['console:/x/#0', /#nth must be an integer >= 1, got #0/],
+    ['console:/x/#0', /#nth must be an integer >= 1 and <= 1000000000, got #0/],
     ['console:/x/+soon', /expected a time/],
   ])('rejects %s', (text, message) => {
     expect(() => parseTrigger(text)).toThrow(message);

@@ -1,9 +1,10 @@
 /**
  * How each scheme reads an image file: which bytes land in which slot, and the version the
- * app's banner will print. Pure functions of the bytes.
+ * app's banner will print. Pure functions of the bytes, in config/ because a suite is only valid
+ * when its images are (checkRigForSuite reads them before any run starts); the scenario builds
+ * its UpdateImage from the same readers.
  */
-import { ConfigError } from '../core/errors.js';
-import type { Scheme } from '../config/vocabulary.js';
+import type { Scheme } from './vocabulary.js';
 import { isAppInfo, readAppInfo } from '../protocols/appinfo.js';
 import { decodeBin2PageStream, isBin2Page } from '../protocols/sfu/index.js';
 import { SFU_SLOTS, SFU_SLOT_SIZE, type SfuSlotName } from '../targets/rp2040.js';
@@ -16,12 +17,21 @@ export interface ImageReading {
   slotImage: Partial<Record<string, Buffer>>;
 }
 
-export type ImageReader = (stream: Buffer, file: string) => ImageReading;
+/** What is wrong with an image's bytes; the message does not name the file (the caller does). */
+export class ImageProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageProblem';
+  }
+}
+
+/** Throws an ImageProblem when the bytes cannot be this scheme's image. */
+export type ImageReader = (stream: Buffer) => ImageReading;
 
 /** RAW images are linked per slot (their info block says which); a BIN2Page stream fits both. */
-const sfuAb: ImageReader = (stream, file) => {
+const sfuAb: ImageReader = (stream) => {
   if (stream.length > SFU_SLOT_SIZE) {
-    throw new ConfigError(`${file}: image is ${stream.length} bytes, larger than an SFU slot (${SFU_SLOT_SIZE} bytes)`);
+    throw new ImageProblem(`image is ${stream.length} bytes, larger than an SFU slot (${SFU_SLOT_SIZE} bytes)`);
   }
   const slotImage: Partial<Record<SfuSlotName, Buffer>> = {};
   if (isBin2Page(stream)) {
@@ -41,9 +51,9 @@ const sfuAb: ImageReader = (stream, file) => {
 };
 
 /** Both banks hold the same bytes: images are linked for 0x0800_0000 and the ROM remaps bank 2 there. */
-const stm32DualBank: ImageReader = (stream, file) => {
+const stm32DualBank: ImageReader = (stream) => {
   if (stream.length > STM32F429.bankSize) {
-    throw new ConfigError(`${file}: image is ${stream.length} bytes, larger than an STM32F429 bank (${STM32F429.bankSize} bytes)`);
+    throw new ImageProblem(`image is ${stream.length} bytes, larger than an STM32F429 bank (${STM32F429.bankSize} bytes)`);
   }
   const info = readAppInfo(stream);
   return { ...(isAppInfo(info) && { version: info.version }), slotImage: { bank1: stream, bank2: stream } };
@@ -53,12 +63,12 @@ const stm32DualBank: ImageReader = (stream, file) => {
  * A signed MCUboot image (header, payload, TLVs), or the same padded to a whole slot by
  * `imgtool --pad`. Primary and secondary hold the same bytes; the trailer is not part of them.
  */
-const mcubootSwap: ImageReader = (stream, file) => {
+const mcubootSwap: ImageReader = (stream) => {
   const slotSize = NRF52840_PARTITIONS.secondary.size;
-  if (stream.length > slotSize) throw new ConfigError(`${file}: image is ${stream.length} bytes, larger than an MCUboot slot (${slotSize} bytes)`);
+  if (stream.length > slotSize) throw new ImageProblem(`image is ${stream.length} bytes, larger than an MCUboot slot (${slotSize} bytes)`);
   const facts = readMcubootImage(stream, stream.length);
   if (!facts.header || facts.totalSize === undefined || facts.hdrSize === undefined) {
-    throw new ConfigError(`${file}: not a signed MCUboot image (${facts.problems.join('; ') || 'no image header'})`);
+    throw new ImageProblem(`not a signed MCUboot image (${facts.problems.join('; ') || 'no image header'})`);
   }
   const image = stream.subarray(0, facts.totalSize);
   const info = readAppInfo(image.subarray(facts.hdrSize));
@@ -70,3 +80,17 @@ export const IMAGE_READERS: Partial<Record<Scheme, ImageReader>> = {
   'stm32-dualbank': stm32DualBank,
   'mcuboot-swap': mcubootSwap,
 };
+
+/** The bytes read as `scheme`'s image; an ImageProblem (never another error) when they cannot be one. */
+export function readImage(scheme: Scheme, stream: Buffer): ImageReading {
+  if (stream.length === 0) throw new ImageProblem('image is empty');
+  const reader = IMAGE_READERS[scheme];
+  if (!reader) throw new ImageProblem(`no image reader for scheme ${scheme} in this build`);
+  try {
+    return reader(stream);
+  } catch (error) {
+    if (error instanceof ImageProblem) throw error;
+    // A decoder's own error on malformed bytes: still the image's problem, not a crash.
+    throw new ImageProblem(`cannot be read as a ${scheme} image: ${(error as Error).message}`);
+  }
+}
