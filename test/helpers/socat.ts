@@ -2,13 +2,13 @@
  * socat pty pairs for serial tests, and one place that cleans every one of them up: call
  * `stopAllSocat()` (and `closeAllPtyTwins()`) in afterEach, or Jest will not exit.
  */
-import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TwinDevice } from '../../src/twin/device.js';
 import { startPtyTwin, type PtyTwin, type PtyTwinOptions } from '../../src/twin/transport/pty.js';
+import { spawnSocatPtyPair, type SocatChild } from '../../src/twin/transport/socat.js';
 
 export interface SocatPair {
   dir: string;
@@ -22,7 +22,7 @@ export interface SocatPair {
   readonly exited: boolean;
 }
 
-const pairs = new Set<{ pair: SocatPair; child: ResultPromise }>();
+const pairs = new Set<{ pair: SocatPair; child: SocatChild }>();
 const twins = new Set<PtyTwin>();
 const dirs = new Set<string>();
 
@@ -33,14 +33,19 @@ export async function tempDir(prefix = 'hilrig-test-'): Promise<string> {
   return d;
 }
 
-/** Starts `socat pty,raw,echo=0,link=<dir>/a pty,raw,echo=0,link=<dir>/b` and waits for both links. */
+/**
+ * Starts `socat pty,raw,echo=0,link=a pty,raw,echo=0,link=b` inside `dir` (the same way the twin
+ * does: no path in socat's address syntax, killed by the kernel if this process dies) and waits
+ * for both links.
+ */
 export async function startSocatPair(dir?: string): Promise<SocatPair> {
   const d = dir ?? (await tempDir());
   const a = join(d, 'a');
   const b = join(d, 'b');
   await rm(a, { force: true });
   await rm(b, { force: true });
-  const child = execa('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+  const { child } = await spawnSocatPtyPair(d, 'a', 'b');
+  child.stderr?.resume(); // socat's -d -d log: not needed here, but a full pipe would stall it
   let exited = false;
   const done = child.then(() => {
     exited = true;

@@ -1,6 +1,7 @@
 /**
  * The twin on a real pseudo-terminal pair, so the host side runs the serialport driver exactly
- * as on a rig: `socat pty,raw,echo=0,link=<dir>/twin-host pty,raw,echo=0,link=<dir>/twin-dev`.
+ * as on a rig: socat makes `<dir>/twin-host` and `<dir>/twin-dev` (see socat.ts for how it is
+ * started: inside `<dir>`, tied to this process's life).
  * The host opens `<dir>/twin-host` (serialport); the twin's end is opened here with Node's own
  * fs streams (serialport on both ends of one pty pair in one process deadlocks, toolchain.md
  * bug 1).
@@ -10,7 +11,6 @@
  * paced the same way. While more than ~4 KiB wait for the device, reading from the pty stops, so
  * backpressure reaches the host's writes as it would behind a real UART.
  */
-import { execa, type ResultPromise } from 'execa';
 import { constants, createReadStream, createWriteStream, existsSync, openSync, closeSync, type ReadStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../core/clock.js';
 import { RigError } from '../../core/errors.js';
 import type { TwinDevice } from '../device.js';
+import { spawnSocatPtyPair } from './socat.js';
 
 export interface PtyTwinOptions {
   /** Line rate the twin's UART is modelled at (8N1: paceBaud/10 bytes per second each way). */
@@ -26,6 +27,10 @@ export interface PtyTwinOptions {
   dir?: string;
   /** How long to wait for socat to create both links. Default 5000 ms. */
   startTimeoutMs?: number;
+  /** Line time a late timer may make up for at once (default DEFAULT_CATCH_UP_MS; see WallClockLine). */
+  catchUpMs?: number;
+  /** Every hand-over of the modelled wire, with the performance.now() it happened at: the pacing's event timeline. */
+  onWire?: (direction: 'to-device' | 'to-host', bytes: number, at: number) => void;
 }
 
 export interface PtyTwin {
@@ -33,19 +38,35 @@ export interface PtyTwin {
   readonly hostPath: string;
   /** The twin's end (already open here). */
   readonly devicePath: string;
+  /** socat's process id. */
+  readonly socatPid: number;
+  /** 'pdeathsig': the kernel kills socat when this process dies, even by SIGKILL; 'none': setpriv was not available. */
+  readonly lifeline: 'pdeathsig' | 'none';
+  /** Called once if socat ends while the twin is served (not after close()): the pair is gone. */
+  onLost(listener: (why: string) => void): void;
   /** Kills socat (SIGTERM), closes the twin's end, removes the links. Idempotent. */
   close(): Promise<void>;
 }
 
 /** Stop reading from the pty while this many bytes wait for the device. */
 const RX_HIGH_WATER = 4096;
+/** The two links socat makes inside the directory. */
+const HOST_LINK = 'twin-host';
+const DEVICE_LINK = 'twin-dev';
 /** Bytes per read from the pty. */
 const READ_CHUNK = 1024;
 
+/** How much line time a late timer may make up for at once (see WallClockLine). */
+export const DEFAULT_CATCH_UP_MS = 4;
+
 /**
  * One direction of a UART on the wall clock. A byte is handed over once its last bit would have
- * arrived; when a timer fires late, everything due by then is handed over at once, so timer
- * jitter never lowers the line rate (a real UART's bytes do not wait for the CPU either).
+ * arrived. A timer that fires a little late (a few ms: timer granularity, a busy event loop) makes
+ * up for it by handing over everything due at once, so ordinary jitter does not lower the line
+ * rate; but never more than `catchUpMs` of line time: after a longer stall the line carries on
+ * from now instead of pouring out the whole backlog. That is a token bucket, so over any span of
+ * T ms the line hands over at most T x rate + catchUpMs x rate bytes (+1 for rounding): no burst
+ * ever goes through faster than the wire, which is what a host measuring its throughput sees.
  */
 export class WallClockLine {
   private readonly queue: Buffer[] = [];
@@ -54,18 +75,28 @@ export class WallClockLine {
   private wireFreeAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly catchUpMs: number;
 
   constructor(
     private readonly bytesPerMs: number,
-    private readonly deliver: (bytes: Buffer) => void,
+    /** Gets each hand-over with the performance.now() the line handed it over at. */
+    private readonly deliver: (bytes: Buffer, at: number) => void,
     /** Called after every hand-over with the bytes still queued. */
     private readonly onLevel?: (queued: number) => void,
+    opts: { catchUpMs?: number } = {},
   ) {
     if (!(bytesPerMs > 0)) throw new RangeError(`WallClockLine: rate must be > 0 bytes/ms, got ${bytesPerMs}`);
+    this.catchUpMs = opts.catchUpMs ?? DEFAULT_CATCH_UP_MS;
+    if (!(this.catchUpMs >= 0)) throw new RangeError(`WallClockLine: catchUpMs must be >= 0, got ${opts.catchUpMs}`);
   }
 
   get queued(): number {
     return this.queuedBytes;
+  }
+
+  /** Most bytes any one hand-over can carry beyond the line's steady rate. */
+  get burstBytes(): number {
+    return Math.ceil(this.catchUpMs * this.bytesPerMs) + 1;
   }
 
   push(bytes: Buffer): void {
@@ -97,6 +128,8 @@ export class WallClockLine {
     this.timer = undefined;
     if (this.stopped) return;
     const now = performance.now();
+    // Line time lost to a stall longer than catchUpMs is lost, as a UART that was not fed.
+    this.wireFreeAt = Math.max(this.wireFreeAt, now - this.catchUpMs);
     let budget = Math.min(this.queuedBytes, Math.floor((now - this.wireFreeAt) * this.bytesPerMs));
     if (budget > 0) {
       const parts: Buffer[] = [];
@@ -114,11 +147,18 @@ export class WallClockLine {
           budget = 0;
         }
       }
-      this.deliver(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      this.deliver(parts.length === 1 ? parts[0]! : Buffer.concat(parts), now);
       this.onLevel?.(this.queuedBytes);
     }
     this.schedule(performance.now());
   };
+}
+
+/** What socat's end looked like, for messages. */
+function describeExit(r: { exitCode?: number; signal?: string; failed: boolean; cause?: unknown }): string {
+  if (r.signal) return `was killed by ${r.signal}`;
+  if (r.exitCode !== undefined) return `exited with code ${r.exitCode}`;
+  return `did not start${r.cause instanceof Error ? ` (${r.cause.message})` : ''}`;
 }
 
 export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Promise<PtyTwin> {
@@ -128,26 +168,31 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
   }
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'hilrig-pty-')));
-  const hostPath = join(dir, 'twin-host');
-  const devicePath = join(dir, 'twin-dev');
+  const hostPath = join(dir, HOST_LINK);
+  const devicePath = join(dir, DEVICE_LINK);
   // socat leaves its links dangling when it is killed hard: never trip over a stale one.
   await rm(hostPath, { force: true });
   await rm(devicePath, { force: true });
 
-  const socat: ResultPromise<{ reject: false; stdin: 'ignore'; stdout: 'ignore'; stderr: 'pipe'; buffer: false }> = execa(
-    'socat',
-    ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`],
-    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false },
-  );
+  const { child: socat, pid: socatPid, lifeline } = await spawnSocatPtyPair(dir, HOST_LINK, DEVICE_LINK);
   const log: string[] = [];
-  socat.stderr.setEncoding('utf8');
-  socat.stderr.on('data', (t: string) => {
+  socat.stderr?.setEncoding('utf8');
+  socat.stderr?.on('data', (t: string) => {
     log.push(...t.split('\n').filter(Boolean));
     if (log.length > 20) log.splice(0, log.length - 20);
   });
   let exited = false;
+  let closing = false;
+  /** Set once the pair is up: an exit before that is a start failure, reported by the wait below. */
+  let ready = false;
+  const lostListeners: ((why: string) => void)[] = [];
+  let lostWhy: string | undefined;
   const exit = socat.then((r) => {
     exited = true;
+    if (!closing && ready) {
+      lostWhy = `socat (pid ${socatPid}) ${describeExit(r)}: the pty pair ${hostPath} is gone; socat said: ${log.slice(-3).join(' | ') || '(nothing)'}`;
+      lostListeners.splice(0).forEach((l) => l(lostWhy!));
+    }
     return r;
   });
 
@@ -172,10 +217,8 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
       await killSocat();
       await cleanupFiles();
       const r = await exit;
-      const why = exited && r.failed && r.cause instanceof Error ? ` (${r.cause.message})` : '';
       throw new RigError(
-        `socat did not create the pty pair ${hostPath} / ${devicePath}${why}${exited ? `, it exited with ${r.exitCode ?? r.signal}` : ' in time'}; ` +
-          `socat said: ${log.join(' | ') || '(nothing)'}`,
+        `socat did not create the pty pair ${hostPath} / ${devicePath}: ${exited ? `it ${describeExit(r)}` : 'not in time'}; ` + `socat said: ${log.join(' | ') || '(nothing)'}`,
       );
     }
     await new Promise((r) => setTimeout(r, 10));
@@ -192,7 +235,6 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
   }
   const input: ReadStream = createReadStream('', { fd, autoClose: false, highWaterMark: READ_CHUNK });
   const output: WriteStream = createWriteStream('', { fd, autoClose: false });
-  let closing = false;
   const ignoreWhenClosing = (err: Error): void => {
     // EIO is what a pty read or write gets once socat is gone: expected while closing.
     if (!closing) log.push(`twin end: ${err.message}`);
@@ -201,29 +243,49 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
   output.on('error', ignoreWhenClosing);
 
   const bytesPerMs = opts.paceBaud / 10 / 1000;
+  const pacing = opts.catchUpMs === undefined ? {} : { catchUpMs: opts.catchUpMs };
   const toDevice = new WallClockLine(
     bytesPerMs,
-    (b) => device.uartRx(b),
+    (b, at) => {
+      opts.onWire?.('to-device', b.length, at);
+      device.uartRx(b);
+    },
     (queued) => {
       if (queued <= RX_HIGH_WATER && input.isPaused()) input.resume();
     },
+    pacing,
   );
-  const toHost = new WallClockLine(bytesPerMs, (b) => {
-    if (!closing) output.write(b);
-  });
+  const toHost = new WallClockLine(
+    bytesPerMs,
+    (b, at) => {
+      if (closing) return;
+      opts.onWire?.('to-host', b.length, at);
+      output.write(b);
+    },
+    undefined,
+    pacing,
+  );
   input.on('data', (chunk: Buffer | string) => {
     toDevice.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
     if (toDevice.queued > RX_HIGH_WATER) input.pause();
   });
   const offTx = device.onUartTx((b) => toHost.push(b));
+  ready = true;
 
   let closed: Promise<void> | undefined;
   return {
     hostPath,
     devicePath,
+    socatPid,
+    lifeline,
+    onLost(listener) {
+      if (lostWhy !== undefined) listener(lostWhy);
+      else if (!closing) lostListeners.push(listener);
+    },
     close() {
       closed ??= (async () => {
         closing = true;
+        lostListeners.length = 0;
         offTx();
         toDevice.stop();
         toHost.stop();
