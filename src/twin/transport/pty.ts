@@ -13,7 +13,7 @@
  */
 import { constants, createReadStream, createWriteStream, existsSync, openSync, closeSync, type ReadStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../core/clock.js';
 import { RigError } from '../../core/errors.js';
@@ -157,6 +157,11 @@ export class WallClockLine {
 /** What socat's end looked like, for messages. */
 function describeExit(r: { exitCode?: number; signal?: string; failed: boolean; cause?: unknown }): string {
   if (r.signal) return `was killed by ${r.signal}`;
+  if (r.exitCode !== undefined && r.exitCode > 128) {
+    // socat catches SIGTERM/SIGINT/SIGHUP, removes its links and exits 128+N.
+    const name = Object.entries(osConstants.signals).find(([, n]) => n === r.exitCode! - 128)?.[0];
+    if (name) return `exited on ${name} (code ${r.exitCode})`;
+  }
   if (r.exitCode !== undefined) return `exited with code ${r.exitCode}`;
   return `did not start${r.cause instanceof Error ? ` (${r.cause.message})` : ''}`;
 }
