@@ -67,13 +67,15 @@ export function makeOutput(values: Record<string, unknown>): Output {
   return new Output({ quiet: !!values.quiet, verbose: !!values.verbose, json: !!values.json });
 }
 
-/** Parses a number option, naming the option on bad input. */
-export function numberOption(values: Record<string, unknown>, name: string, fallback: number, opts: { integer?: boolean; min?: number } = {}): number {
+/** Parses a number option, naming the option on bad input; `max` bounds it (e.g. limits.MAX_OFF_MS). */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number, opts: { integer?: boolean; min?: number; max?: number } = {}): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new UsageError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(raw)}`);
+  const outside = (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || outside) {
+    const range = [opts.min !== undefined && ` >= ${opts.min}`, opts.max !== undefined && ` <= ${opts.max}`].filter(Boolean).join(' and');
+    throw new UsageError(`--${name}: expected ${opts.integer ? 'an integer' : 'a number'}${range}, got ${JSON.stringify(raw)}`);
   }
   return n;
 }

@@ -42,8 +42,14 @@ export function parseHold(raw: string | undefined): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
   if (!m) throw new UsageError(`--for: expected a duration such as 30s, 500ms or 0, got ${JSON.stringify(raw)}`);
   const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  // Past 2^31 - 1 ms a timer fires at once: an absurd hold would release the rig immediately.
+  if (!(ms <= MAX_HOLD_MS)) throw new UsageError(`--for: at most 1440m (24 hours), got ${JSON.stringify(raw)}; leave --for out to hold until Ctrl-C`);
+  return ms;
 }
+
+/** The longest --for: a day. */
+export const MAX_HOLD_MS = 24 * 3_600_000;
 
 /**
  * Waits for Ctrl-C (the signal) or `forMs`, whichever comes first; resolves how long it held.

@@ -4,7 +4,8 @@
  */
 import { execa } from 'execa';
 import { constants } from 'node:fs';
-import { access, lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { access, lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { readRegularFile } from '../config/file-read.js';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { DoctorEnv, RunResult } from './types.js';
@@ -90,13 +91,17 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** A small text file (sysfs attribute, /etc/group); undefined when absent, not a regular file or too big. */
 export async function readText(file: string): Promise<string | undefined> {
   try {
-    return (await readFile(file, 'utf8')).trim();
+    return (await readRegularFile(file, MAX_TEXT_BYTES)).toString('utf8').trim();
   } catch {
     return undefined;
   }
 }
+
+/** /etc/group on a big directory-backed host can be long; sysfs attributes are one line. */
+const MAX_TEXT_BYTES = 1024 * 1024;
 
 export async function list(dir: string): Promise<string[]> {
   try {

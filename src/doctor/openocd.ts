@@ -107,8 +107,13 @@ export async function checkOpenOcd({ env, rig }: CheckContext): Promise<Check[]>
   const wanted: { role: 'interface' | 'target' | 'configs'; name: string; note: string }[] = [];
   const iface = interfaceCfg(rig, probe);
   if (iface) wanted.push({ role: 'interface', name: iface, note: probe.interface ? '' : ` (default for ${rig.target}; set probe.interface to change it)` });
-  const target = probe.target ?? DEFAULT_TARGET_CFG[rig.target as keyof typeof DEFAULT_TARGET_CFG];
-  if (target) wanted.push({ role: 'target', name: target, note: probe.target ? '' : ` (default for ${rig.target})` });
+  if (probe.target === 'none') {
+    // Documented: the configs: files describe the whole target (a custom board, the dummy adapter).
+    checks.push({ id: 'openocd.target', title: 'OpenOCD target cfg', status: 'ok', detail: 'none: no target cfg is loaded, the interface and configs: files describe the target' });
+  } else {
+    const target = probe.target ?? DEFAULT_TARGET_CFG[rig.target as keyof typeof DEFAULT_TARGET_CFG];
+    if (target) wanted.push({ role: 'target', name: target, note: probe.target ? '' : ` (default for ${rig.target})` });
+  }
   for (const c of probe.configs) wanted.push({ role: 'configs', name: c, note: '' });
   for (const w of wanted) {
     // configs: are the rig's own files; interface/target are usually the scripts folder's.

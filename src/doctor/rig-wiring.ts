@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { displayFile, loadRig, type RigConfig } from '../config/index.js';
+import { ConfigError } from '../core/errors.js';
 import { list, resolveLink, under } from './env.js';
 import { listChips, type GpioChip } from './gpio.js';
 import { rigSerialPorts } from './serial.js';
@@ -43,21 +44,31 @@ export async function rigClaims(env: DoctorEnv, rig: RigConfig, chips: GpioChip[
   return claims;
 }
 
-export async function checkRigWiring({ env, rig }: CheckContext): Promise<Check[]> {
+/**
+ * Rig files compared at most: a bench folder holds a handful. Each is read like any rig file
+ * (bounded size, never a FIFO), so a folder of hostile files costs at most this many parses.
+ */
+export const MAX_COMPARED_RIGS = 32;
+
+export async function checkRigWiring({ env, rig, signal }: CheckContext): Promise<Check[]> {
   if (!rig) return [{ id: 'wiring', title: 'Rig wiring', status: 'skip', detail: 'needs a rig: hil doctor --rig RIG' }];
   const dir = path.dirname(rig.file);
   const others: RigConfig[] = [];
   const broken: string[] = [];
-  for (const entry of await list(dir)) {
-    if (!/\.ya?ml$/.test(entry)) continue;
-    const file = path.join(dir, entry);
-    if (file === rig.file) continue;
+  const siblings = (await list(dir)).filter((entry) => /\.ya?ml$/.test(entry) && path.join(dir, entry) !== rig.file);
+  for (const entry of siblings.slice(0, MAX_COMPARED_RIGS)) {
+    signal?.throwIfAborted();
     try {
-      others.push(await loadRig(file));
+      others.push(await loadRig(path.join(dir, entry)));
     } catch (err) {
-      broken.push(`${entry} (${(err as Error).message.split('\n')[0]})`);
+      if (!(err instanceof ConfigError)) throw err;
+      // The first line names the file and the first problem; the file name is the entry already.
+      const first = err.message.split('\n')[0]!.replace(/^[^:]*: /, '');
+      broken.push(`${entry} (${first})`);
     }
   }
+  signal?.throwIfAborted();
+  const skipped = siblings.length - Math.min(siblings.length, MAX_COMPARED_RIGS);
   const chips = rig.gpio || others.some((o) => o.gpio) ? await listChips(env) : [];
   const mine = await rigClaims(env, rig, chips);
   const clashes: Record<Claim['kind'], string[]> = { pin: [], port: [], probe: [] };
@@ -84,6 +95,9 @@ export async function checkRigWiring({ env, rig }: CheckContext): Promise<Check[
   );
   if (clashes.probe.length) {
     checks.push({ id: 'wiring.probe', title: 'Probe not shared', status: 'warn', detail: `${clashes.probe.join('; ')}: the two rigs cannot run at the same time`, fix: 'give each rig its own probe (adapterSerial), or never run them together' });
+  }
+  if (skipped > 0) {
+    checks.push({ id: 'wiring.skipped', title: 'Other rig files', status: 'warn', detail: `${skipped} more rig file${skipped === 1 ? '' : 's'} in ${displayFile(dir)} not compared (only the first ${MAX_COMPARED_RIGS} are)`, fix: 'keep one bench\'s rig files in their own folder' });
   }
   if (broken.length) {
     checks.push({ id: 'wiring.files', title: 'Other rig files', status: 'warn', detail: `not compared, they do not load: ${broken.join('; ')}`, fix: `hil doctor --rig ${displayFile(path.join(dir, broken[0]!.split(' ')[0]!))}   # shows what is wrong with it` });

@@ -21,16 +21,18 @@ export interface DoctorReport {
   checks: Check[];
 }
 
-export async function runDoctor(env: DoctorEnv, rig?: RigConfig, families: readonly CheckFamily[] = CHECK_FAMILIES): Promise<DoctorReport> {
-  const ctx: CheckContext = { env, ...(rig && { rig }) };
+export async function runDoctor(env: DoctorEnv, rig?: RigConfig, families: readonly CheckFamily[] = CHECK_FAMILIES, signal?: AbortSignal): Promise<DoctorReport> {
+  const ctx: CheckContext = { env, ...(rig && { rig }), ...(signal && { signal }) };
   const results = await Promise.all(
     families.map((family) =>
-      family(ctx).catch((err: unknown): Check[] => [
+      family(ctx).catch((err: unknown): Check[] => {
+        if (signal?.aborted) throw signal.reason;
         // A bug in one check must not hide the others' answers.
-        { id: `${family.name}.error`, title: family.name, status: 'warn', detail: `the check itself failed: ${(err as Error)?.message ?? String(err)}` },
-      ]),
+        return [{ id: `${family.name}.error`, title: family.name, status: 'warn', detail: `the check itself failed: ${(err as Error)?.message ?? String(err)}` }];
+      }),
     ),
   );
+  signal?.throwIfAborted();
   const checks = results.flat();
   return {
     ok: !checks.some((c) => c.status === 'fail'),

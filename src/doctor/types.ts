@@ -50,4 +50,6 @@ export interface DoctorEnv {
 export interface CheckContext {
   env: DoctorEnv;
   rig?: RigConfig;
+  /** Ctrl-C / SIGTERM: checks that loop over files stop at the next one. */
+  signal?: AbortSignal;
 }

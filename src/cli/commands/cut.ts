@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { loadRig, parseTrigger } from '../../config/index.js';
+import { limits, loadRig, parseTrigger } from '../../config/index.js';
 import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
@@ -66,9 +66,9 @@ same cut: this is the command a report's repro line runs.
         throw new UsageError(`--second: ${(err as Error).message}`);
       }
     }
-    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0 });
-    const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0 });
-    const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0 });
+    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
+    const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
+    const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
     const scheme = schemeAdapter(config.scheme);
     let setup: string;
     try {

@@ -27,13 +27,13 @@ and fails only on Node.js. Exit 0 when nothing failed, 3 when the rig cannot run
       "hil doctor --rig bench-rp2040 --json | jq '.checks[] | select(.status == \"fail\") | .fix'",
     ],
     options: { rig: { type: 'string' } },
-    async run({ values, positionals, out }) {
+    async run({ values, positionals, out, signal }) {
       if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${this.usage}`);
       const rigName = values.rig;
       if (rigName !== undefined && (typeof rigName !== 'string' || rigName === '')) throw new UsageError(`--rig needs a rig name or path\nusage: ${this.usage}`);
       // A broken rig file is a config error (exit 2), not a rig that cannot run.
       const rig = rigName ? await loadRig(rigName) : undefined;
-      const report = await runDoctor(env(), rig);
+      const report = await runDoctor(env(), rig, undefined, signal);
       if (out.json) out.printJson(report);
       else {
         // The table goes to stdout: colour only when stdout itself is a terminal (Output decides on stderr).
