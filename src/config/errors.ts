@@ -45,11 +45,15 @@ function quoteKey(key: string): string {
   return key.length > 64 ? `${JSON.stringify(key.slice(0, 48))}… (${key.length} characters)` : JSON.stringify(key);
 }
 
-/** A file as shown to the user: relative to the working directory when inside it. */
+/**
+ * A file as shown to the user: relative to the working directory when inside it; quoted when
+ * its name holds a newline or another control character (it would forge or garble lines).
+ */
 export function displayFile(file: string, cwd: string = process.cwd()): string {
   const relative = path.relative(cwd, file);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file;
-  return relative;
+  const shown = relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f-\u009f]/.test(shown) ? JSON.stringify(shown) : shown;
 }
 
 /** `rigs/x.yaml:12:5`, or just `rigs/x.yaml` when there is no position. */

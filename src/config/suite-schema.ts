@@ -222,6 +222,11 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || (Array.isArray(value) && value.length === 0);
 }
 
+/** A count the schema accepts (an out-of-range one is reported there, not counted twice). */
+function isValidCount(count: unknown): count is number {
+  return Number.isSafeInteger(count) && (count as number) >= 1 && (count as number) <= MAX_SWEEP_COUNT;
+}
+
 /** Rules between fields, checked on the raw document wherever the fields involved are valid. */
 export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
   const issues: PathIssue[] = [];
@@ -236,7 +241,7 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
     // Each sweep's count is bounded by the schema; their sum is bounded here.
     const points = Array.isArray(cuts.points) ? cuts.points.length : 0;
     const sweeps = Array.isArray(cuts.sweeps) ? cuts.sweeps : [];
-    const total = sweeps.reduce<number>((n, sweep) => n + (isRecord(sweep) && Number.isSafeInteger(sweep.count) ? Math.max(0, sweep.count as number) : 0), points);
+    const total = sweeps.reduce<number>((n, sweep) => n + (isRecord(sweep) && isValidCount(sweep.count) ? sweep.count : 0), points);
     if (total > MAX_SUITE_CUTS) issues.push({ path: ['cuts'], message: `${total} cut points in all, more than the ${MAX_SUITE_CUTS} a suite may have: split it` });
   }
   if (isRecord(expect) && Array.isArray(expect.safe) && Array.isArray(expect.caughtWhen)) {
