@@ -178,3 +178,32 @@ describe('SFU upload over a real pty (socat + serialport)', () => {
     await expect(link.write(Buffer.from('x'))).rejects.toBeInstanceOf(RigError);
   });
 });
+
+describe('SFU upload of a whole slot over a real pty (issue 8 defect 3)', () => {
+  it('a RAW image filling all 31 erase blocks, pre-written while the device erases, ends signed', async () => {
+    // The audit's case: 64 KiB erased in 150 ms (the twin's W25Q32), pre-written WRITEs block in the
+    // transport during the 4.7 s erase, and the ERASE_PART replies must still be read as they come.
+    const clock = new ScaledClock(1);
+    const twin = new Rp2040SfuTwin({ clock, variant: 'correct', powerLoss: 'torn', seed: 1 });
+    twins.push(twin);
+    twin.massErase();
+    twin.programMemory(SFU_SLOTS.A.base, samples('1.0.0', 0x8000).a);
+    const pty = await startTrackedPtyTwin(twin, { paceBaud: BAUD });
+    const link = await open(pty.hostPath);
+    const con = new Console({ link, clock, sfuFrames: true });
+    consoles.push(con);
+    twin.powerOn();
+    const size = 1980 * 1024;
+    const image = samples('2.0.0', size).b;
+    const parts: number[] = [];
+    const r = await new SfuUploader({ channel: con, clock }).upload(image, {
+      onProgress: (p) => {
+        if (p.erase && p.erase.blocks > (parts.at(-1) ?? 0)) parts.push(p.erase.blocks);
+      },
+    });
+    expect(r).toMatchObject({ ok: true, signed: true, slotBase: SFU_SLOTS.B.base, bytes: size });
+    expect(r.prewrittenBytes).toBeGreaterThan(0);
+    expect(parts).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(twin.readMemory(SFU_SLOTS.B.base, size).equals(image)).toBe(true);
+  }, 180_000);
+});

@@ -1,14 +1,24 @@
 /**
- * A ByteLink over a serial port (serialport 13): a USB-serial adapter on a rig, or the host end
- * of a pty pair in tests. Works around serialport's known failure modes (toolchain.md):
+ * A ByteLink over a serial port: a USB-serial adapter on a rig, or the host end of a pty pair in
+ * tests. serialport 13 opens the port (its lock, its error messages, its termios setup, custom
+ * baud rates included); the bytes themselves go through a second descriptor of the same tty,
+ * driven by Node's own tty stream. Why (toolchain.md):
  *
- * - a device that vanishes during a read is never reported (bug 2): the path is watched every
- *   100 ms and the port is closed, with onClose, as soon as it is gone;
+ * - serialport's unix poller restarts polling with only the newest event kind
+ *   (`uv_poll_start(handle, events)` in Poller::poll, not the accumulated set): while a write
+ *   waits for "writable" after EAGAIN, the pending read's "readable" interest is gone, and while a
+ *   read waits, a write's is. Behind a device that takes its bytes slowly (a bootloader erasing
+ *   while the host pre-writes), reads stopped for seconds and replies piled up unread (issue 8
+ *   defect 3). libuv's stream keeps both interests on one watcher: reads never wait on writes;
+ * - a device that vanishes during a read is never reported by serialport (bug 2); here a hang-up
+ *   ends the stream (EOF or EIO), and the path is also watched every 100 ms: the link closes,
+ *   with onClose, as soon as the device is gone;
  * - a disappearance is only noticed while something reads: data is always consumed;
  * - writes made while the device is gone would be replayed on a later reopen: a closed link
- *   rejects writes, and a new link (a new SerialPort object) is needed after a cut.
+ *   rejects writes, and a new link is needed after a cut.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import tty from 'node:tty';
 import { SerialPort } from 'serialport';
 import type { Clock, Timer } from '../../core/clock.js';
 import { RigError } from '../../core/errors.js';
@@ -38,7 +48,46 @@ export async function openSerialLink(path: string, opts: SerialLinkOptions): Pro
   } catch (err) {
     throw openError(path, err);
   }
-  return new SerialLink(port, path, opts);
+  let io: tty.ReadStream;
+  try {
+    io = openByteStream(path);
+  } catch (err) {
+    await closePort(port);
+    throw err;
+  }
+  return new SerialLink(port, io, path, opts);
+}
+
+/**
+ * The descriptor the bytes go through: non-blocking, driven by libuv's tty stream (one watcher,
+ * readable and writable interests kept together). Termios is per device, so serialport's
+ * settings apply to it too.
+ */
+function openByteStream(path: string): tty.ReadStream {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw openError(path, err);
+  }
+  try {
+    return new tty.ReadStream(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw new RigError(`serial port ${path} is not a terminal device: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Closes serialport's descriptor (and its lock), bounded: a hung-up tty must not keep us waiting. */
+function closePort(port: SerialPort): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!port.isOpen) return resolve();
+    const bound = setTimeout(resolve, 2000);
+    port.close(() => {
+      clearTimeout(bound);
+      resolve();
+    });
+  });
 }
 
 function openError(path: string, err: unknown): RigError {
@@ -65,23 +114,29 @@ class SerialLink implements ByteLink {
   private closing?: Promise<void>;
 
   constructor(
+    /** Holds the lock and the termios settings; never reads or writes (see the file comment). */
     private readonly port: SerialPort,
+    /** Every byte in and out. */
+    private readonly io: tty.ReadStream,
     private readonly path: string,
     private readonly opts: SerialLinkOptions,
   ) {
     this.description = `serial ${path} @ ${opts.baud} baud`;
     // Always consume: a vanished device is only noticed while something reads.
-    port.on('data', (chunk: Buffer) => {
+    io.on('data', (chunk: Buffer) => {
       if (!this.closed) this.data.emit(chunk);
     });
-    port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      // serialport closes the port itself on a disconnect (EBADF, ENXIO): the device went away.
+    // A tty that hangs up (adapter unplugged, pty closed) reads EOF or fails with EIO.
+    io.on('end', () => this.gone(new RigError(`serial port ${path} disappeared (hang-up): unplugged, or the device lost power`)));
+    io.on('error', (err: Error) => {
+      const hangUp = /EIO|ENXIO|EBADF|ENODEV/.test(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`);
       this.gone(
-        err
+        hangUp
           ? new RigError(`serial port ${path} disappeared (${err.message}): unplugged, or the device lost power`, { cause: err })
-          : new RigError(`serial port ${path} was closed underneath`),
+          : new RigError(`serial port ${path} failed: ${err.message}`, { cause: err }),
       );
     });
+    io.on('close', () => this.gone(new RigError(`serial port ${path} was closed underneath`)));
     port.on('error', (err: Error) => this.gone(new RigError(`serial port ${path} failed: ${err.message}`, { cause: err })));
     this.armWatch();
   }
@@ -94,7 +149,8 @@ class SerialLink implements ByteLink {
         reject(err);
       };
       this.pendingWrites.add(fail);
-      this.port.write(Buffer.from(bytes), (err) => {
+      // Resolves once the kernel has taken every byte: libuv queues the rest and keeps reading meanwhile.
+      this.io.write(Buffer.from(bytes), (err?: Error | null) => {
         if (!this.pendingWrites.delete(fail)) return;
         if (err) reject(new RigError(`writing to serial port ${this.path} failed: ${err.message}`, { cause: err }));
         else resolve();
@@ -143,17 +199,11 @@ class SerialLink implements ByteLink {
     else if (this.watch) clearInterval(this.watch);
     const err = reason ?? new RigError(`serial port ${this.path} was closed`);
     for (const fail of [...this.pendingWrites]) fail(err);
-    this.port.removeAllListeners('data');
-    // Tell the listeners at once; the port itself closes in the background (bounded: a hung-up
-    // tty must not keep close() waiting forever).
-    this.closing = new Promise<void>((resolve) => {
-      if (!this.port.isOpen) return resolve();
-      const bound = setTimeout(resolve, 2000);
-      this.port.close(() => {
-        clearTimeout(bound);
-        resolve();
-      });
-    });
+    this.io.removeAllListeners('data');
+    // Queued bytes are dropped with the stream: they must never reach a device that came back.
+    this.io.destroy();
+    // Tell the listeners at once; serialport's descriptor closes in the background (bounded).
+    this.closing = closePort(this.port);
     this.closeListeners.emit(reason);
   }
 }
