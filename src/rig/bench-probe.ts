@@ -2,13 +2,15 @@
  * The rig file's `probe: { driver: openocd }` as an OpenOcdProbe. Config file names that exist
  * next to the rig file (or start with ./ or ../) are made absolute, so a rig folder can carry its
  * own board files; anything else is left for openocd to find in its scripts directory.
+ * A value openocd would run as TCL (issue 8, defect 2) is refused here with its file:line:col,
+ * before any program runs: as written, and once resolved (a rig folder whose path has a brace).
  */
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ProbeConfig, RigConfig } from '../config/index.js';
+import { ConfigFileError, issueAt, type ConfigIssue, type ProbeConfig, type RigConfig } from '../config/index.js';
 import type { Timeline } from '../core/timeline.js';
 import { OpenOcdProbe } from '../drivers/flasher/openocd.js';
-import { DEFAULT_INTERFACE_CFG, type OpenOcdTargetName } from '../protocols/openocd/index.js';
+import { DEFAULT_INTERFACE_CFG, openOcdProbeIssues, openOcdValueProblem, type OpenOcdTargetName } from '../protocols/openocd/index.js';
 
 type OpenOcdConfig = Extract<ProbeConfig, { driver: 'openocd' }>;
 
@@ -18,7 +20,27 @@ export function rigRelative(rigFile: string, name: string): string {
   return /^\.\.?\//.test(name) || existsSync(local) ? local : name;
 }
 
+/** Every openocd-bound value of the probe section that openocd would not read literally, located. */
+export function openOcdProbeConfigIssues(config: RigConfig, probe: OpenOcdConfig): ConfigIssue[] {
+  const issues = openOcdProbeIssues(probe).map((i) => issueAt(config, ['probe', ...i.path], i.message));
+  if (issues.length > 0) return issues;
+  const resolved: [(string | number)[], string | undefined][] = [
+    [['interface'], probe.interface],
+    [['target'], probe.target === 'none' ? undefined : probe.target],
+    ...probe.configs.map((c, i): [(string | number)[], string] => [['configs', i], c]),
+  ];
+  for (const [path, name] of resolved) {
+    if (name === undefined) continue;
+    const full = rigRelative(config.file, name);
+    const problem = full === name ? undefined : openOcdValueProblem('script', full);
+    if (problem !== undefined) issues.push(issueAt(config, ['probe', ...path], `resolves to ${JSON.stringify(full)} next to the rig file: ${problem}`));
+  }
+  return issues;
+}
+
 export function openOcdProbeFor(config: RigConfig, probe: OpenOcdConfig, timeline?: Timeline): OpenOcdProbe {
+  const issues = openOcdProbeConfigIssues(config, probe);
+  if (issues.length > 0) throw new ConfigFileError(issues);
   // `target: none`: the configs describe the whole target (a custom board, the dummy-adapter fake).
   const bare = probe.target === 'none';
   const target: OpenOcdTargetName = bare ? 'generic' : config.target;

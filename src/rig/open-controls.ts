@@ -29,6 +29,8 @@ export async function openRigControls(config: RigConfig): Promise<RigControls> {
   }
   const clock = new ScaledClock(1);
   const timeline = new Timeline(clock);
+  // Before any pin or power is touched: a probe value openocd would run as TCL is refused here.
+  const probe = config.probe?.driver === 'openocd' ? openOcdProbeFor(config, config.probe, timeline) : undefined;
   const c = await openBenchControls(config, clock, timeline);
   let closed = false;
   return {
@@ -36,7 +38,7 @@ export async function openRigControls(config: RigConfig): Promise<RigControls> {
     timeline,
     power: c.power,
     ...(c.gpio && { gpio: c.gpio }),
-    ...(config.probe?.driver === 'openocd' && { probe: openOcdProbeFor(config, config.probe, timeline) }),
+    ...(probe && { probe }),
     async close() {
       if (closed) return;
       closed = true;

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pRetry, { AbortError } from 'p-retry';
 import type { Timeline } from '../../core/timeline.js';
-import { DeviceError, RigError } from '../../core/errors.js';
+import { ConfigError, DeviceError, RigError, UsageError } from '../../core/errors.js';
 import {
+  checkOpenOcdSetup,
   classifyOpenOcd,
   dumpArgv,
   massEraseArgv,
   nrf52RecoverArgv,
+  OpenOcdValueError,
+  openOcdValueProblem,
   parseStm32UserOptions,
   programArgv,
   stm32OptionsReadArgv,
@@ -40,6 +43,8 @@ export interface OpenOcdProbeOptions {
   /** Total attempts for transient (probe-missing) failures. Default 3. */
   attempts?: number;
   retryDelayMs?: number;
+  /** Where temp files for openocd go (images of buffers, dumps). Default os.tmpdir(), i.e. TMPDIR. */
+  tempRoot?: string;
   /** A name for messages (rig probe id); default `openocd:<target>`. */
   name?: string;
   timeline?: Timeline;
@@ -114,6 +119,26 @@ export class OpenOcdProbe implements Probe {
       ...(opts.configs !== undefined && { configs: opts.configs }),
       ...(opts.adapterSpeedKhz !== undefined && { adapterSpeedKhz: opts.adapterSpeedKhz }),
     };
+    // Refused here, before any run: a value openocd would execute as TCL is a config error (exit 2).
+    try {
+      checkOpenOcdSetup(this.setup);
+    } catch (e) {
+      if (e instanceof OpenOcdValueError) throw new ConfigError(`${this.name}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /**
+   * A folder for files openocd reads or writes, under the temp folder. The TMPDIR path reaches
+   * openocd too: `program` evaluates its image name inside braces, so there it must be plain.
+   */
+  private async tempDir(prefix: string, kind: 'image' | 'word'): Promise<string> {
+    const root = this.opts.tempRoot ?? tmpdir();
+    const problem = openOcdValueProblem(kind, join(root, `${prefix}XXXXXX`, 'image.bin'));
+    if (problem !== undefined) {
+      throw new RigError(`${this.name}: the temp folder ${JSON.stringify(root)} (TMPDIR) cannot hold files for openocd: ${problem}; set TMPDIR to a plain folder`);
+    }
+    return mkdtemp(join(root, prefix));
   }
 
   /** Runs openocd once per attempt; retries only transient outcomes. Never throws for openocd failures. */
@@ -160,9 +185,13 @@ export class OpenOcdProbe implements Probe {
   async flash(file: string | Uint8Array, address: number | undefined, opts: { verify?: boolean; reset?: boolean; signal?: AbortSignal } = {}): Promise<FlashResult> {
     let dir: string | undefined;
     let path: string;
-    if (typeof file === 'string') path = file;
-    else {
-      dir = await mkdtemp(join(tmpdir(), 'hil-openocd-'));
+    if (typeof file === 'string') {
+      path = file;
+      // A bad name is the caller's input (hil flash IMAGE): refused before anything runs.
+      const problem = openOcdValueProblem('image', path);
+      if (problem !== undefined) throw new UsageError(`${this.name}: image ${JSON.stringify(path)}: ${problem}; rename the file`);
+    } else {
+      dir = await this.tempDir('hil-openocd-', 'image');
       path = join(dir, 'image.bin');
       await writeFile(path, file);
     }
@@ -192,7 +221,7 @@ export class OpenOcdProbe implements Probe {
   /** All regions in one openocd run (`dump_image` each into a temp dir), read back. */
   async dump(regions: readonly MemoryRegion[], ro: RunOptions = {}): Promise<Record<string, Buffer>> {
     this.opts.timeline?.add('probe', 'dump', regions.map((r) => r.name).join(' '));
-    const dir = await mkdtemp(join(tmpdir(), 'hil-openocd-dump-'));
+    const dir = await this.tempDir('hil-openocd-dump-', 'word');
     try {
       const files = regions.map((r, i) => ({ ...r, file: join(dir, `${i}.bin`) }));
       const r = await this.run(dumpArgv(this.setup, files), ro);

@@ -1,8 +1,12 @@
 /**
  * Pure argv builders for one-shot OpenOCD runs (reference/hardware-backends.md §1.2-§1.5).
  * Every value from a rig file becomes its own argv element; values that land inside a TCL
- * command (`-c "program FILE ADDR ..."`) go through tclQuote so they stay literal. No shell.
+ * command (`-c "adapter serial X"`, `dump_image FILE`) go through tclQuote so they stay literal.
+ * No shell. The builders refuse (OpenOcdValueError) what openocd itself would run as TCL:
+ * braces or a backslash in a `-f` file or a `program` image (words.ts says why), control
+ * characters anywhere, so whoever calls them, whatever the config said, nothing breaks out.
  */
+import { adapterSpeedProblem, assertOpenOcdValue, OpenOcdValueError } from './words.js';
 
 export type OpenOcdTargetName = 'stm32f429' | 'rp2040' | 'nrf52840' | 'generic';
 
@@ -65,13 +69,11 @@ export const NO_SERVERS: readonly string[] = ['-c', 'gdb_port disabled', '-c', '
 
 /** `-f interface -c "adapter serial X" [-c "adapter speed"] [-c "set USE_CORE 0"] -f target -f extra... + no servers`. */
 export function baseArgv(s: OpenOcdSetup): string[] {
+  checkOpenOcdSetup(s);
   const argv = ['-f', s.interfaceCfg];
   if (s.adapterSerial !== undefined) argv.push('-c', `adapter serial ${tclQuote(s.adapterSerial)}`);
   const speed = s.adapterSpeedKhz ?? DEFAULT_SPEED_KHZ[s.target];
-  if (speed !== undefined) {
-    if (!Number.isInteger(speed) || speed <= 0) throw new RangeError(`adapter speed must be a positive integer kHz: ${speed}`);
-    argv.push('-c', `adapter speed ${speed}`);
-  }
+  if (speed !== undefined) argv.push('-c', `adapter speed ${speed}`);
   // Core 0 only: replaces the deprecated rp2040-core0.cfg (reference §1.3).
   if (s.target === 'rp2040') argv.push('-c', 'set USE_CORE 0');
   const targetCfg = s.targetCfg ?? DEFAULT_TARGET_CFG[s.target];
@@ -79,6 +81,21 @@ export function baseArgv(s: OpenOcdSetup): string[] {
   for (const c of s.configs ?? []) argv.push('-f', c);
   argv.push(...NO_SERVERS);
   return argv;
+}
+
+/**
+ * Throws OpenOcdValueError for the first value of `s` that openocd would not read literally,
+ * naming it as the rig file does (probe.interface, probe.configs[1], …).
+ */
+export function checkOpenOcdSetup(s: OpenOcdSetup): void {
+  assertOpenOcdValue('script', 'probe.interface', s.interfaceCfg);
+  if (s.targetCfg !== undefined) assertOpenOcdValue('script', 'probe.target', s.targetCfg);
+  (s.configs ?? []).forEach((c, i) => assertOpenOcdValue('script', `probe.configs[${i}]`, c));
+  if (s.adapterSerial !== undefined) assertOpenOcdValue('word', 'probe.adapterSerial', s.adapterSerial);
+  if (s.adapterSpeedKhz !== undefined) {
+    const problem = adapterSpeedProblem(s.adapterSpeedKhz);
+    if (problem !== undefined) throw new OpenOcdValueError('probe.adapterSpeedKhz', s.adapterSpeedKhz, problem);
+  }
 }
 
 export interface ProgramOptions {
@@ -91,6 +108,7 @@ export interface ProgramOptions {
  * HEX carries its own, and an address given with one is an OFFSET added to it, so pass none.
  */
 export function programArgv(s: OpenOcdSetup, file: string, address: number | undefined, opts: ProgramOptions = {}): string[] {
+  assertOpenOcdValue('image', 'image', file);
   const words = ['program', tclQuote(file), ...(address === undefined ? [] : [hex(address)])];
   if (opts.verify ?? true) words.push('verify');
   if (opts.reset ?? false) words.push('reset');
@@ -106,7 +124,12 @@ function haltCmds(s: OpenOcdSetup): string[] {
 /** One run for all regions: `dump_image FILE ADDR SIZE` per region, then shutdown. */
 export function dumpArgv(s: OpenOcdSetup, regions: readonly { file: string; base: number; size: number }[]): string[] {
   const argv = [...baseArgv(s), ...haltCmds(s)];
-  for (const r of regions) argv.push('-c', `dump_image ${tclQuote(r.file)} ${hex(r.base)} ${r.size}`);
+  for (const r of regions) {
+    // dump_image is a C command: the quoted name reaches it whole, braces included.
+    assertOpenOcdValue('word', 'dump file', r.file);
+    if (!Number.isInteger(r.size) || r.size <= 0 || r.base + r.size > 0x1_0000_0000) throw new RangeError(`not a region size: ${r.size} at ${hex(r.base)}`);
+    argv.push('-c', `dump_image ${tclQuote(r.file)} ${hex(r.base)} ${r.size}`);
+  }
   argv.push('-c', 'shutdown');
   return argv;
 }

@@ -1,2 +1,3 @@
 export * from './argv.js';
 export * from './classify.js';
+export * from './words.js';
