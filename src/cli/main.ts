@@ -44,6 +44,20 @@ function overview(): string {
   ].join('\n');
 }
 
+/** `hil sfu --help`: the commands under a group word (those whose path is longer than one word). */
+function groupHelp(word: string): string | undefined {
+  const members = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word);
+  if (!members.length) return undefined;
+  const width = Math.max(...members.map((c) => c.path.join(' ').length));
+  return [
+    `hil ${word}: ${members.length === 1 ? 'one command' : `${members.length} commands`}`,
+    '',
+    ...members.map((c) => `  hil ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    `Run \`hil ${members[0]!.path.join(' ')} --help\` for its options and examples.`,
+  ].join('\n');
+}
+
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
   let best: { cmd: Command; rest: string[] } | undefined;
   for (const cmd of COMMANDS) {
@@ -60,6 +74,17 @@ export async function main(argv: string[]): Promise<number> {
     return argv.length === 0 ? ExitCode.usage : ExitCode.ok;
   }
   const found = findCommand(argv);
+  const group = found ? undefined : groupHelp(argv[0]!);
+  if (group) {
+    // A group word alone or with --help lists its commands; anything else after it is a typo.
+    const asked = argv.length === 1 || argv.slice(1).every((a) => a === '--help' || a === '-h');
+    if (asked && argv.length > 1) {
+      process.stdout.write(group + '\n');
+      return ExitCode.ok;
+    }
+    process.stderr.write(`error: ${argv.length === 1 ? `hil ${argv[0]} needs a command` : `unknown command: ${argv.slice(0, 2).join(' ')}`}\n\n${group}\n`);
+    return ExitCode.usage;
+  }
   if (!found) {
     process.stderr.write(`error: unknown command: ${argv.slice(0, 2).join(' ')}\n\n${overview()}\n`);
     return ExitCode.usage;

@@ -35,6 +35,9 @@ function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * Wall-clock time scaled by a time factor: clock ms = real ms / factor. Factor 1 is real time;
  * 0.1 runs ten times faster than the device would.
@@ -48,7 +51,16 @@ export class ScaledClock implements Clock {
     return (performance.now() - this.start) / this.factor;
   }
   setTimer(ms: number, fn: () => void): Timer {
-    const handle = setTimeout(fn, Math.max(0, ms * this.factor));
+    // setTimeout fires after 1 ms for anything above 2^31-1 ms (24.8 days), so a long wait is
+    // re-armed in pieces: `after:1e20ms` must wait (and stay abortable), not cut at once.
+    const delay = Number.isNaN(ms) ? 0 : Math.max(0, ms * this.factor);
+    const due = performance.now() + delay;
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      const left = due - performance.now();
+      handle = left > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

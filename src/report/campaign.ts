@@ -1,18 +1,22 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { CutRecord, PlanEntry } from './plan.js';
 import { removeTrackingScripts } from './offline-html.js';
+import { stopProcessGroup, watchProcessGroup } from './process-group.js';
 
 /** The package root (where jest, allure and src/ live), wherever `hil` is run from. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface CampaignPaths {
   reports: string;
+  /** The last run's Allure results: replaced only once a new run has produced results. */
   results: string;
   html: string;
   run: string;
+  /** Where this run's Allure results are written before they replace `results`. */
+  staging: string;
   resultsFile: string;
 }
 
@@ -23,6 +27,7 @@ export function campaignPaths(reportsDir: string): CampaignPaths {
     results: join(reports, 'allure-results'),
     html: join(reports, 'html'),
     run: join(reports, '.run'),
+    staging: join(reports, '.run', 'allure-results'),
     resultsFile: join(reports, '.run', 'results.jsonl'),
   };
 }
@@ -32,9 +37,9 @@ export function campaignPaths(reportsDir: string): CampaignPaths {
  * file, so each rig gets its own worker and its own rig lifecycle.
  */
 export function writePlan(paths: CampaignPaths, entries: Omit<PlanEntry, 'resultsFile'>[]): string[] {
+  // Only this run's scratch goes: the previous results stay until this run has results of its own.
   rmSync(paths.run, { recursive: true, force: true });
-  rmSync(paths.results, { recursive: true, force: true }); // stale results would show as retries
-  mkdirSync(paths.run, { recursive: true });
+  mkdirSync(paths.staging, { recursive: true });
   writeFileSync(paths.resultsFile, '');
   const suiteModule = join(PACKAGE_ROOT, 'src/report/jest-suite.ts');
   return entries.map((e, i) => {
@@ -60,8 +65,9 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
     rootDir: PACKAGE_ROOT,
     roots: [paths.run],
     testMatch: ['**/*.test.ts'],
-    testEnvironment: 'allure-jest/node',
-    testEnvironmentOptions: { resultsDir: paths.results },
+    // allure-jest's environment plus a lifeline: a worker stops (rig safe) when hil is gone.
+    testEnvironment: join(PACKAGE_ROOT, 'src/report/worker-environment.ts'),
+    testEnvironmentOptions: { resultsDir: paths.staging, hilPid: process.pid },
     extensionsToTreatAsEsm: ['.ts'],
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }] },
@@ -72,27 +78,72 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
   const args = [jestBin, '--config', JSON.stringify(config), '--ci', ...(opts.quiet ? ['--silent'] : [])];
   const child = execa(process.execPath, args, {
     cwd: PACKAGE_ROOT,
+    // Its own process group (Jest, its workers and what they spawn): a signal reaches all of
+    // them at once, and hil can wait until none is left.
+    detached: true,
     env: { NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning', FORCE_COLOR: process.stderr.isTTY && !process.env.NO_COLOR ? '1' : '0' },
     stdin: 'ignore',
     stdout: opts.quiet ? 'ignore' : ['inherit'],
     stderr: opts.quiet ? 'ignore' : ['inherit'],
     reject: false,
-    ...(opts.signal && { cancelSignal: opts.signal, forceKillAfterDelay: 5000 }),
   });
   // Jest writes its report to stderr; keep our stdout for data only.
   if (!opts.quiet) child.stdout?.pipe(process.stderr);
-  const r = await child;
-  const exitCode = r.exitCode ?? 1;
+  const group = watchProcessGroup(child.pid!);
+  const onAbort = () => void stopProcessGroup(group);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let exitCode: number;
+  try {
+    const r = await child;
+    exitCode = r.exitCode ?? 1;
+    // Jest is gone; its workers may not be yet (a worker still making its rig safe).
+    await stopProcessGroup(group);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    group.dispose();
+  }
+  removePartialResults(paths.staging);
   const records = readRecords(paths);
+  publishResults(paths);
   return { exitCode, crashed: exitCode !== 0 && records.length === 0 };
 }
 
+/**
+ * Allure writes each file to `.allure-write-*.tmp` and renames it; a worker killed in between
+ * leaves the temporary file, which is no result. Finished results are whole (the rename is atomic).
+ */
+function removePartialResults(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith('.allure-write-') && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * The run's results replace the previous ones only if it produced any: a run that never got to
+ * its tests leaves the last report's results where they were. Stale results are never mixed in
+ * (Allure would show them as retries).
+ */
+function publishResults(paths: CampaignPaths): void {
+  if (!existsSync(paths.staging) || !readdirSync(paths.staging).some((f) => f.endsWith('-result.json'))) return;
+  const previous = join(paths.run, 'previous-allure-results');
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(paths.results)) renameSync(paths.results, previous);
+  renameSync(paths.staging, paths.results);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+/** results.jsonl, one line per finished cut; a line cut short by a kill is not a result. */
 export function readRecords(paths: CampaignPaths): CutRecord[] {
   if (!existsSync(paths.resultsFile)) return [];
-  return readFileSync(paths.resultsFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as CutRecord);
+  const records: CutRecord[] = [];
+  for (const line of readFileSync(paths.resultsFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      records.push(JSON.parse(line) as CutRecord);
+    } catch {
+      // a partial last line of a worker killed mid-write
+    }
+  }
+  return records;
 }
 
 /** Allure 3 single-file HTML (opens from file://, no network). */

@@ -9,6 +9,7 @@ import { runCut, type CutResult } from '../scenario/cut.js';
 import { prepareSuiteRig } from '../scenario/suite-run.js';
 import { cutSummary, reproCommand } from './cut-summary.js';
 import type { CutRecord, PlanEntry } from './plan.js';
+import type { Lifeline } from './worker-environment.js';
 
 /**
  * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
@@ -22,17 +23,25 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const results: CutResult[] = [];
   const variant = config.twin?.variant;
 
+  // Set by `hil run`'s Jest environment: stops the cut and makes the rig safe if hil goes away.
+  const lifeline = (globalThis as { hilLifeline?: Lifeline }).hilLifeline;
+  const signal = lifeline?.signal;
+
   describe(`${suite.name} on ${config.name}`, () => {
     let rig: Rig | undefined;
     let openError: unknown;
+    let unregister: (() => void) | undefined;
     beforeAll(async () => {
       try {
         rig = await openRig(config);
+        const opened = rig;
+        unregister = lifeline?.onStop(() => opened.close());
       } catch (err) {
         openError = err;
       }
     });
     afterAll(async () => {
+      unregister?.();
       await rig?.close();
     });
 
@@ -89,7 +98,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
             } satisfies CutRecord) + '\n',
           );
         const r = await allure.step(`cut at ${trigger}, off ${offMs} ms`, () =>
-          runCut(rig!, scheme, images, spec),
+          runCut(rig!, scheme, images, spec, { ...(signal && { signal }) }),
         );
         results.push(r);
         await allure.parameter('outcome', r.outcome, { excluded: true });

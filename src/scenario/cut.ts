@@ -109,7 +109,7 @@ export async function runCut(
       return console.lines.length;
     }
     await rig.power.off();
-    await clock.sleep(spec.offMs);
+    await clock.sleep(spec.offMs, opts.signal);
     console.flushPartial();
     const fromLine = console.lines.length;
     await rig.power.on();
@@ -133,7 +133,7 @@ export async function runCut(
         let fromLine = await interrupt();
         if (spec.second !== undefined) {
           // Cut the recovery itself: the resumed swap, the repair, the first boot's housekeeping.
-          await clock.sleep(spec.second);
+          await clock.sleep(spec.second, opts.signal);
           const at = clock.now();
           timeline.add('cut', 'second', `${spec.second} ms after power returned`);
           secondCut = { afterMs: spec.second, ...(lastPhaseBefore(rig, at) && { devicePhase: lastPhaseBefore(rig, at)! }) };
@@ -141,76 +141,90 @@ export async function runCut(
         }
         return fromLine;
       })();
+      // Awaited below; if Ctrl-C ends the off time first, nobody may be awaiting it yet.
+      afterCut.catch(() => {});
       resolveFired();
     });
-
-    let updateRigError: string | undefined;
     try {
-      const result = await rig.updater.update(to.stream, {
-        signal: abort.signal,
-        ...(spec.setup !== undefined && { setup: spec.setup }),
-        onProgress: (p) => {
-          Object.assign(progress, p);
-          watch.onProgress();
-        },
-      });
-      update.finished = true;
-      // Only a commit the device announced before the cut binds it.
-      update.committed = result.committed && !fired;
-      timeline.add('scenario', 'update-done', result.committed ? 'committed' : undefined);
-    } catch (err) {
-      if (!(err instanceof CutFired) && !abort.signal.aborted) {
-        update.error = (err as Error).message;
-        timeline.add('scenario', 'update-failed', update.error);
-        if (err instanceof RigError) updateRigError = err.message;
-      }
-    }
-    if (opts.signal?.aborted) throw opts.signal.reason;
-    if (!fired) {
-      if (updateRigError) {
-        watch.disarm();
-        return finish('rig-error', { rigError: `update: ${updateRigError}` });
-      }
-      // A time trigger always fires. A progress trigger cannot advance once the update is over; a
-      // console one gets until the boot timeout.
-      const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : spec.trigger.kind === 'progress' ? 0 : rig.config.boot.timeoutMs;
-      const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
-      await firedPromise;
-      timer?.cancel();
-      if (!fired && update.error) {
-        // The device refused the update before the trigger was met: what it does at the next power
-        // cycle is still the question, so cut now and say so.
-        timeline.add('cut', 'forced', 'the update failed before the trigger was met');
-        watch.forceFire();
-      }
-    }
-    if (!fired) {
+      return await updateAndJudge();
+    } finally {
+      // However this ends (Ctrl-C included), an armed trigger must never cut power later.
       watch.disarm();
-      return finish('rig-error', { rigError: `trigger ${base.trigger} never fired (update ${update.finished ? 'finished' : 'stopped'} at ${progress.acked} of ${progress.total} bytes)` });
     }
-    const devicePhase = lastPhaseBefore(rig, fired.t);
-    const fromLine = await afterCut;
 
-    const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
-    // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
-    if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
-    const flash = rig.probe ? await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]) : undefined;
-    const judged = { committed: update.committed, silence: scheme.silence };
-    const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
-    let outcome = verdict.outcome;
-    for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
-      await rig.power.off();
-      await clock.sleep(spec.offMs);
-      const line = console.lines.length;
-      await rig.power.on();
-      const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs });
-      if (again.banner?.line !== observation.banner.line) {
-        verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
-        outcome = 'boot-loop';
-        break;
+    async function updateAndJudge(): Promise<CutResult> {
+      let updateRigError: string | undefined;
+      try {
+        const result = await rig.updater.update(to.stream, {
+          signal: abort.signal,
+          ...(spec.setup !== undefined && { setup: spec.setup }),
+          onProgress: (p) => {
+            Object.assign(progress, p);
+            watch.onProgress();
+          },
+        });
+        update.finished = true;
+        // Only a commit the device announced before the cut binds it.
+        update.committed = result.committed && !fired;
+        timeline.add('scenario', 'update-done', result.committed ? 'committed' : undefined);
+      } catch (err) {
+        if (!(err instanceof CutFired) && !abort.signal.aborted) {
+          update.error = (err as Error).message;
+          timeline.add('scenario', 'update-failed', update.error);
+          if (err instanceof RigError) updateRigError = err.message;
+        }
       }
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (!fired) {
+        if (updateRigError) {
+          watch.disarm();
+          return finish('rig-error', { rigError: `update: ${updateRigError}` });
+        }
+        // A time trigger always fires. A progress trigger cannot advance once the update is over; a
+        // console one gets until the boot timeout.
+        const grace = spec.trigger.kind === 'after' ? Number.POSITIVE_INFINITY : spec.trigger.kind === 'progress' ? 0 : rig.config.boot.timeoutMs;
+        const timer = Number.isFinite(grace) ? clock.setTimer(grace, () => resolveFired()) : undefined;
+        try {
+          // A time trigger can be far off (after:90s, the update long done): Ctrl-C must end this wait.
+          await untilAborted(firedPromise, opts.signal);
+        } finally {
+          timer?.cancel();
+        }
+        if (!fired && update.error) {
+          // The device refused the update before the trigger was met: what it does at the next power
+          // cycle is still the question, so cut now and say so.
+          timeline.add('cut', 'forced', 'the update failed before the trigger was met');
+          watch.forceFire();
+        }
+      }
+      if (!fired) {
+        watch.disarm();
+        return finish('rig-error', { rigError: `trigger ${base.trigger} never fired (update ${update.finished ? 'finished' : 'stopped'} at ${progress.acked} of ${progress.total} bytes)` });
+      }
+      const devicePhase = lastPhaseBefore(rig, fired.t);
+      const fromLine = await afterCut;
+
+      const observation = await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
+      // Let the app finish what it does right after its banner (confirming itself) before reading the flash.
+      if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs, opts.signal);
+      const flash = rig.probe ? await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]) : undefined;
+      const judged = { committed: update.committed, silence: scheme.silence };
+      const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
+      let outcome = verdict.outcome;
+      for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
+        await rig.power.off();
+        await clock.sleep(spec.offMs, opts.signal);
+        const line = console.lines.length;
+        await rig.power.on();
+        const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs, ...(opts.signal && { signal: opts.signal }) });
+        if (again.banner?.line !== observation.banner.line) {
+          verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
+          outcome = 'boot-loop';
+          break;
+        }
+      }
+      return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, ...(flash && { flash }) });
     }
-    return finish(outcome, { fired: { ...fired, ...(devicePhase && { devicePhase }) }, ...(secondCut && { secondCut }), verdict, observation, ...(flash && { flash }) });
   }
 }
 
@@ -246,7 +260,7 @@ async function baseline(
   if (!snap && !rig.twin) {
     // Off long enough for a real power-on reset before the baseline boot is observed.
     await rig.power.off();
-    await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0));
+    await clock.sleep(Math.max(rig.config.power.offMs, rig.config.power.minOffMs ?? 0), signal);
   }
   timeline.add('scenario', 'baseline', from.name);
   console.flushPartial();
@@ -257,6 +271,26 @@ async function baseline(
     throw new RigError(`device did not come up running ${from.name} ${from.version} (${obs.banner ? `runs ${obs.banner.version}` : obs.state}); last line: ${console.lines.at(-1)?.text ?? '(none)'}`);
   }
   if (rig.twin && !snap) cache.set(key, rig.twin.snapshot());
+}
+
+/** Resolves with `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function lastPhaseBefore(rig: Rig, t: number): string | undefined {

@@ -5,6 +5,7 @@ import { checkRigForSuite, withTwinOverrides, loadRig, loadSuite, rigPath, suite
 import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan } from '../../report/campaign.js';
 import { summarizeRecords } from '../../report/summary.js';
 import type { PlanEntry } from '../../report/plan.js';
+import { lockReports } from '../../report/reports-lock.js';
 import { numberOption, type Command } from '../command.js';
 
 function defaultSuites(): string[] {
@@ -57,38 +58,52 @@ Exit 1 if any test failed (device) or broke (rig).
       }
     }
     const paths = campaignPaths((values.reports as string | undefined) ?? 'reports');
-    writePlan(paths, entries);
-    out.info(`campaign ${campaign}: ${suites.length} suite(s), ${entries.length} rig run(s), ${cuts} cuts`);
-    const started = Date.now();
-    const jest = await runJest(paths, { workers, quiet: out.level === 0 || out.json, signal });
-    if (signal.aborted) return ExitCode.interrupted;
-    const records = readRecords(paths);
-    let report: string | undefined;
-    if (!values['no-html']) {
-      try {
-        report = await generateHtml(paths, signal);
-      } catch (err) {
-        out.warn((err as Error).message);
+    // Two runs on one folder would write into each other's results: the second one waits its turn.
+    const lock = lockReports(paths.reports);
+    try {
+      if (signal.aborted) return ExitCode.interrupted;
+      writePlan(paths, entries);
+      out.info(`campaign ${campaign}: ${suites.length} suite(s), ${entries.length} rig run(s), ${cuts} cuts`);
+      return await runAndReport();
+    } finally {
+      lock.release();
+    }
+
+    async function runAndReport(): Promise<number> {
+      const started = Date.now();
+      const jest = await runJest(paths, { workers, quiet: out.level === 0 || out.json, signal });
+      if (signal.aborted) {
+        out.info(`interrupted: ${readRecords(paths).length} finished cut(s) kept in ${displayPath(paths.results)}`);
+        return ExitCode.interrupted;
       }
-    }
-    const summary = summarizeRecords(records);
-    const seconds = (Date.now() - started) / 1000;
-    const failed = summary.totals.failed + summary.totals.broken > 0 || jest.exitCode !== 0;
-    if (out.json) {
-      out.printJson({ ok: !failed, campaign, seconds, report: report ?? null, results: paths.results, ...summary, cuts: records });
-    } else {
-      out.data(summary.table);
-      out.info(`${records.length} tests in ${seconds.toFixed(1)} s${report ? `; report: ${displayPath(report)}` : ''}`);
-      for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) {
-        out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}\n    repro: ${r.repro}`);
+      const records = readRecords(paths);
+      let report: string | undefined;
+      if (!values['no-html'] && !jest.crashed) {
+        try {
+          report = await generateHtml(paths, signal);
+        } catch (err) {
+          out.warn((err as Error).message);
+        }
       }
+      const summary = summarizeRecords(records);
+      const seconds = (Date.now() - started) / 1000;
+      const failed = summary.totals.failed + summary.totals.broken > 0 || jest.exitCode !== 0;
+      if (out.json) {
+        out.printJson({ ok: !failed, campaign, seconds, report: report ?? null, results: paths.results, ...summary, cuts: records });
+      } else {
+        out.data(summary.table);
+        out.info(`${records.length} tests in ${seconds.toFixed(1)} s${report ? `; report: ${displayPath(report)}` : ''}`);
+        for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) {
+          out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}\n    repro: ${r.repro}`);
+        }
+      }
+      if (jest.crashed) {
+        out.error('Jest did not run the campaign (see its output above)');
+        return ExitCode.rigUnavailable;
+      }
+      // A failed cut is the device's; only broken ones (the rig itself) mean the rig is unavailable.
+      if (summary.totals.failed > 0) return ExitCode.testFailures;
+      return summary.totals.broken > 0 ? ExitCode.rigUnavailable : failed ? ExitCode.testFailures : ExitCode.ok;
     }
-    if (jest.crashed) {
-      out.error('Jest did not run the campaign (see its output above)');
-      return ExitCode.rigUnavailable;
-    }
-    // A failed cut is the device's; only broken ones (the rig itself) mean the rig is unavailable.
-    if (summary.totals.failed > 0) return ExitCode.testFailures;
-    return summary.totals.broken > 0 ? ExitCode.rigUnavailable : failed ? ExitCode.testFailures : ExitCode.ok;
   },
 };

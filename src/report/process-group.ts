@@ -1,0 +1,118 @@
+import { readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * The process group of a child started with `detached: true`: Jest, its workers and whatever
+ * they spawn (socat, openocd, gpioset) share it. Signalling the group reaches every one of them;
+ * signalling the Jest parent alone (what execa's cancelSignal did) left workers driving rigs.
+ */
+export interface ProcessGroup {
+  readonly pgid: number;
+  /** Set once a stop has begun; later calls share it. */
+  stopping?: Promise<void>;
+  /** Removes the exit hook (the group is gone or no longer ours). */
+  dispose(): void;
+}
+
+/** How long workers get to put their rigs in the safe state after SIGTERM before SIGKILL. */
+const SAFE_STATE_GRACE_MS = 20_000;
+const POLL_MS = 50;
+
+/**
+ * Whether any process of the group is still running. A worker whose Jest parent died first is
+ * reparented to init and stays a zombie until init reaps it (seconds, with some inits): it no
+ * longer drives anything, so on Linux /proc is read and zombies do not count.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const running = runningMembers(pgid);
+  return running === undefined || running > 0;
+}
+
+/**
+ * Whether a process is running: a zombie (dead, not yet reaped by its parent or by init) is not.
+ * kill(pid, 0) alone says yes to a zombie, which hid a SIGKILLed hil from its workers for seconds.
+ */
+export function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch (err) {
+    // No /proc (not Linux): trust kill(). ENOENT: it went away meanwhile.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** Non-zombie processes of the group from /proc, or undefined where there is no /proc. */
+function runningMembers(pgid: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z') n++;
+  }
+  return n;
+}
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Watches a group whose leader was just spawned. If hil exits while the group lives (a second
+ * Ctrl-C, a crash), the exit hook sends it SIGTERM: workers then make their rigs safe and exit.
+ */
+export function watchProcessGroup(pgid: number): ProcessGroup {
+  const onExit = () => signalGroup(pgid, 'SIGTERM');
+  process.on('exit', onExit);
+  return { pgid, dispose: () => process.off('exit', onExit) };
+}
+
+/**
+ * SIGTERM to the whole group, then waits until none of it is left; SIGKILL after a grace that
+ * lets each worker put its rig in the safe state. Resolves at once for an empty group.
+ */
+export function stopProcessGroup(group: ProcessGroup, graceMs = SAFE_STATE_GRACE_MS): Promise<void> {
+  group.stopping ??= (async () => {
+    if (!groupAlive(group.pgid)) return;
+    signalGroup(group.pgid, 'SIGTERM');
+    if (await emptyWithin(group.pgid, graceMs)) return;
+    signalGroup(group.pgid, 'SIGKILL');
+    await emptyWithin(group.pgid, 2000);
+  })();
+  return group.stopping;
+}
+
+async function emptyWithin(pgid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return true;
+}

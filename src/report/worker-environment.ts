@@ -1,0 +1,109 @@
+/**
+ * The Jest environment of `hil run`'s generated tests: allure-jest's node environment plus a
+ * lifeline to the `hil run` that started it.
+ *
+ * Why here: test code runs inside a vm whose `process` is a copy, so its `process.on('SIGTERM')`
+ * never sees a signal. The environment runs in the worker's real process, so it is the one place
+ * that can notice a signal or the death of hil (SIGKILL, OOM killer, a crash), put the rig in its
+ * safe state and exit, instead of driving the rig for a campaign nobody is waiting for.
+ *
+ * Loaded by Jest's own require hook, so it imports only packages and node builtins.
+ */
+import { readFileSync } from 'node:fs';
+import allureNode from 'allure-jest/node';
+import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
+import type { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
+
+// allure-jest's types describe its CommonJS build as a namespace; at run time (Jest's require
+// hook with interop) the default import is the class itself.
+const AllureNodeEnvironment = ((allureNode as unknown as { default?: typeof NodeEnvironment }).default ?? allureNode) as unknown as typeof NodeEnvironment;
+
+/** What a test file registers: the rig's safe state, run before the worker exits. */
+export type SafeState = () => Promise<void>;
+
+/** Exposed to test code as `globalThis.hilLifeline`. */
+export interface Lifeline {
+  /** Aborted first when the worker stops, so a cut in progress stops driving the rig. */
+  readonly signal: AbortSignal;
+  /** Registers a safe state to run if hil goes away or signals; returns the unregister function. */
+  onStop(safe: SafeState): () => void;
+}
+
+/** Exit code of a worker stopped by its lifeline (hil's "interrupted"). */
+const INTERRUPTED = 4;
+/** How often the worker checks hil is still there. */
+const POLL_MS = 200;
+/** The longest a rig gets to reach its safe state before the worker exits anyway. */
+const SAFE_STATE_LIMIT_MS = 15_000;
+
+const safeStates = new Set<SafeState>();
+const stopped = new AbortController();
+let started = false;
+let stopping = false;
+
+/**
+ * Whether a process is running; a zombie is not (a SIGKILLed hil stays one until init reaps it).
+ * Same as process-group.ts's pidRunning: this file is loaded by Jest's require hook, which cannot
+ * resolve the project's `.js`-suffixed imports of TypeScript files.
+ */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+async function stop(reason: string, killParent?: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\nhil run worker ${process.pid}: ${reason}: putting the rig in its safe state\n`);
+  stopped.abort(new Error(`hil run worker stopped: ${reason}`));
+  const limit = new Promise<void>((r) => setTimeout(r, SAFE_STATE_LIMIT_MS));
+  await Promise.race([Promise.allSettled([...safeStates].map((s) => s())), limit]);
+  // Jest's parent would hand the remaining test files to a fresh worker: stop it too.
+  if (killParent !== undefined && killParent !== process.pid && killParent > 1 && process.ppid === killParent) {
+    try {
+      process.kill(killParent, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(INTERRUPTED);
+}
+
+/** Once per worker process: signal handlers and the poll of hil's pid and of our own parent. */
+function startLifeline(hilPid: number | undefined): void {
+  if (started) return;
+  started = true;
+  const parent = process.ppid;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(`got ${sig}`));
+  const check = () => {
+    if (hilPid !== undefined && hilPid !== process.pid && !isAlive(hilPid)) void stop(`hil run (pid ${hilPid}) is gone`, parent);
+    else if (process.ppid !== parent) void stop(`its parent (pid ${parent}) is gone`);
+  };
+  setInterval(check, POLL_MS).unref();
+  check();
+}
+
+export default class HilWorkerEnvironment extends AllureNodeEnvironment {
+  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+    super(config, context);
+    const pid = Number((config.projectConfig.testEnvironmentOptions as { hilPid?: unknown }).hilPid);
+    startLifeline(Number.isSafeInteger(pid) && pid > 0 ? pid : undefined);
+    const lifeline: Lifeline = {
+      signal: stopped.signal,
+      onStop(safe) {
+        safeStates.add(safe);
+        return () => safeStates.delete(safe);
+      },
+    };
+    (this.global as unknown as { hilLifeline: Lifeline }).hilLifeline = lifeline;
+  }
+}
