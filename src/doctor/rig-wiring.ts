@@ -4,7 +4,7 @@
  * from two places. (Two roles on one pin inside a file is already a config error.)
  */
 import path from 'node:path';
-import { displayFile, loadRig, type RigConfig } from '../config/index.js';
+import { ConfigFileError, displayFile, formatIssue, loadRig, type RigConfig } from '../config/index.js';
 import { ConfigError } from '../core/errors.js';
 import { list, resolveLink, under } from './env.js';
 import { listChips, type GpioChip } from './gpio.js';
@@ -55,6 +55,7 @@ export async function checkRigWiring({ env, rig, signal }: CheckContext): Promis
   const dir = path.dirname(rig.file);
   const others: RigConfig[] = [];
   const broken: string[] = [];
+  const brokenFiles: string[] = [];
   const siblings = (await list(dir)).filter((entry) => /\.ya?ml$/.test(entry) && path.join(dir, entry) !== rig.file);
   for (const entry of siblings.slice(0, MAX_COMPARED_RIGS)) {
     signal?.throwIfAborted();
@@ -62,9 +63,10 @@ export async function checkRigWiring({ env, rig, signal }: CheckContext): Promis
       others.push(await loadRig(path.join(dir, entry)));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      // The first line names the file and the first problem; the file name is the entry already.
-      const first = err.message.split('\n')[0]!.replace(/^[^:]*: /, '');
-      broken.push(`${entry} (${first})`);
+      // The first problem, at its place in the file as named in this folder.
+      const issue = err instanceof ConfigFileError ? err.issues[0] : undefined;
+      broken.push(issue ? formatIssue({ ...issue, file: entry }) : `${entry} (${err.message.split('\n')[0]})`);
+      brokenFiles.push(entry);
     }
   }
   signal?.throwIfAborted();
@@ -100,7 +102,7 @@ export async function checkRigWiring({ env, rig, signal }: CheckContext): Promis
     checks.push({ id: 'wiring.skipped', title: 'Other rig files', status: 'warn', detail: `${skipped} more rig file${skipped === 1 ? '' : 's'} in ${displayFile(dir)} not compared (only the first ${MAX_COMPARED_RIGS} are)`, fix: 'keep one bench\'s rig files in their own folder' });
   }
   if (broken.length) {
-    checks.push({ id: 'wiring.files', title: 'Other rig files', status: 'warn', detail: `not compared, they do not load: ${broken.join('; ')}`, fix: `hil doctor --rig ${displayFile(path.join(dir, broken[0]!.split(' ')[0]!))}   # shows what is wrong with it` });
+    checks.push({ id: 'wiring.files', title: 'Other rig files', status: 'warn', detail: `not compared, they do not load: ${broken.join('; ')}`, fix: `hil doctor --rig ${displayFile(path.join(dir, brokenFiles[0]!))}   # shows what is wrong with it` });
   }
   return checks;
 }
