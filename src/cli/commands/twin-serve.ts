@@ -1,11 +1,36 @@
+import { fileURLToPath } from 'node:url';
 import { ScaledClock } from '../../core/clock.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, RigError, UsageError } from '../../core/errors.js';
 import { loadRig } from '../../config/index.js';
+import type { Scheme } from '../../config/vocabulary.js';
 import { createTwin, twinBanner } from '../../drivers/device/twin.js';
+import { TwinProbe } from '../../drivers/flasher/twin-probe.js';
 import { startTwinServer } from '../../drivers/console/twin-server.js';
+import { schemeAdapter } from '../../scenario/schemes/index.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
-import { SFU_SLOTS } from '../../targets/rp2040.js';
+
+/** The sample images shipped in firmware/, found from the package, not the working directory. */
+const FIRMWARE_DIR = fileURLToPath(new URL('../../../firmware/', import.meta.url));
+
+/** Per scheme: the factory image served by default, and where a host's update goes. */
+const SERVED: Record<Scheme, { image: string; updates: string; idleReset: boolean }> = {
+  'sfu-ab': {
+    image: 'app-v1.page2bin',
+    updates: 'SFU uploads go to the bootloader window after each reset (--reset-on-idle opens one whenever the app is quiet)',
+    idleReset: true,
+  },
+  'stm32-dualbank': {
+    image: 'stm32-app-v1.bin',
+    updates: 'SFU uploads go to the running OTA app (STM32F4 command set); there is no bootloader window to wait for',
+    idleReset: false,
+  },
+  'mcuboot-swap': {
+    image: 'mcuboot-app-v1.signed.bin',
+    updates: "console only: MCUboot's update path here is the probe, so a host sees the boot log and the app, and cannot update it over this pty",
+    idleReset: false,
+  },
+};
 
 export const twinServeCommand: Command = {
   path: ['twin', 'serve'],
@@ -13,16 +38,25 @@ export const twinServeCommand: Command = {
   usage: 'hil twin serve --rig RIG [--pace-baud 921600] [--image A.bin] [--reset-on-idle] [--power-signals] [--json]',
   details: `Starts the rig's twin on a real pty pair (socat) in real time and prints the host-side path as
 the first line on stdout. Point any SFU uploader at it (hil sfu upload, Mirn's sfu-cli-uploader, a
-script). The twin boots like the board: HWRESET, boot text, a ~2 s bootloader window, then its app.
-Serves until Ctrl-C.
+script). The twin boots like the board. RP2040-SFU: HWRESET, boot text, a ~2 s bootloader window,
+then its app. STM32F429 dual bank: the ROM starts the OTA app, which takes SFU uploads itself.
+nRF52840 MCUboot: the boot log and the app (updates go through the probe, not this pty).
+Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exits 3.
 
-  --rig RIG          a twin rig (its variant, power-loss mode and seed are used)
+  --rig RIG          a twin rig (its scheme, variant, power-loss mode and seed are used)
   --pace-baud N      wire rate the twin receives and sends at (default: the rig's twin.paceBaud)
-  --image FILE       factory image for slot A (default: firmware/app-v1.page2bin)
-  --reset-on-idle    after the app has run 1 s with the host quiet, reset into the bootloader again
+  --image FILE       factory image (default per scheme: firmware/app-v1.page2bin,
+                     firmware/stm32-app-v1.bin, firmware/mcuboot-app-v1.signed.bin)
+  --reset-on-idle    RP2040-SFU only: whenever the app has sent nothing for 1 s, reset into the
+                     bootloader again (bytes the app ignores, such as a host's INFO polls, do not
+                     keep it awake), so a host started at any moment gets a bootloader window
   --power-signals    SIGUSR1 cuts the twin's power, SIGUSR2 restores it: a stand-in for a relay, so a
                      bench rig file (serial console on this pty) can be driven end to end`,
-  examples: ['hil twin serve --rig twin-rp2040-sfu', 'hil twin serve --rig twin-rp2040-sfu --reset-on-idle &\n  hil sfu upload --port "$(head -1 …)" firmware/app-v2.page2bin'],
+  examples: [
+    'hil twin serve --rig twin-rp2040-sfu',
+    'hil twin serve --rig twin-rp2040-sfu --reset-on-idle > /tmp/twin.path &\n  hil sfu upload --port "$(head -1 /tmp/twin.path)" firmware/app-v2.page2bin',
+    'hil twin serve --rig twin-stm32f429-dualbank --json',
+  ],
   options: {
     rig: { type: 'string' },
     'pace-baud': { type: 'string' },
@@ -30,17 +64,27 @@ Serves until Ctrl-C.
     'reset-on-idle': { type: 'boolean' },
     'power-signals': { type: 'boolean' },
   },
+  // Ctrl-C is how a served twin is stopped: exit 0, not 4.
+  holds: true,
   async run({ values, out, signal }) {
     const config = await loadRig(requireOption(values, 'rig', this));
     const t = config.twin;
-    if (!t) throw new (await import('../../core/errors.js')).UsageError(`${config.file}: not a twin rig (no twin: section)`);
+    if (!t) throw new UsageError(`${config.file}: not a twin rig (no twin: section)`);
+    const served = SERVED[config.scheme];
+    if (!served) throw new UsageError(`${config.file}: hil twin serve cannot serve scheme ${config.scheme} (it serves ${Object.keys(SERVED).join(', ')})`);
     const paceBaud = numberOption(values, 'pace-baud', t.paceBaud, { integer: true, min: 1 });
-    const image = await loadUpdateImage((values.image as string | undefined) ?? 'firmware/app-v1.page2bin');
+    const resetOnIdle = !!values['reset-on-idle'];
+    if (resetOnIdle && !served.idleReset) {
+      throw new UsageError(`--reset-on-idle: ${config.file} is ${config.scheme}, where a reset opens no update window (${served.updates})`);
+    }
+    const image = await loadUpdateImage((values.image as string | undefined) ?? `${FIRMWARE_DIR}${served.image}`, config.scheme);
     const clock = new ScaledClock(1);
     const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
-    device.massErase();
-    device.programMemory(SFU_SLOTS.A.base, image.slotImage.A ?? image.stream);
-    const server = await startTwinServer(device, { paceBaud, resetOnIdle: !!values['reset-on-idle'] });
+    // The factory state, put there as the scheme's baseline puts it on a bench.
+    const adapter = schemeAdapter(config.scheme);
+    await adapter.baseline(new TwinProbe(device), { from: image }, adapter.setups[0]!);
+    if (signal.aborted) return ExitCode.ok;
+    const server = await startTwinServer(device, { paceBaud, resetOnIdle });
     const relay: [NodeJS.Signals, () => void][] = values['power-signals']
       ? [
           ['SIGUSR1', () => device.powered && device.powerOff()],
@@ -49,11 +93,17 @@ Serves until Ctrl-C.
       : [];
     for (const [sig, fn] of relay) process.on(sig, fn);
     try {
-      if (out.json) out.data(JSON.stringify({ path: server.hostPath, rig: config.name, variant: t.variant, paceBaud }));
+      if (out.json) out.data(JSON.stringify({ path: server.hostPath, rig: config.name, scheme: config.scheme, variant: t.variant, paceBaud }));
       else out.data(server.hostPath);
       out.info(twinBanner(config.name, t.variant, paceBaud));
+      out.info(served.updates);
       server.onDeviceText((line) => out.verbose(`device: ${line}`));
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      // Until Ctrl-C (the normal end), or until socat dies and takes the printed path with it.
+      const lost = await new Promise<string | undefined>((resolve) => {
+        signal.addEventListener('abort', () => resolve(undefined), { once: true });
+        server.onLost(resolve);
+      });
+      if (lost !== undefined) throw new RigError(`${lost}. Hosts using it are cut off; start hil twin serve again for a new path.`);
     } finally {
       for (const [sig, fn] of relay) process.off(sig, fn);
       await server.close();
