@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '../../src/core/clock.js';
 import { RigError } from '../../src/core/errors.js';
@@ -161,6 +162,23 @@ describe('UhubctlPower (fake uhubctl)', () => {
   test.each(['a b; rm -rf /', '$(reboot)', '--help'])('hub location %j reaches uhubctl as one argv element (fake uhubctl)', async (hub) => {
     await expect(new UhubctlPower({ hub, port: 1, uhubctl: bin }).on()).rejects.toThrow(RigError);
     expect(argvs()).toEqual([['-l', hub, '-p', '1', '-a', 'on']]);
+  });
+
+  // What held up in the audit keeps holding: shell metacharacters reach uhubctl as one argv
+  // element. The marker is only created if a shell ever sees the value (execa's shell: true, sh -c).
+  test('hostile hub locations: one argv element each, no shell ever runs them (fake uhubctl)', async () => {
+    const mark = join(dir, 'SHELL-RAN');
+    const hubs = [`1-1;touch ${mark}`, `$(touch ${mark})`, `\`touch ${mark}\``, `1-1|touch ${mark}`, `1-1 && touch ${mark}`, `>${mark}`, '-a off', `1-1' ; touch '${mark}`, '*'];
+    for (const hub of hubs) {
+      await expect(new UhubctlPower({ hub, port: 1, uhubctl: bin }).on()).rejects.toThrow(/no switchable hub at/);
+    }
+    expect(argvs()).toEqual(hubs.map((hub) => ['-l', hub, '-p', '1', '-a', 'on']));
+    expect(existsSync(mark)).toBe(false);
+  });
+
+  test.each(['1-1\n-a off', '1-1\r', '1-1\u0000', '\t1-1'])('hub location %j with a control character is refused before uhubctl runs (fake uhubctl)', (hub) => {
+    expect(() => new UhubctlPower({ hub, port: 1, uhubctl: bin })).toThrow(/hub location .* has a control character/);
+    expect(argvs()).toEqual([]);
   });
 
   test('parseUhubctlNewStatus reads only the New status sections', () => {

@@ -3,6 +3,8 @@ import {
   dumpArgv,
   massEraseArgv,
   nrf52RecoverArgv,
+  openOcdProbeIssues,
+  OpenOcdValueError,
   parseStm32UserOptions,
   programArgv,
   stm32OptionsReadArgv,
@@ -68,5 +70,61 @@ describe('argv builders', () => {
     expect(tclQuote('$(rm -rf /)')).toBe('{$(rm -rf /)}');
     expect(tclQuote('x}y [z]')).toBe('x\\}y\\ \\[z\\]');
     expect(tclQuote('')).toBe('{}');
+  });
+
+  test('tclQuote never leaves a control character raw (newline, CR, tab become escapes)', () => {
+    expect(tclQuote('a\nb\rc\td')).toBe('a\\nb\\rc\\td');
+  });
+});
+
+describe('values openocd would run as TCL are refused by every builder (issue 8, defect 2)', () => {
+  const ok = { target: 'generic' as const, interfaceCfg: 'i.cfg' };
+  const builders = {
+    program: (s: typeof ok) => programArgv(s, 'fw.bin', 0x08000000),
+    dump: (s: typeof ok) => dumpArgv(s, [{ file: '/t/0.bin', base: 0x08000000, size: 16 }]),
+    massErase: (s: typeof ok) => massEraseArgv(s),
+  };
+  const refused = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof OpenOcdValueError ? e.field : `not an OpenOcdValueError: ${String(e)}`;
+    }
+    return 'accepted';
+  };
+
+  test.each([
+    ['probe.interface', { interfaceCfg: 'interface/dummy.cfg} ; exec touch /tmp/x ;{' }],
+    ['probe.interface', { interfaceCfg: 'a\\b.cfg' }],
+    ['probe.interface', { interfaceCfg: '' }],
+    ['probe.target', { targetCfg: 'target/x.cfg\nexec touch /tmp/x' }],
+    ['probe.configs[1]', { configs: ['ok.cfg', '{x'] }],
+    ['probe.adapterSerial', { adapterSerial: 'E66\u0000' }],
+    ['probe.adapterSpeedKhz', { adapterSpeedKhz: 1e21 }],
+  ])('%s refused in %j', (field, extra) => {
+    for (const build of Object.values(builders)) expect(refused(() => build({ ...ok, ...extra }))).toBe(field);
+  });
+
+  test('a brace, quote, bracket or $ is fine where the word is TCL-quoted (adapter serial, dump_image)', () => {
+    const serial = 'E6} [exec x] $y "z"';
+    expect(programArgv({ ...ok, adapterSerial: serial }, 'fw.bin', 0)).toContain(`adapter serial ${tclQuote(serial)}`);
+    expect(dumpArgv(ok, [{ file: '/t/x} [y] {.bin', base: 0, size: 4 }])).toContain('dump_image /t/x\\}\\ \\[y\\]\\ \\{.bin 0x00000000 4');
+  });
+
+  test('program refuses an image name with a brace or backslash (the proc evals it inside braces)', () => {
+    expect(refused(() => programArgv(ok, '/t/x} [exec touch /tmp/x] {.bin', 0))).toBe('image');
+    expect(refused(() => programArgv(ok, '/t/x\\', 0))).toBe('image');
+    expect(refused(() => programArgv(ok, '/t/a b;$x [y] "q" #.bin', 0))).toBe('accepted');
+  });
+
+  test('dump sizes are whole and inside 32 bits', () => {
+    for (const size of [0, -1, 1.5, Number.NaN, 0x1_0000_0000]) expect(() => dumpArgv(ok, [{ file: '/t/0.bin', base: 0, size }])).toThrow(RangeError);
+  });
+
+  test('openOcdProbeIssues: every problem of a probe section, with its path, for the config loader', () => {
+    expect(
+      openOcdProbeIssues({ interface: 'a}.cfg', target: 'none', configs: ['ok.cfg', 'b\\.cfg', 'c\n'], adapterSerial: 'ok', adapterSpeedKhz: 0 }).map((i) => i.path),
+    ).toEqual([['interface'], ['configs', 1], ['configs', 2], ['adapterSpeedKhz']]);
+    expect(openOcdProbeIssues({ interface: 'interface/stlink.cfg', target: 'target/stm32f4x.cfg', configs: [], adapterSerial: 'x} ;{', adapterSpeedKhz: 4000 })).toEqual([]);
   });
 });

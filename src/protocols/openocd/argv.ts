@@ -127,7 +127,7 @@ export function dumpArgv(s: OpenOcdSetup, regions: readonly { file: string; base
   for (const r of regions) {
     // dump_image is a C command: the quoted name reaches it whole, braces included.
     assertOpenOcdValue('word', 'dump file', r.file);
-    if (!Number.isInteger(r.size) || r.size <= 0 || r.base + r.size > 0x1_0000_0000) throw new RangeError(`not a region size: ${r.size} at ${hex(r.base)}`);
+    if (!Number.isInteger(r.size) || r.size <= 0 || r.size > 0xffffffff || r.base + r.size > 0x1_0000_0000) throw new RangeError(`not a region size: ${r.size} at ${hex(r.base)}`);
     argv.push('-c', `dump_image ${tclQuote(r.file)} ${hex(r.base)} ${r.size}`);
   }
   argv.push('-c', 'shutdown');
