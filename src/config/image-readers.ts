@@ -6,7 +6,7 @@
  */
 import type { Scheme } from './vocabulary.js';
 import { isAppInfo, readAppInfo } from '../protocols/appinfo.js';
-import { decodeBin2PageStream, isBin2Page } from '../protocols/sfu/index.js';
+import { checkSfuStream, decodeBin2PageStream, isBin2Page } from '../protocols/sfu/index.js';
 import { SFU_SLOTS, SFU_SLOT_SIZE, type SfuSlotName } from '../targets/rp2040.js';
 import { STM32F429 } from '../targets/stm32f429.js';
 import { NRF52840_PARTITIONS } from '../targets/nrf52840.js';
@@ -33,6 +33,9 @@ const sfuAb: ImageReader = (stream) => {
   if (stream.length > SFU_SLOT_SIZE) {
     throw new ImageProblem(`image is ${stream.length} bytes, larger than an SFU slot (${SFU_SLOT_SIZE} bytes)`);
   }
+  // Issue 8 defect 13: a truncated or malformed stream would be signed. Whether an info block is
+  // required at all is load.ts's business (with its own message).
+  checkSfuStream(stream, { requireInfo: false });
   const slotImage: Partial<Record<SfuSlotName, Buffer>> = {};
   if (isBin2Page(stream)) {
     slotImage.A = decodeBin2PageStream(stream, 'A');

@@ -4,6 +4,10 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ResultPromise } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SFU_SLOTS } from '../../src/targets/rp2040.js';
 import { hil, hilBackground } from './hil.js';
@@ -62,4 +66,42 @@ describe('hil sfu upload against hil twin serve (two processes, real pty)', () =
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/INFO/);
   }, 30_000);
+});
+
+describe('hil sfu upload and hil cut refuse broken images before anything is sent (issue 8 defect 13)', () => {
+  const v2 = readFileSync('firmware/app-v2.page2bin');
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  it.each([
+    ['truncated (head -c 100001)', v2.subarray(0, 100_001), /whole 256-byte blocks/],
+    ['the 8-byte header alone', v2.subarray(0, 8), /holds no block/],
+    ['130 bytes', v2.subarray(0, 130), /whole 256-byte blocks/],
+    ['264 bytes', v2.subarray(0, 264), /no valid app info block/],
+    ['random bytes', Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)), /no valid app info block/],
+  ])('%s: exit 2 naming the file; the port is never opened', async (_, bytes, why) => {
+    dir = await mkdtemp(join(tmpdir(), 'hil-sfu-image-'));
+    const file = join(dir, 'broken.page2bin');
+    writeFileSync(file, bytes);
+    // A port that does not exist: opening it first would give exit 3.
+    const r = await hil(['sfu', 'upload', '--port', '/dev/serial/by-id/usb-no-such-adapter', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(why);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('hil cut --to a truncated stream: exit 2 naming it, before the twin runs', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hil-sfu-image-'));
+    const file = join(dir, 'cut.page2bin');
+    writeFileSync(file, v2.subarray(0, 8 + 256 * 300)); // whole blocks, but short of the image
+    const r = await hil(['cut', '--rig', 'twin-rp2040-sfu', '--from', 'firmware/app-v1.page2bin', '--to', file, '--trigger', 'console:/SIGNED/+1ms', '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/truncated/);
+  });
 });

@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { ScaledClock } from '../../core/clock.js';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
+import { displayFile } from '../../config/errors.js';
 import { Timeline } from '../../core/timeline.js';
 import { Console } from '../../drivers/console/console.js';
 import { openSerialLink } from '../../drivers/console/serial-link.js';
 import { SfuUploader } from '../../drivers/updater/sfu/index.js';
+import { SfuStreamProblem, checkSfuStream } from '../../protocols/sfu/index.js';
+import { readImageFile } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -13,24 +14,31 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 export const sfuUploadCommand: Command = {
   path: ['sfu', 'upload'],
   summary: 'upload an image to an SFU bootloader on a serial port (RP2040-SFU, STM32F4 SFU)',
-  usage: 'hil sfu upload --port PORT [--baud 921600] [--block 2048] [--info-timeout-ms 10000] IMAGE [--json]',
+  usage: 'hil sfu upload --port PORT [--baud 921600] [--block 2048] [--info-timeout-ms 10000] [--no-info-block] IMAGE [--json]',
   details: `The TypeScript replacement for Mirn's sfu-cli-uploader. Polls INFO until the bootloader answers
 (reset or power-cycle the board: the bootloader listens for about 2 s after reset), erases once,
 streams pipelined WRITEs within the device's receive buffer, checks the START reply's CRC itself and
 waits for the device to sign the slot. IMAGE is a RAW binary linked for the slot INFO announces, or a
 BIN2Page stream (the device decodes it for whichever slot it writes).
+Before the port is opened, IMAGE is checked: a BIN2Page stream must be the header and whole,
+well-formed 256-byte blocks; the image (each decoding of a BIN2Page stream) must carry an intact
+app info block and reach the length it states. A truncated or foreign file is refused (exit 2):
+the device would sign whatever arrives with a matching CRC.
 Exit 0 only when the device reported the slot signed.
 
   --port PORT            serial device, e.g. /dev/serial/by-id/usb-Silicon_Labs_CP2102N...
   --baud N               line rate (default 921600)
   --block N              data bytes per WRITE, a multiple of 256 up to 3840 (default 2048)
-  --info-timeout-ms N    how long to poll INFO before giving up (default 10000)`,
+  --info-timeout-ms N    how long to poll INFO before giving up (default 10000)
+  --no-info-block        firmware without hilrig's app info block: an image without one is
+                         checked only for its BIN2Page structure (a RAW one is sent as it is)`,
   examples: ['hil sfu upload --port /dev/ttyUSB0 firmware/app-v2.page2bin', 'hil sfu upload --port /dev/ttyUSB0 --json app.bin | jq .bytesPerSecond'],
   options: {
     port: { type: 'string' },
     baud: { type: 'string' },
     block: { type: 'string' },
     'info-timeout-ms': { type: 'string' },
+    'no-info-block': { type: 'boolean' },
   },
   async run({ values, positionals, out, signal }) {
     const port = requireOption(values, 'port', this);
@@ -39,9 +47,16 @@ Exit 0 only when the device reported the slot signed.
     const writeBlock = numberOption(values, 'block', 2048, { integer: true, min: 256 });
     if (writeBlock % 256 || writeBlock > 3840) throw new UsageError(`--block: expected a multiple of 256 up to 3840, got ${writeBlock}`);
     const infoTimeoutMs = numberOption(values, 'info-timeout-ms', 10_000, { min: 1 });
-    const file = resolve(positionals[0]!);
-    const image = await readFile(file).catch((e: Error) => Promise.reject(new UsageError(`${positionals[0]}: cannot read image: ${e.message}`)));
-    if (image.length === 0) throw new UsageError(`${positionals[0]}: image is empty`);
+    const file = positionals[0]!;
+    // Only a regular file of bounded size (a FIFO or /dev/zero would hang), then its structure:
+    // all before the port is opened, so nothing reaches the device.
+    const image = await readImageFile(file);
+    try {
+      checkSfuStream(image, { requireInfo: !values['no-info-block'] });
+    } catch (err) {
+      if (err instanceof SfuStreamProblem) throw new ConfigError(`${displayFile(file)}: not sent: ${err.message}`, { file });
+      throw err;
+    }
     const clock = new ScaledClock(1);
     const link = await openSerialLink(port, { baud, clock });
     const timeline = new Timeline(clock);

@@ -4,3 +4,4 @@ export * from './crc.js';
 export * from './frame.js';
 export * from './commands.js';
 export * from './bin2page.js';
+export * from './stream-check.js';
