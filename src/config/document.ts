@@ -81,8 +81,9 @@ function structureProblems(doc: Document): Spot[] {
  */
 export function readYamlMapping(text: string, file: string, what: string): ReadResult {
   const lineCounter = new LineCounter();
-  // uniqueKeys: checked by structureProblems (linear); logLevel: no warnings printed on stderr.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'silent' });
+  // uniqueKeys: checked by structureProblems (linear); logLevel error: no warnings printed on stderr
+  // ('silent' would also drop the MULTIPLE_DOCS error).
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
   const at = (offset: number, message: string): ConfigIssue => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col, path: '', message };
