@@ -134,7 +134,7 @@ describe('the hostile corpus', () => {
     const accepted: string[] = [];
     for (const f of corpus) {
       try {
-        await bounded(f.what, f.kind === 'rig' ? loadRig(f.file) : validateSuite(f.file));
+        await bounded<unknown>(f.what, f.kind === 'rig' ? loadRig(f.file) : validateSuite(f.file));
         accepted.push(`${f.kind} ${f.what}`);
       } catch (error) {
         if (!(error instanceof HilError) || error.exitCode !== 2) throw new Error(`${f.kind} ${f.what} (${f.file}): not a config error: ${(error as Error)?.stack}`);
