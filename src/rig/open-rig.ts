@@ -79,6 +79,8 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
   } else {
     clock = new ScaledClock(1);
     timeline = new Timeline(clock);
+    // Before any pin or power is touched: a probe value openocd would run as TCL is refused here.
+    if (config.probe?.driver === 'openocd') probe = openOcdProbeFor(config, config.probe, timeline);
     const controls = await openBenchControls(config, clock, timeline);
     cleanups.push(() => controls.close());
     power = controls.power;
@@ -87,7 +89,6 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
     pinReset = controls.reset;
     link = await openBenchConsole(config, power, clock, timeline);
     cleanups.push(() => link.close());
-    if (config.probe?.driver === 'openocd') probe = openOcdProbeFor(config, config.probe, timeline);
   }
 
   // SFU frames share the UART with text on the RP2040 bootloader and on the STM32 OTA app.

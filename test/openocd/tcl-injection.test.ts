@@ -20,7 +20,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
+import { loadRig } from '../../src/config/index.js';
 import { HilError } from '../../src/core/errors.js';
+import { openRig } from '../../src/rig/open-rig.js';
 import { OpenOcdDeviceError, OpenOcdProbe, OpenOcdRigError, type OpenOcdProbeOptions } from '../../src/drivers/flasher/openocd.js';
 import { dumpArgv, tclQuote } from '../../src/protocols/openocd/index.js';
 import { hil } from '../cli/hil.js';
@@ -276,6 +278,21 @@ describe('through the CLI: hil flash and hil dump on a bench rig file (real open
       expect(r.stderr).toMatch(where as RegExp);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(existsSync(MARK)).toBe(false);
+    }
+    expect(readLog(b.gpioLog)).toEqual([]);
+  });
+
+  test('openRig (hil run, hil cut) refuses the rig the same way, before any pin, console or power', async () => {
+    const b = await benchRig([`  interface: ${JSON.stringify(`${FAKE}} [${EXEC}] {`)}`, '  target: none']);
+    const path = process.env.PATH;
+    process.env.PATH = b.env.PATH; // the fake gpioset, were a pin ever opened
+    process.env.FAKE_GPIO_LOG = b.gpioLog;
+    try {
+      const config = await loadRig(b.rig);
+      await expect(openRig(config)).rejects.toThrow(/bench\.yaml:13:\d+: probe\.interface: "}" is not allowed/);
+    } finally {
+      process.env.PATH = path;
+      delete process.env.FAKE_GPIO_LOG;
     }
     expect(readLog(b.gpioLog)).toEqual([]);
   });
