@@ -9,6 +9,9 @@ const whileLoading = () => {
 };
 process.on('SIGINT', whileLoading);
 process.on('SIGTERM', whileLoading);
+// `ps` and `pgrep hil` show the command, not `node …/bin/hil.js`; also the moment from which a
+// signal is handled (a test waits for it).
+process.title = ['hil', ...process.argv.slice(2)].join(' ');
 
 const { register } = await import('tsx/esm/api');
 register();

@@ -2,8 +2,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 /**
  * The process group of a child started with `detached: true`: Jest, its workers and whatever
- * they spawn (socat, openocd, gpioset) share it. Signalling the group reaches every one of them;
- * signalling the Jest parent alone (what execa's cancelSignal did) left workers driving rigs.
+ * they spawn (socat, openocd, gpioset) share it. Signalling the Jest parent alone (what execa's
+ * cancelSignal did) left workers driving rigs. Signalling the whole group at once is not right
+ * either: a gpioset killed before its worker can write the safe levels leaves the relay to the
+ * kernel's default. So the Jest processes go first (each worker makes its rig safe and stops its
+ * own helpers), then whatever is left of the group.
  */
 export interface ProcessGroup {
   readonly pgid: number;
@@ -75,6 +78,38 @@ function runningMembers(pgid: number): number | undefined {
   return n;
 }
 
+/** Jest's parent and its workers (jest-worker children): the processes that run rig code. */
+function jestProcesses(pgid: number): number[] {
+  const workers: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // not Linux: the parent alone; the workers notice it is gone (their lifeline)
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pgid) continue;
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('jest-worker')) workers.push(Number(e));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return [pgid, ...workers];
+}
+
+function signalPids(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pgid, sig);
@@ -88,29 +123,34 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
  * Ctrl-C, a crash), the exit hook sends it SIGTERM: workers then make their rigs safe and exit.
  */
 export function watchProcessGroup(pgid: number): ProcessGroup {
-  const onExit = () => signalGroup(pgid, 'SIGTERM');
+  const onExit = () => signalPids(jestProcesses(pgid), 'SIGTERM');
   process.on('exit', onExit);
   return { pgid, dispose: () => process.off('exit', onExit) };
 }
 
 /**
- * SIGTERM to the whole group, then waits until none of it is left; SIGKILL after a grace that
- * lets each worker put its rig in the safe state. Resolves at once for an empty group.
+ * Stops the group and resolves once none of it is left: SIGTERM to Jest and its workers, which
+ * put their rigs in the safe state and exit (a grace for that); then SIGTERM to anything left
+ * (a helper a worker did not stop), SIGKILL last. Resolves at once for an empty group.
  */
 export function stopProcessGroup(group: ProcessGroup, graceMs = SAFE_STATE_GRACE_MS): Promise<void> {
   group.stopping ??= (async () => {
     if (!groupAlive(group.pgid)) return;
+    const jest = jestProcesses(group.pgid);
+    signalPids(jest, 'SIGTERM');
+    await within(graceMs, () => !jest.some(pidRunning));
+    if (!groupAlive(group.pgid)) return;
     signalGroup(group.pgid, 'SIGTERM');
-    if (await emptyWithin(group.pgid, graceMs)) return;
+    if (await within(2000, () => !groupAlive(group.pgid))) return;
     signalGroup(group.pgid, 'SIGKILL');
-    await emptyWithin(group.pgid, 2000);
+    await within(2000, () => !groupAlive(group.pgid));
   })();
   return group.stopping;
 }
 
-async function emptyWithin(pgid: number, ms: number): Promise<boolean> {
+async function within(ms: number, done: () => boolean): Promise<boolean> {
   const until = Date.now() + ms;
-  while (groupAlive(pgid)) {
+  while (!done()) {
     if (Date.now() >= until) return false;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
