@@ -198,6 +198,14 @@ describe('the hostile corpus', () => {
     expectCleanExit2(trigger, { name: 'after:99999999999999999999ms' });
   });
 
+  test('hil sfu upload reads its image through the same reader: /dev/zero and a FIFO refused before any port', async () => {
+    const fifo = path.join(root, 'corpus', 'image-fifo.bin');
+    for (const image of ['/dev/zero', fifo]) {
+      const r = await runMain(['sfu', 'upload', '--port', path.join(root, 'no-such-port'), image]);
+      expectCleanExit2(r, { name: `${displayFile(image)}: cannot read image: is a` });
+    }
+  });
+
   test('hil doctor on a valid twin rig among the hostile files answers, naming the ones that do not load', async () => {
     const r = await runMain(['doctor', '--rig', path.join(root, 'corpus', NASTY_DIRS[1]!, 'a-valid-twin.yaml'), '--json']);
     expect(r.code).toBe(0);
