@@ -85,6 +85,7 @@ export async function runCut(
   };
 
   try {
+    opts.signal?.throwIfAborted();
     await baseline(rig, scheme, images, spec.setup ?? scheme.setups[0]!, spec.seed, opts.signal);
   } catch (err) {
     if (err instanceof RigError) return finish('rig-error', { rigError: `baseline: ${err.message}` });
@@ -95,6 +96,8 @@ export async function runCut(
   const abort = new AbortController();
   const onAbort = () => abort.abort(opts.signal!.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted during the baseline (a probe programming cannot be stopped): no update at all.
+  if (opts.signal?.aborted) onAbort();
   try {
     return await updateCutAndJudge();
   } finally {

@@ -68,6 +68,8 @@ export async function observeBoot(
           offLine();
           reject(opts.signal!.reason);
         };
+        // An abort that came before this wait began fires no event: honour it now.
+        if (opts.signal?.aborted) return onAbort();
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         function finish() {
           timer.cancel();
