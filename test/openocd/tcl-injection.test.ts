@@ -304,6 +304,7 @@ describe('through the CLI: hil flash and hil dump on a bench rig file (real open
     const r = await hil(['flash', '--rig', b.rig, img, '--no-verify'], { env: b.env });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/image ".*app\} ; exec touch \[env HIL_MARK\] ;\{\.bin": "}" is not allowed/);
+    expect(readLog(b.gpioLog)).toEqual([]); // refused before the rig was powered
   });
 
   test('hil dump with TMPDIR holding braces and brackets runs nothing; with a newline it is refused naming TMPDIR', async () => {

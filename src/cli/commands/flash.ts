@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { loadRig } from '../../config/index.js';
 import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
 import { OpenOcdProbe, openOcdError } from '../../drivers/flasher/openocd.js';
+import { openOcdValueProblem } from '../../protocols/openocd/index.js';
 import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
 import { FLASH_BASE, hex32, parseAddress } from '../rig-access.js';
@@ -37,6 +38,9 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
     const config = await loadRig(requireOption(values, 'rig', this));
     if (positionals.length !== 1) throw new UsageError(`expected exactly one IMAGE, got ${positionals.length}\nusage: ${this.usage}`);
     const file = resolve(positionals[0]!);
+    // Before the rig is powered: a name openocd's program would evaluate as TCL (issue 8, defect 2).
+    const unsafe = openOcdValueProblem('image', file);
+    if (config.probe?.driver === 'openocd' && unsafe) throw new UsageError(`image ${JSON.stringify(file)}: ${unsafe}; rename the file`);
     const info = await stat(file).catch((e: Error) => Promise.reject(new UsageError(`${positionals[0]}: cannot read image: ${e.message}`)));
     if (!info.isFile() || info.size === 0) throw new UsageError(`${positionals[0]}: not a non-empty file`);
     const placed = PLACED.has(extname(file).toLowerCase());
