@@ -4,7 +4,7 @@
  * uploader on top, as on a Pi with a USB-serial adapter.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScaledClock } from '../../src/core/clock.js';
@@ -206,4 +206,34 @@ describe('SFU upload of a whole slot over a real pty (issue 8 defect 3)', () => 
     expect(parts).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
     expect(twin.readMemory(SFU_SLOTS.B.base, size).equals(image)).toBe(true);
   }, 180_000);
+});
+
+describe('SFU upload rate over a real pty (issue 8 defect 14)', () => {
+  it('bytesPerSecond never exceeds the line rate, upload after upload', async () => {
+    // The audit saw 271,581 B/s (2.95x the 92,160 B/s of 921,600 baud) for 163 KB through a pty:
+    // a least-squares fit over acks that a pty delivers in bunches. The rate is now bytes acked
+    // over the time they took, which a faster machine can only bring closer to the line, not past it.
+    const clock = new ScaledClock(1);
+    const twin = new Rp2040SfuTwin({ clock, variant: 'correct', powerLoss: 'torn', seed: 1 });
+    twins.push(twin);
+    twin.massErase();
+    twin.programMemory(SFU_SLOTS.A.base, samples('1.0.0', 0x8000).a);
+    const pty = await startTrackedPtyTwin(twin, { paceBaud: BAUD });
+    const link = await open(pty.hostPath);
+    const con = new Console({ link, clock, sfuFrames: true });
+    consoles.push(con);
+    const stream = readFileSync(join(import.meta.dirname, '../../firmware/app-v2.page2bin'));
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      twin.powerOff();
+      twin.powerOn();
+      const r = await new SfuUploader({ channel: con, clock }).upload(stream);
+      expect(r.signed).toBe(true);
+      rates.push(r.bytesPerSecond);
+    }
+    for (const rate of rates) {
+      expect(rate).toBeGreaterThan(0);
+      expect(rate).toBeLessThanOrEqual(BAUD / 10);
+    }
+  }, 120_000);
 });

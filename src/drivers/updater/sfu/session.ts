@@ -134,8 +134,12 @@ export class UploadSession {
   private window?: WriteWindow;
   private backoffUntil = 0;
   private prewrittenBytes = 0;
-  /** Acks (clock ms, stream bytes) from where the write phase is in its steady state: what the rate is fitted to. */
-  private readonly steadyAcks: { t: number; acked: number; sending: boolean }[] = [];
+  /** Stream bytes the host had sent when the first ack covering the pre-written bytes came (see steadyRate). */
+  private sentAtBacklogAck?: number;
+  /** The first ack covering those (elapsed ms, stream bytes acked and sent then): where the rate is measured from. */
+  private rateFrom?: { t: number; acked: number; sent: number };
+  /** The last ack that came while new data was still left to send: where the rate is measured to. */
+  private lastSendingAck?: { t: number; acked: number };
   private startSent = false;
   private startReply?: StartReply;
   private verdict: 'signed' | 'crc-ok' | 'none' = 'none';
@@ -322,12 +326,9 @@ export class UploadSession {
         this.lastProgressAt = this.clock.now();
         this.at.lastAck = this.elapsed();
         const acked = outcome.acked - win.base;
-        // Steady state: with a pre-written backlog, from half of the fresh bytes on (the backlog is
-        // long gone by then); and only while the host still has new data to send, so the line is
-        // full and the acks of the draining tail (which a pty or USB adapter delivers with less
-        // delay than the rest) do not steepen the fit.
-        const steadyAt = this.prewrittenBytes > 0 ? this.prewrittenBytes + Math.ceil((this.bytes - this.prewrittenBytes) / 2) : 0;
-        if (acked >= steadyAt) this.steadyAcks.push({ t: this.at.lastAck, acked, sending: win.highestSent < win.end });
+        if (this.sentAtBacklogAck === undefined && acked >= this.prewrittenBytes) this.sentAtBacklogAck = win.highestSent - win.base;
+        if (!this.rateFrom && this.sentAtBacklogAck !== undefined && acked >= this.sentAtBacklogAck) this.rateFrom = { t: this.at.lastAck, acked, sent: win.highestSent - win.base };
+        if (win.highestSent < win.end) this.lastSendingAck = { t: this.at.lastAck, acked };
         this.event('write-ack', hex32(outcome.acked), { acked: outcome.acked - win.base, total: this.bytes });
         this.progress({ phase: 'write', acked, total: this.bytes });
         return;
@@ -576,25 +577,30 @@ export class UploadSession {
   }
 
   /**
-   * Payload bytes per second the write phase sustained, flash erase excluded: the least-squares
-   * slope of acknowledged bytes over time, fitted to the acks of the steady state. That starts at
-   * the first ack when nothing was pre-written, otherwise at the middle of the bytes first sent
-   * after the ERASE reply (the pre-written backlog, which the device works off at flash speed, is
-   * long gone by then). It preferably ends when the last new byte was sent: the acks of the
-   * draining tail come through a pty or a USB adapter with less delay than the rest and would
-   * steepen the fit. A fit, not two end points, so latency jitter does not skew it. With too few
-   * acks to fit, the conservative (bytes - pre-written) / (START reply - ERASE reply), or for a
-   * stream small enough to go out entirely during the erase, bytes / (START reply - first WRITE).
+   * Payload bytes per second the write phase sustained, flash erase excluded: bytes acknowledged
+   * over the time they took, between two acks, never a fit (a least-squares fit over bunched acks
+   * reported 2.95x the line rate through a pty: issue 8 defect 14).
+   *
+   * - The span starts once the pre-written backlog (worked off at flash speed from the device's
+   *   RX ring) and everything sent while it was worked off are acknowledged. Only bytes the host
+   *   handed to the transport after that ack are counted: they cannot have crossed the line before
+   *   it, whatever the delays of the acks, so the figure cannot outrun the line. It errs low by up
+   *   to the pipeline in flight at the start, which a long upload makes small.
+   * - It ends at the last ack that came while the host still had new data to send. Both ends then
+   *   come back through a busy line: once the host stops sending, a pty (socat) or a USB adapter
+   *   returns the tail's acks with less delay, which would shorten the span and inflate the rate.
+   * - A stream too short for such a span (it went out during the erase and the first pipeline)
+   *   gets bytes / (last ack - first WRITE): erase included, so bounded by the line too.
    */
   private steadyRate(): number {
-    const sending = this.steadyAcks.filter((p) => p.sending);
-    const slope = slopePerSecond(sending.length >= 8 ? sending : this.steadyAcks);
-    if (slope !== undefined) return slope;
-    const fresh = this.bytes - this.prewrittenBytes;
-    const ms = this.at.startReply! - this.at.eraseReply!;
-    if (fresh >= this.opts.writeBlock && ms > 0) return fresh / (ms / 1000);
-    // Everything went out during the erase: no erase-free window exists; count from the first WRITE.
-    const all = this.at.startReply! - (this.at.firstWrite ?? this.at.eraseReply!);
+    const from = this.rateFrom;
+    const to = this.lastSendingAck;
+    if (from && to && to.t > from.t) {
+      const counted = to.acked - from.sent;
+      if (counted >= 4 * this.opts.writeBlock) return counted / ((to.t - from.t) / 1000);
+    }
+    const lastAck = this.at.lastAck ?? this.at.startReply!;
+    const all = lastAck - (this.at.firstWrite ?? this.at.eraseReply!);
     return all > 0 ? this.bytes / (all / 1000) : 0;
   }
 
@@ -660,21 +666,6 @@ export class UploadSession {
   private elapsed(): number {
     return this.clock.now() - this.t0;
   }
-}
-
-/** Least-squares slope of acked bytes over clock ms, per second; undefined with fewer than 4 points. */
-function slopePerSecond(points: readonly { t: number; acked: number }[]): number | undefined {
-  const n = points.length;
-  if (n < 4) return undefined;
-  const mt = points.reduce((sum, p) => sum + p.t, 0) / n;
-  const ma = points.reduce((sum, p) => sum + p.acked, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.t - mt) * (p.acked - ma);
-    den += (p.t - mt) ** 2;
-  }
-  return den > 0 && num > 0 ? (num / den) * 1000 : undefined;
 }
 
 /** The stream padded with 0xFF to whole 32-bit words (the CRC and every WRITE work on words). */
