@@ -112,7 +112,7 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
  * Allure writes each file to `.allure-write-*.tmp` and renames it; a worker killed in between
  * leaves the temporary file, which is no result. Finished results are whole (the rename is atomic).
  */
-function removePartialResults(dir: string): void {
+export function removePartialResults(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) if (f.startsWith('.allure-write-') && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
 }
@@ -122,7 +122,7 @@ function removePartialResults(dir: string): void {
  * its tests leaves the last report's results where they were. Stale results are never mixed in
  * (Allure would show them as retries).
  */
-function publishResults(paths: CampaignPaths): void {
+export function publishResults(paths: CampaignPaths): void {
   if (!existsSync(paths.staging) || !readdirSync(paths.staging).some((f) => f.endsWith('-result.json'))) return;
   const previous = join(paths.run, 'previous-allure-results');
   rmSync(previous, { recursive: true, force: true });
