@@ -130,6 +130,8 @@ export class UploadSession {
   private eraseBlocks = 0;
   private eraseParts = 0;
   private lastErasePartAt?: number;
+  private eraseSentAt?: number;
+  private startSentAt?: number;
   private eraseDone = false;
   private window?: WriteWindow;
   private backoffUntil = 0;
@@ -424,6 +426,7 @@ export class UploadSession {
     this.eraseSent = true;
     this.at.eraseSent = this.elapsed();
     const eraseSentAt = this.clock.now();
+    this.eraseSentAt = eraseSentAt;
     this.event('erase', `${this.bytes} bytes at ${hex32(win.base)}`, { bytes: this.bytes, blocks: this.eraseBlocks });
     this.progress({ phase: 'erase', acked: 0, total: this.bytes, erase: { blocks: 0, of: this.eraseBlocks } });
     // Sent exactly once per session: a second ERASE flips the slot selector again and would erase
@@ -436,10 +439,7 @@ export class UploadSession {
       const now = this.clock.now();
       let wakeAt: number;
       if (!this.eraseDone) {
-        const eraseDeadline =
-          this.lastErasePartAt === undefined
-            ? eraseSentAt + SFU_TIMING.eraseSignBlockMs + SFU_TIMING.eraseBlockMs + SFU_TIMING.eraseMarginMs
-            : this.lastErasePartAt + SFU_TIMING.eraseBlockMs + SFU_TIMING.eraseMarginMs;
+        const eraseDeadline = this.eraseDeadline();
         if (now >= eraseDeadline) throw this.eraseTimeoutError(now - (this.lastErasePartAt ?? eraseSentAt));
         wakeAt = eraseDeadline;
       } else {
@@ -447,12 +447,7 @@ export class UploadSession {
           this.phase = 'write';
           this.lastProgressAt = now;
         }
-        if (now - this.lastRxAt >= noReplyMs) {
-          throw this.deviceError(
-            `the device stopped answering: no reply for ${noReplyMs} ms in the write phase ` +
-              `(acknowledged ${win.acked - win.base} of ${this.bytes} bytes, ${win.polls} status polls sent)`,
-          );
-        }
+        if (now - this.lastRxAt >= noReplyMs) throw this.noReplyError();
         if (now - this.lastProgressAt >= noProgressMs) {
           throw new SfuLinkError(
             `no progress for ${noProgressMs} ms: the device answers but stays at stream address ${hex32(win.acked)} ` +
@@ -491,6 +486,64 @@ export class UploadSession {
     this.phase = 'write';
   }
 
+  /** When the erase has taken longer than the slowest datasheet flash allows. */
+  private eraseDeadline(): number {
+    return this.lastErasePartAt === undefined
+      ? this.eraseSentAt! + SFU_TIMING.eraseSignBlockMs + SFU_TIMING.eraseBlockMs + SFU_TIMING.eraseMarginMs
+      : this.lastErasePartAt + SFU_TIMING.eraseBlockMs + SFU_TIMING.eraseMarginMs;
+  }
+
+  private noReplyError(): SfuDeviceError {
+    const win = this.window!;
+    return this.deviceError(
+      `the device stopped answering: no reply for ${SFU_TIMING.noReplyMs} ms in the write phase ` +
+        `(acknowledged ${win.acked - win.base} of ${this.bytes} bytes, ${win.polls} status polls sent)`,
+    );
+  }
+
+  private noStartReplyError(): SfuDeviceError {
+    return this.deviceError(`no START reply within ${SFU_TIMING.startReplyMs} ms after START (not resent: the device closes the session on the first one)`);
+  }
+
+  /**
+   * Once the device has answered INFO, its silence is a device failure (exit 1), decided by the
+   * phase's own deadline, whether or not a write of ours is stuck meanwhile: a device that stops
+   * taking bytes (a frozen twin behind a pty, a board holding its flow control) also stalls our
+   * writes, and which of the two timers fired first used to decide between exit 1 and exit 3 for
+   * the same fault (issue 8 defect 15). A write stall stays a rig error when the device is still
+   * talking. Returns the clock time of the phase's deadline and the failure it means.
+   */
+  private silence(): { due: number; error: (now: number) => SfuDeviceError } | undefined {
+    if (this.startSentAt !== undefined) {
+      if (this.startReply) return undefined;
+      return { due: this.startSentAt + SFU_TIMING.startReplyMs, error: () => this.noStartReplyError() };
+    }
+    if (this.eraseSentAt === undefined) return undefined; // before: nothing answered yet (no INFO is a rig error)
+    if (!this.eraseDone) {
+      return { due: this.eraseDeadline(), error: (now) => this.eraseTimeoutError(now - (this.lastErasePartAt ?? this.eraseSentAt!)) };
+    }
+    return { due: this.lastRxAt + SFU_TIMING.noReplyMs, error: () => this.noReplyError() };
+  }
+
+  /** Rejects with the silence failure when the phase's deadline passes (re-armed as frames move it). */
+  private watchSilence(reject: (error: SfuDeviceError) => void): () => void {
+    let timer: { cancel(): void } | undefined;
+    let stopped = false;
+    const arm = (): void => {
+      if (stopped) return;
+      const s = this.silence();
+      if (!s) return;
+      const now = this.clock.now();
+      if (now >= s.due) return reject(s.error(now));
+      timer = this.clock.setTimer(s.due - now, arm);
+    };
+    arm();
+    return () => {
+      stopped = true;
+      timer?.cancel();
+    };
+  }
+
   private eraseTimeoutError(waitedMs: number): SfuDeviceError {
     const what =
       this.eraseParts === 0
@@ -508,13 +561,14 @@ export class UploadSession {
     this.phase = 'start';
     const crc = sfuCrc(this.stream);
     this.startSent = true;
+    this.startSentAt = this.clock.now();
     this.event('start', `crc ${hex32(crc)}, ${this.bytes} bytes`, { crc, bytes: this.bytes });
     this.progress({ phase: 'start', acked: this.bytes, total: this.bytes });
     // Sent once: the device closes the session on the first START it sees.
     await this.send(SfuCode.START, encodeStartRequest(crc));
     const answered = await this.wake.until(() => this.startReply !== undefined, SFU_TIMING.startReplyMs);
     if (!answered) {
-      throw this.deviceError(`no START reply within ${SFU_TIMING.startReplyMs} ms after START (not resent: the device closes the session on the first one)`);
+      throw this.noStartReplyError();
     }
     const reply = this.startReply!;
     const wrong: string[] = [];
@@ -623,16 +677,22 @@ export class UploadSession {
       );
     });
     stalled.catch(() => {});
+    let stopSilence: (() => void) | undefined;
+    const silent = new Promise<never>((_, reject) => {
+      stopSilence = this.watchSilence(reject);
+    });
+    silent.catch(() => {});
     this.writingSince = this.clock.now();
     try {
-      await this.wake.race(Promise.race([written, stalled]));
+      await this.wake.race(Promise.race([written, stalled, silent]));
     } catch (error) {
       this.wake.check();
-      if (error instanceof SfuLinkError) throw error;
+      if (error instanceof SfuLinkError || error instanceof SfuDeviceError) throw error;
       const why = error instanceof Error ? error.message : String(error);
       throw new SfuLinkError(`writing ${sfuCodeName(code)} to ${this.description} failed: ${why}`, this.phase, { cause: error });
     } finally {
       stall?.cancel();
+      stopSilence?.();
       this.writingSince = undefined;
     }
     this.wake.check();
