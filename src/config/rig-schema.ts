@@ -6,6 +6,7 @@
  * so they are reported together with every other problem.
  */
 import { z } from 'zod';
+import { openOcdProbeIssues } from '../protocols/openocd/words.js';
 import type { PathIssue } from './errors.js';
 import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
 import { MAX_BAUD, MAX_OFF_MS, MAX_SEED, MAX_SETTLE_MS, MAX_TIME_FACTOR, MAX_WAIT_MS } from './limits.js';
@@ -254,6 +255,14 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
   }
 
   issues.push(...gpioIssues(raw));
+  // openocd reads -f files and image names as TCL: a value that would run as TCL is a config error
+  // here, with its line, as well as a refusal in the argv builders whatever the config says.
+  if (isRecord(raw.probe) && raw.probe.driver === 'openocd') {
+    for (const i of openOcdProbeIssues(raw.probe)) {
+      if (i.path[0] === 'adapterSpeedKhz' || i.message.startsWith('expected a string')) continue; // the schema reports these
+      issues.push({ path: ['probe', ...i.path], message: i.message });
+    }
+  }
 
   const variants = { ...DEFAULT_VARIANTS, ...options.variants };
   if (isRecord(twin) && typeof twin.variant === 'string' && isOneOf(scheme, SCHEMES)) {

@@ -295,3 +295,23 @@ describe('defect 18: times, seeds and off times are bounded (usage errors, not d
     expect(parseHold('10m')).toBe(600_000);
   });
 });
+
+describe('defect 2 at load time: an openocd value that would run as TCL is a config error with its line', () => {
+  const benchRig = (probe: string) =>
+    yaml('target: stm32f429', 'scheme: stm32-dualbank', 'power: { driver: uhubctl, hub: "1-1", port: 2 }', 'console: { driver: tcp, host: localhost, port: 4000 }', 'updater: { driver: sfu-app }', probe);
+
+  it.each([
+    ['interface', 'probe: { driver: openocd, interface: "interface/dummy.cfg} ; exec touch /tmp/x ;{" }', 'probe.interface', '"}" is not allowed'],
+    ['target', 'probe: { driver: openocd, target: "target/stm32f4x.cfg\\\\x" }', 'probe.target', '"\\" is not allowed'],
+    ['configs[1]', 'probe: { driver: openocd, configs: [a.cfg, "b{.cfg"] }', 'probe.configs[1]', '"{" is not allowed'],
+  ])('%s', (_name, probe, field, why) => {
+    const lines = linesOf(() => parseRig(benchRig(probe), 'rigs/x.yaml'));
+    const line = lines.find((l) => l.includes(field));
+    expect(line).toMatch(/^rigs\/x\.yaml:6:\d+: /);
+    expect(line).toContain(why);
+  });
+
+  it('target: none and ordinary paths with spaces pass', () => {
+    expect(() => parseRig(benchRig('probe: { driver: openocd, target: none, configs: ["my boards/a b.cfg"] }'), 'rigs/x.yaml')).not.toThrow();
+  });
+});
