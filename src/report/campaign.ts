@@ -57,6 +57,8 @@ export interface JestRun {
   exitCode: number;
   /** Jest itself failed to run (not a test failing). */
   crashed: boolean;
+  /** The run's Allure results replaced the previous ones (false: it produced none, they stay). */
+  published: boolean;
 }
 
 /** Runs the generated tests with the allure-jest environment; Jest's report goes to stderr. */
@@ -104,8 +106,8 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
   }
   removePartialResults(paths.staging);
   const records = readRecords(paths);
-  publishResults(paths);
-  return { exitCode, crashed: exitCode !== 0 && records.length === 0 };
+  const published = publishResults(paths);
+  return { exitCode, crashed: exitCode !== 0 && records.length === 0, published };
 }
 
 /**
@@ -122,13 +124,14 @@ export function removePartialResults(dir: string): void {
  * its tests leaves the last report's results where they were. Stale results are never mixed in
  * (Allure would show them as retries).
  */
-export function publishResults(paths: CampaignPaths): void {
-  if (!existsSync(paths.staging) || !readdirSync(paths.staging).some((f) => f.endsWith('-result.json'))) return;
+export function publishResults(paths: CampaignPaths): boolean {
+  if (!existsSync(paths.staging) || !readdirSync(paths.staging).some((f) => f.endsWith('-result.json'))) return false;
   const previous = join(paths.run, 'previous-allure-results');
   rmSync(previous, { recursive: true, force: true });
   if (existsSync(paths.results)) renameSync(paths.results, previous);
   renameSync(paths.staging, paths.results);
   rmSync(previous, { recursive: true, force: true });
+  return true;
 }
 
 /** results.jsonl, one line per finished cut; a line cut short by a kill is not a result. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { ExitCode, HilError } from '../core/errors.js';
+import { ExitCode, HilError, UsageError } from '../core/errors.js';
 import { pidRunning } from './process-group.js';
 
 /** What a `hil run` writes in the reports folder it holds. */
@@ -26,13 +26,17 @@ const LOCK_NAME = '.hil-run.lock';
  * over. A lock from another host cannot be checked, so it is honoured.
  */
 export function lockReports(reportsDir: string, command = 'hil run'): ReportsLock {
-  mkdirSync(reportsDir, { recursive: true });
   const file = join(reportsDir, LOCK_NAME);
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   // Written aside, then hard-linked into place: the lock appears whole or not at all, so a
   // reader never mistakes a lock being written for an empty, stale one.
   const draft = `${file}.${process.pid}.draft`;
-  writeFileSync(draft, JSON.stringify(me) + '\n');
+  try {
+    mkdirSync(reportsDir, { recursive: true });
+    writeFileSync(draft, JSON.stringify(me) + '\n');
+  } catch (err) {
+    throw new UsageError(`--reports ${reportsDir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   try {
     return takeLock(file, draft, me, reportsDir);
   } finally {

@@ -63,6 +63,13 @@ function isAlive(pid: number): boolean {
 async function stop(reason: string, killParent?: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Jest's parent may be gone already: a write to its pipe (our stderr, a console message, IPC)
+  // then fails, and nothing may cut the safe state short.
+  const ignore = () => {};
+  process.stderr.on('error', ignore);
+  process.stdout.on('error', ignore);
+  process.on('uncaughtException', ignore);
+  process.on('unhandledRejection', ignore);
   process.stderr.write(`\nhil run worker ${process.pid}: ${reason}: putting the rig in its safe state\n`);
   stopped.abort(new Error(`hil run worker stopped: ${reason}`));
   const limit = new Promise<void>((r) => setTimeout(r, SAFE_STATE_LIMIT_MS));

@@ -58,7 +58,7 @@ Exit 1 if any test failed (device) or broke (rig).
       }
     }
     const paths = campaignPaths((values.reports as string | undefined) ?? 'reports');
-    // Two runs on one folder would write into each other's results: the second one waits its turn.
+    // Two runs on one folder would write into each other's results: a second one is refused.
     const lock = lockReports(paths.reports);
     try {
       if (signal.aborted) return ExitCode.interrupted;
@@ -73,7 +73,12 @@ Exit 1 if any test failed (device) or broke (rig).
       const started = Date.now();
       const jest = await runJest(paths, { workers, quiet: out.level === 0 || out.json, signal });
       if (signal.aborted) {
-        out.info(`interrupted: ${readRecords(paths).length} finished cut(s) kept in ${displayPath(paths.results)}`);
+        const finished = readRecords(paths).length;
+        out.info(
+          jest.published
+            ? `interrupted: ${finished} finished cut(s); results in ${displayPath(paths.results)}`
+            : `interrupted before any result was written; ${displayPath(paths.results)} still holds the previous run's`,
+        );
         return ExitCode.interrupted;
       }
       const records = readRecords(paths);
