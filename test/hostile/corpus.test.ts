@@ -206,6 +206,16 @@ describe('the hostile corpus', () => {
     }
   });
 
+  test('hil flash, hil inspect --known and hil power take their files and numbers through the same bounds', async () => {
+    const fifo = path.join(root, 'corpus', 'image-fifo.bin');
+    for (const image of ['/dev/zero', fifo]) {
+      expectCleanExit2(await runMain(['flash', '--rig', TWIN_RIG, image]), { name: `${displayFile(image)}: cannot read image: is a` });
+      expectCleanExit2(await runMain(['inspect', '--scheme', 'sfu-ab', '--known', image, path.join(root, 'no-such-dump.bin')]), { name: `${displayFile(image)}: cannot read image: is a` });
+    }
+    const power = await runMain(['power', 'cycle', '--rig', TWIN_RIG, '--off-ms', '1e308']);
+    expectCleanExit2(power, { name: '--off-ms: expected a number >= 0 and <= 60000, got "1e308"' });
+  });
+
   test('hil doctor on a valid twin rig among the hostile files answers, naming the ones that do not load', async () => {
     const r = await runMain(['doctor', '--rig', path.join(root, 'corpus', NASTY_DIRS[1]!, 'a-valid-twin.yaml'), '--json']);
     expect(r.code).toBe(0);

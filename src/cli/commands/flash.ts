@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readImageFile } from '../../scenario/update-image.js';
 import { extname, resolve } from 'node:path';
 import { loadRig } from '../../config/index.js';
 import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
@@ -41,8 +41,9 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
     // Before the rig is powered: a name openocd's program would evaluate as TCL (issue 8, defect 2).
     const unsafe = openOcdValueProblem('image', file);
     if (config.probe?.driver === 'openocd' && unsafe) throw new UsageError(`image ${JSON.stringify(file)}: ${unsafe}; rename the file`);
-    const info = await stat(file).catch((e: Error) => Promise.reject(new UsageError(`${positionals[0]}: cannot read image: ${e.message}`)));
-    if (!info.isFile() || info.size === 0) throw new UsageError(`${positionals[0]}: not a non-empty file`);
+    // A regular, non-empty file of bounded size (a FIFO or /dev/zero would hang openocd or us).
+    const bytes = await readImageFile(file);
+    const info = { size: bytes.length };
     const placed = PLACED.has(extname(file).toLowerCase());
     if (placed && values.address !== undefined) throw new UsageError(`--address: ${positionals[0]} carries its own addresses (an address would be an offset to them); drop --address`);
     const address = placed ? undefined : values.address === undefined ? FLASH_BASE[config.target] : parseAddress(values.address as string);
@@ -68,7 +69,7 @@ a timeout is the rig's fault (exit 3); a verify mismatch or a flash error is the
       if (!(rig.probe instanceof OpenOcdProbe)) {
         // The twin's debug port takes raw bytes only.
         if (placed) throw new UsageError(`${positionals[0]}: the twin's probe programs raw binaries only`);
-        await rig.probe!.program(address!, await readFile(file));
+        await rig.probe!.program(address!, bytes);
         const result = { ok: true, rig: config.name, file, address: hex32(address!), bytes: info.size, outcome: 'ok', seconds: (Date.now() - t0) / 1000 };
         if (out.json) out.printJson(result);
         else out.data(`ok: ${info.size} bytes at ${hex32(address!)} (twin)`);

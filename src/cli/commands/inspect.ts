@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readImageFile } from '../../scenario/update-image.js';
 import { basename, resolve } from 'node:path';
 import { ConfigError, ExitCode, UsageError } from '../../core/errors.js';
 import { SCHEMES, SCHEME_TARGET, type Scheme } from '../../config/vocabulary.js';
@@ -84,8 +84,8 @@ file of the whole flash:
     const known: KnownImage[] = [];
     for (const k of (values.known as string[] | undefined) ?? []) {
       const file = resolve(k);
-      const bytes = await readFile(file).catch((e: Error) => Promise.reject(new UsageError(`--known ${k}: ${e.message}`)));
       try {
+        const bytes = await readImageFile(file);
         known.push({ name: basename(file), slotImage: updateImageFrom(bytes, file, s).slotImage });
       } catch (err) {
         if (err instanceof ConfigError) throw new UsageError(`--known ${k}: ${err.message}`);

@@ -1,4 +1,4 @@
-import { loadRig } from '../../config/index.js';
+import { limits, loadRig } from '../../config/index.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { openRigControls } from '../../rig/open-controls.js';
 import { numberOption, requireOption, type Command } from '../command.js';
@@ -31,7 +31,7 @@ brownout failure on demand. Exit 0 when the driver confirmed the switch.
     }
     const config = await loadRig(requireOption(values, 'rig', this));
     const forMs = parseHold(values.for as string | undefined);
-    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0 });
+    const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
     if (action === 'sag' && !(config.power.driver === 'supply' && config.power.sag)) {
       throw new UsageError(`sag: ${config.file} has no brownout to run (power.driver supply with a sag: section)`);
     }
