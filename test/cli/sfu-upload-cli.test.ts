@@ -105,3 +105,33 @@ describe('hil sfu upload and hil cut refuse broken images before anything is sen
     expect(r.stderr).toMatch(/truncated/);
   });
 });
+
+describe('a device that freezes mid-upload (issue 8 defect 15, part)', () => {
+  it('hil twin serve stopped (SIGSTOP) during the write phase: exit 1, a device failure, naming the silence', async () => {
+    const { path, server } = await serve(['--rig', 'twin-rp2040-sfu', '--reset-on-idle']);
+    const upload = hilBackground(['sfu', 'upload', '--port', path, 'firmware/app-v2.page2bin']);
+    let stderr = '';
+    let stopped = false;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        upload.stderr!.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          // Freeze the whole twin process once WRITEs are being acknowledged.
+          if (!stopped && /write\s+[1-9]\d?%/.test(stderr)) {
+            stopped = true;
+            server.kill('SIGSTOP');
+            resolve();
+          }
+        });
+        upload.once('exit', () => reject(new Error(`the upload ended before its write phase: ${stderr}`)));
+      });
+      const r = await upload;
+      expect(r.exitCode).toBe(1);
+      expect(stderr).toMatch(/error: (the device stopped answering|waited \d+ ms for ERASE_PART|no START reply)/);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      if (stopped) server.kill('SIGCONT');
+      upload.kill('SIGKILL');
+    }
+  }, 90_000);
+});
