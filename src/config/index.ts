@@ -42,7 +42,7 @@ export { expandSweep, type Sweep } from './sweep.js';
 export type { RigConfig, RigOptions, TwinConfig, PowerConfig, ConsoleConfig, UpdaterConfig, ProbeConfig, BootConfig, GpioConfig, GpioPinConfig, ResetConfig, MarkerConfig } from './rig-schema.js';
 export { PIN_NAME } from './rig-schema.js';
 export type { SuiteConfig, SuiteRig, CutPoint, TwinOverrides } from './suite-schema.js';
-export { parseRig, loadRig, rigPath, parseSuite, loadSuite, suiteRigPath, checkRigForSuite, withTwinOverrides, noRigsError } from './load.js';
+export { parseRig, loadRig, rigPath, parseSuite, loadSuite, suiteRigPath, checkRigForSuite, withTwinOverrides, noRigsError, loadSuiteRig } from './load.js';
 export { FileRefusal, readRegularFile, readRegularFileSync, formatSize } from './file-read.js';
 export * as limits from './limits.js';
 export { suiteCutPoints } from './cut-points.js';

@@ -167,6 +167,23 @@ export function noRigsError(suite: SuiteConfig): ConfigFileError {
 }
 
 /**
+ * The rig of a suite's `rigs[index]` entry, with its overrides applied. A rig file that is missing or
+ * unreadable is reported at the suite's line that names it (the rig file has no line to give).
+ */
+export async function loadSuiteRig(suite: SuiteConfig, index: number): Promise<RigConfig> {
+  const entry = suite.rigs[index]!;
+  let rig: RigConfig;
+  try {
+    rig = await loadRig(entry.path);
+  } catch (error) {
+    const first = error instanceof ConfigFileError ? error.issues[0] : undefined;
+    if (!first || first.line !== undefined) throw error;
+    throw new ConfigFileError([issueAt(suite, ['rigs', index], `rig ${displayFile(entry.path)}: ${first.message}`)]);
+  }
+  return withTwinOverrides(rig, 'twin' in entry ? entry.twin : undefined, suite.file);
+}
+
+/**
  * A twin rig with a suite's overrides applied (another bootloader variant, power-loss mode). The
  * rig's name says so, so reports tell the runs apart. Errors point at the suite's rigs[] entry
  * when the overrides come from a loaded suite (`where` is used otherwise).

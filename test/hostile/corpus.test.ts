@@ -216,6 +216,23 @@ describe('the hostile corpus', () => {
     expectCleanExit2(power, { name: '--off-ms: expected a number >= 0 and <= 60000, got "1e308"' });
   });
 
+  test('hil run: a suite without rigs: and a suite naming a missing rig are refused at the suite line (defect 17)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hil-run-rigs-'));
+    const images = ['images:', `  from: ${FIRMWARE_V1}`, `  to: ${FIRMWARE_V2}`];
+    const noRigs = path.join(dir, 'no-rigs.yaml');
+    writeFileSync(noRigs, [...images, 'cuts: { points: [after:1ms] }', ''].join('\n'));
+    const r1 = await runMain(['run', noRigs, '--reports', path.join(dir, 'reports')]);
+    expectCleanExit2(r1, { name: displayFile(noRigs), location: `${displayFile(noRigs)}:1:1` });
+    expect(r1.stderr).toContain('rigs: no rigs listed');
+    const missing = path.join(dir, 'missing-rig.yaml');
+    writeFileSync(missing, [...images, 'rigs:', `  - rig: ${TWIN_RIG}`, '  - rig: no-such-rig', 'cuts: { points: [after:1ms] }', ''].join('\n'));
+    const r2 = await runMain(['run', missing, '--reports', path.join(dir, 'reports')]);
+    expectCleanExit2(r2, { name: displayFile(missing), location: `${displayFile(missing)}:6:5` });
+    expect(r2.stderr).toMatch(/rigs\[1\]: rig .*no-such-rig\.yaml: cannot read: no such file/);
+    expect(existsSync(path.join(dir, 'reports'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('hil doctor on a valid twin rig among the hostile files answers, naming the ones that do not load', async () => {
     const r = await runMain(['doctor', '--rig', path.join(root, 'corpus', NASTY_DIRS[1]!, 'a-valid-twin.yaml'), '--json']);
     expect(r.code).toBe(0);

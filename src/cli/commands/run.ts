@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { findSuites } from '../suite-files.js';
-import { ExitCode, UsageError } from '../../core/errors.js';
-import { checkRigForSuite, withTwinOverrides, loadRig, loadSuite, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
+import { ExitCode } from '../../core/errors.js';
+import { checkRigForSuite, loadRig, loadSuite, loadSuiteRig, noRigsError, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
 import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan } from '../../report/campaign.js';
 import { summarizeRecords } from '../../report/summary.js';
 import type { PlanEntry } from '../../report/plan.js';
@@ -48,10 +48,10 @@ Exit 1 if any test failed (device) or broke (rig).
       const rigs = values.rig
         ? [{ path: rigPath(values.rig as string), expect: suite.rigs.find((r) => r.path === rigPath(values.rig as string))?.expect ?? ('recovers' as const) }]
         : suite.rigs;
-      if (!rigs.length) throw new UsageError(`${displayPath(suite.file)}: no rigs listed; give --rig`);
-      for (const r of rigs) {
-        const twin = 'twin' in r ? r.twin : undefined;
-        const rig = withTwinOverrides(await loadRig(r.path), twin, suite.file);
+      if (!rigs.length) throw noRigsError(suite);
+      for (const [i, r] of rigs.entries()) {
+        const twin = values.rig ? undefined : suite.rigs[i]!.twin;
+        const rig = values.rig ? await loadRig(r.path) : await loadSuiteRig(suite, i);
         checkRigForSuite(rig, suite);
         entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect: r.expect, ...(twin && { twin }) });
         cuts += suiteCutPoints(suite).length;
