@@ -1,6 +1,7 @@
 import type { TwinDevice } from '../../twin/device.js';
 import { startPtyTwin, type PtyTwinOptions } from '../../twin/transport/pty.js';
 import type { Timer } from '../../core/clock.js';
+import { HostFrameReader } from '../../protocols/sfu/index.js';
 
 /** With resetOnIdle: how long the app must have been silent before the twin resets into its bootloader. */
 export const DEFAULT_IDLE_MS = 1000;
@@ -65,10 +66,16 @@ export async function startTwinServer(device: TwinDevice, opts: TwinServerOption
   });
   const textListeners: ((line: string) => void)[] = [];
   let partial = '';
+  // SFU frames share the UART with the text: only the text is shown (as a host would read it).
+  const reader = new HostFrameReader();
   const offTx = device.onUartTx((b) => {
     lastTx = device.clock.now();
     if (!textListeners.length) return;
-    const parts = (partial + b.toString('latin1').replace(/[^\x20-\x7e\n\t]/g, '')).split('\n');
+    const text = reader
+      .push(b)
+      .map((e) => (e.type === 'text' ? e.text : ''))
+      .join('');
+    const parts = (partial + text.replace(/[^\x20-\x7e\n\t]/g, '')).split('\n');
     partial = parts.pop()!;
     for (const p of parts) if (p.trim()) textListeners.forEach((l) => l(p));
   });
