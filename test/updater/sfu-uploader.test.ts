@@ -482,9 +482,9 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     const wire = BAUD / 10;
     const simple = off.bytes / ((off.timing.startReply - off.timing.eraseReply) / 1000);
     expect(simple).toBeGreaterThanOrEqual(0.95 * wire);
-    // bytesPerSecond counts only bytes sent after its span began (issue 8 defect 14): a strict lower
-    // bound that errs by the pipeline in flight, never above what the line can carry.
-    expect(off.bytesPerSecond).toBeGreaterThanOrEqual(0.8 * wire);
+    // bytesPerSecond counts only bytes sent after its span began and acknowledged by its end (issue 8
+    // defect 14): never above what the line can carry.
+    expect(off.bytesPerSecond).toBeGreaterThanOrEqual(0.95 * wire);
     expect(off.bytesPerSecond).toBeLessThanOrEqual(wire * (2048 / 2064) * 1.001);
 
     // Pre-writing during the erase saves about the erase time in total.
@@ -492,7 +492,7 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     rig = await twinRig();
     const on = await rig.uploader.upload(mib);
     expect(on.prewrittenBytes).toBeGreaterThan(0x10000);
-    expect(on.bytesPerSecond).toBeGreaterThanOrEqual(0.8 * wire);
+    expect(on.bytesPerSecond).toBeGreaterThanOrEqual(0.95 * wire);
     expect(on.seconds).toBeLessThan(off.seconds - 1);
     expect(on.bytesPerSecond).toBeLessThanOrEqual(wire * (2048 / 2064) * 1.001);
   });

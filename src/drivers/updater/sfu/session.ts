@@ -136,12 +136,8 @@ export class UploadSession {
   private window?: WriteWindow;
   private backoffUntil = 0;
   private prewrittenBytes = 0;
-  /** Stream bytes the host had sent when the first ack covering the pre-written bytes came (see steadyRate). */
-  private sentAtBacklogAck?: number;
-  /** The first ack covering those (elapsed ms, stream bytes acked and sent then): where the rate is measured from. */
-  private rateFrom?: { t: number; acked: number; sent: number };
-  /** The last ack that came while new data was still left to send: where the rate is measured to. */
-  private lastSendingAck?: { t: number; acked: number };
+  /** At the first WRITE and at every ack: elapsed ms, stream bytes acknowledged and handed to the transport (see steadyRate). */
+  private readonly rateSamples: { t: number; acked: number; sent: number }[] = [];
   private startSent = false;
   private startReply?: StartReply;
   private verdict: 'signed' | 'crc-ok' | 'none' = 'none';
@@ -328,9 +324,7 @@ export class UploadSession {
         this.lastProgressAt = this.clock.now();
         this.at.lastAck = this.elapsed();
         const acked = outcome.acked - win.base;
-        if (this.sentAtBacklogAck === undefined && acked >= this.prewrittenBytes) this.sentAtBacklogAck = win.highestSent - win.base;
-        if (!this.rateFrom && this.sentAtBacklogAck !== undefined && acked >= this.sentAtBacklogAck) this.rateFrom = { t: this.at.lastAck, acked, sent: win.highestSent - win.base };
-        if (win.highestSent < win.end) this.lastSendingAck = { t: this.at.lastAck, acked };
+        this.rateSamples.push({ t: this.at.lastAck, acked, sent: win.highestSent - win.base });
         this.event('write-ack', hex32(outcome.acked), { acked: outcome.acked - win.base, total: this.bytes });
         this.progress({ phase: 'write', acked, total: this.bytes });
         return;
@@ -462,7 +456,10 @@ export class UploadSession {
       if (mayWrite && win.canSend()) {
         if (now >= this.backoffUntil) {
           const frame = win.take();
-          this.at.firstWrite ??= this.elapsed();
+          if (this.at.firstWrite === undefined) {
+            this.at.firstWrite = this.elapsed();
+            this.rateSamples.push({ t: this.at.firstWrite, acked: 0, sent: 0 });
+          }
           await this.send(SfuCode.WRITE, encodeWriteRequest(frame.addr, frame.data));
           continue;
         }
@@ -631,31 +628,31 @@ export class UploadSession {
   }
 
   /**
-   * Payload bytes per second the write phase sustained, flash erase excluded: bytes acknowledged
-   * over the time they took, between two acks, never a fit (a least-squares fit over bunched acks
-   * reported 2.95x the line rate through a pty: issue 8 defect 14).
+   * Payload bytes per second the upload sustained on the line: bytes acknowledged over the time
+   * they demonstrably took, never a fit (a least-squares fit over bunched acks reported 2.95x the
+   * line rate through a pty: issue 8 defect 14).
    *
-   * - The span starts once the pre-written backlog (worked off at flash speed from the device's
-   *   RX ring) and everything sent while it was worked off are acknowledged. Only bytes the host
-   *   handed to the transport after that ack are counted: they cannot have crossed the line before
-   *   it, whatever the delays of the acks, so the figure cannot outrun the line. It errs low by up
-   *   to the pipeline in flight at the start, which a long upload makes small.
-   * - It ends at the last ack that came while the host still had new data to send. Both ends then
-   *   come back through a busy line: once the host stops sending, a pty (socat) or a USB adapter
-   *   returns the tail's acks with less delay, which would shorten the span and inflate the rate.
-   * - A stream too short for such a span (it went out during the erase and the first pipeline)
-   *   gets bytes / (last ack - first WRITE): erase included, so bounded by the line too.
+   * For two moments t_i < t_j (the first WRITE, then every ack), the bytes handed to the transport
+   * after t_i and acknowledged by t_j crossed the line inside [t_i, t_j], whatever the delays of
+   * frames and acks and whatever the device had buffered: their count over t_j - t_i cannot
+   * outrun the line. Every such pair is a valid lower bound, so the best one is too; it is the
+   * steady write phase (spans that include the erase or a stall score lower). Pairs must carry at
+   * least 8 WRITEs of bytes (or the whole stream), so one frame's timing does not make the figure.
    */
   private steadyRate(): number {
-    const from = this.rateFrom;
-    const to = this.lastSendingAck;
-    if (from && to && to.t > from.t) {
-      const counted = to.acked - from.sent;
-      if (counted >= 4 * this.opts.writeBlock) return counted / ((to.t - from.t) / 1000);
+    const samples = this.rateSamples;
+    const minBytes = Math.min(this.bytes, 8 * this.opts.writeBlock);
+    let best = 0;
+    for (let j = 1; j < samples.length; j++) {
+      const end = samples[j]!;
+      for (let i = 0; i < j; i++) {
+        const start = samples[i]!;
+        const counted = end.acked - start.sent;
+        if (counted < minBytes) break; // later starts have sent more: fewer bytes still
+        if (end.t > start.t) best = Math.max(best, counted / ((end.t - start.t) / 1000));
+      }
     }
-    const lastAck = this.at.lastAck ?? this.at.startReply!;
-    const all = lastAck - (this.at.firstWrite ?? this.at.eraseReply!);
-    return all > 0 ? this.bytes / (all / 1000) : 0;
+    return best;
   }
 
   // ---- helpers ----
