@@ -43,9 +43,9 @@ export interface SfuUploadResult {
   /** The whole upload: first INFO to the verdict line (or its timeout). */
   seconds: number;
   /**
-   * Payload rate the write phase sustained, flash erase excluded: the bytes first sent after the
-   * ERASE reply over the time from it to the last WRITE reply (see UploadSession.steadyRate).
-   * Never above what the line carries.
+   * Payload rate the upload sustained on the line (in practice the steady write phase): the best
+   * "bytes handed to the transport after one moment and acknowledged by a later one, over the
+   * time between them" (see UploadSession.steadyRate). Never above what the line carries.
    */
   bytesPerSecond: number;
   /** Times the host rewound to the device's acknowledged address after a lost frame. */
