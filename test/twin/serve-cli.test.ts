@@ -147,6 +147,11 @@ describe('hil twin serve, every twin scheme (defect 10)', () => {
     expect(err).toBeInstanceOf(HilError);
     expect((err as HilError).exitCode).toBe(ExitCode.usage);
     expect((err as Error).message).toContain('firmware/stm32-app-v1.bin');
+    // An image the scheme reads but cannot start from (linked for slot B) is the user's choice too.
+    const slotB = serveInProcess({ rig: 'rigs/twin-rp2040-sfu.yaml', image: 'firmware/app-v1.slotB.bin' });
+    const errB = await slotB.done.catch((e: unknown) => e);
+    expect((errB as HilError).exitCode).toBe(ExitCode.usage);
+    expect((errB as Error).message).toMatch(/--image: firmware\/app-v1\.slotB\.bin: not an image for slot A/);
   }, 30_000);
 });
 

@@ -82,7 +82,13 @@ Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exi
     const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
     // The factory state, put there as the scheme's baseline puts it on a bench.
     const adapter = schemeAdapter(config.scheme);
-    await adapter.baseline(new TwinProbe(device), { from: image }, adapter.setups[0]!);
+    try {
+      await adapter.baseline(new TwinProbe(device), { from: image }, adapter.setups[0]!);
+    } catch (err) {
+      // The twin's flash cannot fail: what the baseline refuses is the image the user chose.
+      if (err instanceof RigError) throw new UsageError(`--image: ${err.message}`);
+      throw err;
+    }
     if (signal.aborted) return ExitCode.ok;
     const server = await startTwinServer(device, { paceBaud, resetOnIdle });
     const relay: [NodeJS.Signals, () => void][] = values['power-signals']
