@@ -103,6 +103,7 @@ Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exi
       else out.data(server.hostPath);
       out.info(twinBanner(config.name, t.variant, paceBaud));
       out.info(served.updates);
+      if (server.lifeline === 'none') out.warn(`setpriv (util-linux) is missing: if this process is killed with SIGKILL, socat (pid ${server.socatPid}) stays behind`);
       server.onDeviceText((line) => out.verbose(`device: ${line}`));
       // Until Ctrl-C (the normal end), or until socat dies and takes the printed path with it.
       const lost = await new Promise<string | undefined>((resolve) => {

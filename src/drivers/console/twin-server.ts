@@ -19,6 +19,8 @@ export interface TwinServerOptions {
 export interface TwinServer {
   hostPath: string;
   socatPid: number;
+  /** 'none' when setpriv is missing: socat would outlive a SIGKILL of this process. */
+  lifeline: 'pdeathsig' | 'none';
   onDeviceText(l: (line: string) => void): void;
   /** Called once if socat dies while serving: the printed path is gone. */
   onLost(l: (why: string) => void): void;
@@ -91,6 +93,7 @@ export async function startTwinServer(device: TwinDevice, opts: TwinServerOption
   return {
     hostPath: pty.hostPath,
     socatPid: pty.socatPid,
+    lifeline: pty.lifeline,
     onDeviceText: (l) => textListeners.push(l),
     onLost: (l) => pty.onLost(l),
     async close() {
