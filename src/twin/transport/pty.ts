@@ -188,13 +188,12 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
   });
   let exited = false;
   let closing = false;
-  /** Set once the pair is up: an exit before that is a start failure, reported by the wait below. */
-  let ready = false;
   const lostListeners: ((why: string) => void)[] = [];
+  /** Why socat ended while not being closed. Kept, so a listener added late (even after a death during start-up) hears it. */
   let lostWhy: string | undefined;
   const exit = socat.then((r) => {
     exited = true;
-    if (!closing && ready) {
+    if (!closing) {
       lostWhy = `socat (pid ${socatPid}) ${describeExit(r)}: the pty pair ${hostPath} is gone; socat said: ${log.slice(-3).join(' | ') || '(nothing)'}`;
       lostListeners.splice(0).forEach((l) => l(lostWhy!));
     }
@@ -275,7 +274,6 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
     if (toDevice.queued > RX_HIGH_WATER) input.pause();
   });
   const offTx = device.onUartTx((b) => toHost.push(b));
-  ready = true;
 
   let closed: Promise<void> | undefined;
   return {
