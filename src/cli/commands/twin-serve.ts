@@ -107,6 +107,7 @@ Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exi
       server.onDeviceText((line) => out.verbose(`device: ${line}`));
       // Until Ctrl-C (the normal end), or until socat dies and takes the printed path with it.
       const lost = await new Promise<string | undefined>((resolve) => {
+        if (signal.aborted) return resolve(undefined); // Ctrl-C while socat was starting
         signal.addEventListener('abort', () => resolve(undefined), { once: true });
         server.onLost(resolve);
       });
