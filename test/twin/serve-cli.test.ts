@@ -155,6 +155,19 @@ describe('hil twin serve, every twin scheme (defect 10)', () => {
   }, 30_000);
 });
 
+describe('hil twin serve stops on Ctrl-C at any moment (defect 15)', () => {
+  it('an abort at any point of the start-up ends the run with 0 and leaves no socat', async () => {
+    for (const afterMs of [0, 5, 20, 50, 100, 200]) {
+      const serve = serveInProcess({ rig: 'rigs/twin-rp2040-sfu.yaml' });
+      await new Promise((r) => setTimeout(r, afterMs));
+      serve.stop();
+      const code = await Promise.race([serve.done, new Promise((r) => setTimeout(() => r('still running 10 s after the abort'), 10_000))]);
+      expect(code).toBe(ExitCode.ok);
+    }
+    expect(await children(process.pid, 'socat')).toEqual([]);
+  }, 90_000);
+});
+
 describe('hil twin serve notices socat dying (defect 12)', () => {
   it('in process: the run ends with a RigError (exit 3) naming the path that is gone', async () => {
     const serve = serveInProcess({ rig: 'rigs/twin-rp2040-sfu.yaml' });
