@@ -2,7 +2,7 @@
  * SFU upload throughput over a real pseudo-terminal: the RP2040-SFU twin behind socat, pacing its
  * receive (and send) side at 921600 baud 8N1 (92,160 bytes/s on the wire, the limit), the host end
  * opened with serialport exactly as `hil sfu upload` does on a Pi. Uploads a RAW image linked for
- * slot B (1 MiB by default) and prints the uploader's payload rate (erase excluded) and its ratio
+ * slot B (1 MiB by default) and prints the uploader's payload rate (SfuUploadResult.bytesPerSecond) and its ratio
  * to the wire limit.
  *   npm run bench:sfu -- [--json] [--bytes 1048576] [--baud 921600]
  */
@@ -53,7 +53,7 @@ try {
     bytesPerSecond: Math.round(r.bytesPerSecond),
     ratioToWire: Number(rate.ofLine.toFixed(3)),
     wireBytesPerSecond: wire,
-    // WRITE frames carry 20 bytes of their own per 2048 of data: the best any uploader can do.
+    // WRITE frames carry 16 bytes of their own (12 of frame, 4 of address) per 2048 of data: the best any uploader can do.
     ratioToFramingLimit: Number(rate.ofLimit.toFixed(4)),
     resyncs: r.resyncs,
   };
