@@ -35,7 +35,7 @@ const sfuAb: ImageReader = (stream) => {
   }
   // Issue 8 defect 13: a truncated or malformed stream would be signed. Whether an info block is
   // required at all is load.ts's business (with its own message).
-  checkSfuStream(stream, { requireInfo: false });
+  checkSfuStream(stream, { requireInfo: false, vectorTableWithoutInfo: false });
   const slotImage: Partial<Record<SfuSlotName, Buffer>> = {};
   if (isBin2Page(stream)) {
     slotImage.A = decodeBin2PageStream(stream, 'A');

@@ -80,8 +80,8 @@ describe('hil sfu upload and hil cut refuse broken images before anything is sen
     ['truncated (head -c 100001)', v2.subarray(0, 100_001), /whole 256-byte blocks/],
     ['the 8-byte header alone', v2.subarray(0, 8), /holds no block/],
     ['130 bytes', v2.subarray(0, 130), /whole 256-byte blocks/],
-    ['264 bytes', v2.subarray(0, 264), /no valid app info block/],
-    ['random bytes', Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)), /no valid app info block/],
+    ['264 bytes', v2.subarray(0, 264), /no app info block and no vector table decoded for slot A/],
+    ['random bytes', Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)), /no app info block and no vector table as a RAW image/],
   ])('%s: exit 2 naming the file; the port is never opened', async (_, bytes, why) => {
     dir = await mkdtemp(join(tmpdir(), 'hil-sfu-image-'));
     const file = join(dir, 'broken.page2bin');

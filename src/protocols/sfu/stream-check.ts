@@ -12,6 +12,12 @@
  *   intact, the bytes must reach its imageLength (else the file was cut short), and whatever
  *   follows imageLength must be erased flash (0xFF), as the encoder pads.
  *
+ * - Without an info block (third-party firmware), the image must at least start like firmware: a
+ *   vector table whose SP is in SRAM and word-aligned and whose reset PC is a Thumb address in
+ *   flash, at image offset 0x100 (RP2040: boot2 comes first, reference §3.4) or at offset 0 (the
+ *   STM32F4 original). The device checks the exact slot range itself when that page is written;
+ *   this only keeps random bytes and fragments from being sent and signed.
+ *
  * Pure: no I/O. The message never names the file; the caller does.
  */
 import { readAppInfo, isAppInfo } from '../appinfo.js';
@@ -20,11 +26,16 @@ import { BIN2PAGE_BLOCK, BIN2PAGE_FULL_FORMAT, BIN2PAGE_MAGIC, isBin2Page } from
 
 export interface SfuStreamCheckOptions {
   /**
-   * Require hilrig's app info block (default true). Off, an image without the block is taken
-   * as it is (firmware that does not carry one: only the BIN2Page structure is checked); an image
-   * with an intact block still gets its lengths checked.
+   * Require hilrig's app info block (default true). Off, an image without the block must still
+   * start with a plausible vector table (firmware that does not carry one); an image with an
+   * intact block still gets its lengths checked.
    */
   requireInfo?: boolean;
+  /**
+   * With requireInfo off, whether an image without the block must show a vector table (default
+   * true). Off for callers that refuse such an image themselves with a message of their own.
+   */
+  vectorTableWithoutInfo?: boolean;
 }
 
 export interface SfuStreamFacts {
@@ -53,16 +64,26 @@ export function checkSfuStream(stream: Uint8Array, opts: SfuStreamCheckOptions =
   if (!(stream instanceof Uint8Array)) throw new TypeError('checkSfuStream: stream must be a Buffer or Uint8Array');
   if (stream.length === 0) throw new SfuStreamProblem('the stream is empty');
   const requireInfo = opts.requireInfo ?? true;
+  const vectors = (image: Buffer, how: string) => {
+    if (opts.vectorTableWithoutInfo ?? true) checkVectorTable(image, how);
+  };
   if (isBin2Page(stream)) {
     checkBin2PageStructure(stream);
     const decodedA = decodeBin2PageStream(stream, 'A');
-    if (!requireInfo && !isAppInfo(readAppInfo(decodedA))) return { format: 'bin2page' };
+    if (!requireInfo && !isAppInfo(readAppInfo(decodedA))) {
+      vectors(decodedA, 'decoded for slot A');
+      vectors(decodeBin2PageStream(stream, 'B'), 'decoded for slot B');
+      return { format: 'bin2page' };
+    }
     const a = checkImage(decodedA, 'decoded for slot A');
     checkImage(decodeBin2PageStream(stream, 'B'), 'decoded for slot B');
     return { format: 'bin2page', ...a };
   }
   const raw = Buffer.from(stream.buffer, stream.byteOffset, stream.length);
-  if (!requireInfo && !isAppInfo(readAppInfo(raw))) return { format: 'raw' };
+  if (!requireInfo && !isAppInfo(readAppInfo(raw))) {
+    vectors(raw, 'as a RAW image');
+    return { format: 'raw' };
+  }
   return { format: 'raw', ...checkImage(raw, 'as a RAW image') };
 }
 
@@ -126,4 +147,23 @@ function checkImage(image: Buffer, how: string): { version: string; imageLength:
     }
   }
   return { version: info.version, imageLength: info.imageLength };
+}
+
+/** SP in SRAM (0x20…, or the F4's CCM 0x10…), word-aligned; PC odd (Thumb) and in flash (XIP 0x10…, F4 0x08…). */
+function plausibleVectors(image: Buffer, at: number, pcTop: readonly number[]): boolean {
+  if (image.length < at + 8) return false;
+  const sp = image.readUInt32LE(at);
+  const pc = image.readUInt32LE(at + 4);
+  const spTop = sp >>> 24;
+  return (spTop === 0x20 || (at === 0 && spTop === 0x10)) && sp % 4 === 0 && (pc & 1) === 1 && pcTop.includes(pc >>> 24);
+}
+
+/** An image without an info block must at least begin like firmware (see the module comment). */
+function checkVectorTable(image: Buffer, how: string): void {
+  if (plausibleVectors(image, 0x100, [0x10]) || plausibleVectors(image, 0, [0x08])) return;
+  const words = (at: number) => (image.length >= at + 8 ? `SP ${hex(image.readUInt32LE(at))}, PC ${hex(image.readUInt32LE(at + 4))}` : 'missing');
+  throw new SfuStreamProblem(
+    `no app info block and no vector table ${how}: at offset 0x100 (RP2040) ${words(0x100)}, at offset 0 (STM32F4) ${words(0)}; ` +
+      'firmware starts with SP in SRAM and a Thumb reset address in flash (random bytes or a fragment?)',
+  );
 }

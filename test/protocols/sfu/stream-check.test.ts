@@ -112,9 +112,38 @@ describe('checkSfuStream: what the audit saw certified is refused', () => {
   });
 });
 
-describe('checkSfuStream without the info block requirement (--no-info-block)', () => {
-  it('takes RAW firmware with no info block as it is, and checks BIN2Page structure still', () => {
-    expect(checkSfuStream(seededBytes(9, 5000), { requireInfo: false })).toEqual({ format: 'raw' });
+/** Firmware without hilrig's info block: a vector table at `at` (SP, reset PC) and filler bytes. */
+function foreignFirmware(at: 0 | 0x100, sp: number, pc: number, size = 4096): Buffer {
+  const image = seededBytes(11, size);
+  image.fill(0xff, 0x200, 0x240); // no info block where ours would be
+  image.writeUInt32LE(sp, at);
+  image.writeUInt32LE(pc, at + 4);
+  return image;
+}
+
+describe('checkSfuStream for firmware without the info block (hil sfu upload without --require-info-block)', () => {
+  it('takes RP2040 and STM32F4 firmware with a plausible vector table, as RAW and as BIN2Page', () => {
+    expect(checkSfuStream(foreignFirmware(0x100, 0x20042000, 0x100101f7), { requireInfo: false })).toEqual({ format: 'raw' });
+    expect(checkSfuStream(foreignFirmware(0, 0x20030000, 0x080001c5), { requireInfo: false })).toEqual({ format: 'raw' });
+    expect(checkSfuStream(foreignFirmware(0, 0x10010000, 0x080001c5), { requireInfo: false })).toEqual({ format: 'raw' }); // F4 CCM stack
+    const a = foreignFirmware(0x100, 0x20042000, 0x100101f7);
+    const b = Buffer.from(a);
+    b.writeUInt32LE(0x102101f7, 0x104);
+    expect(checkSfuStream(encodeBin2Page(a, b), { requireInfo: false })).toEqual({ format: 'bin2page' });
+  });
+
+  it.each([
+    ['random bytes', seededBytes(9, 5000)],
+    ['an even (ARM, not Thumb) reset PC', foreignFirmware(0x100, 0x20042000, 0x100101f6)],
+    ['a stack outside SRAM', foreignFirmware(0x100, 0x30000000, 0x100101f7)],
+    ['an unaligned stack', foreignFirmware(0x100, 0x20041ffe, 0x100101f7)],
+    ['a reset PC outside flash', foreignFirmware(0x100, 0x20042000, 0x200001f7)],
+    ['a fragment shorter than the vector table', foreignFirmware(0x100, 0x20042000, 0x100101f7).subarray(0, 0x104)],
+  ])('refuses %s', (_what, image) => {
+    expect(problem(image, { requireInfo: false })).toMatch(/no app info block and no vector table as a RAW image/);
+  });
+
+  it('checks BIN2Page structure, and both decodings', () => {
     expect(problem(v2.subarray(0, 8), { requireInfo: false })).toMatch(/holds no block/);
     expect(problem(v2.subarray(0, 100_001), { requireInfo: false })).toMatch(/whole 256-byte blocks/);
   });
