@@ -282,19 +282,23 @@ describe('through the CLI: hil flash and hil dump on a bench rig file (real open
     expect(readLog(b.gpioLog)).toEqual([]);
   });
 
-  test('openRig (hil run, hil cut) refuses the rig the same way, before any pin, console or power', async () => {
+  test('the loader refuses the rig with its line, and openRig (hil run, hil cut) refuses a config built in code the same way, before any pin, console or power', async () => {
     const b = await benchRig([`  interface: ${JSON.stringify(`${FAKE}} [${EXEC}] {`)}`, '  target: none']);
+    await expect(loadRig(b.rig)).rejects.toThrow(/bench\.yaml:13:\d+: probe\.interface: "}" is not allowed/);
+    const clean = await benchRig([`  interface: ${FAKE}`, '  target: none']);
     const path = process.env.PATH;
-    process.env.PATH = b.env.PATH; // the fake gpioset, were a pin ever opened
-    process.env.FAKE_GPIO_LOG = b.gpioLog;
+    process.env.PATH = clean.env.PATH; // the fake gpioset, were a pin ever opened
+    process.env.FAKE_GPIO_LOG = clean.gpioLog;
     try {
-      const config = await loadRig(b.rig);
-      await expect(openRig(config)).rejects.toThrow(/bench\.yaml:13:\d+: probe\.interface: "}" is not allowed/);
+      const config = await loadRig(clean.rig);
+      const hostile = { ...config, probe: { ...config.probe!, interface: `${FAKE}} [${EXEC}] {` } } as typeof config;
+      await expect(openRig(hostile)).rejects.toThrow(/probe\.interface: "}" is not allowed/);
     } finally {
       process.env.PATH = path;
       delete process.env.FAKE_GPIO_LOG;
     }
-    expect(readLog(b.gpioLog)).toEqual([]);
+    expect(readLog(clean.gpioLog)).toEqual([]);
+    expect(existsSync(MARK)).toBe(false);
   });
 
   test('hil flash of an image named with a brace: exit 2 naming the image, nothing run', async () => {
