@@ -1,4 +1,4 @@
-import { Listeners, type ByteLink } from '../../drivers/console/byte-link.js';
+import { Listeners, type ByteLink } from '../../core/byte-link.js';
 import type { TwinDevice } from '../device.js';
 import { PacedLine } from './paced-line.js';
 
