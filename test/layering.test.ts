@@ -11,8 +11,11 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 /** Layers every layer may import: they import nothing of ours above them. */
 const BASE = ['core', 'protocols', 'targets'];
-/** `config` is imported by anyone above the base (and by nothing in images/ or twin/, which stay pure readers/devices). */
-const ANY = [...BASE, 'config'];
+/**
+ * `config` (and the schemes' pure metadata it validates names against) is imported by anyone above
+ * the base, but not by images/ or twin/, which stay independent readers/devices.
+ */
+const ANY = [...BASE, 'config', 'schemes-meta'];
 
 interface Rule {
   /** Folders this one may import (values and types). */
@@ -27,7 +30,8 @@ const RULES: Record<string, Rule> = {
   core: { may: [] }, // imports nothing of ours
   protocols: { may: ['core'] },
   targets: { may: ['core', 'protocols'] },
-  config: { may: [...BASE, 'schemes-metadata'] }, // schemes' pure metadata, if it is ever split out
+  'schemes-meta': { may: BASE, typesOnly: ['schemes'] }, // schemes/<name>/meta*.ts: names, variants, memory maps; no code
+  config: { may: [...BASE, 'schemes-meta'] },
   images: { may: BASE }, // an independent reading of the formats: never the twin
   twin: { may: BASE }, // a device: never drivers/, images/ or schemes/
   firmware: { may: BASE }, // sample images, built for tests and the twin
@@ -105,7 +109,11 @@ export function importsOf(file: string, text: string): Edge[] {
   return edges;
 }
 
+/** A scheme's pure metadata, which config may import: schemes/meta*.ts or schemes/<name>/meta*.ts. */
+const SCHEME_META = /^schemes\/([^/]+\/)?meta[^/]*$/;
+
 export function layerOf(path: string): string {
+  if (SCHEME_META.test(path)) return 'schemes-meta';
   return path.includes('/') ? path.slice(0, path.indexOf('/')) : '(root)';
 }
 
@@ -181,6 +189,8 @@ describe('the layering checker itself', () => {
     expect(violation(edge('drivers/updater/probe/index.ts', 'firmware/mcuboot-image.js'))).toMatch(/must not import firmware/);
     expect(violation(edge('core/clock.ts', 'config/index.js'))).toMatch(/core\/ must not import config/);
     expect(violation(edge('config/load.ts', 'rig/rig.js'))).toMatch(/config\/ must not import rig/);
+    expect(violation(edge('config/vocabulary.ts', 'schemes/registry.js'))).toMatch(/config\/ must not import schemes/);
+    expect(violation(edge('schemes/sfu-ab/meta.ts', 'images/index.js'))).toMatch(/schemes-meta\/ must not import images/);
     expect(violation(edge('rig/rig.ts', 'scenario/cut.js'))).toMatch(/must not import scenario/);
     expect(violation(edge('cli/main.ts', 'twin/device.js'))).toMatch(/only drivers/);
     expect(violation(edge('drivers/console/console.ts', 'twin/device.js', true))).toMatch(/only drivers/);
@@ -199,6 +209,7 @@ describe('the layering checker itself', () => {
     expect(violation(edge('drivers/device/twin.ts', 'twin/sfu/device.js'))).toBeUndefined();
     expect(violation(edge('drivers/console/twin-link.ts', 'twin/transport/pty.js'))).toBeUndefined();
     expect(violation(edge('twin/transport/in-process.ts', 'core/byte-link.js'))).toBeUndefined();
+    expect(violation(edge('config/vocabulary.ts', 'schemes/sfu-ab/meta.js'))).toBeUndefined();
   });
 
   it('parses static, re-export, side-effect, dynamic and type-only imports', () => {

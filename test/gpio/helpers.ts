@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor as sharedWaitFor } from '../helpers/wait-for.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -48,12 +49,9 @@ export function alive(pid: number): boolean {
   }
 }
 
-export async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits (polling, never a fixed sleep) until `cond` holds; the timeout only guards against a hang. */
+export async function waitFor(cond: () => boolean, what = 'a condition'): Promise<void> {
+  await sharedWaitFor(what, cond);
 }
 
 /**
