@@ -1,6 +1,7 @@
 import { ScaledClock } from '../../src/core/clock.js';
 import type { ByteLink } from '../../src/drivers/console/byte-link.js';
 import { openSerialLink } from '../../src/drivers/console/serial-link.js';
+import { SAFETY_MS, waitFor as sharedWaitFor } from '../helpers/wait-for.js';
 
 export const BAUD = 115200;
 export const clock = new ScaledClock(1);
@@ -25,17 +26,12 @@ export async function deviceEnd(path: string): Promise<{ link: ByteLink; got: ()
   return { link, got: () => Buffer.concat(chunks), send: (s) => link.write(typeof s === 'string' ? Buffer.from(s, 'latin1') : s) };
 }
 
+/**
+ * The shared waitFor (test/helpers/wait-for.ts); `ms` was each call's guess of how long is enough,
+ * which a loaded machine can beat, so the shared generous safety timeout applies instead.
+ */
 export function waitFor<T>(what: string, ms: number, probe: () => T | undefined | false): Promise<T> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const v = probe();
-      if (v !== undefined && v !== false) return resolve(v);
-      if (Date.now() > until) return reject(new Error(`waited ${ms} ms for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
+  return sharedWaitFor(what, probe, Math.max(ms, SAFETY_MS));
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

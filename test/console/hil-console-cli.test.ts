@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../cli/hil.js';
 import { tempDir, stopAllSocat } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('hil console (real CLI, twin rig)', () => {
   test('--power on shows the boot text on the wall clock; Ctrl-] quits with exit 0 and a transcript', async () => {
@@ -17,17 +18,17 @@ describe('hil console (real CLI, twin rig)', () => {
     });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 20000;
-    while (!/Fisrt start/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the twin app banner on stdout', () => /Fisrt start/.test(out));
     child.stdin!.write(Buffer.from([0x1d]));
     const r = await child;
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('Ctrl-] to quit');
     const lines = readFileSync(transcript, 'utf8').split('\n');
     expect(lines.some((l) => /^\[\+0\.\d{3}s\] find_latest_variant$/.test(l))).toBe(true);
-    // Wall clock: the session lasted seconds, not the hours a virtual-time twin would race through.
+    // Wall clock: the session lasted seconds (minutes at worst on a busy machine), not the hours a
+    // virtual-time twin would race through. A bound between the two, not a speed limit.
     const last = lines.filter((l) => l.startsWith('[+')).pop()!;
-    expect(Number(/^\[\+(\d+\.\d+)s\]/.exec(last)![1])).toBeLessThan(30);
+    expect(Number(/^\[\+(\d+\.\d+)s\]/.exec(last)![1])).toBeLessThan(300);
     await stopAllSocat();
   });
 

@@ -81,7 +81,8 @@ describe('OpenOcdProbe against the real openocd + fake flash (reference §2.3)',
     const r = await p.flash(Buffer.alloc(16), 0x08000000, { verify: false });
     expect(r.outcome).toBe('timeout');
     expect(r.blame).toBe('rig');
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // hang.cfg sleeps 100 s: finishing in well under that proves the kill, whatever the machine's speed.
+    expect(Date.now() - t0).toBeLessThan(50_000);
     await expect(p.program(0x08000000, Buffer.alloc(16))).rejects.toThrow(RigError);
   });
 

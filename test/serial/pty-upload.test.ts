@@ -18,6 +18,7 @@ import { SFU_SLOTS } from '../../src/targets/rp2040.js';
 import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
 import { samples } from '../helpers/sfu-twin.js';
 import { closeAllPtyTwins, startSocatPair, startTrackedPtyTwin, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { SAFETY_MS, waitFor as sharedWaitFor } from '../helpers/wait-for.js';
 
 const BAUD = 921600;
 const links: ByteLink[] = [];
@@ -30,17 +31,9 @@ async function open(path: string): Promise<ByteLink> {
   return link;
 }
 
+/** The shared waitFor; `ms` only ever raises its safety timeout (never a speed limit). */
 function waitFor<T>(what: string, ms: number, probe: () => T | undefined): Promise<T> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const v = probe();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() > until) return reject(new Error(`waited ${ms} ms for ${what}`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
+  return sharedWaitFor(what, probe, Math.max(ms, SAFETY_MS));
 }
 
 afterEach(async () => {

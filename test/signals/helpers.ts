@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../cli/hil.js';
+import { waitFor as sharedWaitFor } from '../helpers/wait-for.js';
 
 const BIN = join(ROOT, 'bin/hil.js');
 
@@ -36,11 +37,7 @@ export function startHil(args: string[], env: Record<string, string> = {}): Hil 
 
 /** Polls `cond` until true; fails naming what it waited for. Only a guard against a hang. */
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await sharedWaitFor(what, cond, timeoutMs);
 }
 
 interface Proc {

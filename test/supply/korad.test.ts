@@ -64,8 +64,9 @@ describe('Korad KA3005P over a pty', () => {
     expect(b.timeline.events.some((e) => e.kind === 'cycle-clamped')).toBe(false);
 
     await power.cycle(10);
+    // At least the clamp (a physical lower bound); how much longer depends on the machine's load, so
+    // that the clamp and not the request or the previous 400 ms was used is read from the event.
     expect(onAt() - offAt()).toBeGreaterThanOrEqual(300);
-    expect(onAt() - offAt()).toBeLessThan(600);
     const clamp = b.timeline.events.find((e) => e.kind === 'cycle-clamped');
     expect(clamp?.data).toEqual({ requestedMs: 10, offMs: 300 });
     expect(power.state).toBe('on');
