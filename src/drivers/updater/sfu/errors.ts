@@ -5,7 +5,7 @@
  * failure carries the console lines that explain it (the bootloader prints its reason before it
  * sends WRERROR).
  */
-import { DeviceError, RigError } from '../../../core/errors.js';
+import { DeviceError, ExitCode, HilError, RigError } from '../../../core/errors.js';
 import type { SfuPhase } from './result.js';
 
 /** The device refused, reset, timed out or answered against the protocol. */
@@ -29,6 +29,17 @@ export class SfuLinkError extends RigError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** The stream does not fit the device: nothing was erased or written (a usage error: exit 2). */
+export class SfuStreamTooBigError extends HilError {
+  constructor(
+    message: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(message, ExitCode.usage);
   }
 }
 

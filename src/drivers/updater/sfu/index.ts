@@ -10,8 +10,10 @@ export {
   type SfuUploaderOptions,
 } from './options.js';
 export type { SfuPhase, SfuProgress, SfuUploadResult, SfuUploadTiming } from './result.js';
-export { SfuDeviceError, SfuLinkError } from './errors.js';
-export { SFU_TIMING, SfuStreamTooBigError, padToWords } from './session.js';
+export { SfuDeviceError, SfuLinkError, SfuStreamTooBigError } from './errors.js';
+export { SFU_TIMING } from './timing.js';
+export { padToWords } from './session.js';
+export { SFU_PHASES, SFU_PHASE_TRANSITIONS } from './phases.js';
 export { WriteWindow, type DataFrame, type ReplyOutcome, type WriteWindowOptions } from './write-window.js';
 export { classifyVerdictLine, type VerdictLine } from './verdict.js';
 export { payloadRate, wireLimit, type PayloadRate } from './rate.js';

@@ -11,8 +11,9 @@ export interface SfuUploaderOptions {
   /** Every wait runs on it: a VirtualClock for an in-process twin, a wall clock on a rig. */
   clock: Clock;
   /**
-   * Receives `updater` events: hwreset, info, erase, erase-part, erase-done, write-ack, resync,
-   * poll, start, signed (or crc-ok on SFU 0x0100, or no-verdict), failed.
+   * Receives `updater` events: phase:info, phase:erase, ... phase:done (each transition of the
+   * upload's state machine, see phases.ts), hwreset, info, erase, erase-part, erase-done,
+   * write-ack, resync, poll, start, signed (or crc-ok on SFU 0x0100, or no-verdict), failed.
    */
   timeline?: Timeline;
 }
