@@ -1,43 +1,18 @@
 import { ExitCode, HilError, InterruptedError } from '../core/errors.js';
 import { claimSignals } from '../core/signals.js';
 import { helpText, makeOutput, parseCommandArgs, type Command } from './command.js';
-import { cutCommand } from './commands/cut.js';
-import { detectCommand } from './commands/detect.js';
-import { inspectCommand } from './commands/inspect.js';
-import { runCommand } from './commands/run.js';
-import { sfuUploadCommand } from './commands/sfu-upload.js';
-import { twinServeCommand } from './commands/twin-serve.js';
-import { flashCommand } from './commands/flash.js';
-import { dumpCommand } from './commands/dump.js';
-import { powerCommand } from './commands/power.js';
-import { pinsCommand } from './commands/pins.js';
-import { doctorCommand } from './commands/doctor.js';
-import { consoleCommand } from './commands/console.js';
-
-const COMMANDS: Command[] = [
-  runCommand,
-  cutCommand,
-  detectCommand,
-  inspectCommand,
-  flashCommand,
-  dumpCommand,
-  powerCommand,
-  pinsCommand,
-  consoleCommand,
-  doctorCommand,
-  sfuUploadCommand,
-  twinServeCommand,
-];
+import { COMMANDS, visibleCommands, type CommandEntry } from './commands/index.js';
 
 function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
+  const listed = visibleCommands();
+  const width = Math.max(...listed.map((c) => c.path.join(' ').length));
   return [
     'hil: hardware-in-the-loop rig orchestrator: cuts power mid-update and proves the device recovers',
     '',
     'usage: hil <command> [options]',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    ...listed.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
     '',
     'Run `hil <command> --help` for options and examples. With no command, `npm start` runs `hil run`.',
     'exit codes: 0 ok, 1 test or device failure, 2 usage or config error, 3 rig unavailable, 4 interrupted',
@@ -46,7 +21,7 @@ function overview(): string {
 
 /** `hil sfu --help`: the commands under a group word (those whose path is longer than one word). */
 function groupHelp(word: string): string | undefined {
-  const members = COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word);
+  const members = visibleCommands().filter((c) => c.path.length > 1 && c.path[0] === word);
   if (!members.length) return undefined;
   const width = Math.max(...members.map((c) => c.path.join(' ').length));
   return [
@@ -58,11 +33,11 @@ function groupHelp(word: string): string | undefined {
   ].join('\n');
 }
 
-function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
-  let best: { cmd: Command; rest: string[] } | undefined;
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
+  let best: { entry: CommandEntry; rest: string[] } | undefined;
   for (const cmd of COMMANDS) {
-    if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.cmd.path.length)) {
-      best = { cmd, rest: argv.slice(cmd.path.length) };
+    if (cmd.path.every((w, i) => argv[i] === w) && (!best || cmd.path.length > best.entry.path.length)) {
+      best = { entry: cmd, rest: argv.slice(cmd.path.length) };
     }
   }
   return best;
@@ -89,10 +64,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: unknown command: ${argv.slice(0, 2).join(' ')}\n\n${overview()}\n`);
     return ExitCode.usage;
   }
-  const { cmd, rest } = found;
+  const { entry, rest } = found;
   const abort = new AbortController();
   let interrupts = 0;
+  // Set once this command's modules are loaded (its drivers, yaml, zod …; never the others').
+  let cmd: Command | undefined;
   const onSigint = () => {
+    // Still loading (seconds on a Pi): no rig to make safe yet, exit 4 as bin/hil.js does before.
+    if (!cmd) {
+      process.stderr.write('\ninterrupted while starting: no rig was touched\n');
+      process.exit(ExitCode.interrupted);
+    }
     interrupts++;
     if (interrupts > 1) {
       process.stderr.write('\nsecond interrupt: exiting now, rig state not guaranteed\n');
@@ -101,9 +83,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(cmd.holds ? '\nreleasing: putting the rig in its safe state\n' : '\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
     abort.abort(new InterruptedError());
   };
+  // Before the first await: bin/hil.js hands signals over to this handler with no gap.
   claimSignals();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  try {
+    cmd = await entry.load();
+  } catch (err) {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    throw err;
+  }
   let out = makeOutput({});
   try {
     const { values, positionals } = parseCommandArgs(cmd, rest);

@@ -7,12 +7,13 @@
  * that can notice a signal or the death of hil (SIGKILL, OOM killer, a crash), put the rig in its
  * safe state and exit, instead of driving the rig for a campaign nobody is waiting for.
  *
- * Loaded by Jest's own require hook, so it imports only packages and node builtins.
+ * `hil run` gives Jest the compiled file (dist/report/worker-environment.js): plain JavaScript,
+ * loaded with no transform, so it may import the project's modules like any other.
  */
-import { readFileSync } from 'node:fs';
 import allureNode from 'allure-jest/node';
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
+import { pidRunning } from './process-group.js';
 
 // allure-jest's types describe its CommonJS build as a namespace; at run time (Jest's require
 // hook with interop) the default import is the class itself.
@@ -40,25 +41,6 @@ const safeStates = new Set<SafeState>();
 const stopped = new AbortController();
 let started = false;
 let stopping = false;
-
-/**
- * Whether a process is running; a zombie is not (a SIGKILLed hil stays one until init reaps it).
- * Same as process-group.ts's pidRunning: this file is loaded by Jest's require hook, which cannot
- * resolve the project's `.js`-suffixed imports of TypeScript files.
- */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
 
 async function stop(reason: string, killParent?: number): Promise<void> {
   if (stopping) return;
@@ -92,7 +74,7 @@ function startLifeline(hilPid: number | undefined): void {
   const parent = process.ppid;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(`got ${sig}`));
   const check = () => {
-    if (hilPid !== undefined && hilPid !== process.pid && !isAlive(hilPid)) void stop(`hil run (pid ${hilPid}) is gone`, parent);
+    if (hilPid !== undefined && hilPid !== process.pid && !pidRunning(hilPid)) void stop(`hil run (pid ${hilPid}) is gone`, parent);
     else if (process.ppid !== parent) void stop(`its parent (pid ${parent}) is gone`);
   };
   setInterval(check, POLL_MS).unref();

@@ -83,9 +83,11 @@ function expectResultsWhole(reports: string): void {
 describe('hil run under signals', () => {
   test('SIGINT while hil is still loading exits 4 and starts nothing', async () => {
     const reports = join(tmp, 'loading');
-    const h = start(['run', suite, '--reports', reports]);
-    // hil names itself right after its first lines install the handler, seconds before the CLI
-    // is loaded (Node itself catches SIGINT from the start, so SigCgt cannot tell).
+    // Compiled, hil loads in a tenth of a second here: the fixture holds it in its loading (as a
+    // slow Pi would) so the signal lands there every time.
+    const h = start(['run', suite, '--reports', reports], { NODE_OPTIONS: `--import=${join(ROOT, 'test/cli/fixtures/hold-loading.mjs')}`, HIL_HOLD_MODULE: 'dist/cli/main.js' });
+    // hil names itself right after its first lines install the handler, before the CLI is loaded
+    // (Node itself catches SIGINT from the start, so SigCgt cannot tell).
     await waitFor('hil to name itself', () => commandLine(h.pid).startsWith('hil run'), 30_000);
     const t0 = performance.now();
     process.kill(h.pid, 'SIGINT');

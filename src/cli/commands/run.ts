@@ -20,7 +20,7 @@ export const runCommand: Command = {
 Every cut becomes one test; a rig that runs a seeded-bug bootloader (expect: caught) gets one more
 test that the sweep caught it. With no SUITE, runs every suites/*.yaml (the default twin campaign).
 Results: reports/allure-results, reports/html/index.html (single file, opens offline).
-Exit 1 if any test failed (device) or broke (rig).
+Exit 1 if any cut failed (the device's fault), else 3 if any was broken (the rig's), else 0.
 
   --rig RIG          run every suite on this rig instead of the suite's own list
   --campaign NAME    Allure epic (default: default); e.g. nightly, signoff, repro

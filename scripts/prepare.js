@@ -1,0 +1,18 @@
+// `prepare` (run by `npm ci` / `npm install` in a clone): compile src/ to dist/. Without
+// typescript (`npm ci --omit=dev`) there is nothing to compile with: an existing dist/ is kept,
+// and a missing one is reported here and again by bin/hil.js, instead of failing the install.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+    process.stderr.write('hilrig: typescript is not installed (--omit=dev?), so dist/ was not built; `hil` needs it: run a full `npm ci` (or `npm run build`) first, then `npm prune --omit=dev`\n');
+  }
+  process.exit(0);
+}
+const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: new URL('..', import.meta.url) });
+process.exit(r.status ?? 1);
