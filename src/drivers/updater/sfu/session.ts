@@ -27,9 +27,6 @@ import type { SfuPhase, SfuUploadResult } from './result.js';
 import { steadyRate } from './steady-rate.js';
 import { classifyVerdictLine } from './verdict.js';
 
-export { SFU_TIMING } from './timing.js';
-export { SfuStreamTooBigError } from './errors.js';
-
 export interface SessionDeps {
   channel: SfuChannel;
   clock: Clock;
