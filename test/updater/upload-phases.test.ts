@@ -39,7 +39,9 @@ function handlers() {
   disposers.push(() => clock.dispose());
   const channel: SfuChannel = { write: () => Promise.resolve(), onFrame: () => () => {}, description: 'nothing' };
   const ctx = new UploadContext(clock, channel, undefined, Buffer.alloc(SIZE), { writeBlock: 2048, prewrite: true, infoTimeoutMs: 5000 });
-  return { ctx, handlers: phaseHandlers(ctx) };
+  const h = phaseHandlers(ctx);
+  ctx.bind(h);
+  return { ctx, handlers: h };
 }
 
 /** The phases the timeline shows, in order. */
@@ -58,8 +60,8 @@ describe('the SFU upload state machine', () => {
   });
 
   it('refuses a transition the table does not have, and stays where it was', () => {
-    const { ctx, handlers: h } = handlers();
-    ctx.begin(h);
+    const { ctx } = handlers();
+    ctx.begin();
     expect(ctx.phase).toBe('info');
     for (const to of ['info', 'write', 'start', 'sign', 'done'] as SfuPhase[]) {
       expect(() => ctx.enter(to)).toThrow(`no transition from the info phase to ${to}`);

@@ -79,10 +79,15 @@ export class UploadContext {
     return this.handlers[this.current];
   }
 
-  /** Starts the machine in its first phase. */
-  begin(handlers: Readonly<Record<SfuPhase, PhaseHandler>>): void {
+  /** Gives the machine its phases (once, before any frame can arrive). */
+  bind(handlers: Readonly<Record<SfuPhase, PhaseHandler>>): void {
+    if (this.handlers) throw new Error('UploadContext: phase handlers are already bound');
     this.handlers = handlers;
-    this.event(`phase:${this.current}`);
+  }
+
+  /** Starts the machine in its first phase: on the timeline, then the phase's entry. */
+  begin(): void {
+    this.event(`phase:${this.current}`, undefined, { to: this.current });
     this.handler.enter?.();
   }
 

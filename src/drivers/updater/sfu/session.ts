@@ -55,13 +55,14 @@ export class UploadSession {
     private readonly opts: ResolvedUploadOptions,
   ) {
     this.s = new UploadContext(deps.clock, deps.channel, deps.timeline, padToWords(stream), opts);
+    this.s.bind(phaseHandlers(this.s));
   }
 
   async run(): Promise<SfuUploadResult> {
     const s = this.s;
     this.subscribe();
     try {
-      s.begin(phaseHandlers(s));
+      s.begin();
       while (s.phase !== 'done') {
         const phase = s.phase;
         await s.handler.run();
