@@ -18,20 +18,24 @@
 ARG DEBIAN=bookworm
 ARG NODE=22
 
-# ---- build: node_modules, with the compilers the native addons need (epoll, under onoff, has no
-# prebuilt binaries; @serialport/bindings-cpp, @swc/core and esbuild ship linux-arm64/x64 ones).
+# ---- build: node_modules with the compilers the native addons need (epoll, under onoff, has no
+# prebuilt binaries; @serialport/bindings-cpp and @swc/core ship linux-arm64/x64 ones), then dist/
+# (src/ compiled by tsc), then the devDependencies pruned: hil runs the compiled JavaScript, and
+# `hil run`'s Jest loads dist/ with no transform, so typescript, tsx and @swc/* are build tools.
 FROM node:${NODE}-${DEBIAN}-slim AS deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Dependencies first, on their own layer: a change in src/ does not rebuild the native addons.
+# (`prepare` finds no src/ yet and builds nothing.)
 COPY package.json package-lock.json ./
-# All dependencies, dev included, on purpose: hil runs TypeScript directly (bin/hil.js registers
-# tsx, no build step), and `hil run` needs at RUN time four packages that package.json lists as
-# devDependencies: @swc/jest + @swc/core (the transform of the generated campaign tests),
-# @jest/globals (imported by them) and allure (the HTML report). Only typescript and @types/node
-# are dead weight (~25 MB). Once those four move to dependencies this can be `npm ci --omit=dev`.
-RUN npm ci --no-audit --no-fund \
+COPY scripts/prepare.js scripts/prepare.js
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 # ---- runtime: the tools hil spawns, no compilers.
@@ -57,6 +61,8 @@ RUN getent group gpio >/dev/null || groupadd --non-unique --gid "${GPIO_GID}" gp
 WORKDIR /app
 COPY --from=deps --chown=hil:hil /app/node_modules ./node_modules
 COPY --chown=hil:hil . .
+# After the context (.dockerignore keeps a local dist/ out of it): the one built above.
+COPY --from=deps --chown=hil:hil /app/dist ./dist
 RUN mkdir -p reports && chown hil:hil reports
 USER hil
 

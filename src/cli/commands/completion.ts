@@ -255,12 +255,13 @@ export const completionCommand: Command = {
   usage: 'hil completion bash|zsh|fish',
   details: `Prints a completion script for the shell: command words, each command's options, rig names
 (rigs/*.yaml) after --rig and suite files (suites/*.yaml) where a command takes suites. Names are
-listed from the working directory at each TAB; nothing is loaded to list them.
-
-  bash   source <(hil completion bash)   (in ~/.bashrc)
-  zsh    source <(hil completion zsh)    (in ~/.zshrc, after compinit)
-  fish   hil completion fish | source    (in ~/.config/fish/config.fish)`,
-  examples: ['hil completion bash > ~/.local/share/bash-completion/completions/hil', 'hil completion fish > ~/.config/fish/completions/hil.fish'],
+listed from the working directory at each TAB (\`hil __complete\`, file listings only).
+Write the script once into the shell's completion folder (the examples): it then costs nothing at
+shell start. Generating it loads every command for its options (about a second), so
+\`source <(hil completion bash)\` in ~/.bashrc (zsh: after compinit; fish: \`hil completion fish | source\`)
+pays that at every shell start.
+`,
+  examples: ['hil completion bash > ~/.local/share/bash-completion/completions/hil', 'hil completion zsh > ~/.zfunc/_hil      # with fpath+=(~/.zfunc) before compinit', 'hil completion fish > ~/.config/fish/completions/hil.fish'],
   options: {},
   async run({ positionals, out }) {
     const shell = positionals[0] as Shell;
