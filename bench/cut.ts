@@ -3,33 +3,30 @@
  * restore + boot), the update (SFU: reset + 163 KiB BIN2Page upload; STM32: 200 KiB to the OTA
  * app; MCUboot: probe write + reset + the swap of a 130 KiB image), the cut, recovery, a probe
  * dump and both verdicts. Prints {"cutsPerSecond":…} with --json.
- *   npm run bench:cut -- [--json] [--cuts N] [--scheme sfu-ab|stm32-dualbank|mcuboot-swap]
+ *   npm run bench:cut -- [--json] [--cuts N] [--scheme S]   (S: a registered scheme; default the first)
  */
 import { parseArgs } from 'node:util';
 import { loadRig } from '../src/config/index.js';
 import { openRig } from '../src/rig/open-rig.js';
 import { runCut } from '../src/scenario/cut.js';
-import { schemeAdapter } from '../src/scenario/schemes/index.js';
+import { SCHEMES, findScheme, schemeAdapter } from '../src/schemes/registry.js';
 import { loadUpdateImage } from '../src/scenario/update-image.js';
 import { VirtualClock } from '../src/core/clock.js';
 import type { Trigger } from '../src/config/trigger.js';
 
-const BENCHES = {
-  'sfu-ab': { rig: 'rigs/twin-rp2040-sfu.yaml', from: 'firmware/app-v1.page2bin', to: 'firmware/app-v2.page2bin', trigger: 'progress' },
-  'stm32-dualbank': { rig: 'rigs/twin-stm32f429-dualbank.yaml', from: 'firmware/stm32-app-v1.bin', to: 'firmware/stm32-app-v2.bin', trigger: 'progress' },
-  'mcuboot-swap': { rig: 'rigs/twin-nrf52840-mcuboot.yaml', from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2.signed.bin', trigger: 'after' },
-} as const;
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, cuts: { type: 'string', default: '60' }, scheme: { type: 'string', default: 'sfu-ab' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, cuts: { type: 'string', default: '60' }, scheme: { type: 'string', default: SCHEMES[0]!.name } } });
 const cuts = Number(values.cuts);
-const bench = BENCHES[values.scheme as keyof typeof BENCHES];
-if (!bench) throw new Error(`--scheme: one of ${Object.keys(BENCHES).join(', ')}`);
+// Each scheme's bench entry (twin rig, how cuts are placed) and sample images live in its meta.ts.
+const meta = findScheme(values.scheme!);
+if (!meta) throw new Error(`--scheme: one of ${SCHEMES.map((s) => s.name).join(', ')}`);
+const bench = { rig: meta.bench.rig, trigger: meta.bench.trigger, from: `firmware/${meta.samples.from}`, to: `firmware/${meta.samples.to}` };
 const config = await loadRig(bench.rig);
 const from = await loadUpdateImage(bench.from, config.scheme);
 const to = await loadUpdateImage(bench.to, config.scheme);
 // MCUboot's swap runs ~18 s after the update starts; the others stream, so cut by progress.
 const triggerAt = (f: number): Trigger => (bench.trigger === 'after' ? { kind: 'after', ms: Math.round(18_000 * f) } : { kind: 'progress', percent: 100 * f });
 const rig = await openRig(config);
-const scheme = schemeAdapter(config.scheme);
+const scheme = await schemeAdapter(config.scheme);
 const outcomes: Record<string, number> = {};
 let clockMs = 0;
 // One warm-up cut builds the baseline snapshot every later cut restores.

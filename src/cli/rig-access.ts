@@ -5,9 +5,10 @@
  */
 import type { RigConfig } from '../config/index.js';
 import type { Scheme, Target } from '../config/vocabulary.js';
-import { MCUBOOT_DUMP_REGIONS, NRF52840 } from '../targets/nrf52840.js';
-import { RP2040, SFU_DUMP_REGIONS } from '../targets/rp2040.js';
-import { STM32_DUMP_REGIONS, STM32F429 } from '../targets/stm32f429.js';
+import { NRF52840 } from '../targets/nrf52840.js';
+import { RP2040 } from '../targets/rp2040.js';
+import { STM32F429 } from '../targets/stm32f429.js';
+import { SCHEMES } from '../schemes/registry.js';
 import type { MemoryRegion } from '../drivers/capabilities.js';
 import { UsageError } from '../core/errors.js';
 import type { Output } from './output.js';
@@ -20,11 +21,7 @@ export const FLASH_BASE: Readonly<Record<Target, number>> = {
 };
 
 /** Every region `hil inspect` reads for a scheme, named as it expects the files. */
-export const DUMP_REGIONS: Readonly<Record<Scheme, readonly MemoryRegion[]>> = {
-  'sfu-ab': SFU_DUMP_REGIONS,
-  'stm32-dualbank': STM32_DUMP_REGIONS,
-  'mcuboot-swap': MCUBOOT_DUMP_REGIONS,
-};
+export const DUMP_REGIONS: Readonly<Record<Scheme, readonly MemoryRegion[]>> = Object.fromEntries(SCHEMES.map((s) => [s.name, s.dumpRegions]));
 
 export const hex32 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 

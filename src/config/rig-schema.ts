@@ -10,7 +10,7 @@ import { openOcdProbeIssues } from '../protocols/openocd/words.js';
 import type { PathIssue } from './errors.js';
 import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
 import { MAX_BAUD, MAX_OFF_MS, MAX_SEED, MAX_SETTLE_MS, MAX_TIME_FACTOR, MAX_WAIT_MS } from './limits.js';
-import { DEFAULT_VARIANTS, SCHEME_TARGET, SCHEMES, TARGETS, type Scheme, type Target, type VariantLists } from './vocabulary.js';
+import { DEFAULT_VARIANTS, SCHEME_TARGET, SCHEME_UPDATERS, SCHEMES, TARGETS, type Scheme, type Target, type VariantLists } from './vocabulary.js';
 
 const twinSection = mapping({
   /** Bootloader variant of the twin: `correct` or a seeded bug. */
@@ -121,19 +121,14 @@ const consoleSection = tagged('driver', [
 ]);
 
 /**
- * sfu: reset into the SFU bootloader and upload over the console UART (sfu-ab); sfu-app: upload to
- * the running app, which speaks the STM32F4 SFU command set (stm32-dualbank); probe: write the
- * inactive slot and the scheme's pending mark through the probe, then reset (mcuboot-swap,
- * stm32-dualbank).
+ * sfu: reset into the SFU bootloader and upload over the console UART; sfu-app: upload to the
+ * running app, which speaks the STM32F4 SFU command set; probe: write the inactive slot and the
+ * scheme's pending mark through the probe, then reset. Which a scheme allows is in its meta.ts.
  */
 const updater = tagged('driver', [{ driver: z.literal('sfu') }, { driver: z.literal('sfu-app') }, { driver: z.literal('probe') }]);
 
-/** Which update paths exist for each scheme. */
-export const SCHEME_UPDATERS: Readonly<Record<Scheme, readonly string[]>> = {
-  'sfu-ab': ['sfu'],
-  'stm32-dualbank': ['sfu-app', 'probe'],
-  'mcuboot-swap': ['probe'],
-};
+/** Which update paths exist for each scheme (from the scheme registry). */
+export { SCHEME_UPDATERS };
 
 const probe = tagged('driver', [
   { driver: z.literal('twin') },

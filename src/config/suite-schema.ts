@@ -141,8 +141,8 @@ export const suiteSchema = mapping({
     previous: str().optional(),
   }),
   /**
-   * How the scheme sets up the baseline and the update (per scheme: stm32-dualbank factory |
-   * rom-fallback | from-bank2; mcuboot-swap test | permanent; sfu-ab default).
+   * How the scheme sets up the baseline and the update (each scheme's `setups` in its
+   * src/schemes/<name>/meta.ts; the first is the default).
    */
   setup: str().optional(),
   /** Optional (`hil run --rig` names the rig), but never an empty list. */

@@ -1,20 +1,21 @@
 /**
  * The closed word lists a rig or suite file may use (DESIGN.md, "Vocabulary"), and the facts
  * that tie them together. Config schemas, error messages and later code all read them from here.
+ * What belongs to one boot scheme (its name, target, setups, variants) is declared once, in its
+ * folder under src/schemes/, and only gathered here from the scheme registry's pure metadata.
  */
+import { SCHEMES as REGISTERED, SCHEME_NAMES } from '../schemes/meta-registry.js';
 
 export const TARGETS = ['rp2040', 'stm32f429', 'nrf52840'] as const;
 export type Target = (typeof TARGETS)[number];
 
-export const SCHEMES = ['sfu-ab', 'stm32-dualbank', 'mcuboot-swap'] as const;
-export type Scheme = (typeof SCHEMES)[number];
+/** The registered boot schemes' names. */
+export const SCHEMES = SCHEME_NAMES as readonly [string, ...string[]];
+/** A boot scheme's name: one of SCHEMES (checked at load time; the registry decides the list). */
+export type Scheme = string;
 
 /** Each boot scheme exists for exactly one target. */
-export const SCHEME_TARGET: Readonly<Record<Scheme, Target>> = {
-  'sfu-ab': 'rp2040',
-  'stm32-dualbank': 'stm32f429',
-  'mcuboot-swap': 'nrf52840',
-};
+export const SCHEME_TARGET: Readonly<Record<Scheme, Target>> = Object.fromEntries(REGISTERED.map((s) => [s.name, s.target as Target]));
 
 /** What the device did after a cut, plus `rig-error` when the rig itself failed. */
 export const OUTCOMES = ['updated', 'rolled-back', 'waiting', 'bricked', 'wrong-image', 'boot-loop', 'rig-error'] as const;
@@ -33,18 +34,11 @@ export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
  */
 export type VariantLists = Partial<Record<Scheme, readonly string[]>>;
 
-export const DEFAULT_VARIANTS: VariantLists = {
-  'sfu-ab': ['correct', 'sign-before-flush', 'boot-unsigned-target', 'erase-running-slot', 'generation-not-incremented'],
-  'stm32-dualbank': ['correct', 'vector-table-first', 'bfb2-before-verify', 'vector-row-commit', 'repair-moves-boot'],
-  'mcuboot-swap': ['correct', 'no-status-journal', 'journal-before-copy', 'never-revert', 'resume-skips-erased-pages', 'resume-unjournaled'],
-};
+/** From each scheme's meta.ts; test/schemes/registry.test.ts holds them equal to the twin registry's. */
+export const DEFAULT_VARIANTS: VariantLists = Object.fromEntries(REGISTERED.map((s) => [s.name, s.variants]));
 
-/**
- * `setup:` values a suite may give per scheme; the first is the default. The scheme adapters
- * (src/scenario/schemes) implement exactly these: a test holds the two lists equal.
- */
-export const SCHEME_SETUPS: Readonly<Record<Scheme, readonly string[]>> = {
-  'sfu-ab': ['default'],
-  'stm32-dualbank': ['factory', 'rom-fallback', 'from-bank2'],
-  'mcuboot-swap': ['test', 'permanent'],
-};
+/** `setup:` values a suite may give per scheme; the first is the default. */
+export const SCHEME_SETUPS: Readonly<Record<Scheme, readonly string[]>> = Object.fromEntries(REGISTERED.map((s) => [s.name, s.setups]));
+
+/** Update paths (rig `updater.driver`) each scheme allows. */
+export const SCHEME_UPDATERS: Readonly<Record<Scheme, readonly string[]>> = Object.fromEntries(REGISTERED.map((s) => [s.name, s.updaters]));

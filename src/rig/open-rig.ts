@@ -2,6 +2,7 @@ import { ScaledClock, VirtualClock, type Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
+import { schemeMeta } from '../schemes/meta-registry.js';
 import type { Power, Probe, Updater } from '../drivers/capabilities.js';
 import { probeUpdater } from '../drivers/updater/probe/index.js';
 import type { ByteLink } from '../drivers/console/byte-link.js';
@@ -91,8 +92,9 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
     cleanups.push(() => link.close());
   }
 
-  // SFU frames share the UART with text on the RP2040 bootloader and on the STM32 OTA app.
-  const console = new Console({ link, clock, sfuFrames: config.scheme !== 'mcuboot-swap', timeline });
+  const scheme = schemeMeta(config.scheme);
+  // Where SFU frames share the UART with text (a bootloader or an app that takes uploads), the console must skip them.
+  const console = new Console({ link, clock, sfuFrames: scheme.consoleFraming === 'sfu-and-text', timeline });
   cleanups.push(() => console.close());
   // Where the port vanished and came back (USB re-enumeration after a cut) shows in the transcript.
   noteGaps(console, link);
@@ -109,7 +111,8 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
       break;
     case 'probe':
       if (!probe) throw new ConfigError(`${config.file}: updater.driver probe needs a probe`);
-      updater = probeUpdater({ scheme: config.scheme, probe, timeline, reset });
+      if (!scheme.stageThroughProbe) throw new ConfigError(`${config.file}: scheme ${scheme.name} cannot be updated through the probe`);
+      updater = probeUpdater({ stage: scheme.stageThroughProbe, probe, timeline, reset });
       break;
   }
   let closed = false;

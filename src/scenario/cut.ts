@@ -3,7 +3,7 @@ import { formatTrigger, type Trigger } from '../config/trigger.js';
 import type { Outcome } from '../config/vocabulary.js';
 import type { Rig } from '../rig/rig.js';
 import { observeBoot, type BootObservation } from './observe-boot.js';
-import type { FlashView, SchemeAdapter } from './schemes/scheme.js';
+import type { FlashView, SchemeAdapter } from '../schemes/scheme.js';
 import { TriggerWatch, type FirePoint } from './trigger-watch.js';
 import type { UpdateImage } from './update-image.js';
 import { judge, judgeConsoleOnly, type Verdict } from './verdict.js';

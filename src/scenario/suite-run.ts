@@ -1,7 +1,7 @@
 import { checkRigForSuite, loadRig, suiteCutPoints, withTwinOverrides, type CutPoint, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
 import { runCut, type CutResult, type CutSpec } from './cut.js';
-import { schemeAdapter, schemeSetup, type SchemeAdapter } from './schemes/index.js';
+import { schemeAdapter, schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
 import { loadUpdateImage, type UpdateImage } from './update-image.js';
 
 /** Everything a suite's cuts on one rig need, loaded and checked before the rig is opened. */
@@ -18,7 +18,7 @@ export interface PreparedSuiteRig {
 export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin'>): Promise<PreparedSuiteRig> {
   const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
   checkRigForSuite(config, suite);
-  const scheme = schemeAdapter(config.scheme);
+  const scheme = await schemeAdapter(config.scheme);
   const setup = schemeSetup(scheme, suite.setup, suite.file);
   const from = await loadUpdateImage(suite.images.from, config.scheme);
   const to = await loadUpdateImage(suite.images.to, config.scheme);

@@ -1,27 +1,16 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import type { Scheme } from '../config/vocabulary.js';
 import { displayFile } from '../config/errors.js';
 import { FileRefusal, readRegularFile } from '../config/file-read.js';
-import { ImageProblem, readImage } from '../config/image-readers.js';
+import { ImageProblem, readImage, SCHEME_NAMES, type UpdateImage } from '../schemes/registry.js';
 import { MAX_IMAGE_BYTES } from '../config/limits.js';
 
-/**
- * An image as a suite names it: the bytes sent over the update path (a RAW image, a BIN2Page
- * stream, a signed MCUboot image) and, per slot name of its scheme, the bytes that land in
- * flash, which is what a dump is compared with bit for bit.
- */
-export interface UpdateImage {
-  name: string;
-  file: string;
-  scheme: Scheme;
-  stream: Buffer;
-  sha256: string;
-  /** From the app info block the banner prints. */
-  version?: string;
-  slotImage: Partial<Record<string, Buffer>>;
-}
+/** Declared with the schemes (src/schemes/scheme.ts), whose baselines and inspections take it. */
+export type { UpdateImage };
+
+/** Without a scheme, an image is read as the first registered scheme's (the RP2040 SFU samples). */
+const DEFAULT_SCHEME = SCHEME_NAMES[0]!;
 
 /**
  * The bytes of an image file a user named: only a regular file of at most MAX_IMAGE_BYTES, so
@@ -39,11 +28,11 @@ export async function readImageFile(file: string): Promise<Buffer> {
   }
 }
 
-export async function loadUpdateImage(file: string, scheme: Scheme = 'sfu-ab'): Promise<UpdateImage> {
+export async function loadUpdateImage(file: string, scheme: string = DEFAULT_SCHEME): Promise<UpdateImage> {
   return updateImageFrom(await readImageFile(file), file, scheme);
 }
 
-export function updateImageFrom(stream: Buffer, file: string, scheme: Scheme = 'sfu-ab'): UpdateImage {
+export function updateImageFrom(stream: Buffer, file: string, scheme: string = DEFAULT_SCHEME): UpdateImage {
   let reading;
   try {
     reading = readImage(scheme, stream);

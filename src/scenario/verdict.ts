@@ -1,6 +1,6 @@
 import type { Outcome } from '../config/vocabulary.js';
 import type { BootObservation } from './observe-boot.js';
-import type { FlashView } from './schemes/scheme.js';
+import type { FlashView } from '../schemes/scheme.js';
 import type { UpdateImage } from './update-image.js';
 
 /**

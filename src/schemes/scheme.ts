@@ -1,7 +1,68 @@
-import type { Outcome } from '../../config/vocabulary.js';
-import type { Probe } from '../../drivers/capabilities.js';
-import type { SlotReport } from '../../images/index.js';
-import type { UpdateImage } from '../update-image.js';
+/**
+ * What a boot scheme tells the host side, in two parts:
+ * - SchemeMeta (each scheme's meta.ts): pure facts and pure functions (names, target, setups,
+ *   update paths, variant names, console framing, dump regions, image reader, probe staging,
+ *   sample files). config/ validates rig and suite files with it, so it imports nothing beyond
+ *   core/, protocols/ and targets/ (types aside).
+ * - SchemeHost (each scheme's index.ts, exported as `host`): the meta plus what reads a flash
+ *   (baseline through the probe, inspection of a probe dump or of dump files), which needs
+ *   images/. The host registry (registry.ts) loads it on first use, so config never loads images/.
+ */
+import type { MemoryRegion, Probe } from '../drivers/capabilities.js';
+import type { ProbeStaging } from '../drivers/updater/probe/index.js';
+import type { KnownImage, SlotReport } from '../images/index.js';
+import type { ImageReader } from './meta-image.js';
+
+/** Update paths a rig's `updater.driver` may name (the drivers that exist). */
+export type UpdaterDriverName = 'sfu' | 'sfu-app' | 'probe';
+
+/**
+ * An image as a suite names it: the bytes sent over the update path (a RAW image, a BIN2Page
+ * stream, a signed MCUboot image) and, per slot name of its scheme, the bytes that land in
+ * flash, which is what a dump is compared with bit for bit.
+ */
+export interface UpdateImage {
+  name: string;
+  file: string;
+  scheme: string;
+  stream: Buffer;
+  sha256: string;
+  /** From the app info block the banner prints. */
+  version?: string;
+  slotImage: Partial<Record<string, Buffer>>;
+}
+
+export interface SchemeMeta {
+  readonly name: string;
+  /** The one target (memory map) this scheme runs on: one of config's TARGETS. */
+  readonly target: string;
+  /** `setup:` values a suite may give; the first is the default. */
+  readonly setups: readonly string[];
+  /** Update paths the scheme allows (rig `updater.driver`). */
+  readonly updaters: readonly UpdaterDriverName[];
+  /**
+   * Twin bootloader variants (`correct` first, then the seeded bugs). The twin registry holds the
+   * same names with their descriptions; test/schemes/registry.test.ts keeps the two lists equal,
+   * so config never imports the twin.
+   */
+  readonly variants: readonly string[];
+  /** SFU frames share the console UART with text (RP2040 bootloader, STM32 OTA app), or text only. */
+  readonly consoleFraming: 'sfu-and-text' | 'text';
+  /** Regions `hil dump` reads and `hil inspect` expects, in this order, named as the files. */
+  readonly dumpRegions: readonly MemoryRegion[];
+  /** Which bytes of an image file land in which slot, and the version its banner prints. */
+  readonly readImage: ImageReader;
+  /** The `probe` update path: what to write where (present when `updaters` has `probe`). */
+  readonly stageThroughProbe?: (image: Buffer, setup: string | undefined) => ProbeStaging;
+  /** Sample firmware in firmware/ (twin serve's default image, bench and examples). */
+  readonly samples: { readonly from: string; readonly to: string };
+  /** `hil twin serve`: what a host can do over the pty, and whether a reset opens an update window. */
+  readonly twinServe: { readonly updates: string; readonly idleReset: boolean };
+  /** bench/cut.ts: the twin rig, and how cut points are placed (by transfer progress, or by time after start). */
+  readonly bench: { readonly rig: string; readonly trigger: 'progress' | 'after' };
+  /** `hil inspect --help`: the dump files this scheme takes (lines indented by the caller). */
+  readonly inspectHelp: string;
+}
 
 /** What the flash says, read through the probe and judged by `src/images/` alone. */
 export interface FlashView {
@@ -32,16 +93,21 @@ export interface BaselineImages {
   previous?: UpdateImage;
 }
 
-/** The per-scheme knowledge the scenario engine needs: images, baseline, and reading the flash. */
-export interface SchemeAdapter {
+/** The per-scheme knowledge the scenario engine and the CLI need: meta, baseline, and reading the flash. */
+export interface SchemeHost extends SchemeMeta {
+  /** The scheme name (kept for the scenario engine's older callers). */
   readonly scheme: string;
-  /** `setup:` values a suite may give; the first is the default. */
-  readonly setups: readonly string[];
   /** What a silent console means after a cut (an STM32 ROM waiting for a host says nothing). */
-  readonly silence: Outcome;
+  readonly silence: 'bricked' | 'waiting';
   /** Time the app needs after its banner before the flash is final (MCUboot: it confirms itself). */
   readonly settleMs: number;
   /** Puts the baseline on the device through the probe, as a factory programmer would. */
   baseline(probe: Probe, images: BaselineImages, setup: string): Promise<void>;
+  /** Reads the flash through the probe and judges it. */
   inspect(probe: Probe, known: UpdateImage[]): Promise<FlashView>;
+  /** `hil inspect`: reads dump files (per region, or one whole-flash file) and judges them. */
+  inspectFiles(files: string[], known: KnownImage[]): Promise<{ inspection: unknown; table: string }>;
 }
+
+/** The scenario engine's name for a scheme's host part. */
+export type SchemeAdapter = SchemeHost;

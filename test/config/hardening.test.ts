@@ -180,9 +180,9 @@ describe('defect 8: everything a suite needs is checked before a run, with the p
   });
 
   it('the setups config checks are the ones the scheme adapters implement', async () => {
-    const { schemeAdapter } = await import('../../src/scenario/schemes/index.js');
+    const { schemeAdapter } = await import('../../src/schemes/registry.js');
     const { SCHEME_SETUPS } = await import('../../src/config/vocabulary.js');
-    for (const [scheme, setups] of Object.entries(SCHEME_SETUPS)) expect(schemeAdapter(scheme).setups).toEqual(setups);
+    for (const [scheme, setups] of Object.entries(SCHEME_SETUPS)) expect((await schemeAdapter(scheme)).setups).toEqual(setups);
   });
 
   it('the repo suites pass on their own rigs (nothing valid is refused)', async () => {

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../src/core/clock.js';
 import { buildMcubootImage, mcubootPendingBlock } from '../../src/firmware/mcuboot-image.js';
 import { InspectError } from '../../src/images/inspect-error.js';
-import { loadMcubootDump } from '../../src/images/mcuboot-dump.js';
-import { formatMcubootInspection } from '../../src/images/mcuboot-format.js';
-import { inspectMcuboot } from '../../src/images/mcuboot-inspect.js';
+import { loadMcubootDump } from '../../src/schemes/mcuboot-swap/dump.js';
+import { formatMcubootInspection } from '../../src/schemes/mcuboot-swap/format.js';
+import { inspectMcuboot } from '../../src/schemes/mcuboot-swap/inspect.js';
 import { McubootSwapTwin } from '../../src/twin/mcuboot/device.js';
 
 const SLOT = 0x6_7000;

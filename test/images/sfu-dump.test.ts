@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSfuDump } from '../../src/images/sfu-dump.js';
-import { inspectSfu } from '../../src/images/sfu-inspect.js';
+import { loadSfuDump } from '../../src/schemes/sfu-ab/dump.js';
+import { inspectSfu } from '../../src/schemes/sfu-ab/inspect.js';
 import { InspectError } from '../../src/images/inspect-error.js';
 import { A_BASE, B_BASE, erasedDump, putApp, sign, wholeFlash, type HandDump } from './hand-dump.js';
 

@@ -1,9 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { inspectSfu, type SfuInspection } from '../../src/images/sfu-inspect.js';
+import { inspectSfu, type SfuInspection } from '../../src/schemes/sfu-ab/inspect.js';
 import { InspectError } from '../../src/images/inspect-error.js';
-import { formatInspection } from '../../src/images/sfu-format.js';
+import { formatInspection } from '../../src/schemes/sfu-ab/format.js';
 import { buildSamplePair } from '../../src/firmware/sample-app.js';
 import { A_BASE, B_BASE, ERASED_SLOT_CRC, SLOT_SIZE, erasedDump, putApp, sign, type HandDump } from './hand-dump.js';
 

@@ -11,9 +11,9 @@ import { crc32 } from 'node:zlib';
 import { buildStm32Image } from '../../src/firmware/stm32-image.js';
 import { encodeAppInfo } from '../../src/protocols/appinfo.js';
 import { InspectError } from '../../src/images/inspect-error.js';
-import { loadStm32Dump } from '../../src/images/stm32-dump.js';
-import { formatStm32Inspection } from '../../src/images/stm32-format.js';
-import { inspectStm32, type Stm32SlotState } from '../../src/images/stm32-inspect.js';
+import { loadStm32Dump } from '../../src/schemes/stm32-dualbank/dump.js';
+import { formatStm32Inspection } from '../../src/schemes/stm32-dualbank/format.js';
+import { inspectStm32, type Stm32SlotState } from '../../src/schemes/stm32-dualbank/inspect.js';
 
 const MiB = 0x10_0000;
 const FACTORY_OPTIONS = [0xec, 0xaa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];

@@ -3,7 +3,7 @@ import { parseRig, parseTrigger } from '../../src/config/index.js';
 import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
-import { sfuAbScheme } from '../../src/scenario/schemes/sfu-ab.js';
+import { sfuAbHost as sfuAbScheme } from '../../src/schemes/sfu-ab/index.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
 
 const from = await loadUpdateImage('firmware/app-v1.page2bin');

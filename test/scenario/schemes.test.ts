@@ -7,7 +7,7 @@ import { parseRig, parseTrigger } from '../../src/config/index.js';
 import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
-import { schemeAdapter } from '../../src/scenario/schemes/index.js';
+import { schemeAdapter } from '../../src/schemes/registry.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
 
 let rig: Rig | undefined;
@@ -44,7 +44,7 @@ boot: { timeoutMs: 3000 }
   );
   const back = opts.setup === 'from-bank2';
   const images = back ? { previous: STM32.v1, from: STM32.v2, to: STM32.v3 } : { from: STM32.v1, to: STM32.v2 };
-  return runCut(rig, schemeAdapter('stm32-dualbank'), images, {
+  return runCut(rig, await schemeAdapter('stm32-dualbank'), images, {
     trigger: parseTrigger(trigger),
     offMs: 200,
     seed: 3,
@@ -70,7 +70,7 @@ boot: { timeoutMs: 40000 }
       `/virtual/mcuboot-${variant}.yaml`,
     ),
   );
-  return runCut(rig, schemeAdapter('mcuboot-swap'), { from: MCUBOOT.v1, to: MCUBOOT.v2 }, {
+  return runCut(rig, await schemeAdapter('mcuboot-swap'), { from: MCUBOOT.v1, to: MCUBOOT.v2 }, {
     trigger: parseTrigger(trigger),
     offMs: 200,
     seed: 2,

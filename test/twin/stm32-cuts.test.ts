@@ -9,7 +9,7 @@ import { VirtualClock } from '../../src/core/clock.js';
 import { Console } from '../../src/drivers/console/console.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
 import { buildStm32Image } from '../../src/firmware/stm32-image.js';
-import { inspectStm32 } from '../../src/images/stm32-inspect.js';
+import { inspectStm32 } from '../../src/schemes/stm32-dualbank/inspect.js';
 import { STM32_BANKS, STM32_FACTORY_OPTIONS, STM32F429, withBfb2, type Stm32BankName } from '../../src/targets/stm32f429.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';

@@ -4,7 +4,7 @@ import { limits, loadRig, parseTrigger } from '../../config/index.js';
 import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
-import { schemeAdapter, schemeSetup } from '../../scenario/schemes/index.js';
+import { SCHEMES, schemeAdapter, schemeSetup } from '../../schemes/registry.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { cutSummary, reproCommand } from '../../report/cut-summary.js';
@@ -27,7 +27,7 @@ same cut: this is the command a report's repro line runs.
   --off-ms N             power-off time (default: the rig's power.offMs)
   --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
   --second T             cut a second time, T after power returned (during the recovery: a resumed swap)
-  --setup S              the scheme's baseline setup (stm32-dualbank: factory | rom-fallback | from-bank2)
+  --setup S              the scheme's baseline setup (${SCHEMES.filter((s) => s.setups.length > 1).map((s) => `${s.name}: ${s.setups.join(' | ')}`).join('; ')})
   --previous FILE        an older image the baseline puts in the other slot
   --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)`,
   examples: [
@@ -69,7 +69,7 @@ same cut: this is the command a report's repro line runs.
     const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
     const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
-    const scheme = schemeAdapter(config.scheme);
+    const scheme = await schemeAdapter(config.scheme);
     let setup: string;
     try {
       setup = schemeSetup(scheme, values.setup as string | undefined, '--setup');

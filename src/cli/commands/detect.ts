@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../../config/index.js';
-import { SCHEMES } from '../../config/vocabulary.js';
+import { SCHEME_NAMES as SCHEMES } from '../../schemes/registry.js';
 import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
+
+const LAST_SCHEME = SCHEMES[SCHEMES.length - 1]!;
 import { detectionOk, detectionRows, formatDetectionTable } from '../../report/detection.js';
 import { runSuiteOnRig, type SuiteRigRun } from '../../scenario/suite-run.js';
 import type { Command } from '../command.js';
@@ -24,9 +26,9 @@ caught when at least one cut ended outside the suite's safe outcomes (or console
 the correct bootloader must never be. Exit 0 iff every buggy variant is caught and no correct one fails.
 The same suites run under \`hil run\`, with an Allure report.
 
-  --scheme S   only this scheme (sfu-ab, stm32-dualbank, mcuboot-swap)
+  --scheme S   only this scheme (${SCHEMES.join(', ')})
   SUITE...     detection suites to run instead of suites/detect-*.yaml`,
-  examples: ['hil detect', 'hil detect --scheme mcuboot-swap', 'hil detect --json | jq ".[] | select(.caught != .buggy)"'],
+  examples: ['hil detect', `hil detect --scheme ${LAST_SCHEME}`, 'hil detect --json | jq ".[] | select(.caught != .buggy)"'],
   options: { scheme: { type: 'string' } },
   async run({ values, positionals, out, signal }) {
     const scheme = values.scheme as string | undefined;

@@ -5,6 +5,10 @@ import { ConfigError, ExitCode } from '../../core/errors.js';
 import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
 import { DUMP_REGIONS, hex32 } from '../rig-access.js';
+import { SCHEMES } from '../../schemes/registry.js';
+
+/** The scheme of the example's nRF52840 rig. */
+const LAST_SCHEME = (SCHEMES.find((s) => s.target === 'nrf52840') ?? SCHEMES[0]!).name;
 
 function stamp(d = new Date()): string {
   return d.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
@@ -18,13 +22,11 @@ export const dumpCommand: Command = {
 \`dump_image\` per region, the core halted first), writes one file per region named as \`hil inspect\`
 expects, and puts the rig back in its safe state. Prints the inspect command to run next.
 
-  sfu-ab          slotA.bin metaA.bin slotB.bin metaB.bin nvParam.bin
-  stm32-dualbank  bank1.bin bank2.bin options.bin
-  mcuboot-swap    primary.bin secondary.bin scratch.bin
+${SCHEMES.map((s) => `  ${s.name.padEnd(16)}${s.dumpRegions.map((r) => `${r.name}.bin`).join(' ')}`).join('\n')}
 
   --rig RIG        rig name (rigs/RIG.yaml) or path
   --out DIR        folder for the files (default reports/dumps/RIG-TIMESTAMP)`,
-  examples: ['hil dump --rig pi-pico-sfu', 'hil dump --rig pi-nrf52840-dk --out /tmp/brick-1 && hil inspect --scheme mcuboot-swap /tmp/brick-1/*.bin'],
+  examples: ['hil dump --rig pi-pico-sfu', `hil dump --rig pi-nrf52840-dk --out /tmp/brick-1 && hil inspect --scheme ${LAST_SCHEME} /tmp/brick-1/*.bin`],
   options: { rig: { type: 'string' }, out: { type: 'string' } },
   async run({ values, out }) {
     const config = await loadRig(requireOption(values, 'rig', this));

@@ -2,35 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { ScaledClock } from '../../core/clock.js';
 import { ExitCode, RigError, UsageError } from '../../core/errors.js';
 import { loadRig } from '../../config/index.js';
-import type { Scheme } from '../../config/vocabulary.js';
 import { createTwin, twinBanner } from '../../drivers/device/twin.js';
 import { TwinProbe } from '../../drivers/flasher/twin-probe.js';
 import { startTwinServer } from '../../drivers/console/twin-server.js';
-import { schemeAdapter } from '../../scenario/schemes/index.js';
+import { findScheme, schemeAdapter, SCHEMES } from '../../schemes/registry.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 
 /** The sample images shipped in firmware/, found from the package, not the working directory. */
 const FIRMWARE_DIR = fileURLToPath(new URL('../../../firmware/', import.meta.url));
-
-/** Per scheme: the factory image served by default, and where a host's update goes. */
-const SERVED: Record<Scheme, { image: string; updates: string; idleReset: boolean }> = {
-  'sfu-ab': {
-    image: 'app-v1.page2bin',
-    updates: 'SFU uploads go to the bootloader window after each reset (--reset-on-idle opens one whenever the app is quiet)',
-    idleReset: true,
-  },
-  'stm32-dualbank': {
-    image: 'stm32-app-v1.bin',
-    updates: 'SFU uploads go to the running OTA app (STM32F4 command set); there is no bootloader window to wait for',
-    idleReset: false,
-  },
-  'mcuboot-swap': {
-    image: 'mcuboot-app-v1.signed.bin',
-    updates: "console only: MCUboot's update path here is the probe, so a host sees the boot log and the app, and cannot update it over this pty",
-    idleReset: false,
-  },
-};
 
 export const twinServeCommand: Command = {
   path: ['twin', 'serve'],
@@ -45,8 +25,7 @@ Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exi
 
   --rig RIG          a twin rig (its scheme, variant, power-loss mode and seed are used)
   --pace-baud N      wire rate the twin receives and sends at (default: the rig's twin.paceBaud)
-  --image FILE       factory image (default per scheme: firmware/app-v1.page2bin,
-                     firmware/stm32-app-v1.bin, firmware/mcuboot-app-v1.signed.bin)
+  --image FILE       factory image (default per scheme: ${SCHEMES.map((s) => `firmware/${s.samples.from}`).join(',\n                     ')})
   --reset-on-idle    RP2040-SFU only: whenever the app has sent nothing for 1 s, reset into the
                      bootloader again (bytes the app ignores, such as a host's INFO polls, do not
                      keep it awake), so a host started at any moment gets a bootloader window
@@ -70,18 +49,20 @@ Serves until Ctrl-C (exit 0). If socat dies the path is gone: it says so and exi
     const config = await loadRig(requireOption(values, 'rig', this));
     const t = config.twin;
     if (!t) throw new UsageError(`${config.file}: not a twin rig (no twin: section)`);
-    const served = SERVED[config.scheme];
-    if (!served) throw new UsageError(`${config.file}: hil twin serve cannot serve scheme ${config.scheme} (it serves ${Object.keys(SERVED).join(', ')})`);
+    const scheme = findScheme(config.scheme);
+    if (!scheme) throw new UsageError(`${config.file}: hil twin serve cannot serve scheme ${config.scheme} (it serves ${SCHEMES.map((s) => s.name).join(', ')})`);
+    // Per scheme: what a host's update can do over the pty, and the factory image served by default.
+    const served = scheme.twinServe;
     const paceBaud = numberOption(values, 'pace-baud', t.paceBaud, { integer: true, min: 1 });
     const resetOnIdle = !!values['reset-on-idle'];
     if (resetOnIdle && !served.idleReset) {
       throw new UsageError(`--reset-on-idle: ${config.file} is ${config.scheme}, where a reset opens no update window (${served.updates})`);
     }
-    const image = await loadUpdateImage((values.image as string | undefined) ?? `${FIRMWARE_DIR}${served.image}`, config.scheme);
+    const image = await loadUpdateImage((values.image as string | undefined) ?? `${FIRMWARE_DIR}${scheme.samples.from}`, config.scheme);
     const clock = new ScaledClock(1);
     const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
     // The factory state, put there as the scheme's baseline puts it on a bench.
-    const adapter = schemeAdapter(config.scheme);
+    const adapter = await schemeAdapter(config.scheme);
     try {
       await adapter.baseline(new TwinProbe(device), { from: image }, adapter.setups[0]!);
     } catch (err) {

@@ -3,10 +3,10 @@
  * secondary.bin, scratch.bin, matched by base name, any directory; scratch.bin may be left out)
  * or one whole 1 MiB flash image (file offset = address).
  */
-import { MCUBOOT_DUMP_REGIONS, NRF52840 } from '../targets/nrf52840.js';
-import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole } from './dump-files.js';
-import { InspectError } from './inspect-error.js';
-import type { McubootDump } from './mcuboot-inspect.js';
+import { MCUBOOT_DUMP_REGIONS, NRF52840 } from '../../targets/nrf52840.js';
+import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole } from '../../images/dump-files.js';
+import { InspectError } from '../../images/inspect-error.js';
+import type { McubootDump } from './inspect.js';
 
 async function loadRegionFiles(files: string[]): Promise<McubootDump> {
   return (await loadRegions(files, MCUBOOT_DUMP_REGIONS, 'MCUboot dump', ['scratch'])) as McubootDump;

@@ -1,5 +1,5 @@
 /** A small human table of an MCUboot inspection, for the console and for report attachments. */
-import type { McubootInspection } from './mcuboot-inspect.js';
+import type { McubootInspection } from './inspect.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '-');

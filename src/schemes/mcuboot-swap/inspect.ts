@@ -4,13 +4,13 @@
  * the bootloader will do on its next boot (resume, swap, revert or nothing) and what will then run.
  */
 import { createHash } from 'node:crypto';
-import { APPINFO_OFFSET, APPINFO_SIZE, decodeAppInfo } from '../protocols/appinfo.js';
-import { MCUBOOT_DUMP_REGIONS, NRF52840, NRF52840_MCUBOOT, type McubootDumpRegionName } from '../targets/nrf52840.js';
-import { InspectError, describeSize } from './inspect-error.js';
-import { checkKnownImages, matchKnownImage, type KnownImage } from './known-images.js';
-import { readMcubootImage, type McubootImageFacts } from './mcuboot-header.js';
-import { decodeTrailer, trailerSize, type SwapTypeName, type TrailerGeometry, type TrailerState } from './mcuboot-trailer.js';
-import { isErased, roundUpToPage, usedLength, type SlotReport } from './slot-report.js';
+import { APPINFO_OFFSET, APPINFO_SIZE, decodeAppInfo } from '../../protocols/appinfo.js';
+import { MCUBOOT_DUMP_REGIONS, NRF52840, NRF52840_MCUBOOT, type McubootDumpRegionName } from '../../targets/nrf52840.js';
+import { InspectError, describeSize } from '../../images/inspect-error.js';
+import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
+import { readMcubootImage, type McubootImageFacts } from '../../protocols/mcuboot/header.js';
+import { decodeTrailer, trailerSize, type SwapTypeName, type TrailerGeometry, type TrailerState } from '../../images/mcuboot-trailer.js';
+import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
 
 export interface McubootDump {
   primary: Buffer;

@@ -1,7 +1,8 @@
 import { RigError } from '../../core/errors.js';
-import { formatMcubootInspection, inspectMcuboot } from '../../images/index.js';
+import { formatMcubootInspection } from './format.js';
+import { inspectMcuboot } from './inspect.js';
 import { MCUBOOT_DUMP_REGIONS, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
-import type { SchemeAdapter } from './scheme.js';
+import type { SchemeHost } from '../scheme.js';
 
 /** The twin's app confirms itself 500 ms after its banner (src/twin/mcuboot/app.ts); read the flash after that. */
 const CONFIRM_SETTLE_MS = 700;
@@ -11,9 +12,7 @@ const CONFIRM_SETTLE_MS = 700;
  * the primary (no trailer: effectively confirmed). Setups choose the pending mark the update
  * writes: test (reverts unless the new app confirms itself) or permanent.
  */
-export const mcubootSwapScheme: SchemeAdapter = {
-  scheme: 'mcuboot-swap',
-  setups: ['test', 'permanent'],
+export const mcubootSwapSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' | 'inspect'> = {
   // "E: Unable to find bootable image" and then nothing: without serial recovery, a brick.
   silence: 'bricked',
   settleMs: CONFIRM_SETTLE_MS,

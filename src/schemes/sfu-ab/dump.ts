@@ -3,10 +3,10 @@
  * (slotA.bin metaA.bin slotB.bin metaB.bin nvParam.bin, matched by base name, any directory;
  * nvParam.bin may be left out) or one whole 4 MiB flash image (file offset = address − XIP base).
  */
-import { RP2040, SFU_DUMP_REGIONS } from '../targets/rp2040.js';
-import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole } from './dump-files.js';
-import { InspectError } from './inspect-error.js';
-import type { SfuDump } from './sfu-inspect.js';
+import { RP2040, SFU_DUMP_REGIONS } from '../../targets/rp2040.js';
+import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole } from '../../images/dump-files.js';
+import { InspectError } from '../../images/inspect-error.js';
+import type { SfuDump } from './inspect.js';
 
 async function loadRegionFiles(files: string[]): Promise<SfuDump> {
   return (await loadRegions(files, SFU_DUMP_REGIONS, 'SFU dump', ['nvParam'])) as SfuDump;

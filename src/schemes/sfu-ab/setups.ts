@@ -1,13 +1,12 @@
 import { RigError } from '../../core/errors.js';
-import { formatInspection, inspectSfu } from '../../images/index.js';
+import { formatInspection } from './format.js';
+import { inspectSfu } from './inspect.js';
 import { SFU_DUMP_REGIONS, SFU_SLOTS } from '../../targets/rp2040.js';
-import type { SchemeAdapter } from './scheme.js';
+import type { SchemeHost } from '../scheme.js';
 
 
 /** RP2040-SFU A/B: baseline = image in slot A with the first-start flag erased (it self-signs). */
-export const sfuAbScheme: SchemeAdapter = {
-  scheme: 'sfu-ab',
-  setups: ['default'],
+export const sfuAbSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' | 'inspect'> = {
   silence: 'bricked',
   settleMs: 0,
   async baseline(probe, { from }) {

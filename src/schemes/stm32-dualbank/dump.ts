@@ -7,10 +7,10 @@
  *   0x0800_0000, physical banks as a probe reads them after a reset-halt), plus optionally the
  *   16-byte option file; without it BFB2 is unknown and inspectStm32 assumes the factory value.
  */
-import { STM32F429, STM32_DUMP_REGIONS } from '../targets/stm32f429.js';
-import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole, readExactly } from './dump-files.js';
-import { InspectError } from './inspect-error.js';
-import type { Stm32Dump } from './stm32-inspect.js';
+import { STM32F429, STM32_DUMP_REGIONS } from '../../targets/stm32f429.js';
+import { loadRegionFiles as loadRegions, loadWholeFlash as loadWhole, readExactly } from '../../images/dump-files.js';
+import { InspectError } from '../../images/inspect-error.js';
+import type { Stm32Dump } from './inspect.js';
 
 const OPTIONS = STM32_DUMP_REGIONS.find((r) => r.name === 'options')!;
 const BANKS = STM32_DUMP_REGIONS.filter((r) => r.name !== 'options');

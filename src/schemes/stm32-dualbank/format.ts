@@ -1,5 +1,5 @@
 /** A small human table of a dual-bank inspection, for the console and for report attachments. */
-import type { Stm32Inspection, Stm32SlotState } from './stm32-inspect.js';
+import type { Stm32Inspection, Stm32SlotState } from './inspect.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;

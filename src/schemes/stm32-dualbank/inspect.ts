@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { readAppInfo } from '../protocols/appinfo.js';
+import { readAppInfo } from '../../protocols/appinfo.js';
 import {
   STM32F429,
   STM32_BANKS,
@@ -20,10 +20,10 @@ import {
   STM32_IMAGE_LAYOUT,
   STM32_OPTION_LAYOUT,
   type Stm32BankName,
-} from '../targets/stm32f429.js';
-import { InspectError, describeSize } from './inspect-error.js';
-import { checkKnownImages, matchKnownImage, type KnownImage } from './known-images.js';
-import { isErased, roundUpToPage, usedLength, type SlotReport } from './slot-report.js';
+} from '../../targets/stm32f429.js';
+import { InspectError, describeSize } from '../../images/inspect-error.js';
+import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
+import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
 
 /** The regions of STM32_DUMP_REGIONS. Without `options` BFB2 is unknown and taken as the factory value (clear). */
 export interface Stm32Dump {

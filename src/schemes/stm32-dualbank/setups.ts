@@ -1,7 +1,8 @@
 import { RigError } from '../../core/errors.js';
-import { formatStm32Inspection, inspectStm32 } from '../../images/index.js';
+import { formatStm32Inspection } from './format.js';
+import { inspectStm32 } from './inspect.js';
 import { STM32F429, STM32_BANKS, STM32_DUMP_REGIONS, STM32_FACTORY_OPTIONS, withBfb2 } from '../../targets/stm32f429.js';
-import type { SchemeAdapter } from './scheme.js';
+import type { SchemeHost } from '../scheme.js';
 
 
 /**
@@ -12,9 +13,7 @@ import type { SchemeAdapter } from './scheme.js';
  * - from-bank2: image A in bank 2 with BFB2 set (a board updated once), the suite's `previous`
  *   image (or nothing) in bank 1; the update then goes back to bank 1.
  */
-export const stm32DualBankScheme: SchemeAdapter = {
-  scheme: 'stm32-dualbank',
-  setups: ['factory', 'rom-fallback', 'from-bank2'],
+export const stm32DualBankSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' | 'inspect'> = {
   // The system bootloader says nothing on the console while it waits for a host.
   silence: 'waiting',
   settleMs: 0,
