@@ -14,6 +14,11 @@ process.on('SIGTERM', whileLoading);
 // signal is handled (a test waits for it).
 process.title = ['hil', ...process.argv.slice(2)].join(' ');
 
+// Node 22+ (the Docker image, a Pi): V8 keeps the compiled code of dist/ and the packages between
+// runs (in the OS temp folder), so later starts skip most compiling. Node 20 has no such cache.
+const { default: nodeModule } = await import('node:module');
+nodeModule.enableCompileCache?.();
+
 let main;
 try {
   ({ main } = await import('../dist/cli/main.js'));
