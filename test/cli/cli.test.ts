@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/wait-for.js';
 import { hil, hilBackground, ROOT } from './hil.js';
 
 let tmp: string;
@@ -95,9 +96,8 @@ describe('hil (command line)', () => {
     const child = hilBackground(['run', '--reports', join(tmp, 'interrupted')]);
     let err = '';
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    const until = Date.now() + 20_000;
-    while (!/campaign/.test(err) && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
-    await new Promise((res) => setTimeout(res, 1000));
+    await waitFor('hil run to start its campaign', () => /campaign/.test(err));
+    await new Promise((res) => setTimeout(res, 1000)); // positioning only: any moment of the campaign must give exit 4
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(4);

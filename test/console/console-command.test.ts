@@ -12,6 +12,7 @@ import { helpText, parseCommandArgs } from '../../src/cli/command.js';
 import { Output } from '../../src/cli/output.js';
 import { ExitCode, InterruptedError, UsageError } from '../../src/core/errors.js';
 import { stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const RIG = join(import.meta.dirname, '../../rigs/twin-rp2040-sfu.yaml');
 
@@ -37,7 +38,7 @@ describe('hil console', () => {
   it('connects, says how to quit, ends on Ctrl-] with exit 0 and a transcript in --log-dir', async () => {
     const dir = await tempDir();
     const h = harness(['--rig', RIG, '--log-dir', join(dir, 'logs')]);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the console to connect', () => /Ctrl-\] to quit/.test(h.stderr()));
     h.stdin.write('\x1d');
     expect(await h.run).toBe(ExitCode.ok);
     expect(h.stderr()).toMatch(/^connected to twin.* \(rig twin-rp2040-sfu\), Ctrl-\] to quit$/m);
@@ -50,7 +51,7 @@ describe('hil console', () => {
   it('an abort ends it with the interrupted exit code', async () => {
     const ac = new AbortController();
     const h = harness(['--rig', RIG], ac.signal);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the console to connect', () => /Ctrl-\] to quit/.test(h.stderr()));
     ac.abort(new InterruptedError());
     expect(await h.run).toBe(ExitCode.interrupted);
   });
@@ -91,9 +92,8 @@ describe('terminal on the twin rig (powered by the test, not by the command)', (
       const transcriptPath = join(dir, 't.log');
       const done = runTerminal({ console: rig.console, input: stdin, output: stdout, transcriptPath, clock: rig.clock });
       await rig.power.on();
-      const until = Date.now() + 10_000;
       const said = () => rig.console.lines.filter((l) => l.text.trim());
-      while (said().length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('two lines from the device', () => said().length >= 2);
       stdin.write('\x1d');
       const r = await done;
       expect(r.reason).toBe('quit');

@@ -9,7 +9,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { hil, ROOT } from '../cli/hil.js';
+import { childNamed } from '../helpers/processes.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
@@ -149,9 +151,9 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     const child = execa(process.execPath, [BIN, 'flash', '--rig', b.rig, img, '--no-verify'], { cwd: ROOT, reject: false, env: { NO_COLOR: '1', ...b.env } });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const deadline = Date.now() + 20000;
-    while (!/programming/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 800));
+    // Ctrl-C while openocd runs (hang.cfg sleeps): wait for that openocd, not for a guessed 800 ms.
+    await waitFor('hil flash to say programming', () => /programming/.test(err));
+    await waitFor('openocd running under hil flash', () => childNamed(child.pid!, 'openocd'));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(4);
@@ -233,8 +235,7 @@ describe('hil power and hil pins (fake gpioset v2)', () => {
     const child = execa(process.execPath, [BIN, 'power', 'on', '--rig', b.rig], { cwd: ROOT, reject: false, env: { NO_COLOR: '1', ...b.env } });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const deadline = Date.now() + 20000;
-    while (!/Ctrl-C releases/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('hil power on to hold', () => /Ctrl-C releases/.test(err));
     expect(gpioStory(b)).toEqual(['start 17=0 27=1 22=0', 'set 17=1']);
     child.kill('SIGINT');
     const r = await child;

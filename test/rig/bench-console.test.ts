@@ -12,6 +12,7 @@ import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { ROOT } from '../cli/hil.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
@@ -62,9 +63,8 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     const port = join(portDir, 'a');
     // The "adapter" enumerates only once the relay has switched the board on.
     const appear = (async () => {
-      const deadline = Date.now() + 10000;
-      while (!relayOn(process.env.FAKE_GPIO_LOG!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('the relay switched on', () => relayOn(process.env.FAKE_GPIO_LOG!));
+      await new Promise((r) => setTimeout(r, 300)); // the adapter enumerates a while after power: part of the scenario, not a wait
       return startSocatPair(portDir);
     })();
     rig = await openRig(await loadRig(await benchRig(dir, port, 5000)));
@@ -97,12 +97,13 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     const first = await startSocatPair(portDir);
     rig = await openRig(await loadRig(await benchRig(dir, first.a, 5000)));
     await first.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor('the console to note the port gone', () => /\[hil\] serial .* gone/.test(rig!.console.transcript()));
     const second = await startSocatPair(portDir);
     const { SerialPort } = await import('serialport');
     const dev = new SerialPort({ path: second.b, baudRate: 115200 });
     await new Promise((r) => dev.on('open', r));
-    await new Promise((r) => setTimeout(r, 400));
+    // Bytes written before the console reopened the port would be lost: wait for the reopen itself.
+    await waitFor('the console to reopen the port', () => /\[hil\] serial .* back after \d+ ms/.test(rig!.console.transcript()));
     dev.write('booted again\n');
     await rig.console.expect(/booted again/, { timeoutMs: 5000, fromLine: 0 });
     const transcript = rig.console.transcript();
@@ -124,8 +125,7 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     rig = await openRig(await loadRig(file));
     let edges = 0;
     const off = rig.marker!(() => edges++);
-    const deadline = Date.now() + 5000;
-    while (edges < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('two marker edges', () => edges >= 2);
     expect(edges).toBe(2);
     off();
     const mon = readLog(process.env.FAKE_GPIO_LOG!).find((r) => r.tool === 'gpiomon')!;
@@ -146,8 +146,7 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     const child = execa(process.execPath, [join(ROOT, 'test/rig/fixtures/hold-bench.mjs'), file], { cwd: ROOT, reject: false, env: { ...process.env, FAKE_GPIO_LOG: gpioLog } });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 20000;
-    while (!out.includes('powered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the bench to report powered', () => out.includes('powered'));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { hil, hilBackground, ROOT } from '../cli/hil.js';
 import { stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { readLog } from '../gpio/helpers.js';
 
 const GPIO_FAKES = join(ROOT, 'test/gpio/fixtures/v2');
@@ -27,8 +28,7 @@ async function serveTwin(): Promise<{ path: string; pid: number }> {
   served = hilBackground(['twin', 'serve', '--rig', 'twin-rp2040-sfu', '--power-signals']);
   let out = '';
   served.stdout!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 20000;
-  while (!out.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('hil twin serve to print its path', () => out.includes('\n'));
   return { path: out.split('\n')[0]!.trim(), pid: served.pid! };
 }
 
