@@ -15,8 +15,8 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 import { pidRunning } from './process-group.js';
 
-// allure-jest's types describe its CommonJS build as a namespace; at run time (Jest's require
-// hook with interop) the default import is the class itself.
+// allure-jest's types describe its CommonJS build as a namespace; at run time the default import
+// is its module.exports: the class itself, or an object holding it as `default`.
 const AllureNodeEnvironment = ((allureNode as unknown as { default?: typeof NodeEnvironment }).default ?? allureNode) as unknown as typeof NodeEnvironment;
 
 /** What a test file registers: the rig's safe state, run before the worker exits. */
