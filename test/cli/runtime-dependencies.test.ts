@@ -5,9 +5,10 @@
  * plain JavaScript run with no transform, so no @swc/* and no tsx.
  */
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
+import { CAMPAIGN_MODULES } from '../../src/report/campaign.js';
 import { ROOT } from './hil.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
@@ -43,5 +44,12 @@ describe('run-time dependencies', () => {
     const campaign = readFileSync(join(ROOT, 'src/report/campaign.ts'), 'utf8');
     expect(campaign).not.toMatch(/@swc|tsx/);
     expect(campaign).toContain('transform: {}');
+  });
+
+  test("what hil run hands to Jest exists, compiled from a source file (a moved module must move here too)", () => {
+    for (const file of Object.values(CAMPAIGN_MODULES)) {
+      expect(existsSync(file)).toBe(true);
+      expect(existsSync(file.replace(`${ROOT}/dist/`, `${ROOT}/src/`).replace(/\.js$/, '.ts'))).toBe(true);
+    }
   });
 });
