@@ -1,5 +1,16 @@
 // Unit and end-to-end tests of hilrig itself (the `hil run` campaign uses jest.run.config.js).
-export default {
+// Two projects: `tests` (everything that waits on events) and `sweeps` (CPU-bound cut sweeps and
+// detection runs on the virtual-clock twin). A sweep's budgets are in virtual time inside the test;
+// its wall time only depends on how busy the machine is, so its Jest timeout is a hang guard and
+// nothing else. Run one project with `npm run test:jest -- --selectProjects sweeps` (or `tests`).
+const SWEEPS = [
+  '<rootDir>/test/twin/mcuboot-sweep.test.ts',
+  '<rootDir>/test/twin/mcuboot-revert-resume.test.ts',
+  '<rootDir>/test/twin/stm32-cuts.test.ts',
+  '<rootDir>/test/cli/detect-cli.test.ts',
+];
+
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
@@ -7,7 +18,24 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  // Sweeps on the twin are CPU-bound: on a loaded 2-core CI machine a 30 s budget is not enough.
-  testTimeout: 120000,
+};
+
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'tests',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...SWEEPS.map((p) => p.replace('<rootDir>', '').replace(/\./g, '\\.') + '$')],
+      // Only a guard against a hang: every wait in these tests is on an event.
+      testTimeout: 120_000,
+    },
+    {
+      ...common,
+      displayName: 'sweeps',
+      testMatch: SWEEPS,
+      // Hang guard only (a busy 2-core box or a Raspberry Pi takes many times this machine's quiet time).
+      testTimeout: 1_800_000,
+    },
+  ],
 };
