@@ -14,7 +14,8 @@ import { SfuUploader } from '../src/drivers/updater/sfu/index.js';
 import { payloadRate } from '../src/drivers/updater/sfu/rate.js';
 import { buildSamplePair } from '../src/firmware/sample-app.js';
 import { SFU_SLOTS } from '../src/targets/rp2040.js';
-import { Rp2040SfuTwin } from '../src/twin/sfu/device.js';
+import { SCHEMES } from '../src/schemes/meta-registry.js';
+import { findTwin } from '../src/twin/registry.js';
 import { startPtyTwin } from '../src/twin/transport/pty.js';
 
 const { values } = parseArgs({
@@ -25,7 +26,9 @@ const baud = Number(values.baud);
 const wire = baud / 10;
 
 const clock = new ScaledClock(1);
-const twin = new Rp2040SfuTwin({ clock, variant: 'correct', powerLoss: 'torn', seed: 1 });
+// The RP2040-SFU twin: the registered scheme whose update path is the SFU bootloader on an RP2040.
+const sfuScheme = SCHEMES.find((s) => s.target === 'rp2040' && s.updaters.includes('sfu'))!;
+const twin = findTwin(sfuScheme.name)!.create({ clock, variant: 'correct', powerLoss: 'torn', seed: 1 });
 twin.massErase();
 twin.programMemory(SFU_SLOTS.A.base, buildSamplePair('1.0.0', 0x8000).a);
 const image = buildSamplePair('3.0.0', bytes).b;

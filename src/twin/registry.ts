@@ -1,13 +1,13 @@
 /**
- * The twin registry: one simulated device per boot scheme, one line each. A twin is one folder
- * (src/twin/<folder>/) whose registration.ts gives the scheme it models, its bootloader variants
+ * The twin registry: one simulated device per boot scheme, one line each. A twin is one folder,
+ * src/twin/<scheme>/ (named as the scheme), whose registration.ts gives the scheme it models, its bootloader variants
  * and its device factory. The host side has its own registry (src/schemes/registry.ts): the two
  * never import each other, so a twin bug cannot hide behind a shared reading of the formats.
  */
 import type { SchemeTwin } from './scheme-twin.js';
-import { sfuTwin } from './sfu/registration.js';
-import { stm32Twin } from './stm32/registration.js';
-import { mcubootTwin } from './mcuboot/registration.js';
+import { sfuTwin } from './sfu-ab/registration.js';
+import { stm32Twin } from './stm32-dualbank/registration.js';
+import { mcubootTwin } from './mcuboot-swap/registration.js';
 
 /** Every twin, by the scheme it models. Add a twin here. */
 export const TWINS: readonly SchemeTwin[] = [sfuTwin, stm32Twin, mcubootTwin];

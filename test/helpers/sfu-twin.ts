@@ -9,8 +9,8 @@ import { Console } from '../../src/drivers/console/console.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
 import { buildSamplePair } from '../../src/firmware/sample-app.js';
 import { SFU_SLOTS, SFU_SLOT_SIZE } from '../../src/targets/rp2040.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
-import type { SfuVariant } from '../../src/twin/sfu/variants.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
+import type { SfuVariant } from '../../src/twin/sfu-ab/variants.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 import { tapLink, type TapLink, type TapPlan } from './tap-link.js';
 

@@ -14,7 +14,7 @@ import { InspectError } from '../../src/images/inspect-error.js';
 import { loadMcubootDump } from '../../src/schemes/mcuboot-swap/dump.js';
 import { formatMcubootInspection } from '../../src/schemes/mcuboot-swap/format.js';
 import { inspectMcuboot } from '../../src/schemes/mcuboot-swap/inspect.js';
-import { McubootSwapTwin } from '../../src/twin/mcuboot/device.js';
+import { McubootSwapTwin } from '../../src/twin/mcuboot-swap/device.js';
 
 const SLOT = 0x6_7000;
 const SCRATCH = 0x1_e000;

@@ -29,16 +29,15 @@ function code(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
-/** Twin folders: those holding a registration.ts (src/twin/<folder>/). */
+/** Twin folders: those holding a registration.ts (src/twin/<scheme>/). */
 const TWIN_FOLDERS = readdirSync(join(ROOT, 'src/twin'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(ROOT, 'src/twin', d.name, 'registration.ts')))
-  .map((d) => `src/twin/${d.name}/`);
+  .map((d) => d.name);
 
-/** Where a scheme's name may appear in code: its own folders and the two registries. */
+/** Where a scheme's name may appear in code: its two folders and the two registries. */
 function allowed(file: string): boolean {
   if (file === 'src/schemes/meta-registry.ts' || file === 'src/twin/registry.ts') return true;
-  if (SCHEME_NAMES.some((n) => file.startsWith(`src/schemes/${n}/`))) return true;
-  return TWIN_FOLDERS.some((f) => file.startsWith(f));
+  return SCHEME_NAMES.some((n) => file.startsWith(`src/schemes/${n}/`) || file.startsWith(`src/twin/${n}/`));
 }
 
 /** Lines of code (not comments) in src/ and bench/ that name a registered scheme outside its folders. */
@@ -62,9 +61,16 @@ describe('scheme registry: one folder per scheme', () => {
     expect([...SCHEME_NAMES]).toEqual(['sfu-ab', 'stm32-dualbank', 'mcuboot-swap']);
   });
 
-  it('no code outside src/schemes/<name>/, the twin folders and the two registries names a scheme', () => {
-    expect(TWIN_FOLDERS.length).toBe(TWINS.length);
+  it('no code outside src/schemes/<name>/, src/twin/<name>/ and the two registries names a scheme', () => {
     expect(leaks()).toEqual([]);
+  });
+
+  it('every twin folder is named as the scheme it registers, and every scheme has one', () => {
+    expect([...TWIN_FOLDERS].sort()).toEqual([...SCHEME_NAMES].sort());
+    for (const name of TWIN_FOLDERS) {
+      expect(readFileSync(join(ROOT, 'src/twin', name, 'registration.ts'), 'utf8')).toContain(`scheme: '${name}'`);
+    }
+    expect(TWINS.map((t) => t.scheme)).toEqual([...SCHEME_NAMES]);
   });
 
   it('the grep is not blind: it sees a scheme name in a shared file', () => {

@@ -15,7 +15,7 @@ import { openSerialLink } from '../../src/drivers/console/serial-link.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
 import { SfuCode, encodeFrame } from '../../src/protocols/sfu/index.js';
 import { SFU_SLOTS } from '../../src/targets/rp2040.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
 import { samples } from '../helpers/sfu-twin.js';
 import { closeAllPtyTwins, startSocatPair, startTrackedPtyTwin, stopAllSocat, tempDir } from '../helpers/socat.js';
 import { SAFETY_MS, waitFor as sharedWaitFor } from '../helpers/wait-for.js';

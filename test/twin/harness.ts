@@ -5,8 +5,8 @@ import { SfuCode, encodeFrame, encodeEraseRequest, encodeWriteRequest, encodeSta
 import { RP2040, SFU_SLOTS, SFU_SLOT_SIZE } from '../../src/targets/rp2040.js';
 import { crc32 } from 'node:zlib';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
-import type { SfuVariant } from '../../src/twin/sfu/variants.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
+import type { SfuVariant } from '../../src/twin/sfu-ab/variants.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 
 export const V1 = buildSamplePair('1.0.0', 32 * 1024);

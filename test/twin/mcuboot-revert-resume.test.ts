@@ -15,8 +15,8 @@ import { NRF52840_PARTITIONS as P } from '../../src/targets/nrf52840.js';
 import type { FlashSnapshot } from '../../src/twin/flash/nor-flash.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
-import { McubootSwapTwin } from '../../src/twin/mcuboot/device.js';
-import { PRIMARY, SCRATCH, readSwapState } from '../../src/twin/mcuboot/trailer.js';
+import { McubootSwapTwin } from '../../src/twin/mcuboot-swap/device.js';
+import { PRIMARY, SCRATCH, readSwapState } from '../../src/twin/mcuboot-swap/trailer.js';
 
 const KIB = 1024;
 const V1 = buildMcubootImage('1.0.0', 130 * KIB);

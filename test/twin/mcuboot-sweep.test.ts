@@ -11,8 +11,8 @@ import { NRF52840_PARTITIONS as P } from '../../src/targets/nrf52840.js';
 import type { FlashSnapshot } from '../../src/twin/flash/nor-flash.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
-import { McubootSwapTwin } from '../../src/twin/mcuboot/device.js';
-import type { McubootVariant } from '../../src/twin/mcuboot/variants.js';
+import { McubootSwapTwin } from '../../src/twin/mcuboot-swap/device.js';
+import type { McubootVariant } from '../../src/twin/mcuboot-swap/variants.js';
 
 type Outcome = 'updated' | 'rolled-back' | 'bricked' | 'wrong-image' | 'boot-loop';
 const GOOD: readonly Outcome[] = ['updated', 'rolled-back'];

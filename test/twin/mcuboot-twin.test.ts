@@ -8,8 +8,8 @@ import type { FlashGeometry } from '../../src/twin/flash/geometry.js';
 import { FlashError, NorFlash } from '../../src/twin/flash/nor-flash.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
-import { McubootSwapTwin } from '../../src/twin/mcuboot/device.js';
-import type { McubootVariant } from '../../src/twin/mcuboot/variants.js';
+import { McubootSwapTwin } from '../../src/twin/mcuboot-swap/device.js';
+import type { McubootVariant } from '../../src/twin/mcuboot-swap/variants.js';
 import { Rng } from '../../src/twin/rng.js';
 
 const KIB = 1024;

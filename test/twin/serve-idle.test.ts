@@ -16,7 +16,7 @@ import type { ByteLink } from '../../src/drivers/console/byte-link.js';
 import { DEFAULT_IDLE_MS, startTwinServer, type TwinServer } from '../../src/drivers/console/twin-server.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
 import { SFU_SLOTS } from '../../src/targets/rp2040.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
 import { samples } from '../helpers/sfu-twin.js';
 
 const BAUD = 921_600;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ScaledClock } from '../../src/core/clock.js';
 import type { ByteLink } from '../../src/drivers/console/byte-link.js';
 import { openSerialLink } from '../../src/drivers/console/serial-link.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
 import { socatPtyPairArgs } from '../../src/twin/transport/socat.js';
 import { closeAllPtyTwins, startSocatPair, startTrackedPtyTwin, stopAllSocat, tempDir } from '../helpers/socat.js';
 

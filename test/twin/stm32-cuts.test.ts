@@ -13,8 +13,8 @@ import { inspectStm32 } from '../../src/schemes/stm32-dualbank/inspect.js';
 import { STM32_BANKS, STM32_FACTORY_OPTIONS, STM32F429, withBfb2, type Stm32BankName } from '../../src/targets/stm32f429.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
-import { Stm32DualBankTwin } from '../../src/twin/stm32/device.js';
-import { STM32_VARIANTS, type Stm32Variant } from '../../src/twin/stm32/variants.js';
+import { Stm32DualBankTwin } from '../../src/twin/stm32-dualbank/device.js';
+import { STM32_VARIANTS, type Stm32Variant } from '../../src/twin/stm32-dualbank/variants.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 
 // Sizes that reach the first 128 KiB sector (bank sector 5) while keeping the sweep quick.

@@ -8,8 +8,8 @@ import { STM32_BANKS, STM32_FACTORY_OPTIONS, STM32_SECTORS, STM32F429, withBfb2 
 import { FlashError, NorFlash } from '../../src/twin/flash/nor-flash.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
 import { Rng } from '../../src/twin/rng.js';
-import { Stm32DualBankTwin } from '../../src/twin/stm32/device.js';
-import { STM32F429_FLASH } from '../../src/twin/stm32/geometry.js';
+import { Stm32DualBankTwin } from '../../src/twin/stm32-dualbank/device.js';
+import { STM32F429_FLASH } from '../../src/twin/stm32-dualbank/geometry.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 
 const V1 = buildStm32Image('1.0.0', 160 * 1024, 1);

@@ -13,7 +13,7 @@ import { Listeners, type ByteLink } from '../../src/drivers/console/byte-link.js
 import { Console } from '../../src/drivers/console/console.js';
 import { SfuUploader, wireLimit } from '../../src/drivers/updater/sfu/index.js';
 import { SFU_SLOTS } from '../../src/targets/rp2040.js';
-import { Rp2040SfuTwin } from '../../src/twin/sfu/device.js';
+import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 import { BAUD, samples } from '../helpers/sfu-twin.js';
 

@@ -4,7 +4,7 @@ import { inspectMcuboot } from './inspect.js';
 import { MCUBOOT_DUMP_REGIONS, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
 import type { SchemeHost } from '../scheme.js';
 
-/** The twin's app confirms itself 500 ms after its banner (src/twin/mcuboot/app.ts); read the flash after that. */
+/** The twin's app confirms itself 500 ms after its banner (src/twin/mcuboot-swap/app.ts); read the flash after that. */
 const CONFIRM_SETTLE_MS = 700;
 
 /**
