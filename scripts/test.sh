@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, then every Jest test. The serial tests need socat (a real pty pair) and
-# the OpenOCD tests the real openocd binary (dummy adapter, no hardware); install what is missing
-# when we can (root + apt-get), otherwise stop with the exact command to run.
+# `npm test`: type-check, build, then every Jest test. The serial tests need socat (a real pty pair)
+# and the OpenOCD tests the real openocd binary (dummy adapter, no hardware); install what is
+# missing when we can (root + apt-get), otherwise stop with the exact command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v openocd >/dev/null 2>&1 || need+=(openocd)
-if ((${#need[@]})); then
+# The completion tests run each script in its own shell; without zsh or fish those few are skipped.
+optional=()
+command -v zsh >/dev/null 2>&1 || optional+=(zsh)
+command -v fish >/dev/null 2>&1 || optional+=(fish)
+if ((${#need[@]} + ${#optional[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "npm test: installing ${need[*]} (needed by the serial/pty and OpenOCD tests)" >&2
-    (apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${need[@]}"; }) >&2
-  else
-    echo "npm test: missing ${need[*]}; install it first:  sudo apt-get install -y ${need[*]}" >&2
+    all=("${need[@]}" "${optional[@]}")
+    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD and shell-completion tests)" >&2
+    (apt-get install -y -qq "${all[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${all[@]}"; }) >&2 || ((${#need[@]} == 0))
+  elif ((${#need[@]})); then
+    echo "npm test: missing ${need[*]}; install it first:  sudo apt-get install -y ${need[*]} ${optional[*]}" >&2
     exit 2
+  else
+    echo "npm test: ${optional[*]} missing: their completion tests are skipped (sudo apt-get install -y ${optional[*]})" >&2
   fi
 fi
 
