@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { readAppInfo } from '../../src/protocols/appinfo.js';
 import { buildSampleApp, buildSamplePair, samplePointerOffsets } from '../../src/firmware/sample-app.js';
-import { checkSfuVectorTable } from '../../src/images/vector-check.js';
+import { checkSfuVectorTable } from '../../src/schemes/sfu-ab/vector-check.js';
 import { SFU_SLOTS } from '../../src/targets/rp2040.js';
 
 // Slot bases from reference/sfu-protocol.md §3.1, written out on purpose.

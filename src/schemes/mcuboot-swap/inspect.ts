@@ -9,7 +9,7 @@ import { MCUBOOT_DUMP_REGIONS, NRF52840, NRF52840_MCUBOOT, type McubootDumpRegio
 import { InspectError, describeSize } from '../../images/inspect-error.js';
 import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
 import { readMcubootImage, type McubootImageFacts } from '../../protocols/mcuboot/header.js';
-import { decodeTrailer, trailerSize, type SwapTypeName, type TrailerGeometry, type TrailerState } from '../../images/mcuboot-trailer.js';
+import { decodeTrailer, trailerSize, type SwapTypeName, type TrailerGeometry, type TrailerState } from './trailer.js';
 import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
 
 export interface McubootDump {

@@ -1,6 +1,6 @@
 /** A small human table of an SFU inspection, for the console and for report attachments. */
 import type { SfuInspection } from './inspect.js';
-import { SFU_UNSIGNED } from '../../images/sfu-metadata.js';
+import { SFU_UNSIGNED } from './metadata.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 

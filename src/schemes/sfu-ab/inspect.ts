@@ -8,9 +8,9 @@ import { readAppInfo } from '../../protocols/appinfo.js';
 import { SFU_DUMP_REGIONS, SFU_SLOTS, SFU_SLOT_SIZE, type SfuDumpRegionName, type SfuSlotName } from '../../targets/rp2040.js';
 import { InspectError, describeSize } from '../../images/inspect-error.js';
 import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
-import { hex8, readSfuMetadata, sfuSlotCrc, type SfuMetadata } from '../../images/sfu-metadata.js';
+import { hex8, readSfuMetadata, sfuSlotCrc, type SfuMetadata } from './metadata.js';
 import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
-import { checkSfuVectorTable, type VectorCheck } from '../../images/vector-check.js';
+import { checkSfuVectorTable, type VectorCheck } from './vector-check.js';
 
 /** The regions of SFU_DUMP_REGIONS, by name. nvParam (the first-start flag sector) is optional. */
 export interface SfuDump {

@@ -2,7 +2,7 @@
  * The RP2040-SFU bootloader's vector-table sanity check (`check_run_context`,
  * reference/sfu-protocol.md §3.4), applied to a slot image as the host reads it.
  */
-import { RP2040, type SfuSlotMap } from '../targets/rp2040.js';
+import { RP2040, type SfuSlotMap } from '../../targets/rp2040.js';
 
 export interface VectorCheck {
   /** Word at slot + 0x100: the initial stack pointer. */

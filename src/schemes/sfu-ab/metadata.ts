@@ -3,7 +3,7 @@
  * signs. Read here independently of the twin and of the uploader.
  */
 import { crc32 } from 'node:zlib';
-import { SFU_SLOT_SIZE } from '../targets/rp2040.js';
+import { SFU_SLOT_SIZE } from '../../targets/rp2040.js';
 
 /** Generation (timestamp) word of an unsigned slot: erased flash. */
 export const SFU_UNSIGNED = 0xffff_ffff;
