@@ -21,21 +21,22 @@ const common = {
 };
 
 export default {
+  // Only a guard against a hang: every wait in the tests is on an event.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
       displayName: 'tests',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...SWEEPS.map((p) => p.replace('<rootDir>', '').replace(/\./g, '\\.') + '$')],
-      // Only a guard against a hang: every wait in these tests is on an event.
-      testTimeout: 120_000,
     },
     {
       ...common,
       displayName: 'sweeps',
       testMatch: SWEEPS,
-      // Hang guard only (a busy 2-core box or a Raspberry Pi takes many times this machine's quiet time).
-      testTimeout: 1_800_000,
+      // Hang guard only (a busy 2-core box or a Raspberry Pi takes many times this machine's quiet
+      // time). Set there because Jest 30 reads testTimeout only at the top level.
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/sweep-timeout.ts'],
     },
   ],
 };
