@@ -155,7 +155,7 @@ describe('MCUboot swap-scratch: cuts during the REVERT of a faulting TEST image'
     }
     expect(cuts).toBeGreaterThan(100);
     expect(failures).toEqual([]);
-  }, 600_000);
+  });
 });
 
 describe('MCUboot swap-scratch: the same cut point in a TEST or PERM upgrade', () => {

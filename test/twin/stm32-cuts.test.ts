@@ -217,7 +217,7 @@ describe('stm32-dualbank cut sweep: the correct app', () => {
         const [version, , slot] = r.why.split(' ');
         expect(`${r.label} [${r.mode}/${r.seed}]: ${r.flashSays}`).toBe(`${r.label} [${r.mode}/${r.seed}]: ${slot} v${version![0]}`);
       }
-    }, 120_000);
+    });
   }
 
   it('survives a second cut during the recovery boot', async () => {
@@ -228,7 +228,7 @@ describe('stm32-dualbank cut sweep: the correct app', () => {
       const r = await cutOnce(sc, 'correct', mid.at, 'torn', 3, second);
       expect(GOOD).toContain(r.outcome);
     }
-  }, 60_000);
+  });
 });
 
 describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
@@ -246,7 +246,7 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
     expect(caught.map((r) => r.label)).toEqual(expect.arrayContaining(['write 30%']));
     // The same bug is invisible with BFB2 clear: the core never looks at bank 2 before the switch.
     expect(show(bad(await sweep(SCENARIOS.factory, 'vector-table-first', [['torn', 0]])))).toBe('');
-  }, 120_000);
+  });
 
   it('bfb2-before-verify: updating bank 1 from bank 2, a cut in the commit starts an erased bank 1', async () => {
     const rs = await sweep(SCENARIOS.backToBank1, 'bfb2-before-verify', [['skip', 1], ['torn', 0]]);
@@ -257,7 +257,7 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
     const window = ['after BFB2, before reset', 'verify', 'commit start', 'commit middle', 'commit header', 'commit last program, early', 'commit last program, late'];
     expect(caught.map((r) => r.label).filter((l) => !window.includes(l))).toEqual([]);
     expect(caught.some((r) => r.outcome === 'boot-loop')).toBe(true);
-  }, 120_000);
+  });
 
   it('vector-row-commit: only a torn program of the vector row catches it', async () => {
     const rs = await sweep(SCENARIOS.romFallback, 'vector-row-commit');
@@ -267,7 +267,7 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
     expect(caught.every((r) => r.mode === 'torn' && r.label.startsWith('commit last program'))).toBe(true);
     // Torn after the SP word: the reset vector is garbage (boot-loop); torn later: a vector is wrong (wrong-image).
     expect(caught.some((r) => r.outcome === 'boot-loop')).toBe(true);
-  }, 120_000);
+  });
 
   it('repair-moves-boot: fine after one cut, a boot loop after a second cut during the repair', async () => {
     const sc = SCENARIOS.backToBank1;
@@ -282,5 +282,5 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
     expect(outcomes).toContain('boot-loop');
     // The correct app under the very same double cut
     for (const second of [3, 100, 600, 2500]) expect(GOOD).toContain((await cutOnce(sc, 'correct', mid.at, 'torn', 3, second)).outcome);
-  }, 120_000);
+  });
 });
