@@ -27,7 +27,9 @@ export default {
     {
       ...common,
       displayName: 'tests',
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // examples/: the TypeScript rig tests the README shows, run as they are written.
+      roots: ['<rootDir>/test', '<rootDir>/examples'],
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...SWEEPS.map((p) => p.replace('<rootDir>', '').replace(/\./g, '\\.') + '$')],
     },
     {

@@ -41,7 +41,8 @@ const RULES: Record<string, Rule> = {
   scenario: { may: [...ANY, 'schemes', 'images', 'rig', 'drivers'] },
   report: { may: [...ANY, 'images'], typesOnly: ['scenario', 'rig', 'schemes'] }, // formats, never runs a rig
   lab: { may: [...ANY, 'scenario', 'schemes', 'images', 'rig', 'drivers', 'report'] },
-  testing: { may: [...ANY, 'scenario', 'schemes', 'images', 'rig', 'drivers', 'report'] }, // useRig() for Jest
+  // useRig() for Jest: runs cuts on a rig; from report/ only the pure formatting (repro line, cut summary) and the lifeline's type.
+  testing: { may: [...ANY, 'scenario', 'schemes', 'rig', 'report'], typesOnly: ['drivers'] },
   doctor: { may: [...ANY, 'rig', 'drivers'] },
   cli: { may: [...ANY, 'lab', 'testing', 'report', 'scenario', 'schemes', 'images', 'rig', 'drivers', 'doctor', 'firmware'] },
   '(root)': { may: [...ANY, 'lab', 'testing', 'report', 'scenario', 'schemes', 'images', 'rig', 'drivers'] }, // public entry points

@@ -1,0 +1,207 @@
+// useRig() (src/testing/): the handle before the rig opens, the capabilities on the twin rig, closing
+// on every exit (failed and throwing test bodies, in a child Jest with the allure-jest environment,
+// and hil's worker lifeline), and config errors with file:line:col.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ConfigError } from '../../src/core/errors.js';
+import type { Lifeline, SafeState } from '../../src/report/worker-environment.js';
+import type { Rig } from '../../src/rig/rig.js';
+import { openRigSession, useRig } from '../../src/testing/index.js';
+
+const TWIN = 'rigs/twin-rp2040-sfu.yaml';
+const V1 = 'firmware/app-v1.page2bin';
+const V2 = 'firmware/app-v2.page2bin';
+
+/** A rig file with one bad field: power.offMs is not a number. */
+function badRigFile(dir: string): string {
+  const file = join(dir, 'bad-rig.yaml');
+  const text = readFileSync(TWIN, 'utf8').replace(/offMs: 200/, 'offMs: soon');
+  expect(text).toContain('offMs: soon');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('useRig: the handle before beforeAll opened the rig', () => {
+  const rig = useRig(TWIN);
+  // Module/describe level: what a user does by mistake when they forget the handle is lazy.
+  let early: unknown;
+  try {
+    void rig.power;
+  } catch (err) {
+    early = err;
+  }
+  it('throws an error that says what to do', () => {
+    expect(early).toBeInstanceOf(Error);
+    expect((early as Error).message).toMatch(/useRig\("rigs\/twin-rp2040-sfu\.yaml"\): rig\.power used before the rig was opened: use the handle inside a test/);
+  });
+  it('works inside a test', () => {
+    expect(rig.name).toBe('twin-rp2040-sfu');
+  });
+});
+
+describe('useRig on the twin rig', () => {
+  const rig = useRig(TWIN);
+
+  it('power: on, off, cycle', async () => {
+    await rig.power.on();
+    expect(rig.power.state).toBe('on');
+    await rig.power.off();
+    expect(rig.power.state).toBe('off');
+    await rig.power.cycle(50);
+    expect(rig.power.state).toBe('on');
+  });
+
+  it('console: expect waits for a line, lines holds it, write reaches the device', async () => {
+    await rig.power.off();
+    const before = rig.console.lines.length;
+    await rig.power.on();
+    const got = await rig.console.expect(/\S/, { fromLine: before });
+    expect(got.index).toBeGreaterThanOrEqual(before);
+    expect(rig.console.lines[got.index]!.text).toBe(got.line.text);
+    await expect(rig.console.write('\r\n')).resolves.toBeUndefined();
+    // A wait that cannot be met says what it waited for.
+    await expect(rig.console.expect(/never printed by any firmware/, { timeoutMs: 100 })).rejects.toThrow(/waited 100 ms for \/never printed by any firmware\//);
+  });
+
+  it('cut: the CutResult of runCut, updated or rolled back', async () => {
+    const r = await rig.cut({ from: V1, to: V2, trigger: 'progress:37%', seed: 3 });
+    expect(r.rig).toBe('twin-rp2040-sfu');
+    expect(r.trigger).toBe('progress:37%');
+    expect(r.seed).toBe(3);
+    expect(r.offMs).toBe(200);
+    expect(r.fired).toBeDefined();
+    expect(['updated', 'rolled-back']).toContain(r.outcome);
+    expect(r.verdict?.agree).toBe(true);
+  });
+
+  it('inspect: the scheme reads the flash the cut left', async () => {
+    const view = await rig.inspect();
+    expect(view.bootsNext).not.toBeNull();
+    expect(view.slots.length).toBeGreaterThan(0);
+    expect(view.table).toMatch(/app-v[12]\.page2bin/);
+  });
+
+  it('updater.update(file) sends the image through the rig\'s update path', async () => {
+    const r = await rig.updater.update(V1);
+    expect(r.ok).toBe(true);
+  });
+
+  it('a bad trigger is a config error, before the rig is touched', async () => {
+    const err = await rig.cut({ from: V1, to: V2, trigger: 'progress:137%' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/rig\.cut\(\) on .*twin-rp2040-sfu\.yaml: invalid trigger "progress:137%"/);
+  });
+});
+
+describe("useRig registers the rig's safe state with hil's worker lifeline (a stand-in lifeline object, as the worker environment exposes)", () => {
+  const registered = new Set<SafeState>();
+  const stop = new AbortController();
+  const lifeline: Lifeline = {
+    signal: stop.signal,
+    onStop(safe) {
+      registered.add(safe);
+      return () => registered.delete(safe);
+    },
+  };
+  const g = globalThis as { hilLifeline?: Lifeline };
+  const saved = g.hilLifeline;
+  g.hilLifeline = lifeline;
+  const rig = useRig(TWIN);
+  g.hilLifeline = saved;
+  let opened: Rig;
+  beforeAll(() => {
+    opened = rig.rig;
+  });
+
+  it('runs the safe state when the worker stops: power goes to its safe state (off)', async () => {
+    expect(registered.size).toBe(1);
+    await rig.power.on();
+    expect(opened.power.state).toBe('on');
+    // What the worker environment does on SIGTERM or when hil dies.
+    stop.abort(new Error('hil run worker stopped: got SIGTERM'));
+    await Promise.all([...registered].map((s) => s()));
+    expect(opened.power.state).toBe('off');
+  });
+});
+
+describe('useRig: config errors', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a rig file with an error: ConfigError naming file:line:col and the field', async () => {
+    const file = badRigFile(dir);
+    const err = await openRigSession(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/bad-rig\.yaml:\d+:\d+: .*offMs/);
+  });
+
+  it('a rig file that does not exist: ConfigError naming it', async () => {
+    const err = await openRigSession(join(dir, 'no-such-rig.yaml')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain('no-such-rig.yaml');
+  });
+});
+
+describe('useRig in a child Jest (allure-jest environment): failing bodies still close the rig', () => {
+  let dir: string;
+  let run: { exitCode?: number; all?: string };
+  let out: { opened: boolean; poweredOn: boolean; powerAfter?: string };
+  let results: { name: string; status: string; steps: unknown[]; attachments: { name: string; source: string }[] }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-child-'));
+    const config = {
+      rootDir: process.cwd(),
+      roots: ['<rootDir>/test/testing/fixtures'],
+      testMatch: ['<rootDir>/test/testing/fixtures/failing-body.fixture.ts'],
+      testEnvironment: 'allure-jest/node',
+      testEnvironmentOptions: { resultsDir: join(dir, 'allure-results') },
+      extensionsToTreatAsEsm: ['.ts'],
+      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+      transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }] },
+      testTimeout: 120_000,
+    };
+    run = await execa(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', 'node_modules/jest/bin/jest.js', '--config', JSON.stringify(config), '--runInBand', '--ci'], {
+      reject: false,
+      all: true,
+      env: { HIL_FIXTURE_OUT: join(dir, 'out.json'), HIL_FIXTURE_BAD_RIG: badRigFile(dir), NODE_OPTIONS: '' },
+    });
+    out = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    const resultsDir = join(dir, 'allure-results');
+    results = readdirSync(resultsDir)
+      .filter((f) => f.endsWith('-result.json'))
+      .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the child run fails (exit code 1) with the failing bodies', () => {
+    expect(run.exitCode).toBe(1);
+    expect(run.all).toContain('thrown after the cut');
+  });
+
+  it('the rig was powered on in the failing test and left in its safe state (power off, as the twin rig file says)', () => {
+    expect(out).toEqual({ opened: true, poweredOn: true, powerAfter: 'off' });
+  });
+
+  it('each call is an Allure step; the cut step carries its repro line', () => {
+    const byName = (n: string) => results.find((r) => r.name === n);
+    const first = byName('powers on, then fails an assertion');
+    expect(first?.status).toBe('failed');
+    expect(JSON.stringify(first?.steps)).toContain('"name":"power on"');
+    const cut = byName('cuts, then throws');
+    expect(cut?.status).toBe('broken');
+    const steps = JSON.stringify(cut?.steps);
+    expect(steps).toContain('"name":"cut at progress:37%, off 200 ms"');
+    expect(steps).toContain('"name":"repro command"');
+  });
+
+  it('a rig file with an error fails its block with file:line:col', () => {
+    expect(run.all).toMatch(/bad-rig\.yaml:\d+:\d+: .*offMs/);
+  });
+});
