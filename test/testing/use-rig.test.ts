@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import type { Lifeline, SafeState } from '../../src/report/worker-environment.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { openRigSession, useRig } from '../../src/testing/index.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const TWIN = 'rigs/twin-rp2040-sfu.yaml';
 const V1 = 'firmware/app-v1.page2bin';
@@ -148,6 +149,53 @@ describe('useRig: config errors', () => {
   });
 });
 
+/** Jest options for a child run of one fixture, as the `tests` project transforms TypeScript. */
+function childConfig(fixture: string, environment: string, options: Record<string, unknown>) {
+  return JSON.stringify({
+    rootDir: process.cwd(),
+    roots: ['<rootDir>/test/testing/fixtures'],
+    testMatch: [`<rootDir>/test/testing/fixtures/${fixture}`],
+    testEnvironment: environment,
+    testEnvironmentOptions: options,
+    extensionsToTreatAsEsm: ['.ts'],
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }] },
+    testTimeout: 120_000,
+  });
+}
+
+const JEST = [process.execPath, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning', 'node_modules/jest/bin/jest.js'] as const;
+
+describe("useRig under hil's worker environment (dist/report/worker-environment.js): SIGTERM to the worker", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-signal-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('puts the rig in its safe state (power off), aborts the lifeline signal and exits 4 (interrupted)', async () => {
+    const ready = join(dir, 'ready');
+    const child = execa(JEST[0], [...JEST.slice(1), '--config', childConfig('signal.fixture.ts', join(process.cwd(), 'dist/report/worker-environment.js'), { resultsDir: join(dir, 'allure-results'), hilPid: process.pid }), '--runInBand', '--ci'], {
+      reject: false,
+      all: true,
+      env: { HIL_FIXTURE_OUT: join(dir, 'out.json'), HIL_FIXTURE_READY: ready, NODE_OPTIONS: '' },
+    });
+    // The rig is open and powered: now the worker gets the signal.
+    const state = await waitFor('the fixture to power the rig on', () => {
+      try {
+        return readFileSync(ready, 'utf8');
+      } catch {
+        return child.exitCode === null ? undefined : `child exited early: ${child.exitCode}`;
+      }
+    });
+    expect(state).toBe('on');
+    child.kill('SIGTERM');
+    const run = await child;
+    expect({ exitCode: run.exitCode, out: JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) }).toEqual({ exitCode: 4, out: { powerAfter: 'off', aborted: true } });
+    expect(run.all).toMatch(/got SIGTERM: putting the rig in its safe state/);
+  });
+});
+
 describe('useRig in a child Jest (allure-jest environment): failing bodies still close the rig', () => {
   let dir: string;
   let run: { exitCode?: number; all?: string };
@@ -156,18 +204,7 @@ describe('useRig in a child Jest (allure-jest environment): failing bodies still
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-child-'));
-    const config = {
-      rootDir: process.cwd(),
-      roots: ['<rootDir>/test/testing/fixtures'],
-      testMatch: ['<rootDir>/test/testing/fixtures/failing-body.fixture.ts'],
-      testEnvironment: 'allure-jest/node',
-      testEnvironmentOptions: { resultsDir: join(dir, 'allure-results') },
-      extensionsToTreatAsEsm: ['.ts'],
-      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-      transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }] },
-      testTimeout: 120_000,
-    };
-    run = await execa(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', 'node_modules/jest/bin/jest.js', '--config', JSON.stringify(config), '--runInBand', '--ci'], {
+    run = await execa(JEST[0], [...JEST.slice(1), '--config', childConfig('failing-body.fixture.ts', 'allure-jest/node', { resultsDir: join(dir, 'allure-results') }), '--runInBand', '--ci'], {
       reject: false,
       all: true,
       env: { HIL_FIXTURE_OUT: join(dir, 'out.json'), HIL_FIXTURE_BAD_RIG: badRigFile(dir), NODE_OPTIONS: '' },
