@@ -187,7 +187,8 @@ describe("useRig under hil's worker environment (dist/report/worker-environment.
       } catch {
         return child.exitCode === null ? undefined : `child exited early: ${child.exitCode}`;
       }
-    });
+      // A child Jest starting up (transforming TypeScript) on a loaded Pi: a hang guard, under the test timeout.
+    }, 100_000);
     expect(state).toBe('on');
     child.kill('SIGTERM');
     const run = await child;
