@@ -15,6 +15,7 @@
  * | 60 | 4  | IEEE CRC-32 (zlib) of bytes 0–59, u32 LE |
  */
 import { crc32 } from 'node:zlib';
+import { hex32 } from '../core/hex.js';
 
 /** Offset of the block from the image start (image offset 0 = slot base). */
 export const APPINFO_OFFSET = 0x200;
@@ -94,8 +95,6 @@ function readText(bytes: Uint8Array, at: number, len: number, field: string): st
   }
   return text;
 }
-
-const hex32 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 
 /**
  * Decodes the first 64 bytes of `bytes` (the block itself, not the whole image: see

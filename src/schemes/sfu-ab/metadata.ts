@@ -37,6 +37,4 @@ export function sfuSlotCrc(slotArea: Buffer): number {
 }
 
 /** "0000ABCD": the bootloader's %08X. */
-export function hex8(n: number): string {
-  return (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
-}
+export { hexDigits as hex8 } from '../../core/hex.js';

@@ -3,6 +3,7 @@
  * reference/sfu-protocol.md §3.4), applied to a slot image as the host reads it.
  */
 import { RP2040, type SfuSlotMap } from '../../targets/rp2040.js';
+import { hex32 as hex } from '../../core/hex.js';
 
 export interface VectorCheck {
   /** Word at slot + 0x100: the initial stack pointer. */
@@ -19,7 +20,6 @@ export interface VectorCheck {
 }
 
 const VECTOR_OFFSET = 0x100;
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 /**
  * SP is rejected when its top byte is not 0x20 and it is outside (SRAM base, SRAM top], or when

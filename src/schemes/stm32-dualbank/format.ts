@@ -1,8 +1,8 @@
 /** A small human table of a dual-bank inspection, for the console and for report attachments. */
 import type { Stm32Inspection, Stm32SlotState } from './inspect.js';
+import { hex32 as hex } from '../../core/hex.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 /**
  * ```

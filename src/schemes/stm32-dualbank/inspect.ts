@@ -24,6 +24,7 @@ import {
 import { InspectError, describeSize } from '../../images/inspect-error.js';
 import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
 import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
+import { hex32 as hex } from '../../core/hex.js';
 
 /** The regions of STM32_DUMP_REGIONS. Without `options` BFB2 is unknown and taken as the factory value (clear). */
 export interface Stm32Dump {
@@ -89,7 +90,6 @@ export interface Stm32Inspection {
   bootPath: string[];
 }
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const L = STM32_IMAGE_LAYOUT;
 const H = STM32_IMAGE_HEADER;
 

@@ -14,6 +14,7 @@ import {
 import { RP2040, SFU_SLOTS, SFU_SLOT_SIZE, type SfuSlotMap } from '../../targets/rp2040.js';
 import type { Mcu } from '../mcu.js';
 import type { SfuVariant } from './variants.js';
+import { hexDigits as hex8 } from '../../core/hex.js';
 
 const PACKET_TIMEOUT_MS = 500;
 const BOOT_WINDOW_MS = 2000;
@@ -22,7 +23,6 @@ const RX_RING = 0x2_0000;
 const SLOT_CRC_MS = 40;
 const SLOTS: readonly SfuSlotMap[] = [SFU_SLOTS.A, SFU_SLOTS.B];
 const NAMES = ['A', 'B'] as const;
-const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 
 export interface SfuBootloaderOptions {
   variant: SfuVariant;

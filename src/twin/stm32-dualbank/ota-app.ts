@@ -46,6 +46,7 @@ import { PowerLost, type Mcu } from '../mcu.js';
 import { headerLength, imageProblem, pcInWindow, spInSram } from './image-check.js';
 import type { Stm32OptionBytes } from './option-bytes.js';
 import type { Stm32Variant } from './variants.js';
+import { hexDigits as hex8 } from '../../core/hex.js';
 
 /** Where the app sees the bank it does not run from. */
 export const OTHER_BANK_ALIAS = 0x0810_0000;
@@ -64,7 +65,6 @@ const WORD = 4;
 const SECTOR0 = STM32_IMAGE_LAYOUT.firstSectorSize;
 const HDR_FROM = STM32_IMAGE_LAYOUT.headerOffset;
 const HDR_TO = HDR_FROM + STM32_IMAGE_LAYOUT.headerSize;
-const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 
 export interface OtaAppOptions {
   variant: Stm32Variant;
