@@ -35,8 +35,8 @@ afterEach(async () => {
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cut(trigger: string): Hil {
-  const h = startHil(['cut', '--rig', rig, '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/app-v2.page2bin', '--trigger', trigger]);
+function cut(trigger: string, extra: string[] = []): Hil {
+  const h = startHil(['cut', '--rig', rig, '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/app-v2.page2bin', '--trigger', trigger, ...extra]);
   started.push(h);
   return h;
 }
@@ -60,11 +60,11 @@ describe('hil cut on a pty twin under signals', () => {
   }, 90_000);
 
   test('SIGINT while after:600s is pending, the update long done: exit 4 at once, no cut made', async () => {
-    const h = cut('after:600s');
+    const h = cut('after:600s', ['-v']);
     const before = await socatOf(h);
-    // Positioning only: baseline and update over the pty take a few seconds; from then on the
-    // only thing hil waits for is the 600 s trigger, which used to ignore Ctrl-C.
-    await new Promise((r) => setTimeout(r, 15_000));
+    // From the end of the update on, the only thing hil waits for is the 600 s trigger, which used
+    // to ignore Ctrl-C: -v says when the update is done.
+    await waitFor('hil cut -v to report the update done', () => /scenario update-done/.test(h.stderr()), 90_000);
     const t0 = performance.now();
     process.kill(h.pid, 'SIGINT');
     const r = await h.child;

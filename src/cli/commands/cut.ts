@@ -80,9 +80,13 @@ same cut: this is the command a report's repro line runs.
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
     const rig = await openRig(config);
     let result: CutResult;
+    // -v: the scenario's steps as they happen (baseline, update start/done, the cut), so a person
+    // or a script watching stderr knows where a long cut is.
+    const unsubscribe = out.level >= 2 ? rig.timeline.subscribe((e) => e.source === 'scenario' || e.source === 'cut' ? out.verbose(`${e.source} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`) : undefined) : undefined;
     try {
       result = await runCut(rig, scheme, { from, to, ...(previous && { previous }) }, spec, { signal });
     } finally {
+      unsubscribe?.();
       await rig.close();
     }
     const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
