@@ -5,6 +5,7 @@
  * and either way the campaign fails.
  */
 import type { SuiteRigRun } from '../scenario/suite-run.js';
+import { textTable } from '../core/text-table.js';
 
 export interface DetectionRow {
   scheme: string;
@@ -67,7 +68,5 @@ export function formatDetectionTable(rows: readonly DetectionRow[]): string {
     r.caught ? 'yes' : 'no',
     r.rigErrors ? 'RIG ERROR' : r.caught === r.buggy ? 'ok' : r.buggy ? 'MISSED' : 'FALSE ALARM / FAILS',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body, { rule: true }).join('\n');
 }

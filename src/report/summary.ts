@@ -1,4 +1,5 @@
 import type { CutRecord } from './plan.js';
+import { textTable } from '../core/text-table.js';
 
 export interface RigSummary {
   suite: string;
@@ -47,8 +48,6 @@ export function summarizeRecords(records: CutRecord[]): { rigs: RigSummary[]; to
     `${s.passed}/${s.failed}/${s.broken}`,
   ]);
   const head = ['suite', 'rig', 'expect', 'cuts', 'outcomes', 'pass/fail/broken'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const table = [fmt(head), ...rows.map(fmt)].join('\n');
+  const table = textTable(head, rows).join('\n');
   return { rigs, totals, table };
 }

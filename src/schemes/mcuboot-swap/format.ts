@@ -1,5 +1,6 @@
 /** A small human table of an MCUboot inspection, for the console and for report attachments. */
 import type { McubootInspection } from './inspect.js';
+import { textTable } from '../../core/text-table.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '-');
@@ -28,9 +29,7 @@ export function formatMcubootInspection(i: McubootInspection): string {
     s.matches ?? '-',
     str(s.scheme.state),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const out = textTable(header, rows);
   if (i.scratch) out.push(`scratch: magic ${i.scratch.magic}, swap ${i.scratch.swapType}, ${i.scratch.statusWritten} status record(s)`);
   if (i.swapInProgress) {
     const s = i.swapInProgress;

@@ -1,6 +1,7 @@
 /** A small human table of an SFU inspection, for the console and for report attachments. */
 import type { SfuInspection } from './inspect.js';
 import { SFU_UNSIGNED } from './metadata.js';
+import { textTable } from '../../core/text-table.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 
@@ -29,13 +30,7 @@ export function formatInspection(i: SfuInspection): string {
       s.matches ?? '-',
     ];
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header), ...rows.map(line)];
+  const out = textTable(header, rows);
 
   if (i.bootsNext === null) {
     out.push(

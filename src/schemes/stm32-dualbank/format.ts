@@ -1,6 +1,7 @@
 /** A small human table of a dual-bank inspection, for the console and for report attachments. */
 import type { Stm32Inspection, Stm32SlotState } from './inspect.js';
 import { hex32 as hex } from '../../core/hex.js';
+import { textTable } from '../../core/text-table.js';
 
 const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
 
@@ -31,13 +32,7 @@ export function formatStm32Inspection(i: Stm32Inspection): string {
       s.matches ?? '-',
     ];
   });
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd();
-  const out = [line(header), ...rows.map(line), ...i.bootPath];
+  const out = [...textTable(header, rows), ...i.bootPath];
   out.push(i.bootsNext ? `boots next: ${i.bootsNext}${i.jumps ? '' : ' (faults at once)'}` : 'boots next: none (the ROM stays in the system bootloader)');
   if (i.rdp !== 0xaa) out.push(`option bytes: RDP is 0x${i.rdp.toString(16).toUpperCase()} (not level 0): read protection is on`);
   for (const s of i.slots) {
