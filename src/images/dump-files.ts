@@ -101,3 +101,24 @@ export async function loadWholeFlash<N extends string>(
   }
   return dump;
 }
+
+/** What a scheme's dump is made of: its regions, which may be left out, and its whole flash. */
+export interface DumpLayout<N extends string> {
+  /** Names the scheme in messages ("SFU dump"). */
+  label: string;
+  regions: readonly DumpRegion<N>[];
+  optional?: readonly N[];
+  flash: { base: number; size: number };
+}
+
+/**
+ * The one dump loader: region files (a list) or `{ wholeFlash }`, checked and read as the layout
+ * says. InspectError (file, region, sizes) on bad input.
+ */
+export async function loadDump<N extends string>(files: unknown, layout: DumpLayout<N>): Promise<Partial<Record<N, Buffer>>> {
+  if (Array.isArray(files)) return loadRegionFiles(files, layout.regions, layout.label, layout.optional);
+  if (typeof files === 'object' && files !== null && 'wholeFlash' in files) {
+    return loadWholeFlash((files as { wholeFlash: unknown }).wholeFlash, layout.flash, layout.regions, layout.label);
+  }
+  throw new InspectError(`${layout.label}: expected a list of region files or { wholeFlash: file }`);
+}
