@@ -11,9 +11,18 @@
  * with the new levels. There is a short release window in between (§3.6 c): invisible on the
  * default RPi kernel (lines stay driven), visible with `dtparam=strict_gpiod`.
  * Inputs: `gpiomon`, one process per watch.
+ *
+ * A hil process killed outright (SIGKILL, OOM killer, native crash) runs no exit hook. So every
+ * long-lived owner gpioset is started under `setpriv --pdeathsig KILL` (the kernel kills it with
+ * us), and next to it runs a detached guardian (`sh`) that waits for us and that owner to be gone
+ * and then drives the safe levels with a one-shot gpioset: a released line is not a driven one.
+ * A normal release/exit kills the guardian first, so nothing drives a line after it.
+ * Without setpriv the owner would outlive us and block the one-shot: no guardian, a warning.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { execa, execaSync, type ResultPromise } from 'execa';
 import { RigError } from '../../core/errors.js';
+import { parentDeathSignalSupported, SETPRIV_EXEC_FAILED, withParentDeathSignal } from '../../core/parent-death.js';
 import {
   checkSpecs,
   describeLine,
@@ -76,6 +85,53 @@ function spawnTool(bin: string, args: string[]): Child {
   return execa(bin, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false });
 }
 
+/** Did this tool fail to start at all (missing binary, directly or behind setpriv)? */
+function notFound(r: { cause?: unknown; message?: string; exitCode?: number }, stderr: string): boolean {
+  return isEnoent(r.cause ?? r.message) || (r.exitCode === SETPRIV_EXEC_FAILED && /^setpriv: failed to execute/m.test(stderr));
+}
+
+/**
+ * The guardian, as a fixed sh program: $1 our pid, $2 the owner's pid, then the one-shot gpioset
+ * argv ("$@" after shift), so no path or line name is ever parsed by the shell. A process counts
+ * as alive while /proc/PID/stat exists, is not a zombie ('Z') and keeps the start time it had when
+ * the guardian began (a recycled pid is another process). Polls every 200 ms.
+ */
+const GUARDIAN_SH = `set -f
+ident() { id=; read -r s 2>/dev/null <"/proc/$1/stat" || return 0; s=\${s##*") "}; set -- $s; [ "$1" = Z ] && return 0; shift 19; id=$1; }
+ident "$1"; parent=$id; ident "$2"; owner=$id; ppid_=$1; opid=$2; shift 2
+while [ -n "$parent" ]; do ident "$ppid_"; [ "$id" = "$parent" ] || break; sleep 0.2; done
+while [ -n "$owner" ]; do ident "$opid"; [ "$id" = "$owner" ] || break; sleep 0.05; done
+exec "$@"
+`;
+
+/** Starts a guardian for `ownerPid` (detached: its own session, so a group kill of ours misses it). */
+function startGuardian(ownerPid: number, gpioset: string, safeArgs: string[]): ChildProcess {
+  const g = spawn('sh', ['-c', GUARDIAN_SH, 'hil-gpio-guardian', String(process.pid), String(ownerPid), gpioset, ...safeArgs], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  g.on('error', () => {});
+  g.unref();
+  return g;
+}
+
+/** Kills a guardian's whole group (sh and its `sleep`); resolves once sh has exited. */
+function stopGuardian(g: ChildProcess | undefined): Promise<void> {
+  if (!g || g.pid === undefined || g.exitCode !== null || g.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((r) => g.once('exit', () => r()));
+  stopGuardianSync(g);
+  return gone;
+}
+
+function stopGuardianSync(g: ChildProcess | undefined): void {
+  if (!g || g.pid === undefined || g.exitCode !== null || g.signalCode !== null) return;
+  try {
+    process.kill(-g.pid, 'SIGKILL');
+  } catch {
+    g.kill('SIGKILL');
+  }
+}
+
 /** Resolves when the child has exited (never rejects). */
 function exited(child: Child): Promise<void> {
   return child.then(
@@ -101,6 +157,7 @@ export class Libgpiod implements GpioBackend {
   readonly timeoutMs: number;
   private readonly log: (msg: string) => void;
   private readonly watches = new Set<GpioWatch>();
+  private warnedNoLifeline = false;
 
   private constructor(
     readonly version: 1 | 2,
@@ -113,6 +170,16 @@ export class Libgpiod implements GpioBackend {
     this.consumer = opts.consumer ?? 'hil';
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.log = opts.log ?? (() => {});
+  }
+
+  /** Whether owners are tied to us (setpriv) and guarded; warns once where they cannot be. */
+  async lifeline(): Promise<boolean> {
+    const ok = await parentDeathSignalSupported();
+    if (!ok && !this.warnedNoLifeline) {
+      this.warnedNoLifeline = true;
+      this.log(`gpio ${this.name}: warning: setpriv --pdeathsig is not available (util-linux): if this process is killed outright, gpioset keeps holding the lines at their last levels`);
+    }
+    return ok;
   }
 
   /** Detects v1/v2 (unless `version` is given) and returns the backend. */
@@ -229,6 +296,10 @@ abstract class OwnedLines implements GpioLines {
   protected released = false;
   /** The process holding the lines (v2: `gpioset -i`; v1: `gpioset --mode=signal`). */
   protected child?: Child;
+  /** Drives the safe levels if we die outright (see the file comment). */
+  private guardian?: ChildProcess;
+  /** Every guardian started (pids), for tests. */
+  readonly guardians: number[] = [];
 
   constructor(
     protected readonly gpiod: Libgpiod,
@@ -265,6 +336,28 @@ abstract class OwnedLines implements GpioLines {
     return this.levels.get(id)!;
   }
 
+  /** Starts `gpioset args` as the owner: tied to us and guarded where setpriv exists. */
+  protected async spawnOwnerProcess(args: string[]): Promise<{ child: Child; guarded: boolean }> {
+    const guarded = await this.gpiod.lifeline();
+    const [file, argv] = withParentDeathSignal(guarded, this.gpiod.gpioset, args);
+    const child = spawnTool(file, argv);
+    if (guarded && child.pid !== undefined) {
+      // The new guardian starts before the old one stops, so some guardian is always watching.
+      const previous = this.guardian;
+      this.guardian = startGuardian(child.pid, this.gpiod.gpioset, this.oneShotSafeArgs());
+      if (this.guardian.pid !== undefined) this.guardians.push(this.guardian.pid);
+      void stopGuardian(previous);
+    }
+    return { child, guarded };
+  }
+
+  /** First thing on a normal release: afterwards nothing may drive the lines. */
+  protected stopGuardian(): Promise<void> {
+    const g = this.guardian;
+    this.guardian = undefined;
+    return stopGuardian(g);
+  }
+
   abstract start(): Promise<void>;
   abstract set(id: string, level: Level): Promise<void>;
   abstract release(): Promise<void>;
@@ -274,6 +367,8 @@ abstract class OwnedLines implements GpioLines {
     if (this.released) return;
     this.released = true;
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
+    stopGuardianSync(this.guardian);
+    this.guardian = undefined;
     this.child?.kill('SIGKILL');
     try {
       execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
@@ -321,7 +416,7 @@ class V2Lines extends OwnedLines {
       '--',
       ...this.assignments((l) => this.levels.get(l.spec.id)!),
     ];
-    const child = spawnTool(this.gpiod.gpioset, args);
+    const { child } = await this.spawnOwnerProcess(args);
     this.child = child;
     this.out = '';
     this.stderr = '';
@@ -342,7 +437,7 @@ class V2Lines extends OwnedLines {
     const ok = await this.waitPrompt(0);
     if (!this.alive()) {
       const r = await child;
-      const why = isEnoent(r.cause ?? r.message) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${this.stderr.trim() || this.out.trim()}`;
+      const why = notFound(r, this.stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${this.stderr.trim() || this.out.trim()}`;
       throw new RigError(`gpio: gpioset could not take the lines (${why})`);
     }
     // A gpioset built without prompt output: keep going, but set() cannot confirm each command.
@@ -400,6 +495,7 @@ class V2Lines extends OwnedLines {
     if (this.released) return;
     this.released = true;
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
+    await this.stopGuardian();
     let driven = false;
     if (this.alive()) {
       try {
@@ -425,7 +521,7 @@ class V1Lines extends OwnedLines {
 
   private async hold(): Promise<void> {
     if (this.child) await killAndWait(this.child, this.gpiod.timeoutMs);
-    const child = spawnTool(this.gpiod.gpioset, ['--mode=signal', '--', this.chip!, ...this.assignments((l) => this.levels.get(l.spec.id)!)]);
+    const { child } = await this.spawnOwnerProcess(['--mode=signal', '--', this.chip!, ...this.assignments((l) => this.levels.get(l.spec.id)!)]);
     this.child = child;
     if (child.pid !== undefined) this.pids.push(child.pid);
     let stderr = '';
@@ -434,7 +530,7 @@ class V1Lines extends OwnedLines {
     const early = await Promise.race([exited(child).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
     if (early) {
       const r = await child;
-      const why = isEnoent(r.cause ?? r.message) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${stderr.trim()}`;
+      const why = notFound(r, stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${stderr.trim()}`;
       throw new RigError(`gpio: gpioset could not take the lines on ${JSON.stringify(this.chip)} (${why})`);
     }
   }
@@ -456,6 +552,7 @@ class V1Lines extends OwnedLines {
     if (this.released) return;
     this.released = true;
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
+    await this.stopGuardian();
     if (this.child) await killAndWait(this.child, this.gpiod.timeoutMs);
     await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
   }

@@ -12,6 +12,7 @@
  *   setpriv (or that option) is missing, socat is started directly and `lifeline` says so.
  */
 import { execa, type ResultPromise } from 'execa';
+import { parentDeathSignalSupported, withParentDeathSignal } from '../../core/parent-death.js';
 
 /** Link names socat is given: fixed, and plain enough for its address syntax. */
 const SAFE_LINK_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -24,17 +25,6 @@ export interface SocatPtyPairProcess {
   pid: number;
   /** How socat is tied to this process: killed by the kernel when we die, or not at all. */
   lifeline: 'pdeathsig' | 'none';
-}
-
-let pdeathsigSupport: Promise<boolean> | undefined;
-
-/** Whether `setpriv --pdeathsig KILL` works here (checked once per process). */
-export function parentDeathSignalSupported(): Promise<boolean> {
-  pdeathsigSupport ??= execa('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', timeout: 5000 }).then(
-    (r) => r.exitCode === 0,
-    () => false,
-  );
-  return pdeathsigSupport;
 }
 
 /** socat's argv for a raw pty pair whose links are `a` and `b`, relative to socat's working directory. */
@@ -53,7 +43,7 @@ export function socatPtyPairArgs(a: string, b: string): string[] {
 export async function spawnSocatPtyPair(dir: string, a: string, b: string): Promise<SocatPtyPairProcess> {
   const args = socatPtyPairArgs(a, b);
   const guarded = await parentDeathSignalSupported();
-  const [file, argv] = guarded ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'socat', ...args]] : ['socat', args];
+  const [file, argv] = withParentDeathSignal(guarded, 'socat', args);
   const child: SocatChild = execa(file, argv, { reject: false, cwd: dir, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false });
   return { child, pid: child.pid ?? -1, lifeline: guarded ? 'pdeathsig' : 'none' };
 }
