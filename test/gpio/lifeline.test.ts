@@ -42,6 +42,21 @@ function readProcStat(pid: number): string {
     return '';
   }
 }
+/** Live guardians started by this process (argv: sh -c <script> hil-gpio-guardian <our pid> …). */
+function ourGuardians(): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      let argv: string[];
+      try {
+        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      } catch {
+        return false;
+      }
+      return argv[3] === 'hil-gpio-guardian' && argv[4] === String(process.pid) && running(pid);
+    });
+}
 /** Live (non-zombie) processes whose process group is `pgid`. */
 function groupMembers(pgid: number): number[] {
   return readdirSync('/proc')
@@ -114,4 +129,14 @@ describe.each(['v1', 'v2'] as const)('libgpiod %s owner lifeline (fake gpioset)'
     expect(groupMembers(current)).toEqual([]);
     expect(gpiosets().length).toBe(count);
   });
+
+});
+
+// v2 only: a v1 gpioset prints nothing on success, so the driver can only call it failed when it
+// exits within a short window, which a loaded machine can miss; v2 waits for the prompt or the exit.
+test('an owner that cannot take the lines leaves no guardian behind (fake gpioset v2)', async () => {
+  const before = ourGuardians();
+  const g = await Libgpiod.open({ ...fakeTools('v2'), version: 2 });
+  await expect(g.requestOutputs([{ id: 'relay', line: { chip: 'nochip', offset: 17 }, initial: 1, safe: 0 }])).rejects.toThrow(/could not take the lines/);
+  expect(ourGuardians().filter((p) => !before.includes(p))).toEqual([]);
 });

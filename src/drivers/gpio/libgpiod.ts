@@ -436,6 +436,8 @@ class V2Lines extends OwnedLines {
     });
     const ok = await this.waitPrompt(0);
     if (!this.alive()) {
+      // No owner, nothing to guard: a guardian left behind would drive the lines after a normal exit.
+      await this.stopGuardian();
       const r = await child;
       const why = notFound(r, this.stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${this.stderr.trim() || this.out.trim()}`;
       throw new RigError(`gpio: gpioset could not take the lines (${why})`);
@@ -529,6 +531,7 @@ class V1Lines extends OwnedLines {
     // v1 prints nothing on success: an early exit is the only failure signal.
     const early = await Promise.race([exited(child).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
     if (early) {
+      await this.stopGuardian();
       const r = await child;
       const why = notFound(r, stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${stderr.trim()}`;
       throw new RigError(`gpio: gpioset could not take the lines on ${JSON.stringify(this.chip)} (${why})`);
