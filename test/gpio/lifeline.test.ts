@@ -3,7 +3,7 @@
 // real child node process using the real driver, and setpriv/sh are the real ones.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentDeathSignalSupported } from '../../src/core/parent-death.js';
 import { Libgpiod } from '../../src/drivers/gpio/libgpiod.js';
@@ -139,4 +139,25 @@ test('an owner that cannot take the lines leaves no guardian behind (fake gpiose
   const g = await Libgpiod.open({ ...fakeTools('v2'), version: 2 });
   await expect(g.requestOutputs([{ id: 'relay', line: { chip: 'nochip', offset: 17 }, initial: 1, safe: 0 }])).rejects.toThrow(/could not take the lines/);
   expect(ourGuardians().filter((p) => !before.includes(p))).toEqual([]);
+});
+
+test('without setpriv the owner is started as before, with no guardian, and the driver warns (fake gpioset v2)', async () => {
+  // A PATH holding only node: the fake gpioset's `#!/usr/bin/env node` still works, setpriv is not found.
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const child = spawn(process.execPath, [join(FIXTURES, 'hold-lines.mjs'), 'v2', fakeTools('v2').gpioset], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PATH: bin, FAKE_GPIO_LOG: logFile },
+  });
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const out = await waitForOutput(child.stdout!, /"holding":true.*\n/).catch((e: Error) => {
+    throw new Error(`${e.message}\nstderr: ${err}`);
+  });
+  const { guardians, pids } = JSON.parse(out.trim().split('\n').pop()!) as { guardians: number[]; pids: number[] };
+  strays.push(...pids);
+  expect(guardians).toEqual([]);
+  expect(err).toMatch(/warning: setpriv --pdeathsig is not available/);
 });
