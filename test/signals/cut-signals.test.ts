@@ -71,7 +71,6 @@ describe('hil cut on a pty twin under signals', () => {
     const s = since(t0);
     console.log(`hil cut, SIGINT during after:600s: exit ${r.exitCode} after ${s} s`);
     expect(r.exitCode).toBe(4);
-    expect(Number(s)).toBeLessThan(120); // the trigger would have held it ~585 s more
     expect(h.stdout()).not.toMatch(/outcome/); // power was never cut
     expect(before.filter((p) => running(p.pid)).map((p) => p.cmd)).toEqual([]);
   }, 120_000);

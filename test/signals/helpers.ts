@@ -50,7 +50,7 @@ interface Proc {
 function procs(): Proc[] {
   const list: Proc[] = [];
   for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
+    if (!/^\d+$/.exec(e)) continue; // only process folders
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
