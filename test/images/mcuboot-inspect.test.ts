@@ -141,10 +141,48 @@ describe('inspectMcuboot on hand-built dumps', () => {
     expect(i.statusSource).toBe('scratch');
     expect(i.swapInProgress).toMatchObject({ idx: 1, state: 2, source: 'scratch' });
     expect(i.scratch).toMatchObject({ magic: 'good', swapType: 'test', statusWritten: 1 });
-    // Same scratch without records: no resume, the swap tables decide.
+    // Same scratch without records: no resume; its swap type (test) starts the swap over.
     const noRec = trailer(erased(SCRATCH), { magic: true, swapInfo: 0x02 });
     const j = inspectMcuboot({ primary: slotWith(V1), secondary: trailer(slotWith(V2), { magic: true }), scratch: noRec });
     expect([j.statusSource, j.nextAction]).toEqual(['scratch', 'test']);
+  });
+
+  // MCUboot's swap_read_status reads swap_info from the status trailer even when no record is
+  // written, and boot_prepare_image_for_update then restarts a swap of that type (bootutil
+  // loader.c, "There was no partial swap": bs->swap_type != NONE -> validate the secondary, go).
+  // During the first op states of a revert the request that started it is already gone (copy_done
+  // re-initialised, the secondary's trailer long erased), so the swap tables alone say "none".
+  it('a revert cut before its first status record (primary trailer re-initialised) restarts the revert', () => {
+    // After a test swap: v2 (unconfirmed) in the primary, v1 in the secondary without a trailer. The
+    // revert erased the primary's trailer page and wrote swap_info REVERT, swap_size and the magic.
+    const primary = trailer(slotWith(V2), { magic: true, swapInfo: 0x04, swapSize: 0x4000 });
+    const i = inspectMcuboot({ primary, secondary: slotWith(V1), scratch: erased(SCRATCH) }, { known });
+    expect(i.statusSource).toBe('primary');
+    expect(i.swapInProgress).toBeUndefined();
+    expect(i.swapBegun).toEqual({ source: 'primary', swapType: 'revert' });
+    expect([i.nextAction, i.bootsNext, i.willRun, i.runs?.matches]).toEqual(['revert', 'primary', 'secondary', 'v1']);
+    expect(i.slots[0]!.scheme.state).toBe('revert swap begun (no status record yet): the next boot starts it over');
+    expect(i.summary).toMatch(/^starts over the revert swap .* reverts to the secondary's image 1\.0\.0\+0$/);
+  });
+
+  it('a revert cut while its swap type lives only in the scratch (primary trailer page erased) restarts the revert', () => {
+    const scratch = trailer(erased(SCRATCH), { magic: true, swapInfo: 0x04, swapSize: 0x4000 });
+    const i = inspectMcuboot({ primary: slotWith(V2), secondary: slotWith(V1), scratch }, { known });
+    expect(i.statusSource).toBe('scratch');
+    expect(i.swapBegun).toEqual({ source: 'scratch', swapType: 'revert' });
+    expect([i.nextAction, i.willRun, i.runs?.matches]).toEqual(['revert', 'secondary', 'v1']);
+  });
+
+  it('a swap type in a GOOD primary trailer without records is a begun swap, not a directly flashed image', () => {
+    const primary = trailer(slotWith(V1), { magic: true, swapInfo: 0x02, swapSize: 0x4000 });
+    const i = inspectMcuboot({ primary, secondary: slotWith(V2), scratch: erased(SCRATCH) }, { known });
+    expect(i.slots[0]!.scheme.state).not.toMatch(/flashed directly/);
+    expect([i.nextAction, i.runs?.matches]).toEqual(['test', 'v2']);
+    // A begun swap whose secondary fails validation: MCUboot marks it failed and boots the primary.
+    const v2 = Buffer.from(V2);
+    v2[0x300] ^= 1;
+    const f = inspectMcuboot({ primary, secondary: slotWith(v2), scratch: erased(SCRATCH) }, { known });
+    expect([f.nextAction, f.willRun, f.runs?.matches]).toEqual(['test', 'primary', 'v1']);
   });
 
   it('a pending request for an invalid image: the primary boots, the secondary gets a problem', () => {

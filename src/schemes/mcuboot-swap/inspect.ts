@@ -54,6 +54,11 @@ export interface McubootInspection {
   nextAction: McubootNextAction;
   /** An interrupted swap the next boot resumes. */
   swapInProgress?: { idx: number; state: number; source: 'primary' | 'scratch'; swapType: SwapTypeName; swapSize: number };
+  /**
+   * A swap cut before its first status record: the status trailer already holds its swap type,
+   * so the next boot starts that swap over (nextAction is that type), whatever the swap tables say.
+   */
+  swapBegun?: { source: 'primary' | 'scratch'; swapType: Exclude<SwapTypeName, 'none'> };
   /** Where MCUboot reads its status from (swap_status_source). */
   statusSource: 'none' | 'primary' | 'scratch';
   scratch?: { magic: string; swapType: SwapTypeName; statusWritten: number; imageNum: number };
@@ -249,7 +254,8 @@ function classify(name: 'primary' | 'secondary', f: SlotFacts, midSwap: boolean)
     if (midSwap) return 'swap in progress (resume pending): halves may be interleaved';
     if (t.magic === 'good' && t.copyDone === 'set' && t.imageOk === 'unset') return 'running a test image; next reset reverts';
     if (t.imageOk === 'set') return 'confirmed';
-    if (t.magic === 'unset' || (t.magic === 'good' && t.copyDone === 'unset' && t.statusWritten === 0)) {
+    // imgtool --pad leaves magic GOOD with no swap type; a swap type there means a swap has begun.
+    if (t.magic === 'unset' || (t.magic === 'good' && t.copyDone === 'unset' && t.statusWritten === 0 && t.swapType === 'none')) {
       return 'flashed directly; no revert possible, effectively confirmed';
     }
     return `trailer magic ${t.magic}, copy_done ${t.copyDone}, image_ok ${t.imageOk}`;
@@ -276,9 +282,17 @@ export function inspectMcuboot(dump: McubootDump, opts: McubootInspectOptions = 
   const holder = source === 'primary' ? primary.trailer : source === 'scratch' ? scratchTrailer : undefined;
   let nextAction: McubootNextAction;
   let swapInProgress: McubootInspection['swapInProgress'];
+  let swapBegun: McubootInspection['swapBegun'];
   if (holder?.status) {
     nextAction = 'resume';
     swapInProgress = { ...holder.status, source: source as 'primary' | 'scratch', swapType: holder.swapType, swapSize: holder.swapSize };
+  } else if (holder && holder.swapType !== 'none') {
+    // swap_read_status takes the swap type from the status trailer even with no record written,
+    // and boot_prepare_image_for_update then starts that swap over (after validating the
+    // secondary) instead of consulting the swap tables: by now the request that started it may
+    // be gone (a revert has just re-initialised the primary trailer, copy_done unset).
+    nextAction = holder.swapType;
+    swapBegun = { source: source as 'primary' | 'scratch', swapType: holder.swapType };
   } else {
     nextAction = swapTable(primary.trailer, secondary.trailer);
   }
@@ -306,7 +320,8 @@ export function inspectMcuboot(dump: McubootDump, opts: McubootInspectOptions = 
   } else if (nextAction !== 'none' && secondary.image.valid) {
     runs = fromSlot(secondary, 'secondary');
     willRun = 'secondary';
-    summary = `${nextAction === 'revert' ? 'reverts to' : `swaps in (${nextAction})`} the secondary's image ${secondary.report.version ?? ''}`.trimEnd();
+    const begun = swapBegun ? `starts over the ${swapBegun.swapType} swap cut before its first status record (swap type in the ${swapBegun.source} trailer) and ` : '';
+    summary = `${begun}${nextAction === 'revert' ? 'reverts to' : `swaps in (${nextAction})`} the secondary's image ${secondary.report.version ?? ''}`.trimEnd();
   } else {
     if (nextAction !== 'none') {
       secondary.report.problems.push(`a ${nextAction} swap is requested but the image is not valid: MCUboot erases this slot and boots the primary`);
@@ -317,7 +332,7 @@ export function inspectMcuboot(dump: McubootDump, opts: McubootInspectOptions = 
   }
 
   const midSwap = nextAction === 'resume' && source === 'primary';
-  primary.report.scheme.state = classify('primary', primary, midSwap);
+  primary.report.scheme.state = swapBegun?.source === 'primary' ? `${swapBegun.swapType} swap begun (no status record yet): the next boot starts it over` : classify('primary', primary, midSwap);
   secondary.report.scheme.state = classify('secondary', secondary, false);
   if (midSwap || (nextAction === 'resume' && source === 'scratch')) {
     for (const f of [primary, secondary]) f.report.problems.push('mid-swap: this slot may hold parts of both images');
@@ -332,6 +347,7 @@ export function inspectMcuboot(dump: McubootDump, opts: McubootInspectOptions = 
     ...(runs && { runs }),
     nextAction,
     ...(swapInProgress && { swapInProgress }),
+    ...(swapBegun && { swapBegun }),
     statusSource: source,
     ...(scratchTrailer && {
       scratch: { magic: scratchTrailer.magic, swapType: scratchTrailer.swapType, statusWritten: scratchTrailer.statusWritten, imageNum: scratchTrailer.imageNum },
