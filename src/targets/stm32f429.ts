@@ -16,7 +16,7 @@ export const STM32F429 = {
   linkBase: 0x0800_0000,
   /** SRAM1+SRAM2+SRAM3 (112 + 16 + 64 KiB); the 64 KiB CCM at 0x1000_0000 is not counted. */
   sramBase: 0x2000_0000,
-  /** Exclusive. An initial SP equal to it (the very top) is refused: some ROM versions do (reference §6). */
+  /** One past the last SRAM byte; an initial SP equal to it (CubeIDE's `_estack`) is valid for the ROM's check. */
   sramEnd: 0x2003_0000,
   /** RM0090 FLASH_OPTCR bit 4 shadows it; in the option bytes it is bit 4 of the USER byte. */
   optionBytes: { base: 0x1fff_c000, size: 16 },

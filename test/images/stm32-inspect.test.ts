@@ -81,8 +81,25 @@ describe('inspectStm32 on hand-built dumps', () => {
     const none = inspectStm32({ bank1: bank(), bank2: bank(), options: options(true) });
     expect(none).toMatchObject({ bootsNext: null, jumps: false });
     expect(none.bootPath.at(-1)).toMatch(/stays in the system bootloader/);
-    // SP exactly at the top of SRAM (0x2003_0000) is refused, like some ROM versions do.
-    expect(inspectStm32({ bank1: good, bank2: bank(handImage({ sp: 0x2003_0000 })), options: options(true) }).bootsNext).toBe('bank1');
+  });
+
+  // 192 KiB of SRAM1-3 at 0x2000_0000 end at 0x2002_FFFF; CubeIDE's `_estack` is one past it. The
+  // stack is full-descending, so that SP is valid and the ROM starts the bank; a word above is not.
+  it('an initial SP of exactly 0x2003_0000 (top of SRAM, _estack) is valid for the ROM; 0x2003_0004 is not', () => {
+    const good = bank(handImage());
+    const top = inspectStm32({ bank1: good, bank2: bank(handImage({ sp: 0x2003_0000, fill: 1 })), options: options(true) });
+    expect(top).toMatchObject({ bootsNext: 'bank2', jumps: true });
+    expect(state(top.slots[1]!).spOk).toBe(true);
+    expect(top.slots[1]!.valid).toBe(true);
+    expect(top.slots[1]!.problems).toEqual([]);
+    const last = inspectStm32({ bank1: good, bank2: bank(handImage({ sp: 0x2002_fffc, fill: 1 })), options: options(true) });
+    expect(last.bootsNext).toBe('bank2');
+    const above = inspectStm32({ bank1: good, bank2: bank(handImage({ sp: 0x2003_0004, fill: 1 })), options: options(true) });
+    expect(above.bootsNext).toBe('bank1');
+    expect(above.slots[1]!.problems.join('\n')).toMatch(/initial SP 0x20030004 is not in SRAM \[0x20000000, 0x20030000\]/);
+    // The 64 KiB CCM at 0x1000_0000 is not what the ROM accepts.
+    const ccm = inspectStm32({ bank1: good, bank2: bank(handImage({ sp: 0x1001_0000, fill: 1 })), options: options(true) });
+    expect(ccm.bootsNext).toBe('bank1');
   });
 
   it('the trap: a half-written bank 2 with intact vectors is what the ROM starts, and it is not valid', () => {

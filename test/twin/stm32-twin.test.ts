@@ -111,12 +111,12 @@ describe('stm32-dualbank twin: what starts at reset (AN2606)', () => {
     ]);
   });
 
-  it('BFB2 set: falls back to bank 1 when bank 2 has no SP in SRAM (erased, or at the very top of SRAM)', async () => {
+  it('BFB2 set: falls back to bank 1 when bank 2 has no SP in SRAM (erased, or one word above the top of SRAM)', async () => {
     const b = (current = bench({ bank1: V1, bfb2: true }));
     b.twin.powerOn();
     expect(await b.banner()).toMatch(/1\.0\.0 running from slot bank1 @0x08000000/);
     const top = Buffer.from(V2);
-    top.writeUInt32LE(STM32F429.sramEnd, 0);
+    top.writeUInt32LE(STM32F429.sramEnd + 4, 0);
     b.twin.powerOff();
     b.twin.programMemory(B2, top);
     const from = b.console.lines.length;

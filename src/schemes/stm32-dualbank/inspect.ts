@@ -56,7 +56,10 @@ export interface Stm32SlotState extends Record<string, unknown> {
   sp: number;
   /** Word 1: the reset vector. */
   pc: number;
-  /** SP in [0x2000_0000, 0x2003_0000): the ROM's only test. */
+  /**
+   * SP in [0x2000_0000, 0x2003_0000]: the ROM's only test. The top itself counts (CubeIDE's
+   * `_estack`): the stack is full-descending, so its first push lands on the last SRAM word.
+   */
   spOk: boolean;
   /** Reset vector odd (Thumb) and inside the 1 MiB the booted bank is mapped to (0x0800_0000: images are linked there). */
   pcOk: boolean;
@@ -154,7 +157,7 @@ function inspectBank(name: Stm32BankName, content: Buffer, known: readonly Known
   const problems: string[] = [];
   const sp = content.readUInt32LE(0);
   const pc = content.readUInt32LE(4);
-  const spOk = sp >= STM32F429.sramBase && sp < STM32F429.sramEnd;
+  const spOk = sp >= STM32F429.sramBase && sp <= STM32F429.sramEnd;
   const pcTarget = (pc & ~1) >>> 0;
   const pcOk = pc % 2 === 1 && pcTarget >= STM32F429.linkBase && pcTarget < STM32F429.linkBase + STM32F429.bankSize;
   const pcOffset = pcTarget - STM32F429.linkBase;
@@ -173,7 +176,7 @@ function inspectBank(name: Stm32BankName, content: Buffer, known: readonly Known
 
   if (!present) problems.push('erased (no image)');
   else {
-    if (!spOk) problems.push(`initial SP ${hex(sp)} is not in SRAM [${hex(STM32F429.sramBase)}, ${hex(STM32F429.sramEnd)})`);
+    if (!spOk) problems.push(`initial SP ${hex(sp)} is not in SRAM [${hex(STM32F429.sramBase)}, ${hex(STM32F429.sramEnd)}]`);
     if (!pcOk) problems.push(`reset vector ${hex(pc)} is not a Thumb address in ${hex(STM32F429.linkBase)}..${hex(STM32F429.linkBase + STM32F429.bankSize)}`);
     else if (!codeThere) problems.push(`the code at the reset vector (bank offset 0x${pcOffset.toString(16)}) is erased`);
     if (!header) {

@@ -6,9 +6,13 @@ import { crc32 } from 'node:zlib';
 import { APPINFO_SIZE, decodeAppInfo } from '../../protocols/appinfo.js';
 import { STM32F429, STM32_IMAGE_HEADER, STM32_IMAGE_LAYOUT } from '../../targets/stm32f429.js';
 
-/** The ROM's dual-bank check (AN2606): the initial SP points into SRAM. */
+/**
+ * The ROM's dual-bank check (AN2606): the initial SP points into SRAM. The top of SRAM itself
+ * (0x2003_0000, CubeIDE's `_estack` on a 192 KiB F429) counts: a Cortex-M stack is full-descending,
+ * so that SP's first push lands on the last SRAM word. One word above it does not.
+ */
 export function spInSram(sp: number): boolean {
-  return sp >= STM32F429.sramBase && sp < STM32F429.sramEnd;
+  return sp >= STM32F429.sramBase && sp <= STM32F429.sramEnd;
 }
 
 /** Reset PC as linked: a Thumb address inside the 1 MiB window at 0x0800_0000. */
