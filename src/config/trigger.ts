@@ -87,7 +87,7 @@ export function compileConsolePattern(pattern: string, flags = ''): RegExp {
     return new RegExp(pattern, flags);
   } catch (error) {
     const message = (error as Error).message; // "Invalid regular expression: /a(/: Unterminated group"
-    throw new Error(message.charAt(0).toLowerCase() + message.slice(1));
+    throw new Error(message.charAt(0).toLowerCase() + message.slice(1), { cause: error });
   }
 }
 
@@ -136,7 +136,7 @@ export function parseTrigger(text: string): Trigger {
         throw new Error(GRAMMAR);
     }
   } catch (error) {
-    throw new Error(`invalid trigger ${describeValue(text)}: ${(error as Error).message}`);
+    throw new Error(`invalid trigger ${describeValue(text)}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -109,7 +109,7 @@ function bashScript(specs: CommandSpec[]): string {
 _hil_names() { ${lister} "$1" 2>/dev/null; }
 
 # COMPREPLY for one value kind; uses the caller's $cur. Names are matched in bash, never passed
-# through compgen -W, which would expand a \$(…) in a file name.
+# through compgen -W, which would expand a $(…) in a file name.
 _hil_value() {
   local n
   case "$1" in

@@ -19,6 +19,7 @@ export type OpenOcdValueKind =
   /** A word we TCL-quote ourselves (adapter serial, dump_image file). */
   | 'word';
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function controlName(c: string): string {
