@@ -49,6 +49,8 @@ const SCENARIOS: Record<'factory' | 'romFallback' | 'backToBank1', Scenario> = {
   backToBank1: { name: 'bank 2 -> bank 1', bank1: V1, bank2: V2, bfb2: true, from: V2, fromVersion: '2.0.0', fromBank: 'bank2', to: V3, toVersion: '3.0.0', toBank: 'bank1' },
 };
 
+// A twin left powered keeps its clock pumping (the idle app's timers) for the rest of the file, so
+// every bench is disposed as soon as it is judged (a failed expect leaves the rest to afterAll).
 const clocks: VirtualClock[] = [];
 afterAll(() => clocks.forEach((c) => c.dispose()));
 
@@ -120,7 +122,9 @@ async function dryRun(sc: Scenario, variant: Stm32Variant): Promise<{ ops: Flash
   const from = b.console.lines.length;
   await b.uploader.upload(sc.to);
   await b.console.expect(/^hilrig-app /, { timeoutMs: 2000, fromLine: from });
-  return { ops, phases, total: b.clock.now() - t0 };
+  const total = b.clock.now() - t0;
+  b.clock.dispose();
+  return { ops, phases, total };
 }
 
 /** Cut times (ms after the upload starts) in every phase of the dry run, inside operations where one is in flight. */
@@ -182,6 +186,7 @@ async function cutOnce(sc: Scenario, variant: Stm32Variant, at: number, mode: Po
   const next = view.slots.find((s) => s.slot === view.bootsNext);
   const flashSays = view.bootsNext ? `${view.bootsNext} ${next?.matches ?? 'unknown'}${view.jumps ? '' : ' (no jump)'}` : 'ROM stays';
   b.twin.powerOff();
+  b.clock.dispose();
   return { mode, seed, ...o, flashSays };
 }
 
