@@ -38,3 +38,4 @@ export { prepareSuiteRig, runSuiteOnRig, type PreparedSuiteRig, type SuiteRigRun
 export { schemeAdapter, schemeSetup, type SchemeAdapter, type FlashView } from './schemes/registry.js';
 export { reproCommand, cutSummary } from './report/cut-summary.js';
 export { openRigSession, type RigSession, type RigSessionOptions, type CutOptions } from './testing/rig-session.js';
+export { RigCutError, type RigCutResult } from './testing/cut-error.js';

@@ -16,7 +16,8 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
  * hil itself runs from the sources (tests): `npm test` builds first.
  */
 export const CAMPAIGN_MODULES = {
-  suite: join(PACKAGE_ROOT, 'dist/report/jest-suite.js'),
+  // The YAML runner is built on useRig() (DESIGN.md, "Two ways to write a test").
+  suite: join(PACKAGE_ROOT, 'dist/testing/suite.js'),
   environment: join(PACKAGE_ROOT, 'dist/report/worker-environment.js'),
 } as const;
 

@@ -7,5 +7,6 @@
  */
 export { useRig, type RigHandle, type UseRigOptions } from './use-rig.js';
 export { openRigSession, type RigSession, type RigSessionOptions, type CutOptions, type ConsoleExpectOptions } from './rig-session.js';
+export { RigCutError, type RigCutResult } from './cut-error.js';
 export type { CutResult } from '../scenario/cut.js';
 export type { FlashView } from '../schemes/registry.js';

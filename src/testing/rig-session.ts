@@ -5,40 +5,33 @@
  */
 import * as allure from 'allure-js-commons';
 import { ConfigError, RigError } from '../core/errors.js';
-import { formatTrigger, loadRig, parseTrigger, withTwinOverrides, type RigConfig, type Trigger, type TwinOverrides } from '../config/index.js';
+import { formatTrigger, loadRig, withTwinOverrides, type RigConfig, type TwinOverrides } from '../config/index.js';
 import type { UpdateResult } from '../drivers/capabilities.js';
 import type { ConsoleLine } from '../drivers/console/console.js';
 import { openRig } from '../rig/open-rig.js';
 import type { Rig } from '../rig/rig.js';
 import { runCut, type CutResult } from '../scenario/cut.js';
-import { loadUpdateImage, type UpdateImage } from '../scenario/update-image.js';
-import { schemeAdapter, schemeSetup, type FlashView, type SchemeAdapter } from '../schemes/registry.js';
-import { cutSummary, reproCommand } from '../report/cut-summary.js';
+import { schemeAdapter, type FlashView, type SchemeAdapter } from '../schemes/registry.js';
+import { cutSummary } from '../report/cut-summary.js';
+import { RigCutError, type RigCutResult } from './cut-error.js';
+import { planCut, type CutOptions } from './cut-plan.js';
+import { imageCache } from './image-cache.js';
+import { unopenedSession } from './unopened-session.js';
+
+export type { CutOptions } from './cut-plan.js';
 
 export interface RigSessionOptions {
   /** Twin overrides (bootloader variant, power-loss mode, seed), as a suite's rigs[] entry gives them. */
   twin?: TwinOverrides;
   /** Aborted when the run stops (hil's worker lifeline): ends a cut or a wait at once. */
   signal?: AbortSignal;
-}
-
-export interface CutOptions {
-  /** Image running before the update (a file, read as the rig's scheme reads it). */
-  from: string;
-  /** Image sent by the update that gets cut. */
-  to: string;
-  /** An older image for the other slot (MCUboot revert cases). */
-  previous?: string;
-  /** Where to cut: `progress:37%`, `after:1.2s`, `console:/Erasing/`, ... or a parsed Trigger. */
-  trigger: string | Trigger;
-  /** How long power stays off (default: the rig's power.offMs). */
-  offMs?: number;
-  /** Twin randomness (power-loss choice, torn bits); default: the rig's twin.seed or 1. */
-  seed?: number;
-  /** The scheme's baseline setup; default its first. */
-  setup?: string;
-  /** Extra power cycles after recovery that must keep the same image running. */
-  bootLoopCycles?: number;
+  /**
+   * A rig that fails to open (a probe missing, a port gone): `throw` (the default) rejects;
+   * `record` still gives a session, whose `openError` says why, whose capabilities throw that
+   * RigError, and whose cut() throws a RigCutError carrying a `rig-error` CutResult: a suite
+   * records every cut of that rig as broken, with the reason. Config errors always throw.
+   */
+  onOpenError?: 'throw' | 'record';
 }
 
 export interface ConsoleExpectOptions {
@@ -52,6 +45,8 @@ export interface ConsoleExpectOptions {
 export interface RigSession {
   readonly name: string;
   readonly config: RigConfig;
+  /** Why the rig did not open (only with `onOpenError: 'record'`); undefined once it is open. */
+  readonly openError: RigError | undefined;
   /** The opened rig itself, for what the handle does not wrap (timeline, probe, twin snapshots). */
   readonly rig: Rig;
   readonly power: {
@@ -72,8 +67,12 @@ export interface RigSession {
     /** Sends an image (a file name, or the bytes of the update stream) through the rig's update path. */
     update(image: string | Buffer): Promise<UpdateResult>;
   };
-  /** One brownout scenario: baseline `from`, update to `to`, cut at `trigger`, judge. */
-  cut(opts: CutOptions): Promise<CutResult>;
+  /**
+   * One brownout scenario: baseline `from`, update to `to`, cut at `trigger`, judge. A step for the
+   * cut, then what console and flash said, the summary, console transcript, timeline and repro line.
+   * A rig error throws a RigCutError (Allure `broken`), never a device outcome.
+   */
+  cut(opts: CutOptions): Promise<RigCutResult>;
   /** Reads the flash through the probe and judges it; `known` image files (default: every image this session has read) are recognised by content. */
   inspect(known?: string[]): Promise<FlashView>;
   /** Safe state, then releases the rig. Never throws; a second call does nothing. */
@@ -93,38 +92,34 @@ async function attach(name: string, text: string): Promise<void> {
   if (reporting()) await allure.attachment(name, text, 'text/plain');
 }
 
-/** A trigger as a test writes it; a bad one is a config error (exit code 2), like in a suite. */
-function triggerOf(text: string, rigFile: string): Trigger {
-  try {
-    return parseTrigger(text);
-  } catch (err) {
-    throw new ConfigError(`rig.cut() on ${rigFile}: ${(err as Error).message}`);
-  }
-}
-
-/** Loads and checks a rig file, then opens it: every config error (file:line:col) comes before any hardware. */
-export async function openRigSession(rigFile: string, opts: RigSessionOptions = {}): Promise<RigSession> {
-  const config = withTwinOverrides(await loadRig(rigFile), opts.twin, rigFile);
+/**
+ * Loads and checks a rig file (or takes a loaded RigConfig, e.g. one a suite prepared), then opens
+ * it: every config error (file:line:col) comes before any hardware.
+ */
+export async function openRigSession(rigFile: string | RigConfig, opts: RigSessionOptions = {}): Promise<RigSession> {
+  const file = typeof rigFile === 'string' ? rigFile : rigFile.file;
+  const config = withTwinOverrides(typeof rigFile === 'string' ? await loadRig(rigFile) : rigFile, opts.twin, file);
   const scheme = await schemeAdapter(config.scheme);
-  const rig = await openRig(config);
+  let rig: Rig;
+  try {
+    rig = await openRig(config);
+  } catch (err) {
+    if (opts.onOpenError !== 'record') throw err;
+    return unopenedSession(config, scheme, err instanceof RigError ? err : new RigError(`rig did not open: ${(err as Error).message}`, { cause: err }));
+  }
   return sessionOf(rig, scheme, opts.signal);
 }
 
 function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefined): RigSession {
   const { config } = rig;
-  const images = new Map<string, Promise<UpdateImage>>();
-  // A test usually names the same images again and again: read each once.
-  const image = (file: string) => {
-    let img = images.get(file);
-    if (!img) images.set(file, (img = loadUpdateImage(file, config.scheme)));
-    return img;
-  };
+  const images = imageCache(config.scheme);
   const step = async <T>(name: string, body: () => Promise<T>): Promise<T> => (reporting() ? allure.step(name, body) : body());
   const withSignal = signal ? { signal } : {};
 
   return {
     name: rig.name,
     config,
+    openError: undefined,
     rig,
     power: {
       get state() {
@@ -150,39 +145,36 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
     updater: {
       update: (img) =>
         step(`update with ${typeof img === 'string' ? img : `${img.length} bytes`}`, async () => {
-          const stream = typeof img === 'string' ? (await image(img)).stream : img;
+          const stream = typeof img === 'string' ? (await images.get(img)).stream : img;
           return rig.updater.update(stream, withSignal);
         }),
     },
     async cut(o) {
-      const trigger = typeof o.trigger === 'string' ? triggerOf(o.trigger, config.file) : o.trigger;
-      const setup = schemeSetup(scheme, o.setup, `${config.file}: rig.cut()`);
-      const spec = {
-        trigger,
-        offMs: o.offMs ?? config.power.offMs,
-        seed: o.seed ?? config.twin?.seed ?? 1,
-        setup,
-        ...(o.bootLoopCycles !== undefined && { bootLoopCycles: o.bootLoopCycles }),
-      };
-      const [from, to, previous] = await Promise.all([image(o.from), image(o.to), o.previous ? image(o.previous) : undefined]);
-      const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
-      return step(`cut at ${formatTrigger(trigger)}, off ${spec.offMs} ms`, async () => {
-        // Attached first, so even a cut that throws leaves the line that replays it.
+      const { spec, images: imgs, repro } = await planCut(config, scheme, o, images.get);
+      let r: CutResult;
+      try {
+        r = await step(`cut at ${formatTrigger(spec.trigger)}, off ${spec.offMs} ms`, () => runCut(rig, scheme, imgs, spec, withSignal));
+      } catch (err) {
+        // Even a cut that threw (stopped by a signal, a bug) leaves the line that replays it.
         await attach('repro command', repro);
-        const r = await runCut(rig, scheme, { from, to, ...(previous && { previous }) }, spec, withSignal);
-        await attach('summary', cutSummary(r));
-        await attach('console transcript', r.transcript || '(nothing received)');
-        await attach('event timeline', r.timeline);
-        // A rig that failed is never reported as a device outcome (Allure `broken`, not `failed`).
-        if (r.outcome === 'rig-error') throw new RigError(`${r.rigError ?? 'rig error'} (repro: ${repro})`);
-        return r;
-      });
+        throw err;
+      }
+      await step(`console says: ${r.verdict?.fromConsole ?? '-'}`, async () => {});
+      await step(`flash says: ${r.verdict?.fromFlash ?? '-'}`, async () => {});
+      await attach('summary', cutSummary(r));
+      await attach('console transcript', r.transcript || '(nothing received)');
+      await attach('event timeline', r.timeline);
+      await attach('repro command', repro);
+      const result: RigCutResult = { ...r, repro };
+      // A rig that failed is never reported as a device outcome (Allure `broken`, not `failed`).
+      if (r.outcome === 'rig-error') throw new RigCutError(`${r.rigError ?? 'rig error'} (repro: ${repro})`, result);
+      return result;
     },
     inspect(known) {
       return step('inspect the flash', async () => {
         if (!rig.probe) throw new ConfigError(`${config.file}: rig.inspect() needs a probe (the rig has no probe: section)`);
-        const files = known ?? [...images.keys()];
-        const view = await scheme.inspect(rig.probe, await Promise.all(files.map(image)));
+        const files = known ?? images.files();
+        const view = await scheme.inspect(rig.probe, await Promise.all(files.map(images.get)));
         await attach('slots', view.table);
         return view;
       });

@@ -4,10 +4,11 @@
  * state, release), and returns a handle whose members work inside the tests.
  */
 import { afterAll, beforeAll } from '@jest/globals';
+import type { RigConfig } from '../config/index.js';
 import type { Lifeline } from '../report/worker-environment.js';
 import { openRigSession, type RigSession, type RigSessionOptions } from './rig-session.js';
 
-export type UseRigOptions = Pick<RigSessionOptions, 'twin'>;
+export type UseRigOptions = Pick<RigSessionOptions, 'twin' | 'onOpenError'>;
 
 /** The handle useRig() returns: a RigSession once beforeAll has opened the rig. */
 export type RigHandle = Omit<RigSession, 'close'>;
@@ -16,8 +17,12 @@ export type RigHandle = Omit<RigSession, 'close'>;
  * Declares a rig for the enclosing describe block (or the file). Every exit closes it: a failed
  * test, a thrown error, and, under `hil run`'s worker environment, a signal to the worker or the
  * death of hil (the rig is registered with the environment's lifeline).
+ *
+ * `rig` is a rig file, or a RigConfig already loaded (the YAML runner passes the one its suite
+ * prepared, with the suite's twin overrides). With `onOpenError: 'record'` a rig that cannot open
+ * fails no hook: each rig.cut() throws a RigCutError with a `rig-error` result instead.
  */
-export function useRig(rigFile: string, opts: UseRigOptions = {}): RigHandle {
+export function useRig(rig: string | RigConfig, opts: UseRigOptions = {}): RigHandle {
   let session: RigSession | undefined;
   let openError: unknown;
   let closed = false;
@@ -27,7 +32,7 @@ export function useRig(rigFile: string, opts: UseRigOptions = {}): RigHandle {
 
   beforeAll(async () => {
     try {
-      const opened = await openRigSession(rigFile, { ...opts, ...(lifeline && { signal: lifeline.signal }) });
+      const opened = await openRigSession(rig, { ...opts, ...(lifeline && { signal: lifeline.signal }) });
       session = opened;
       unregister = lifeline?.onStop(() => opened.close());
     } catch (err) {
@@ -44,7 +49,7 @@ export function useRig(rigFile: string, opts: UseRigOptions = {}): RigHandle {
 
   const live = (member: string): RigSession => {
     if (session && !closed) return session;
-    const where = `useRig(${JSON.stringify(rigFile)})`;
+    const where = `useRig(${JSON.stringify(typeof rig === 'string' ? rig : rig.file)})`;
     if (closed) throw new Error(`${where}: rig.${member} used after afterAll closed the rig`);
     if (openError) throw new Error(`${where}: rig.${member}: the rig did not open: ${(openError as Error).message}`);
     throw new Error(`${where}: rig.${member} used before the rig was opened: use the handle inside a test or a hook (beforeAll opens it), not at module or describe level`);
@@ -56,6 +61,9 @@ export function useRig(rigFile: string, opts: UseRigOptions = {}): RigHandle {
     },
     get config() {
       return live('config').config;
+    },
+    get openError() {
+      return live('openError').openError;
     },
     get rig() {
       return live('rig').rig;

@@ -4,12 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { ConfigError } from '../../src/core/errors.js';
+import { loadRig, withTwinOverrides } from '../../src/config/index.js';
+import { ConfigError, RigError } from '../../src/core/errors.js';
 import type { Lifeline, SafeState } from '../../src/report/worker-environment.js';
 import type { Rig } from '../../src/rig/rig.js';
-import { openRigSession, useRig } from '../../src/testing/index.js';
+import { loadUpdateImage } from '../../src/scenario/update-image.js';
+import { openRigSession, RigCutError, useRig } from '../../src/testing/index.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TWIN = 'rigs/twin-rp2040-sfu.yaml';
@@ -94,6 +96,100 @@ describe('useRig on the twin rig', () => {
     const err = await rig.cut({ from: V1, to: V2, trigger: 'progress:137%' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/rig\.cut\(\) on .*twin-rp2040-sfu\.yaml: invalid trigger "progress:137%"/);
+  });
+});
+
+// A suite's rigs[] entry overriding the twin: another bootloader variant, another power-loss mode.
+const overridden = withTwinOverrides(await loadRig(TWIN), { variant: 'boot-unsigned-target', powerLoss: 'skip' }, TWIN);
+
+describe('useRig with a RigConfig already loaded (as the YAML runner passes the one its suite prepared)', () => {
+  const config = overridden;
+  const rig = useRig(config);
+
+  it('opens that config, overrides included', () => {
+    expect(rig.name).toBe(config.name);
+    expect(rig.config.twin).toMatchObject({ variant: 'boot-unsigned-target', powerLoss: 'skip' });
+    expect(rig.openError).toBeUndefined();
+  });
+
+  it('cut: images already loaded, and a second cut during the recovery, both in the repro line', async () => {
+    const [from, to] = await Promise.all([loadUpdateImage(V1, 'sfu-ab'), loadUpdateImage(V2, 'sfu-ab')]);
+    const r = await rig.cut({ from, to, trigger: 'after:500ms', second: 300, seed: 3, bootLoopCycles: 1 });
+    expect(r.variant).toBe('boot-unsigned-target');
+    expect(r.secondCut?.afterMs).toBe(300);
+    expect(r.timeline).toMatch(/second\s+300 ms after power returned/);
+    expect(r.repro).toBe('hil cut --rig rigs/twin-rp2040-sfu.yaml --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger after:500ms --off-ms 200 --seed 3 --second 300ms --boot-loop-cycles 1');
+  });
+
+  it('a rig error is a RigCutError (a RigError: Allure broken, exit 3) carrying the rig-error CutResult and its repro', async () => {
+    const err = await rig.cut({ from: V1, to: V2, trigger: 'progress:99999999' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RigCutError);
+    expect(err).toBeInstanceOf(RigError);
+    const { result } = err as RigCutError;
+    expect(result).toMatchObject({ outcome: 'rig-error', trigger: 'progress:99999999', rigError: expect.stringMatching(/never fired/) });
+    expect(result.repro).toContain('--trigger progress:99999999');
+    expect((err as Error).message).toContain(result.rigError);
+    expect((err as Error).message).toContain(result.repro);
+  });
+});
+
+/** A bench rig whose relay needs libgpiod's gpioset, which the test hides from PATH: it cannot open. */
+function unopenableRigFile(dir: string): string {
+  const file = join(dir, 'no-gpioset.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: no-gpioset',
+      'target: rp2040',
+      'scheme: sfu-ab',
+      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
+      'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
+      'console: { driver: serial, port: /dev/serial/by-id/not-plugged-in, baud: 115200 }',
+      'updater: { driver: sfu }',
+    ].join('\n') + '\n',
+  );
+  return file;
+}
+
+describe("useRig with onOpenError: 'record': a rig that cannot open (no gpioset on PATH)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-unopenable-'));
+  const file = unopenableRigFile(dir);
+  const savedPath = process.env.PATH;
+  // Registered before useRig's own beforeAll, so it runs first: the rig opens without gpioset.
+  beforeAll(() => {
+    process.env.PATH = dirname(process.execPath);
+  });
+  const rig = useRig(file, { onOpenError: 'record' });
+  afterAll(() => {
+    process.env.PATH = savedPath;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails no hook: the tests run, and openError says why', () => {
+    expect(rig.openError).toBeInstanceOf(RigError);
+    expect(rig.openError!.message).toMatch(/no-gpioset\.yaml: gpio \(libgpiod\): .*gpioset not found/);
+    expect(rig.name).toBe('no-gpioset');
+  });
+
+  it('each cut throws a RigCutError whose result is a rig-error cut with that reason and its repro line', async () => {
+    const err = await rig.cut({ from: V1, to: V2, trigger: 'progress:30%', seed: 4 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RigCutError);
+    const { result } = err as RigCutError;
+    expect(result).toMatchObject({ rig: 'no-gpioset', outcome: 'rig-error', trigger: 'progress:30%', offMs: 10, seed: 4, rigError: rig.openError!.message, transcript: '' });
+    expect(result.update).toMatchObject({ finished: false, acked: 0 });
+    expect(result.repro).toMatch(/^hil cut --rig \S*no-gpioset\.yaml --from firmware\/app-v1\.page2bin .*--trigger progress:30% --off-ms 10 --seed 4$/);
+  });
+
+  it('the capabilities throw the open error', () => {
+    expect(() => rig.power).toThrow(/rig\.power: the rig did not open: .*gpioset not found/);
+  });
+
+  it("a bad trigger is still a config error (exit 2), not a recorded rig error", async () => {
+    await expect(rig.cut({ from: V1, to: V2, trigger: 'progress:137%' })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it("without 'record' the same rig rejects the open", async () => {
+    await expect(openRigSession(file)).rejects.toThrow(/gpioset not found/);
   });
 });
 
@@ -227,16 +323,23 @@ describe('useRig in a child Jest (allure-jest environment): failing bodies still
     expect(out).toEqual({ opened: true, poweredOn: true, powerAfter: 'off' });
   });
 
-  it('each call is an Allure step; the cut step carries its repro line', () => {
+  it("each call is an Allure step; the cut is a step followed by the console's and the flash's verdicts, its summary, transcript, timeline and repro line", () => {
     const byName = (n: string) => results.find((r) => r.name === n);
     const first = byName('powers on, then fails an assertion');
     expect(first?.status).toBe('failed');
     expect(JSON.stringify(first?.steps)).toContain('"name":"power on"');
     const cut = byName('cuts, then throws');
     expect(cut?.status).toBe('broken');
-    const steps = JSON.stringify(cut?.steps);
-    expect(steps).toContain('"name":"cut at progress:37%, off 200 ms"');
-    expect(steps).toContain('"name":"repro command"');
+    expect(cut?.steps.map((st) => (st as { name: string }).name)).toEqual([
+      'power on',
+      'cut at progress:37%, off 200 ms',
+      expect.stringMatching(/^console says: /),
+      expect.stringMatching(/^flash says: /),
+      'summary',
+      'console transcript',
+      'event timeline',
+      'repro command',
+    ]);
   });
 
   it('a rig file with an error fails its block with file:line:col', () => {

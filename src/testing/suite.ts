@@ -1,0 +1,131 @@
+/**
+ * The YAML suite runner: what `hil run`'s generated Jest files call (one per suite and rig, see
+ * report/campaign.ts writePlan). Built on useRig(), like a hand-written rig test: the rig opens in
+ * beforeAll and reaches its safe state in afterAll or when hil's worker lifeline stops the worker;
+ * each cut point is one rig.cut(). What this adds is the suite's view: Allure labels and parameters
+ * that make a result replayable, the suite's expectation, and one line per cut in results.jsonl for
+ * the CLI's summary.
+ */
+import { appendFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import * as allure from 'allure-js-commons';
+import { RigError } from '../core/errors.js';
+import { formatTrigger, loadSuite } from '../config/index.js';
+import { prepareSuiteRig } from '../scenario/suite-run.js';
+import type { CutRecord, PlanEntry } from '../report/plan.js';
+import { RigCutError, type RigCutResult } from './cut-error.js';
+import { useRig } from './use-rig.js';
+
+/**
+ * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
+ * running a seeded bug, one test that the suite caught it. Rig errors throw RigError (Allure
+ * `broken`), a rig that cannot open included: each of its cuts is recorded broken with the
+ * reason; device results are `expect` assertions (Allure `failed`).
+ */
+export async function defineRigSuite(entry: PlanEntry): Promise<void> {
+  const suite = await loadSuite(entry.suiteFile);
+  const { config, scheme, setup, images, points, spec: specOf } = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }) });
+  const { from, to, previous } = images;
+  const results: RigCutResult[] = [];
+  const variant = config.twin?.variant;
+  const record = (r: CutRecord) => appendFileSync(entry.resultsFile, JSON.stringify(r) + '\n');
+
+  describe(`${suite.name} on ${config.name}`, () => {
+    // The config the suite prepared (its twin overrides applied); a rig that cannot open breaks each cut, not the file.
+    const rig = useRig(config, { onOpenError: 'record' });
+
+    points.forEach((point, i) => {
+      const trigger = formatTrigger(point.trigger);
+      const spec = specOf(point, i);
+      const { offMs, seed } = spec;
+      const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}${point.second !== undefined ? ` + ${point.second}ms into recovery` : ''}`;
+      it(name, async () => {
+        await allure.epic(entry.campaign);
+        await allure.feature(config.scheme);
+        await allure.story(suite.name);
+        await allure.label('board', config.name);
+        await allure.label('mcu', config.target);
+        await allure.label('bootloader', `${config.scheme}${variant ? `/${variant}` : ''}`);
+        if (variant) await allure.tag(`variant:${variant}`);
+        await allure.tag(entry.expect === 'caught' ? 'seeded-bug' : 'must-recover');
+        await allure.parameter('rig', config.name);
+        await allure.parameter('trigger', trigger);
+        await allure.parameter('off ms', String(offMs));
+        await allure.parameter('seed', String(seed));
+        if (point.second !== undefined) await allure.parameter('second cut', `${point.second} ms after power returned`);
+        if (setup !== scheme.setups[0]) await allure.parameter('setup', setup);
+        await allure.parameter('image A sha256', from.sha256);
+        await allure.parameter('image B sha256', to.sha256);
+        await allure.parameter('rig file', config.file, { excluded: true });
+
+        let r: RigCutResult;
+        try {
+          r = await rig.cut({ from, to, ...(previous && { previous }), ...spec });
+        } catch (err) {
+          // A rig error (the rig did not open, or failed during the cut) still has its result to record.
+          if (!(err instanceof RigCutError)) throw err;
+          r = err.result;
+        }
+        // A rig that never opened ran no cut: nothing to count for the sweep, no outcome to show.
+        if (!rig.openError) {
+          results.push(r);
+          await allure.parameter('outcome', r.outcome, { excluded: true });
+          if (r.fired) {
+            await allure.parameter('fired at ms', r.fired.offsetMs.toFixed(3), { excluded: true });
+            await allure.parameter('phase', r.fired.devicePhase ?? r.fired.phase, { excluded: true });
+            await allure.parameter('bytes acked', String(r.fired.acked), { excluded: true });
+          }
+        }
+        const status: CutRecord['status'] =
+          r.outcome === 'rig-error' ? 'broken' : entry.expect === 'caught' || (suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false) ? 'passed' : 'failed';
+        record({
+          kind: 'cut',
+          suite: suite.name,
+          rig: config.name,
+          ...(variant && { variant }),
+          expect: entry.expect,
+          test: name,
+          trigger,
+          outcome: r.outcome,
+          ...(r.verdict && { agree: r.verdict.agree }),
+          status,
+          ...(r.fired && { offsetMs: r.fired.offsetMs, phase: r.fired.devicePhase ?? r.fired.phase }),
+          repro: r.repro,
+          ...(status === 'broken' && r.rigError && { message: r.rigError }),
+        });
+        // The rig's reason alone (the repro line is in the record and the attachments).
+        if (status === 'broken') throw new RigError(r.rigError ?? 'rig error');
+        if (entry.expect === 'recovers') {
+          // The diff of a failure shows the outcome, whether the sources agreed, and why.
+          expect({ outcome: r.outcome, safe: status === 'passed', agree: r.verdict?.agree, reasons: r.verdict?.reasons ?? [] }).toMatchObject({ safe: true, agree: true });
+        }
+        // On a seeded-bug rig each cut only records what happened; the test below judges the sweep.
+      });
+    });
+
+    if (entry.expect === 'caught') {
+      it(`catches the seeded bug (${variant ?? config.name})`, async () => {
+        await allure.epic(entry.campaign);
+        await allure.feature(config.scheme);
+        await allure.story(suite.name);
+        await allure.label('board', config.name);
+        const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
+        await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
+        const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));
+        record({
+          kind: 'detection',
+          suite: suite.name,
+          rig: config.name,
+          ...(variant && { variant }),
+          expect: entry.expect,
+          test: 'catches the seeded bug',
+          trigger: '-',
+          outcome: caught.length ? 'caught' : 'missed',
+          status: caught.length && results.length === points.length ? 'passed' : 'failed',
+          repro: caught[0]?.repro ?? '',
+        });
+        expect({ cuts: results.length, caught: caught.length > 0 }).toEqual({ cuts: points.length, caught: true });
+      });
+    }
+  });
+}

@@ -1,0 +1,173 @@
+// The YAML suite runner (src/testing/suite.ts, built on useRig) as `hil run` uses it: the compiled
+// dist/testing/suite.js in hil's Jest. What a result carries (labels, parameters, steps, attachments,
+// the repro line in Allure and in results.jsonl), and a rig that cannot open: every cut broken with
+// the reason, exit 3.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CAMPAIGN_MODULES } from '../../src/report/campaign.js';
+import type { CutRecord } from '../../src/report/plan.js';
+import { hil, ROOT } from '../cli/hil.js';
+
+interface AllureResult {
+  name: string;
+  status: string;
+  statusDetails?: { message?: string };
+  labels: { name: string; value: string }[];
+  parameters: { name: string; value: string; excluded?: boolean }[];
+  steps: { name: string; attachments: { name: string; source: string }[] }[];
+}
+
+function allureResults(dir: string): AllureResult[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as AllureResult);
+}
+
+function records(reports: string): CutRecord[] {
+  return readFileSync(join(reports, '.run/results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CutRecord);
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'hil-suite-runner-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+it('hil run loads the runner from dist/testing/ (built on useRig), not from report/', () => {
+  expect(CAMPAIGN_MODULES.suite).toBe(join(ROOT, 'dist/testing/suite.js'));
+});
+
+describe('hil run on a twin suite: what each result carries', () => {
+  let run: Awaited<ReturnType<typeof hil>>;
+  let results: AllureResult[];
+  let reports: string;
+
+  beforeAll(async () => {
+    const suite = join(tmp, 'carried.yaml');
+    writeFileSync(
+      suite,
+      [
+        'name: carried',
+        'scheme: mcuboot-swap',
+        'setup: test',
+        `images: { from: ${join(ROOT, 'firmware/mcuboot-app-v1.signed.bin')}, to: ${join(ROOT, 'firmware/mcuboot-app-v2.signed.bin')} }`,
+        'rigs:',
+        `  - { rig: ${join(ROOT, 'rigs/twin-nrf52840-mcuboot.yaml')}, powerLoss: torn, expect: recovers }`,
+        `  - { rig: ${join(ROOT, 'rigs/twin-nrf52840-mcuboot.yaml')}, variant: no-status-journal, expect: caught }`,
+        'cuts:',
+        '  offMs: 200',
+        '  points:',
+        '    - { trigger: after:8000ms, second: 8000ms }',
+        '    - { trigger: after:8000ms, seed: 7 }',
+        'expect:',
+        '  safe: [updated, rolled-back]',
+        '  caughtWhen: [waiting, bricked, wrong-image, boot-loop]',
+        '  bootLoopCycles: 1',
+      ].join('\n') + '\n',
+    );
+    reports = join(tmp, 'reports');
+    run = await hil(['run', suite, '--reports', reports, '--no-html', '--json'], { timeoutMs: 180_000 });
+    results = allureResults(join(reports, 'allure-results'));
+  }, 200_000);
+
+  it('exits 0 with every cut passed and the seeded bug caught', () => {
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout).totals).toEqual({ passed: 5, failed: 0, broken: 0 });
+  });
+
+  it('a cut with a second cut: labels, parameters, steps and attachments, and the repro line in Allure and results.jsonl', () => {
+    const r = results.find((x) => x.name === 'cut 01: after:8000ms + 8000ms into recovery' && x.labels.some((l) => l.value === 'twin-nrf52840-mcuboot[torn-loss]'))!;
+    expect(r.status).toBe('passed');
+    const labels = r.labels.filter((l) => ['epic', 'feature', 'story', 'board', 'mcu', 'bootloader', 'tag'].includes(l.name)).map((l) => `${l.name}=${l.value}`);
+    expect(labels).toEqual(['epic=default', 'feature=mcuboot-swap', 'story=carried', 'board=twin-nrf52840-mcuboot[torn-loss]', 'mcu=nrf52840', 'bootloader=mcuboot-swap/correct', 'tag=variant:correct', 'tag=must-recover']);
+    expect(r.parameters.map((p) => `${p.name}${p.excluded ? ' (excluded)' : ''}`)).toEqual([
+      'rig',
+      'trigger',
+      'off ms',
+      'seed',
+      'second cut',
+      'image A sha256',
+      'image B sha256',
+      'rig file (excluded)',
+      'outcome (excluded)',
+      'fired at ms (excluded)',
+      'phase (excluded)',
+      'bytes acked (excluded)',
+    ]);
+    expect(r.parameters.find((p) => p.name === 'second cut')?.value).toBe('8000 ms after power returned');
+    expect(r.steps.map((s) => s.name)).toEqual(['cut at after:8000ms, off 200 ms', 'console says: updated', 'flash says: updated', 'summary', 'console transcript', 'event timeline', 'repro command']);
+    const repro = readFileSync(join(reports, 'allure-results', r.steps.at(-1)!.attachments[0]!.source), 'utf8');
+    expect(repro).toMatch(/^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/);
+    const rec = records(reports).find((x) => x.rig === 'twin-nrf52840-mcuboot[torn-loss]' && x.test === r.name)!;
+    expect(rec).toMatchObject({ kind: 'cut', suite: 'carried', expect: 'recovers', trigger: 'after:8000ms', outcome: 'updated', agree: true, status: 'passed', phase: 'swap', repro });
+  });
+
+  it("a seeded-bug rig: its cuts record what happened, and one more result says the sweep caught it with the catching cut's repro", () => {
+    const detection = records(reports).find((x) => x.kind === 'detection')!;
+    expect(detection).toMatchObject({ rig: 'twin-nrf52840-mcuboot[no-status-journal]', variant: 'no-status-journal', outcome: 'caught', status: 'passed' });
+    const catching = records(reports).find((x) => x.kind === 'cut' && x.variant === 'no-status-journal' && ['waiting', 'bricked', 'wrong-image', 'boot-loop'].includes(x.outcome))!;
+    expect(detection.repro).toBe(catching.repro);
+    const result = results.find((x) => x.name === 'catches the seeded bug (no-status-journal)')!;
+    expect(result.status).toBe('passed');
+    expect(result.labels.filter((l) => l.name === 'tag').map((l) => l.value)).toEqual([]);
+  });
+});
+
+describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
+  let run: Awaited<ReturnType<typeof hil>>;
+  let reports: string;
+
+  beforeAll(async () => {
+    const rig = join(tmp, 'no-gpioset.yaml');
+    writeFileSync(
+      rig,
+      [
+        'name: no-gpioset',
+        'target: rp2040',
+        'scheme: sfu-ab',
+        'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
+        'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
+        'console: { driver: serial, port: /dev/serial/by-id/not-plugged-in, baud: 115200 }',
+        'updater: { driver: sfu }',
+      ].join('\n') + '\n',
+    );
+    const suite = join(tmp, 'unopenable.yaml');
+    writeFileSync(suite, `name: unopenable\nimages: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\ncuts:\n  points: [progress:30%, { trigger: after:500ms, second: 100ms }]\n`);
+    reports = join(tmp, 'unopenable-reports');
+    run = await hil(['run', suite, '--reports', reports, '--no-html', '--json'], { env: { PATH: dirname(process.execPath) }, timeoutMs: 120_000 });
+  }, 150_000);
+
+  it('exits 3 (rig unavailable): every cut is broken, none failed or passed', () => {
+    expect(run.exitCode).toBe(3);
+    expect(JSON.parse(run.stdout).totals).toEqual({ passed: 0, failed: 0, broken: 2 });
+  });
+
+  it('each cut is recorded as rig-error with the reason and the line that would replay it', () => {
+    const recs = records(reports);
+    expect(recs.map((r) => [r.test, r.outcome, r.status])).toEqual(
+      expect.arrayContaining([
+        ['cut 01: progress:30%', 'rig-error', 'broken'],
+        ['cut 02: after:500ms + 100ms into recovery', 'rig-error', 'broken'],
+      ]),
+    );
+    for (const r of recs) expect(r.message).toMatch(/no-gpioset\.yaml: gpio \(libgpiod\): .*gpioset not found/);
+    expect(recs.find((r) => r.test.startsWith('cut 02'))!.repro).toMatch(/--trigger after:500ms --off-ms 10 --seed 2 --second 100ms$/);
+  });
+
+  it('in Allure: broken, with the reason as the message, and the suite\'s labels and parameters (no cut ran, so no outcome)', () => {
+    const results = allureResults(join(reports, 'allure-results'));
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r.status).toBe('broken');
+      expect(r.statusDetails?.message).toMatch(/^\S+no-gpioset\.yaml: gpio \(libgpiod\): .*gpioset not found/);
+      expect(r.labels.find((l) => l.name === 'board')?.value).toBe('no-gpioset');
+      expect(r.parameters.map((p) => p.name)).not.toContain('outcome');
+      expect(r.steps).toEqual([]);
+    }
+  });
+});
