@@ -70,7 +70,7 @@ describe('reconnecting serial link over a socat pty', () => {
     expect(gaps[0]!.reason).toBeInstanceOf(Error);
     expect(link.inGap).toBe(true);
     const downMs = 400;
-    await sleep(downMs);
+    await sleep(downMs); // the port stays gone this long: the scenario, not a wait for an event
 
     const second = await startSocatPair(dir);
     expect(second.a).toBe(first.a);
@@ -117,6 +117,8 @@ describe('reconnecting serial link over a socat pty', () => {
     await waitFor('gap end', 3000, () => gaps.length === 2);
     await link.write(Buffer.from('fresh\n'));
     await waitFor('fresh write', 3000, () => dev.got().toString().includes('fresh'));
+    // "Never sent": a stale write the link had kept would go out right after the reopen; a quiet
+    // moment after 'fresh' lets it show (a busy machine can only hide it, never fail this).
     await sleep(200);
     expect(dev.got().toString()).toBe('fresh\n');
   });
@@ -159,6 +161,7 @@ describe('reconnecting serial link over a socat pty', () => {
     await link.close();
     expect(closes).toEqual([undefined]);
     await startSocatPair(dir);
+    // "No retry after close": time for a retry to find the path back; nothing may happen in it.
     await sleep(300);
     expect(gaps).toHaveLength(1);
   });

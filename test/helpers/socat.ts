@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { TwinDevice } from '../../src/twin/device.js';
 import { startPtyTwin, type PtyTwin, type PtyTwinOptions } from '../../src/twin/transport/pty.js';
 import { spawnSocatPtyPair, type SocatChild } from '../../src/twin/transport/socat.js';
+import { waitFor } from './wait-for.js';
 
 export interface SocatPair {
   dir: string;
@@ -65,13 +66,15 @@ export async function startSocatPair(dir?: string): Promise<SocatPair> {
   };
   const entry = { pair, child };
   pairs.add(entry);
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(a) && existsSync(b))) {
-    if (exited || Date.now() > deadline) {
-      await pair.kill('SIGKILL');
-      throw new Error(`socat did not create ${a} and ${b}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
+  // The links appear once socat has both ptys; it exiting first is a failure, not a wait.
+  try {
+    await waitFor(`socat to create ${a} and ${b}`, () => {
+      if (exited) throw new Error(`socat exited before it created ${a} and ${b}`);
+      return existsSync(a) && existsSync(b);
+    });
+  } catch (err) {
+    await pair.kill('SIGKILL');
+    throw err;
   }
   return pair;
 }

@@ -22,25 +22,13 @@ import { Console } from '../../src/drivers/console/console.js';
 import { openSerialLink } from '../../src/drivers/console/serial-link.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
 import { stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   await stopAllSocat();
 });
-
-function waitUntil<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, safetyMs = 15_000): Promise<T> {
-  const until = Date.now() + safetyMs;
-  return new Promise((resolve, reject) => {
-    const tick = async (): Promise<void> => {
-      const v = await probe();
-      if (v !== undefined && v !== false) return resolve(v);
-      if (Date.now() > until) return reject(new Error(`gave up waiting for ${what} after ${safetyMs} ms`));
-      setTimeout(() => void tick(), 20);
-    };
-    void tick();
-  });
-}
 
 /** Child processes of `parent` named `comm`, with their working directories. */
 async function children(parent: number, comm: string): Promise<{ pid: number; cwd: string }[]> {
@@ -89,7 +77,7 @@ function serveInProcess(values: Record<string, string | boolean>) {
   return {
     done,
     stop: () => abort.abort(),
-    path: () => waitUntil('the served path on stdout', () => (outText.includes('\n') ? outText.split('\n')[0]! : undefined)),
+    path: () => waitFor('the served path on stdout', () => (outText.includes('\n') ? outText.split('\n')[0]! : undefined)),
     stderr: () => errText,
   };
 }
@@ -159,7 +147,7 @@ describe('hil twin serve stops on Ctrl-C at any moment (defect 15)', () => {
   it('an abort at any point of the start-up ends the run with 0 and leaves no socat', async () => {
     for (const afterMs of [0, 5, 20, 50, 100, 200]) {
       const serve = serveInProcess({ rig: 'rigs/twin-rp2040-sfu.yaml' });
-      await new Promise((r) => setTimeout(r, afterMs));
+      await new Promise((r) => setTimeout(r, afterMs)); // where in the start-up the abort lands: the scenario, not a wait
       serve.stop();
       const code = await Promise.race([serve.done, new Promise((r) => setTimeout(() => r('still running 10 s after the abort'), 10_000))]);
       expect(code).toBe(ExitCode.ok);
@@ -199,7 +187,7 @@ describe('node bin/hil.js twin serve (defects 10, 12, 15, 20)', () => {
     c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
     return {
       child: c,
-      path: () => waitUntil('the served path on stdout', () => (out.includes('\n') ? out.split('\n')[0]! : undefined), 60_000),
+      path: () => waitFor('the served path on stdout', () => (out.includes('\n') ? out.split('\n')[0]! : undefined), 60_000),
       stderr: () => err,
     };
   }
@@ -211,7 +199,7 @@ describe('node bin/hil.js twin serve (defects 10, 12, 15, 20)', () => {
     const path = await serve.path();
     expect(path.startsWith(tmp + '/')).toBe(true);
     // setpriv execs socat: the child of hil is socat itself.
-    const socat = await waitUntil('socat under hil', async () => (await children(serve.child.pid!, 'socat'))[0]);
+    const socat = await waitFor('socat under hil', async () => (await children(serve.child.pid!, 'socat'))[0]);
     // The served twin works through that path: its bootloader talks (it resets whenever the app is quiet).
     const { con } = await hostConsole(path);
     await con.expect(/find_latest_variant/, { timeoutMs: 15_000, fromLine: 0 });
@@ -227,7 +215,7 @@ describe('node bin/hil.js twin serve (defects 10, 12, 15, 20)', () => {
     const serve = spawnServe(['--rig', 'rigs/twin-stm32f429-dualbank.yaml']);
     const path = await serve.path();
     expect(existsSync(path)).toBe(true);
-    const socat = await waitUntil('socat under hil', async () => (await children(serve.child.pid!, 'socat'))[0]);
+    const socat = await waitFor('socat under hil', async () => (await children(serve.child.pid!, 'socat'))[0]);
     process.kill(socat.pid, 'SIGKILL');
     const r = await serve.child;
     expect(r.exitCode).toBe(ExitCode.rigUnavailable);

@@ -16,6 +16,7 @@ import { openSerialLink } from '../../src/drivers/console/serial-link.js';
 import type { TwinDevice } from '../../src/twin/device.js';
 import { DEFAULT_CATCH_UP_MS, WallClockLine } from '../../src/twin/transport/pty.js';
 import { closeAllPtyTwins, startTrackedPtyTwin, stopAllSocat } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface HandOver {
   at: number;
@@ -43,18 +44,6 @@ function stall(ms: number): void {
   }
 }
 
-function waitUntil(what: string, done: () => boolean, safetyMs = 20_000): Promise<void> {
-  const until = performance.now() + safetyMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (done()) return resolve();
-      if (performance.now() > until) return reject(new Error(`gave up waiting for ${what} after ${safetyMs} ms`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
 describe('WallClockLine: no burst beyond the line rate (defect 14)', () => {
   const BAUD = 921_600;
   const rate = BAUD / 10 / 1000; // bytes per ms
@@ -76,7 +65,7 @@ describe('WallClockLine: no burst beyond the line rate (defect 14)', () => {
     const sent = Buffer.from(Array.from({ length: total }, (_, i) => (i * 7) & 0xff));
     line.push(sent.subarray(0, 1000));
     line.push(sent.subarray(1000));
-    await waitUntil('every byte handed over', () => events.reduce((s, e) => s + e.n, 0) === total);
+    await waitFor('every byte handed over', () => events.reduce((s, e) => s + e.n, 0) === total);
     expect(stalled).toBe(true);
     expect(worstExcess(events, rate)).toBeLessThanOrEqual(line.burstBytes + 1e-6);
     expect(line.burstBytes).toBeLessThan(rate * (DEFAULT_CATCH_UP_MS + 1) + 2); // a few ms of line, not the 60 ms stall
@@ -98,7 +87,7 @@ describe('WallClockLine: no burst beyond the line rate (defect 14)', () => {
         pushed += 97;
         if (i % 10 === 9) await new Promise((res) => setTimeout(res, 20)); // idle gaps: the line must not bank them
       }
-      await waitUntil(`every byte at ${baud} baud`, () => events.reduce((s, e) => s + e.n, 0) === pushed);
+      await waitFor(`every byte at ${baud} baud`, () => events.reduce((s, e) => s + e.n, 0) === pushed);
       expect(worstExcess(events, r)).toBeLessThanOrEqual(line.burstBytes + 1e-6);
     }
   });
@@ -151,7 +140,7 @@ describe('pty twin: both directions stay within paceBaud/10 (defect 14)', () => 
     link.onData((b) => (echoed += b.length));
     const payload = Buffer.alloc(48 * 1024, 0xa5);
     await link.write(payload);
-    await waitUntil('the echo back at the host', () => echoed >= payload.length, 60_000);
+    await waitFor('the echo back at the host', () => echoed >= payload.length, 60_000);
 
     const sum = (e: HandOver[]): number => e.reduce((s, x) => s + x.n, 0);
     expect(sum(wire['to-device'])).toBe(payload.length);

@@ -18,6 +18,7 @@ import { openSerialLink } from '../../src/drivers/console/serial-link.js';
 import { Rp2040SfuTwin } from '../../src/twin/sfu-ab/device.js';
 import { socatPtyPairArgs } from '../../src/twin/transport/socat.js';
 import { closeAllPtyTwins, startSocatPair, startTrackedPtyTwin, stopAllSocat, tempDir } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const links: ByteLink[] = [];
 const twins: Rp2040SfuTwin[] = [];
@@ -28,18 +29,6 @@ afterEach(async () => {
   await closeAllPtyTwins();
   await stopAllSocat();
 });
-
-function waitUntil(what: string, done: () => boolean | Promise<boolean>, safetyMs = 10_000): Promise<void> {
-  const until = Date.now() + safetyMs;
-  return new Promise((resolve, reject) => {
-    const tick = async (): Promise<void> => {
-      if (await done()) return resolve();
-      if (Date.now() > until) return reject(new Error(`gave up waiting for ${what} after ${safetyMs} ms`));
-      setTimeout(() => void tick(), 10);
-    };
-    void tick();
-  });
-}
 
 /** A process is gone once /proc forgets it or it is a zombie nobody has reaped yet. */
 async function processGone(pid: number): Promise<boolean> {
@@ -81,7 +70,7 @@ describe('socat never parses our paths (defect 20)', () => {
     let text = '';
     link.onData((b) => (text += b.toString('latin1')));
     twins.at(-1)!.powerOn();
-    await waitUntil('the boot text through the pty', () => text.includes('find_latest_variant'));
+    await waitFor('the boot text through the pty', () => text.includes('find_latest_variant'));
     await pty.close();
     expect(existsSync(dir)).toBe(true); // the caller's directory stays; only the links go
     expect(await readdir(dir)).toEqual([]);
@@ -97,7 +86,7 @@ describe('socat never parses our paths (defect 20)', () => {
     let got = '';
     b.onData((x) => (got += x.toString()));
     await a.write(Buffer.from('through'));
-    await waitUntil('bytes across the pair', () => got === 'through');
+    await waitFor('bytes across the pair', () => got === 'through');
   });
   // TMPDIR with such characters goes through the CLI in serve-cli.test.ts (os.tmpdir() reads the real environment).
 });
@@ -108,7 +97,7 @@ describe('socat exit is noticed (defect 12, transport)', () => {
     const lost: string[] = [];
     pty.onLost((why) => lost.push(why));
     process.kill(pty.socatPid, signal);
-    await waitUntil('onLost', () => lost.length > 0);
+    await waitFor('onLost', () => lost.length > 0);
     expect(lost).toHaveLength(1);
     expect(lost[0]).toContain(pty.hostPath);
     expect(lost[0]).toContain(`socat (pid ${pty.socatPid})`);
@@ -147,7 +136,7 @@ describe('socat dies with its parent (defect 1, pty twin)', () => {
       expect(await processGone(socatPid)).toBe(false);
       owner.kill('SIGKILL');
       await owner;
-      await waitUntil(`socat ${socatPid} to die with its parent`, () => processGone(socatPid), 5000);
+      await waitFor(`socat ${socatPid} to die with its parent`, () => processGone(socatPid));
       expect(existsSync(hostPath)).toBe(false); // dangling at most: no pty behind it
     } finally {
       owner.kill('SIGKILL');
