@@ -20,11 +20,19 @@ export interface MemoryRegion {
   size: number;
 }
 
+/**
+ * Stops a probe operation: an aborted one rejects with the signal's reason and leaves the probe
+ * idle (an openocd run is killed), so Ctrl-C during a baseline does not wait for the programming.
+ */
+export interface ProbeOptions {
+  signal?: AbortSignal;
+}
+
 /** Out-of-band access through a debug port: inspection dumps and baseline programming. */
 export interface Probe {
-  dump(regions: readonly MemoryRegion[]): Promise<Record<string, Buffer>>;
-  program(address: number, data: Uint8Array): Promise<void>;
-  massErase(): Promise<void>;
+  dump(regions: readonly MemoryRegion[], opts?: ProbeOptions): Promise<Record<string, Buffer>>;
+  program(address: number, data: Uint8Array, opts?: ProbeOptions): Promise<void>;
+  massErase(opts?: ProbeOptions): Promise<void>;
 }
 
 export interface UpdateProgress {

@@ -74,6 +74,7 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
       flashOps: () => device.flash.opCount,
       reseed: (seed) => device.mcu.reseed(seed),
       onMarker: (listener) => device.onEvent((e) => e.kind === 'flash' && listener()),
+      baselines: new Map(),
     };
     marker = twin.onMarker;
     cleanups.push(() => device.powerOff());

@@ -17,6 +17,11 @@ export interface TwinHandle {
   reseed(seed: number): void;
   /** The marker pin: an edge at the start of every flash operation. */
   onMarker(listener: () => void): () => void;
+  /**
+   * Baselines the cut scenario installed on this twin (by setup and images), as flash snapshots:
+   * after the first, a cut restores one. Kept here so that the cache lives and dies with the rig.
+   */
+  readonly baselines: Map<string, unknown>;
 }
 
 /** A bench with its capabilities bound. Scenarios use these, never a backend. */

@@ -8,7 +8,7 @@
  *   (baseline through the probe, inspection of a probe dump or of dump files), which needs
  *   images/. The host registry (registry.ts) loads it on first use, so config never loads images/.
  */
-import type { MemoryRegion, Probe } from '../drivers/capabilities.js';
+import type { MemoryRegion, Probe, ProbeOptions } from '../drivers/capabilities.js';
 import type { ProbeStaging } from '../drivers/updater/probe/index.js';
 import type { KnownImage, SlotReport } from '../images/index.js';
 import type { ImageReader } from './meta-image.js';
@@ -101,8 +101,11 @@ export interface SchemeHost extends SchemeMeta {
   readonly silence: 'bricked' | 'waiting';
   /** Time the app needs after its banner before the flash is final (MCUboot: it confirms itself). */
   readonly settleMs: number;
-  /** Puts the baseline on the device through the probe, as a factory programmer would. */
-  baseline(probe: Probe, images: BaselineImages, setup: string): Promise<void>;
+  /**
+   * Puts the baseline on the device through the probe, as a factory programmer would. An abort
+   * stops it at the probe operation under way (passed to each), rejecting with the abort's reason.
+   */
+  baseline(probe: Probe, images: BaselineImages, setup: string, opts?: ProbeOptions): Promise<void>;
   /** Reads the flash through the probe and judges it. */
   inspect(probe: Probe, known: UpdateImage[]): Promise<FlashView>;
   /** `hil inspect`: reads dump files (per region, or one whole-flash file) and judges them. */

@@ -24,7 +24,7 @@ import {
   type OpenOcdSetup,
   type OpenOcdTargetName,
 } from '../../protocols/openocd/index.js';
-import type { MemoryRegion, Probe } from '../capabilities.js';
+import type { MemoryRegion, Probe, ProbeOptions } from '../capabilities.js';
 import { STM32F429 } from '../../targets/stm32f429.js';
 
 export interface OpenOcdProbeOptions {
@@ -65,9 +65,7 @@ export interface FlashResult extends OpenOcdRunResult {
   address: number | undefined;
 }
 
-export interface RunOptions {
-  signal?: AbortSignal;
-}
+export type RunOptions = ProbeOptions;
 
 function describe(what: string, r: OpenOcdRunResult): string {
   return `${what}: ${r.outcome} (exit ${r.exitCode ?? 'killed'}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}): ${r.line}`;
@@ -96,6 +94,15 @@ export function openOcdError(what: string, r: OpenOcdRunResult): OpenOcdRigError
   if (r.ok) return undefined;
   const msg = describe(what, r);
   return r.blame === 'device' ? new OpenOcdDeviceError(msg, r) : new OpenOcdRigError(msg, r);
+}
+
+/**
+ * What a probe operation rejects with: a run stopped by the caller's abort rejects with the abort's
+ * reason, as every other wait does (Ctrl-C is no rig fault: exit 4, not 3); anything else as openOcdError.
+ */
+function failure(what: string, r: OpenOcdRunResult, ro: RunOptions): unknown {
+  if (!r.ok && r.outcome === 'aborted' && ro.signal?.aborted) return ro.signal.reason;
+  return openOcdError(what, r);
 }
 
 class Transient extends Error {
@@ -148,6 +155,11 @@ export class OpenOcdProbe implements Probe {
     const once = async (): Promise<OpenOcdRunResult> => {
       n++;
       const t0 = Date.now();
+      if (ro.signal?.aborted) {
+        // Never start openocd for an operation already called off (the next write of a baseline after Ctrl-C, a retry after it).
+        const c = classifyOpenOcd('', undefined, { aborted: true });
+        return { ...c, ok: false, exitCode: undefined, log: '', argv, attempts: n, durationMs: 0 };
+      }
       const p = await execa(this.opts.binary ?? 'openocd', argv, {
         reject: false,
         all: true,
@@ -207,14 +219,15 @@ export class OpenOcdProbe implements Probe {
     }
   }
 
-  async program(address: number, data: Uint8Array): Promise<void> {
+  /** An abort kills the running openocd (SIGTERM, SIGKILL after the grace) before this rejects with the abort's reason. */
+  async program(address: number, data: Uint8Array, ro: RunOptions = {}): Promise<void> {
     // The STM32F4 option bytes are no flash bank: `program` there is "no flash bank found".
     if (this.opts.target === 'stm32f429' && address === STM32F429.optionBytes.base) {
-      await this.programStm32OptionBytes(data);
+      await this.programStm32OptionBytes(data, ro);
       return;
     }
-    const r = await this.flash(data, address, { verify: true });
-    const err = openOcdError(`${this.name}: programming ${data.length} bytes at 0x${address.toString(16)} (${r.file})`, r);
+    const r = await this.flash(data, address, { verify: true, ...(ro.signal && { signal: ro.signal }) });
+    const err = failure(`${this.name}: programming ${data.length} bytes at 0x${address.toString(16)} (${r.file})`, r, ro);
     if (err) throw err;
   }
 
@@ -225,7 +238,7 @@ export class OpenOcdProbe implements Probe {
     try {
       const files = regions.map((r, i) => ({ ...r, file: join(dir, `${i}.bin`) }));
       const r = await this.run(dumpArgv(this.setup, files), ro);
-      const err = openOcdError(`${this.name}: dump of ${regions.map((x) => x.name).join(', ')}`, r);
+      const err = failure(`${this.name}: dump of ${regions.map((x) => x.name).join(', ')}`, r, ro);
       if (err) throw err;
       const out: Record<string, Buffer> = {};
       for (const f of files) {
@@ -247,7 +260,7 @@ export class OpenOcdProbe implements Probe {
   async massErase(ro: RunOptions = {}): Promise<void> {
     this.opts.timeline?.add('probe', 'mass-erase', this.name);
     const r = await this.run(massEraseArgv(this.setup), ro);
-    const err = openOcdError(`${this.name}: mass erase`, r);
+    const err = failure(`${this.name}: mass erase`, r, ro);
     if (err) throw err;
   }
 
@@ -255,14 +268,14 @@ export class OpenOcdProbe implements Probe {
   async recover(ro: RunOptions = {}): Promise<void> {
     this.opts.timeline?.add('probe', 'recover', this.name);
     const r = await this.run(nrf52RecoverArgv(this.setup), ro);
-    const err = openOcdError(`${this.name}: nrf52_recover`, r);
+    const err = failure(`${this.name}: nrf52_recover`, r, ro);
     if (err) throw err;
   }
 
   /** STM32F429: reads user option bytes, then rewrites them with BFB2 set/cleared (reference §1.2). */
   async readStm32UserOptions(ro: RunOptions = {}): Promise<number> {
     const r = await this.run(stm32OptionsReadArgv(this.setup), ro);
-    const err = openOcdError(`${this.name}: stm32f2x options_read`, r);
+    const err = failure(`${this.name}: stm32f2x options_read`, r, ro);
     if (err) throw err;
     const v = parseStm32UserOptions(r.log);
     if (v === undefined) throw new OpenOcdRigError(`${this.name}: options_read printed no 'stm32f2x user_options' line`, r);
@@ -282,7 +295,7 @@ export class OpenOcdProbe implements Probe {
     const after = (before & 0xf00) | (data[0]! & 0xfc);
     if (after !== before) {
       const r = await this.run(stm32OptionsWriteArgv(this.setup, after), ro);
-      const err = openOcdError(`${this.name}: stm32f2x options_write 0x${after.toString(16)}`, r);
+      const err = failure(`${this.name}: stm32f2x options_write 0x${after.toString(16)}`, r, ro);
       if (err) throw err;
       if (!/stm32f2x write options complete/.test(r.log)) throw new OpenOcdDeviceError(`${this.name}: options_write did not confirm: ${r.line}`, r);
     }
@@ -294,7 +307,7 @@ export class OpenOcdProbe implements Probe {
     const after = withBfb2(before, bfb2);
     if (after !== before) {
       const r = await this.run(stm32OptionsWriteArgv(this.setup, after), ro);
-      const err = openOcdError(`${this.name}: stm32f2x options_write BFB2=${bfb2 ? 1 : 0}`, r);
+      const err = failure(`${this.name}: stm32f2x options_write BFB2=${bfb2 ? 1 : 0}`, r, ro);
       if (err) throw err;
       if (!/stm32f2x write options complete/.test(r.log)) throw new OpenOcdDeviceError(`${this.name}: options_write did not confirm: ${r.line}`, r);
     }

@@ -16,13 +16,13 @@ export const mcubootSwapSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'basel
   // "E: Unable to find bootable image" and then nothing: without serial recovery, a brick.
   silence: 'bricked',
   settleMs: CONFIRM_SETTLE_MS,
-  async baseline(probe, { from, previous }) {
+  async baseline(probe, { from, previous }, _setup, opts = {}) {
     const image = from.slotImage.primary;
     if (!image) throw new RigError(`${from.file}: not a signed MCUboot image`);
-    await probe.massErase();
-    await probe.program(NRF52840_PARTITIONS.primary.base, image);
+    await probe.massErase(opts);
+    await probe.program(NRF52840_PARTITIONS.primary.base, image, opts);
     // An older image left in the secondary (no trailer) is what a board updated before carries.
-    if (previous?.slotImage.secondary) await probe.program(NRF52840_PARTITIONS.secondary.base, previous.slotImage.secondary);
+    if (previous?.slotImage.secondary) await probe.program(NRF52840_PARTITIONS.secondary.base, previous.slotImage.secondary, opts);
   },
   async inspect(probe, known) {
     const d = await probe.dump(MCUBOOT_DUMP_REGIONS);

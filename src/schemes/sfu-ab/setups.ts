@@ -9,11 +9,11 @@ import type { SchemeHost } from '../scheme.js';
 export const sfuAbSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' | 'inspect'> = {
   silence: 'bricked',
   settleMs: 0,
-  async baseline(probe, { from }) {
+  async baseline(probe, { from }, _setup, opts = {}) {
     const image = from.slotImage.A;
     if (!image) throw new RigError(`${from.file}: not an image for slot A (linked for ${Object.keys(from.slotImage).join('/')}); a BIN2Page stream or an A-linked build is needed as the baseline`);
-    await probe.massErase();
-    await probe.program(SFU_SLOTS.A.base, image);
+    await probe.massErase(opts);
+    await probe.program(SFU_SLOTS.A.base, image, opts);
   },
   async inspect(probe, known) {
     const d = await probe.dump(SFU_DUMP_REGIONS);

@@ -17,17 +17,17 @@ export const stm32DualBankSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'bas
   // The system bootloader says nothing on the console while it waits for a host.
   silence: 'waiting',
   settleMs: 0,
-  async baseline(probe, { from, previous }, setup) {
+  async baseline(probe, { from, previous }, setup, opts = {}) {
     const image = from.slotImage.bank1;
     if (!image) throw new RigError(`${from.file}: not an stm32-dualbank image`);
-    await probe.massErase();
+    await probe.massErase(opts);
     const bfb2 = setup !== 'factory';
-    await probe.program(STM32F429.optionBytes.base, withBfb2(STM32_FACTORY_OPTIONS, bfb2));
+    await probe.program(STM32F429.optionBytes.base, withBfb2(STM32_FACTORY_OPTIONS, bfb2), opts);
     if (setup === 'from-bank2') {
-      await probe.program(STM32_BANKS.bank2.base, image);
-      if (previous?.slotImage.bank1) await probe.program(STM32_BANKS.bank1.base, previous.slotImage.bank1);
+      await probe.program(STM32_BANKS.bank2.base, image, opts);
+      if (previous?.slotImage.bank1) await probe.program(STM32_BANKS.bank1.base, previous.slotImage.bank1, opts);
     } else {
-      await probe.program(STM32_BANKS.bank1.base, image);
+      await probe.program(STM32_BANKS.bank1.base, image, opts);
     }
   },
   async inspect(probe, known) {
