@@ -12,7 +12,12 @@ export interface CommandContext<V = Record<string, string | boolean | string[] |
   signal: AbortSignal;
 }
 
-export interface Command {
+/**
+ * What a command says of itself: its help text and option table. Each lives in a light
+ * `commands/<name>.help.ts` next to the command, so `hil <cmd> --help` and argument errors never
+ * load the implementation (its drivers, serialport, yaml, zod …).
+ */
+export interface CommandHelp {
   /** Words after `hil`, e.g. ['sfu', 'upload']. */
   path: string[];
   summary: string;
@@ -23,6 +28,9 @@ export interface Command {
   options: Options;
   /** Ctrl-C is the normal way out (the command holds the rig until then): exit with run's code, not 4. */
   holds?: boolean;
+}
+
+export interface Command extends CommandHelp {
   run(ctx: CommandContext): Promise<number>;
 }
 
@@ -38,7 +46,7 @@ export const COMMON_HELP = `  --json           print only a JSON document on std
   -v, --verbose    steps and device text on stderr
   -h, --help       this help`;
 
-export function helpText(cmd: Command): string {
+export function helpText(cmd: CommandHelp): string {
   return [
     `hil ${cmd.path.join(' ')}: ${cmd.summary}`,
     '',
@@ -54,7 +62,7 @@ export function helpText(cmd: Command): string {
   ].join('\n');
 }
 
-export function parseCommandArgs(cmd: Command, argv: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+export function parseCommandArgs(cmd: CommandHelp, argv: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
     return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
@@ -80,7 +88,7 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
   return n;
 }
 
-export function requireOption(values: Record<string, unknown>, name: string, cmd: Command): string {
+export function requireOption(values: Record<string, unknown>, name: string, cmd: Pick<CommandHelp, 'usage'>): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required\nusage: ${cmd.usage}`);
   return v;

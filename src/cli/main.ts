@@ -33,6 +33,16 @@ function groupHelp(word: string): string | undefined {
   ].join('\n');
 }
 
+/** A command module that failed to load (rethrown as it is, never reported as the command's failure). */
+class LoadFailure extends Error {
+  constructor(cause: unknown) {
+    super('a command module failed to load', { cause });
+  }
+}
+const notLoaded = (err: unknown): never => {
+  throw new LoadFailure(err);
+};
+
 function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   let best: { entry: CommandEntry; rest: string[] } | undefined;
   for (const cmd of COMMANDS) {
@@ -87,24 +97,23 @@ export async function main(argv: string[]): Promise<number> {
   claimSignals();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  try {
-    cmd = await entry.load();
-  } catch (err) {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    throw err;
-  }
   let out = makeOutput({});
   try {
-    const { values, positionals } = parseCommandArgs(cmd, rest);
+    // The help module alone (text and option table) answers --help and a bad option: the
+    // implementation, with its drivers and packages, loads only to run.
+    const help = await entry.help().catch(notLoaded);
+    const { values, positionals } = parseCommandArgs(help, rest);
     out = makeOutput(values);
     if (values.help) {
-      process.stdout.write(helpText(cmd) + '\n');
+      process.stdout.write(helpText(help) + '\n');
       return ExitCode.ok;
     }
+    cmd = await entry.load().catch(notLoaded);
     const code = await cmd.run({ values, positionals, out, signal: abort.signal });
     return abort.signal.aborted && !cmd.holds ? ExitCode.interrupted : code;
   } catch (err) {
+    // A module that fails to load is a bug in hil: shown as it is (bin/hil.js), not as a rig error.
+    if (err instanceof LoadFailure) throw err.cause;
     if (abort.signal.aborted) {
       out.error('interrupted');
       return ExitCode.interrupted;

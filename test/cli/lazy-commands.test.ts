@@ -1,6 +1,7 @@
 /**
  * Issue 9 item 3: commands load lazily. `hil --help` and group help come from the manifest alone
- * (no package, no command module); `hil <cmd> --help` loads that command only. What was loaded is
+ * (no package, no command module); `hil <cmd> --help` and a bad option load that command's help
+ * module only (`<name>.help.ts`), never its implementation. What was loaded is
  * recorded by a loader hook in the real `node bin/hil.js` process (dist/, built by test:jest).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -46,18 +47,42 @@ describe('lazy commands', () => {
     }
   });
 
-  test('hil run --help loads run alone: no other command, no serialport', async () => {
+  test('hil run --help loads the help module of run, not run itself: no package, no report or scenario code', async () => {
     const r = await loaded(['run', '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('usage: hil run');
-    expect(r.commands.sort()).toEqual(['index.js', 'run.js']);
-    expect(r.packages.filter((u) => u.includes('/node_modules/serialport/') || u.includes('/node_modules/@serialport/'))).toEqual([]);
+    expect(r.commands.sort()).toEqual(['index.js', 'run.help.js']);
+    expect(r.packages).toEqual([]);
+    expect(r.modules.filter((u) => /\/dist\/(report|scenario|rig|drivers|testing)\//.test(u))).toEqual([]);
   });
 
-  test('the manifest says what each command says of itself (path, summary)', async () => {
+  test('every command answers --help from its help module alone (the implementation is never loaded)', async () => {
     for (const entry of COMMANDS) {
+      const r = await loaded([...entry.path, '--help']);
+      expect({ command: entry.path.join(' '), exitCode: r.exitCode }).toEqual({ command: entry.path.join(' '), exitCode: 0 });
+      expect(r.stdout).toContain(`usage: hil ${entry.path.join(' ')}`);
+      expect(r.commands.filter((c) => !c.endsWith('.help.js') && c !== 'index.js')).toEqual([]);
+      expect(r.packages).toEqual([]);
+    }
+  });
+
+  test('a bad option is refused (exit 2, naming the option) without loading the command', async () => {
+    const r = await loaded(['sfu', 'upload', '--no-such-option']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--no-such-option');
+    expect(r.stderr).toContain('hil sfu upload --help');
+    expect(r.commands.sort()).toEqual(['index.js', 'sfu-upload.help.js']);
+    expect(r.packages).toEqual([]);
+  });
+
+  test('the manifest says what each command says of itself (path, summary), and each implementation carries its help module', async () => {
+    for (const entry of COMMANDS) {
+      const help = await entry.help();
+      expect({ path: help.path, summary: help.summary }).toEqual({ path: entry.path, summary: entry.summary });
       const cmd = await entry.load();
-      expect({ path: cmd.path, summary: cmd.summary }).toEqual({ path: entry.path, summary: entry.summary });
+      const { run, ...said } = cmd;
+      expect(typeof run).toBe('function');
+      expect(said).toEqual(help);
     }
   });
 });

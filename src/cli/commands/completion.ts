@@ -1,15 +1,16 @@
 /**
  * `hil completion bash|zsh|fish` prints a completion script: command words, each command's
  * options, and for values the rig names, suite files or fixed words they take. The words and
- * options are written into the script once (generating it loads every command for its options);
+ * options are written into the script once (generating it reads every command's help module);
  * rig and suite names change with the folder, so the script asks `hil __complete rigs|suites` at
  * each TAB, which lists files and loads nothing else.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { COMMON_OPTIONS, type Command } from '../command.js';
+import { COMMON_OPTIONS, type Command, type CommandHelp } from '../command.js';
 import { visibleCommands, type CommandEntry, type ValueKind } from './index.js';
+import { completionHelp, completeHelp } from './completion.help.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
@@ -49,14 +50,14 @@ interface CommandSpec {
   positionals: ValueKind;
 }
 
-/** Loads every listed command for its options (generation only, never at TAB time). */
+/** Every listed command's options, from its help module (generation only, never at TAB time). */
 async function commandSpecs(): Promise<CommandSpec[]> {
   const specs: CommandSpec[] = [];
-  for (const entry of visibleCommands()) specs.push(specOf(entry, await entry.load()));
+  for (const entry of visibleCommands()) specs.push(specOf(entry, await entry.help()));
   return specs;
 }
 
-function specOf(entry: CommandEntry, cmd: Command): CommandSpec {
+function specOf(entry: CommandEntry, cmd: CommandHelp): CommandSpec {
   const options = Object.entries({ ...COMMON_OPTIONS, ...cmd.options }).map(([name, o]): OptionSpec => {
     const flags = [`--${name}`, ...(o.short ? [`-${o.short}`] : [])];
     if (o.type === 'boolean') return { flags };
@@ -250,19 +251,7 @@ function fishScript(specs: CommandSpec[]): string {
 const SCRIPTS: Record<Shell, (specs: CommandSpec[]) => string> = { bash: bashScript, zsh: zshScript, fish: fishScript };
 
 export const completionCommand: Command = {
-  path: ['completion'],
-  summary: 'print a shell completion script: hil completion bash|zsh|fish',
-  usage: 'hil completion bash|zsh|fish',
-  details: `Prints a completion script for the shell: command words, each command's options, rig names
-(rigs/*.yaml) after --rig and suite files (suites/*.yaml) where a command takes suites. Names are
-listed from the working directory at each TAB (\`hil __complete\`, file listings only).
-Write the script once into the shell's completion folder (the examples): it then costs nothing at
-shell start. Generating it loads every command for its options (about a second), so
-\`source <(hil completion bash)\` in ~/.bashrc (zsh: after compinit; fish: \`hil completion fish | source\`)
-pays that at every shell start.
-`,
-  examples: ['hil completion bash > ~/.local/share/bash-completion/completions/hil', 'hil completion zsh > ~/.zfunc/_hil      # with fpath+=(~/.zfunc) before compinit', 'hil completion fish > ~/.config/fish/completions/hil.fish'],
-  options: {},
+  ...completionHelp,
   async run({ positionals, out }) {
     const shell = positionals[0] as Shell;
     if (positionals.length !== 1 || !SHELLS.includes(shell)) {
@@ -275,12 +264,7 @@ pays that at every shell start.
 
 /** `hil __complete rigs|suites`: one name a line, for the completion scripts. */
 export const completeCommand: Command = {
-  path: ['__complete'],
-  summary: 'words for the completion scripts (rig and suite names): file listings only',
-  usage: 'hil __complete rigs|suites',
-  details: 'Lists rig names (rigs/*.yaml) or suite files (suites/*.yaml) in the working directory, one a line.',
-  examples: ['hil __complete rigs'],
-  options: {},
+  ...completeHelp,
   async run({ positionals, out }) {
     const list = NAME_LISTS[positionals[0] as keyof typeof NAME_LISTS];
     if (positionals.length !== 1 || !list) throw new UsageError(`expected rigs or suites\nusage: ${this.usage}`);

@@ -4,48 +4,16 @@ import { limits, loadRig, parseTrigger } from '../../config/index.js';
 import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
-import { SCHEMES, schemeAdapter, schemeSetup } from '../../schemes/registry.js';
+import { schemeAdapter, schemeSetup } from '../../schemes/registry.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { cutSummary, reproCommand } from '../../report/cut-summary.js';
+import { cutHelp } from './cut.help.js';
 
 const SAFE = ['updated', 'rolled-back'];
 
 export const cutCommand: Command = {
-  path: ['cut'],
-  summary: 'one reproducible power cut during an update, judged from console and flash',
-  usage: 'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--second 300ms] [--setup S] [--previous OLD.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
-  details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
-restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
-waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
-same cut: this is the command a report's repro line runs.
-
-  --rig RIG              rig name (rigs/RIG.yaml) or path
-  --from FILE            baseline image (RAW or BIN2Page)
-  --to FILE              update image
-  --trigger T            after:1500ms | progress:37% | progress:64KiB | console:/CRC OK/#1+20ms
-  --off-ms N             power-off time (default: the rig's power.offMs)
-  --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
-  --second T             cut a second time, T after power returned (during the recovery: a resumed swap)
-  --setup S              the scheme's baseline setup (${SCHEMES.filter((s) => s.setups.length > 1).map((s) => `${s.name}: ${s.setups.join(' | ')}`).join('; ')})
-  --previous FILE        an older image the baseline puts in the other slot
-  --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)`,
-  examples: [
-    'hil cut --rig twin-rp2040-sfu --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger progress:37%',
-    'hil cut --rig twin-rp2040-sfu-bug-sign-before-flush --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger "console:/SIGNED/" --json',
-  ],
-  options: {
-    rig: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    trigger: { type: 'string' },
-    'off-ms': { type: 'string' },
-    seed: { type: 'string' },
-    'boot-loop-cycles': { type: 'string' },
-    second: { type: 'string' },
-    setup: { type: 'string' },
-    previous: { type: 'string' },
-  },
+  ...cutHelp,
   async run({ values, out, signal }) {
     const rigName = requireOption(values, 'rig', this);
     let trigger;

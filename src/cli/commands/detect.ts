@@ -4,11 +4,10 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../../config/index.js';
 import { SCHEME_NAMES as SCHEMES } from '../../schemes/registry.js';
 import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
-
-const LAST_SCHEME = SCHEMES[SCHEMES.length - 1]!;
 import { detectionOk, detectionRows, formatDetectionTable } from '../../report/detection.js';
 import { runSuiteOnRig, type SuiteRigRun } from '../../scenario/suite-run.js';
 import type { Command } from '../command.js';
+import { detectHelp } from './detect.help.js';
 
 /** The detection suites: suites/detect-*.yaml, here or in the package. */
 function detectionSuites(): string[] {
@@ -16,20 +15,7 @@ function detectionSuites(): string[] {
 }
 
 export const detectCommand: Command = {
-  path: ['detect'],
-  summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?',
-  usage: 'hil detect [--scheme S] [SUITE...] [--json]',
-  details: `Runs the detection suites (suites/detect-*.yaml: each lists twin rigs with the correct bootloader and
-every seeded-bug variant of one scheme, and the cuts to make) in this process, then prints one row per
-scheme and variant: how many cuts, which outcomes, and whether the rig caught it. A buggy variant is
-caught when at least one cut ended outside the suite's safe outcomes (or console and flash disagreed);
-the correct bootloader must never be. Exit 0 iff every buggy variant is caught and no correct one fails.
-The same suites run under \`hil run\`, with an Allure report.
-
-  --scheme S   only this scheme (${SCHEMES.join(', ')})
-  SUITE...     detection suites to run instead of suites/detect-*.yaml`,
-  examples: ['hil detect', `hil detect --scheme ${LAST_SCHEME}`, 'hil detect --json | jq ".[] | select(.caught != .buggy)"'],
-  options: { scheme: { type: 'string' } },
+  ...detectHelp,
   async run({ values, positionals, out, signal }) {
     const scheme = values.scheme as string | undefined;
     if (scheme !== undefined && !(SCHEMES as readonly string[]).includes(scheme)) {

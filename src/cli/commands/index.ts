@@ -1,12 +1,14 @@
 /**
  * Every `hil` command, as the overview lists them, each loaded only when it runs: a command's
  * module pulls in its drivers (serialport, execa, yaml, zod, allure …), so `hil --help` and
- * `hil completion` must not import any of them, and `hil run` none but its own.
+ * `hil completion` must not import any of them, and `hil run` none but its own. Its help text and
+ * option table are a light module of their own (`<name>.help.ts`): `hil <cmd> --help`, a bad
+ * option and the completion scripts read that, never the implementation.
  *
  * `path` and `summary` repeat the command's own fields so the overview needs no import;
- * test/cli/command-manifest.test.ts checks that they agree.
+ * test/cli/lazy-commands.test.ts checks that they agree.
  */
-import type { Command } from '../command.js';
+import type { Command, CommandHelp } from '../command.js';
 
 /**
  * What a value or positional is, for the completion scripts: rig names (rigs/*.yaml), suite files
@@ -22,24 +24,27 @@ export interface CommandEntry {
   hidden?: boolean;
   /** Completion hints; by default `--rig` takes rig names, other valued options and positionals files. */
   complete?: { positionals?: ValueKind; values?: Record<string, ValueKind> };
+  /** The help text and option table alone (no driver, no package). */
+  help(): Promise<CommandHelp>;
+  /** The implementation (its help included). */
   load(): Promise<Command>;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { path: ['run'], complete: { positionals: 'suites' }, summary: 'run suites (brownout campaigns) as Jest tests and write an Allure report', load: async () => (await import('./run.js')).runCommand },
-  { path: ['cut'], complete: { positionals: 'none', values: { trigger: 'none', 'off-ms': 'none', seed: 'none', 'boot-loop-cycles': 'none', second: 'none', setup: 'none' } }, summary: 'one reproducible power cut during an update, judged from console and flash', load: async () => (await import('./cut.js')).cutCommand },
-  { path: ['detect'], complete: { positionals: 'suites', values: { scheme: 'none' } }, summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?', load: async () => (await import('./detect.js')).detectCommand },
-  { path: ['inspect'], complete: { values: { scheme: 'none', target: 'none' } }, summary: 'read a flash dump: what each slot holds, whether it is valid, which slot boots next', load: async () => (await import('./inspect.js')).inspectCommand },
-  { path: ['flash'], summary: "program an image through the rig's debug probe (OpenOCD), with verify", load: async () => (await import('./flash.js')).flashCommand },
-  { path: ['dump'], complete: { positionals: 'none' }, summary: "read every slot region of the rig's target through its probe, ready for hil inspect", load: async () => (await import('./dump.js')).dumpCommand },
-  { path: ['power'], complete: { positionals: ['on', 'off', 'cycle', 'sag'], values: { for: 'none', 'off-ms': 'none' } }, summary: "switch the rig's target power: on, off, cycle, or a brownout (sag)", load: async () => (await import('./power.js')).powerCommand },
-  { path: ['pins'], complete: { positionals: 'none', values: { for: 'none' } }, summary: "set the rig's GPIO pins (BOOT straps, reset, relay) by name, or list them", load: async () => (await import('./pins.js')).pinsCommand },
-  { path: ['console'], complete: { positionals: 'none', values: { power: ['on', 'cycle'], 'line-ending': ['lf', 'crlf', 'cr'] } }, summary: "an interactive terminal on a rig's console UART, with a timestamped transcript", load: async () => (await import('./console.js')).consoleCommand },
-  { path: ['doctor'], complete: { positionals: 'none' }, summary: 'check this machine and a rig file: tools, devices, permissions, wiring, with the fix for each', load: async () => (await import('./doctor.js')).doctorCommand },
-  { path: ['sfu', 'upload'], summary: 'upload an image to an SFU bootloader on a serial port (RP2040-SFU, STM32F4 SFU)', load: async () => (await import('./sfu-upload.js')).sfuUploadCommand },
-  { path: ['twin', 'serve'], summary: 'serve a twin on a pseudo-terminal, so any SFU host can talk to it', load: async () => (await import('./twin-serve.js')).twinServeCommand },
-  { path: ['completion'], complete: { positionals: ['bash', 'zsh', 'fish'] }, summary: 'print a shell completion script: hil completion bash|zsh|fish', load: async () => (await import('./completion.js')).completionCommand },
-  { path: ['__complete'], summary: 'words for the completion scripts (rig and suite names): file listings only', hidden: true, load: async () => (await import('./completion.js')).completeCommand },
+  { path: ['run'], complete: { positionals: 'suites' }, summary: 'run suites (brownout campaigns) as Jest tests and write an Allure report', help: async () => (await import('./run.help.js')).runHelp, load: async () => (await import('./run.js')).runCommand },
+  { path: ['cut'], complete: { positionals: 'none', values: { trigger: 'none', 'off-ms': 'none', seed: 'none', 'boot-loop-cycles': 'none', second: 'none', setup: 'none' } }, summary: 'one reproducible power cut during an update, judged from console and flash', help: async () => (await import('./cut.help.js')).cutHelp, load: async () => (await import('./cut.js')).cutCommand },
+  { path: ['detect'], complete: { positionals: 'suites', values: { scheme: 'none' } }, summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?', help: async () => (await import('./detect.help.js')).detectHelp, load: async () => (await import('./detect.js')).detectCommand },
+  { path: ['inspect'], complete: { values: { scheme: 'none', target: 'none' } }, summary: 'read a flash dump: what each slot holds, whether it is valid, which slot boots next', help: async () => (await import('./inspect.help.js')).inspectHelp, load: async () => (await import('./inspect.js')).inspectCommand },
+  { path: ['flash'], summary: "program an image through the rig's debug probe (OpenOCD), with verify", help: async () => (await import('./flash.help.js')).flashHelp, load: async () => (await import('./flash.js')).flashCommand },
+  { path: ['dump'], complete: { positionals: 'none' }, summary: "read every slot region of the rig's target through its probe, ready for hil inspect", help: async () => (await import('./dump.help.js')).dumpHelp, load: async () => (await import('./dump.js')).dumpCommand },
+  { path: ['power'], complete: { positionals: ['on', 'off', 'cycle', 'sag'], values: { for: 'none', 'off-ms': 'none' } }, summary: "switch the rig's target power: on, off, cycle, or a brownout (sag)", help: async () => (await import('./power.help.js')).powerHelp, load: async () => (await import('./power.js')).powerCommand },
+  { path: ['pins'], complete: { positionals: 'none', values: { for: 'none' } }, summary: "set the rig's GPIO pins (BOOT straps, reset, relay) by name, or list them", help: async () => (await import('./pins.help.js')).pinsHelp, load: async () => (await import('./pins.js')).pinsCommand },
+  { path: ['console'], complete: { positionals: 'none', values: { power: ['on', 'cycle'], 'line-ending': ['lf', 'crlf', 'cr'] } }, summary: "an interactive terminal on a rig's console UART, with a timestamped transcript", help: async () => (await import('./console.help.js')).consoleHelp, load: async () => (await import('./console.js')).consoleCommand },
+  { path: ['doctor'], complete: { positionals: 'none' }, summary: 'check this machine and a rig file: tools, devices, permissions, wiring, with the fix for each', help: async () => (await import('./doctor.help.js')).doctorHelp, load: async () => (await import('./doctor.js')).doctorCommand },
+  { path: ['sfu', 'upload'], summary: 'upload an image to an SFU bootloader on a serial port (RP2040-SFU, STM32F4 SFU)', help: async () => (await import('./sfu-upload.help.js')).sfuUploadHelp, load: async () => (await import('./sfu-upload.js')).sfuUploadCommand },
+  { path: ['twin', 'serve'], summary: 'serve a twin on a pseudo-terminal, so any SFU host can talk to it', help: async () => (await import('./twin-serve.help.js')).twinServeHelp, load: async () => (await import('./twin-serve.js')).twinServeCommand },
+  { path: ['completion'], complete: { positionals: ['bash', 'zsh', 'fish'] }, summary: 'print a shell completion script: hil completion bash|zsh|fish', help: async () => (await import('./completion.help.js')).completionHelp, load: async () => (await import('./completion.js')).completionCommand },
+  { path: ['__complete'], summary: 'words for the completion scripts (rig and suite names): file listings only', hidden: true, help: async () => (await import('./completion.help.js')).completeHelp, load: async () => (await import('./completion.js')).completeCommand },
 ];
 
 /** The listed commands (what the overview, group help and completions show). */
