@@ -8,6 +8,7 @@ const SWEEPS = [
   '<rootDir>/test/twin/mcuboot-revert-resume.test.ts',
   '<rootDir>/test/twin/stm32-cuts.test.ts',
   '<rootDir>/test/cli/detect-cli.test.ts',
+  '<rootDir>/test/scenario/sweep-equivalence.test.ts',
 ];
 
 const common = {

@@ -11,6 +11,7 @@ import { noteGaps } from '../drivers/console/gap-notes.js';
 import { TwinProbe } from '../drivers/flasher/twin-probe.js';
 import { TwinPower } from '../drivers/power/twin.js';
 import { createTwin } from '../drivers/device/twin.js';
+import { twinSweep } from '../drivers/device/twin-sweep.js';
 import { openTwinLink } from '../drivers/console/twin-link.js';
 import type { Rig, TwinHandle } from './rig.js';
 import { sfuUpdater } from './sfu-updater.js';
@@ -75,6 +76,7 @@ async function assemble(config: RigConfig, cleanups: (() => Promise<void> | void
       reseed: (seed) => device.mcu.reseed(seed),
       onMarker: (listener) => device.onEvent((e) => e.kind === 'flash' && listener()),
       baselines: new Map(),
+      sweep: twinSweep(device),
     };
     marker = twin.onMarker;
     cleanups.push(() => device.powerOff());

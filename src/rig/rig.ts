@@ -4,6 +4,7 @@ import type { RigConfig } from '../config/index.js';
 import type { Power, Probe, Updater } from '../drivers/capabilities.js';
 import type { Console } from '../drivers/console/console.js';
 import type { BenchGpio } from './bench-gpio.js';
+import type { TwinSweep } from '../drivers/device/twin-sweep.js';
 
 /** Twin-only extras: what a simulated bench can do that a real one cannot. */
 export interface TwinHandle {
@@ -22,6 +23,8 @@ export interface TwinHandle {
    * after the first, a cut restores one. Kept here so that the cache lives and dies with the rig.
    */
   readonly baselines: Map<string, unknown>;
+  /** Op log and cut-state loading for sweeps (src/scenario/sweep/). */
+  sweep: TwinSweep;
 }
 
 /** A bench with its capabilities bound. Scenarios use these, never a backend. */

@@ -46,6 +46,8 @@ export class Mcu {
   private rxWaiter?: () => void;
   private inFlight?: { op: FlashOp; startedAt: number };
   private txListeners = new Set<(bytes: Buffer) => void>();
+  /** Sees every flash operation the running program starts and completes (a sweep's recorder). */
+  opObserver?: { started(op: FlashOp): void; done(op: FlashOp): void };
   private eventListeners = new Set<(e: TwinEvent) => void>();
   rxOverflows = 0;
 
@@ -137,11 +139,13 @@ export class Mcu {
   /** Runs a flash operation for its datasheet time; a cut meanwhile interrupts it. */
   async flashOp(op: FlashOp): Promise<void> {
     this.check();
+    this.opObserver?.started(op);
     this.inFlight = { op, startedAt: this.clock.now() };
     await this.clock.sleep(op.durationMs, this.abort.signal);
     if (this.inFlight?.op === op) {
       this.inFlight = undefined;
       op.complete();
+      this.opObserver?.done(op);
     }
   }
 

@@ -17,6 +17,11 @@ export interface FlashOp {
    * applied (a 'random' mode resolves to one of the others).
    */
   interrupt(mode: PowerLossMode, fraction: number, rng: Rng): Exclude<PowerLossMode, 'random'>;
+  /**
+   * The same operation once more, against the store's content at the time it lands, not counted
+   * as a new operation (no marker edge): a sweep rebuilds a cut point's torn state with it.
+   */
+  again?(): FlashOp;
 }
 
 export interface FlashSnapshot {
@@ -68,9 +73,12 @@ export class NorFlash {
 
   /** Copy of `length` bytes at `address`. */
   read(address: number, length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
+    // A probe dump reads megabytes per cut of a sweep: unpooled allocation and TypedArray.set
+    // are several times faster there than the pool and Buffer.copy.
+    const out = length >= 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length);
     this.forEachSpan(address, length, (sector, offset, pos, n) => {
-      this.sectors[sector]!.copy(out, pos, offset, offset + n);
+      const src = this.sectors[sector]!;
+      out.set(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), pos);
     });
     return out;
   }
@@ -214,26 +222,34 @@ export class NorFlash {
     if (max === undefined) return this.andInto(address, data);
     const u = this.unit;
     const s = this.geometry.sectorSize;
-    for (let pos = 0; pos < data.length; pos += u) {
-      const off = address + pos - this.geometry.base;
-      const sector = Math.floor(off / s);
-      this.own(sector);
+    // Sector by sector, unit by unit, in place: a 4 KiB row is a thousand words, and a sweep
+    // programs millions of them.
+    let pos = 0;
+    while (pos < data.length) {
+      const first = address + pos - this.geometry.base;
+      const sector = Math.floor(first / s);
+      const buf = this.own(sector);
       let counts = this.writes[sector];
       if (!counts) this.writes[sector] = counts = new Uint8Array(s / u);
-      const idx = (off % s) / u;
-      counts[idx] = Math.min(255, counts[idx]! + 1);
-      const chunk = Buffer.from(data.subarray(pos, pos + u));
-      if (counts[idx]! > max) {
-        // Out of spec (nWRITE exceeded): the cells are over-stressed; model it as bits of the
-        // unit cleared that nobody asked for, deterministically per address and write.
-        this.overWrites++;
-        let h = (Math.imul(off ^ 0x9e3779b9, 0x85ebca6b) ^ counts[idx]!) >>> 0;
-        for (let i = 0; i < u; i++) {
-          h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-          chunk[i]! &= ~(1 << (h & 7)) & 0xff;
+      const end = Math.min(data.length, pos + (s - (first % s)));
+      for (; pos < end; pos += u) {
+        const off = address + pos - this.geometry.base;
+        const o = off % s;
+        const idx = o / u;
+        const n = (counts[idx] = Math.min(255, counts[idx]! + 1));
+        if (n > max) {
+          // Out of spec (nWRITE exceeded): the cells are over-stressed; model it as bits of the
+          // unit cleared that nobody asked for, deterministically per address and write.
+          this.overWrites++;
+          let h = (Math.imul(off ^ 0x9e3779b9, 0x85ebca6b) ^ n) >>> 0;
+          for (let i = 0; i < u; i++) {
+            h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+            buf[o + i]! &= data[pos + i]! & ~(1 << (h & 7)) & 0xff;
+          }
+        } else {
+          for (let i = 0; i < u; i++) buf[o + i]! &= data[pos + i]!;
         }
       }
-      this.andInto(address + pos, chunk);
     }
   }
 
@@ -253,6 +269,16 @@ export class NorFlash {
   ): FlashOp {
     const index = this.opCount++;
     this.onOp?.({ kind, address, length, index });
+    return this.uncountedOp(kind, address, length, durationMs, effects);
+  }
+
+  private uncountedOp(
+    kind: FlashOpKind,
+    address: number,
+    length: number,
+    durationMs: number,
+    effects: { complete(): void; torn(fraction: number, rng: Rng): void },
+  ): FlashOp {
     let done = false;
     const once = () => {
       if (done) throw new FlashError(`${kind} at 0x${address.toString(16)} finished twice`);
@@ -274,6 +300,7 @@ export class NorFlash {
         else if (applied === 'torn') effects.torn(fraction, rng);
         return applied;
       },
+      again: () => this.uncountedOp(kind, address, length, durationMs, effects),
     };
   }
 

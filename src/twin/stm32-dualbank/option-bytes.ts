@@ -55,7 +55,10 @@ export class Stm32OptionBytes {
   /** The app's option-byte program that sets or clears BFB2: lands whole when it completes, not at all when cut. */
   programBfb2(set: boolean): FlashOp {
     this.programs++;
-    const next = withBfb2(this.bytes, set);
+    return this.programTo(withBfb2(this.bytes, set));
+  }
+
+  private programTo(next: Buffer): FlashOp {
     let done = false;
     const once = () => {
       if (done) throw new Error('option-byte program finished twice');
@@ -74,6 +77,8 @@ export class Stm32OptionBytes {
         once();
         return 'skip';
       },
+      // A sweep's torn cut of this program (not counted again: it is the same program).
+      again: () => this.programTo(next),
     };
   }
 }

@@ -1,0 +1,77 @@
+import type { TwinDevice } from '../../twin/device.js';
+import { OpRecorder } from '../../twin/flash/op-recorder.js';
+import { stateDigest } from '../../twin/flash/state-digest.js';
+
+/** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
+export type SweepCutMode = 'before' | 'after' | 'torn';
+
+/** One flash operation of a recorded update (the twin's op log, as the orchestrator sees it). */
+export interface SweepOp {
+  /** 0-based, in the order the firmware started them. */
+  index: number;
+  /** The marker-pin edge the op made, from 1 at the start of the recording (none: an option-byte program). */
+  marker?: number;
+  /** Marker edges before the op started. */
+  edgesBefore: number;
+  kind: 'program' | 'erase';
+  target: 'flash' | 'options';
+  address: number;
+  length: number;
+  startMs: number;
+  endMs?: number;
+  durationMs: number;
+  /** The device's last phase report before the op. */
+  phase?: string;
+  /** The part of the scenario the op ran in, as the host labelled it (`update`, `reboot`). */
+  stage: string;
+}
+
+/** One cut point of a sweep, as the twin rebuilds it. */
+export interface SweepCutPoint {
+  op: number;
+  mode: SweepCutMode;
+  /** How far through the op a torn cut lands (0..1). */
+  fraction?: number;
+  /** Seeds the torn bits (and any later random choice), as a replayed cut's seed does. */
+  seed: number;
+}
+
+/**
+ * The twin's sweep capability: record the flash operations of one run with copy-on-write
+ * snapshots, then put the unpowered device in any cut point's state so that only the recovery
+ * has to be simulated. A twin-only capability, like snapshot/restore on the twin handle.
+ */
+export interface TwinSweep {
+  /** Logs every flash operation the device's firmware starts from now on (an earlier log is dropped). */
+  startRecording(stage?: string): void;
+  /** Labels the ops that follow (`reboot` after the update is over). */
+  stage(name: string): void;
+  stopRecording(): readonly SweepOp[];
+  /** Ops started since the recording began: where a host event falls among them. */
+  opsStarted(): number;
+  /** Loads a cut point's state (flash and option bytes; RAM is gone) into the unpowered device. */
+  load(point: SweepCutPoint): void;
+  /** Equal ids: the same state, so the same recovery; undefined for a torn point. */
+  stateId(op: number, mode: SweepCutMode): number | undefined;
+  /** sha256 of the device's persistent state now (flash and option bytes). */
+  stateHash(): string;
+}
+
+export function twinSweep(device: TwinDevice): TwinSweep {
+  const recorder = new OpRecorder(device);
+  return {
+    startRecording: (stage) => recorder.start(stage),
+    stage: (name) => recorder.stage(name),
+    stopRecording: () => {
+      recorder.stop();
+      return recorder.ops;
+    },
+    opsStarted: () => recorder.opsStarted,
+    load: (point) => {
+      device.mcu.reseed(point.seed);
+      recorder.load(point.op, point.mode, point.fraction);
+    },
+    stateId: (op, mode) => recorder.stateId(op, mode),
+    stateHash: () => stateDigest(device.snapshot()),
+  };
+}

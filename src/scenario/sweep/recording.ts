@@ -1,0 +1,96 @@
+import { ConfigError } from '../../core/errors.js';
+import type { SweepOp, TwinSweep } from '../../drivers/device/twin-sweep.js';
+import type { Rig } from '../../rig/rig.js';
+import type { SchemeAdapter } from '../../schemes/scheme.js';
+import { runCut, type CutResult } from '../cut.js';
+import type { UpdateImage } from '../update-image.js';
+
+/**
+ * How long after the update starts the recording run keeps going: long past the update, the reset
+ * that follows it and the bootloader's work (MCUboot's swap takes ~18 s of device time), and the
+ * new app's first seconds. Virtual time: an idle device costs a few clock events a minute.
+ */
+export const RECORD_HORIZON_MS = 600_000;
+
+export interface SweepImages {
+  from: UpdateImage;
+  to: UpdateImage;
+  previous?: UpdateImage;
+}
+
+/** One uncut run of an update with its flash op log: what every cut point of a sweep is built from. */
+export interface Recording {
+  rig: string;
+  variant: string;
+  setup: string;
+  seed: number;
+  ops: readonly SweepOp[];
+  /** Virtual-clock ms when the update (and the op log) started. */
+  updateStartMs: number;
+  /** Ops started before the host saw the update finish (a cut at a later op comes after it). */
+  opsBeforeUpdateDone?: number;
+  /** The host saw the update finish before this virtual-clock time (ms). */
+  updateDoneMs?: number;
+  /** The device announced the new image as its boot choice (a later rollback is a lost update). */
+  committed: boolean;
+  /** What the uncut run ended as (normally `updated`). */
+  outcome: CutResult['outcome'];
+}
+
+export function sweepOf(rig: Rig): TwinSweep {
+  if (!rig.twin) throw new ConfigError(`${rig.config.file}: an op sweep needs a twin rig (the op log and cut states are the twin's)`);
+  return rig.twin.sweep;
+}
+
+/**
+ * Runs the update once, uncut, exactly as a cut scenario runs it (runCut itself, with a time
+ * trigger far past everything), logging the flash ops from the update's start, through the
+ * reset that follows it and the bootloader's work, to the new app's settling. Ops are logged
+ * from the same instant a marker trigger starts counting edges, so op k's marker edge is the
+ * edge a `marker:` cut at it names.
+ */
+export async function recordUpdate(
+  rig: Rig,
+  scheme: SchemeAdapter,
+  images: SweepImages,
+  opts: { setup?: string; seed: number; offMs: number; signal?: AbortSignal },
+): Promise<Recording> {
+  const sweep = sweepOf(rig);
+  let ops: readonly SweepOp[] | undefined;
+  let updateStartMs = 0;
+  let opsBeforeUpdateDone: number | undefined;
+  let updateDoneMs: number | undefined;
+  let committed = false;
+  const off = rig.timeline.subscribe((e) => {
+    if (e.source === 'scenario' && e.kind === 'update-start') {
+      updateStartMs = e.t;
+      sweep.startRecording('update');
+    }
+    else if (e.source === 'scenario' && e.kind === 'update-done') {
+      opsBeforeUpdateDone = sweep.opsStarted();
+      updateDoneMs = e.t;
+      committed = e.detail === 'committed';
+      sweep.stage('reboot');
+    } else if (e.source === 'cut' && e.kind === 'fire' && !ops) ops = sweep.stopRecording();
+  });
+  let result: CutResult;
+  try {
+    result = await runCut(rig, scheme, images, { trigger: { kind: 'after', ms: RECORD_HORIZON_MS }, offMs: opts.offMs, seed: opts.seed, ...(opts.setup !== undefined && { setup: opts.setup }) }, { ...(opts.signal && { signal: opts.signal }) });
+  } finally {
+    off();
+    if (!ops) ops = sweep.stopRecording();
+  }
+  if (result.outcome === 'rig-error') throw new Error(`recording the update on ${rig.name} failed: ${result.rigError}`);
+  return {
+    rig: rig.name,
+    variant: rig.twin!.variant,
+    setup: opts.setup ?? scheme.setups[0]!,
+    seed: opts.seed,
+    ops,
+    updateStartMs,
+    ...(opsBeforeUpdateDone !== undefined && { opsBeforeUpdateDone }),
+    ...(updateDoneMs !== undefined && { updateDoneMs }),
+    committed,
+    outcome: result.outcome,
+  };
+}

@@ -1,0 +1,73 @@
+import type { Outcome } from '../../config/vocabulary.js';
+import type { Rig } from '../../rig/rig.js';
+import type { SchemeAdapter } from '../../schemes/scheme.js';
+import { observeBoot } from '../observe-boot.js';
+import { judge, judgeConsoleOnly } from '../verdict.js';
+import { sweepOf, type Recording, type SweepImages } from './recording.js';
+import type { SweepCutPoint } from './points.js';
+
+/** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
+export interface RecoverySpec {
+  offMs: number;
+  /** Extra plain power cycles after recovery that must keep the same image running. */
+  bootLoopCycles?: number;
+}
+
+/** One cut point's outcome, judged as a replayed cut is. */
+export interface PointResult {
+  point: SweepCutPoint;
+  outcome: Outcome;
+  reasons: string[];
+  /** sha256 of flash and option bytes once the recovery is judged. */
+  stateHash: string;
+  /** The point shared its recovery with an earlier point of the same state. */
+  shared?: boolean;
+}
+
+/** Whether the host had seen the update finish (committed) before this point's cut. */
+export function committedAt(rec: Recording, point: SweepCutPoint): boolean {
+  if (!rec.committed || rec.opsBeforeUpdateDone === undefined) return false;
+  if (point.op >= rec.opsBeforeUpdateDone) return true;
+  // A torn cut lands inside its op: after the update's end when the op straddles it.
+  const op = rec.ops[point.op]!;
+  return point.mode === 'torn' && rec.updateDoneMs !== undefined && op.startMs + (point.fraction ?? 0) * op.durationMs > rec.updateDoneMs;
+}
+
+/**
+ * Simulates only the recovery from one cut point: the device's persistent state is loaded as the
+ * cut left it (RAM gone), power comes back after the off time, and the outcome is judged from the
+ * console and from the flash as runCut judges a replayed cut (same observation, settle time,
+ * scheme inspection and verdict; the boot-loop check when asked).
+ */
+export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: SweepImages, rec: Recording, point: SweepCutPoint, spec: RecoverySpec): Promise<PointResult> {
+  const { clock, console } = rig;
+  const sweep = sweepOf(rig);
+  const { from, to } = images;
+  rig.timeline.clear();
+  await rig.power.off();
+  sweep.load(point);
+  await clock.sleep(spec.offMs);
+  console.flushPartial();
+  const fromLine = console.lines.length;
+  await rig.power.on();
+  const timeoutMs = rig.config.boot.timeoutMs;
+  const observation = await observeBoot(console, clock, { fromLine, timeoutMs });
+  if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+  const flash = rig.probe ? await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]) : undefined;
+  const judged = { committed: committedAt(rec, point), silence: scheme.silence };
+  const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
+  let outcome = verdict.outcome;
+  for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
+    await rig.power.off();
+    await clock.sleep(spec.offMs);
+    const line = console.lines.length;
+    await rig.power.on();
+    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs });
+    if (again.banner?.line !== observation.banner.line) {
+      verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
+      outcome = 'boot-loop';
+      break;
+    }
+  }
+  return { point, outcome, reasons: verdict.reasons, stateHash: sweep.stateHash() };
+}

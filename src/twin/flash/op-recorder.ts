@@ -1,0 +1,177 @@
+import type { TwinDevice } from '../device.js';
+import type { FlashOp, FlashSnapshot } from './nor-flash.js';
+import { sameState } from './state-digest.js';
+
+/** How a sweep cuts at one operation: not started, complete, or torn part way through. */
+export type CutMode = 'before' | 'after' | 'torn';
+export const CUT_MODES: readonly CutMode[] = ['before', 'after', 'torn'];
+
+/** One flash operation of a recorded update, as the device's firmware ran it. */
+export interface RecordedOp {
+  /** 0-based, in the order the firmware started them. */
+  index: number;
+  /** The marker-pin edge this op made, counted from 1 at the start of the recording (none: an option-byte program). */
+  marker?: number;
+  /** Marker edges made before this op started. */
+  edgesBefore: number;
+  kind: 'program' | 'erase';
+  /** `flash`, or `options` for a store beside it (the STM32's option bytes). */
+  target: 'flash' | 'options';
+  address: number;
+  length: number;
+  /** Virtual-clock ms, from the device clock. */
+  startMs: number;
+  /** Absent when the op never completed (the recording stopped, or a reset cut it). */
+  endMs?: number;
+  durationMs: number;
+  /** The device's last phase event before the op (`swap idx 1 state 2`, `erase B`). */
+  phase?: string;
+  /** The host's label of the part of the scenario it ran in (`update`, `reboot`). */
+  stage: string;
+}
+
+interface Entry {
+  op: RecordedOp;
+  flashOp: FlashOp;
+  before: StateRef;
+  after?: StateRef;
+}
+
+/** A snapshot with an id: equal ids are the same state (see sameState). */
+interface StateRef {
+  id: number;
+  snapshot: FlashSnapshot;
+}
+
+/**
+ * The operation log of one run of a twin, with a copy-on-write snapshot of the device's persistent
+ * state (flash and option bytes) before and after each operation. At a cut the device's RAM is
+ * gone, so a cut point's state is all a recovery needs: `load` rebuilds it without replaying the
+ * update (op k skipped, completed, or torn with the part's own physics).
+ */
+export class OpRecorder {
+  private entries: Entry[] = [];
+  private byOp = new Map<FlashOp, Entry>();
+  private edges = 0;
+  private phase?: string;
+  private stageName = 'update';
+  private last?: StateRef;
+  private nextId = 0;
+  private detach?: () => void;
+
+  constructor(private readonly device: TwinDevice) {}
+
+  /** Forgets any earlier recording and logs every operation from now on. */
+  start(stage = 'update'): void {
+    this.stop();
+    this.entries = [];
+    this.byOp.clear();
+    this.edges = 0;
+    this.phase = undefined;
+    this.stageName = stage;
+    this.last = undefined;
+    const mcu = this.device.mcu;
+    const offEvents = this.device.onEvent((e) => {
+      if (e.kind === 'flash') this.edges++;
+      else if (e.kind === 'phase') this.phase = e.detail ? `${e.name} ${e.detail}` : e.name;
+    });
+    mcu.opObserver = { started: (op) => this.started(op), done: (op) => this.done(op) };
+    this.detach = () => {
+      offEvents();
+      if (mcu.opObserver) mcu.opObserver = undefined;
+    };
+  }
+
+  stage(name: string): void {
+    this.stageName = name;
+  }
+
+  stop(): void {
+    this.detach?.();
+    this.detach = undefined;
+  }
+
+  get ops(): readonly RecordedOp[] {
+    return this.entries.map((e) => e.op);
+  }
+
+  /** Ops started so far: a host event's place among them. */
+  get opsStarted(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * Identity of the state a before/after cut at op k leaves (equal numbers: the same flash, so the
+   * same recovery); undefined for a torn cut, whose state is its own.
+   */
+  stateId(index: number, mode: CutMode): number | undefined {
+    const e = this.entry(index);
+    if (mode === 'before') return e.before.id;
+    if (mode === 'after') return (e.after ?? e.before).id;
+    return undefined;
+  }
+
+  /**
+   * Puts the device (which must be unpowered) in the state a cut at op `index` leaves. `torn`
+   * tears the op `fraction` of the way through with the device's generator, which the caller
+   * seeds as the cut's seed (as a replayed cut reseeds it at its baseline).
+   */
+  load(index: number, mode: CutMode, fraction = 0.5): void {
+    if (this.device.powered) throw new Error('load a cut state into an unpowered device only');
+    const e = this.entry(index);
+    if (mode === 'after') {
+      if (!e.after) throw new Error(`op ${index} never completed in the recording: no after state`);
+      this.device.restore(e.after.snapshot);
+      return;
+    }
+    this.device.restore(e.before.snapshot);
+    if (mode === 'torn') {
+      const again = e.flashOp.again?.();
+      if (!again) throw new Error(`op ${index} cannot be torn (its store gives no way to run it again)`);
+      again.interrupt('torn', Math.min(1, Math.max(0, fraction)), this.device.mcu.rng);
+    }
+  }
+
+  private entry(index: number): Entry {
+    const e = this.entries[index];
+    if (!e) throw new RangeError(`no op ${index} in the recording (${this.entries.length} ops)`);
+    return e;
+  }
+
+  private started(flashOp: FlashOp): void {
+    const inFlash = flashOp.address >= this.device.flash.base && flashOp.address < this.device.flash.base + this.device.flash.geometry.size;
+    // A main-flash op pulsed the marker pin when it was issued, just before it started here; the
+    // option-byte program has no marker edge.
+    const op: RecordedOp = {
+      index: this.entries.length,
+      ...(inFlash && { marker: this.edges }),
+      edgesBefore: inFlash ? this.edges - 1 : this.edges,
+      kind: flashOp.kind,
+      target: inFlash ? 'flash' : 'options',
+      address: flashOp.address,
+      length: flashOp.length,
+      startMs: this.device.clock.now(),
+      durationMs: flashOp.durationMs,
+      ...(this.phase !== undefined && { phase: this.phase }),
+      stage: this.stageName,
+    };
+    const entry: Entry = { op, flashOp, before: this.capture() };
+    this.entries.push(entry);
+    this.byOp.set(flashOp, entry);
+  }
+
+  private done(flashOp: FlashOp): void {
+    const entry = this.byOp.get(flashOp);
+    if (!entry) return;
+    this.byOp.delete(flashOp);
+    entry.op.endMs = this.device.clock.now();
+    entry.after = this.capture();
+  }
+
+  /** A snapshot, sharing the previous one's id (and object) when nothing changed since. */
+  private capture(): StateRef {
+    const snapshot = this.device.snapshot();
+    if (this.last && sameState(this.last.snapshot, snapshot)) return this.last;
+    return (this.last = { id: this.nextId++, snapshot });
+  }
+}

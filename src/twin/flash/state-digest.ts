@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { FlashSnapshot } from './nor-flash.js';
+
+/**
+ * sha256 of a device's persistent state (flash sectors plus any other stored bytes a snapshot
+ * carries, such as the STM32's option bytes). A snapshot's sector buffers are never written again
+ * (the flash copies a sector before its next write), so each buffer's digest is computed once and
+ * kept: a sweep that hashes thousands of cut states hashes only the sectors each recovery wrote.
+ */
+const sectorDigests = new WeakMap<Buffer, Buffer>();
+
+function sectorDigest(sector: Buffer): Buffer {
+  let d = sectorDigests.get(sector);
+  if (!d) sectorDigests.set(sector, (d = createHash('sha256').update(sector).digest()));
+  return d;
+}
+
+export function stateDigest(snapshot: FlashSnapshot): string {
+  const h = createHash('sha256');
+  for (const s of snapshot.sectors) h.update(sectorDigest(s));
+  // Whatever else the device stores beside the flash (option bytes), in a fixed key order.
+  for (const key of Object.keys(snapshot).sort()) {
+    const v = (snapshot as unknown as Record<string, unknown>)[key];
+    if (key !== 'sectors' && key !== 'writes' && Buffer.isBuffer(v)) h.update(key).update(v);
+  }
+  return h.digest('hex');
+}
+
+/**
+ * True when two snapshots hold the same state. Sufficient, not necessary: the flash replaces a
+ * sector's buffer whenever it writes it, so equal buffer identities mean equal content.
+ */
+export function sameState(a: FlashSnapshot, b: FlashSnapshot): boolean {
+  if (a === b) return true;
+  if (a.sectors.length !== b.sectors.length) return false;
+  for (let i = 0; i < a.sectors.length; i++) if (a.sectors[i] !== b.sectors[i]) return false;
+  const wa = a.writes ?? [];
+  const wb = b.writes ?? [];
+  if (wa.length !== wb.length) return false;
+  for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  const extra = (s: FlashSnapshot) => Object.keys(s).filter((k) => k !== 'sectors' && k !== 'writes');
+  for (const key of new Set([...extra(a), ...extra(b)])) {
+    const va = (a as unknown as Record<string, unknown>)[key];
+    const vb = (b as unknown as Record<string, unknown>)[key];
+    if (!(Buffer.isBuffer(va) && Buffer.isBuffer(vb) && va.equals(vb))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,139 @@
+/**
+ * The sweep engine's shortcut (record the update once, build each cut point's flash from the op
+ * log, simulate only the recovery) against the long way: the same cut replayed in full by runCut
+ * (baseline, update, a marker trigger at the op, the power-loss mode that gives the point's
+ * state, recovery, both verdicts). On a seeded sample of points for every scheme and every twin
+ * variant, both must give the same outcome and the same final flash (and option bytes) hash.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { loadRig } from '../../src/config/index.js';
+import type { Trigger } from '../../src/config/trigger.js';
+import { TWIN_VARIANTS } from '../../src/drivers/device/twin.js';
+import { openRig } from '../../src/rig/open-rig.js';
+import type { Rig } from '../../src/rig/rig.js';
+import { runCut } from '../../src/scenario/cut.js';
+import { runSweep } from '../../src/scenario/sweep/engine.js';
+import type { SweepCutMode, SweepCutPoint } from '../../src/scenario/sweep/points.js';
+import type { Recording } from '../../src/scenario/sweep/recording.js';
+import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
+import { SCHEMES } from '../../src/schemes/meta-registry.js';
+
+/** Points per mode and (scheme, variant): enough to cross the update, the reset and the bootloader's work. */
+const PER_MODE = 3;
+const SEED = 20261205;
+
+/** The power-loss mode under which runCut's cut at an op's start leaves the point's state. */
+const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before: 'skip', after: 'complete', torn: 'torn' };
+
+function requestFor(scheme: (typeof SCHEMES)[number], variant: string): SweepRequest {
+  return { rig: scheme.bench.rig, twin: { variant }, images: { from: `firmware/${scheme.samples.from}`, to: `firmware/${scheme.samples.to}` }, seed: SEED };
+}
+
+/** A seeded sample: PER_MODE ops per mode, spread over the whole log (mulberry32, as the twin's). */
+function sample(session: SweepSession, seed: number): SweepCutPoint[] {
+  let state = seed >>> 0;
+  const next = () => {
+    let t = (state = (state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rec = session.recording;
+  const points: SweepCutPoint[] = [];
+  for (const mode of ['before', 'after', 'torn'] as const) {
+    // An option-byte program that is cut never lands (the twin's model): its after state is not a cut state.
+    const all = session.everyOp([mode]).filter((p) => !(mode === 'after' && rec.ops[p.op]!.target === 'options'));
+    for (let i = 0; i < PER_MODE; i++) points.push(all[Math.floor(((i + next()) / PER_MODE) * all.length)]!);
+  }
+  return points;
+}
+
+/** The trigger that replays a point: the op's marker edge (plus the torn delay); an option-byte program by time. */
+function replayTrigger(rec: Recording, point: SweepCutPoint): Trigger {
+  const op = rec.ops[point.op]!;
+  const into = point.mode === 'torn' ? point.fraction! * op.durationMs : 0;
+  if (op.marker !== undefined) return { kind: 'marker', edge: op.marker, delayMs: into };
+  return { kind: 'after', ms: op.startMs - rec.updateStartMs + (point.mode === 'torn' ? into : op.durationMs / 2) };
+}
+
+const replayRigs = new Map<string, Rig>();
+afterAll(async () => {
+  for (const rig of replayRigs.values()) await rig.close();
+});
+
+async function replayRig(request: SweepRequest, mode: SweepCutMode): Promise<Rig> {
+  const key = `${request.rig}/${request.twin?.variant}/${mode}`;
+  let rig = replayRigs.get(key);
+  if (!rig) {
+    const config = sweepRigConfig(await loadRig(request.rig), { twin: { ...request.twin, powerLoss: POWER_LOSS[mode] } });
+    replayRigs.set(key, (rig = await openRig(config)));
+  }
+  return rig;
+}
+
+const cases = SCHEMES.flatMap((scheme) => Object.keys(TWIN_VARIANTS[scheme.name]!).map((variant) => [scheme.name, variant, scheme] as const));
+
+describe('sweep engine = full replay of the same cut', () => {
+  it.each(cases)('%s / %s: seeded points in every mode', async (_name, variant, scheme) => {
+    const request = requestFor(scheme, variant);
+    const session = await SweepSession.open(request);
+    try {
+      const rec = session.recording;
+      // A seeded bug may stop the update early (erase-running-slot: a handful of ops), never before the first.
+      expect(rec.ops.length).toBeGreaterThan(0);
+      const seen: string[] = [];
+      const replayed: string[] = [];
+      for (const point of sample(session, SEED ^ rec.ops.length)) {
+        const fast = await session.recover(point);
+        const rig = await replayRig(request, point.mode);
+        const full = await runCut(rig, session.scheme, session.images, { trigger: replayTrigger(rec, point), offMs: rig.config.power.offMs, seed: point.seed });
+        const op = rec.ops[point.op]!;
+        const where = `op ${point.op} (${op.kind} ${op.target} @0x${op.address.toString(16)}, ${op.stage}/${op.phase ?? '-'}) ${point.mode}${point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : ''}`;
+        // The replay cut where the point says: at that op's start, in that mode.
+        expect(`${where}: ${full.fired?.line ?? full.fired?.offsetMs}`).toBe(`${where}: ${op.marker !== undefined ? `marker edge ${op.marker}` : full.fired?.offsetMs}`);
+        seen.push(`${where}: ${fast.outcome} ${fast.stateHash}`);
+        replayed.push(`${where}: ${full.outcome} ${rig.twin!.sweep.stateHash()}`);
+      }
+      expect(seen).toEqual(replayed);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('the recording spans the update, the reset and the bootloader work after it (swap, option bytes)', async () => {
+    const stages = async (name: string) => {
+      const session = await SweepSession.open(requestFor(SCHEMES.find((s) => s.name === name)!, 'correct'));
+      try {
+        return session.recording.ops;
+      } finally {
+        await session.close();
+      }
+    };
+    const mcuboot = await stages('mcuboot-swap');
+    // The swap runs in the bootloader after the reset that ends the (probe) update.
+    expect(mcuboot.filter((o) => o.stage === 'reboot' && o.phase?.startsWith('swap')).length).toBeGreaterThan(100);
+    const stm32 = await stages('stm32-dualbank');
+    // The BFB2 option-byte program is an op of its own, with no marker edge.
+    expect(stm32.filter((o) => o.target === 'options').map((o) => [o.stage, o.marker])).toEqual([['reboot', undefined]]);
+    // Marker edges are the flash ops, numbered from 1 in order.
+    const flash = stm32.filter((o) => o.target === 'flash');
+    expect(flash.map((o) => o.marker)).toEqual(flash.map((_, i) => i + 1));
+  });
+
+  it('worker threads give the in-thread results (mcuboot-swap, a slice of points)', async () => {
+    const scheme = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
+    const request = requestFor(scheme, 'correct');
+    const session = await SweepSession.open(request);
+    let points: SweepCutPoint[];
+    const inThread: string[] = [];
+    try {
+      points = session.everyOp(['before', 'after', 'torn']).filter((_, i) => i % 23 === 0);
+      for (const p of points) inThread.push(`${p.op} ${p.mode}: ${(await session.recover(p)).outcome}`);
+    } finally {
+      await session.close();
+    }
+    const run = await runSweep(request, { points, workers: 2 });
+    expect(run.workers).toBe(2);
+    expect(run.results.map((r) => `${r.point.op} ${r.point.mode}: ${r.outcome}`)).toEqual(inThread);
+  });
+});
