@@ -11,6 +11,7 @@ import { makeConsoleCommand, consoleCommand } from '../../src/cli/commands/conso
 import { helpText, parseCommandArgs } from '../../src/cli/command.js';
 import { Output } from '../../src/cli/output.js';
 import { ExitCode, InterruptedError, UsageError } from '../../src/core/errors.js';
+import { useRig } from '../../src/testing/index.js';
 import { stopAllSocat, tempDir } from '../helpers/socat.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -78,32 +79,27 @@ describe('hil console', () => {
 });
 
 describe('terminal on the twin rig (powered by the test, not by the command)', () => {
+  const rig = useRig(RIG);
+
   it("shows the twin's boot text and writes it to the transcript", async () => {
-    const { loadRig } = await import('../../src/config/index.js');
-    const { openRig } = await import('../../src/rig/open-rig.js');
     const { runTerminal } = await import('../../src/cli/terminal.js');
-    const rig = await openRig(await loadRig(RIG));
-    try {
-      const dir = await tempDir();
-      const stdin = new PassThrough();
-      const stdout = new PassThrough();
-      const shown: Buffer[] = [];
-      stdout.on('data', (c: Buffer) => shown.push(c));
-      const transcriptPath = join(dir, 't.log');
-      const done = runTerminal({ console: rig.console, input: stdin, output: stdout, transcriptPath, clock: rig.clock });
-      await rig.power.on();
-      const said = () => rig.console.lines.filter((l) => l.text.trim());
-      await waitFor('two lines from the device', () => said().length >= 2);
-      stdin.write('\x1d');
-      const r = await done;
-      expect(r.reason).toBe('quit');
-      expect(r.lines).toBeGreaterThanOrEqual(2);
-      const transcript = await readFile(transcriptPath, 'utf8');
-      const first = said()[0]!.text;
-      expect(transcript).toMatch(new RegExp(`^\\[\\+\\d+\\.\\d{3}s\\] ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-      expect(Buffer.concat(shown).toString('latin1')).toContain(first);
-    } finally {
-      await rig.close();
-    }
+    const dir = await tempDir();
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const shown: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => shown.push(c));
+    const transcriptPath = join(dir, 't.log');
+    const done = runTerminal({ console: rig.rig.console, input: stdin, output: stdout, transcriptPath, clock: rig.rig.clock });
+    await rig.power.on();
+    const said = () => rig.console.lines.filter((l) => l.text.trim());
+    await waitFor('two lines from the device', () => said().length >= 2);
+    stdin.write('\x1d');
+    const r = await done;
+    expect(r.reason).toBe('quit');
+    expect(r.lines).toBeGreaterThanOrEqual(2);
+    const transcript = await readFile(transcriptPath, 'utf8');
+    const first = said()[0]!.text;
+    expect(transcript).toMatch(new RegExp(`^\\[\\+\\d+\\.\\d{3}s\\] ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(Buffer.concat(shown).toString('latin1')).toContain(first);
   });
 });

@@ -22,6 +22,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { execa } from 'execa';
 import { loadRig } from '../../src/config/index.js';
 import { HilError } from '../../src/core/errors.js';
+// openRig itself is under test here (it must refuse a hostile config built in code), so no useRig fixture.
 import { openRig } from '../../src/rig/open-rig.js';
 import { OpenOcdDeviceError, OpenOcdProbe, OpenOcdRigError, type OpenOcdProbeOptions } from '../../src/drivers/flasher/openocd.js';
 import { dumpArgv, tclQuote } from '../../src/protocols/openocd/index.js';

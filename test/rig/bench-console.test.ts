@@ -8,6 +8,7 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRig } from '../../src/config/index.js';
+// openRig's own bench assembly is under test (powering on to find the port, failing to open, the marker watcher stopping on close): no useRig fixture.
 import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { ROOT } from '../cli/hil.js';

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parseRig, parseTrigger } from '../../src/config/index.js';
-import { openRig } from '../../src/rig/open-rig.js';
-import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
+import { useRig } from '../../src/testing/index.js';
 import { sfuAbHost as sfuAbScheme } from '../../src/schemes/sfu-ab/index.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
 
@@ -21,16 +20,22 @@ boot: { timeoutMs: 6000 }
 `;
 }
 
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+// One rig per twin configuration the cuts below use, opened for the whole file by useRig() (closed
+// in afterAll). Cuts on one rig share it, as a suite's cuts do under `hil run`: each starts again
+// from the scheme's baseline.
+const TWINS: [variant: string, powerLoss: string][] = [
+  ['correct', 'random'],
+  ['boot-unsigned-target', 'random'],
+  ['sign-before-flush', 'skip'],
+  ['sign-before-flush', 'random'],
+  ['generation-not-incremented', 'random'],
+  ['erase-running-slot', 'random'],
+];
+const rigs = new Map(TWINS.map(([variant, powerLoss]) => [`${variant}/${powerLoss}`, useRig(parseRig(rigYaml(variant, powerLoss), `/virtual/${variant}.yaml`))]));
 
 async function cut(variant: string, trigger: string, opts: { powerLoss?: string; seed?: number; bootLoopCycles?: number } = {}) {
-  await rig?.close(); // a test may cut twice: the first rig's clock must stop too
-  rig = await openRig(parseRig(rigYaml(variant, opts.powerLoss), `/virtual/${variant}.yaml`));
-  return runCut(rig, sfuAbScheme, { from, to }, { trigger: parseTrigger(trigger), offMs: 100, seed: opts.seed ?? 1, bootLoopCycles: opts.bootLoopCycles ?? 0 });
+  const rig = rigs.get(`${variant}/${opts.powerLoss ?? 'random'}`)!;
+  return runCut(rig.rig, sfuAbScheme, { from, to }, { trigger: parseTrigger(trigger), offMs: 100, seed: opts.seed ?? 1, bootLoopCycles: opts.bootLoopCycles ?? 0 });
 }
 
 describe('brownout scenario on the correct RP2040-SFU twin', () => {
@@ -60,7 +65,6 @@ describe('brownout scenario on the correct RP2040-SFU twin', () => {
 
   it('is reproducible: same trigger and seed, same fire point and outcome', async () => {
     const a = await cut('correct', 'console:/CRC OK/+40ms', { seed: 9 });
-    await rig!.close();
     const b = await cut('correct', 'console:/CRC OK/+40ms', { seed: 9 });
     expect(b.fired!.offsetMs).toBeCloseTo(a.fired!.offsetMs, 6);
     expect(b.outcome).toBe(a.outcome);

@@ -2,19 +2,12 @@
  * The scenario engine on the stm32-dualbank and mcuboot-swap twins: baseline, update through the
  * rig's updater (the OTA app over its UART; the probe and a reset), cut, and both verdicts.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parseRig, parseTrigger } from '../../src/config/index.js';
-import { openRig } from '../../src/rig/open-rig.js';
-import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
 import { schemeAdapter } from '../../src/schemes/registry.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
-
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
+import { useRig, type RigHandle } from '../../src/testing/index.js';
 
 const STM32 = {
   v1: await loadUpdateImage('firmware/stm32-app-v1.bin', 'stm32-dualbank'),
@@ -26,25 +19,68 @@ const MCUBOOT = {
   v2: await loadUpdateImage('firmware/mcuboot-app-v2.signed.bin', 'mcuboot-swap'),
 };
 
-async function stm32Cut(variant: string, trigger: string, opts: { setup?: string; powerLoss?: string; second?: number; updater?: string } = {}) {
-  await rig?.close();
-  rig = await openRig(
+function stm32Rig(variant: string, powerLoss: string, updater: string): RigHandle {
+  return useRig(
     parseRig(
       `target: stm32f429
 scheme: stm32-dualbank
-twin: { variant: ${variant}, powerLoss: ${opts.powerLoss ?? 'skip'}, seed: 3 }
+twin: { variant: ${variant}, powerLoss: ${powerLoss}, seed: 3 }
 power: { driver: twin }
 console: { driver: twin }
-updater: { driver: ${opts.updater ?? 'sfu-app'} }
+updater: { driver: ${updater} }
 probe: { driver: twin }
 boot: { timeoutMs: 3000 }
 `,
       `/virtual/stm32-${variant}.yaml`,
     ),
   );
+}
+
+function mcubootRig(variant: string, powerLoss: string): RigHandle {
+  return useRig(
+    parseRig(
+      `target: nrf52840
+scheme: mcuboot-swap
+twin: { variant: ${variant}, powerLoss: ${powerLoss}, seed: 2 }
+power: { driver: twin }
+console: { driver: twin, baud: 115200 }
+updater: { driver: probe }
+probe: { driver: twin }
+boot: { timeoutMs: 40000 }
+`,
+      `/virtual/mcuboot-${variant}.yaml`,
+    ),
+  );
+}
+
+// One rig per twin configuration the cuts below use, opened for the whole file by useRig() (closed
+// in afterAll). Cuts on one rig share it, as a suite's cuts do under `hil run`: each starts again
+// from the scheme's baseline.
+const STM32_RIGS = new Map(
+  (
+    [
+      ['correct', 'skip', 'sfu-app'],
+      ['vector-table-first', 'skip', 'sfu-app'],
+      ['repair-moves-boot', 'skip', 'sfu-app'],
+      ['correct', 'skip', 'probe'],
+    ] as const
+  ).map(([variant, powerLoss, updater]) => [`${variant}/${powerLoss}/${updater}`, stm32Rig(variant, powerLoss, updater)]),
+);
+const MCUBOOT_RIGS = new Map(
+  (
+    [
+      ['correct', 'skip'],
+      ['no-status-journal', 'random'],
+      ['resume-unjournaled', 'skip'],
+    ] as const
+  ).map(([variant, powerLoss]) => [`${variant}/${powerLoss}`, mcubootRig(variant, powerLoss)]),
+);
+
+async function stm32Cut(variant: string, trigger: string, opts: { setup?: string; powerLoss?: string; second?: number; updater?: string } = {}) {
+  const rig = STM32_RIGS.get(`${variant}/${opts.powerLoss ?? 'skip'}/${opts.updater ?? 'sfu-app'}`)!;
   const back = opts.setup === 'from-bank2';
   const images = back ? { previous: STM32.v1, from: STM32.v2, to: STM32.v3 } : { from: STM32.v1, to: STM32.v2 };
-  return runCut(rig, await schemeAdapter('stm32-dualbank'), images, {
+  return runCut(rig.rig, await schemeAdapter('stm32-dualbank'), images, {
     trigger: parseTrigger(trigger),
     offMs: 200,
     seed: 3,
@@ -55,22 +91,8 @@ boot: { timeoutMs: 3000 }
 }
 
 async function mcubootCut(variant: string, trigger: string, opts: { setup?: string; second?: number; powerLoss?: string } = {}) {
-  await rig?.close();
-  rig = await openRig(
-    parseRig(
-      `target: nrf52840
-scheme: mcuboot-swap
-twin: { variant: ${variant}, powerLoss: ${opts.powerLoss ?? 'skip'}, seed: 2 }
-power: { driver: twin }
-console: { driver: twin, baud: 115200 }
-updater: { driver: probe }
-probe: { driver: twin }
-boot: { timeoutMs: 40000 }
-`,
-      `/virtual/mcuboot-${variant}.yaml`,
-    ),
-  );
-  return runCut(rig, await schemeAdapter('mcuboot-swap'), { from: MCUBOOT.v1, to: MCUBOOT.v2 }, {
+  const rig = MCUBOOT_RIGS.get(`${variant}/${opts.powerLoss ?? 'skip'}`)!;
+  return runCut(rig.rig, await schemeAdapter('mcuboot-swap'), { from: MCUBOOT.v1, to: MCUBOOT.v2 }, {
     trigger: parseTrigger(trigger),
     offMs: 200,
     seed: 2,
@@ -111,13 +133,11 @@ describe('stm32-dualbank scenarios', () => {
   it('repair-moves-boot: fine after one cut, a boot loop when the repair itself is cut', async () => {
     const one = await stm32Cut('repair-moves-boot', 'progress:30%', { setup: 'from-bank2' });
     expect(['updated', 'rolled-back']).toContain(one.outcome);
-    await rig!.close();
     const outcomes = [];
     for (const second of [100, 600, 2500]) {
       const r = await stm32Cut('repair-moves-boot', 'progress:30%', { setup: 'from-bank2', second });
       expect(r.secondCut?.afterMs).toBe(second);
       outcomes.push(r.outcome);
-      await rig!.close();
     }
     expect(outcomes).toContain('boot-loop');
   });
@@ -148,7 +168,6 @@ describe('mcuboot-swap scenarios', () => {
 
   it('resume-unjournaled: one cut is survived, a second cut during the resume bricks it', async () => {
     expect((await mcubootCut('resume-unjournaled', 'after:8000ms')).outcome).toBe('updated');
-    await rig!.close();
     const r = await mcubootCut('resume-unjournaled', 'after:8000ms', { second: 8000 });
     expect(r.outcome).toBe('bricked');
   });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { loadRig } from '../../src/config/index.js';
+// The supply's assembly from a rig file is under test, and only the controls open (openRigControls: the console is absent on purpose, which useRig's whole rig could not open): no useRig fixture.
 import { openRigControls } from '../../src/rig/open-controls.js';
 import { startSocatPair, stopAllSocat, tempDir } from '../helpers/socat.js';
 import { FakeSupply } from './fake-supply.js';
