@@ -1,0 +1,35 @@
+/**
+ * An every-op sweep per scheme on its bench twin rig (the scheme's sample images): the update is
+ * recorded once, then every flash op of the update and of the bootloader's work after the reset
+ * is cut in all three modes (before, after, torn) and only the recovery is simulated, on worker
+ * threads. Prints one line per scheme; with --json:
+ *   {"scheme","ops","points","seconds","pointsPerSecond"} (plus the outcome counts)
+ *   npm run bench:sweep -- [--json] [--scheme S] [--workers N]
+ * Needs the compiled workers (the script builds first).
+ */
+import { parseArgs } from 'node:util';
+import { SCHEMES } from '../src/schemes/meta-registry.js';
+import { defaultWorkers, runSweep } from '../src/scenario/sweep/engine.js';
+import { countOutcomes } from '../src/scenario/sweep/session.js';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, scheme: { type: 'string' }, workers: { type: 'string' } } });
+const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
+const schemes = values.scheme ? SCHEMES.filter((s) => s.name === values.scheme) : SCHEMES;
+if (!schemes.length) throw new Error(`--scheme: one of ${SCHEMES.map((s) => s.name).join(', ')}`);
+for (const meta of schemes) {
+  const t0 = performance.now();
+  const run = await runSweep({ rig: meta.bench.rig, images: { from: `firmware/${meta.samples.from}`, to: `firmware/${meta.samples.to}` }, seed: 1 }, { workers });
+  const seconds = (performance.now() - t0) / 1000;
+  const line = {
+    scheme: meta.name,
+    ops: run.ops.length,
+    points: run.results.length,
+    seconds: Number(seconds.toFixed(3)),
+    pointsPerSecond: Number((run.results.length / seconds).toFixed(1)),
+    workers: run.workers,
+    sharedRecoveries: run.results.filter((r) => r.shared).length,
+    outcomes: countOutcomes(run.results),
+  };
+  if (values.json) console.log(JSON.stringify(line));
+  else console.log(`${line.scheme}: ${line.points} points over ${line.ops} ops in ${line.seconds} s = ${line.pointsPerSecond} points/s (${workers} workers); outcomes ${JSON.stringify(line.outcomes)}`);
+}
