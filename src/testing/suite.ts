@@ -112,6 +112,11 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
         await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
         const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));
+        // Cuts the rig made impossible (it did not open, or failed mid-cut) leave the sweep undecided:
+        // not catching the bug then is the rig's fault, never reported as the suite's (Allure broken, exit 3).
+        const broken = rig.openError ? points.length : results.filter((r) => r.outcome === 'rig-error').length;
+        const undecided = caught.length === 0 && broken > 0;
+        const message = `${broken} of ${points.length} cuts were rig errors: the sweep could not tell whether it catches the bug`;
         record({
           kind: 'detection',
           suite: suite.name,
@@ -121,9 +126,11 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           test: 'catches the seeded bug',
           trigger: '-',
           outcome: caught.length ? 'caught' : 'missed',
-          status: caught.length && results.length === points.length ? 'passed' : 'failed',
+          status: undecided ? 'broken' : caught.length && results.length === points.length ? 'passed' : 'failed',
           repro: caught[0]?.repro ?? '',
+          ...(undecided && { message }),
         });
+        if (undecided) throw new RigError(message);
         expect({ cuts: results.length, caught: caught.length > 0 }).toEqual({ cuts: points.length, caught: true });
       });
     }

@@ -137,18 +137,26 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
       ].join('\n') + '\n',
     );
     const suite = join(tmp, 'unopenable.yaml');
-    writeFileSync(suite, `name: unopenable\nimages: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\ncuts:\n  points: [progress:30%, { trigger: after:500ms, second: 100ms }]\n`);
+    writeFileSync(suite, `name: unopenable\nimages: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\n  - { rig: ${rig}, expect: caught }\ncuts:\n  points: [progress:30%, { trigger: after:500ms, second: 100ms }]\n`);
     reports = join(tmp, 'unopenable-reports');
     run = await hil(['run', suite, '--reports', reports, '--no-html', '--json'], { env: { PATH: dirname(process.execPath) }, timeoutMs: 120_000 });
   }, 150_000);
 
-  it('exits 3 (rig unavailable): every cut is broken, none failed or passed', () => {
+  it('exits 3 (rig unavailable): every cut is broken, none failed or passed, on a seeded-bug entry too', () => {
     expect(run.exitCode).toBe(3);
-    expect(JSON.parse(run.stdout).totals).toEqual({ passed: 0, failed: 0, broken: 2 });
+    expect(JSON.parse(run.stdout).totals).toEqual({ passed: 0, failed: 0, broken: 5 });
+  });
+
+  it('a seeded-bug entry whose rig never opened is undecided (broken, the rig\'s fault), not a bug the suite missed (failed)', () => {
+    const detection = records(reports).find((r) => r.kind === 'detection')!;
+    expect(detection).toMatchObject({ outcome: 'missed', status: 'broken', message: '2 of 2 cuts were rig errors: the sweep could not tell whether it catches the bug' });
+    const result = allureResults(join(reports, 'allure-results')).find((r) => r.name === 'catches the seeded bug (no-gpioset)')!;
+    expect(result.status).toBe('broken');
   });
 
   it('each cut is recorded as rig-error with the reason and the line that would replay it', () => {
-    const recs = records(reports);
+    const recs = records(reports).filter((r) => r.kind === 'cut');
+    expect(recs).toHaveLength(4);
     expect(recs.map((r) => [r.test, r.outcome, r.status])).toEqual(
       expect.arrayContaining([
         ['cut 01: progress:30%', 'rig-error', 'broken'],
@@ -160,8 +168,8 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
   });
 
   it('in Allure: broken, with the reason as the message, and the suite\'s labels and parameters (no cut ran, so no outcome)', () => {
-    const results = allureResults(join(reports, 'allure-results'));
-    expect(results).toHaveLength(2);
+    const results = allureResults(join(reports, 'allure-results')).filter((r) => r.name.startsWith('cut '));
+    expect(results).toHaveLength(4);
     for (const r of results) {
       expect(r.status).toBe('broken');
       expect(r.statusDetails?.message).toMatch(/^\S+no-gpioset\.yaml: gpio \(libgpiod\): .*gpioset not found/);
