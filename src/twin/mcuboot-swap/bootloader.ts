@@ -114,6 +114,10 @@ export class McubootBootloader {
       if (type !== SwapType.NONE && !(await this.validate(SECONDARY))) {
         await this.log('E: Image in the secondary slot is not valid!');
         await this.eraseRegion(SECONDARY, 0, SECONDARY.size);
+        // A begun swap whose secondary fails is BOOT_SWAP_TYPE_FAIL: MCUboot sets image_ok in the
+        // primary ("pretending we just reverted"). From the swap tables an invalid image is only
+        // "no bootable image" (NONE): nothing is written.
+        if (trailerType !== SwapType.NONE) await this.setPrimaryImageOk();
         type = SwapType.NONE;
       }
       if (type !== SwapType.NONE) {
@@ -291,6 +295,11 @@ export class McubootBootloader {
     if (this.variant === 'resume-unjournaled' && this.resuming) return;
     const area = bs.useScratch ? SCRATCH : PRIMARY;
     await this.program(statusRecordAddress(area, bs.idx, bs.state), wordOf(bs.state));
+  }
+
+  /** swap_set_image_ok: image_ok in the primary trailer, unless it is already set. */
+  private async setPrimaryImageOk(): Promise<void> {
+    if (readSwapState(this.mcu.flash, PRIMARY).imageOk === 'unset') await this.program(trailerOffsets(PRIMARY).imageOk, wordOf(1));
   }
 
   /** boot_finalize_*: image_ok first for PERM/REVERT (so a cut never leaves a revertable old image), then copy_done. */
