@@ -12,6 +12,7 @@ import type { ByteLink } from '../drivers/console/byte-link.js';
 import { Console, type ConsoleLine } from '../drivers/console/console.js';
 import { noteGaps } from '../drivers/console/gap-notes.js';
 import { lineEndingBytes, type LineEnding } from '../drivers/console/open.js';
+import { hex } from '../core/hex.js';
 
 export const DEFAULT_QUIT_KEY = 0x1d; // Ctrl-], as telnet and picocom-style tools use
 
@@ -54,7 +55,7 @@ export interface TerminalResult {
  */
 export function transcriptLine(line: ConsoleLine, origin: number): string {
   // eslint-disable-next-line no-control-regex
-  const text = line.text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const text = line.text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => `\\x${hex(c.charCodeAt(0), { width: 2, lower: true, prefix: false })}`);
   return `[+${((line.t - origin) / 1000).toFixed(3)}s] ${line.host ? '[hil] ' : ''}${text}`;
 }
 

@@ -3,6 +3,7 @@
  * control characters other than tab, CR and LF (an ESC in a value would reach the terminal
  * with the error message that quotes it). Each refusal says where: line and column.
  */
+import { hex, hexDigits } from '../core/hex.js';
 
 export type TextResult = { ok: true; text: string } | { ok: false; line: number; col: number; message: string };
 
@@ -29,8 +30,6 @@ function controlAt(bytes: Uint8Array, i: number): number | undefined {
   return undefined;
 }
 
-const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, '0');
-
 /** Decodes UTF-8 text (a leading BOM is dropped), or says where and why it is not text. `what`: "a rig file". */
 export function decodeConfigText(bytes: Uint8Array, what: string): TextResult {
   let lineStart = 0;
@@ -50,8 +49,8 @@ export function decodeConfigText(bytes: Uint8Array, what: string): TextResult {
       const col = new TextDecoder().decode(bytes.subarray(lineStart, i)).length + 1;
       let message: string;
       if (b === 0) message = `NUL byte (0x00): ${what} must be text`;
-      else if (control !== undefined) message = `control character U+${hex(control, 4)} is not allowed in ${what}`;
-      else message = `invalid UTF-8 (byte 0x${hex(b, 2)}): ${what} must be UTF-8 text`;
+      else if (control !== undefined) message = `control character U+${hexDigits(control, 4)} is not allowed in ${what}`;
+      else message = `invalid UTF-8 (byte ${hex(b, { width: 2 })}): ${what} must be UTF-8 text`;
       return { ok: false, line, col, message };
     }
     i += length;

@@ -15,7 +15,7 @@
  * | 60 | 4  | IEEE CRC-32 (zlib) of bytes 0–59, u32 LE |
  */
 import { crc32 } from 'node:zlib';
-import { hex32 } from '../core/hex.js';
+import { hex, hex32 } from '../core/hex.js';
 
 /** Offset of the block from the image start (image offset 0 = slot base). */
 export const APPINFO_OFFSET = 0x200;
@@ -91,7 +91,7 @@ function readText(bytes: Uint8Array, at: number, len: number, field: string): st
   const text = raw.toString('latin1', 0, end);
   if (!PRINTABLE.test(text)) return { error: `appinfo ${field} is not printable ASCII` };
   for (let i = end; i < len; i++) {
-    if (raw[i] !== 0) return { error: `appinfo ${field} is not NUL-padded (byte ${i} after the text is 0x${raw[i].toString(16)})` };
+    if (raw[i] !== 0) return { error: `appinfo ${field} is not NUL-padded (byte ${i} after the text is ${hex(raw[i], { width: 2 })})` };
   }
   return text;
 }
@@ -133,7 +133,7 @@ export function decodeAppInfo(bytes: Uint8Array): AppInfo | { error: string } {
 export function readAppInfo(image: Uint8Array): AppInfo | { error: string } {
   if (!(image instanceof Uint8Array)) return { error: 'appinfo: expected bytes' };
   if (image.length < APPINFO_OFFSET + APPINFO_SIZE) {
-    return { error: `appinfo: image is ${image.length} bytes, too short to hold the block at 0x${APPINFO_OFFSET.toString(16)}` };
+    return { error: `appinfo: image is ${image.length} bytes, too short to hold the block at ${hex(APPINFO_OFFSET, { width: 0 })}` };
   }
   return decodeAppInfo(image.subarray(APPINFO_OFFSET, APPINFO_OFFSET + APPINFO_SIZE));
 }

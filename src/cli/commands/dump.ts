@@ -4,7 +4,8 @@ import { loadRig } from '../../config/index.js';
 import { ConfigError, ExitCode } from '../../core/errors.js';
 import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
-import { DUMP_REGIONS, hex32 } from '../rig-access.js';
+import { DUMP_REGIONS } from '../rig-access.js';
+import { hex32 } from '../../core/hex.js';
 import { dumpHelp } from './dump.help.js';
 
 function stamp(d = new Date()): string {

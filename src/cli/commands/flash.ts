@@ -6,7 +6,8 @@ import { OpenOcdProbe, openOcdError } from '../../drivers/flasher/openocd.js';
 import { openOcdValueProblem } from '../../protocols/openocd/index.js';
 import { openRigControls } from '../../rig/open-controls.js';
 import { requireOption, type Command } from '../command.js';
-import { FLASH_BASE, hex32, parseAddress } from '../rig-access.js';
+import { FLASH_BASE, parseAddress } from '../rig-access.js';
+import { hex32 } from '../../core/hex.js';
 import { flashHelp } from './flash.help.js';
 
 /** Files that carry their own load addresses: openocd places them, an --address would be an offset. */

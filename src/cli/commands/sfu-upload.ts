@@ -9,8 +9,7 @@ import { SfuStreamProblem, checkSfuStream } from '../../protocols/sfu/index.js';
 import { readImageFile } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { sfuUploadHelp } from './sfu-upload.help.js';
-
-const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+import { hex32 } from '../../core/hex.js';
 
 export const sfuUploadCommand: Command = {
   ...sfuUploadHelp,
@@ -52,7 +51,7 @@ export const sfuUploadCommand: Command = {
       if (out.json) {
         out.printJson({ ok: r.ok, slotBase: r.slotBase, bytes: r.bytes, crc: r.crc, seconds: r.seconds, bytesPerSecond: r.bytesPerSecond, signed: r.signed, resyncs: r.resyncs });
       } else {
-        out.data(`${r.ok ? 'signed' : 'NOT signed'}: ${r.bytes} bytes to slot ${hex(r.slotBase)}, crc ${hex(r.crc)}, ${r.seconds.toFixed(2)} s, ${Math.round(r.bytesPerSecond)} B/s`);
+        out.data(`${r.ok ? 'signed' : 'NOT signed'}: ${r.bytes} bytes to slot ${hex32(r.slotBase)}, crc ${hex32(r.crc)}, ${r.seconds.toFixed(2)} s, ${Math.round(r.bytesPerSecond)} B/s`);
       }
       return r.ok ? ExitCode.ok : ExitCode.testFailures;
     } finally {

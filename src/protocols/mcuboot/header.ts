@@ -4,6 +4,7 @@
  * a problem sentence.
  */
 import { createHash } from 'node:crypto';
+import { hex, hex32 } from '../../core/hex.js';
 
 export const IMAGE_MAGIC = 0x96f3b83d;
 export const IMAGE_MAGIC_V1 = 0x96f3b83c;
@@ -30,8 +31,6 @@ export interface McubootImageFacts {
   problems: string[];
 }
 
-const hex = (n: number, w = 8) => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
-
 /**
  * Reads the image at offset 0 of `slot`. `limit` is where the image must end at the latest
  * (slot size minus the trailer).
@@ -46,7 +45,7 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
   const magic = slot.readUInt32LE(0);
   if (magic !== IMAGE_MAGIC) {
     if (magic === IMAGE_MAGIC_V1) p.push('legacy V1 image magic 0x96F3B83C (not bootable by this MCUboot)');
-    else if (magic !== 0xffffffff) p.push(`no image header: magic is ${hex(magic)}, expected ${hex(IMAGE_MAGIC)}`);
+    else if (magic !== 0xffffffff) p.push(`no image header: magic is ${hex32(magic)}, expected ${hex32(IMAGE_MAGIC)}`);
     return facts;
   }
   facts.header = true;
@@ -56,12 +55,12 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
   facts.flags = slot.readUInt32LE(16);
   facts.version = `${slot[20]}.${slot[21]}.${slot.readUInt16LE(22)}+${slot.readUInt32LE(24)}`;
   if (hdrSize < 32) {
-    p.push(`ih_hdr_size ${hex(hdrSize, 4)} is smaller than the 32-byte header`);
+    p.push(`ih_hdr_size ${hex(hdrSize, { width: 4 })} is smaller than the 32-byte header`);
     return facts;
   }
   const tlvOff = hdrSize + imgSize;
   if (tlvOff + protectTlvSize + 4 > limit) {
-    p.push(`image (header ${hex(hdrSize, 4)} + payload ${imgSize} bytes + TLVs) extends beyond the slot's image area of ${limit} bytes`);
+    p.push(`image (header ${hex(hdrSize, { width: 4 })} + payload ${imgSize} bytes + TLVs) extends beyond the slot's image area of ${limit} bytes`);
     return facts;
   }
   let off = tlvOff;
@@ -69,7 +68,7 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
     const m = slot.readUInt16LE(off);
     const tot = slot.readUInt16LE(off + 2);
     if (m !== TLV_PROT_INFO_MAGIC || tot !== protectTlvSize) {
-      p.push(`protected TLV info at ${hex(off)} is {${hex(m, 4)}, ${tot}}, expected {0x6908, ${protectTlvSize}}`);
+      p.push(`protected TLV info at ${hex32(off)} is {${hex(m, { width: 4 })}, ${tot}}, expected {0x6908, ${protectTlvSize}}`);
       return facts;
     }
     off += protectTlvSize;
@@ -77,24 +76,24 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
   const m = slot.readUInt16LE(off);
   const tot = slot.readUInt16LE(off + 2);
   if (m !== TLV_INFO_MAGIC) {
-    p.push(`no TLV area at ${hex(off)}: magic ${hex(m, 4)}, expected 0x6907`);
+    p.push(`no TLV area at ${hex32(off)}: magic ${hex(m, { width: 4 })}, expected 0x6907`);
     return facts;
   }
   if (tot < 4 || off + tot > limit) {
-    p.push(`TLV area at ${hex(off)} claims ${tot} bytes, ${tot < 4 ? 'less than its own header' : 'beyond the slot image area'}`);
+    p.push(`TLV area at ${hex32(off)} claims ${tot} bytes, ${tot < 4 ? 'less than its own header' : 'beyond the slot image area'}`);
     return facts;
   }
   facts.totalSize = off + tot;
   let hash: Buffer | undefined;
   for (let at = off + 4; at < off + tot; ) {
     if (at + 4 > off + tot) {
-      p.push(`TLV area at ${hex(off)} ends inside a TLV header`);
+      p.push(`TLV area at ${hex32(off)} ends inside a TLV header`);
       return facts;
     }
     const type = slot.readUInt16LE(at);
     const len = slot.readUInt16LE(at + 2);
     if (at + 4 + len > off + tot) {
-      p.push(`TLV type ${hex(type, 2)} at ${hex(at)} is ${len} bytes long, past the end of the TLV area`);
+      p.push(`TLV type ${hex(type, { width: 2 })} at ${hex32(at)} is ${len} bytes long, past the end of the TLV area`);
       return facts;
     }
     facts.tlvTypes.push(type);

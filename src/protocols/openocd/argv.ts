@@ -7,6 +7,7 @@
  * characters anywhere, so whoever calls them, whatever the config said, nothing breaks out.
  */
 import { adapterSpeedProblem, assertOpenOcdValue, OpenOcdValueError } from './words.js';
+import { hex } from '../../core/hex.js';
 
 export type OpenOcdTargetName = 'stm32f429' | 'rp2040' | 'nrf52840' | 'generic';
 
@@ -59,9 +60,11 @@ export function tclQuote(value: string): string {
   });
 }
 
-export function hex(n: number): string {
+/** An address or size as an OpenOCD command word; a RangeError for anything not a 32-bit unsigned integer. */
+export function openOcdHex(n: number): string {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`not a 32-bit address/size: ${n}`);
-  return '0x' + n.toString(16).padStart(8, '0');
+  // OpenOCD's own documentation style; it reads either case.
+  return hex(n, { lower: true });
 }
 
 /** The three servers off: two concurrent one-shot runs would otherwise collide on 3333/4444/6666. */
@@ -109,7 +112,7 @@ export interface ProgramOptions {
  */
 export function programArgv(s: OpenOcdSetup, file: string, address: number | undefined, opts: ProgramOptions = {}): string[] {
   assertOpenOcdValue('image', 'image', file);
-  const words = ['program', tclQuote(file), ...(address === undefined ? [] : [hex(address)])];
+  const words = ['program', tclQuote(file), ...(address === undefined ? [] : [openOcdHex(address)])];
   if (opts.verify ?? true) words.push('verify');
   if (opts.reset ?? false) words.push('reset');
   words.push('exit');
@@ -127,8 +130,8 @@ export function dumpArgv(s: OpenOcdSetup, regions: readonly { file: string; base
   for (const r of regions) {
     // dump_image is a C command: the quoted name reaches it whole, braces included.
     assertOpenOcdValue('word', 'dump file', r.file);
-    if (!Number.isInteger(r.size) || r.size <= 0 || r.size > 0xffffffff || r.base + r.size > 0x1_0000_0000) throw new RangeError(`not a region size: ${r.size} at ${hex(r.base)}`);
-    argv.push('-c', `dump_image ${tclQuote(r.file)} ${hex(r.base)} ${r.size}`);
+    if (!Number.isInteger(r.size) || r.size <= 0 || r.size > 0xffffffff || r.base + r.size > 0x1_0000_0000) throw new RangeError(`not a region size: ${r.size} at ${openOcdHex(r.base)}`);
+    argv.push('-c', `dump_image ${tclQuote(r.file)} ${openOcdHex(r.base)} ${r.size}`);
   }
   argv.push('-c', 'shutdown');
   return argv;
@@ -175,7 +178,7 @@ export function parseStm32UserOptions(log: string): number | undefined {
 /** new = read | 0x10 to set BFB2, read & ~0x10 to clear; every other user bit kept as read. */
 export function withBfb2(userOptions: number, bfb2: boolean): number {
   if (!Number.isInteger(userOptions) || (userOptions & ~STM32_USER_OPTIONS_MASK) !== 0) {
-    throw new RangeError(`user_options outside 0xFFC: 0x${userOptions.toString(16)}`);
+    throw new RangeError(`user_options outside 0xFFC: ${hex(userOptions, { width: 0, lower: true })}`);
   }
   return bfb2 ? userOptions | STM32_BFB2 : userOptions & ~STM32_BFB2;
 }
@@ -187,7 +190,7 @@ export function stm32OptionsWriteArgv(s: OpenOcdSetup, userOptions: number): str
     ...baseArgv(s),
     '-c', 'init',
     '-c', 'reset halt',
-    '-c', `stm32f2x options_write 0 0x${v.toString(16).toUpperCase().padStart(3, '0')}`,
+    '-c', `stm32f2x options_write 0 ${hex(v, { width: 3 })}`,
     '-c', 'reset',
     '-c', 'shutdown',
   ];

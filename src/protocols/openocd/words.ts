@@ -10,6 +10,7 @@
  * a newline or a NUL in a file name or a serial is never meant, and a NUL cannot even be an
  * argv element. Pure functions, no I/O: the config loader can call them too.
  */
+import { hexDigits } from '../../core/hex.js';
 
 export type OpenOcdValueKind =
   /** A `-f` file: openocd wraps it in braces itself. */
@@ -24,7 +25,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function controlName(c: string): string {
   const names: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\t': 'a tab', '\0': 'a NUL byte' };
-  return names[c] ?? `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return names[c] ?? `the control character U+${hexDigits(c.charCodeAt(0), 4)}`;
 }
 
 /** Why `value` cannot reach openocd as a `kind`, or undefined when it can (as a literal). */

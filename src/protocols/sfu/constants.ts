@@ -1,4 +1,5 @@
 /** Protocol numbers shared by host and device (reference/sfu-protocol.md §1, §2). */
+import { hex } from '../../core/hex.js';
 
 export const SfuCode = {
   INFO: 0x97,
@@ -20,7 +21,7 @@ const NAMES = new Map<number, SfuCodeName>(
 
 /** Name for logs; unknown codes still get a stable label because the device accepts them too. */
 export function sfuCodeName(code: number): string {
-  return NAMES.get(code) ?? `0x${(code & 0xff).toString(16).toUpperCase().padStart(2, '0')}`;
+  return NAMES.get(code) ?? hex(code & 0xff, { width: 2 });
 }
 
 /** Signature of frames the host sends (the device matches 0x817EA345 shifted in MSB first). */

@@ -3,7 +3,8 @@
  * Quirks are kept on purpose: the twin must fail exactly where the hardware fails.
  */
 import { DEVICE_SIZE_LIMIT, HOST_SIGNATURE, RX_BUFFER } from './constants.js';
-import { frameCrc, hex32, invertedCodeMatches } from './frame-format.js';
+import { frameCrc, invertedCodeMatches } from './frame-format.js';
+import { hexDigits } from '../../core/hex.js';
 
 export type DeviceRxErrorKind = 'code' | 'size' | 'crc' | 'overfull';
 
@@ -176,7 +177,7 @@ export class DeviceFrameReceiver {
     const computed = frameCrc(this.buf.subarray(0, HEADER_BYTES), body);
     const received = this.buf.readUInt32LE(bodyEnd);
     if (computed !== received) {
-      return this.fail('crc', `CRC ERROR:\t${hex32(computed)}\t${hex32(received)}\n`);
+      return this.fail('crc', `CRC ERROR:\t${hexDigits(computed)}\t${hexDigits(received)}\n`);
     }
     this.counters.goodPackets += 1;
     const packet: DeviceRxEvent = { type: 'packet', code: this.buf[0]!, body: Buffer.from(body) };

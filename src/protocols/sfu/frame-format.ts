@@ -14,11 +14,3 @@ export function frameCrc(header: Uint8Array, body: Uint8Array): number {
 export function invertedCodeMatches(code: number, inverted: number): boolean {
   return ((code ^ 0xff) & 0xff) === inverted;
 }
-
-export function hex32(value: number): string {
-  return (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
-}
-
-export function hex8(value: number): string {
-  return (value & 0xff).toString(16).toUpperCase().padStart(2, '0');
-}

@@ -3,7 +3,8 @@
  * (reference/sfu-protocol.md §1.2, §6). Everything that is not a valid device frame is text.
  */
 import { DEVICE_SIGNATURE, FRAME_HEADER, FRAME_OVERHEAD, MAX_BODY } from './constants.js';
-import { frameCrc, hex32, hex8, invertedCodeMatches } from './frame-format.js';
+import { frameCrc, invertedCodeMatches } from './frame-format.js';
+import { hex, hexDigits } from '../../core/hex.js';
 
 export type SfuReadEvent =
   | { type: 'frame'; code: number; body: Buffer }
@@ -26,7 +27,7 @@ function parseAtSignature(buf: Buffer): Parse {
   const code = buf[4]!;
   const inverted = buf[5]!;
   if (!invertedCodeMatches(code, inverted)) {
-    return { kind: 'bad', reason: `code: 0x${hex8(code)} with inverted code 0x${hex8(inverted)}`, length: FRAME_HEADER };
+    return { kind: 'bad', reason: `code: ${hex(code & 0xff, { width: 2 })} with inverted code ${hex(inverted & 0xff, { width: 2 })}`, length: FRAME_HEADER };
   }
   const size = buf.readUInt16LE(6);
   if (size % 4 !== 0 || size > MAX_BODY) {
@@ -38,7 +39,7 @@ function parseAtSignature(buf: Buffer): Parse {
   const computed = frameCrc(buf.subarray(4, FRAME_HEADER), body);
   const received = buf.readUInt32LE(FRAME_HEADER + size);
   if (computed !== received) {
-    return { kind: 'bad', reason: `crc: computed ${hex32(computed)}, received ${hex32(received)}`, length };
+    return { kind: 'bad', reason: `crc: computed ${hexDigits(computed)}, received ${hexDigits(received)}`, length };
   }
   return { kind: 'frame', code, body: Buffer.from(body), length };
 }

@@ -23,6 +23,7 @@
 import { readAppInfo, isAppInfo } from '../appinfo.js';
 import { decodeBin2PageStream } from './bin2page.js';
 import { BIN2PAGE_BLOCK, BIN2PAGE_FULL_FORMAT, BIN2PAGE_MAGIC, isBin2Page } from './bin2page-format.js';
+import { hex, hex32 } from '../../core/hex.js';
 
 export interface SfuStreamCheckOptions {
   /**
@@ -57,7 +58,8 @@ export class SfuStreamProblem extends Error {
   }
 }
 
-const hex = (n: number): string => `0x${n.toString(16).toUpperCase()}`;
+/** A stream offset: as short as it is (`0x1F00`). */
+const offset = (n: number): string => hex(n, { width: 0 });
 
 /** Throws an SfuStreamProblem saying the first thing wrong with `stream`; returns what it found otherwise. */
 export function checkSfuStream(stream: Uint8Array, opts: SfuStreamCheckOptions = {}): SfuStreamFacts {
@@ -102,14 +104,14 @@ function checkBin2PageStructure(stream: Uint8Array): void {
   }
   for (let at = head, index = 0; at < stream.length; at += BIN2PAGE_BLOCK, index++) {
     const why = blockProblem(stream.subarray(at, at + BIN2PAGE_BLOCK));
-    if (why) throw new SfuStreamProblem(`BIN2Page block ${index} (stream offset ${hex(at)}): ${why}`, at);
+    if (why) throw new SfuStreamProblem(`BIN2Page block ${index} (stream offset ${offset(at)}): ${why}`, at);
   }
 }
 
 /** Why the device's decoder would count an error on this 256-byte block, or undefined. */
 function blockProblem(block: Uint8Array): string | undefined {
   const header = block[0]!;
-  if (!(header & BIN2PAGE_FULL_FORMAT)) return `header 0x${header.toString(16).padStart(2, '0')} is not in the full format (bit 7 clear)`;
+  if (!(header & BIN2PAGE_FULL_FORMAT)) return `header ${hex(header, { width: 2 })} is not in the full format (bit 7 clear)`;
   let count = header & 0x7f;
   let pos = 1;
   while (count > 0 && pos < BIN2PAGE_BLOCK && block[pos] === 0xff) {
@@ -141,7 +143,7 @@ function checkImage(image: Buffer, how: string): { version: string; imageLength:
   for (let i = info.imageLength; i < image.length; i++) {
     if (image[i] !== 0xff) {
       throw new SfuStreamProblem(
-        `${how}, byte ${hex(i)} is 0x${image[i]!.toString(16).padStart(2, '0')}, past the image's end (${info.imageLength} bytes, ` +
+        `${how}, byte ${offset(i)} is ${hex(image[i]!, { width: 2 })}, past the image's end (${info.imageLength} bytes, ` +
           'from its app info block), where only erased 0xFF may follow',
       );
     }
@@ -161,7 +163,7 @@ function plausibleVectors(image: Buffer, at: number, pcTop: readonly number[]): 
 /** An image without an info block must at least begin like firmware (see the module comment). */
 function checkVectorTable(image: Buffer, how: string): void {
   if (plausibleVectors(image, 0x100, [0x10]) || plausibleVectors(image, 0, [0x08])) return;
-  const words = (at: number) => (image.length >= at + 8 ? `SP ${hex(image.readUInt32LE(at))}, PC ${hex(image.readUInt32LE(at + 4))}` : 'missing');
+  const words = (at: number) => (image.length >= at + 8 ? `SP ${hex32(image.readUInt32LE(at))}, PC ${hex32(image.readUInt32LE(at + 4))}` : 'missing');
   throw new SfuStreamProblem(
     `no app info block and no vector table ${how}: at offset 0x100 (RP2040) ${words(0x100)}, at offset 0 (STM32F4) ${words(0)}; ` +
       'firmware starts with SP in SRAM and a Thumb reset address in flash (random bytes or a fragment?)',

@@ -49,6 +49,4 @@ export function formatLines(lines: readonly string[]): string {
   return shown.length ? `; last console lines: ${shown.map((l) => JSON.stringify(l)).join(' | ')}` : '';
 }
 
-export function hex32(value: number): string {
-  return `0x${(value >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
-}
+

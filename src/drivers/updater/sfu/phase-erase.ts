@@ -8,7 +8,8 @@
  */
 import { SfuCode, decodeEraseReply, decodeErasePart, encodeEraseRequest } from '../../../protocols/sfu/index.js';
 import type { UploadContext } from './context.js';
-import { SfuDeviceError, hex32 } from './errors.js';
+import { SfuDeviceError } from './errors.js';
+import { hex32 } from '../../../core/hex.js';
 import { ignored, type PhaseHandler, type ReplyTable, type Silence } from './phases.js';
 import { SFU_TIMING } from './timing.js';
 import { WriteWindow } from './write-window.js';

@@ -7,7 +7,8 @@
  */
 import { SfuCode, decodeInfoReply, type InfoReply } from '../../../protocols/sfu/index.js';
 import type { UploadContext } from './context.js';
-import { SfuLinkError, SfuStreamTooBigError, hex32 } from './errors.js';
+import { SfuLinkError, SfuStreamTooBigError } from './errors.js';
+import { hex, hex32 } from '../../../core/hex.js';
 import { ignored, type PhaseHandler, type ReplyTable } from './phases.js';
 import { SFU_TIMING } from './timing.js';
 
@@ -65,7 +66,7 @@ export class InfoPhase implements PhaseHandler {
       await s.wake.until(() => s.info !== undefined || this.resets !== resetsSeen, Math.min(nextInfo, deadline) - now);
     }
     const info = s.info;
-    s.event('info', `slot ${hex32(info.mainStartFrom)}, SFU ${info.sfuVersion.toString(16).padStart(4, '0')}`, {
+    s.event('info', `slot ${hex32(info.mainStartFrom)}, SFU ${hex(info.sfuVersion, { width: 4, lower: true, prefix: false })}`, {
       slotBase: info.mainStartFrom,
       slotKib: info.slotKib,
       sfuVersion: info.sfuVersion,

@@ -6,7 +6,7 @@
  */
 import { SFU_VER_RP2040 } from '../../../protocols/sfu/index.js';
 import type { UploadContext } from './context.js';
-import { hex32 } from './errors.js';
+import { hex, hex32 } from '../../../core/hex.js';
 import { ignored, type PhaseHandler, type ReplyTable } from './phases.js';
 import { SFU_TIMING } from './timing.js';
 import type { VerdictLine } from './verdict.js';
@@ -51,7 +51,7 @@ export class SignPhase implements PhaseHandler {
     }
     const slot = hex32(s.startReply!.slotBase);
     if (s.verdict === 'signed') s.event('signed', slot);
-    if (s.verdict === 'crc-ok') s.event('crc-ok', `${slot} (SFU ${s.info!.sfuVersion.toString(16).padStart(4, '0')} never signs)`);
+    if (s.verdict === 'crc-ok') s.event('crc-ok', `${slot} (SFU ${hex(s.info!.sfuVersion, { width: 4, lower: true, prefix: false })} never signs)`);
     s.enter('done');
   }
 }

@@ -7,7 +7,7 @@
  */
 import { SfuCode, decodeStartReply, encodeStartRequest, sfuCrc } from '../../../protocols/sfu/index.js';
 import type { UploadContext } from './context.js';
-import { hex32 } from './errors.js';
+import { hex32 } from '../../../core/hex.js';
 import { verdictLine } from './phase-sign.js';
 import { ignored, type PhaseHandler, type ReplyTable, type Silence } from './phases.js';
 import { SFU_TIMING } from './timing.js';

@@ -9,7 +9,8 @@
  */
 import { SfuCode, decodeWriteReply } from '../../../protocols/sfu/index.js';
 import type { UploadContext } from './context.js';
-import { SfuDeviceError, SfuLinkError, hex32 } from './errors.js';
+import { SfuDeviceError, SfuLinkError } from './errors.js';
+import { hex32 } from '../../../core/hex.js';
 import { ignored, type PhaseHandler, type ReplyTable, type Silence } from './phases.js';
 import { SFU_TIMING } from './timing.js';
 

@@ -18,7 +18,7 @@
  *   DMA ring is all that collects data while its CPU erases or programs).
  */
 import { FRAME_OVERHEAD } from '../../../protocols/sfu/index.js';
-import { hex32 } from './errors.js';
+import { hex32 } from '../../../core/hex.js';
 
 export interface WriteWindowOptions {
   /** Stream address of byte 0: the slot base INFO announced. */
