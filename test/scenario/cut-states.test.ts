@@ -7,13 +7,15 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { chmodSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
-import { parseRig, parseTrigger } from '../../src/config/index.js';
+import { loadRig, parseRig, parseTrigger } from '../../src/config/index.js';
 import { openRig } from '../../src/rig/open-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { CUT_STATES, CUT_TRANSITIONS, runCut, type CutResult, type CutSpec, type CutState } from '../../src/scenario/cut.js';
 import { CutContext } from '../../src/scenario/cut/context.js';
-import { cutStateHandlers } from '../../src/scenario/cut/machine.js';
+import { cutStateHandlers, runCutMachine } from '../../src/scenario/cut/machine.js';
 import { CutTransitionError } from '../../src/scenario/cut/states.js';
 import { schemeAdapter } from '../../src/schemes/registry.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
@@ -60,7 +62,13 @@ function expectLegal(path: CutState[]): void {
 
 /** A result with the step events taken out of its timeline, to compare with another cut's. */
 function withoutSteps(r: CutResult): CutResult {
-  return { ...r, timeline: r.timeline.split('\n').filter((l) => !/ scenario step:/.test(l)).join('\n') };
+  return {
+    ...r,
+    timeline: r.timeline
+      .split('\n')
+      .filter((l) => !/ scenario step:/.test(l))
+      .join('\n'),
+  };
 }
 
 describe('the transition table', () => {
@@ -165,35 +173,12 @@ describe('Ctrl-C during a probe baseline', () => {
   });
 
   it('bench rig, real openocd (dummy adapter) hanging in program, GPIO mocked (fake gpioset v2): openocd killed, relay at its safe level', async () => {
-    const fakes = join(ROOT, 'test/gpio/fixtures/v2');
-    for (const t of ['gpioset', 'gpiomon', 'gpiofind']) chmodSync(join(fakes, t), 0o755);
-    const dir = await tempDir('hil-cut-states-');
-    const pty = await startSocatPair();
-    const gpioLog = join(dir, 'gpio.log');
+    const b = await abortBench();
     const savedPath = process.env.PATH;
-    process.env.PATH = `${fakes}:${savedPath}`;
-    process.env.FAKE_GPIO_LOG = gpioLog;
+    process.env.PATH = b.env.PATH;
+    process.env.FAKE_GPIO_LOG = b.env.FAKE_GPIO_LOG;
     try {
-      const config = parseRig(
-        [
-          'name: bench-abort',
-          'target: rp2040',
-          'scheme: sfu-ab',
-          'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
-          'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
-          `console: { driver: serial, port: ${pty.a}, baud: 115200 }`,
-          'updater: { driver: sfu }',
-          'probe:',
-          '  driver: openocd',
-          `  interface: ${join(ROOT, 'test/openocd/fixtures/fake.cfg')}`,
-          '  target: none',
-          `  configs: [${join(ROOT, 'test/openocd/fixtures/hang-program.cfg')}]`,
-          '  timeoutMs: 120000',
-          'boot: { timeoutMs: 5000 }',
-        ].join('\n') + '\n',
-        join(dir, 'bench.yaml'),
-      );
-      const rig = await openRig(config);
+      const rig = await openRig(await loadRig(b.rig));
       rigs.push(rig);
       const ac = new AbortController();
       const reason = new Error('Ctrl-C (test)');
@@ -209,7 +194,7 @@ describe('Ctrl-C during a probe baseline', () => {
       expect(kinds).not.toContain('scenario update-start');
       expect(kinds).toContain('scenario aborted');
       // The relay was on for the probe, and runCut itself put it back to its safe level (before any close()).
-      const levels = readLog(gpioLog).flatMap((x) => (x.stdin ? [x.stdin] : []));
+      const levels = relayLevels(b.env.FAKE_GPIO_LOG);
       expect(levels.lastIndexOf('set 17=1')).toBeGreaterThanOrEqual(0);
       expect(levels.lastIndexOf('set 17=0')).toBeGreaterThan(levels.lastIndexOf('set 17=1'));
       expect(rig.power.state).toBe('off');
@@ -218,4 +203,73 @@ describe('Ctrl-C during a probe baseline', () => {
       delete process.env.FAKE_GPIO_LOG;
     }
   }, 90_000);
+
+  it('hil cut, SIGINT while the real openocd programs the baseline (GPIO mocked: fake gpioset v2): exit 4, openocd gone, relay safe', async () => {
+    const b = await abortBench();
+    const child = execa(
+      process.execPath,
+      [join(ROOT, 'bin/hil.js'), 'cut', '--rig', b.rig, '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/app-v2.page2bin', '--trigger', 'progress:50%', '-v'],
+      {
+        cwd: ROOT,
+        reject: false,
+        env: { NO_COLOR: '1', ...b.env },
+      },
+    );
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    const openocd = await waitFor('openocd running under hil cut', () => childNamed(child.pid!, 'openocd'), 60_000);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(4);
+    expect(err).toMatch(/scenario step:baseline/);
+    expect(err).not.toMatch(/update-start/);
+    expect(() => process.kill(openocd, 0)).toThrow();
+    const levels = relayLevels(b.env.FAKE_GPIO_LOG);
+    expect(levels.lastIndexOf('set 17=0')).toBeGreaterThan(levels.lastIndexOf('set 17=1'));
+  }, 90_000);
 });
+
+describe("a transition that fails outside a state's flow", () => {
+  it('a fire in a state that cannot be cut (here: the baseline) ends the machine with the transition error', async () => {
+    const rig = await twinRig('sfu-ab');
+    const ctx = new CutContext(rig, sfuAb, SFU, spec('progress:50%'), undefined);
+    const run = runCutMachine(ctx);
+    ctx.fire({ t: rig.clock.now(), offsetMs: 0, acked: 0, phase: 'start' });
+    await expect(run).rejects.toThrow(CutTransitionError);
+    expect(steps(rig)).toEqual(['baseline']);
+  });
+});
+
+/** A bench rig file for an sfu-ab board: relay (fake gpioset v2), console on a socat pty, the real openocd with program made to hang. */
+async function abortBench(): Promise<{ rig: string; env: { PATH: string; FAKE_GPIO_LOG: string } }> {
+  const fakes = join(ROOT, 'test/gpio/fixtures/v2');
+  for (const t of ['gpioset', 'gpiomon', 'gpiofind']) chmodSync(join(fakes, t), 0o755);
+  const dir = await tempDir('hil-cut-states-');
+  const pty = await startSocatPair();
+  const rig = join(dir, 'bench.yaml');
+  await writeFile(
+    rig,
+    [
+      'name: bench-abort',
+      'target: rp2040',
+      'scheme: sfu-ab',
+      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
+      'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
+      `console: { driver: serial, port: ${pty.a}, baud: 115200 }`,
+      'updater: { driver: sfu }',
+      'probe:',
+      '  driver: openocd',
+      `  interface: ${join(ROOT, 'test/openocd/fixtures/fake.cfg')}`,
+      '  target: none',
+      `  configs: [${join(ROOT, 'test/openocd/fixtures/hang-program.cfg')}]`,
+      '  timeoutMs: 120000',
+      'boot: { timeoutMs: 5000 }',
+    ].join('\n') + '\n',
+  );
+  return { rig, env: { PATH: `${fakes}:${process.env.PATH}`, FAKE_GPIO_LOG: join(dir, 'gpio.log') } };
+}
+
+/** What the relay's gpioset was told, in order. */
+function relayLevels(log: string): string[] {
+  return readLog(log).flatMap((x) => (x.stdin ? [x.stdin] : []));
+}
