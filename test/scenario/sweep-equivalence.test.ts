@@ -25,12 +25,12 @@ const SEED = 20261205;
 /** The power-loss mode under which runCut's cut at an op's start leaves the point's state. */
 const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before: 'skip', after: 'complete', torn: 'torn' };
 
-function requestFor(scheme: (typeof SCHEMES)[number], variant: string): SweepRequest {
-  return { rig: scheme.bench.rig, twin: { variant }, images: { from: `firmware/${scheme.samples.from}`, to: `firmware/${scheme.samples.to}` }, seed: SEED };
+function requestFor(scheme: (typeof SCHEMES)[number], variant: string, extra: Partial<SweepRequest> = {}): SweepRequest {
+  return { rig: scheme.bench.rig, twin: { variant }, images: { from: `firmware/${scheme.samples.from}`, to: `firmware/${scheme.samples.to}` }, seed: SEED, ...extra };
 }
 
 /** A seeded sample: PER_MODE ops per mode, spread over the whole log (mulberry32, as the twin's). */
-function sample(session: SweepSession, seed: number): SweepCutPoint[] {
+function sample(session: SweepSession, seed: number, perMode = PER_MODE): SweepCutPoint[] {
   let state = seed >>> 0;
   const next = () => {
     let t = (state = (state + 0x6d2b79f5) >>> 0);
@@ -43,7 +43,7 @@ function sample(session: SweepSession, seed: number): SweepCutPoint[] {
   for (const mode of ['before', 'after', 'torn'] as const) {
     // An option-byte program that is cut never lands (the twin's model): its after state is not a cut state.
     const all = session.everyOp([mode]).filter((p) => !(mode === 'after' && rec.ops[p.op]!.target === 'options'));
-    for (let i = 0; i < PER_MODE; i++) points.push(all[Math.floor(((i + next()) / PER_MODE) * all.length)]!);
+    for (let i = 0; i < perMode; i++) points.push(all[Math.floor(((i + next()) / perMode) * all.length)]!);
   }
   return points;
 }
@@ -63,6 +63,7 @@ afterAll(async () => {
 
 async function replayRig(request: SweepRequest, mode: SweepCutMode): Promise<Rig> {
   const key = `${request.rig}/${request.twin?.variant}/${mode}`;
+  // Rigs are reused across points (runCut restores its cached baseline), as a suite does.
   let rig = replayRigs.get(key);
   if (!rig) {
     const config = sweepRigConfig(await loadRig(request.rig), { twin: { ...request.twin, powerLoss: POWER_LOSS[mode] } });
@@ -73,31 +74,46 @@ async function replayRig(request: SweepRequest, mode: SweepCutMode): Promise<Rig
 
 const cases = SCHEMES.flatMap((scheme) => Object.keys(TWIN_VARIANTS[scheme.name]!).map((variant) => [scheme.name, variant, scheme] as const));
 
+/** Engine and full replay of each sampled point, as comparable lines (outcome and final state hash). */
+async function compare(request: SweepRequest, perMode = PER_MODE): Promise<{ seen: string[]; replayed: string[] }> {
+  const session = await SweepSession.open(request);
+  try {
+    const rec = session.recording;
+    // A seeded bug may stop the update early (erase-running-slot: a handful of ops), never before the first.
+    expect(rec.ops.length).toBeGreaterThan(0);
+    const seen: string[] = [];
+    const replayed: string[] = [];
+    for (const point of sample(session, SEED ^ rec.ops.length, perMode)) {
+      const fast = await session.recover(point);
+      const rig = await replayRig(request, point.mode);
+      const full = await runCut(rig, session.scheme, session.images, {
+        trigger: replayTrigger(rec, point),
+        offMs: rig.config.power.offMs,
+        seed: point.seed,
+        ...(request.bootLoopCycles !== undefined && { bootLoopCycles: request.bootLoopCycles }),
+      });
+      const op = rec.ops[point.op]!;
+      const where = `op ${point.op} (${op.kind} ${op.target} @0x${op.address.toString(16)}, ${op.stage}/${op.phase ?? '-'}) ${point.mode}${point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : ''}`;
+      // The replay cut where the point says: at that op's marker edge (or, for an option-byte program, inside it).
+      expect(`${where}: ${full.fired?.line ?? 'by time'}`).toBe(`${where}: ${op.marker !== undefined ? `marker edge ${op.marker}` : 'by time'}`);
+      seen.push(`${where}: ${fast.outcome} ${fast.stateHash}`);
+      replayed.push(`${where}: ${full.outcome} ${rig.twin!.sweep.stateHash()}`);
+    }
+    return { seen, replayed };
+  } finally {
+    await session.close();
+  }
+}
+
 describe('sweep engine = full replay of the same cut', () => {
   it.each(cases)('%s / %s: seeded points in every mode', async (_name, variant, scheme) => {
-    const request = requestFor(scheme, variant);
-    const session = await SweepSession.open(request);
-    try {
-      const rec = session.recording;
-      // A seeded bug may stop the update early (erase-running-slot: a handful of ops), never before the first.
-      expect(rec.ops.length).toBeGreaterThan(0);
-      const seen: string[] = [];
-      const replayed: string[] = [];
-      for (const point of sample(session, SEED ^ rec.ops.length)) {
-        const fast = await session.recover(point);
-        const rig = await replayRig(request, point.mode);
-        const full = await runCut(rig, session.scheme, session.images, { trigger: replayTrigger(rec, point), offMs: rig.config.power.offMs, seed: point.seed });
-        const op = rec.ops[point.op]!;
-        const where = `op ${point.op} (${op.kind} ${op.target} @0x${op.address.toString(16)}, ${op.stage}/${op.phase ?? '-'}) ${point.mode}${point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : ''}`;
-        // The replay cut where the point says: at that op's start, in that mode.
-        expect(`${where}: ${full.fired?.line ?? full.fired?.offsetMs}`).toBe(`${where}: ${op.marker !== undefined ? `marker edge ${op.marker}` : full.fired?.offsetMs}`);
-        seen.push(`${where}: ${fast.outcome} ${fast.stateHash}`);
-        replayed.push(`${where}: ${full.outcome} ${rig.twin!.sweep.stateHash()}`);
-      }
-      expect(seen).toEqual(replayed);
-    } finally {
-      await session.close();
-    }
+    const { seen, replayed } = await compare(requestFor(scheme, variant));
+    expect(seen).toEqual(replayed);
+  });
+
+  it.each(SCHEMES.map((s) => [s.name, s] as const))('%s: with the boot-loop check (two more power cycles)', async (_name, scheme) => {
+    const { seen, replayed } = await compare(requestFor(scheme, 'correct', { bootLoopCycles: 2 }), 1);
+    expect(seen).toEqual(replayed);
   });
 
   it('the recording spans the update, the reset and the bootloader work after it (swap, option bytes)', async () => {
