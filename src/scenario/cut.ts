@@ -50,6 +50,8 @@ export interface CutResult {
  * One brownout scenario: baseline (image A running), update to B, cut when the trigger fires,
  * power back after offMs, wait for the device, judge from console and flash. The steps are the
  * states of an explicit machine (cut/states.ts), each on the rig's timeline as `scenario step:<state>`.
+ * An abort (opts.signal) stops it in any state, a probe baseline included (a running openocd is
+ * killed): the rig is left in its safe state and the promise rejects with the abort's reason.
  */
 export async function runCut(
   rig: Rig,
