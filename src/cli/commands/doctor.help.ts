@@ -21,9 +21,9 @@ and fails only on Node.js. Exit 0 when nothing failed, 3 when the rig cannot run
   --rig RIG          rig name (rigs/RIG.yaml) or path`,
   examples: [
     'hil doctor',
-    'hil doctor --rig bench-rp2040',
-    'hil doctor --rig rigs/bench-stm32.yaml -v            # also lists the checks that do not apply',
-    "hil doctor --rig bench-rp2040 --json | jq '.checks[] | select(.status == \"fail\") | .fix'",
+    'hil doctor --rig pi-pico-sfu',
+    'hil doctor --rig rigs/pi-stm32f429-disco.yaml -v     # also lists the checks that do not apply',
+    "hil doctor --rig pi-pico-sfu --json | jq '.checks[] | select(.status == \"fail\") | .fix'",
   ],
   options: { rig: { type: 'string' } },
 };
