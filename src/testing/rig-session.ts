@@ -1,7 +1,8 @@
 /**
  * One rig opened for TypeScript tests, without Jest: its capabilities wrapped so that every call is
- * an Allure step, and a cut takes file names and a trigger as a user writes them. useRig() (./use-rig.ts)
- * ties a session to Jest's beforeAll/afterAll; scripts may use a session directly.
+ * an Allure step, and a cut takes file names (or images already loaded) and a trigger as a user
+ * writes them. useRig() (./use-rig.ts) ties a session to Jest's beforeAll/afterAll, and the YAML
+ * suite runner (./suite.ts) is built on it; scripts may use a session directly.
  */
 import * as allure from 'allure-js-commons';
 import { ConfigError, RigError } from '../core/errors.js';
