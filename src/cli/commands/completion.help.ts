@@ -16,7 +16,11 @@ shell start. Generating it reads only the commands' help modules, so
 \`source <(hil completion bash)\` in ~/.bashrc (zsh: after compinit; fish: \`hil completion fish | source\`)
 works too, for about the start-up of \`node\` at every shell start.
 `,
-  examples: ['hil completion bash > ~/.local/share/bash-completion/completions/hil', 'hil completion zsh > ~/.zfunc/_hil      # with fpath+=(~/.zfunc) before compinit', 'hil completion fish > ~/.config/fish/completions/hil.fish'],
+  examples: [
+    'hil completion bash > ~/.local/share/bash-completion/completions/hil',
+    'hil completion zsh > ~/.zfunc/_hil      # with fpath+=(~/.zfunc) before compinit',
+    'hil completion fish > ~/.config/fish/completions/hil.fish',
+  ],
   options: {},
 };
 

@@ -21,7 +21,9 @@ same cut: this is the command a report's repro line runs.
   --off-ms N             power-off time (default: the rig's power.offMs)
   --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
   --second T             cut a second time, T after power returned (during the recovery: a resumed swap)
-  --setup S              the scheme's baseline setup (${SCHEMES.filter((s) => s.setups.length > 1).map((s) => `${s.name}: ${s.setups.join(' | ')}`).join('; ')})
+  --setup S              the scheme's baseline setup (${SCHEMES.filter((s) => s.setups.length > 1)
+    .map((s) => `${s.name}: ${s.setups.join(' | ')}`)
+    .join('; ')})
   --previous FILE        an older image the baseline puts in the other slot
   --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)`,
   examples: [

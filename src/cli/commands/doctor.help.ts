@@ -23,7 +23,7 @@ and fails only on Node.js. Exit 0 when nothing failed, 3 when the rig cannot run
     'hil doctor',
     'hil doctor --rig pi-pico-sfu',
     'hil doctor --rig rigs/pi-stm32f429-disco.yaml -v     # also lists the checks that do not apply',
-    "hil doctor --rig pi-pico-sfu --json | jq '.checks[] | select(.status == \"fail\") | .fix'",
+    'hil doctor --rig pi-pico-sfu --json | jq \'.checks[] | select(.status == "fail") | .fix\'',
   ],
   options: { rig: { type: 'string' } },
 };

@@ -6,9 +6,7 @@ import type { CommandHelp } from '../command.js';
 import { SCHEMES } from '../../schemes/meta-registry.js';
 
 /** One scheme per example: its dump files as `hil dump` names them, its sample images as the known ones. */
-const EXAMPLES = SCHEMES.map(
-  (s) => `hil inspect --scheme ${s.name} ${s.dumpRegions.map((r) => `dump/${r.name}.bin`).join(' ')} --known firmware/${s.samples.to}`,
-);
+const EXAMPLES = SCHEMES.map((s) => `hil inspect --scheme ${s.name} ${s.dumpRegions.map((r) => `dump/${r.name}.bin`).join(' ')} --known firmware/${s.samples.to}`);
 
 export const inspectHelp: CommandHelp = {
   path: ['inspect'],

@@ -6,7 +6,7 @@ import type { CommandHelp } from '../command.js';
 
 export const pinsHelp: CommandHelp = {
   path: ['pins'],
-  summary: 'set the rig\'s GPIO pins (BOOT straps, reset, relay) by name, or list them',
+  summary: "set the rig's GPIO pins (BOOT straps, reset, relay) by name, or list them",
   usage: 'hil pins --rig RIG [NAME=0|1|pulse:DURATION]... [--for DURATION] [--json]',
   details: `Applies the assignments in order, then holds the pins until Ctrl-C or --for elapses (a GPIO line is
 only driven while hil owns it), then returns every pin to its safe level and the power to the rig's
