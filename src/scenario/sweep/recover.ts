@@ -1,10 +1,13 @@
 import type { Outcome } from '../../config/vocabulary.js';
 import type { Rig } from '../../rig/rig.js';
-import type { SchemeAdapter } from '../../schemes/scheme.js';
+import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
 import { observeBoot } from '../observe-boot.js';
 import { judge, judgeConsoleOnly } from '../verdict.js';
 import { sweepOf, type Recording, type SweepImages } from './recording.js';
 import type { SweepCutPoint } from './points.js';
+
+/** Readings kept per session (a few MB each at most, shared buffers aside). */
+const MAX_VIEWS = 256;
 
 /** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
 export interface RecoverySpec {
@@ -39,7 +42,20 @@ export function committedAt(rec: Recording, point: SweepCutPoint): boolean {
  * console and from the flash as runCut judges a replayed cut (same observation, settle time,
  * scheme inspection and verdict; the boot-loop check when asked).
  */
-export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: SweepImages, rec: Recording, point: SweepCutPoint, spec: RecoverySpec): Promise<PointResult> {
+export async function recoverPoint(
+  rig: Rig,
+  scheme: SchemeAdapter,
+  images: SweepImages,
+  rec: Recording,
+  point: SweepCutPoint,
+  spec: RecoverySpec,
+  /**
+   * Flash readings by state hash. A reading is a function of the bytes the probe dumps, and those
+   * of the state: recoveries that end in the same state (a resumed swap finishing as the uncut one
+   * did) are read once. Shared read-only.
+   */
+  views?: Map<string, FlashView>,
+): Promise<PointResult> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
   const { from, to } = images;
@@ -53,11 +69,20 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
   const timeoutMs = rig.config.boot.timeoutMs;
   const observation = await observeBoot(console, clock, { fromLine, timeoutMs });
   if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
-  const flash = rig.probe ? await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]) : undefined;
+  let stateHash = sweep.stateHash();
+  let flash = rig.probe ? views?.get(stateHash) : undefined;
+  if (rig.probe && !flash) {
+    flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+    if (views) {
+      if (views.size >= MAX_VIEWS) views.clear();
+      views.set(stateHash, flash);
+    }
+  }
   const judged = { committed: committedAt(rec, point), silence: scheme.silence };
   const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
   let outcome = verdict.outcome;
-  for (let i = 0; i < (spec.bootLoopCycles ?? 0) && observation.banner; i++) {
+  const cycles = spec.bootLoopCycles ?? 0;
+  for (let i = 0; i < cycles && observation.banner; i++) {
     await rig.power.off();
     await clock.sleep(spec.offMs);
     const line = console.lines.length;
@@ -69,5 +94,6 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
       break;
     }
   }
-  return { point, outcome, reasons: verdict.reasons, stateHash: sweep.stateHash() };
+  if (cycles > 0 && observation.banner) stateHash = sweep.stateHash();
+  return { point, outcome, reasons: verdict.reasons, stateHash };
 }

@@ -4,7 +4,7 @@ import type { Outcome } from '../../config/vocabulary.js';
 import { openRig } from '../../rig/open-rig.js';
 import type { Rig } from '../../rig/rig.js';
 import { schemeAdapter } from '../../schemes/registry.js';
-import type { SchemeAdapter } from '../../schemes/scheme.js';
+import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
 import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
@@ -32,6 +32,7 @@ export interface SweepRequest {
  */
 export class SweepSession {
   private readonly shared = new Map<string, Omit<PointResult, 'point'>>();
+  private readonly views = new Map<string, FlashView>();
 
   private constructor(
     readonly rig: Rig,
@@ -77,7 +78,7 @@ export class SweepSession {
     const result = await recoverPoint(this.rig, this.scheme, this.images, this.recording, point, {
       offMs: offMsOf(this.request, this.rig.config),
       ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
-    });
+    }, this.views);
     if (key !== undefined) this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
     return result;
   }
