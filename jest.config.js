@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 // Unit and end-to-end tests of hilrig itself (the `hil run` campaign uses jest.run.config.js).
 // Two projects: `tests` (everything that waits on events) and `sweeps` (CPU-bound cut sweeps and
 // detection runs on the virtual-clock twin). A sweep's budgets are in virtual time inside the test;
@@ -12,6 +14,13 @@ const SWEEPS = [
   '<rootDir>/test/twin/agreement.test.ts',
 ];
 
+// Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
+// runs every file in band (in its own process), one after the other. Most files here wait (ptys
+// at line rate, twins on the wall clock, child processes) rather than compute, so a second worker
+// overlaps that waiting with the CPU-bound sweeps: at least two, and the default on a bigger
+// machine. Each file still runs alone in its worker.
+const WORKERS = Math.max(2, availableParallelism() - 1);
+
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -25,6 +34,7 @@ const common = {
 export default {
   // Only a guard against a hang: every wait in the tests is on an event.
   testTimeout: 120_000,
+  maxWorkers: WORKERS,
   projects: [
     {
       ...common,
