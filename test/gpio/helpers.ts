@@ -6,12 +6,21 @@ import { waitFor as sharedWaitFor } from '../helpers/wait-for.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
-/** Fake tool paths (fixtures/v1/gpioset …), made executable in case git dropped the bit. */
+/** Fake tool paths (fixtures/v1/gpioset …, bash scripts), made executable in case git dropped the bit. */
 export function fakeTools(flavour: 'v1' | 'v2') {
   const p = (t: string) => join(FIXTURES, flavour, t);
   for (const t of ['gpioset', 'gpiomon', 'gpiofind']) chmodSync(p(t), 0o755);
   chmodSync(join(FIXTURES, 'uhubctl'), 0o755);
   return { gpioset: p('gpioset'), gpiomon: p('gpiomon'), gpiofind: p('gpiofind') };
+}
+
+/** The full path of `command` on this process's PATH (to build a PATH that holds only chosen tools). */
+export function onPath(command: string): string {
+  for (const d of (process.env.PATH ?? '').split(':')) {
+    const p = join(d || '.', command);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${command} is not on PATH`);
 }
 
 export function tempDir(prefix: string): string {

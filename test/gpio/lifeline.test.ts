@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parentDeathSignalSupported } from '../../src/core/parent-death.js';
 import { Libgpiod } from '../../src/drivers/gpio/libgpiod.js';
 import { waitForOutput } from '../helpers/wait-for.js';
-import { FIXTURES, alive, fakeTools, readLog, removeDir, tempDir, waitFor, type LogRecord } from './helpers.js';
+import { FIXTURES, alive, fakeTools, onPath, readLog, removeDir, tempDir, waitFor, type LogRecord } from './helpers.js';
 
 let dir: string;
 let logFile: string;
@@ -142,10 +142,11 @@ test('an owner that cannot take the lines leaves no guardian behind (fake gpiose
 });
 
 test('without setpriv the owner is started as before, with no guardian, and the driver warns (fake gpioset v2)', async () => {
-  // A PATH holding only node: the fake gpioset's `#!/usr/bin/env node` still works, setpriv is not found.
+  // A PATH holding only what the fake gpioset runs on (bash and the tools it calls): setpriv is not found.
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   symlinkSync(process.execPath, join(bin, 'node'));
+  for (const tool of ['bash', 'awk', 'sed', 'sleep']) symlinkSync(onPath(tool), join(bin, tool));
   const child = spawn(process.execPath, [join(FIXTURES, 'hold-lines.mjs'), 'v2', fakeTools('v2').gpioset], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PATH: bin, FAKE_GPIO_LOG: logFile },
