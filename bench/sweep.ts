@@ -28,6 +28,8 @@ for (const meta of schemes) {
     pointsPerSecond: Number((run.results.length / seconds).toFixed(1)),
     workers: run.workers,
     sharedRecoveries: run.results.filter((r) => r.shared).length,
+    // Where the time went, per worker: opening (module load, rig, images, the recording) vs the points.
+    workerSeconds: run.timing?.map((t) => ({ open: Number((t.openMs / 1000).toFixed(2)), points: Number((t.pointsMs / 1000).toFixed(2)), cpu: Number((t.cpuMs / 1000).toFixed(2)) })),
     outcomes: countOutcomes(run.results),
   };
   if (values.json) console.log(JSON.stringify(line));

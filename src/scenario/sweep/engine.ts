@@ -6,13 +6,15 @@ import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import { SweepSession, type SweepRequest } from './session.js';
-import type { WorkerReply, WorkerTask } from './worker.js';
+import type { WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
   results: PointResult[];
   /** Worker threads used (0: in this thread). */
   workers: number;
+  /** Per worker: time to open its session (rig, images, the recording) and to run its points. */
+  timing?: WorkerTiming[];
 }
 
 /**
@@ -42,7 +44,7 @@ export async function runSweep(
     Array.from({ length: workers }, (_, i) => runWorker({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } })),
   );
   const results = replies.flatMap((r) => r.results).sort((a, b) => a.order - b.order).map((r) => r.result);
-  return { ops: replies[0]!.ops, results, workers };
+  return { ops: replies[0]!.ops, results, workers, timing: replies.map((r) => r.timing) };
 }
 
 /** Both cores by default (this project's target is a 2-core Pi-class machine). */

@@ -20,10 +20,20 @@ export interface WorkerTask {
   share: { index: number; of: number };
 }
 
-export type WorkerReply = { ok: true; ops: readonly SweepOp[]; results: { order: number; result: PointResult }[] } | { ok: false; error: string };
+/** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread. */
+export interface WorkerTiming {
+  openMs: number;
+  pointsMs: number;
+  cpuMs: number;
+}
+
+export type WorkerReply = { ok: true; ops: readonly SweepOp[]; results: { order: number; result: PointResult }[]; timing: WorkerTiming } | { ok: false; error: string };
 
 async function main(task: WorkerTask): Promise<WorkerReply> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const session = await SweepSession.open(task.request);
+  const t1 = performance.now();
   try {
     const points = task.points ?? session.everyOp(task.modes);
     const results: { order: number; result: PointResult }[] = [];
@@ -31,7 +41,8 @@ async function main(task: WorkerTask): Promise<WorkerReply> {
       if (Math.floor(points[i]!.op / SHARE_BLOCK_OPS) % task.share.of !== task.share.index) continue;
       results.push({ order: i, result: await session.recover(points[i]!) });
     }
-    return { ok: true, ops: session.recording.ops, results };
+    const cpu = process.cpuUsage(cpu0);
+    return { ok: true, ops: session.recording.ops, results, timing: { openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: (cpu.user + cpu.system) / 1000 } };
   } finally {
     await session.close();
   }
