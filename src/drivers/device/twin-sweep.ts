@@ -1,4 +1,5 @@
 import type { TwinDevice } from '../../twin/device.js';
+import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder } from '../../twin/flash/op-recorder.js';
 import { stateDigest } from '../../twin/flash/state-digest.js';
 
@@ -55,6 +56,12 @@ export interface TwinSweep {
   stateId(op: number, mode: SweepCutMode): number | undefined;
   /** sha256 of the device's persistent state now (flash and option bytes). */
   stateHash(): string;
+  /**
+   * The twin's debug port for a sweep's readings: the same bytes as the rig's probe, read into
+   * buffers it keeps per region, so a dump is only valid until the next one (a sweep reads
+   * megabytes per point; fresh buffers cost more than the copy).
+   */
+  readonly probe: Probe;
 }
 
 export function twinSweep(device: TwinDevice): TwinSweep {
@@ -73,5 +80,35 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     },
     stateId: (op, mode) => recorder.stateId(op, mode),
     stateHash: () => stateDigest(device.snapshot()),
+    probe: reusingProbe(device),
+  };
+}
+
+function reusingProbe(device: TwinDevice): Probe {
+  const buffers = new Map<string, Buffer>();
+  const flash = device.flash;
+  const inFlash = (r: MemoryRegion) => r.base >= flash.base && r.base + r.size <= flash.base + flash.geometry.size;
+  return {
+    async dump(regions) {
+      const out: Record<string, Buffer> = {};
+      for (const r of regions) {
+        if (!inFlash(r)) {
+          // Beside the flash (the STM32's option bytes): the device's own reading, a few bytes.
+          out[r.name] = device.readMemory(r.base, r.size);
+          continue;
+        }
+        const key = `${r.base}+${r.size}`;
+        let buf = buffers.get(key);
+        if (!buf) buffers.set(key, (buf = Buffer.allocUnsafe(r.size)));
+        out[r.name] = flash.readInto(r.base, buf);
+      }
+      return out;
+    },
+    async program(address, data) {
+      device.programMemory(address, data);
+    },
+    async massErase() {
+      device.massErase();
+    },
   };
 }

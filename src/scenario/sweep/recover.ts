@@ -72,7 +72,8 @@ export async function recoverPoint(
   let stateHash = sweep.stateHash();
   let flash = rig.probe ? views?.get(stateHash) : undefined;
   if (rig.probe && !flash) {
-    flash = await scheme.inspect(rig.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+    // The sweep's probe: the bytes the rig's probe would dump, into buffers reused from point to point.
+    flash = await scheme.inspect(sweep.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
     if (views) {
       if (views.size >= MAX_VIEWS) views.clear();
       views.set(stateHash, flash);

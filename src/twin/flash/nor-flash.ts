@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import type { FlashGeometry } from './geometry.js';
 import type { PowerLossMode } from './power-loss.js';
 import type { Rng } from '../rng.js';
@@ -73,14 +74,33 @@ export class NorFlash {
 
   /** Copy of `length` bytes at `address`. */
   read(address: number, length: number): Buffer {
-    // A probe dump reads megabytes per cut of a sweep: unpooled allocation and TypedArray.set
-    // are several times faster there than the pool and Buffer.copy.
-    const out = length >= 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length);
-    this.forEachSpan(address, length, (sector, offset, pos, n) => {
+    return this.readInto(address, Buffer.allocUnsafe(length));
+  }
+
+  /**
+   * Reads `out.length` bytes at `address` into `out`. A sweep's probe reads megabytes per cut
+   * point: into buffers it keeps, the read is a copy (TypedArray.set, several times faster than
+   * Buffer.copy here), where a fresh multi-megabyte buffer each time costs its page faults.
+   */
+  readInto(address: number, out: Buffer): Buffer {
+    this.forEachSpan(address, out.length, (sector, offset, pos, n) => {
       const src = this.sectors[sector]!;
       out.set(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), pos);
     });
     return out;
+  }
+
+  /**
+   * CRC-32 (zlib's) of a range, sector by sector with no copy: a bootloader that checks a whole
+   * slot at every boot (the SFU's) would otherwise allocate megabytes per boot of a sweep.
+   */
+  crc32(address: number, length: number): number {
+    let crc = 0;
+    this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+      const src = this.sectors[sector]!;
+      crc = crc32(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), crc);
+    });
+    return crc >>> 0;
   }
 
   readU32(address: number): number {

@@ -1,4 +1,3 @@
-import { crc32 } from 'node:zlib';
 import {
   Bin2PageDecoder,
   DeviceFrameReceiver,
@@ -146,7 +145,7 @@ export class SfuBootloader {
   private async slotCrcOk(slot: number, stored: number): Promise<boolean> {
     await this.mcu.sleep(SLOT_CRC_MS);
     const s = SLOTS[slot]!;
-    return crc32(this.mcu.flash.read(s.base, SFU_SLOT_SIZE)) >>> 0 === stored >>> 0;
+    return this.mcu.flash.crc32(s.base, SFU_SLOT_SIZE) === stored >>> 0;
   }
 
   private async eraseSignBlock(slot: number): Promise<void> {
@@ -162,7 +161,7 @@ export class SfuBootloader {
     const s = SLOTS[slot]!;
     mcu.emit({ kind: 'phase', name: 'sign', detail: NAMES[slot] });
     await mcu.sleep(SLOT_CRC_MS);
-    const crc = crc32(mcu.flash.read(s.base, SFU_SLOT_SIZE)) >>> 0;
+    const crc = mcu.flash.crc32(s.base, SFU_SLOT_SIZE);
     if (!mcu.flash.isErased(s.metaBase, 4096)) await mcu.flashOp(mcu.flash.erase(s.metaBase, 4096));
     const page = Buffer.alloc(256, 0xff);
     page.writeUInt32LE(crc, 0);
