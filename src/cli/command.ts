@@ -41,10 +41,19 @@ export const COMMON_OPTIONS: Options = {
   json: { type: 'boolean' },
 };
 
-export const COMMON_HELP = `  --json           print only a JSON document on stdout
-  -q, --quiet      errors only on stderr
-  -v, --verbose    steps and device text on stderr
-  -h, --help       this help`;
+const COMMON_LINES: [string, string][] = [
+  ['--json', 'print only a JSON document on stdout'],
+  ['-q, --quiet', 'errors only on stderr'],
+  ['-v, --verbose', 'steps and device text on stderr'],
+  ['-h, --help', 'this help'],
+];
+
+/** The common options, their text in the same column as the command's own option lines. */
+export function commonHelp(details = ''): string {
+  const columns = [...details.matchAll(/^ {2}(-\S.*?) {2,}(?=\S)/gm)].map((m) => m[0].length);
+  const column = Math.max(19, ...columns);
+  return COMMON_LINES.map(([flag, text]) => `  ${flag}`.padEnd(column) + text).join('\n');
+}
 
 export function helpText(cmd: CommandHelp): string {
   return [
@@ -53,7 +62,7 @@ export function helpText(cmd: CommandHelp): string {
     `usage: ${cmd.usage}`,
     '',
     cmd.details,
-    COMMON_HELP,
+    commonHelp(cmd.details),
     '',
     'examples:',
     ...cmd.examples.map((e) => `  ${e}`),

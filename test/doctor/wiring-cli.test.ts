@@ -124,7 +124,7 @@ describe('hil doctor (the command, in a child process)', () => {
     const help = await doctor(['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('usage: hil doctor [--rig RIG] [--json]');
-    expect(help.stdout).toContain('hil doctor --rig bench-rp2040 --json');
+    expect(help.stdout).toContain('hil doctor --rig pi-pico-sfu --json');
   });
 });
 
