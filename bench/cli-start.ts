@@ -32,7 +32,10 @@ function cpuOf(args: string[]): Promise<{ cpu: number; wall: number }> {
     child.on('close', (code) => {
       const wall = (performance.now() - t0) / 1000;
       // times: the shell's own user/sys, then its children's: "0m0.084s 0m0.042s".
-      const children = out.trim().split('\n')[1]?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+      const children = out
+        .trim()
+        .split('\n')[1]
+        ?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
       if (code !== 0 || !children) return reject(new Error(`${args.join(' ')}: exit ${code}: ${out}`));
       const [, um, us, sm, ss] = children.map(Number) as number[];
       resolve({ cpu: um! * 60 + us! + sm! * 60 + ss!, wall });
@@ -72,7 +75,9 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`hil --help: ${result.helpCpuSeconds.toFixed(3)} s CPU vs node -e 0 ${result.nodeCpuSeconds.toFixed(3)} s: ${result.helpCpuRatio}x (goal <= 2x); wall ${result.helpWallSeconds.toFixed(3)} s vs ${result.nodeWallSeconds.toFixed(3)} s`);
+  console.log(
+    `hil --help: ${result.helpCpuSeconds.toFixed(3)} s CPU vs node -e 0 ${result.nodeCpuSeconds.toFixed(3)} s: ${result.helpCpuRatio}x (goal <= 2x); wall ${result.helpWallSeconds.toFixed(3)} s vs ${result.nodeWallSeconds.toFixed(3)} s`,
+  );
   for (const c of result.commandHelp) console.log(`${c.command}: ${c.cpuSeconds.toFixed(3)} s CPU: ${c.cpuRatio}x node -e 0 (goal <= 2x); wall ${c.wallSeconds.toFixed(3)} s`);
   console.log(`hil sfu upload: first INFO frame on the wire after ${result.sfuFirstInfoSeconds.toFixed(3)} s (goal <= 0.3 s)`);
   console.log(`medians of ${runs} runs; load average ${result.loadAverage}`);

@@ -37,7 +37,9 @@ export async function firstInfoSeconds(): Promise<number> {
     dev.setRawMode(true);
     let seen = Buffer.alloc(0);
     const t0 = performance.now();
-    const hil = spawn(process.execPath, [join(ROOT, 'bin/hil.js'), 'sfu', 'upload', '--port', join(dir, 'host'), '--info-timeout-ms', '20000', join(ROOT, 'firmware/app-v2.page2bin')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const hil = spawn(process.execPath, [join(ROOT, 'bin/hil.js'), 'sfu', 'upload', '--port', join(dir, 'host'), '--info-timeout-ms', '20000', join(ROOT, 'firmware/app-v2.page2bin')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     hil.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((r) => hil.once('exit', () => r()));

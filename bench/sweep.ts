@@ -33,5 +33,6 @@ for (const meta of schemes) {
     outcomes: countOutcomes(run.results),
   };
   if (values.json) console.log(JSON.stringify(line));
-  else console.log(`${line.scheme}: ${line.points} points over ${line.ops} ops in ${line.seconds} s = ${line.pointsPerSecond} points/s (${workers} workers); outcomes ${JSON.stringify(line.outcomes)}`);
+  else
+    console.log(`${line.scheme}: ${line.points} points over ${line.ops} ops in ${line.seconds} s = ${line.pointsPerSecond} points/s (${workers} workers); outcomes ${JSON.stringify(line.outcomes)}`);
 }

@@ -98,7 +98,9 @@ export function importsOf(file: string, text: string): Edge[] {
         .every((s) => s.startsWith('type '));
     edges.push({
       from: file,
-      to: relative(SRC, resolve(SRC, dirname(file), spec)).split('\\').join('/'),
+      to: relative(SRC, resolve(SRC, dirname(file), spec))
+        .split('\\')
+        .join('/'),
       typeOnly: m[2] !== undefined || (m[1] !== undefined && allTypeSpecifiers),
     });
   }
@@ -136,13 +138,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 function allEdges(): Edge[] {
-  return sourceFiles(SRC).flatMap((p) =>
-    importsOf(relative(SRC, p).split('\\').join('/'), readFileSync(p, 'utf8')),
-  );
+  return sourceFiles(SRC).flatMap((p) => importsOf(relative(SRC, p).split('\\').join('/'), readFileSync(p, 'utf8')));
 }
 
-const allowedBy = (e: Edge) =>
-  ALLOWED_FOR_NOW.find((a) => e.from.startsWith(a.from) && layerOf(e.to) === a.to);
+const allowedBy = (e: Edge) => ALLOWED_FOR_NOW.find((a) => e.from.startsWith(a.from) && layerOf(e.to) === a.to);
 
 describe('layering of src/ (DESIGN.md dependency direction)', () => {
   const edges = allEdges();
@@ -163,9 +162,9 @@ describe('layering of src/ (DESIGN.md dependency direction)', () => {
   });
 
   it('keeps the allowlist true: every allowlisted edge still exists and is still a violation', () => {
-    const stale = ALLOWED_FOR_NOW.filter(
-      (a) => !edges.some((e) => violation(e) !== undefined && allowedBy(e) === a),
-    ).map((a) => `${a.from} -> ${a.to}/ is gone: delete it from ALLOWED_FOR_NOW (${a.why})`);
+    const stale = ALLOWED_FOR_NOW.filter((a) => !edges.some((e) => violation(e) !== undefined && allowedBy(e) === a)).map(
+      (a) => `${a.from} -> ${a.to}/ is gone: delete it from ALLOWED_FOR_NOW (${a.why})`,
+    );
     expect(stale).toEqual([]);
   });
 

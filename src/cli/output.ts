@@ -18,7 +18,11 @@ export class Output {
   private liveLine = false;
   private lastPlain = 0;
 
-  constructor(opts: OutputOptions, private readonly err: NodeJS.WriteStream = process.stderr, private readonly out: NodeJS.WriteStream = process.stdout) {
+  constructor(
+    opts: OutputOptions,
+    private readonly err: NodeJS.WriteStream = process.stderr,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+  ) {
     this.level = opts.quiet ? 0 : opts.verbose ? 2 : 1;
     this.json = !!opts.json;
     this.tty = !!err.isTTY && process.env.TERM !== 'dumb';

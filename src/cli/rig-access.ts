@@ -23,7 +23,6 @@ export const FLASH_BASE: Readonly<Record<Target, number>> = {
 /** Every region `hil inspect` reads for a scheme, named as it expects the files. */
 export const DUMP_REGIONS: Readonly<Record<Scheme, readonly MemoryRegion[]>> = Object.fromEntries(SCHEMES.map((s) => [s.name, s.dumpRegions]));
 
-
 /** `0x08020000`, `134348800` or `0x0802_0000`. */
 export function parseAddress(raw: string, option = '--address'): number {
   const s = raw.replace(/_/g, '').trim();

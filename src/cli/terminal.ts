@@ -107,16 +107,15 @@ export async function runTerminal(opts: TerminalOptions): Promise<TerminalResult
   let droppedReported = false;
   const send = (bytes: Buffer) => {
     if (!bytes.length) return;
-    sending = sending.then(
-      () =>
-        link.write(bytes).then(
-          () => void (droppedReported = false),
-          (err: Error) => {
-            // One message per outage, not one per key.
-            if (!droppedReported) status(`[hil] keys not sent: ${err.message}`);
-            droppedReported = true;
-          },
-        ),
+    sending = sending.then(() =>
+      link.write(bytes).then(
+        () => void (droppedReported = false),
+        (err: Error) => {
+          // One message per outage, not one per key.
+          if (!droppedReported) status(`[hil] keys not sent: ${err.message}`);
+          droppedReported = true;
+        },
+      ),
     );
   };
   const keys = new KeyTranslator(quitKey, enter, !!tty);

@@ -16,15 +16,7 @@ export {
   type DeviceOutcome,
   type VariantLists,
 } from './vocabulary.js';
-export {
-  ConfigFileError,
-  formatIssue,
-  formatLocation,
-  formatPath,
-  displayFile,
-  type ConfigIssue,
-  type ConfigPath,
-} from './errors.js';
+export { ConfigFileError, formatIssue, formatLocation, formatPath, displayFile, type ConfigIssue, type ConfigPath } from './errors.js';
 export { SourceLocator, issueAt, configErrorAt, sourceOf, type SourcePosition } from './locate.js';
 export {
   parseTrigger,

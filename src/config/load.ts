@@ -251,9 +251,7 @@ function suiteImageIssues(suite: SuiteConfig, scheme: RigConfig['scheme'], rigNa
 export function checkRigForSuite(rig: RigConfig, suite: SuiteConfig): void {
   if (suite.scheme !== undefined && suite.scheme !== rig.scheme) {
     const rigAt = formatLocation(issueAt(rig, ['scheme'], ''));
-    throw new ConfigFileError([
-      issueAt(suite, ['scheme'], `the suite is for scheme ${suite.scheme}, but rig ${rig.name} (${rigAt}) has scheme ${rig.scheme}`),
-    ]);
+    throw new ConfigFileError([issueAt(suite, ['scheme'], `the suite is for scheme ${suite.scheme}, but rig ${rig.name} (${rigAt}) has scheme ${rig.scheme}`)]);
   }
   const issues: ConfigIssue[] = [];
   const setups = SCHEME_SETUPS[rig.scheme];

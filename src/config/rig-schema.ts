@@ -201,7 +201,6 @@ export interface RigOptions {
   variants?: VariantLists;
 }
 
-
 const TWIN_CAPABLE = ['power', 'console', 'probe'] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {

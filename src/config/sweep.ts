@@ -25,9 +25,7 @@ export function expandSweep(sweep: Sweep): Trigger[] {
     case 'after':
       return spread(sweep.fromMs, sweep.toMs, sweep.count).map((ms) => ({ kind: 'after', ms: roundTo(ms, 3) }));
     case 'progress':
-      return spread(sweep.from, sweep.to, sweep.count).map((value) =>
-        sweep.unit === 'percent' ? { kind: 'progress', percent: roundTo(value, 3) } : { kind: 'progress', bytes: Math.round(value) },
-      );
+      return spread(sweep.from, sweep.to, sweep.count).map((value) => (sweep.unit === 'percent' ? { kind: 'progress', percent: roundTo(value, 3) } : { kind: 'progress', bytes: Math.round(value) }));
     case 'marker': {
       // Edges are whole numbers: a dense sweep may name one twice, which is kept once.
       const edges = [...new Set(spread(sweep.from, sweep.to, sweep.count).map((e) => Math.round(e)))];

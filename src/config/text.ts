@@ -34,7 +34,7 @@ function controlAt(bytes: Uint8Array, i: number): number | undefined {
 export function decodeConfigText(bytes: Uint8Array, what: string): TextResult {
   let lineStart = 0;
   let line = 1;
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     if (b === 0x0a) {
       line++;

@@ -35,8 +35,6 @@ export class Timeline {
 
   /** Plain text, one event a line, times relative to `origin`. */
   format(origin = 0): string {
-    return this.events
-      .map((e) => `${((e.t - origin) / 1000).toFixed(4).padStart(10)}s  ${e.source.padEnd(8)} ${e.kind}${e.detail ? '  ' + e.detail : ''}`)
-      .join('\n');
+    return this.events.map((e) => `${((e.t - origin) / 1000).toFixed(4).padStart(10)}s  ${e.source.padEnd(8)} ${e.kind}${e.detail ? '  ' + e.detail : ''}`).join('\n');
   }
 }

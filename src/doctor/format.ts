@@ -28,7 +28,12 @@ export function formatReport(report: DoctorReport, opts: FormatOptions = {}): st
   const fails = count('fail');
   const warns = count('warn');
   const skipped = count('skip');
-  const tally = [`${count('ok')} ok`, `${warns} warning${warns === 1 ? '' : 's'}`, `${fails} failed`, ...(skipped ? [`${skipped} not relevant${opts.showSkipped ? '' : ' (-v shows them)'}`] : [])].join(', ');
+  const tally = [
+    `${count('ok')} ok`,
+    `${warns} warning${warns === 1 ? '' : 's'}`,
+    `${fails} failed`,
+    ...(skipped ? [`${skipped} not relevant${opts.showSkipped ? '' : ' (-v shows them)'}`] : []),
+  ].join(', ');
   const verdict = report.rig ? (report.ok ? 'the rig can run' : 'the rig cannot run until the failures above are fixed') : report.ok ? 'this machine runs hil' : 'this machine cannot run hil';
   lines.push('', `${tally}: ${verdict}`);
   return lines.join('\n');

@@ -24,8 +24,7 @@ export function describeLabel(label: string | undefined): string {
   return '';
 }
 
-const GPIO_UDEV_FIX =
-  `sudo groupadd -f gpio && echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' | sudo tee /etc/udev/rules.d/60-gpio.rules && sudo udevadm control --reload-rules && sudo udevadm trigger && ${addToGroupFix('gpio')}`;
+const GPIO_UDEV_FIX = `sudo groupadd -f gpio && echo 'SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"' | sudo tee /etc/udev/rules.d/60-gpio.rules && sudo udevadm control --reload-rules && sudo udevadm trigger && ${addToGroupFix('gpio')}`;
 
 /** label/base/ngpio of the legacy sysfs node below the chip's device (`…/gpiochip0/gpio/gpiochip512/`). */
 async function sysfsInfo(env: DoctorEnv, name: string): Promise<Omit<GpioChip, 'name'>> {
@@ -150,7 +149,13 @@ export async function checkGpio({ env, rig }: CheckContext): Promise<Check[]> {
         const how = major === 1 ? 'v1: gpioset CHIP OFFSET=V, exits unless --mode=signal' : 'v2: gpioset -c CHIP OFFSET=V or by line name, holds the line until killed';
         checks.push({ id: 'gpio.tools', title: 'libgpiod tools', status: 'ok', detail: `${gpioset} is libgpiod ${how}` });
       } else {
-        checks.push({ id: 'gpio.tools', title: 'libgpiod tools', status: missing, detail: `cannot tell the libgpiod version from \`${gpioset} --version\`: ${JSON.stringify((r.stdout || r.stderr).trim().slice(0, 120))}`, fix: 'sudo apt-get install --reinstall -y gpiod' });
+        checks.push({
+          id: 'gpio.tools',
+          title: 'libgpiod tools',
+          status: missing,
+          detail: `cannot tell the libgpiod version from \`${gpioset} --version\`: ${JSON.stringify((r.stdout || r.stderr).trim().slice(0, 120))}`,
+          fix: 'sudo apt-get install --reinstall -y gpiod',
+        });
       }
     }
   }
@@ -159,11 +164,23 @@ export async function checkGpio({ env, rig }: CheckContext): Promise<Check[]> {
     const exportFile = under(env, '/sys/class/gpio/export');
     const deprecation = 'sysfs GPIO is deprecated and numbers lines base + offset (512 on Pi 4-class kernels, 571 on a Pi 5)';
     if (!(await exists(exportFile))) {
-      checks.push({ id: 'gpio.sysfs', title: 'sysfs GPIO', status: 'fail', detail: '/sys/class/gpio/export does not exist (kernel without CONFIG_GPIO_SYSFS)', fix: 'set gpio.backend: libgpiod in the rig file, and: sudo apt-get install -y gpiod' });
+      checks.push({
+        id: 'gpio.sysfs',
+        title: 'sysfs GPIO',
+        status: 'fail',
+        detail: '/sys/class/gpio/export does not exist (kernel without CONFIG_GPIO_SYSFS)',
+        fix: 'set gpio.backend: libgpiod in the rig file, and: sudo apt-get install -y gpiod',
+      });
     } else if (!(await env.access(exportFile, 'w'))) {
       checks.push({ id: 'gpio.sysfs', title: 'sysfs GPIO', status: 'fail', detail: `${env.user || `uid ${env.uid}`} cannot write /sys/class/gpio/export`, fix: await accessFix(env, exportFile) });
     } else {
-      checks.push({ id: 'gpio.sysfs', title: 'sysfs GPIO', status: 'warn', detail: `/sys/class/gpio/export is writable, but ${deprecation}`, fix: 'set gpio.backend: libgpiod in the rig file (lines by chip label + offset or by name)' });
+      checks.push({
+        id: 'gpio.sysfs',
+        title: 'sysfs GPIO',
+        status: 'warn',
+        detail: `/sys/class/gpio/export is writable, but ${deprecation}`,
+        fix: 'set gpio.backend: libgpiod in the rig file (lines by chip label + offset or by name)',
+      });
     }
   }
 
@@ -194,7 +211,13 @@ async function pinChecks(env: DoctorEnv, pins: Pins, chips: GpioChip[], major: n
         fix: chips.length ? `set gpio.pins.${name}.chip to one of: ${[...new Set(labels)].join(', ')}` : 'run hil on the Pi the rig is wired to',
       });
     } else if (chip.lines !== undefined && (pin.offset ?? 0) >= chip.lines) {
-      checks.push({ id, title, status: 'fail', detail: `${where}: ${chip.name} has only ${chip.lines} lines (0-${chip.lines - 1})`, fix: `set gpio.pins.${name}.offset to the line number on ${chip.label ?? chip.name} (BCM number on the Pi header chip)` });
+      checks.push({
+        id,
+        title,
+        status: 'fail',
+        detail: `${where}: ${chip.name} has only ${chip.lines} lines (0-${chip.lines - 1})`,
+        fix: `set gpio.pins.${name}.offset to the line number on ${chip.label ?? chip.name} (BCM number on the Pi header chip)`,
+      });
     } else if (/^gpiochip\d+$/.test(pin.chip ?? '') && chip.label && chip.label !== chip.name) {
       // The Pi 5 moved its header chip from gpiochip4 to gpiochip0 with a kernel update.
       checks.push({ id, title, status: 'warn', detail: `${where} is ${chip.label}, but chip numbers change between kernels`, fix: `set gpio.pins.${name}.chip: ${chip.label}` });

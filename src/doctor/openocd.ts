@@ -99,7 +99,13 @@ export async function checkOpenOcd({ env, rig }: CheckContext): Promise<Check[]>
   checks.push(
     scripts
       ? { id: 'openocd.scripts', title: 'OpenOCD scripts', status: 'ok', detail: scripts }
-      : { id: 'openocd.scripts', title: 'OpenOCD scripts', status: missing, detail: 'no share/openocd/scripts next to the binary, in /usr/share or /usr/local/share', fix: binary ? 'sudo apt-get install --reinstall -y openocd' : INSTALL },
+      : {
+          id: 'openocd.scripts',
+          title: 'OpenOCD scripts',
+          status: missing,
+          detail: 'no share/openocd/scripts next to the binary, in /usr/share or /usr/local/share',
+          fix: binary ? 'sudo apt-get install --reinstall -y openocd' : INSTALL,
+        },
   );
   if (!rig || !probe) return checks;
 

@@ -86,23 +86,58 @@ export async function checkRigWiring({ env, rig, signal }: CheckContext): Promis
   const pins = mine.filter((c) => c.kind === 'pin').length;
   checks.push(
     clashes.pin.length
-      ? { id: 'wiring.pins', title: 'GPIO pins not shared', status: 'fail', detail: clashes.pin.join('; '), fix: `give each rig its own line: change the pin in ${path.basename(rig.file)} or in the other file (one relay, one rig)` }
+      ? {
+          id: 'wiring.pins',
+          title: 'GPIO pins not shared',
+          status: 'fail',
+          detail: clashes.pin.join('; '),
+          fix: `give each rig its own line: change the pin in ${path.basename(rig.file)} or in the other file (one relay, one rig)`,
+        }
       : { id: 'wiring.pins', title: 'GPIO pins not shared', status: 'ok', detail: pins ? `${pins} pin${pins === 1 ? '' : 's'}, none used by the ${where}` : `no pins; checked against the ${where}` },
   );
   const ports = mine.filter((c) => c.kind === 'port').length;
   checks.push(
     clashes.port.length
-      ? { id: 'wiring.ports', title: 'Ports not shared', status: 'fail', detail: clashes.port.join('; '), fix: `one serial port or hub port per rig: point ${path.basename(rig.file)} or the other file at its own adapter (ls -l /dev/serial/by-id/)` }
-      : { id: 'wiring.ports', title: 'Ports not shared', status: 'ok', detail: ports ? `${ports} port${ports === 1 ? '' : 's'}, none used by the ${where}` : `no serial or hub ports; checked against the ${where}` },
+      ? {
+          id: 'wiring.ports',
+          title: 'Ports not shared',
+          status: 'fail',
+          detail: clashes.port.join('; '),
+          fix: `one serial port or hub port per rig: point ${path.basename(rig.file)} or the other file at its own adapter (ls -l /dev/serial/by-id/)`,
+        }
+      : {
+          id: 'wiring.ports',
+          title: 'Ports not shared',
+          status: 'ok',
+          detail: ports ? `${ports} port${ports === 1 ? '' : 's'}, none used by the ${where}` : `no serial or hub ports; checked against the ${where}`,
+        },
   );
   if (clashes.probe.length) {
-    checks.push({ id: 'wiring.probe', title: 'Probe not shared', status: 'warn', detail: `${clashes.probe.join('; ')}: the two rigs cannot run at the same time`, fix: 'give each rig its own probe (adapterSerial), or never run them together' });
+    checks.push({
+      id: 'wiring.probe',
+      title: 'Probe not shared',
+      status: 'warn',
+      detail: `${clashes.probe.join('; ')}: the two rigs cannot run at the same time`,
+      fix: 'give each rig its own probe (adapterSerial), or never run them together',
+    });
   }
   if (skipped > 0) {
-    checks.push({ id: 'wiring.skipped', title: 'Other rig files', status: 'warn', detail: `${skipped} more rig file${skipped === 1 ? '' : 's'} in ${displayFile(dir)} not compared (only the first ${MAX_COMPARED_RIGS} are)`, fix: 'keep one bench\'s rig files in their own folder' });
+    checks.push({
+      id: 'wiring.skipped',
+      title: 'Other rig files',
+      status: 'warn',
+      detail: `${skipped} more rig file${skipped === 1 ? '' : 's'} in ${displayFile(dir)} not compared (only the first ${MAX_COMPARED_RIGS} are)`,
+      fix: "keep one bench's rig files in their own folder",
+    });
   }
   if (broken.length) {
-    checks.push({ id: 'wiring.files', title: 'Other rig files', status: 'warn', detail: `not compared, they do not load: ${broken.join('; ')}`, fix: `hil doctor --rig ${displayFile(path.join(dir, brokenFiles[0]!))}   # shows what is wrong with it` });
+    checks.push({
+      id: 'wiring.files',
+      title: 'Other rig files',
+      status: 'warn',
+      detail: `not compared, they do not load: ${broken.join('; ')}`,
+      fix: `hil doctor --rig ${displayFile(path.join(dir, brokenFiles[0]!))}   # shows what is wrong with it`,
+    });
   }
   return checks;
 }

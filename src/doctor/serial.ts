@@ -114,8 +114,16 @@ async function machineSerial(env: DoctorEnv): Promise<Check[]> {
   const m = await groupMembership(env, 'dialout');
   const who = env.user || `uid ${env.uid}`;
   if (m.state === 'member') checks.push({ id: 'serial.dialout', title: 'dialout group', status: 'ok', detail: `${who} is in dialout` });
-  else if (m.state === 'relogin') checks.push({ id: 'serial.dialout', title: 'dialout group', status: 'warn', detail: `${who} is in dialout in /etc/group, but not in this session`, fix: 'log out and in again (or run: newgrp dialout)' });
-  else if (m.state === 'absent') checks.push({ id: 'serial.dialout', title: 'dialout group', status: 'warn', detail: `${who} is not in dialout: serial ports will not open`, fix: addToGroupFix('dialout') });
+  else if (m.state === 'relogin')
+    checks.push({
+      id: 'serial.dialout',
+      title: 'dialout group',
+      status: 'warn',
+      detail: `${who} is in dialout in /etc/group, but not in this session`,
+      fix: 'log out and in again (or run: newgrp dialout)',
+    });
+  else if (m.state === 'absent')
+    checks.push({ id: 'serial.dialout', title: 'dialout group', status: 'warn', detail: `${who} is not in dialout: serial ports will not open`, fix: addToGroupFix('dialout') });
   else checks.push({ id: 'serial.dialout', title: 'dialout group', status: 'warn', detail: 'no dialout group in /etc/group', fix: 'sudo groupadd -f dialout && ' + addToGroupFix('dialout') });
   return checks;
 }

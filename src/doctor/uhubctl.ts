@@ -47,27 +47,48 @@ export async function checkUhubctl({ env, rig }: CheckContext): Promise<Check[]>
   const title = `uhubctl hub ${power.hub} port ${power.port}`;
   const r = await env.run(binary, ['-l', power.hub], { timeoutMs: 10_000 });
   const out = `${r.stdout}\n${r.stderr}`;
-  if (r.timedOut) return [...checks, { id, title, status: 'fail', detail: `${binary} -l ${power.hub} did not answer within 10 s`, fix: 'sudo uhubctl   # run by hand: a hung USB hub needs replugging' }];
+  if (r.timedOut)
+    return [...checks, { id, title, status: 'fail', detail: `${binary} -l ${power.hub} did not answer within 10 s`, fix: 'sudo uhubctl   # run by hand: a hung USB hub needs replugging' }];
   if (/No compatible devices detected/i.test(out) || /permission|EACCES|must be root/i.test(out)) {
     const perm = env.uid !== 0;
-    return [...checks, {
-      id,
-      title,
-      status: 'fail',
-      detail: `uhubctl finds no switchable hub at ${power.hub}${perm ? ' (as a non-root user it also sees none when it may not open the hubs)' : ''}`,
-      fix: perm ? `sudo uhubctl   # lists switchable hubs; if it shows ${power.hub}, allow your user: ${UDEV_FIX}` : 'uhubctl   # lists switchable hubs and their locations: set power.hub to one of them',
-    }];
+    return [
+      ...checks,
+      {
+        id,
+        title,
+        status: 'fail',
+        detail: `uhubctl finds no switchable hub at ${power.hub}${perm ? ' (as a non-root user it also sees none when it may not open the hubs)' : ''}`,
+        fix: perm
+          ? `sudo uhubctl   # lists switchable hubs; if it shows ${power.hub}, allow your user: ${UDEV_FIX}`
+          : 'uhubctl   # lists switchable hubs and their locations: set power.hub to one of them',
+      },
+    ];
   }
   const hubs = parseUhubctlHubs(out).filter((h) => h.location === power.hub || h.location.startsWith(`${power.hub}`));
   const hub = hubs.find((h) => h.location === power.hub) ?? hubs[0];
   if (r.exitCode !== 0 || !hub) {
-    return [...checks, { id, title, status: 'fail', detail: `${binary} -l ${power.hub} exited ${r.exitCode ?? '?'}: ${out.trim().split('\n').slice(-2).join(' / ')}`, fix: 'uhubctl   # lists switchable hubs and their locations: set power.hub to one of them' }];
+    return [
+      ...checks,
+      {
+        id,
+        title,
+        status: 'fail',
+        detail: `${binary} -l ${power.hub} exited ${r.exitCode ?? '?'}: ${out.trim().split('\n').slice(-2).join(' / ')}`,
+        fix: 'uhubctl   # lists switchable hubs and their locations: set power.hub to one of them',
+      },
+    ];
   }
   if (!hub.ports.includes(power.port)) {
     return [...checks, { id, title, status: 'fail', detail: `hub ${hub.location} has ports ${hub.ports.join(', ')}, not ${power.port}`, fix: `set power.port to one of ${hub.ports.join(', ')}` }];
   }
   if (!/\bppps\b/.test(hub.description)) {
-    checks.push({ id, title, status: 'warn', detail: `port ${power.port} exists, but hub ${hub.location} [${hub.description}] does not switch power per port (ganged ports: a cut switches all or none)`, fix: 'use a hub uhubctl lists with "ppps" (per-port power switching), or a relay' });
+    checks.push({
+      id,
+      title,
+      status: 'warn',
+      detail: `port ${power.port} exists, but hub ${hub.location} [${hub.description}] does not switch power per port (ganged ports: a cut switches all or none)`,
+      fix: 'use a hub uhubctl lists with "ppps" (per-port power switching), or a relay',
+    });
   } else {
     checks.push({ id, title, status: 'ok', detail: `hub ${hub.location} [${hub.description}] has port ${power.port}` });
   }

@@ -112,7 +112,15 @@ export async function checkUsbProbes({ env, rig }: CheckContext): Promise<Check[
   const probes = await listProbes(env);
   const status = probe ? 'fail' : 'warn';
   if (!probes) {
-    return [{ id: 'usb.probes', title: 'Debug probes', status, detail: 'no /sys/bus/usb/devices: no USB here (a container without the host USB bus?)', fix: 'run on the Pi the probe is plugged into; in a container add --device /dev/bus/usb' }];
+    return [
+      {
+        id: 'usb.probes',
+        title: 'Debug probes',
+        status,
+        detail: 'no /sys/bus/usb/devices: no USB here (a container without the host USB bus?)',
+        fix: 'run on the Pi the probe is plugged into; in a container add --device /dev/bus/usb',
+      },
+    ];
   }
   if (!rig || !probe) {
     if (!probes.length) return [{ id: 'usb.probes', title: 'Debug probes', status: 'warn', detail: 'no ST-LINK, CMSIS-DAP or J-Link probe on USB' }];
@@ -126,7 +134,14 @@ export async function checkUsbProbes({ env, rig }: CheckContext): Promise<Check[
 
   const iface = interfaceCfg(rig, probe);
   const family = interfaceFamily(iface);
-  const expectText = family === 'stlink' ? 'an ST-LINK (0483:3748/374b/374e/374f/3753)' : family === 'jlink' ? 'a J-Link (1366:*)' : family === 'cmsis-dap' ? 'a CMSIS-DAP probe (Debug Probe 2e8a:000c)' : 'a debug probe';
+  const expectText =
+    family === 'stlink'
+      ? 'an ST-LINK (0483:3748/374b/374e/374f/3753)'
+      : family === 'jlink'
+        ? 'a J-Link (1366:*)'
+        : family === 'cmsis-dap'
+          ? 'a CMSIS-DAP probe (Debug Probe 2e8a:000c)'
+          : 'a debug probe';
   const id = 'usb.probes';
   const title = 'Debug probe';
   if (!probes.length) {
@@ -144,16 +159,27 @@ export async function checkUsbProbes({ env, rig }: CheckContext): Promise<Check[
     const match = candidates.find((p) => p.serial === probe.adapterSerial);
     if (!match) {
       const serials = candidates.map((p) => p.serial ?? '(none)');
-      return [{
-        id,
-        title,
-        status: 'fail',
-        detail: `no probe with serial ${probe.adapterSerial}; present: ${candidates.map(describe).join('; ')}`,
-        fix: candidates.length === 1 && candidates[0]!.serial ? `set probe.adapterSerial: ${candidates[0]!.serial}   (or plug in the probe with serial ${probe.adapterSerial})` : `plug in the probe with serial ${probe.adapterSerial}, or set probe.adapterSerial to one of: ${serials.join(', ')}`,
-      }];
+      return [
+        {
+          id,
+          title,
+          status: 'fail',
+          detail: `no probe with serial ${probe.adapterSerial}; present: ${candidates.map(describe).join('; ')}`,
+          fix:
+            candidates.length === 1 && candidates[0]!.serial
+              ? `set probe.adapterSerial: ${candidates[0]!.serial}   (or plug in the probe with serial ${probe.adapterSerial})`
+              : `plug in the probe with serial ${probe.adapterSerial}, or set probe.adapterSerial to one of: ${serials.join(', ')}`,
+        },
+      ];
     }
     chosen = match;
-    checks.push({ id, title, status: match.note ? 'warn' : 'ok', detail: `${describe(match)}${match.note ? `: ${match.note}` : ''}`, ...(match.note && { fix: 'flash debugprobe_on_pico.uf2 from github.com/raspberrypi/debugprobe/releases' }) });
+    checks.push({
+      id,
+      title,
+      status: match.note ? 'warn' : 'ok',
+      detail: `${describe(match)}${match.note ? `: ${match.note}` : ''}`,
+      ...(match.note && { fix: 'flash debugprobe_on_pico.uf2 from github.com/raspberrypi/debugprobe/releases' }),
+    });
   } else if (candidates.length > 1) {
     chosen = candidates[0]!;
     checks.push({
@@ -165,7 +191,13 @@ export async function checkUsbProbes({ env, rig }: CheckContext): Promise<Check[
     });
   } else {
     chosen = candidates[0]!;
-    checks.push({ id, title, status: chosen.note ? 'warn' : 'ok', detail: `${describe(chosen)}${chosen.note ? `: ${chosen.note}` : ''}`, ...(chosen.note && { fix: 'flash debugprobe_on_pico.uf2 from github.com/raspberrypi/debugprobe/releases' }) });
+    checks.push({
+      id,
+      title,
+      status: chosen.note ? 'warn' : 'ok',
+      detail: `${describe(chosen)}${chosen.note ? `: ${chosen.note}` : ''}`,
+      ...(chosen.note && { fix: 'flash debugprobe_on_pico.uf2 from github.com/raspberrypi/debugprobe/releases' }),
+    });
   }
   checks.push(await accessCheck(env, chosen, 'fail'));
   return checks;

@@ -56,12 +56,7 @@ export async function readExactly(file: string, size: number, what: string, regi
  * Region files matched by base name, each read at its region's size. `optional` regions may be
  * missing; `label` names the scheme in messages ("SFU dump").
  */
-export async function loadRegionFiles<N extends string>(
-  files: unknown[],
-  regions: readonly DumpRegion<N>[],
-  label: string,
-  optional: readonly N[] = [],
-): Promise<Partial<Record<N, Buffer>>> {
+export async function loadRegionFiles<N extends string>(files: unknown[], regions: readonly DumpRegion<N>[], label: string, optional: readonly N[] = []): Promise<Partial<Record<N, Buffer>>> {
   const names = regions.map((r) => `${r.name}.bin`);
   const byRegion = new Map<N, string>();
   for (const file of files) {
@@ -86,12 +81,7 @@ export async function loadRegionFiles<N extends string>(
 }
 
 /** One whole-flash file (file offset = address - flashBase), cut into the regions. */
-export async function loadWholeFlash<N extends string>(
-  file: unknown,
-  flash: { base: number; size: number },
-  regions: readonly DumpRegion<N>[],
-  label: string,
-): Promise<Partial<Record<N, Buffer>>> {
+export async function loadWholeFlash<N extends string>(file: unknown, flash: { base: number; size: number }, regions: readonly DumpRegion<N>[], label: string): Promise<Partial<Record<N, Buffer>>> {
   if (typeof file !== 'string' || file === '') throw new InspectError(`${label}: wholeFlash must be a file name`);
   const bytes = await readExactly(file, flash.size, 'whole-flash dump', 'wholeFlash');
   const dump: Partial<Record<N, Buffer>> = {};

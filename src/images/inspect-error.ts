@@ -11,10 +11,7 @@ export class InspectError extends HilError {
   readonly expected?: number;
   readonly actual?: number;
 
-  constructor(
-    message: string,
-    details: { region?: string; file?: string; expected?: number; actual?: number; cause?: unknown } = {},
-  ) {
+  constructor(message: string, details: { region?: string; file?: string; expected?: number; actual?: number; cause?: unknown } = {}) {
     super(message, ExitCode.usage, details.cause === undefined ? undefined : { cause: details.cause });
     this.region = details.region;
     this.file = details.file;

@@ -59,11 +59,7 @@ export function holdsImage(slotContent: Buffer, image: Buffer): boolean {
 }
 
 /** The first known image (in list order) the slot holds bit-exactly, with the compared length. */
-export function matchKnownImage(
-  slot: string,
-  slotContent: Buffer,
-  known: readonly KnownImage[],
-): { name: string; length: number } | undefined {
+export function matchKnownImage(slot: string, slotContent: Buffer, known: readonly KnownImage[]): { name: string; length: number } | undefined {
   for (const k of known) {
     const image = k.slotImage[slot];
     if (image && holdsImage(slotContent, image)) return { name: k.name, length: roundUpToPage(image.length) };

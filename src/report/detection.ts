@@ -20,11 +20,7 @@ export interface DetectionRow {
   example?: string;
 }
 
-export function detectionRows(
-  runs: readonly SuiteRigRun[],
-  safe: (suite: string) => readonly string[],
-  buggy: (scheme: string, variant: string) => boolean,
-): DetectionRow[] {
+export function detectionRows(runs: readonly SuiteRigRun[], safe: (suite: string) => readonly string[], buggy: (scheme: string, variant: string) => boolean): DetectionRow[] {
   const rows = new Map<string, DetectionRow>();
   for (const run of runs) {
     const scheme = run.rig.scheme;

@@ -91,9 +91,7 @@ function held(file: string): ReportsLock {
 function readHolder(file: string): LockHolder | undefined {
   try {
     const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string'
-      ? { pid: h.pid, host: h.host, since: String(h.since ?? '?'), command: String(h.command ?? 'hil run') }
-      : undefined;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, since: String(h.since ?? '?'), command: String(h.command ?? 'hil run') } : undefined;
   } catch {
     return undefined; // half-written by a run killed mid-write, or removed meanwhile: stale
   }

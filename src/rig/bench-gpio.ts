@@ -40,9 +40,7 @@ export async function openBenchGpio(gpio: GpioConfig, file: string, timeline?: T
   const held: GpioLines[] = [];
   try {
     for (const group of groups.values()) {
-      held.push(
-        await backend.requestOutputs(group.map(([id, p]) => ({ id, line: lineRef(p), initial: (p.initial ?? p.safe) as Level, safe: p.safe as Level, activeLow: p.activeLow }))),
-      );
+      held.push(await backend.requestOutputs(group.map(([id, p]) => ({ id, line: lineRef(p), initial: (p.initial ?? p.safe) as Level, safe: p.safe as Level, activeLow: p.activeLow }))));
     }
   } catch (err) {
     for (const h of held) await h.release().catch(() => {});

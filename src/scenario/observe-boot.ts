@@ -34,11 +34,7 @@ const MCUBOOT_START = /^I: Starting bootloader/;
  * appears, or when the time is up with what was seen by then (a crash loop, a bootloader that
  * stays, or silence).
  */
-export async function observeBoot(
-  console: Console,
-  clock: Clock,
-  opts: { fromLine: number; timeoutMs: number; signal?: AbortSignal },
-): Promise<BootObservation> {
+export async function observeBoot(console: Console, clock: Clock, opts: { fromLine: number; timeoutMs: number; signal?: AbortSignal }): Promise<BootObservation> {
   const start = clock.now();
   const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, bootloaderHung: false, heard: false, state: 'silent' };
   const look = (line: ConsoleLine): boolean => {

@@ -52,11 +52,7 @@ export interface SuiteRigRun {
  * time factor 0 makes that cheap). `hil run` does the same through Jest and Allure; `hil detect`
  * uses this directly.
  */
-export async function runSuiteOnRig(
-  suite: SuiteConfig,
-  entry: SuiteRig,
-  opts: { signal?: AbortSignal; onCut?: (r: CutResult, i: number, n: number) => void } = {},
-): Promise<SuiteRigRun> {
+export async function runSuiteOnRig(suite: SuiteConfig, entry: SuiteRig, opts: { signal?: AbortSignal; onCut?: (r: CutResult, i: number, n: number) => void } = {}): Promise<SuiteRigRun> {
   const { config, scheme, images, points, spec } = await prepareSuiteRig(suite, entry);
   const rig = await openRig(config);
   const results: CutResult[] = [];

@@ -39,13 +39,7 @@ export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage
   return 'wrong-image';
 }
 
-export function judge(
-  obs: BootObservation,
-  view: FlashView,
-  from: UpdateImage,
-  to: UpdateImage,
-  opts: { committed: boolean; silence?: Outcome } = { committed: false },
-): Verdict {
+export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome } = { committed: false }): Verdict {
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const fromFlash = flashOutcome(view, from, to);
   const reasons: string[] = [];

@@ -14,7 +14,7 @@ export const RP2040 = {
   blockSize: 65536,
   bootloader: { base: 0x1000_0000, size: 0x1_0000 },
   /** Byte 0 of this sector is the "first start" flag: 0xFF = never started. */
-  firstStartFlag: 0x1000_F000,
+  firstStartFlag: 0x1000_f000,
 } as const;
 
 export type SfuSlotName = 'A' | 'B';

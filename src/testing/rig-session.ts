@@ -136,7 +136,12 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
       },
       expect: (pattern, o = {}) =>
         step(`console expects ${pattern}`, async () => {
-          const got = await rig.console.expect(pattern, { timeoutMs: o.timeoutMs ?? config.boot.timeoutMs, what: String(pattern), ...(o.fromLine !== undefined && { fromLine: o.fromLine }), ...withSignal });
+          const got = await rig.console.expect(pattern, {
+            timeoutMs: o.timeoutMs ?? config.boot.timeoutMs,
+            what: String(pattern),
+            ...(o.fromLine !== undefined && { fromLine: o.fromLine }),
+            ...withSignal,
+          });
           await attach('matched line', got.line.text);
           return got;
         }),

@@ -65,7 +65,7 @@ export abstract class McuTwin implements TwinDevice {
 
   /** Probe programming (`flash write_image erase`): every erase unit touched is erased whole, then written. */
   programMemory(address: number, data: Uint8Array): void {
-    for (let at = address; at < address + data.length; ) {
+    for (let at = address; at < address + data.length;) {
       const s = this.flash.sectorAt(at);
       this.flash.writeRaw(s.address, Buffer.alloc(s.size, this.flash.geometry.erasedValue));
       at = s.address + s.size;

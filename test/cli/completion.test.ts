@@ -103,7 +103,10 @@ describe('hil completion bash (in bash)', () => {
   async function fish(line: string): Promise<string[]> {
     const r = await execa('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], { cwd: dir, reject: false });
     expect(r.stderr).toBe('');
-    return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0]!);
   }
   test('words, options, rigs, suites and fixed values', async () => {
     expect(await fish('hil ru')).toEqual(['run']);

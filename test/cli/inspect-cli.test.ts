@@ -33,7 +33,19 @@ describe('hil inspect', () => {
     writeFileSync(join(dir, 'bank1.bin'), region(STM32F429.bankSize, [0, v1]));
     writeFileSync(join(dir, 'bank2.bin'), region(STM32F429.bankSize, [0, v2]));
     writeFileSync(join(dir, 'options.bin'), withBfb2(STM32_FACTORY_OPTIONS, true));
-    const r = await hil(['inspect', '--scheme', 'stm32-dualbank', join(dir, 'bank1.bin'), join(dir, 'bank2.bin'), join(dir, 'options.bin'), '--known', 'firmware/stm32-app-v1.bin', '--known', 'firmware/stm32-app-v2.bin', '--json']);
+    const r = await hil([
+      'inspect',
+      '--scheme',
+      'stm32-dualbank',
+      join(dir, 'bank1.bin'),
+      join(dir, 'bank2.bin'),
+      join(dir, 'options.bin'),
+      '--known',
+      'firmware/stm32-app-v1.bin',
+      '--known',
+      'firmware/stm32-app-v2.bin',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -78,4 +90,3 @@ describe('hil inspect', () => {
     expect(k.stderr).toMatch(/not a signed MCUboot image/);
   });
 });
-

@@ -23,7 +23,12 @@ async function loaded(args: string[]) {
   const file = join(tmp, `modules-${++runs}.txt`);
   const r = await hil(args, { env: { NODE_OPTIONS: `--import=${join(ROOT, 'test/cli/fixtures/record-loading.mjs')}`, HIL_RECORD_MODULES: file } });
   const modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  return { ...r, modules, packages: modules.filter((u) => u.includes('/node_modules/')), commands: modules.filter((u) => /\/dist\/cli\/commands\//.test(u)).map((u) => u.replace(/.*\/dist\/cli\/commands\//, '')) };
+  return {
+    ...r,
+    modules,
+    packages: modules.filter((u) => u.includes('/node_modules/')),
+    commands: modules.filter((u) => /\/dist\/cli\/commands\//.test(u)).map((u) => u.replace(/.*\/dist\/cli\/commands\//, '')),
+  };
 }
 
 describe('lazy commands', () => {
@@ -38,7 +43,10 @@ describe('lazy commands', () => {
   });
 
   test('hil sfu --help and hil twin --help list their group from the manifest, loading no command', async () => {
-    for (const [group, member] of [['sfu', 'hil sfu upload'], ['twin', 'hil twin serve']] as const) {
+    for (const [group, member] of [
+      ['sfu', 'hil sfu upload'],
+      ['twin', 'hil twin serve'],
+    ] as const) {
       const r = await loaded([group, '--help']);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain(member);

@@ -20,7 +20,11 @@ function jsFiles(dir: string): string[] {
 }
 
 /** `react` from 'react/x', '@a/b' from '@a/b/c'. */
-const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 describe('run-time dependencies', () => {
   test('every package the compiled CLI imports is a dependency, not a devDependency', () => {
@@ -46,7 +50,7 @@ describe('run-time dependencies', () => {
     expect(campaign).toContain('transform: {}');
   });
 
-  test("what hil run hands to Jest exists, compiled from a source file (a moved module must move here too)", () => {
+  test('what hil run hands to Jest exists, compiled from a source file (a moved module must move here too)', () => {
     for (const file of Object.values(CAMPAIGN_MODULES)) {
       expect(existsSync(file)).toBe(true);
       expect(existsSync(file.replace(`${ROOT}/dist/`, `${ROOT}/src/`).replace(/\.js$/, '.ts'))).toBe(true);

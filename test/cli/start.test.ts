@@ -33,7 +33,11 @@ describe('bin/hil.js', () => {
   test.each(['SIGINT', 'SIGTERM'] as const)('%s while the command itself loads (held there by a loader hook): exit 4, nothing started', async (sig) => {
     const reports = join(tmp, `reports-${sig}`);
     const mark = join(tmp, `held-${sig}`);
-    const h = startHil(['run', '--reports', reports], { NODE_OPTIONS: `--import=${join(ROOT, 'test/cli/fixtures/hold-loading.mjs')}`, HIL_HOLD_MODULE: 'dist/cli/commands/run.js', HIL_HOLD_MARK: mark });
+    const h = startHil(['run', '--reports', reports], {
+      NODE_OPTIONS: `--import=${join(ROOT, 'test/cli/fixtures/hold-loading.mjs')}`,
+      HIL_HOLD_MODULE: 'dist/cli/commands/run.js',
+      HIL_HOLD_MARK: mark,
+    });
     try {
       // main() is running (bin/hil.js's own handler is gone) and run.js is being resolved.
       await waitFor('hil to start loading the run command', () => existsSync(mark));

@@ -168,7 +168,10 @@ describe('rigs/pi-nrf52840-dk.yaml', () => {
       for (let i = from; i < lines.length && lines[i].startsWith(`${prefix}# `); i++) lines[i] = prefix + lines[i].slice(prefix.length + 2);
     };
     uncomment(alt, '');
-    uncomment(lines.findIndex((l) => l.startsWith('    # RELAY:')), '    ');
+    uncomment(
+      lines.findIndex((l) => l.startsWith('    # RELAY:')),
+      '    ',
+    );
     const out = [...lines.slice(0, start), ...lines.slice(alt)];
     const rig = parseRig(out.join('\n'), file);
     expect(rig.power).toMatchObject({ driver: 'relay', pin: 'RELAY', poweredLevel: 1, safeState: 'off' });

@@ -77,10 +77,17 @@ describe('defect 5: a big config is bounded, linear and answers with a short lis
 
   it('refuses an alias bomb instead of expanding it', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f'], ['f', 'g'], ['g', 'h']]) bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
-    expect(linesOf(() => parseRig(twinRig('description: x', ...bomb.map((l) => `x${l}`)), 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:1:1: too many aliases (*name): an alias bomb is not a config',
-    ]);
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+      ['f', 'g'],
+      ['g', 'h'],
+    ])
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    expect(linesOf(() => parseRig(twinRig('description: x', ...bomb.map((l) => `x${l}`)), 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:1:1: too many aliases (*name): an alias bomb is not a config']);
   });
 
   it('refuses deep nesting at its place, flow or block, shallow or thousands deep', () => {
@@ -284,7 +291,7 @@ describe('defect 18: times, seeds and off times are bounded (usage errors, not d
     expect(linesOf(() => parseRig(twinRig().replace('twin:', 'twin: { seed: 4294967296 }'), 'rigs/x.yaml'))[0]).toMatch(/twin\.seed: expected an integer >= 0 and <= 4294967295/);
     const lines = linesOf(() => parseSuite(suiteText('cuts:', '  offMs: 1e308', '  points: [{ trigger: after:1ms, second: 99999999999, seed: -1 }]'), suiteFile()));
     expect(lines.join('\n')).toMatch(/cuts\.offMs: expected a number >= 0 and <= 60000, got 1e\+308/);
-    expect(lines.join("\n")).toMatch(/cuts\.points\[0\]\.second: expected a number >= 0 and <= 3600000, got 99999999999/);
+    expect(lines.join('\n')).toMatch(/cuts\.points\[0\]\.second: expected a number >= 0 and <= 3600000, got 99999999999/);
     expect(lines.join('\n')).toMatch(/cuts\.points\[0\]\.seed: expected an integer >= 0 and <= 4294967295, got -1/);
   });
 
@@ -298,7 +305,14 @@ describe('defect 18: times, seeds and off times are bounded (usage errors, not d
 
 describe('defect 2 at load time: an openocd value that would run as TCL is a config error with its line', () => {
   const benchRig = (probe: string) =>
-    yaml('target: stm32f429', 'scheme: stm32-dualbank', 'power: { driver: uhubctl, hub: "1-1", port: 2 }', 'console: { driver: tcp, host: localhost, port: 4000 }', 'updater: { driver: sfu-app }', probe);
+    yaml(
+      'target: stm32f429',
+      'scheme: stm32-dualbank',
+      'power: { driver: uhubctl, hub: "1-1", port: 2 }',
+      'console: { driver: tcp, host: localhost, port: 4000 }',
+      'updater: { driver: sfu-app }',
+      probe,
+    );
 
   it.each([
     ['interface', 'probe: { driver: openocd, interface: "interface/dummy.cfg} ; exec touch /tmp/x ;{" }', 'probe.interface', '"}" is not allowed'],

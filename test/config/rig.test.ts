@@ -8,17 +8,9 @@ const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 
 /** A valid twin rig, with `extra` lines appended and `replace` substituting whole lines. */
 function twinRig(replace: Record<string, string> = {}, ...extra: string[]): string {
-  const lines = [
-    'target: rp2040',
-    'scheme: sfu-ab',
-    'twin:',
-    '  variant: correct',
-    'power:',
-    '  driver: twin',
-    'console: { driver: twin }',
-    'updater:',
-    '  driver: sfu',
-  ].map((line) => replace[line] ?? line);
+  const lines = ['target: rp2040', 'scheme: sfu-ab', 'twin:', '  variant: correct', 'power:', '  driver: twin', 'console: { driver: twin }', 'updater:', '  driver: sfu'].map(
+    (line) => replace[line] ?? line,
+  );
   return yaml(...lines.filter((line) => line !== ''), ...extra);
 }
 
@@ -59,16 +51,10 @@ describe('a valid rig', () => {
   });
 
   it('accepts an empty twin: section, a line name, and uhubctl power', () => {
-    const rig = parseRig(
-      twinRig({ '  variant: correct': '', 'power:': 'power: { driver: uhubctl, hub: "1-1", port: 2 }', '  driver: twin': '' }, 'probe: { driver: twin }'),
-      'rigs/hub.yaml',
-    );
+    const rig = parseRig(twinRig({ '  variant: correct': '', 'power:': 'power: { driver: uhubctl, hub: "1-1", port: 2 }', '  driver: twin': '' }, 'probe: { driver: twin }'), 'rigs/hub.yaml');
     expect(rig.twin).toEqual({ variant: 'correct', timeFactor: 0, powerLoss: 'random', seed: 1, transport: 'in-process', paceBaud: 921600 });
     expect(rig.power).toEqual({ driver: 'uhubctl', hub: '1-1', port: 2, binary: 'uhubctl', offMs: 200, safeState: 'off' });
-    const relay = parseRig(
-      twinRig({ 'power:': 'gpio: { pins: { RELAY_1: { line: RELAY_1 } } }\npower: { driver: relay, pin: RELAY_1 }', '  driver: twin': '' }),
-      'rigs/relay.yaml',
-    );
+    const relay = parseRig(twinRig({ 'power:': 'gpio: { pins: { RELAY_1: { line: RELAY_1 } } }\npower: { driver: relay, pin: RELAY_1 }', '  driver: twin': '' }), 'rigs/relay.yaml');
     expect(relay.power).toMatchObject({ driver: 'relay', pin: 'RELAY_1', poweredLevel: 1 });
     expect(relay.gpio?.pins.RELAY_1).toEqual({ line: 'RELAY_1', direction: 'out', activeLow: false, safe: 0 });
   });
@@ -86,9 +72,7 @@ describe('rig errors', () => {
     const error = configErrorOf(() => parseRig(text, 'rigs/x.yaml'));
     expect(error.message).toBe('rigs/x.yaml:7:10: power.offMs: expected a number, got "fast"');
     expect(error.exitCode).toBe(ExitCode.usage);
-    expect(error.issues).toEqual([
-      { file: path.resolve('rigs/x.yaml'), line: 7, col: 10, path: 'power.offMs', message: 'expected a number, got "fast"' },
-    ]);
+    expect(error.issues).toEqual([{ file: path.resolve('rigs/x.yaml'), line: 7, col: 10, path: 'power.offMs', message: 'expected a number, got "fast"' }]);
     expect(error.location).toEqual({ file: path.resolve('rigs/x.yaml'), line: 7, col: 10, path: 'power.offMs' });
   });
 
@@ -146,9 +130,7 @@ describe('rig errors', () => {
 
   it('rejects an unknown power driver', () => {
     const text = twinRig({ '  driver: twin': '  driver: relai' });
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:6:11: power.driver: expected one of twin, relay, uhubctl, supply, got "relai"',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:6:11: power.driver: expected one of twin, relay, uhubctl, supply, got "relai"']);
   });
 
   it('reports a missing driver at its section', () => {
@@ -157,9 +139,7 @@ describe('rig errors', () => {
   });
 
   it('names both fields when the scheme does not fit the target', () => {
-    expect(linesOf(() => parseRig(twinRig({ 'target: rp2040': 'target: stm32f429' }), 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:2:9: scheme: scheme sfu-ab needs target rp2040, but target is stm32f429',
-    ]);
+    expect(linesOf(() => parseRig(twinRig({ 'target: rp2040': 'target: stm32f429' }), 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:2:9: scheme: scheme sfu-ab needs target rp2040, but target is stm32f429']);
   });
 
   it('requires a port for a serial console', () => {
@@ -177,34 +157,30 @@ describe('rig errors', () => {
     ]);
   });
 
-  it('checks that the relay pin\'s safe level agrees with power.safeState', () => {
+  it("checks that the relay pin's safe level agrees with power.safeState", () => {
     const text = twinRig({ 'power:': 'gpio: { pins: { RELAY: { line: GPIO17, safe: 1 } } }\npower: { driver: relay, pin: RELAY }', '  driver: twin': '' });
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:5:46: gpio.pins.RELAY.safe: safe level 1 leaves the board powered (poweredLevel 1), but power.safeState is off',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:5:46: gpio.pins.RELAY.safe: safe level 1 leaves the board powered (poweredLevel 1), but power.safeState is off']);
     const nc = twinRig({ 'power:': 'gpio: { pins: { RELAY: { line: GPIO17, safe: 1 } } }\npower: { driver: relay, pin: RELAY, poweredLevel: 0 }', '  driver: twin': '' });
     expect(parseRig(nc, 'rigs/x.yaml').power).toMatchObject({ poweredLevel: 0 });
   });
 
   it('checks gpio pins: one way to name a line, declared once, outputs for drivers', () => {
-    const text = twinRig(
-      {
-        'power:': [
-          'gpio:',
-          '  pins:',
-          '    relay: { chip: gpiochip0, offset: 17, line: GPIO17 }',
-          '    boot0: { chip: gpiochip0 }',
-          '    nrst: { line: GPIO27, direction: in }',
-          '    dup: { line: GPIO27 }',
-          '    mark: { line: GPIO5, edge: rising }',
-          '    none: {}',
-          '    "bad-name": { line: GPIO6 }',
-          'reset: { pin: nrst }',
-          'power: { driver: relay, pin: rly }',
-        ].join('\n'),
-        '  driver: twin': '',
-      },
-    );
+    const text = twinRig({
+      'power:': [
+        'gpio:',
+        '  pins:',
+        '    relay: { chip: gpiochip0, offset: 17, line: GPIO17 }',
+        '    boot0: { chip: gpiochip0 }',
+        '    nrst: { line: GPIO27, direction: in }',
+        '    dup: { line: GPIO27 }',
+        '    mark: { line: GPIO5, edge: rising }',
+        '    none: {}',
+        '    "bad-name": { line: GPIO6 }',
+        'reset: { pin: nrst }',
+        'power: { driver: relay, pin: rly }',
+      ].join('\n'),
+      '  driver: twin': '',
+    });
     expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
       'rigs/x.yaml:7:49: gpio.pins.relay.line: give either line: (a line name) or chip: + offset:, not both',
       'rigs/x.yaml:8:20: gpio.pins.boot0.chip: chip: needs offset: too (the line number on that chip)',
@@ -219,9 +195,7 @@ describe('rig errors', () => {
 
   it('requires the twin: section when a driver is twin', () => {
     const text = twinRig({ 'twin:': '', '  variant: correct': '' });
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:1:1: twin: required because power.driver and console.driver are twin',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:1:1: twin: required because power.driver and console.driver are twin']);
   });
 
   it('rejects a twin: section on a rig with no twin driver', () => {
@@ -230,9 +204,7 @@ describe('rig errors', () => {
       '  driver: twin': '',
       'console: { driver: twin }': 'console: { driver: serial, port: /dev/ttyACM0 }',
     });
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:4:3: twin: a twin section needs at least one driver set to twin (power, console or probe)',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:4:3: twin: a twin section needs at least one driver set to twin (power, console or probe)']);
   });
 
   it('checks the twin variant against the list for the scheme, which the caller can extend', () => {
@@ -245,9 +217,7 @@ describe('rig errors', () => {
 
   it('rejects a pty twin on virtual time', () => {
     const text = twinRig({ '  variant: correct': '  transport: pty' });
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:4:14: twin.transport: pty needs twin.timeFactor > 0 (a pty runs on the wall clock)',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:4:14: twin.transport: pty needs twin.timeFactor > 0 (a pty runs on the wall clock)']);
     expect(parseRig(twinRig({ '  variant: correct': '  transport: pty\n  timeFactor: 1' }), 'rigs/x.yaml').twin).toMatchObject({ transport: 'pty', timeFactor: 1 });
   });
 
@@ -263,9 +233,7 @@ describe('rig files', () => {
   it('reports a missing file', async () => {
     const error = await asyncConfigErrorOf(() => loadRig('no-such-rig'));
     expect(error.message).toBe('rigs/no-such-rig.yaml: cannot read: no such file');
-    expect(error.issues).toEqual([
-      { file: path.resolve('rigs/no-such-rig.yaml'), path: '', message: 'cannot read: no such file' },
-    ]);
+    expect(error.issues).toEqual([{ file: path.resolve('rigs/no-such-rig.yaml'), path: '', message: 'cannot read: no such file' }]);
   });
 
   it.each([
@@ -289,16 +257,11 @@ describe('rig files', () => {
 
   it('locates a tab in the indentation', () => {
     const text = twinRig({}).replace('  driver: sfu', '\tdriver: sfu');
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:9:1: tab character in indentation (YAML indents with spaces only)',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:9:1: tab character in indentation (YAML indents with spaces only)']);
   });
 
   it('reports all syntax errors at once and skips the schema until they are fixed', () => {
     const text = yaml('target: rp2040', 'target: rp2040', 'power:', '\tdriver: twin', 'bogus: 1');
-    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
-      'rigs/x.yaml:2:1: duplicate key "target"',
-      'rigs/x.yaml:4:1: tab character in indentation (YAML indents with spaces only)',
-    ]);
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:2:1: duplicate key "target"', 'rigs/x.yaml:4:1: tab character in indentation (YAML indents with spaces only)']);
   });
 });

@@ -42,9 +42,7 @@ describe('marker triggers, second cuts, setups and twin overrides', () => {
   });
 
   it('rejects a backwards marker sweep and a bad second cut, with their locations', () => {
-    const lines = linesOf(() =>
-      suite(...IMAGES, 'cuts:', '  points:', '    - { trigger: after:1s, second: soon }', '  sweeps:', '    - { trigger: marker, from: 20, to: 10, count: 2 }'),
-    );
+    const lines = linesOf(() => suite(...IMAGES, 'cuts:', '  points:', '    - { trigger: after:1s, second: soon }', '  sweeps:', '    - { trigger: marker, from: 20, to: 10, count: 2 }'));
     expect(lines).toContain(`${SHOWN}:6:36: cuts.points[0].second: expected a time such as 1500ms, 1.5s or 1500, at most 1 h (3600000 ms), got "soon"`);
     expect(lines.join('\n')).toMatch(/cuts\.sweeps\[0\]\.to: expected at least from \(edge 20\), got 10/);
   });

@@ -82,12 +82,8 @@ describe('suite errors', () => {
   });
 
   it('requires at least one cut', () => {
-    expect(linesOf(() => suite(...IMAGES, 'cuts:', '  offMs: 100'))).toEqual([
-      `${SHOWN}:5:3: cuts: expected at least one cut: add cuts.points or cuts.sweeps`,
-    ]);
-    expect(linesOf(() => suite(...IMAGES, 'cuts: { points: [], sweeps: [] }'))).toEqual([
-      `${SHOWN}:4:7: cuts: expected at least one cut: add cuts.points or cuts.sweeps`,
-    ]);
+    expect(linesOf(() => suite(...IMAGES, 'cuts:', '  offMs: 100'))).toEqual([`${SHOWN}:5:3: cuts: expected at least one cut: add cuts.points or cuts.sweeps`]);
+    expect(linesOf(() => suite(...IMAGES, 'cuts: { points: [], sweeps: [] }'))).toEqual([`${SHOWN}:4:7: cuts: expected at least one cut: add cuts.points or cuts.sweeps`]);
     expect(linesOf(() => suite(...IMAGES))).toEqual([`${SHOWN}:1:1: cuts: required`]);
   });
 

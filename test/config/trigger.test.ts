@@ -38,9 +38,7 @@ describe('parseTrigger', () => {
   });
 
   it('rejects a regex that does not compile, quoting the engine', () => {
-    expect(() => parseTrigger('console:/CRC (OK/')).toThrow(
-      'invalid trigger "console:/CRC (OK/": invalid regular expression: /CRC (OK/: Unterminated group',
-    );
+    expect(() => parseTrigger('console:/CRC (OK/')).toThrow('invalid trigger "console:/CRC (OK/": invalid regular expression: /CRC (OK/: Unterminated group');
   });
 
   it('throws a plain Error (the CLI turns it into a usage error)', () => {
@@ -60,15 +58,7 @@ describe('parseTrigger', () => {
 });
 
 describe('formatTrigger', () => {
-  it.each([
-    'after:1500ms',
-    'after:0.25ms',
-    'progress:37%',
-    'progress:65536',
-    'console:/CRC OK/',
-    'console:/crc ok/i#2+20ms',
-    'console:/a\\/b/ms#3',
-  ])('writes %s back canonically', (text) => {
+  it.each(['after:1500ms', 'after:0.25ms', 'progress:37%', 'progress:65536', 'console:/CRC OK/', 'console:/crc ok/i#2+20ms', 'console:/a\\/b/ms#3'])('writes %s back canonically', (text) => {
     expect(formatTrigger(parseTrigger(text))).toBe(text);
   });
 
@@ -109,14 +99,7 @@ describe('expandSweep', () => {
 
   it('sweeps the delay after a console line', () => {
     const triggers = expandSweep({ kind: 'console', pattern: 'CRC OK', flags: '', nth: 1, fromMs: 0, toMs: 60, count: 6 });
-    expect(triggers.map(formatTrigger)).toEqual([
-      'console:/CRC OK/',
-      'console:/CRC OK/+12ms',
-      'console:/CRC OK/+24ms',
-      'console:/CRC OK/+36ms',
-      'console:/CRC OK/+48ms',
-      'console:/CRC OK/+60ms',
-    ]);
+    expect(triggers.map(formatTrigger)).toEqual(['console:/CRC OK/', 'console:/CRC OK/+12ms', 'console:/CRC OK/+24ms', 'console:/CRC OK/+36ms', 'console:/CRC OK/+48ms', 'console:/CRC OK/+60ms']);
   });
 
   it('gives from alone for count 1', () => {

@@ -91,7 +91,10 @@ describe('reconnecting serial link over a socat pty', () => {
 
     // The partial line before the cut is kept as its own line; the notes sit between.
     expect(con.lines.map((l) => l.text)).toEqual(['booting', 'half a li', 'back again']);
-    expect(con.notes.map((n) => n.text)).toEqual([expect.stringMatching(new RegExp(`^serial ${first.a} gone: .*disappeared`)), expect.stringMatching(new RegExp(`^serial ${first.a} back after \\d+ ms$`))]);
+    expect(con.notes.map((n) => n.text)).toEqual([
+      expect.stringMatching(new RegExp(`^serial ${first.a} gone: .*disappeared`)),
+      expect.stringMatching(new RegExp(`^serial ${first.a} back after \\d+ ms$`)),
+    ]);
     const back = Number(/after (\d+) ms/.exec(con.notes[1]!.text)![1]);
     expect(back).toBeGreaterThanOrEqual(downMs);
     const t = con.transcript().split('\n');

@@ -196,7 +196,9 @@ describe('terminal on a TTY', () => {
 
   it('a transcript path that cannot be written is a usage error before anything runs', async () => {
     const { link } = fakeLink();
-    await expect(runTerminal({ link, input: new PassThrough(), output: new PassThrough(), clock: new VirtualClock(), transcriptPath: '/nonexistent-dir/x.log' })).rejects.toThrow(/cannot write transcript/);
+    await expect(runTerminal({ link, input: new PassThrough(), output: new PassThrough(), clock: new VirtualClock(), transcriptPath: '/nonexistent-dir/x.log' })).rejects.toThrow(
+      /cannot write transcript/,
+    );
   });
 });
 

@@ -146,12 +146,18 @@ for (let p = 1; p <= 4; p++) console.log('  Port ' + p + ': 0100 power');
 export function benchRig(o: { port?: string; relay?: string; probe?: string; power?: string; gpio?: string } = {}): string {
   return `target: rp2040
 scheme: sfu-ab
-${o.gpio ?? `gpio:
+${
+  o.gpio ??
+  `gpio:
   pins:
-    relay: ${o.relay ?? '{ chip: pinctrl-rp1, offset: 17, activeLow: true }'}`}
+    relay: ${o.relay ?? '{ chip: pinctrl-rp1, offset: 17, activeLow: true }'}`
+}
 power:
-${o.power ?? `  driver: relay
-  pin: relay`}
+${
+  o.power ??
+  `  driver: relay
+  pin: relay`
+}
 console:
   driver: serial
   port: ${o.port ?? '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K1234-if00-port0'}
@@ -159,8 +165,11 @@ console:
 updater:
   driver: sfu
 probe:
-${o.probe ?? `  driver: openocd
-  interface: interface/cmsis-dap.cfg`}
+${
+  o.probe ??
+  `  driver: openocd
+  interface: interface/cmsis-dap.cfg`
+}
 `;
 }
 

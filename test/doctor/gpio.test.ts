@@ -104,7 +104,11 @@ describe('gpio on a fake /dev + /sys tree', () => {
     m.env.groups = m.env.groups.slice(0, 1);
     m.env.access = modeBitsAccess(m.env.uid, m.env.groups);
     const denied = byId(await checkGpio({ env: m.env, rig }), 'gpio.sysfs');
-    expect(denied).toMatchObject({ status: 'fail', detail: 'alice cannot write /sys/class/gpio/export', fix: 'you were added to gpio but this session predates it: log out and in again (or run: newgrp gpio)' });
+    expect(denied).toMatchObject({
+      status: 'fail',
+      detail: 'alice cannot write /sys/class/gpio/export',
+      fix: 'you were added to gpio but this session predates it: log out and in again (or run: newgrp gpio)',
+    });
   });
 
   test('labels from gpiodetect when sysfs has none', async () => {

@@ -8,7 +8,6 @@ import { benchRig, fakeMachine, writeRig, byId, type FakeMachine } from './fake.
 let m: FakeMachine;
 afterEach(() => m?.cleanup());
 
-
 describe('node', () => {
   test('20.19 and later pass, 18 fails with the install command', async () => {
     m = fakeMachine({ nodeVersion: '20.19.0' });
@@ -68,7 +67,7 @@ describe('openocd, the real binary and its real scripts folder', () => {
     const rig = writeRig(join(m.root, 'rigs'), 'bench', benchRig({ probe: '  driver: openocd\n  interface: interface/cmsis-dap.cfg\n  target: target/nordic/nrf52.cfg' }));
     const t = byId(await checkOpenOcd({ env: m.env, rig }), 'openocd.target');
     expect(t.status).toBe('fail');
-    expect(t.fix).toBe('set probe.target: target/nrf52.cfg   (the same file in this openocd\'s scripts)');
+    expect(t.fix).toBe("set probe.target: target/nrf52.cfg   (the same file in this openocd's scripts)");
   });
 
   test('parses the banner openocd prints on stderr', () => {
@@ -90,7 +89,11 @@ describe('openocd on a fake PATH', () => {
     m = fakeMachine();
     const checks = await checkOpenOcd({ env: m.env });
     expect(checks.map((c) => c.status)).toEqual(['warn', 'warn']);
-    const twin = writeRig(join(m.root, 'rigs'), 'twin', 'target: rp2040\nscheme: sfu-ab\ntwin:\npower: { driver: twin }\nconsole: { driver: twin }\nupdater: { driver: sfu }\nprobe: { driver: twin }\n');
+    const twin = writeRig(
+      join(m.root, 'rigs'),
+      'twin',
+      'target: rp2040\nscheme: sfu-ab\ntwin:\npower: { driver: twin }\nconsole: { driver: twin }\nupdater: { driver: sfu }\nprobe: { driver: twin }\n',
+    );
     expect(await checkOpenOcd({ env: m.env, rig: twin })).toEqual([{ id: 'openocd', title: 'OpenOCD', status: 'skip', detail: 'not used by this rig (probe.driver is twin)' }]);
   });
 

@@ -43,7 +43,7 @@ describe('serial on a fake /dev tree', () => {
     expect(dangling.detail).toContain('is a link to a device that is gone');
   });
 
-  test('an on-board debugger\'s port (ST-LINK VCP) that is missing only warns: it exists only while the board is powered', async () => {
+  test("an on-board debugger's port (ST-LINK VCP) that is missing only warns: it exists only while the board is powered", async () => {
     m = fakeMachine({ inDeviceGroup: true });
     const stlink = 'usb-STMicroelectronics_STM32_STLink_0671FF485550755187121723-if02';
     const rig = writeRig(join(m.root, 'rigs'), 'bench', benchRig({ port: `/dev/serial/by-id/${stlink}` }));
@@ -137,7 +137,9 @@ describe('debug probes on a fake /sys/bus/usb tree', () => {
     fakeUsb(m, '1-1.2', { vid: '2e8a', pid: '000c', serial: 'E6614C311B4F', mode: 0o600 });
     const udev = byId(await checkUsbProbes({ env: m.env, rig: writeRig(rigDir(), 'bench', benchRig()) }), 'usb.access');
     expect(udev.status).toBe('fail');
-    expect(udev.fix).toContain(`echo 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2e8a", ATTRS{idProduct}=="000c", MODE="0660", GROUP="plugdev", TAG+="uaccess"' | sudo tee /etc/udev/rules.d/60-hil-probes.rules`);
+    expect(udev.fix).toContain(
+      `echo 'SUBSYSTEM=="usb", ATTRS{idVendor}=="2e8a", ATTRS{idProduct}=="000c", MODE="0660", GROUP="plugdev", TAG+="uaccess"' | sudo tee /etc/udev/rules.d/60-hil-probes.rules`,
+    );
   });
 
   test('knows ST-LINK, debugprobe, old picoprobe, J-Link and the nRF52840-DK J-Link OB', () => {

@@ -24,8 +24,14 @@ afterEach(async () => {
 });
 
 const log = () => readLog(logFile);
-const argvs = (tool: string) => log().filter((r) => r.tool === tool && r.argv?.[0] !== '--version').map((r) => r.argv!);
-const stdinOf = (pid: number) => log().filter((r) => r.pid === pid && r.stdin !== undefined).map((r) => r.stdin);
+const argvs = (tool: string) =>
+  log()
+    .filter((r) => r.tool === tool && r.argv?.[0] !== '--version')
+    .map((r) => r.argv!);
+const stdinOf = (pid: number) =>
+  log()
+    .filter((r) => r.pid === pid && r.stdin !== undefined)
+    .map((r) => r.stdin);
 
 async function request(g: Libgpiod, ...specs: Parameters<Libgpiod['requestOutputs']>[0]): Promise<GpioLines> {
   const l = await g.requestOutputs(specs);
@@ -114,9 +120,7 @@ describe('libgpiod v2: one long-lived gpioset -i owns the outputs (fake gpioset 
     const g = await Libgpiod.open(fakeTools('v2'));
     const lines = await request(g, { id: 'bad', line: { name: 'BAD' }, initial: 0, safe: 0 });
     await expect(lines.set('bad', 1)).rejects.toThrow(/gpioset refused "set BAD=1": error: unknown line "BAD"/);
-    await expect(g.requestOutputs([{ id: 'r', line: { chip: 'nochip', offset: 1 }, initial: 0, safe: 0 }])).rejects.toThrow(
-      /could not take the lines.*No such file or directory/,
-    );
+    await expect(g.requestOutputs([{ id: 'r', line: { chip: 'nochip', offset: 1 }, initial: 0, safe: 0 }])).rejects.toThrow(/could not take the lines.*No such file or directory/);
   });
 
   test('inputs: gpiomon -e both --format, edges parsed and active-low inverted, killed on close (fake gpiomon v2)', async () => {
@@ -203,7 +207,12 @@ describe('hostile names reach the tools as single argv elements', () => {
     // Two holders started one right after the other: their logs may come in either order.
     const argvOf = (await holders(2)).map((h) => h.argv);
     expect(argvOf).toHaveLength(2);
-    expect(argvOf).toEqual(expect.arrayContaining([['--mode=signal', '--', 'gpiochip0', '17=0'], ['--mode=signal', '--', bad, '2=1']]));
+    expect(argvOf).toEqual(
+      expect.arrayContaining([
+        ['--mode=signal', '--', 'gpiochip0', '17=0'],
+        ['--mode=signal', '--', bad, '2=1'],
+      ]),
+    );
   });
 });
 

@@ -129,7 +129,6 @@ describe.each(['v1', 'v2'] as const)('libgpiod %s owner lifeline (fake gpioset)'
     expect(groupMembers(current)).toEqual([]);
     expect(gpiosets().length).toBe(count);
   });
-
 });
 
 // v2 only: a v1 gpioset prints nothing on success, so the driver can only call it failed when it

@@ -11,11 +11,7 @@ export const SAFETY_MS = 30_000;
  * Polls `probe` until it returns something other than undefined/null/false and resolves with it.
  * Rejects after `safetyMs`, naming `what`.
  */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  safetyMs = SAFETY_MS,
-): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, safetyMs = SAFETY_MS): Promise<T> {
   const until = Date.now() + safetyMs;
   for (;;) {
     const v = await probe();

@@ -137,7 +137,7 @@ describe('the hostile corpus', () => {
         await bounded<unknown>(f.what, f.kind === 'rig' ? loadRig(f.file) : validateSuite(f.file));
         accepted.push(`${f.kind} ${f.what}`);
       } catch (error) {
-        if (!(error instanceof HilError) || error.exitCode !== 2) throw new Error(`${f.kind} ${f.what} (${f.file}): not a config error: ${(error as Error)?.stack}`);
+        if (!(error instanceof HilError) || error.exitCode !== 2) throw new Error(`${f.kind} ${f.what} (${f.file}): not a config error: ${(error as Error)?.stack}`, { cause: error });
         const e = expectation(error, f.file);
         // A suite whose rig is the broken file names the rig; everything else names itself.
         if (e.name !== displayFile(f.file)) expect(f.kind === 'suite' && /rig/.test(f.what)).toBe(true);
@@ -157,7 +157,7 @@ describe('the hostile corpus', () => {
         expectCleanExit2(cut, e);
         expectCleanExit2(await runMain(['doctor', '--rig', f.file]), e);
       } catch (error) {
-        throw new Error(`rig ${f.what} (${JSON.stringify(f.file)}): ${(error as Error).message}`);
+        throw new Error(`rig ${f.what} (${JSON.stringify(f.file)}): ${(error as Error).message}`, { cause: error });
       }
     }
   });
@@ -168,7 +168,7 @@ describe('the hostile corpus', () => {
       try {
         expectCleanExit2(r, expected.get(f.file)!);
       } catch (error) {
-        throw new Error(`suite ${f.what} (${JSON.stringify(f.file)}): ${(error as Error).message}`);
+        throw new Error(`suite ${f.what} (${JSON.stringify(f.file)}): ${(error as Error).message}`, { cause: error });
       }
     }
     expect(existsSync(reports)).toBe(false);

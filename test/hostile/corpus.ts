@@ -41,12 +41,14 @@ function rigText(over: Partial<Record<keyof typeof RIG_LINES, string>> = {}, ext
 const suiteImages = (from = FIRMWARE_V1, to = FIRMWARE_V2) => ['images:', `  from: ${JSON.stringify(from)}`, `  to: ${JSON.stringify(to)}`];
 
 function suiteText(o: { images?: string[]; rigs?: string[]; cuts?: string[]; extra?: string[] } = {}): string {
-  return [
-    ...(o.images ?? suiteImages()),
-    ...(o.rigs ?? ['rigs:', `  - rig: ${JSON.stringify(TWIN_RIG)}`]),
-    ...(o.cuts ?? ['cuts:', '  offMs: 200', '  points: [after:10ms, { trigger: progress:50%, offMs: 100, seed: 3 }]', '  sweeps:', '    - { trigger: after, from: 0, to: 100ms, count: 3 }']),
-    ...(o.extra ?? []),
-  ].join('\n') + '\n';
+  return (
+    [
+      ...(o.images ?? suiteImages()),
+      ...(o.rigs ?? ['rigs:', `  - rig: ${JSON.stringify(TWIN_RIG)}`]),
+      ...(o.cuts ?? ['cuts:', '  offMs: 200', '  points: [after:10ms, { trigger: progress:50%, offMs: 100, seed: 3 }]', '  sweeps:', '    - { trigger: after, from: 0, to: 100ms, count: 3 }']),
+      ...(o.extra ?? []),
+    ].join('\n') + '\n'
+  );
 }
 
 /** Values that are wrong for a number field with a range. */
@@ -75,7 +77,12 @@ function badBytes(text: string): [string, Buffer][] {
 function aliasBomb(): string[] {
   const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
   const names = 'abcdefghi';
-  for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   return lines;
 }
 
@@ -101,7 +108,12 @@ function structural(valid: string, what: string): [string, string | Buffer][] {
     ['duplicate key', `${valid}${first}\n`],
     ['thousands of unknown keys', unknown],
     ['over 128 KiB', huge],
-    ['alias bomb', `${valid}${aliasBomb().map((l) => `x${l}`).join('\n')}\n`],
+    [
+      'alias bomb',
+      `${valid}${aliasBomb()
+        .map((l) => `x${l}`)
+        .join('\n')}\n`,
+    ],
     ['deep flow nesting', `${valid}deep: ${'['.repeat(50)}${']'.repeat(50)}\n`],
     ['abyssal flow nesting', `${valid}deep: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}\n`],
     ['deep block nesting', `${valid}deep:\n${Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`],
@@ -208,7 +220,20 @@ export function writeCorpus(root: string): HostileFile[] {
   ];
   for (const [what, lines] of images) put('suite', what, suiteText({ images: lines }));
   const cutsWith = (point: string) => ['cuts:', `  points: [${point}]`];
-  for (const trigger of ['after:99999999999999999999ms', 'after:-1', 'after:1e308', 'progress:101%', 'console:/(/', 'console:/x/#0', 'marker:0', 'marker:1+9999999s', 'nope:1', '""', '"$(touch PWNED)"', '"after:1ms; touch PWNED"']) {
+  for (const trigger of [
+    'after:99999999999999999999ms',
+    'after:-1',
+    'after:1e308',
+    'progress:101%',
+    'console:/(/',
+    'console:/x/#0',
+    'marker:0',
+    'marker:1+9999999s',
+    'nope:1',
+    '""',
+    '"$(touch PWNED)"',
+    '"after:1ms; touch PWNED"',
+  ]) {
     put('suite', `trigger ${trigger}`, suiteText({ cuts: cutsWith(trigger.startsWith('"') ? `{ trigger: ${trigger} }` : trigger) }));
   }
   for (const field of ['offMs', 'seed', 'second']) {
@@ -217,7 +242,11 @@ export function writeCorpus(root: string): HostileFile[] {
   for (const value of ['0', '1000000000', '9007199254740991', '-1', '1.5', '"many"', '1e308']) {
     put('suite', `sweep count: ${value}`, suiteText({ cuts: ['cuts:', '  sweeps:', `    - { trigger: after, from: 0, to: 1s, count: ${value} }`] }));
   }
-  put('suite', '120000 cuts in all', suiteText({ cuts: ['cuts:', '  sweeps:', '    - { trigger: after, from: 0, to: 1s, count: 60000 }', '    - { trigger: marker, from: 1, to: 60000, count: 60000 }'] }));
+  put(
+    'suite',
+    '120000 cuts in all',
+    suiteText({ cuts: ['cuts:', '  sweeps:', '    - { trigger: after, from: 0, to: 1s, count: 60000 }', '    - { trigger: marker, from: 1, to: 60000, count: 60000 }'] }),
+  );
   for (const value of BAD_NUMBERS) put('suite', `cuts.offMs: ${value}`, suiteText({ cuts: ['cuts:', `  offMs: ${value}`, '  points: [after:1ms]'] }));
   put('suite', 'no cuts', suiteText({ cuts: ['cuts: {}'] }));
   put('suite', 'bootLoopCycles huge', suiteText({ extra: ['expect: { bootLoopCycles: 100000000 }'] }));

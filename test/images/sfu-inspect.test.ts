@@ -28,14 +28,7 @@ describe('inspectSfu: boot selection (reference §3.2–§3.4)', () => {
     expect(i.bootsNext).toBeNull();
     expect(i.jumps).toBe(false);
     expect(i.firstStartPending).toBe(false);
-    expect(i.selectionLog).toEqual([
-      'tstamp_a\tFFFFFFFF',
-      'tstamp_b\tFFFFFFFF',
-      'crc32_a \tFFFFFFFF',
-      'crc32_b \tFFFFFFFF',
-      '',
-      'No any variant',
-    ]);
+    expect(i.selectionLog).toEqual(['tstamp_a\tFFFFFFFF', 'tstamp_b\tFFFFFFFF', 'crc32_a \tFFFFFFFF', 'crc32_b \tFFFFFFFF', '', 'No any variant']);
     for (const s of i.slots) {
       expect(s).toMatchObject({ present: false, valid: false, problems: ['erased (no image)'] });
       expect(s.scheme).toMatchObject({ signed: false, generation: 0xffffffff, actualCrc: ERASED_SLOT_CRC, crcOk: false });
@@ -261,10 +254,7 @@ describe('inspectSfu: known images', () => {
     expect(a.version).toBe('1.0.0');
     expect(a.linkBase).toBe(B_BASE);
     expect(a.valid).toBe(false);
-    expect(a.problems).toEqual([
-      expect.stringMatching(/^reset PC 0x10210301 is outside slot A/),
-      'linked for 0x10210000 (slot B), but sits in slot A at 0x10010000',
-    ]);
+    expect(a.problems).toEqual([expect.stringMatching(/^reset PC 0x10210301 is outside slot A/), 'linked for 0x10210000 (slot B), but sits in slot A at 0x10010000']);
     expect(i).toMatchObject({ bootsNext: 'A', jumps: false });
   });
 
@@ -280,7 +270,11 @@ describe('inspectSfu: known images', () => {
     d.slotA.fill(0xff, 1000, 1024);
     const s = slotOf(inspectSfu(d, { known: k }), 'A');
     expect(s.matches).toBe('short');
-    expect(s.sha256).toBe(createHash('sha256').update(Buffer.concat([short, Buffer.alloc(24, 0xff)])).digest('hex'));
+    expect(s.sha256).toBe(
+      createHash('sha256')
+        .update(Buffer.concat([short, Buffer.alloc(24, 0xff)]))
+        .digest('hex'),
+    );
   });
 
   it('a slot entry missing from a known image never matches', () => {

@@ -17,26 +17,40 @@ const NS = ['-c', 'gdb_port disabled', '-c', 'tcl_port disabled', '-c', 'telnet_
 
 describe('argv builders', () => {
   test('stm32f429, adapter serial and extra configs, bank 2', () => {
-    const argv = programArgv(
-      { target: 'stm32f429', interfaceCfg: 'interface/stlink.cfg', adapterSerial: '066E FF;x', configs: ['rig/a b.cfg', 'rig/c.cfg'] },
-      'fw_b.bin',
-      0x08100000,
-      { verify: true, reset: true },
-    );
+    const argv = programArgv({ target: 'stm32f429', interfaceCfg: 'interface/stlink.cfg', adapterSerial: '066E FF;x', configs: ['rig/a b.cfg', 'rig/c.cfg'] }, 'fw_b.bin', 0x08100000, {
+      verify: true,
+      reset: true,
+    });
     expect(argv).toEqual([
-      '-f', 'interface/stlink.cfg',
-      '-c', 'adapter serial {066E FF;x}',
-      '-f', 'target/stm32f4x.cfg',
-      '-f', 'rig/a b.cfg', '-f', 'rig/c.cfg',
+      '-f',
+      'interface/stlink.cfg',
+      '-c',
+      'adapter serial {066E FF;x}',
+      '-f',
+      'target/stm32f4x.cfg',
+      '-f',
+      'rig/a b.cfg',
+      '-f',
+      'rig/c.cfg',
       ...NS,
-      '-c', 'program {fw_b.bin} 0x08100000 verify reset exit',
+      '-c',
+      'program {fw_b.bin} 0x08100000 verify reset exit',
     ]);
   });
 
   test('rp2040: adapter speed 5000 and USE_CORE 0 before the target cfg', () => {
     expect(programArgv({ target: 'rp2040', interfaceCfg: 'interface/cmsis-dap.cfg' }, 'fw.bin', 0x10000000, { verify: false })).toEqual([
-      '-f', 'interface/cmsis-dap.cfg', '-c', 'adapter speed 5000', '-c', 'set USE_CORE 0', '-f', 'target/rp2040.cfg', ...NS,
-      '-c', 'program {fw.bin} 0x10000000 exit',
+      '-f',
+      'interface/cmsis-dap.cfg',
+      '-c',
+      'adapter speed 5000',
+      '-c',
+      'set USE_CORE 0',
+      '-f',
+      'target/rp2040.cfg',
+      ...NS,
+      '-c',
+      'program {fw.bin} 0x10000000 exit',
     ]);
   });
 
@@ -122,9 +136,12 @@ describe('values openocd would run as TCL are refused by every builder (issue 8,
   });
 
   test('openOcdProbeIssues: every problem of a probe section, with its path, for the config loader', () => {
-    expect(
-      openOcdProbeIssues({ interface: 'a}.cfg', target: 'none', configs: ['ok.cfg', 'b\\.cfg', 'c\n'], adapterSerial: 'ok', adapterSpeedKhz: 0 }).map((i) => i.path),
-    ).toEqual([['interface'], ['configs', 1], ['configs', 2], ['adapterSpeedKhz']]);
+    expect(openOcdProbeIssues({ interface: 'a}.cfg', target: 'none', configs: ['ok.cfg', 'b\\.cfg', 'c\n'], adapterSerial: 'ok', adapterSpeedKhz: 0 }).map((i) => i.path)).toEqual([
+      ['interface'],
+      ['configs', 1],
+      ['configs', 2],
+      ['adapterSpeedKhz'],
+    ]);
     expect(openOcdProbeIssues({ interface: 'interface/stlink.cfg', target: 'target/stm32f4x.cfg', configs: [], adapterSerial: 'x} ;{', adapterSpeedKhz: 4000 })).toEqual([]);
   });
 });

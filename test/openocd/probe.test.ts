@@ -11,8 +11,7 @@ const FAKE = join(here, 'fixtures', 'fake.cfg');
 const HANG = join(here, 'fixtures', 'hang.cfg');
 const FAKE_BIN = join(here, 'fixtures', 'fake-openocd-probe-missing.sh');
 
-const fake = (extra: Partial<ConstructorParameters<typeof OpenOcdProbe>[0]> = {}) =>
-  new OpenOcdProbe({ target: 'generic', interfaceCfg: FAKE, timeoutMs: 5000, retryDelayMs: 10, ...extra });
+const fake = (extra: Partial<ConstructorParameters<typeof OpenOcdProbe>[0]> = {}) => new OpenOcdProbe({ target: 'generic', interfaceCfg: FAKE, timeoutMs: 5000, retryDelayMs: 10, ...extra });
 
 let dir: string;
 beforeAll(async () => {
@@ -124,7 +123,11 @@ describe('OpenOcdProbe against the real openocd + fake flash (reference §2.3)',
 describe('STM32F429 option bytes through options_read/options_write (fake openocd printing the stm32f2x lines)', () => {
   const BIN_OPTS = join(here, 'fixtures', 'fake-openocd-stm32-options.sh');
   const probe = () => new OpenOcdProbe({ target: 'stm32f429', interfaceCfg: 'interface/stlink.cfg', binary: BIN_OPTS, attempts: 1 });
-  const runs = async (log: string) => (await readFile(log, 'utf8')).split('----\n').filter(Boolean).map((r) => r.split('\n').filter(Boolean));
+  const runs = async (log: string) =>
+    (await readFile(log, 'utf8'))
+      .split('----\n')
+      .filter(Boolean)
+      .map((r) => r.split('\n').filter(Boolean));
 
   test('program() of the 16-byte block at 0x1FFFC000 sets BFB2 by options_write, keeping the other user bits', async () => {
     const log = join(dir, `opts-${Date.now()}.log`);

@@ -77,6 +77,7 @@ function payloads(b: string): [string, string][] {
 }
 
 // Stated here, independently of src: what cannot be a braced literal, and what no value may carry.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const notInBraces = (v: string) => /[{}\\]/.test(v) || CONTROL.test(v);
 
@@ -165,7 +166,24 @@ describe('every openocd-bound rig value with TCL metacharacters (real openocd, d
   });
 
   test('tclQuote: each quoted payload comes back from the real openocd byte for byte', async () => {
-    const values = [...payloads('E66').map(([, v]) => v).filter((v) => !v.includes('\0')), '', ' ', '#x', '{', '}', '\\', '"', '$', '[', ']', ';', 'a\tb', 'ü ☃'];
+    const values = [
+      ...payloads('E66')
+        .map(([, v]) => v)
+        .filter((v) => !v.includes('\0')),
+      '',
+      ' ',
+      '#x',
+      '{',
+      '}',
+      '\\',
+      '"',
+      '$',
+      '[',
+      ']',
+      ';',
+      'a\tb',
+      'ü ☃',
+    ];
     const argv = values.flatMap((v, i) => ['-c', `set v${i} ${tclQuote(v)}`, '-c', `echo "<${i}<\${v${i}}>${i}>"`]);
     const r = await execa('openocd', ['-f', FAKE, ...NO_SERVERS, ...argv, '-c', 'shutdown'], { reject: false, all: true, timeout: 10_000 });
     values.forEach((v, i) => expect(r.all).toContain(`<${i}<${v}>${i}>`));
@@ -191,7 +209,10 @@ describe('image and temp paths (hil flash IMAGE, program/dump of buffers through
 
   test.each(payloads('img'))('image path: %s — refused as the image, or programmed from that literal name', async (_name, v) => {
     const path = `${base}/${v}.bin`;
-    const r = await attempt(() => probe({}), (p) => p.flash(path, 0x08000000, { verify: false }));
+    const r = await attempt(
+      () => probe({}),
+      (p) => p.flash(path, 0x08000000, { verify: false }),
+    );
     expect(existsSync(MARK)).toBe(false);
     if (notInBraces(v)) {
       expect('refused' in r && r.refused.exitCode).toBe(2);
@@ -228,7 +249,12 @@ describe('image and temp paths (hil flash IMAGE, program/dump of buffers through
     mkdirSync(out, { recursive: true });
     const names = [`x} ; ${EXEC} ;{`, `[${EXEC}]`, `$HIL_MARK "q" \\ #`].map((n) => `${n}.bin`);
     const p = probe({});
-    await p.run(dumpArgv({ target: 'generic', interfaceCfg: FAKE }, names.map((n) => ({ file: join(out, n), base: 0x08000000, size: 16 }))));
+    await p.run(
+      dumpArgv(
+        { target: 'generic', interfaceCfg: FAKE },
+        names.map((n) => ({ file: join(out, n), base: 0x08000000, size: 16 })),
+      ),
+    );
     // The fake target cannot read memory, but dump_image opens its file first: the first one exists.
     expect(readdirSync(out)).toEqual([names[0]]);
   });
@@ -273,7 +299,10 @@ describe('through the CLI: hil flash and hil dump on a bench rig file (real open
     const b = await benchRig(lines as string[]);
     const img = join(b.dir, 'app.bin');
     writeFileSync(img, Buffer.alloc(64, 1));
-    for (const args of [['flash', '--rig', b.rig, img, '--no-verify'], ['dump', '--rig', b.rig, '--out', join(b.dir, 'out')]]) {
+    for (const args of [
+      ['flash', '--rig', b.rig, img, '--no-verify'],
+      ['dump', '--rig', b.rig, '--out', join(b.dir, 'out')],
+    ]) {
       const r = await hil(args, { env: b.env });
       expect([args[0], r.exitCode]).toEqual([args[0], 2]);
       expect(r.stderr).toMatch(where as RegExp);

@@ -63,7 +63,9 @@ async function bench(probe: string[] = [`  interface: ${FAKE_CFG}`, '  target: n
 /** What the one gpioset owner was told: its initial argv, then each stdin line. */
 function gpioStory(b: Bench): string[] {
   const recs = readLog(b.gpioLog);
-  return recs.flatMap((r) => (r.tool === 'gpioset' && !r.argv?.includes('--version') ? [`start ${r.argv!.slice(r.argv!.indexOf('--') + 1).join(' ')}`] : r.stdin ? [r.stdin] : r.signal ? [r.signal] : []));
+  return recs.flatMap((r) =>
+    r.tool === 'gpioset' && !r.argv?.includes('--version') ? [`start ${r.argv!.slice(r.argv!.indexOf('--') + 1).join(' ')}`] : r.stdin ? [r.stdin] : r.signal ? [r.signal] : [],
+  );
 }
 
 afterEach(stopAllSocat);
@@ -124,7 +126,7 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, outcome: 'outside-bank', exitCode: 0, line: 'Warn : no flash bank found for address 0x09000000' });
   });
 
-  test('a probe that is not plugged in is the rig\'s fault: exit 3, retried', async () => {
+  test("a probe that is not plugged in is the rig's fault: exit 3, retried", async () => {
     const b = await bench(['  interface: interface/cmsis-dap.cfg']);
     const img = join(b.dir, 'app.bin');
     await writeFile(img, Buffer.alloc(64, 1));
@@ -134,7 +136,7 @@ describe('hil flash on a real-bench rig (real openocd, fake flash; fake gpioset 
     expect(r.stderr).toContain('unable to find a matching CMSIS-DAP device');
   });
 
-  test('a hung openocd is killed at the rig\'s timeoutMs: exit 3', async () => {
+  test("a hung openocd is killed at the rig's timeoutMs: exit 3", async () => {
     const b = await bench([`  interface: ${FAKE_CFG}`, '  target: none', `  configs: [${HANG_CFG}]`]);
     await writeFile(b.rig, readFileSync(b.rig, 'utf8').replace('timeoutMs: 10000', 'timeoutMs: 700'));
     const img = join(b.dir, 'app.bin');
@@ -275,11 +277,7 @@ describe('hostile rig values reach programs as plain arguments', () => {
     const log = join(dir, 'openocd.log');
     const pwned = join(dir, 'pwned');
     const serial = `E66"; touch ${pwned}; $(touch ${pwned}) [exit 0] {`;
-    const b = await bench([
-      `  binary: ${FAKE_OPENOCD}`,
-      `  interface: ${JSON.stringify(`interface/$(touch ${pwned}).cfg`)}`,
-      `  adapterSerial: ${JSON.stringify(serial)}`,
-    ]);
+    const b = await bench([`  binary: ${FAKE_OPENOCD}`, `  interface: ${JSON.stringify(`interface/$(touch ${pwned}).cfg`)}`, `  adapterSerial: ${JSON.stringify(serial)}`]);
     await writeFile(b.rig, readFileSync(b.rig, 'utf8').replace('BOOT0: { chip: gpiochip0, offset: 22 }', `BOOT0: { line: ${JSON.stringify(`GPIO22;$(touch${pwned})`)} }`));
     const img = join(b.dir, 'a b;$(touch x).bin');
     await writeFile(img, Buffer.alloc(16));
@@ -302,10 +300,7 @@ describe('hostile rig values reach programs as plain arguments', () => {
     const uhubctl = join(ROOT, 'test/gpio/fixtures/uhubctl');
     chmodSync(uhubctl, 0o755);
     const b = await bench([`  binary: ${FAKE_OPENOCD}`, `  target: ${JSON.stringify(`t $(touch ${pwned}).cfg`)}`, `  configs: [${JSON.stringify(`c\`touch ${pwned}\`.cfg`)}]`]);
-    await writeFile(
-      b.rig,
-      readFileSync(b.rig, 'utf8').replace(/^power: .*$/m, `power: { driver: uhubctl, hub: ${JSON.stringify(hub)}, port: 2, binary: ${uhubctl}, minOffMs: 10 }`),
-    );
+    await writeFile(b.rig, readFileSync(b.rig, 'utf8').replace(/^power: .*$/m, `power: { driver: uhubctl, hub: ${JSON.stringify(hub)}, port: 2, binary: ${uhubctl}, minOffMs: 10 }`));
     const power = await hil(['power', 'cycle', '--rig', b.rig, '--for', '0'], { env: b.env });
     // The fake knows hubs 1-1 and 9-9 only: the whole string arrived as the location.
     expect(power.exitCode).toBe(3);

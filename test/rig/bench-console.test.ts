@@ -121,7 +121,8 @@ describe('bench console (fake gpioset v2, real socat pty)', () => {
     const file = await benchRig(dir, pair.a, 1000);
     await writeFile(
       file,
-      readFileSync(file, 'utf8').replace('RELAY: { chip: gpiochip0, offset: 17 } }', 'RELAY: { chip: gpiochip0, offset: 17 }, MARK: { chip: gpiochip0, offset: 5, direction: in, edge: both } }') + '\nmarker: { pin: MARK }\n',
+      readFileSync(file, 'utf8').replace('RELAY: { chip: gpiochip0, offset: 17 } }', 'RELAY: { chip: gpiochip0, offset: 17 }, MARK: { chip: gpiochip0, offset: 5, direction: in, edge: both } }') +
+        '\nmarker: { pin: MARK }\n',
     );
     rig = await openRig(await loadRig(file));
     let edges = 0;

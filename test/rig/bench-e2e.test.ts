@@ -51,10 +51,10 @@ describe('a cut on a bench rig (twin served on a pty, fake relay)', () => {
         'boot: { timeoutMs: 8000 }',
       ].join('\n'),
     );
-    const r = await hil(
-      ['cut', '--rig', rig, '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/app-v2.page2bin', '--trigger', 'progress:50%', '--json'],
-      { env: { PATH: `${GPIO_FAKES}:${process.env.PATH}`, FAKE_GPIO_LOG: join(dir, 'gpio.log'), FAKE_RELAY_PID: String(board.pid), FAKE_RELAY_LINE: '17' }, timeoutMs: 90000 },
-    );
+    const r = await hil(['cut', '--rig', rig, '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/app-v2.page2bin', '--trigger', 'progress:50%', '--json'], {
+      env: { PATH: `${GPIO_FAKES}:${process.env.PATH}`, FAKE_GPIO_LOG: join(dir, 'gpio.log'), FAKE_RELAY_PID: String(board.pid), FAKE_RELAY_LINE: '17' },
+      timeoutMs: 90000,
+    });
     const doc = JSON.parse(r.stdout);
     expect(doc.outcome).toBe('rolled-back');
     expect(r.exitCode).toBe(0);

@@ -92,14 +92,19 @@ async function stm32Cut(variant: string, trigger: string, opts: { setup?: string
 
 async function mcubootCut(variant: string, trigger: string, opts: { setup?: string; second?: number; powerLoss?: string } = {}) {
   const rig = MCUBOOT_RIGS.get(`${variant}/${opts.powerLoss ?? 'skip'}`)!;
-  return runCut(rig.rig, await schemeAdapter('mcuboot-swap'), { from: MCUBOOT.v1, to: MCUBOOT.v2 }, {
-    trigger: parseTrigger(trigger),
-    offMs: 200,
-    seed: 2,
-    bootLoopCycles: 1,
-    setup: opts.setup ?? 'test',
-    ...(opts.second !== undefined && { second: opts.second }),
-  });
+  return runCut(
+    rig.rig,
+    await schemeAdapter('mcuboot-swap'),
+    { from: MCUBOOT.v1, to: MCUBOOT.v2 },
+    {
+      trigger: parseTrigger(trigger),
+      offMs: 200,
+      seed: 2,
+      bootLoopCycles: 1,
+      setup: opts.setup ?? 'test',
+      ...(opts.second !== undefined && { second: opts.second }),
+    },
+  );
 }
 
 describe('stm32-dualbank scenarios', () => {

@@ -118,7 +118,12 @@ describe('sweep engine = full replay of the same cut', () => {
 
   it('the recording spans the update, the reset and the bootloader work after it (swap, option bytes)', async () => {
     const stages = async (name: string) => {
-      const session = await SweepSession.open(requestFor(SCHEMES.find((s) => s.name === name)!, 'correct'));
+      const session = await SweepSession.open(
+        requestFor(
+          SCHEMES.find((s) => s.name === name)!,
+          'correct',
+        ),
+      );
       try {
         return session.recording.ops;
       } finally {

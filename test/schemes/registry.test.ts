@@ -92,7 +92,9 @@ describe('scheme registry: one folder per scheme', () => {
     const bad: string[] = [];
     for (const p of files(join(ROOT, 'src/schemes'))) {
       for (const m of code(readFileSync(p, 'utf8')).matchAll(/from\s+['"]([^'"]+)['"]|import\s*\(\s*['"`]([^'"`]+)['"`]/g)) {
-        const target = relative(join(ROOT, 'src'), resolve(dirname(p), m[1] ?? m[2]!)).split('\\').join('/');
+        const target = relative(join(ROOT, 'src'), resolve(dirname(p), m[1] ?? m[2]!))
+          .split('\\')
+          .join('/');
         if (/^(config|scenario|rig|cli|twin|lab|report|testing)\//.test(target)) bad.push(`${relative(ROOT, p)} -> ${target}`);
       }
     }
@@ -173,7 +175,10 @@ describe('probe staging, written by the scheme', () => {
   const mcuboot = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
   const stm32 = SCHEMES.find((s) => s.name === 'stm32-dualbank')!;
 
-  it.each([['test', false], ['permanent', true]] as const)('MCUboot %s: the pending block equals the sample builder\'s (an independent writer)', (setup, permanent) => {
+  it.each([
+    ['test', false],
+    ['permanent', true],
+  ] as const)("MCUboot %s: the pending block equals the sample builder's (an independent writer)", (setup, permanent) => {
     const image = Buffer.alloc(0x2_0000, 0x5a);
     const staging = mcuboot.stageThroughProbe!(image, setup);
     const want = mcubootPendingBlock(NRF52840_PARTITIONS.secondary.size, { permanent });

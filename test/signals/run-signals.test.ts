@@ -187,7 +187,10 @@ describe('hil run on a bench (fake gpioset relay, twin served on a pty)', () => 
       ].join('\n') + '\n',
     );
     const benchSuite = join(dir, 'suite.yaml');
-    writeFileSync(benchSuite, `name: bench-signals\nimages: { from: ${FROM}, to: ${TO} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\ncuts:\n  points: [progress:20%, progress:40%, progress:60%, progress:80%]\n`);
+    writeFileSync(
+      benchSuite,
+      `name: bench-signals\nimages: { from: ${FROM}, to: ${TO} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\ncuts:\n  points: [progress:20%, progress:40%, progress:60%, progress:80%]\n`,
+    );
     const gpioLog = join(dir, 'gpio.log');
     const reports = join(dir, 'reports');
     const h = start(['run', benchSuite, '--reports', reports, '--no-html'], {

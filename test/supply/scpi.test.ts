@@ -56,7 +56,12 @@ describe('SCPI supply over a pty', () => {
     expect(b.fake.volts).toBe(3.3);
     expect(r.holdMs).toBeGreaterThanOrEqual(50);
     const events = b.timeline.events.filter((e) => e.kind === 'sag-step').map((e) => e.data);
-    expect(events.map((d) => [d?.phase, d?.volts])).toEqual([['down', 2.55], ['down', 1.8], ['up', 2.55], ['up', 3.3]]);
+    expect(events.map((d) => [d?.phase, d?.volts])).toEqual([
+      ['down', 2.55],
+      ['down', 1.8],
+      ['up', 2.55],
+      ['up', 3.3],
+    ]);
   });
 
   it('an error raised during a sag fails it after the fact and restores the nominal', async () => {

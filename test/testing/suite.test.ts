@@ -84,7 +84,16 @@ describe('hil run on a twin suite: what each result carries', () => {
     const r = results.find((x) => x.name === 'cut 01: after:8000ms + 8000ms into recovery' && x.labels.some((l) => l.value === 'twin-nrf52840-mcuboot[torn-loss]'))!;
     expect(r.status).toBe('passed');
     const labels = r.labels.filter((l) => ['epic', 'feature', 'story', 'board', 'mcu', 'bootloader', 'tag'].includes(l.name)).map((l) => `${l.name}=${l.value}`);
-    expect(labels).toEqual(['epic=default', 'feature=mcuboot-swap', 'story=carried', 'board=twin-nrf52840-mcuboot[torn-loss]', 'mcu=nrf52840', 'bootloader=mcuboot-swap/correct', 'tag=variant:correct', 'tag=must-recover']);
+    expect(labels).toEqual([
+      'epic=default',
+      'feature=mcuboot-swap',
+      'story=carried',
+      'board=twin-nrf52840-mcuboot[torn-loss]',
+      'mcu=nrf52840',
+      'bootloader=mcuboot-swap/correct',
+      'tag=variant:correct',
+      'tag=must-recover',
+    ]);
     expect(r.parameters.map((p) => `${p.name}${p.excluded ? ' (excluded)' : ''}`)).toEqual([
       'rig',
       'trigger',
@@ -102,7 +111,9 @@ describe('hil run on a twin suite: what each result carries', () => {
     expect(r.parameters.find((p) => p.name === 'second cut')?.value).toBe('8000 ms after power returned');
     expect(r.steps.map((s) => s.name)).toEqual(['cut at after:8000ms, off 200 ms', 'console says: updated', 'flash says: updated', 'summary', 'console transcript', 'event timeline', 'repro command']);
     const repro = readFileSync(join(reports, 'allure-results', r.steps.at(-1)!.attachments[0]!.source), 'utf8');
-    expect(repro).toMatch(/^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/);
+    expect(repro).toMatch(
+      /^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/,
+    );
     const rec = records(reports).find((x) => x.rig === 'twin-nrf52840-mcuboot[torn-loss]' && x.test === r.name)!;
     expect(rec).toMatchObject({ kind: 'cut', suite: 'carried', expect: 'recovers', trigger: 'after:8000ms', outcome: 'updated', agree: true, status: 'passed', phase: 'swap', repro });
   });
@@ -137,7 +148,10 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
       ].join('\n') + '\n',
     );
     const suite = join(tmp, 'unopenable.yaml');
-    writeFileSync(suite, `name: unopenable\nimages: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\n  - { rig: ${rig}, expect: caught }\ncuts:\n  points: [progress:30%, { trigger: after:500ms, second: 100ms }]\n`);
+    writeFileSync(
+      suite,
+      `name: unopenable\nimages: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }\nrigs:\n  - { rig: ${rig}, expect: recovers }\n  - { rig: ${rig}, expect: caught }\ncuts:\n  points: [progress:30%, { trigger: after:500ms, second: 100ms }]\n`,
+    );
     reports = join(tmp, 'unopenable-reports');
     run = await hil(['run', suite, '--reports', reports, '--no-html', '--json'], { env: { PATH: dirname(process.execPath) }, timeoutMs: 120_000 });
   }, 150_000);
@@ -147,7 +161,7 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
     expect(JSON.parse(run.stdout).totals).toEqual({ passed: 0, failed: 0, broken: 5 });
   });
 
-  it('a seeded-bug entry whose rig never opened is undecided (broken, the rig\'s fault), not a bug the suite missed (failed)', () => {
+  it("a seeded-bug entry whose rig never opened is undecided (broken, the rig's fault), not a bug the suite missed (failed)", () => {
     const detection = records(reports).find((r) => r.kind === 'detection')!;
     expect(detection).toMatchObject({ outcome: 'missed', status: 'broken', message: '2 of 2 cuts were rig errors: the sweep could not tell whether it catches the bug' });
     const result = allureResults(join(reports, 'allure-results')).find((r) => r.name === 'catches the seeded bug (no-gpioset)')!;
@@ -167,7 +181,7 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
     expect(recs.find((r) => r.test.startsWith('cut 02'))!.repro).toMatch(/--trigger after:500ms --off-ms 10 --seed 2 --second 100ms$/);
   });
 
-  it('in Allure: broken, with the reason as the message, and the suite\'s labels and parameters (no cut ran, so no outcome)', () => {
+  it("in Allure: broken, with the reason as the message, and the suite's labels and parameters (no cut ran, so no outcome)", () => {
     const results = allureResults(join(reports, 'allure-results')).filter((r) => r.name.startsWith('cut '));
     expect(results).toHaveLength(4);
     for (const r of results) {

@@ -87,7 +87,7 @@ describe('useRig on the twin rig', () => {
     expect(view.table).toMatch(/app-v[12]\.page2bin/);
   });
 
-  it('updater.update(file) sends the image through the rig\'s update path', async () => {
+  it("updater.update(file) sends the image through the rig's update path", async () => {
     const r = await rig.updater.update(V1);
     expect(r.ok).toBe(true);
   });
@@ -118,7 +118,9 @@ describe('useRig with a RigConfig already loaded (as the YAML runner passes the 
     expect(r.variant).toBe('boot-unsigned-target');
     expect(r.secondCut?.afterMs).toBe(300);
     expect(r.timeline).toMatch(/second\s+300 ms after power returned/);
-    expect(r.repro).toBe('hil cut --rig rigs/twin-rp2040-sfu.yaml --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger after:500ms --off-ms 200 --seed 3 --second 300ms --boot-loop-cycles 1');
+    expect(r.repro).toBe(
+      'hil cut --rig rigs/twin-rp2040-sfu.yaml --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger after:500ms --off-ms 200 --seed 3 --second 300ms --boot-loop-cycles 1',
+    );
   });
 
   it('a rig error is a RigCutError (a RigError: Allure broken, exit 3) carrying the rig-error CutResult and its repro', async () => {
@@ -184,7 +186,7 @@ describe("useRig with onOpenError: 'record': a rig that cannot open (no gpioset 
     expect(() => rig.power).toThrow(/rig\.power: the rig did not open: .*gpioset not found/);
   });
 
-  it("a bad trigger is still a config error (exit 2), not a recorded rig error", async () => {
+  it('a bad trigger is still a config error (exit 2), not a recorded rig error', async () => {
     await expect(rig.cut({ from: V1, to: V2, trigger: 'progress:137%' })).rejects.toBeInstanceOf(ConfigError);
   });
 
@@ -271,20 +273,34 @@ describe("useRig under hil's worker environment (dist/report/worker-environment.
 
   it('puts the rig in its safe state (power off), aborts the lifeline signal and exits 4 (interrupted)', async () => {
     const ready = join(dir, 'ready');
-    const child = execa(JEST[0], [...JEST.slice(1), '--config', childConfig('signal.fixture.ts', join(process.cwd(), 'dist/report/worker-environment.js'), { resultsDir: join(dir, 'allure-results'), hilPid: process.pid }), '--runInBand', '--ci'], {
-      reject: false,
-      all: true,
-      env: { HIL_FIXTURE_OUT: join(dir, 'out.json'), HIL_FIXTURE_READY: ready, NODE_OPTIONS: '' },
-    });
+    const child = execa(
+      JEST[0],
+      [
+        ...JEST.slice(1),
+        '--config',
+        childConfig('signal.fixture.ts', join(process.cwd(), 'dist/report/worker-environment.js'), { resultsDir: join(dir, 'allure-results'), hilPid: process.pid }),
+        '--runInBand',
+        '--ci',
+      ],
+      {
+        reject: false,
+        all: true,
+        env: { HIL_FIXTURE_OUT: join(dir, 'out.json'), HIL_FIXTURE_READY: ready, NODE_OPTIONS: '' },
+      },
+    );
     // The rig is open and powered: now the worker gets the signal.
-    const state = await waitFor('the fixture to power the rig on', () => {
-      try {
-        return readFileSync(ready, 'utf8');
-      } catch {
-        return child.exitCode === null ? undefined : `child exited early: ${child.exitCode}`;
-      }
-      // A child Jest starting up (transforming TypeScript) on a loaded Pi: a hang guard, under the test timeout.
-    }, 100_000);
+    const state = await waitFor(
+      'the fixture to power the rig on',
+      () => {
+        try {
+          return readFileSync(ready, 'utf8');
+        } catch {
+          return child.exitCode === null ? undefined : `child exited early: ${child.exitCode}`;
+        }
+        // A child Jest starting up (transforming TypeScript) on a loaded Pi: a hang guard, under the test timeout.
+      },
+      100_000,
+    );
     expect(state).toBe('on');
     child.kill('SIGTERM');
     const run = await child;

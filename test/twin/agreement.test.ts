@@ -106,7 +106,13 @@ const stm32 = (back: boolean) => async () =>
 const CASES: Case[] = [
   { name: 'MCUboot TEST swap (the new image confirms itself)', scheme: 'mcuboot-swap', setup: 'test', images: mcuboot('mcuboot-app-v2.signed.bin') },
   { name: 'MCUboot PERM swap', scheme: 'mcuboot-swap', setup: 'permanent', images: mcuboot('mcuboot-app-v2.signed.bin') },
-  { name: 'MCUboot TEST swap then REVERT (the new image faults before confirming)', scheme: 'mcuboot-swap', setup: 'test', images: mcuboot('mcuboot-app-v2-crashes.signed.bin'), finalImage: 'mcuboot-app-v1.signed.bin' },
+  {
+    name: 'MCUboot TEST swap then REVERT (the new image faults before confirming)',
+    scheme: 'mcuboot-swap',
+    setup: 'test',
+    images: mcuboot('mcuboot-app-v2-crashes.signed.bin'),
+    finalImage: 'mcuboot-app-v1.signed.bin',
+  },
   { name: 'STM32 factory (BFB2 clear) bank 1 -> bank 2', scheme: 'stm32-dualbank', setup: 'factory', images: stm32(false) },
   { name: 'STM32 rom-fallback (BFB2 set, bank 2 blank) bank 1 -> bank 2', scheme: 'stm32-dualbank', setup: 'rom-fallback', images: stm32(false) },
   { name: 'STM32 from-bank2 bank 2 -> bank 1', scheme: 'stm32-dualbank', setup: 'from-bank2', images: stm32(true) },
@@ -251,7 +257,15 @@ async function cutAt(rig: Rig, adapter: SchemeAdapter, images: Images, setup: st
     const id = identify((await atBoot.bytes)[atBoot.region]!, atBoot.slot, known);
     if (id !== undefined) performed.image = id;
   }
-  const point: Point = { op, predicted, performed, summary: view.table.split('\n').filter((l) => /next boot|then runs|boots next|Check Variant|selected/.test(l)).join(' / ') };
+  const point: Point = {
+    op,
+    predicted,
+    performed,
+    summary: view.table
+      .split('\n')
+      .filter((l) => /next boot|then runs|boots next|Check Variant|selected/.test(l))
+      .join(' / '),
+  };
   if (adapter.name === 'mcuboot-swap') {
     point.predictedAction = inspectMcuboot({ primary: regions.primary!, secondary: regions.secondary!, scratch: regions.scratch! }).nextAction;
     point.performedAction = mcubootAction(rig.console.lines.slice(fromLine).map((l) => l.text));
@@ -308,7 +322,18 @@ async function firstStartCut(rig: Rig, adapter: SchemeAdapter, from: UpdateImage
     const id = identify((await atBoot.bytes)[atBoot.region]!, atBoot.slot, [from]);
     if (id !== undefined) performed.image = id;
   }
-  return { ops: edges, point: { op, predicted, performed, summary: view.table.split('\n').filter((l) => /boots next|selected|first start/i.test(l)).join(' / ') } };
+  return {
+    ops: edges,
+    point: {
+      op,
+      predicted,
+      performed,
+      summary: view.table
+        .split('\n')
+        .filter((l) => /boots next|selected|first start/i.test(l))
+        .join(' / '),
+    },
+  };
 }
 
 /**
@@ -338,8 +363,7 @@ function seededOps(total: number, n: number, seed: number): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-const disagrees = (p: Point) =>
-  p.predicted.slot !== p.performed.slot || p.predicted.image !== p.performed.image || (p.predictedAction !== undefined && p.predictedAction !== p.performedAction);
+const disagrees = (p: Point) => p.predicted.slot !== p.performed.slot || p.predicted.image !== p.performed.image || (p.predictedAction !== undefined && p.predictedAction !== p.performedAction);
 const describePoint = (p: Point) =>
   `op ${p.op}: host predicts ${p.predicted.slot ?? 'no boot'}${p.predicted.image ? ` (${p.predicted.image})` : ''}${p.predictedAction ? ` after ${p.predictedAction}` : ''}; ` +
   `twin boots ${p.performed.slot ?? 'nothing'}${p.performed.image ? ` (${p.performed.image})` : ''}${p.performedAction ? ` after ${p.performedAction}` : ''} | ${p.summary}`;

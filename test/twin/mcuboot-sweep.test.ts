@@ -116,7 +116,11 @@ async function singleCutSweep(variant: McubootVariant, base: Baseline, modes = M
 }
 
 const bad = (r: { first: Outcome; after: Outcome }) => !GOOD.includes(r.first) || !GOOD.includes(r.after);
-const summary = (rs: { mode: string; at: number; first: Outcome; after: Outcome }[]) => rs.filter(bad).slice(0, 5).map((r) => `${r.mode}@${r.at}: ${r.first}/${r.after}`);
+const summary = (rs: { mode: string; at: number; first: Outcome; after: Outcome }[]) =>
+  rs
+    .filter(bad)
+    .slice(0, 5)
+    .map((r) => `${r.mode}@${r.at}: ${r.first}/${r.after}`);
 
 describe('MCUboot swap-scratch: single-cut sweep over a TEST upgrade', () => {
   let cached: Promise<Baseline> | undefined;

@@ -72,9 +72,7 @@ describe('twin serve --reset-on-idle (defect 11)', () => {
     await con.expect(/^hilrig-app 1\.0\.0 running from slot A/, { timeoutMs: 15_000, fromLine: 0 });
     const boots: string[] = [];
     twin.onEvent((e) => e.kind === 'boot' && boots.push(e.image));
-    const err = await new SfuUploader({ channel: con, clock })
-      .upload(samples('2.0.0', SIZE).b, { infoTimeoutMs: DEFAULT_IDLE_MS * 2 })
-      .catch((e: unknown) => e as Error);
+    const err = await new SfuUploader({ channel: con, clock }).upload(samples('2.0.0', SIZE).b, { infoTimeoutMs: DEFAULT_IDLE_MS * 2 }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/no INFO reply/);
     expect(boots).toEqual([]);

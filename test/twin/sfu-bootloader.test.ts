@@ -19,7 +19,9 @@ describe('RP2040-SFU bootloader twin: boot', () => {
     expect((await hw).body.length).toBe(0);
     await bench.waitLine(/^hilrig-app 1\.0\.0 running from slot A/);
     const text = bench.console.lines.map((l) => l.text);
-    expect(text).toEqual(expect.arrayContaining(['find_latest_variant', 'check_first_start_once unset', 'erase sign block #1', 'erase sign block #0 DONE', 'NEW CRC32 IEEE802.3 SIGNED', 'CONTEXT OK']));
+    expect(text).toEqual(
+      expect.arrayContaining(['find_latest_variant', 'check_first_start_once unset', 'erase sign block #1', 'erase sign block #0 DONE', 'NEW CRC32 IEEE802.3 SIGNED', 'CONTEXT OK']),
+    );
     const meta = bench.twin.readMemory(SFU_SLOTS.A.metaBase, 8);
     expect(meta.readUInt32LE(4)).toBe(1);
     expect(meta.readUInt32LE(0)).toBe(crc32(bench.twin.readMemory(SFU_SLOTS.A.base, SFU_SLOT_SIZE)) >>> 0);

@@ -117,7 +117,8 @@ async function dryRun(sc: Scenario, variant: Stm32Variant): Promise<{ ops: Flash
       phase = e.name;
       if (!phases.has(e.name)) phases.set(e.name, t);
     }
-    if (e.kind === 'flash') ops.push({ t, phase, op: e.op, length: e.length, ms: e.op === 'erase' ? b.twin.flash.geometry.sectorMap!.find((s) => s.address === e.address)!.ms : (e.length / 4) * 0.016 });
+    if (e.kind === 'flash')
+      ops.push({ t, phase, op: e.op, length: e.length, ms: e.op === 'erase' ? b.twin.flash.geometry.sectorMap!.find((s) => s.address === e.address)!.ms : (e.length / 4) * 0.016 });
   });
   const from = b.console.lines.length;
   await b.uploader.upload(sc.to);
@@ -181,7 +182,11 @@ async function cutOnce(sc: Scenario, variant: Stm32Variant, at: number, mode: Po
   }
   await b.clock.sleep(1500);
   const o = outcome(b, sc, from);
-  const dump = { bank1: b.twin.readMemory(STM32_BANKS.bank1.base, STM32F429.bankSize), bank2: b.twin.readMemory(STM32_BANKS.bank2.base, STM32F429.bankSize), options: b.twin.readMemory(STM32F429.optionBytes.base, 16) };
+  const dump = {
+    bank1: b.twin.readMemory(STM32_BANKS.bank1.base, STM32F429.bankSize),
+    bank2: b.twin.readMemory(STM32_BANKS.bank2.base, STM32F429.bankSize),
+    options: b.twin.readMemory(STM32F429.optionBytes.base, 16),
+  };
   const view = inspectStm32(dump, { known: KNOWN });
   const next = view.slots.find((s) => s.slot === view.bootsNext);
   const flashSays = view.bootsNext ? `${view.bootsNext} ${next?.matches ?? 'unknown'}${view.jumps ? '' : ' (no jump)'}` : 'ROM stays';
@@ -244,7 +249,10 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
   });
 
   it('vector-table-first: with BFB2 set, the ROM boots a half-written bank 2', async () => {
-    const rs = await sweep(SCENARIOS.romFallback, 'vector-table-first', [['skip', 1], ['torn', 0]]);
+    const rs = await sweep(SCENARIOS.romFallback, 'vector-table-first', [
+      ['skip', 1],
+      ['torn', 0],
+    ]);
     const caught = bad(rs);
     if (process.env.SHOW) console.log(show(rs));
     expect(caught.length).toBeGreaterThan(0);
@@ -254,7 +262,10 @@ describe('stm32-dualbank cut sweep: each seeded bug is caught', () => {
   });
 
   it('bfb2-before-verify: updating bank 1 from bank 2, a cut in the commit starts an erased bank 1', async () => {
-    const rs = await sweep(SCENARIOS.backToBank1, 'bfb2-before-verify', [['skip', 1], ['torn', 0]]);
+    const rs = await sweep(SCENARIOS.backToBank1, 'bfb2-before-verify', [
+      ['skip', 1],
+      ['torn', 0],
+    ]);
     const caught = bad(rs);
     if (process.env.SHOW) console.log(show(rs));
     expect(caught.length).toBeGreaterThan(0);

@@ -1,24 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../../src/core/clock.js';
 import { DeviceError, RigError } from '../../src/core/errors.js';
-import {
-  SfuDeviceError,
-  SfuLinkError,
-  SfuStreamTooBigError,
-  SfuUploader,
-  type SfuChannel,
-  type SfuProgress,
-} from '../../src/drivers/updater/sfu/index.js';
-import {
-  SfuCode,
-  encodeBin2Page,
-  encodeEraseReply,
-  encodeErasePart,
-  encodeInfoReply,
-  encodeStartReply,
-  encodeWriteReply,
-  sfuCrc,
-} from '../../src/protocols/sfu/index.js';
+import { SfuDeviceError, SfuLinkError, SfuStreamTooBigError, SfuUploader, type SfuChannel, type SfuProgress } from '../../src/drivers/updater/sfu/index.js';
+import { SfuCode, encodeBin2Page, encodeEraseReply, encodeErasePart, encodeInfoReply, encodeStartReply, encodeWriteReply, sfuCrc } from '../../src/protocols/sfu/index.js';
 import { SFU_SLOTS, SFU_SLOT_SIZE } from '../../src/targets/rp2040.js';
 import { seededBytes } from '../protocols/sfu/helpers.js';
 import { BAUD, samples, twinRig, type TwinRig } from '../helpers/sfu-twin.js';
@@ -353,9 +337,7 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
   it('reports a TIMEOUT frame as a DeviceError when the host->device line goes dead mid-session', async () => {
     let dead = false;
     rig = await twinRig({ plan: { host: () => (dead ? 'drop' : 'pass') } });
-    const err = await rig.uploader
-      .upload(samples('2.0.0', 0x20000).b, { onProgress: (e) => void (e.phase === 'write' && e.acked >= 0x4000 && (dead = true)) })
-      .catch((e: unknown) => e);
+    const err = await rig.uploader.upload(samples('2.0.0', 0x20000).b, { onProgress: (e) => void (e.phase === 'write' && e.acked >= 0x4000 && (dead = true)) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SfuDeviceError);
     expect((err as Error).message).toMatch(/device timed out the session/);
   });
@@ -422,9 +404,7 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
   it('reports the link closing mid-upload as a RigError, not a device failure', async () => {
     rig = await twinRig();
     const link = rig.link;
-    const err = await rig.uploader
-      .upload(samples('2.0.0', 0x20000).b, { onProgress: (e) => void (e.phase === 'write' && e.acked === 0x4000 && link.close()) })
-      .catch((e: unknown) => e);
+    const err = await rig.uploader.upload(samples('2.0.0', 0x20000).b, { onProgress: (e) => void (e.phase === 'write' && e.acked === 0x4000 && link.close()) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SfuLinkError);
     expect(err).not.toBeInstanceOf(DeviceError);
     expect((err as Error).message).toMatch(/twin .* closed during the write phase/);
@@ -472,7 +452,12 @@ describe('SfuUploader on the in-process RP2040-SFU twin', () => {
     const img = Buffer.concat([samples('2.0.0', SIZE).b, Buffer.from([1, 2, 3])]);
     const r = await rig.uploader.upload(img, { writeBlock });
     expect(r).toMatchObject({ signed: true, bytes: SIZE + 4 });
-    expect(rig.slots().b.subarray(0, SIZE + 4).equals(Buffer.concat([img, Buffer.from([0xff])]))).toBe(true);
+    expect(
+      rig
+        .slots()
+        .b.subarray(0, SIZE + 4)
+        .equals(Buffer.concat([img, Buffer.from([0xff])])),
+    ).toBe(true);
   });
 
   it('sustains >= 0.95 of the 921600-baud wire rate for a 1 MiB stream, flash erase excluded', async () => {

@@ -8,15 +8,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../../src/core/clock.js';
 import type { TimelineEvent } from '../../src/core/timeline.js';
 import { UploadContext } from '../../src/drivers/updater/sfu/context.js';
-import {
-  SFU_PHASES,
-  SFU_PHASE_TRANSITIONS,
-  SfuDeviceError,
-  SfuLinkError,
-  SfuUploader,
-  type SfuChannel,
-  type SfuPhase,
-} from '../../src/drivers/updater/sfu/index.js';
+import { SFU_PHASES, SFU_PHASE_TRANSITIONS, SfuDeviceError, SfuLinkError, SfuUploader, type SfuChannel, type SfuPhase } from '../../src/drivers/updater/sfu/index.js';
 import { replyRule } from '../../src/drivers/updater/sfu/phases.js';
 import { phaseHandlers } from '../../src/drivers/updater/sfu/session.js';
 import { SfuCode, encodeBin2Page, type SfuCodeName } from '../../src/protocols/sfu/index.js';

@@ -157,7 +157,10 @@ function zshScript(specs: CommandSpec[]): string {
     const valueCases = valued.map((o) => `        ${o.flags.join('|')}) _hil_value ${sq(kindArg(o.value!))}; return ;;`);
     return [
       `    ${sq(s.path.join(' '))})`,
-      `      opts=(${s.options.flatMap((o) => o.flags).map(sq).join(' ')}); pos=${sq(kindArg(s.positionals))}`,
+      `      opts=(${s.options
+        .flatMap((o) => o.flags)
+        .map(sq)
+        .join(' ')}); pos=${sq(kindArg(s.positionals))}`,
       ...(valueCases.length ? ['      case $prev in', ...valueCases, '      esac'] : []),
       '      ;;',
     ].join('\n');
@@ -233,8 +236,7 @@ function fishScript(specs: CommandSpec[]): string {
       lines.push(`complete -c hil -n 'test (count (commandline -opc)) -eq 2; and __fish_seen_subcommand_from ${g}' -a ${fq(s.path[1]!)} -d ${fq(s.summary)}`);
     }
   }
-  const values = (kind: ValueKind): string =>
-    kind === 'rigs' || kind === 'suites' ? `-a '(__hil_names ${kind})' -F` : kind === 'files' ? '-F' : kind === 'none' ? '' : `-a ${fq(kind.join(' '))}`;
+  const values = (kind: ValueKind): string => (kind === 'rigs' || kind === 'suites' ? `-a '(__hil_names ${kind})' -F` : kind === 'files' ? '-F' : kind === 'none' ? '' : `-a ${fq(kind.join(' '))}`);
   for (const s of specs) {
     const when = `-n ${fq(`__hil_is ${fq(s.path.join(' '))}`)}`;
     for (const o of s.options) {

@@ -50,7 +50,8 @@ export const cutCommand: Command = {
     let result: CutResult;
     // -v: the scenario's steps as they happen (baseline, update start/done, the cut), so a person
     // or a script watching stderr knows where a long cut is.
-    const unsubscribe = out.level >= 2 ? rig.timeline.subscribe((e) => e.source === 'scenario' || e.source === 'cut' ? out.verbose(`${e.source} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`) : undefined) : undefined;
+    const unsubscribe =
+      out.level >= 2 ? rig.timeline.subscribe((e) => (e.source === 'scenario' || e.source === 'cut' ? out.verbose(`${e.source} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`) : undefined)) : undefined;
     try {
       result = await runCut(rig, scheme, { from, to, ...(previous && { previous }) }, spec, { signal });
     } finally {

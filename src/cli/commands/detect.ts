@@ -44,7 +44,11 @@ export const detectCommand: Command = {
     }
     out.endProgress();
     const safe = new Map(suites.map((s) => [s.name, s.expect.safe as readonly string[]]));
-    const rows = detectionRows(runs, (name) => safe.get(name) ?? ['updated', 'rolled-back'], (sch, v) => TWIN_VARIANTS[sch]?.[v]?.buggy ?? v !== 'correct');
+    const rows = detectionRows(
+      runs,
+      (name) => safe.get(name) ?? ['updated', 'rolled-back'],
+      (sch, v) => TWIN_VARIANTS[sch]?.[v]?.buggy ?? v !== 'correct',
+    );
     const ok = detectionOk(rows);
     if (out.json) {
       out.printJson(rows.map(({ scheme: s, variant, buggy, cuts, outcomes, caught }) => ({ scheme: s, variant, buggy, cuts, outcomes, caught })));

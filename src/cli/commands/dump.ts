@@ -9,7 +9,10 @@ import { hex32 } from '../../core/hex.js';
 import { dumpHelp } from './dump.help.js';
 
 function stamp(d = new Date()): string {
-  return d.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
 }
 
 export const dumpCommand: Command = {

@@ -32,7 +32,10 @@ export const inspectCommand: Command = {
       }
     }
     const host = await schemeAdapter(s);
-    const { inspection, table } = await host.inspectFiles(positionals.map((p) => resolve(p)), known);
+    const { inspection, table } = await host.inspectFiles(
+      positionals.map((p) => resolve(p)),
+      known,
+    );
     if (out.json) out.printJson(inspection);
     else out.data(table);
     return ExitCode.ok;

@@ -75,8 +75,7 @@ export const pinsCommand: Command = {
           await pulsePin(rig.gpio, a.pin, a.pulseMs, rig.clock, signal).catch((err: unknown) => {
             if (!signal.aborted) throw err;
           });
-        }
-        else await rig.gpio.lines.set(a.pin, a.level!);
+        } else await rig.gpio.lines.set(a.pin, a.level!);
         applied.push({ ...a, t: rig.clock.now() });
         out.info(`${a.pin} ${a.pulseMs !== undefined ? `pulsed ${a.pulseMs} ms` : `= ${a.level}`}`);
       }

@@ -25,9 +25,7 @@ export const runCommand: Command = {
     const entries: Omit<PlanEntry, 'resultsFile'>[] = [];
     let cuts = 0;
     for (const suite of suites) {
-      const rigs = values.rig
-        ? [{ path: rigPath(values.rig as string), expect: suite.rigs.find((r) => r.path === rigPath(values.rig as string))?.expect ?? ('recovers' as const) }]
-        : suite.rigs;
+      const rigs = values.rig ? [{ path: rigPath(values.rig as string), expect: suite.rigs.find((r) => r.path === rigPath(values.rig as string))?.expect ?? ('recovers' as const) }] : suite.rigs;
       if (!rigs.length) throw noRigsError(suite);
       for (const [i, r] of rigs.entries()) {
         const twin = values.rig ? undefined : suite.rigs[i]!.twin;

@@ -102,6 +102,7 @@ export class Console {
       if (m) return Promise.resolve({ line: this.lines[i]!, match: m, index: i });
     }
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line prefer-const -- `done` (declared first) cancels it; assigned once the listeners exist
       let timer: Timer | undefined;
       const done = () => {
         offLine();

@@ -11,8 +11,7 @@ export type LineEnding = 'lf' | 'crlf' | 'cr';
 
 /** The console section of a real rig, as far as opening its link goes. */
 export type ConsoleLinkConfig =
-  | { driver: 'serial'; port: string; baud: number; lineEnding?: LineEnding; reconnectMs?: number }
-  | { driver: 'tcp'; host: string; port: number; lineEnding?: LineEnding; reconnectMs?: number };
+  { driver: 'serial'; port: string; baud: number; lineEnding?: LineEnding; reconnectMs?: number } | { driver: 'tcp'; host: string; port: number; lineEnding?: LineEnding; reconnectMs?: number };
 
 /** What Enter sends for each line ending. */
 export function lineEndingBytes(e: LineEnding = 'lf'): Buffer {

@@ -9,10 +9,7 @@ import { openSerialLink } from './serial-link.js';
  * The console link to a twin: in-process (virtual time, fastest), or a real pty pair through
  * socat with serialport on the host end, exactly as a USB-serial adapter on a Pi.
  */
-export async function openTwinLink(
-  device: TwinDevice,
-  opts: { transport: 'in-process' | 'pty'; paceBaud: number; baud: number; clock: Clock },
-): Promise<{ link: ByteLink; close(): Promise<void> }> {
+export async function openTwinLink(device: TwinDevice, opts: { transport: 'in-process' | 'pty'; paceBaud: number; baud: number; clock: Clock }): Promise<{ link: ByteLink; close(): Promise<void> }> {
   if (opts.transport === 'in-process') {
     const link = connectInProcess(device, { baud: opts.paceBaud });
     return { link, close: () => link.close() };

@@ -8,10 +8,7 @@ import { TWINS, findTwin, type VariantInfo } from '../../twin/registry.js';
 export const TWIN_VARIANTS: Record<string, Readonly<Record<string, VariantInfo>>> = Object.fromEntries(TWINS.map((t) => [t.scheme, t.variants]));
 
 /** The only door from the orchestrator into the twin: builds the device a rig describes. */
-export function createTwin(
-  scheme: string,
-  opts: { clock: Clock; variant: string; powerLoss: PowerLossMode; seed: number },
-): TwinDevice {
+export function createTwin(scheme: string, opts: { clock: Clock; variant: string; powerLoss: PowerLossMode; seed: number }): TwinDevice {
   const twin = findTwin(scheme);
   if (!twin) throw new ConfigError(`no twin for scheme ${scheme} yet (twins: ${TWINS.map((t) => t.scheme).join(', ')})`);
   if (!(opts.variant in twin.variants)) {

@@ -244,10 +244,12 @@ export class OpenOcdProbe implements Probe {
       for (const f of files) {
         const buf = await readFile(f.file).catch(() => undefined);
         if (!buf || buf.length !== f.size) {
-          throw new OpenOcdDeviceError(
-            `${this.name}: dump of ${f.name}: read ${buf?.length ?? 0} of ${f.size} bytes at 0x${f.base.toString(16)}: ${r.line}`,
-            { ...r, ok: false, outcome: 'read-error', blame: 'device' },
-          );
+          throw new OpenOcdDeviceError(`${this.name}: dump of ${f.name}: read ${buf?.length ?? 0} of ${f.size} bytes at 0x${f.base.toString(16)}: ${r.line}`, {
+            ...r,
+            ok: false,
+            outcome: 'read-error',
+            blame: 'device',
+          });
         }
         out[f.name] = buf;
       }

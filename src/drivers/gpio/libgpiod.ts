@@ -380,9 +380,7 @@ abstract class OwnedLines implements GpioLines {
   /** After the owner is gone: a one-shot gpioset that leaves the safe levels driven (RPi kernels keep them). */
   protected oneShotSafeArgs(): string[] {
     const safe = this.assignments((l) => l.spec.safe);
-    return this.gpiod.version === 2
-      ? [...(this.chip ? ['-c', this.chip] : []), '-C', this.gpiod.consumer, '-t', '0', '--', ...safe]
-      : ['--mode=exit', '--', this.chip!, ...safe];
+    return this.gpiod.version === 2 ? [...(this.chip ? ['-c', this.chip] : []), '-C', this.gpiod.consumer, '-t', '0', '--', ...safe] : ['--mode=exit', '--', this.chip!, ...safe];
   }
 }
 
@@ -408,14 +406,7 @@ class V2Lines extends OwnedLines {
   }
 
   private async spawnOwner(): Promise<void> {
-    const args = [
-      ...(this.chip ? ['-c', this.chip] : []),
-      '-C',
-      this.gpiod.consumer,
-      '-i',
-      '--',
-      ...this.assignments((l) => this.levels.get(l.spec.id)!),
-    ];
+    const args = [...(this.chip ? ['-c', this.chip] : []), '-C', this.gpiod.consumer, '-i', '--', ...this.assignments((l) => this.levels.get(l.spec.id)!)];
     const { child } = await this.spawnOwnerProcess(args);
     this.child = child;
     this.out = '';
@@ -474,7 +465,10 @@ class V2Lines extends OwnedLines {
     child.stdin.write(cmd + '\n');
     if (!this.promptMode) return;
     const ok = await this.waitPrompt(seen);
-    const reply = this.out.slice(before).replace(/gpioset>\s*/g, '').trim();
+    const reply = this.out
+      .slice(before)
+      .replace(/gpioset>\s*/g, '')
+      .trim();
     if (!ok) throw new RigError(`gpio: gpioset did not answer ${JSON.stringify(cmd)}${this.alive() ? '' : ` (exited: ${this.stderr.trim()})`}`);
     if (/error|invalid|unknown|not found|no such/i.test(reply)) throw new RigError(`gpio: gpioset refused ${JSON.stringify(cmd)}: ${reply}`);
   }

@@ -55,7 +55,11 @@ export class RelayPower implements Power {
     this.onSettleMs = opts.onSettleMs ?? RELAY_DEFAULTS.onSettleMs;
     this.offSettleMs = opts.offSettleMs ?? RELAY_DEFAULTS.offSettleMs;
     this.minOffMs = opts.minOffMs ?? RELAY_DEFAULTS.minOffMs;
-    for (const [k, v] of [['onSettleMs', this.onSettleMs], ['offSettleMs', this.offSettleMs], ['minOffMs', this.minOffMs]] as const) {
+    for (const [k, v] of [
+      ['onSettleMs', this.onSettleMs],
+      ['offSettleMs', this.offSettleMs],
+      ['minOffMs', this.minOffMs],
+    ] as const) {
       if (!(Number.isFinite(v) && v >= 0)) throw new RigError(`relay: ${k} must be a number >= 0, got ${String(v)}`);
     }
     this.clock = opts.clock ?? new ScaledClock(1);

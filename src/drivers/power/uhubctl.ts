@@ -55,6 +55,7 @@ export class UhubctlPower implements Power {
     if (!Number.isInteger(opts.port) || opts.port < 1) throw new RigError(`uhubctl: port must be an integer >= 1, got ${String(opts.port)}`);
     if (typeof opts.hub !== 'string' || opts.hub === '') throw new RigError('uhubctl: hub location is empty');
     // Any other byte reaches uhubctl literally (argv, no shell); a NUL cannot be an argv element at all.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
     if (/[\u0000-\u001f\u007f]/.test(opts.hub)) throw new RigError(`uhubctl: hub location ${JSON.stringify(opts.hub)} has a control character; a location looks like 1-1.3`);
     this.hub = opts.hub;
     this.port = opts.port;

@@ -85,7 +85,7 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
   }
   facts.totalSize = off + tot;
   let hash: Buffer | undefined;
-  for (let at = off + 4; at < off + tot; ) {
+  for (let at = off + 4; at < off + tot;) {
     if (at + 4 > off + tot) {
       p.push(`TLV area at ${hex32(off)} ends inside a TLV header`);
       return facts;
@@ -107,7 +107,9 @@ export function readMcubootImage(slot: Buffer, limit: number): McubootImageFacts
     p.push('no SHA-256 TLV');
     return facts;
   }
-  const actual = createHash('sha256').update(slot.subarray(0, tlvOff + protectTlvSize)).digest();
+  const actual = createHash('sha256')
+    .update(slot.subarray(0, tlvOff + protectTlvSize))
+    .digest();
   facts.hashOk = actual.equals(hash);
   if (!facts.hashOk) p.push(`SHA-256 mismatch: TLV says ${hash.toString('hex').slice(0, 16)}…, the image hashes to ${actual.toString('hex').slice(0, 16)}…`);
   facts.valid = facts.hashOk;

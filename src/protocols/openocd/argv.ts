@@ -186,12 +186,5 @@ export function withBfb2(userOptions: number, bfb2: boolean): number {
 export function stm32OptionsWriteArgv(s: OpenOcdSetup, userOptions: number): string[] {
   if (s.target !== 'stm32f429') throw new Error(`option bytes are stm32 only, not ${s.target}`);
   const v = withBfb2(userOptions, (userOptions & STM32_BFB2) !== 0);
-  return [
-    ...baseArgv(s),
-    '-c', 'init',
-    '-c', 'reset halt',
-    '-c', `stm32f2x options_write 0 ${hex(v, { width: 3 })}`,
-    '-c', 'reset',
-    '-c', 'shutdown',
-  ];
+  return [...baseArgv(s), '-c', 'init', '-c', 'reset halt', '-c', `stm32f2x options_write 0 ${hex(v, { width: 3 })}`, '-c', 'reset', '-c', 'shutdown'];
 }

@@ -4,18 +4,7 @@
  */
 
 export type OpenOcdOutcome =
-  | 'ok'
-  | 'probe-missing'
-  | 'config-error'
-  | 'target-not-responding'
-  | 'file-missing'
-  | 'verify-mismatch'
-  | 'flash-error'
-  | 'outside-bank'
-  | 'read-error'
-  | 'timeout'
-  | 'aborted'
-  | 'unknown-error';
+  'ok' | 'probe-missing' | 'config-error' | 'target-not-responding' | 'file-missing' | 'verify-mismatch' | 'flash-error' | 'outside-bank' | 'read-error' | 'timeout' | 'aborted' | 'unknown-error';
 
 /** rig: the bench failed (exit 3, `broken`); device: the device did (a test failure). */
 export type OpenOcdBlame = 'none' | 'rig' | 'device';
@@ -92,11 +81,7 @@ function findLine(lines: readonly string[], re: RegExp): string | undefined {
   return lines.find((l) => re.test(l))?.trim();
 }
 
-export function classifyOpenOcd(
-  log: string,
-  exitCode: number | undefined,
-  opts: { timedOut?: boolean; aborted?: boolean } = {},
-): Classification {
+export function classifyOpenOcd(log: string, exitCode: number | undefined, opts: { timedOut?: boolean; aborted?: boolean } = {}): Classification {
   const mk = (outcome: OpenOcdOutcome, line: string): Classification => ({ outcome, blame: OUTCOME_BLAME[outcome], line });
   if (opts.aborted) return mk('aborted', 'openocd was stopped by an abort signal');
   if (opts.timedOut) return mk('timeout', 'openocd did not finish in time and was killed');
@@ -106,6 +91,9 @@ export function classifyOpenOcd(
     if (line !== undefined) return mk(rule.outcome, line);
   }
   if (exitCode === 0) return mk('ok', findLine(lines, /shutdown command invoked|\*\* (Verified OK|Programming Finished) \*\*/) ?? 'exit code 0');
-  const lastError = [...lines].reverse().find((l) => /^Error:|Error:/.test(l))?.trim();
+  const lastError = [...lines]
+    .reverse()
+    .find((l) => /^Error:|Error:/.test(l))
+    ?.trim();
   return mk('unknown-error', lastError ?? `openocd exited with code ${exitCode ?? 'none (killed)'}`);
 }

@@ -43,7 +43,7 @@ export function encodeBin2Page(a: Uint8Array, b: Uint8Array): Buffer {
   }
   const blocks: Buffer[] = [Buffer.from(BIN2PAGE_MAGIC)];
   let builder = new BlockBuilder();
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const inside = position < a.length;
     builder.add(inside ? a[position]! : 0xff, inside ? b[position]! : 0xff);
     position += 1;

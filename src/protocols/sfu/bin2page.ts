@@ -2,20 +2,9 @@
 import { Bin2PageDecoder } from './bin2page-decoder.js';
 import { BIN2PAGE_BLOCK } from './bin2page-format.js';
 
-export {
-  BIN2PAGE_BLOCK,
-  BIN2PAGE_BLOCK_THRESHOLD,
-  BIN2PAGE_FULL_FORMAT,
-  BIN2PAGE_MAGIC,
-  isBin2Page,
-} from './bin2page-format.js';
+export { BIN2PAGE_BLOCK, BIN2PAGE_BLOCK_THRESHOLD, BIN2PAGE_FULL_FORMAT, BIN2PAGE_MAGIC, isBin2Page } from './bin2page-format.js';
 export { encodeBin2Page } from './bin2page-encoder.js';
-export {
-  Bin2PageDecoder,
-  type Bin2PageChunkResult,
-  type Bin2PageFinishResult,
-  type Bin2PageMode,
-} from './bin2page-decoder.js';
+export { Bin2PageDecoder, type Bin2PageChunkResult, type Bin2PageFinishResult, type Bin2PageMode } from './bin2page-decoder.js';
 
 /**
  * What lands in flash for slot A or B when `stream` (BIN2Page or RAW) is uploaded in one session:

@@ -15,9 +15,7 @@ export const SfuCode = {
 export type SfuCodeName = keyof typeof SfuCode;
 export type SfuCodeValue = (typeof SfuCode)[SfuCodeName];
 
-const NAMES = new Map<number, SfuCodeName>(
-  Object.entries(SfuCode).map(([name, code]) => [code, name as SfuCodeName]),
-);
+const NAMES = new Map<number, SfuCodeName>(Object.entries(SfuCode).map(([name, code]) => [code, name as SfuCodeName]));
 
 /** Name for logs; unknown codes still get a stable label because the device accepts them too. */
 export function sfuCodeName(code: number): string {

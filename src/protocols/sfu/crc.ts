@@ -21,9 +21,7 @@ function clockZeros(register: number, bits: number): number {
  * A word is the unit the STM32 CRC peripheral eats, so one lookup per byte of the word and no
  * per-byte loop state keeps this well above the megabytes-per-upload the twin pushes through it.
  */
-const TABLES = [0, 1, 2, 3].map((k) =>
-  Uint32Array.from({ length: 256 }, (_, v) => clockZeros((v << (8 * k)) >>> 0, 32)),
-);
+const TABLES = [0, 1, 2, 3].map((k) => Uint32Array.from({ length: 256 }, (_, v) => clockZeros((v << (8 * k)) >>> 0, 32)));
 const [T0, T1, T2, T3] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 
 /**

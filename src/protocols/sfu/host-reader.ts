@@ -6,17 +6,11 @@ import { DEVICE_SIGNATURE, FRAME_HEADER, FRAME_OVERHEAD, MAX_BODY } from './cons
 import { frameCrc, invertedCodeMatches } from './frame-format.js';
 import { hex, hexDigits } from '../../core/hex.js';
 
-export type SfuReadEvent =
-  | { type: 'frame'; code: number; body: Buffer }
-  | { type: 'text'; text: string }
-  | { type: 'bad-frame'; reason: string; bytes: Buffer };
+export type SfuReadEvent = { type: 'frame'; code: number; body: Buffer } | { type: 'text'; text: string } | { type: 'bad-frame'; reason: string; bytes: Buffer };
 
 const SIGNATURE = Buffer.from(DEVICE_SIGNATURE);
 
-type Parse =
-  | { kind: 'incomplete' }
-  | { kind: 'frame'; code: number; body: Buffer; length: number }
-  | { kind: 'bad'; reason: string; length: number };
+type Parse = { kind: 'incomplete' } | { kind: 'frame'; code: number; body: Buffer; length: number } | { kind: 'bad'; reason: string; length: number };
 
 /**
  * Parses a frame whose signature sits at offset 0. The size limit is the one the device itself

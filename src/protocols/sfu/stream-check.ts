@@ -136,15 +136,12 @@ function checkImage(image: Buffer, how: string): { version: string; imageLength:
   const info = readAppInfo(image);
   if (!isAppInfo(info)) throw new SfuStreamProblem(`no valid app info block ${how} (${info.error})`);
   if (info.imageLength > image.length) {
-    throw new SfuStreamProblem(
-      `truncated: the app info block says the image is ${info.imageLength} bytes, but ${how} it is only ${image.length}`,
-    );
+    throw new SfuStreamProblem(`truncated: the app info block says the image is ${info.imageLength} bytes, but ${how} it is only ${image.length}`);
   }
   for (let i = info.imageLength; i < image.length; i++) {
     if (image[i] !== 0xff) {
       throw new SfuStreamProblem(
-        `${how}, byte ${offset(i)} is ${hex(image[i]!, { width: 2 })}, past the image's end (${info.imageLength} bytes, ` +
-          'from its app info block), where only erased 0xFF may follow',
+        `${how}, byte ${offset(i)} is ${hex(image[i]!, { width: 2 })}, past the image's end (${info.imageLength} bytes, ` + 'from its app info block), where only erased 0xFF may follow',
       );
     }
   }

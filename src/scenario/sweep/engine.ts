@@ -23,10 +23,7 @@ export interface SweepRun {
  * robin to worker threads, each of which rebuilds the rig, images and recording from the request
  * (deterministic: the same recording in every thread) and returns plain results.
  */
-export async function runSweep(
-  request: SweepRequest,
-  opts: { modes?: readonly SweepCutMode[]; points?: readonly SweepCutPoint[]; workers?: number } = {},
-): Promise<SweepRun> {
+export async function runSweep(request: SweepRequest, opts: { modes?: readonly SweepCutMode[]; points?: readonly SweepCutPoint[]; workers?: number } = {}): Promise<SweepRun> {
   const modes = opts.modes ?? ['before', 'after', 'torn'];
   const workers = opts.workers ?? defaultWorkers();
   if (workers <= 0) {
@@ -40,10 +37,11 @@ export async function runSweep(
       await session.close();
     }
   }
-  const replies = await Promise.all(
-    Array.from({ length: workers }, (_, i) => runWorker({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } })),
-  );
-  const results = replies.flatMap((r) => r.results).sort((a, b) => a.order - b.order).map((r) => r.result);
+  const replies = await Promise.all(Array.from({ length: workers }, (_, i) => runWorker({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } })));
+  const results = replies
+    .flatMap((r) => r.results)
+    .sort((a, b) => a.order - b.order)
+    .map((r) => r.result);
   return { ops: replies[0]!.ops, results, workers, timing: replies.map((r) => r.timing) };
 }
 

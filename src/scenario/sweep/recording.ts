@@ -49,12 +49,7 @@ export function sweepOf(rig: Rig): TwinSweep {
  * from the same instant a marker trigger starts counting edges, so op k's marker edge is the
  * edge a `marker:` cut at it names.
  */
-export async function recordUpdate(
-  rig: Rig,
-  scheme: SchemeAdapter,
-  images: SweepImages,
-  opts: { setup?: string; seed: number; offMs: number; signal?: AbortSignal },
-): Promise<Recording> {
+export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: SweepImages, opts: { setup?: string; seed: number; offMs: number; signal?: AbortSignal }): Promise<Recording> {
   const sweep = sweepOf(rig);
   let ops: readonly SweepOp[] | undefined;
   let updateStartMs = 0;
@@ -65,8 +60,7 @@ export async function recordUpdate(
     if (e.source === 'scenario' && e.kind === 'update-start') {
       updateStartMs = e.t;
       sweep.startRecording('update');
-    }
-    else if (e.source === 'scenario' && e.kind === 'update-done') {
+    } else if (e.source === 'scenario' && e.kind === 'update-done') {
       opsBeforeUpdateDone = sweep.opsStarted();
       updateDoneMs = e.t;
       committed = e.detail === 'committed';
@@ -75,7 +69,13 @@ export async function recordUpdate(
   });
   let result: CutResult;
   try {
-    result = await runCut(rig, scheme, images, { trigger: { kind: 'after', ms: RECORD_HORIZON_MS }, offMs: opts.offMs, seed: opts.seed, ...(opts.setup !== undefined && { setup: opts.setup }) }, { ...(opts.signal && { signal: opts.signal }) });
+    result = await runCut(
+      rig,
+      scheme,
+      images,
+      { trigger: { kind: 'after', ms: RECORD_HORIZON_MS }, offMs: opts.offMs, seed: opts.seed, ...(opts.setup !== undefined && { setup: opts.setup }) },
+      { ...(opts.signal && { signal: opts.signal }) },
+    );
   } finally {
     off();
     if (!ops) ops = sweep.stopRecording();

@@ -75,10 +75,18 @@ export class SweepSession {
     const key = id === undefined ? undefined : `${id}/${committedAt(this.recording, point)}`;
     const known = key === undefined ? undefined : this.shared.get(key);
     if (known) return { point, ...known, reasons: [...known.reasons], shared: true };
-    const result = await recoverPoint(this.rig, this.scheme, this.images, this.recording, point, {
-      offMs: offMsOf(this.request, this.rig.config),
-      ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
-    }, this.views);
+    const result = await recoverPoint(
+      this.rig,
+      this.scheme,
+      this.images,
+      this.recording,
+      point,
+      {
+        offMs: offMsOf(this.request, this.rig.config),
+        ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
+      },
+      this.views,
+    );
     if (key !== undefined) this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
     return result;
   }

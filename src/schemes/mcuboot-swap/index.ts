@@ -6,14 +6,7 @@ import { inspectMcuboot } from './inspect.js';
 import { mcubootSwapMeta } from './meta.js';
 import { mcubootSwapSetups } from './setups.js';
 
-export {
-  inspectMcuboot,
-  type McubootDump,
-  type McubootInspection,
-  type McubootInspectOptions,
-  type McubootRunningImage,
-  type McubootNextAction,
-} from './inspect.js';
+export { inspectMcuboot, type McubootDump, type McubootInspection, type McubootInspectOptions, type McubootRunningImage, type McubootNextAction } from './inspect.js';
 export { loadMcubootDump } from './dump.js';
 export { formatMcubootInspection } from './format.js';
 

@@ -134,14 +134,7 @@ function describeImage(name: 'primary' | 'secondary', content: Buffer, g: Traile
     if (!('error' in info)) appVersion = info.version;
     const sp = content.readUInt32LE(image.hdrSize);
     const pc = content.readUInt32LE(image.hdrSize + 4);
-    vectorOk =
-      !('error' in info) &&
-      info.linkBase === RUN_ADDRESS &&
-      sp > NRF52840.sramBase &&
-      sp <= NRF52840.sramTop &&
-      pc % 2 === 1 &&
-      pc > RUN_ADDRESS &&
-      pc < REGION_BASE.primary + content.length;
+    vectorOk = !('error' in info) && info.linkBase === RUN_ADDRESS && sp > NRF52840.sramBase && sp <= NRF52840.sramTop && pc % 2 === 1 && pc > RUN_ADDRESS && pc < REGION_BASE.primary + content.length;
   }
   return { image, matched, sha256, shaLength, appVersion, vectorOk };
 }

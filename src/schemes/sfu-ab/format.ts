@@ -34,9 +34,7 @@ export function formatInspection(i: SfuInspection): string {
 
   if (i.bootsNext === null) {
     out.push(
-      i.firstStartPending
-        ? 'boots next: none (first start: slot A fails the vector check; the bootloader stays in SFU mode)'
-        : 'boots next: none (no valid slot; the bootloader stays in SFU mode)',
+      i.firstStartPending ? 'boots next: none (first start: slot A fails the vector check; the bootloader stays in SFU mode)' : 'boots next: none (no valid slot; the bootloader stays in SFU mode)',
     );
   } else if (i.firstStartPending) {
     out.push(`boots next: ${i.bootsNext} (first start: the bootloader signs it with generation 1)`);

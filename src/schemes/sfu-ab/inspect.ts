@@ -78,10 +78,11 @@ function checkDump(dump: unknown): Record<SfuDumpRegionName, Buffer | undefined>
       throw new InspectError(`SFU dump: region ${region.name} is not a Buffer`, { region: region.name, expected: region.size });
     }
     if (value.length !== region.size) {
-      throw new InspectError(
-        `SFU dump: region ${region.name} is ${describeSize(value.length)}, expected ${describeSize(region.size)}`,
-        { region: region.name, expected: region.size, actual: value.length },
-      );
+      throw new InspectError(`SFU dump: region ${region.name} is ${describeSize(value.length)}, expected ${describeSize(region.size)}`, {
+        region: region.name,
+        expected: region.size,
+        actual: value.length,
+      });
     }
     out[region.name] = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
   }
@@ -125,9 +126,7 @@ function inspectSlot(name: SfuSlotName, content: Buffer, metaSector: Buffer, kno
     linkBase = info.linkBase;
     if (info.linkBase !== map.base) {
       const other = Object.values(SFU_SLOTS).find((s) => s.base === info.linkBase);
-      problems.push(
-        `linked for ${hex(info.linkBase)}${other ? ` (slot ${other.name})` : ''}, but sits in slot ${name} at ${hex(map.base)}`,
-      );
+      problems.push(`linked for ${hex(info.linkBase)}${other ? ` (slot ${other.name})` : ''}, but sits in slot ${name} at ${hex(map.base)}`);
     }
     if (info.imageLength > 0 && info.imageLength <= SFU_SLOT_SIZE) infoLength = roundUpToPage(info.imageLength);
   }
@@ -164,13 +163,7 @@ function inspectSlot(name: SfuSlotName, content: Buffer, metaSector: Buffer, kno
 
 /** `find_latest_variant` (§3.3 step 2) with the lines it prints (§6 item 4). */
 function selectSlot(a: SlotFacts, b: SlotFacts): { selected: SfuSlotName | null; log: string[] } {
-  const log = [
-    `tstamp_a\t${hex8(a.meta.generation)}`,
-    `tstamp_b\t${hex8(b.meta.generation)}`,
-    `crc32_a \t${hex8(a.meta.storedCrc)}`,
-    `crc32_b \t${hex8(b.meta.storedCrc)}`,
-    '',
-  ];
+  const log = [`tstamp_a\t${hex8(a.meta.generation)}`, `tstamp_b\t${hex8(b.meta.generation)}`, `crc32_a \t${hex8(a.meta.storedCrc)}`, `crc32_b \t${hex8(b.meta.storedCrc)}`, ''];
   if (a.meta.signed && b.meta.signed) {
     const [first, other] = b.meta.generation > a.meta.generation ? [b, a] : [a, b];
     if (first.crcOk) {
@@ -199,13 +192,7 @@ function selectSlot(a: SlotFacts, b: SlotFacts): { selected: SfuSlotName | null;
 
 /** §3.3 step 1: the first start erases both metadata sectors and signs A if its vectors pass. */
 function firstStart(a: SlotFacts): { selected: SfuSlotName | null; log: string[] } {
-  const log = [
-    'check_first_start_once unset',
-    'erase sign block #1',
-    'erase sign block #1 DONE',
-    'erase sign block #0',
-    'erase sign block #0 DONE',
-  ];
+  const log = ['check_first_start_once unset', 'erase sign block #1', 'erase sign block #1 DONE', 'erase sign block #0', 'erase sign block #0 DONE'];
   if (a.vectors.ok) {
     log.push('NEW CRC32 IEEE802.3 SIGNED');
     return { selected: 'A', log };

@@ -4,7 +4,6 @@ import { inspectSfu } from './inspect.js';
 import { SFU_DUMP_REGIONS, SFU_SLOTS } from '../../targets/rp2040.js';
 import type { SchemeHost } from '../scheme.js';
 
-
 /** RP2040-SFU A/B: baseline = image in slot A with the first-start flag erased (it self-signs). */
 export const sfuAbSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' | 'inspect'> = {
   silence: 'bricked',
@@ -17,10 +16,7 @@ export const sfuAbSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' |
   },
   async inspect(probe, known) {
     const d = await probe.dump(SFU_DUMP_REGIONS);
-    const inspection = inspectSfu(
-      { slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! },
-      { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) },
-    );
+    const inspection = inspectSfu({ slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! }, { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) });
     return { slots: inspection.slots, bootsNext: inspection.bootsNext, jumps: inspection.jumps, stuckAs: 'waiting', noBootAs: 'waiting', table: formatInspection(inspection) };
   },
 };

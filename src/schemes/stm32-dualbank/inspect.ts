@@ -11,16 +11,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { readAppInfo } from '../../protocols/appinfo.js';
-import {
-  STM32F429,
-  STM32_BANKS,
-  STM32_DUMP_REGIONS,
-  STM32_FACTORY_OPTIONS,
-  STM32_IMAGE_HEADER,
-  STM32_IMAGE_LAYOUT,
-  STM32_OPTION_LAYOUT,
-  type Stm32BankName,
-} from '../../targets/stm32f429.js';
+import { STM32F429, STM32_BANKS, STM32_DUMP_REGIONS, STM32_FACTORY_OPTIONS, STM32_IMAGE_HEADER, STM32_IMAGE_LAYOUT, STM32_OPTION_LAYOUT, type Stm32BankName } from '../../targets/stm32f429.js';
 import { InspectError, describeSize } from '../../images/inspect-error.js';
 import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
 import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
@@ -180,7 +171,9 @@ function inspectBank(name: Stm32BankName, content: Buffer, known: readonly Known
     if (!pcOk) problems.push(`reset vector ${hex(pc)} is not a Thumb address in ${hex(STM32F429.linkBase)}..${hex(STM32F429.linkBase + STM32F429.bankSize)}`);
     else if (!codeThere) problems.push(`the code at the reset vector (bank offset 0x${pcOffset.toString(16)}) is erased`);
     if (!header) {
-      problems.push(`no image header at 0x${L.headerOffset.toString(16)} (magic 0x${content.readUInt16LE(L.headerOffset).toString(16).toUpperCase().padStart(4, '0')}, expected 0xCAFE): not committed`);
+      problems.push(
+        `no image header at 0x${L.headerOffset.toString(16)} (magic 0x${content.readUInt16LE(L.headerOffset).toString(16).toUpperCase().padStart(4, '0')}, expected 0xCAFE): not committed`,
+      );
     } else {
       if (header.headerVersion !== H.headerVersion) problems.push(`image header version ${header.headerVersion}, expected ${H.headerVersion}`);
       if (!sizeOk) problems.push(`image header data_size ${header.dataSize} does not fit the bank (at most ${maxData})`);

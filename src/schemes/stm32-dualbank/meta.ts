@@ -27,11 +27,11 @@ export const stm32DualBankMeta: SchemeMeta = {
   // ST's FLASH_DualBoot example: the new image into bank 2, then BFB2 so the ROM prefers it.
   // Every setup stages the same way: the baseline decides where the running image is.
   stageThroughProbe: (image) => ({
-      writes: [
-        { address: STM32_BANKS.bank2.base, bytes: image },
-        { address: STM32F429.optionBytes.base, bytes: withBfb2(STM32_FACTORY_OPTIONS, true) },
-      ],
-      note: { kind: 'bfb2', text: 'bank 2 written, BFB2 set' },
+    writes: [
+      { address: STM32_BANKS.bank2.base, bytes: image },
+      { address: STM32F429.optionBytes.base, bytes: withBfb2(STM32_FACTORY_OPTIONS, true) },
+    ],
+    note: { kind: 'bfb2', text: 'bank 2 written, BFB2 set' },
   }),
   samples: { from: 'stm32-app-v1.bin', to: 'stm32-app-v2.bin' },
   twinServe: {

@@ -4,7 +4,6 @@ import { inspectStm32 } from './inspect.js';
 import { STM32F429, STM32_BANKS, STM32_DUMP_REGIONS, STM32_FACTORY_OPTIONS, withBfb2 } from '../../targets/stm32f429.js';
 import type { SchemeHost } from '../scheme.js';
 
-
 /**
  * STM32F429 dual bank with BFB2 (reference §6). Setups:
  * - factory: image A in bank 1, factory option bytes (BFB2 clear: the core starts bank 1 directly);

@@ -280,25 +280,13 @@ export class NorFlash {
     for (let i = first; i < first + length / s; i++) this.writes[i] = undefined;
   }
 
-  private op(
-    kind: FlashOpKind,
-    address: number,
-    length: number,
-    durationMs: number,
-    effects: { complete(): void; torn(fraction: number, rng: Rng): void },
-  ): FlashOp {
+  private op(kind: FlashOpKind, address: number, length: number, durationMs: number, effects: { complete(): void; torn(fraction: number, rng: Rng): void }): FlashOp {
     const index = this.opCount++;
     this.onOp?.({ kind, address, length, index });
     return this.uncountedOp(kind, address, length, durationMs, effects);
   }
 
-  private uncountedOp(
-    kind: FlashOpKind,
-    address: number,
-    length: number,
-    durationMs: number,
-    effects: { complete(): void; torn(fraction: number, rng: Rng): void },
-  ): FlashOp {
+  private uncountedOp(kind: FlashOpKind, address: number, length: number, durationMs: number, effects: { complete(): void; torn(fraction: number, rng: Rng): void }): FlashOp {
     let done = false;
     const once = () => {
       if (done) throw new FlashError(`${kind} at 0x${address.toString(16)} finished twice`);
@@ -356,9 +344,7 @@ export class NorFlash {
   private checkRange(address: number, length: number): void {
     const g = this.geometry;
     if (address < g.base || address + length > g.base + g.size || length < 0) {
-      throw new FlashError(
-        `0x${address.toString(16)}+${length} is outside ${g.name} (0x${g.base.toString(16)}..0x${(g.base + g.size).toString(16)})`,
-      );
+      throw new FlashError(`0x${address.toString(16)}+${length} is outside ${g.name} (0x${g.base.toString(16)}..0x${(g.base + g.size).toString(16)})`);
     }
   }
 

@@ -47,13 +47,6 @@ export class McubootSwapTwin extends McuTwin {
     this.writeBootloaderImage();
   }
 
-
-
-
-
-
-
-
   /**
    * Probe programming (nrfjprog --program --sectorerase): erase every 4 KiB page touched, then
    * write. The erase also resets the page's nWRITE counts, as a real erase does.
@@ -75,8 +68,6 @@ export class McubootSwapTwin extends McuTwin {
     super.massErase();
     this.writeBootloaderImage();
   }
-
-
 
   /** MCUboot's own 48 KiB (not executed by the model, but a dump shows them). */
   private writeBootloaderImage(): void {

@@ -45,7 +45,7 @@ export function checkImage(flash: NorFlash, area: FlashArea): ImageCheck {
   const totalSize = off + tot;
   const tlvs = flash.read(area.base + off + 4, tot - 4);
   let hash: Buffer | undefined;
-  for (let at = 0; at + 4 <= tlvs.length; ) {
+  for (let at = 0; at + 4 <= tlvs.length;) {
     const type = tlvs.readUInt16LE(at);
     const len = tlvs.readUInt16LE(at + 2);
     if (at + 4 + len > tlvs.length) return { ok: false, reason: 'TLV overruns its area', totalSize };

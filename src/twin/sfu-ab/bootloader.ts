@@ -242,9 +242,7 @@ export class SfuBootloader {
 
   private printStats(): void {
     const s = this.rx.stats;
-    this.mcu.print(
-      [this.mcu.rxOverflows, 0, 0, '', this.stats.timeouts, s.overfull, '', s.goodPackets, s.startHuntBytes, s.codeErrors, s.sizeErrors, s.crcErrors].join('\t') + '\n',
-    );
+    this.mcu.print([this.mcu.rxOverflows, 0, 0, '', this.stats.timeouts, s.overfull, '', s.goodPackets, s.startHuntBytes, s.codeErrors, s.sizeErrors, s.crcErrors].join('\t') + '\n');
   }
 
   private commandTimeout(): void {

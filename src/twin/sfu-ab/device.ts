@@ -34,20 +34,10 @@ export class Rp2040SfuTwin extends McuTwin {
     this.writeBootloaderImage();
   }
 
-
-
-
-
-
-
-
-
   override massErase(): void {
     super.massErase();
     this.writeBootloaderImage();
   }
-
-
 
   /** The bootloader's own 64 KiB (its bytes are not executed by the model, but a dump shows them). */
   private writeBootloaderImage(): void {

@@ -26,7 +26,7 @@ export const SFU_VARIANTS = {
   },
   'generation-not-incremented': {
     buggy: true,
-    wrong: 'signs the new slot with the running slot\'s generation instead of max+1, so the selection tie goes to slot A',
+    wrong: "signs the new slot with the running slot's generation instead of max+1, so the selection tie goes to slot A",
     seen: 'the update is signed and boots once; the next power cycle runs the old image again (a committed update lost: wrong-image)',
   },
 } as const;

@@ -50,16 +50,10 @@ export class Stm32DualBankTwin extends McuTwin {
     this.boot = boot;
   }
 
-
   /** BFB2 as the option bytes hold it now. */
   get bfb2(): boolean {
     return this.options.bfb2;
   }
-
-
-
-
-
 
   private optionOffset(address: number, length: number): number | undefined {
     const o = this.options;
@@ -93,4 +87,3 @@ export class Stm32DualBankTwin extends McuTwin {
     if (options) this.options.restore(options);
   }
 }
-

@@ -262,7 +262,7 @@ class OtaApp {
    */
   private async program(s: Session, alias: number, data: Buffer): Promise<void> {
     const flash = this.mcu.flash;
-    for (let pos = 0; pos < data.length; ) {
+    for (let pos = 0; pos < data.length;) {
       const at = alias + pos;
       const offset = at - OTHER_BANK_ALIAS;
       const n = Math.min(BURST - (offset % BURST), data.length - pos);
@@ -385,7 +385,7 @@ class OtaApp {
       await mcu.flashOp(flash.erase(s.address, s.size));
       covered += s.size;
     }
-    for (let off = WORD; off < ownLen; ) {
+    for (let off = WORD; off < ownLen;) {
       const n = Math.min((off < ROW ? ROW : BURST) - (off % (off < ROW ? ROW : BURST)), ownLen - off);
       await mcu.flashOp(flash.program(otherBase + off, image.subarray(off, off + n)));
       off += n;

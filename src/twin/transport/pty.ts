@@ -221,9 +221,7 @@ export async function startPtyTwin(device: TwinDevice, opts: PtyTwinOptions): Pr
       await killSocat();
       await cleanupFiles();
       const r = await exit;
-      throw new RigError(
-        `socat did not create the pty pair ${hostPath} / ${devicePath}: ${exited ? `it ${describeExit(r)}` : 'not in time'}; ` + `socat said: ${log.join(' | ') || '(nothing)'}`,
-      );
+      throw new RigError(`socat did not create the pty pair ${hostPath} / ${devicePath}: ${exited ? `it ${describeExit(r)}` : 'not in time'}; ` + `socat said: ${log.join(' | ') || '(nothing)'}`);
     }
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  Bin2PageDecoder,
-  decodeBin2PageStream,
-  encodeBin2Page,
-  isBin2Page,
-} from '../../../src/protocols/sfu/bin2page.js';
+import { Bin2PageDecoder, decodeBin2PageStream, encodeBin2Page, isBin2Page } from '../../../src/protocols/sfu/bin2page.js';
 import { seededBytes } from './helpers.js';
 
 const MAGIC = Buffer.from('BIN2Page', 'latin1');
@@ -84,7 +79,10 @@ describe('BIN2Page round trips', () => {
   const sizes = [0, 1, 100, 253, 254, 255, 256, 1000, 5000, 65543];
   it.each(sizes)('size %i: slot A gets A, slot B gets B, the rest is 0xFF', (size) => {
     const a = seededBytes(100 + size, size);
-    for (const [seed, every] of [[200 + size, 7], [300 + size, 1]] as const) {
+    for (const [seed, every] of [
+      [200 + size, 7],
+      [300 + size, 1],
+    ] as const) {
       const b = variantOf(a, seed, every);
       const stream = encodeBin2Page(a, b);
       expect((stream.length - 8) % 256).toBe(0);
@@ -108,7 +106,10 @@ describe('Bin2PageDecoder', () => {
 
   it('announces the variant on the first chunk only', () => {
     const stream = encodeBin2Page(seededBytes(41, 600), seededBytes(42, 600));
-    for (const [shift, line] of [[true, 'with shifting'], [false, 'NO shifting']] as const) {
+    for (const [shift, line] of [
+      [true, 'with shifting'],
+      [false, 'NO shifting'],
+    ] as const) {
       const decoder = new Bin2PageDecoder({ shift });
       const [first, ...rest] = chunks(stream);
       expect(decoder.pushChunk(first!).message).toBe(`BIN2Page: OK, activated, ${line}\n`);

@@ -24,7 +24,12 @@ describe('sfuCrc (STM32 style)', () => {
   });
 
   it('is CRC-32/MPEG-2 over the data with each 4-byte group reversed', () => {
-    for (const [seed, length] of [[1, 4], [2, 64], [3, 1000], [4, 4096]] as const) {
+    for (const [seed, length] of [
+      [1, 4],
+      [2, 64],
+      [3, 1000],
+      [4, 4096],
+    ] as const) {
       const data = seededBytes(seed, length);
       expect(sfuCrc(data)).toBe(crc32Mpeg2(swapWords(data)));
     }

@@ -120,12 +120,7 @@ describe('DeviceFrameReceiver', () => {
   });
 
   it('handles a long mixed stream in 1-byte pushes with consistent stats', () => {
-    const parts = [
-      Buffer.from('junk'),
-      encodeFrame('host', SfuCode.WRITE, seededBytes(23, 2052)),
-      Buffer.from([...SIG, 0x26, 0x26, 0, 0]),
-      encodeFrame('host', SfuCode.START, Buffer.alloc(4)),
-    ];
+    const parts = [Buffer.from('junk'), encodeFrame('host', SfuCode.WRITE, seededBytes(23, 2052)), Buffer.from([...SIG, 0x26, 0x26, 0, 0]), encodeFrame('host', SfuCode.START, Buffer.alloc(4))];
     const { rx, events } = receive(Buffer.concat(parts), 1);
     expect(events.map((e) => (e.type === 'packet' ? e.code : e.kind))).toEqual([SfuCode.WRITE, 'code', SfuCode.START]);
     expect(rx.stats).toMatchObject({ startHuntBytes: 4, goodPackets: 2, codeErrors: 1 });

@@ -1,19 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  DEVICE_SIGNATURE,
-  HOST_SIGNATURE,
-  MAX_BODY,
-  SfuCode,
-  sfuCodeName,
-} from '../../../src/protocols/sfu/constants.js';
-import {
-  encodeEraseRequest,
-  encodeErasePart,
-  encodeInfoReply,
-  encodeSpeedSet,
-  encodeTimeoutBody,
-  encodeWriteReply,
-} from '../../../src/protocols/sfu/commands.js';
+import { DEVICE_SIGNATURE, HOST_SIGNATURE, MAX_BODY, SfuCode, sfuCodeName } from '../../../src/protocols/sfu/constants.js';
+import { encodeEraseRequest, encodeErasePart, encodeInfoReply, encodeSpeedSet, encodeTimeoutBody, encodeWriteReply } from '../../../src/protocols/sfu/commands.js';
 import { encodeFrame, frameLength } from '../../../src/protocols/sfu/frame.js';
 import { hexBytes } from './helpers.js';
 

@@ -29,9 +29,7 @@ function readAll(stream: Uint8Array, sliceSize = stream.length || 1): SfuReadEve
 describe('HostFrameReader', () => {
   it('passes device text through, including words starting with E', () => {
     const reader = new HostFrameReader();
-    expect(reader.push(text('ERROR packet: Code\nErase Error in address: 0x10010000\n'))).toEqual([
-      { type: 'text', text: 'ERROR packet: Code\nErase Error in address: 0x10010000\n' },
-    ]);
+    expect(reader.push(text('ERROR packet: Code\nErase Error in address: 0x10010000\n'))).toEqual([{ type: 'text', text: 'ERROR packet: Code\nErase Error in address: 0x10010000\n' }]);
     expect(reader.heldBytes).toBe(0);
   });
 
@@ -47,15 +45,7 @@ describe('HostFrameReader', () => {
   });
 
   it('finds frames between text and E bytes, whatever the chunking', () => {
-    const stream = Buffer.concat([
-      text('E\nERROR: x\nEE'),
-      erasePart(1),
-      text('EEE'),
-      Buffer.from([0x45, 0xa3, 0x7e]),
-      erasePart(2),
-      erasePart(3),
-      text('erase sign block #1 DONE\nE'),
-    ]);
+    const stream = Buffer.concat([text('E\nERROR: x\nEE'), erasePart(1), text('EEE'), Buffer.from([0x45, 0xa3, 0x7e]), erasePart(2), erasePart(3), text('erase sign block #1 DONE\nE')]);
     const expected: SfuReadEvent[] = [
       { type: 'text', text: 'E\nERROR: x\nEE' },
       { type: 'frame', code: SfuCode.ERASE_PART, body: encodeErasePart(1) },

@@ -37,7 +37,10 @@ export function requireLevel(who: string, field: string, v: unknown): number {
 /** A reply that must be a plain decimal number (`03.30`, `+3.30000E+00`). */
 export function parseNumberReply(port: string, cmd: string, reply: Buffer): number {
   // Korad firmware has been seen padding replies with NULs; whitespace and \r are line noise.
-  const text = reply.toString('latin1').replace(/[\0\s]+$/, '').replace(/^\s+/, '');
+  const text = reply
+    .toString('latin1')
+    .replace(/[\0\s]+$/, '')
+    .replace(/^\s+/, '');
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
     throw new RigError(`supply on ${port} answered ${cmd} with ${quoteBytes(reply)}, not a number`);
   }

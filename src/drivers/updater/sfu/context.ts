@@ -138,9 +138,7 @@ export class UploadContext {
     }
     let stall: { cancel(): void } | undefined;
     const stalled = new Promise<never>((_, reject) => {
-      stall = this.clock.setTimer(SFU_TIMING.writeStallMs, () =>
-        reject(new SfuLinkError(`writing ${sfuCodeName(code)} to ${this.description} stalled for ${SFU_TIMING.writeStallMs} ms`, this.phase)),
-      );
+      stall = this.clock.setTimer(SFU_TIMING.writeStallMs, () => reject(new SfuLinkError(`writing ${sfuCodeName(code)} to ${this.description} stalled for ${SFU_TIMING.writeStallMs} ms`, this.phase)));
     });
     stalled.catch(() => {});
     let stopSilence: (() => void) | undefined;
@@ -203,14 +201,11 @@ export class UploadContext {
     if (this.writingSince !== undefined && this.clock.now() - this.writingSince >= SFU_TIMING.stalledBeforeTimeoutMs) {
       // Our own write has been stuck in the transport: the device timing out is the consequence.
       throw new SfuLinkError(
-        `a write to ${this.description} has been stalled for ${Math.round(this.clock.now() - this.writingSince)} ms, ` +
-          'and the device timed the session out meanwhile (TIMEOUT)',
+        `a write to ${this.description} has been stalled for ${Math.round(this.clock.now() - this.writingSince)} ms, ` + 'and the device timed the session out meanwhile (TIMEOUT)',
         this.phase,
       );
     }
-    throw this.deviceError(
-      `the device timed out the session (TIMEOUT in the ${this.phase} phase: no complete packet for 500 ms); the target slot is left unsigned`,
-    );
+    throw this.deviceError(`the device timed out the session (TIMEOUT in the ${this.phase} phase: no complete packet for 500 ms); the target slot is left unsigned`);
   }
 
   // ---- helpers ----

@@ -48,5 +48,3 @@ export function formatLines(lines: readonly string[]): string {
   const shown = lines.filter((l) => l.trim() !== '');
   return shown.length ? `; last console lines: ${shown.map((l) => JSON.stringify(l)).join(' | ')}` : '';
 }
-
-

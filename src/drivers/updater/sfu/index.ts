@@ -2,13 +2,7 @@
 export { SfuUploader } from './uploader.js';
 export type { SfuChannel, SfuFrameIn, SfuLineIn } from './channel.js';
 export { describeChannel } from './channel.js';
-export {
-  DEFAULT_INFO_TIMEOUT_MS,
-  DEFAULT_WRITE_BLOCK,
-  MAX_WRITE_BLOCK,
-  type SfuUploadOptions,
-  type SfuUploaderOptions,
-} from './options.js';
+export { DEFAULT_INFO_TIMEOUT_MS, DEFAULT_WRITE_BLOCK, MAX_WRITE_BLOCK, type SfuUploadOptions, type SfuUploaderOptions } from './options.js';
 export type { SfuPhase, SfuProgress, SfuUploadResult, SfuUploadTiming } from './result.js';
 export { SfuDeviceError, SfuLinkError, SfuStreamTooBigError } from './errors.js';
 export { SFU_TIMING } from './timing.js';

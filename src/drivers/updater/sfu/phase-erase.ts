@@ -93,9 +93,7 @@ export class ErasePhase implements PhaseHandler {
     const echoed = s.decode('ERASE reply', () => decodeEraseReply(body));
     if (echoed !== s.bytes) {
       throw s.deviceError(
-        echoed === undefined
-          ? `the device answered ERASE(${s.bytes}) with an empty ERASE reply (nothing erased)`
-          : `the device's ERASE reply echoes ${echoed} bytes, not the ${s.bytes} requested`,
+        echoed === undefined ? `the device answered ERASE(${s.bytes}) with an empty ERASE reply (nothing erased)` : `the device's ERASE reply echoes ${echoed} bytes, not the ${s.bytes} requested`,
       );
     }
     s.at.eraseReply = s.elapsed();

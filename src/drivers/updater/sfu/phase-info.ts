@@ -95,8 +95,7 @@ export class InfoPhase implements PhaseHandler {
     const limit = info.slotKib * 1024;
     if (s.bytes > limit) {
       throw new SfuStreamTooBigError(
-        `the ${s.bytes}-byte stream does not fit the device: INFO reports a ${info.slotKib} KiB slot (${limit} bytes, also the ERASE limit); ` +
-          'nothing was erased or written',
+        `the ${s.bytes}-byte stream does not fit the device: INFO reports a ${info.slotKib} KiB slot (${limit} bytes, also the ERASE limit); ` + 'nothing was erased or written',
         s.bytes,
         limit,
       );

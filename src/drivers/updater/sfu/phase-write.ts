@@ -31,8 +31,7 @@ export class WritePhase implements PhaseHandler {
       HWRESET: () => s.resetDuringUpload(),
       WRERROR: () => {
         throw s.deviceError(
-          `the device refused a WRITE with WRERROR at stream address ${hex32(s.win.acked)} ` +
-            '(a page failed its checks: vector table of the wrong slot, out of the slot, or no erase)',
+          `the device refused a WRITE with WRERROR at stream address ${hex32(s.win.acked)} ` + '(a page failed its checks: vector table of the wrong slot, out of the slot, or no erase)',
         );
       },
       TIMEOUT: () => s.timedOut(),
@@ -131,8 +130,7 @@ export class WritePhase implements PhaseHandler {
     const s = this.s;
     const win = s.win;
     return s.deviceError(
-      `the device stopped answering: no reply for ${SFU_TIMING.noReplyMs} ms in the write phase ` +
-        `(acknowledged ${win.acked - win.base} of ${s.bytes} bytes, ${win.polls} status polls sent)`,
+      `the device stopped answering: no reply for ${SFU_TIMING.noReplyMs} ms in the write phase ` + `(acknowledged ${win.acked - win.base} of ${s.bytes} bytes, ${win.polls} status polls sent)`,
     );
   }
 }

@@ -200,9 +200,7 @@ export class WriteWindow {
     if (r < this.base || r > this.end) {
       return {
         kind: 'invalid',
-        reason:
-          `the device expects WRITEs at ${hex32(r)}, outside the stream ${hex32(this.base)}..${hex32(this.end)}: ` +
-          `it is writing another slot than the ${hex32(this.base)} INFO announced`,
+        reason: `the device expects WRITEs at ${hex32(r)}, outside the stream ${hex32(this.base)}..${hex32(this.end)}: ` + `it is writing another slot than the ${hex32(this.base)} INFO announced`,
       };
     }
     if (r < this.ackedAddr) {
