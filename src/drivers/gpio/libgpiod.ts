@@ -47,7 +47,12 @@ export interface LibgpiodOptions {
   consumer?: string;
   /** Skip detection (tests, or a known image). */
   version?: 1 | 2;
-  /** How long to wait for the v2 owner's prompt / a tool's answer. Default 2000 ms. */
+  /**
+   * Hang guard: how long a tool may stay silent (no prompt, no answer, no exit) before it counts as
+   * hung, which is then a RigError naming the tool. Waits end on the tool's own event (prompt, exit),
+   * so this only fires for a stuck tool; it is generous because a real but loaded box (a Pi running
+   * a build) can take seconds to schedule a process. Default 10000 ms.
+   */
   timeoutMs?: number;
   /** Informational messages (resolved lines, respawns). */
   log?: (msg: string) => void;
@@ -148,6 +153,15 @@ async function killAndWait(child: Child, timeoutMs: number): Promise<void> {
   clearTimeout(t);
 }
 
+/** Why a one-shot safe-levels gpioset did not drive the lines, or undefined if it did (exit 0). */
+function oneShotFailure(r: { timedOut?: boolean; exitCode?: number; signal?: string; stderr?: unknown; cause?: unknown; message?: string }, gpioset: string, timeoutMs: number): string | undefined {
+  if (r.timedOut) return `${gpioset} did not exit within ${timeoutMs} ms (killed)`;
+  if (r.exitCode === 0) return undefined;
+  if (isEnoent(r.cause ?? r.message)) return `${gpioset} not found`;
+  const said = typeof r.stderr === 'string' ? r.stderr.trim() : '';
+  return `${gpioset} ${r.exitCode !== undefined ? `exit ${r.exitCode}` : `killed by ${r.signal ?? 'a signal'}`}${said ? `: ${said}` : ''}`;
+}
+
 export class Libgpiod implements GpioBackend {
   readonly name: string;
   readonly gpioset: string;
@@ -168,7 +182,7 @@ export class Libgpiod implements GpioBackend {
     this.gpiomon = opts.gpiomon ?? 'gpiomon';
     this.gpiofind = opts.gpiofind ?? 'gpiofind';
     this.consumer = opts.consumer ?? 'hil';
-    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.log = opts.log ?? (() => {});
   }
 
@@ -198,6 +212,7 @@ export class Libgpiod implements GpioBackend {
       throw new RigError(`gpio: cannot run ${this.gpiofind}: ${errMsg(cause)}`, { cause });
     }
     if (r.failed && isEnoent(r.cause ?? r.message)) throw new RigError(`gpio: ${this.gpiofind} not found (libgpiod v1 tools)`);
+    if (r.timedOut) throw new RigError(`gpio: ${this.gpiofind} did not answer within ${this.timeoutMs} ms resolving line ${JSON.stringify(ref.name)} (killed)`);
     const m = /^(\S+)\s+(\d+)\s*$/.exec(r.stdout.trim());
     if (r.exitCode !== 0 || !m) throw new RigError(`gpio: no line named ${JSON.stringify(ref.name)} (${this.gpiofind} exit ${r.exitCode})`);
     return { chip: m[1], offset: Number(m[2]) };
@@ -370,11 +385,32 @@ abstract class OwnedLines implements GpioLines {
     stopGuardianSync(this.guardian);
     this.guardian = undefined;
     this.child?.kill('SIGKILL');
+    let why: string | undefined;
     try {
-      execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
-    } catch {
-      // exiting anyway
+      why = oneShotFailure(execaSync(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs }), this.gpiod.gpioset, this.gpiod.timeoutMs);
+    } catch (e) {
+      why = errMsg(e);
     }
+    // The exit hook swallows errors (the process is going anyway): stderr is where this must show.
+    if (why) this.safeDriveFailed(why);
+  }
+
+  /** Drives the safe levels with a one-shot gpioset and checks that it did. */
+  protected async driveSafeOnce(): Promise<void> {
+    let why: string | undefined;
+    try {
+      why = oneShotFailure(await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs }), this.gpiod.gpioset, this.gpiod.timeoutMs);
+    } catch (e) {
+      why = errMsg(e);
+    }
+    if (why) this.safeDriveFailed(why);
+  }
+
+  /** A safe state that was not reached is never silent: stderr (seen even from an exit hook) and a RigError. */
+  protected safeDriveFailed(why: string): never {
+    const msg = `gpio: the safe levels (${this.lines.map((l) => `${l.spec.id}=${l.spec.safe}`).join(', ')}) were NOT driven: ${why}`;
+    process.stderr.write(`hil: ${msg}\n`);
+    throw new RigError(msg);
   }
 
   /** After the owner is gone: a one-shot gpioset that leaves the safe levels driven (RPi kernels keep them). */
@@ -390,7 +426,6 @@ class V2Lines extends OwnedLines {
   private out = '';
   private stderr = '';
   private prompts = 0;
-  private promptMode = true;
   private waiters: (() => void)[] = [];
   /** How many times the owner had to be respawned. */
   restarts = 0;
@@ -425,23 +460,27 @@ class V2Lines extends OwnedLines {
     void exited(child).then(() => {
       for (const w of this.waiters.splice(0)) w();
     });
-    const ok = await this.waitPrompt(0);
-    if (!this.alive()) {
-      // No owner, nothing to guard: a guardian left behind would drive the lines after a normal exit.
-      await this.stopGuardian();
-      const r = await child;
-      const why = notFound(r, this.stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${this.stderr.trim() || this.out.trim()}`;
-      throw new RigError(`gpio: gpioset could not take the lines (${why})`);
+    // The prompt is gpioset's "I hold the lines"; its exit is its failure. Nothing else counts as
+    // an answer: an owner still silent after the hang guard is a hung tool, never a success.
+    const outcome = await this.waitPrompt(0);
+    if (outcome === 'prompt') return;
+    // No owner, nothing to guard: a guardian left behind would drive the lines after a normal exit.
+    await this.stopGuardian();
+    if (outcome === 'timeout') {
+      await killAndWait(child, this.gpiod.timeoutMs);
+      const said = (this.stderr.trim() || this.out.trim()).slice(0, 300);
+      throw new RigError(`gpio: ${this.gpiod.gpioset} -i printed no "gpioset>" prompt within ${this.gpiod.timeoutMs} ms, so the lines may not be held (killed it)${said ? `; it said: ${said}` : ''}`);
     }
-    // A gpioset built without prompt output: keep going, but set() cannot confirm each command.
-    this.promptMode = ok;
+    const r = await child;
+    const why = notFound(r, this.stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${this.stderr.trim() || this.out.trim()}`;
+    throw new RigError(`gpio: gpioset could not take the lines (${why})`);
   }
 
-  /** Waits until more than `seen` prompts were printed; false on timeout or exit. */
-  private waitPrompt(seen: number): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
+  /** Waits until more than `seen` prompts were printed, the owner exits, or the hang guard fires. */
+  private waitPrompt(seen: number): Promise<'prompt' | 'exit' | 'timeout'> {
+    return new Promise((resolve) => {
       let done = false;
-      const finish = (v: boolean) => {
+      const finish = (v: 'prompt' | 'exit' | 'timeout') => {
         if (done) return;
         done = true;
         clearTimeout(t);
@@ -449,11 +488,11 @@ class V2Lines extends OwnedLines {
         resolve(v);
       };
       const check = () => {
-        if (this.prompts > seen) return finish(true);
-        if (!this.alive()) return finish(false);
+        if (this.prompts > seen) return finish('prompt');
+        if (!this.alive()) return finish('exit');
         this.waiters.push(check);
       };
-      const t = setTimeout(() => finish(this.prompts > seen), this.gpiod.timeoutMs);
+      const t = setTimeout(() => finish(this.prompts > seen ? 'prompt' : 'timeout'), this.gpiod.timeoutMs);
       check();
     });
   }
@@ -463,13 +502,13 @@ class V2Lines extends OwnedLines {
     const seen = this.prompts;
     const before = this.out.length;
     child.stdin.write(cmd + '\n');
-    if (!this.promptMode) return;
-    const ok = await this.waitPrompt(seen);
+    const outcome = await this.waitPrompt(seen);
     const reply = this.out
       .slice(before)
       .replace(/gpioset>\s*/g, '')
       .trim();
-    if (!ok) throw new RigError(`gpio: gpioset did not answer ${JSON.stringify(cmd)}${this.alive() ? '' : ` (exited: ${this.stderr.trim()})`}`);
+    if (outcome === 'timeout') throw new RigError(`gpio: ${this.gpiod.gpioset} did not answer ${JSON.stringify(cmd)} within ${this.gpiod.timeoutMs} ms (no "gpioset>" prompt)`);
+    if (outcome === 'exit') throw new RigError(`gpio: ${this.gpiod.gpioset} exited instead of answering ${JSON.stringify(cmd)}: ${this.stderr.trim()}`);
     if (/error|invalid|unknown|not found|no such/i.test(reply)) throw new RigError(`gpio: gpioset refused ${JSON.stringify(cmd)}: ${reply}`);
   }
 
@@ -502,39 +541,69 @@ class V2Lines extends OwnedLines {
       }
       await killAndWait(this.child!, this.gpiod.timeoutMs);
     }
-    if (!driven) await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
+    if (!driven) await this.driveSafeOnce();
   }
 }
 
-/** v1: `gpioset --mode=signal` holds the lines; each change replaces the process. */
+/**
+ * v1: `gpioset --mode=signal` holds the lines; each change replaces the process.
+ *
+ * v1 prints nothing once it holds the lines (it sets them, then blocks in poll() on a signalfd), so
+ * there is no prompt to wait for: a holder that has not failed within a short settle window is
+ * taken as holding. (The positive signal would be its /proc/PID/fd showing the line-handle and the
+ * signalfd, which only a real gpioset on a real chip has.) A holder that fails after the window is
+ * therefore watched: its exit, when we did not stop it, is kept and reported as a RigError on the
+ * next operation instead of reading as success.
+ */
 class V1Lines extends OwnedLines {
   readonly backend = 'libgpiod-v1';
   readonly pids: number[] = [];
+  /** Holders we stopped ourselves: their exit is expected. */
+  private readonly retired = new WeakSet<Child>();
+  /** Why the holder died on its own since the last operation. */
+  private lost?: string;
 
   async start(): Promise<void> {
     await this.hold();
   }
 
+  private async retire(child: Child): Promise<void> {
+    this.retired.add(child);
+    await killAndWait(child, this.gpiod.timeoutMs);
+  }
+
+  /** Reports (once) a holder that died on its own: the lines were not held since. */
+  private takeLost(): string | undefined {
+    const why = this.lost;
+    this.lost = undefined;
+    return why;
+  }
+
   private async hold(): Promise<void> {
-    if (this.child) await killAndWait(this.child, this.gpiod.timeoutMs);
+    if (this.child) await this.retire(this.child);
     const { child } = await this.spawnOwnerProcess(['--mode=signal', '--', this.chip!, ...this.assignments((l) => this.levels.get(l.spec.id)!)]);
     this.child = child;
     if (child.pid !== undefined) this.pids.push(child.pid);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // v1 prints nothing on success: an early exit is the only failure signal.
-    const early = await Promise.race([exited(child).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
+    const early = await Promise.race([exited(child).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), V1_SETTLE_MS))]);
     if (early) {
       await this.stopGuardian();
       const r = await child;
       const why = notFound(r, stderr) ? `${this.gpiod.gpioset} not found` : `exit ${r.exitCode}: ${stderr.trim()}`;
       throw new RigError(`gpio: gpioset could not take the lines on ${JSON.stringify(this.chip)} (${why})`);
     }
+    void child.then((r) => {
+      if (this.retired.has(child) || this.child !== child) return;
+      this.lost = `${this.gpiod.gpioset} (pid ${child.pid}) holding ${JSON.stringify(this.chip)} exited on its own (${r.exitCode !== undefined ? `exit ${r.exitCode}` : `signal ${r.signal}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}), so the lines were not held since`;
+    });
   }
 
   async set(id: string, level: Level): Promise<void> {
     this.line(id);
     if (this.released) throw new RigError(`gpio: line ${JSON.stringify(id)} already released`);
+    const lost = this.takeLost();
+    if (lost) throw new RigError(`gpio: cannot set ${JSON.stringify(id)}: ${lost}`);
     const prev = this.levels.get(id)!;
     this.levels.set(id, level);
     try {
@@ -550,7 +619,16 @@ class V1Lines extends OwnedLines {
     this.released = true;
     for (const l of this.lines) this.levels.set(l.spec.id, l.spec.safe);
     await this.stopGuardian();
-    if (this.child) await killAndWait(this.child, this.gpiod.timeoutMs);
-    await execa(this.gpiod.gpioset, this.oneShotSafeArgs(), { reject: false, stdin: 'ignore', timeout: this.gpiod.timeoutMs });
+    if (this.child) await this.retire(this.child);
+    await this.driveSafeOnce();
+    // Safe levels first, then the news that the lines had not been held before.
+    const lost = this.takeLost();
+    if (lost) throw new RigError(`gpio: released, safe levels driven; but earlier ${lost}`);
   }
 }
+
+/**
+ * v1 holders print nothing on success: one that has not exited this long after spawning counts as
+ * holding. Not a speed limit: a holder failing later is still seen and reported (V1Lines).
+ */
+const V1_SETTLE_MS = 150;
