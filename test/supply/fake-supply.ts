@@ -1,9 +1,16 @@
 /**
  * A bench supply emulator on the far end of a socat pty, opened with serialport like the real
- * device's USB-serial side would be. It answers like a Korad KA3005P (no terminators; a command
- * is what arrives before a quiet gap, so commands sent too close together merge and are ignored,
- * as on the real firmware) or like a SCPI supply (lines, an error queue). It keeps its state and
- * a timestamped log, and can be told to stay silent or answer garbage.
+ * device's USB-serial side would be. It answers like a Korad KA3005P (no terminators) or like a
+ * SCPI supply (lines, an error queue). It keeps its state and a timestamped log, and can be told
+ * to stay silent or answer garbage.
+ *
+ * Korad input is split by the command grammar, not by quiet gaps: the fake runs in the test's own
+ * process, so when that process is stalled two well-paced commands wait in the pty together and
+ * arrive as one read; a real Korad would have had them 50 ms apart. Whether the driver paces its
+ * commands (the firmware merges closer ones) is checked on the driver's own clock (Bench.turns).
+ * Bytes that are no command stay unknown. A query is answered from the very event that delivered
+ * its '?', with no timer in between: each extra timer turn in this process is one more chance for
+ * the driver's reply deadline, due in the same event loop, to be served first.
  */
 import { SerialPort } from 'serialport';
 
@@ -11,7 +18,7 @@ export interface FakeSupplyOptions {
   protocol: 'korad' | 'scpi';
   path: string;
   baud?: number;
-  /** Latency before a reply. Default 5 ms. */
+  /** Latency before a reply. Default 0: answered from the data event itself. */
   replyDelayMs?: number;
   /** Korad: how long the line must be quiet to end a command. Default 15 ms. */
   quietMs?: number;
@@ -27,6 +34,9 @@ export interface LoggedCommand {
   /** Not a command this supply knows (or two commands merged). */
   unknown?: boolean;
 }
+
+/** One Korad command at the start of the input. */
+const KORAD_COMMAND = /^(?:\*IDN\?|[VI]SET\d:\d+(?:\.\d+)?|OUT[01]|[VI]SET\d\?|[VI]OUT\d\?|STATUS\?)/;
 
 export const GARBAGE = Buffer.from([0xff, 0xfe, 0x3f, 0x21]);
 
@@ -55,7 +65,7 @@ export class FakeSupply {
   }
 
   static async open(opts: FakeSupplyOptions): Promise<FakeSupply> {
-    const o = { baud: 9600, replyDelayMs: 5, quietMs: 15, maxVolts: 30, ...opts };
+    const o = { baud: 9600, replyDelayMs: 0, quietMs: 15, maxVolts: 30, ...opts };
     const port = new SerialPort({ path: o.path, baudRate: o.baud, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     return new FakeSupply(port, o);
@@ -98,6 +108,14 @@ export class FakeSupply {
     if (this.rx === '') this.rxStart = now;
     this.rx += chunk.toString('latin1');
     clearTimeout(this.quiet);
+    for (let m; (m = KORAD_COMMAND.exec(this.rx));) {
+      // A set command at the very end may still be growing (VSET1:3.3 + 0): the quiet gap ends it.
+      if (!m[0].endsWith('?') && m[0].length === this.rx.length) break;
+      this.rx = this.rx.slice(m[0].length);
+      this.handle(m[0], this.rxStart, now);
+      this.rxStart = now;
+    }
+    if (this.rx === '') return;
     this.quiet = setTimeout(() => {
       const cmd = this.rx;
       this.rx = '';
@@ -112,6 +130,10 @@ export class FakeSupply {
     if (reply === null) entry.unknown = true;
     if (reply === undefined || reply === null || this.mode === 'silent') return;
     const bytes = this.mode === 'garbage' ? Buffer.concat([GARBAGE, Buffer.from(this.o.protocol === 'scpi' ? '\n' : '')]) : Buffer.isBuffer(reply) ? reply : Buffer.from(reply, 'latin1');
+    if (this.o.replyDelayMs <= 0) {
+      if (this.port.isOpen) this.port.write(bytes);
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.port.isOpen) this.port.write(bytes);

@@ -1,7 +1,7 @@
 /** A fake supply on one end of a socat pty pair, the driver's port on the other; all of it closed by cleanup(). */
 import { ScaledClock } from '../../src/core/clock.js';
 import { Timeline } from '../../src/core/timeline.js';
-import { openSupply, type OpenSupplyOptions, type SupplyPower } from '../../src/drivers/power/supply/index.js';
+import { openSupply, type OpenSupplyOptions, type SupplyPower, type SupplyTurn } from '../../src/drivers/power/supply/index.js';
 import { startSocatPair, stopAllSocat } from '../helpers/socat.js';
 import { FakeSupply, type FakeSupplyOptions } from './fake-supply.js';
 
@@ -13,6 +13,8 @@ export interface Bench {
   port: string;
   clock: ScaledClock;
   timeline: Timeline;
+  /** Every command turn as the driver saw it, on its own clock (write start, turn end). */
+  turns: SupplyTurn[];
   open(opts?: Partial<OpenSupplyOptions>): Promise<SupplyPower>;
 }
 
@@ -22,13 +24,15 @@ export async function bench(protocol: 'korad' | 'scpi', fakeOpts: Partial<FakeSu
   fakes.push(fake);
   const clock = new ScaledClock(1);
   const timeline = new Timeline(clock);
+  const turns: SupplyTurn[] = [];
   return {
     fake,
     port: pair.a,
     clock,
     timeline,
+    turns,
     async open(opts = {}) {
-      const power = await openSupply({ protocol, port: pair.a, volts: 3.3, amps: 0.5, clock, timeline, ...opts });
+      const power = await openSupply({ protocol, port: pair.a, volts: 3.3, amps: 0.5, clock, timeline, trace: (t) => turns.push(t), ...opts });
       powers.push(power);
       return power;
     },
@@ -41,7 +45,17 @@ export async function cleanup(): Promise<void> {
   await stopAllSocat();
 }
 
-/** Gaps (ms) between the end of one logged command and the start of the next. */
-export function gaps(fake: FakeSupply): number[] {
-  return fake.log.slice(1).map((l, i) => l.t - fake.log[i]!.tEnd);
+/**
+ * Gaps (ms) between the end of one turn and the write of the next, on the driver's clock: what the
+ * driver controls. (The fake's receive times bunch up whenever the fake is served late.)
+ */
+export function gaps(b: Bench): number[] {
+  return b.turns.slice(1).map((t, i) => t.sentAt - b.turns[i]!.endAt);
+}
+
+/** When the driver started writing the last `cmd` (driver clock). */
+export function lastSent(b: Bench, cmd: string): number {
+  const t = b.turns.filter((x) => x.cmd === cmd).at(-1);
+  if (!t) throw new Error(`the driver never sent ${cmd}`);
+  return t.sentAt;
 }

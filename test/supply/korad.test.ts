@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { RigError } from '../../src/core/errors.js';
-import { bench, cleanup, gaps } from './helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { bench, cleanup, gaps, lastSent } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -19,13 +20,14 @@ describe('Korad KA3005P over a pty', () => {
     expect({ volts: b.fake.volts, amps: b.fake.amps }).toEqual({ volts: 3.3, amps: 0.5 });
   });
 
-  it('keeps ~50 ms between commands, so none merge on the supply', async () => {
+  it("keeps ~50 ms between commands (on the driver's clock), so none merge on the supply", async () => {
     const b = await bench('korad');
     const power = await b.open();
     await power.on();
     await power.off();
     expect(b.fake.log.some((l) => l.unknown)).toBe(false);
-    expect(Math.min(...gaps(b.fake))).toBeGreaterThanOrEqual(40);
+    expect(b.turns.map((t) => t.cmd)).toEqual(b.fake.commands);
+    expect(Math.min(...gaps(b))).toBeGreaterThanOrEqual(40);
   });
 
   it('on sets the nominal then OUT1, off is OUT0, both confirmed by STATUS?', async () => {
@@ -56,8 +58,9 @@ describe('Korad KA3005P over a pty', () => {
     const b = await bench('korad');
     const power = await b.open({ minOffMs: 300 });
     await power.on();
-    const offAt = () => b.fake.log.filter((l) => l.cmd === 'OUT0').at(-1)!.t;
-    const onAt = () => b.fake.log.filter((l) => l.cmd === 'OUT1').at(-1)!.t;
+    // When the driver wrote them (its clock): the fake's receive times shift with its own delays.
+    const offAt = () => lastSent(b, 'OUT0');
+    const onAt = () => lastSent(b, 'OUT1');
 
     await power.cycle(400);
     expect(onAt() - offAt()).toBeGreaterThanOrEqual(400);
@@ -100,8 +103,8 @@ describe('Korad KA3005P over a pty', () => {
     await power.on();
     b.fake.dropVsetIn = 2; // the way back up
     await expect(power.sag({ volts: 2.4, holdMs: 20 })).rejects.toThrow(`supply on ${b.port}: set point reads back 2.4 V, last sent 3.3 V (a command was dropped?)`);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(b.fake.volts).toBe(3.3);
+    // The restoring VSET has left the driver; the fake takes it when the line goes quiet.
+    await waitFor('the fake back at 3.3 V', () => b.fake.volts === 3.3);
     expect(b.timeline.events.at(-1)?.kind).toBe('sag-failed');
   });
 
@@ -147,8 +150,9 @@ describe('Korad KA3005P over a pty', () => {
     for (const [profile, msg] of bads) await expect(power.sag(profile as never)).rejects.toThrow(msg);
     await expect(power.protocol.setVolts(Number.NaN)).rejects.toThrow(/korad: volts must be a number >= 0, got NaN/);
     await expect(power.protocol.setAmps(-1)).rejects.toThrow(/korad: amps/);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(b.fake.log.length).toBe(sent);
+    // The link is ordered: a query answered now proves nothing was sent before it.
+    await power.measureVolts();
+    expect(b.fake.commands.slice(sent)).toEqual(['VOUT1?']);
   });
 
   it('sag needs the output on', async () => {

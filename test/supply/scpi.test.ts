@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { RigError } from '../../src/core/errors.js';
-import { bench, cleanup } from './helpers.js';
+import { bench, cleanup, lastSent } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -30,8 +30,9 @@ describe('SCPI supply over a pty', () => {
     expect(b.fake.output).toBe(false);
     expect(b.fake.commands.slice(from)).toEqual(['VOLT 3.300', 'SYST:ERR?', 'OUTP ON', 'SYST:ERR?', 'OUTP?', 'MEAS:VOLT?', 'OUTP OFF', 'SYST:ERR?', 'OUTP?']);
     await power.cycle(0);
-    const off = b.fake.log.filter((l) => l.cmd === 'OUTP OFF').at(-1)!.t;
-    const on = b.fake.log.filter((l) => l.cmd === 'OUTP ON').at(-1)!.t;
+    // When the driver wrote them (its clock), not when the fake got round to them.
+    const off = lastSent(b, 'OUTP OFF');
+    const on = lastSent(b, 'OUTP ON');
     expect(on - off).toBeGreaterThanOrEqual(200);
     expect(power.state).toBe('on');
     expect(b.timeline.events.find((e) => e.kind === 'cycle-clamped')?.data).toEqual({ requestedMs: 0, offMs: 200 });
@@ -104,7 +105,8 @@ describe('SCPI supply over a pty', () => {
     const sent = b.fake.log.length;
     await expect(power.protocol.setVolts(-3)).rejects.toThrow(/scpi: volts must be a number >= 0, got -3/);
     await expect(power.protocol.setVolts(Infinity)).rejects.toThrow(/scpi: volts/);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(b.fake.log.length).toBe(sent);
+    // The link is ordered: a query answered now proves nothing was sent before it.
+    await power.measureVolts();
+    expect(b.fake.commands.slice(sent)).toEqual(['MEAS:VOLT?']);
   });
 });

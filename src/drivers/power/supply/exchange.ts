@@ -22,8 +22,21 @@ export interface ExchangeOptions {
   clock: Clock;
   framing: Framing;
   gapMs: number;
-  /** How long a query may wait for its reply (first byte to last). */
+  /**
+   * How long a query may wait for its reply (first byte to last). 500 ms by default: a Korad's
+   * documented command latency is 50–100+ ms (reference §4.4), so this is several times a real
+   * device's answer and still reports a wrong port quickly.
+   */
   replyTimeoutMs: number;
+  /** Told about every finished turn, on the driver's own clock (diagnostics; tests check the pacing with it). */
+  trace?: (turn: SupplyTurn) => void;
+}
+
+/** One command as the driver sent it: when its bytes started to leave and when its turn ended. */
+export interface SupplyTurn {
+  cmd: string;
+  sentAt: number;
+  endAt: number;
 }
 
 /** The supply said nothing at all: usually the wrong port, baud or protocol. */
@@ -66,20 +79,22 @@ export class Exchange {
   /** A command with no reply. Resolves with the clock time at which the bytes left. */
   send(cmd: string): Promise<number> {
     return this.serialize(async () => {
-      const at = await this.write(cmd);
+      const sentAt = await this.write(cmd);
       this.lastEnd = this.o.clock.now();
-      return at;
+      this.o.trace?.({ cmd, sentAt, endAt: this.lastEnd });
+      return this.lastEnd;
     });
   }
 
   /** A command and its reply (terminator removed). */
   query(cmd: string): Promise<Buffer> {
     return this.serialize(async () => {
-      await this.write(cmd);
+      const sentAt = await this.write(cmd);
       try {
         return await this.collect(cmd);
       } finally {
         this.lastEnd = this.o.clock.now();
+        this.o.trace?.({ cmd, sentAt, endAt: this.lastEnd });
       }
     });
   }
@@ -95,6 +110,7 @@ export class Exchange {
     return next;
   }
 
+  /** Writes `cmd` after the gap; resolves with the clock time at which its bytes started to leave. */
   private async write(cmd: string): Promise<number> {
     if (this.closedReason) throw this.closedReason;
     const wait = this.lastEnd + this.o.gapMs - this.o.clock.now();
@@ -103,8 +119,9 @@ export class Exchange {
     this.rx = [];
     this.rxLen = 0;
     const term = this.o.framing.kind === 'line' ? '\n' : '';
+    const at = this.o.clock.now();
     await this.o.link.write(Buffer.from(cmd + term, 'latin1'));
-    return this.o.clock.now();
+    return at;
   }
 
   private collect(cmd: string): Promise<Buffer> {

@@ -8,13 +8,13 @@ import { ScaledClock, type Clock } from '../../../core/clock.js';
 import { RigError } from '../../../core/errors.js';
 import type { Timeline } from '../../../core/timeline.js';
 import { openSerialLink } from '../../console/serial-link.js';
-import { Exchange, type Framing } from './exchange.js';
+import { Exchange, type Framing, type SupplyTurn } from './exchange.js';
 import { checkKoradChannel, KoradProtocol } from './korad.js';
 import { requireLevel, type SupplyProtocol } from './protocol.js';
 import { checkScpiChannel, ScpiProtocol } from './scpi.js';
 import { checkSupplyLevels, SupplyPower } from './supply-power.js';
 
-export { Exchange, NoReplyError, quoteBytes } from './exchange.js';
+export { Exchange, NoReplyError, quoteBytes, type SupplyTurn } from './exchange.js';
 export { KoradProtocol } from './korad.js';
 export type { SupplyProtocol } from './protocol.js';
 export { ScpiProtocol } from './scpi.js';
@@ -35,8 +35,10 @@ export interface OpenSupplyOptions {
   verifyOutput?: boolean;
   /** Minimum time between commands. Default 50 ms on a Korad, 10 ms on SCPI. */
   gapMs?: number;
-  /** How long a query waits for its reply. Default 500 ms. */
+  /** How long a query waits for its reply. Default 500 ms (several times a Korad's 50–100+ ms latency). */
   replyTimeoutMs?: number;
+  /** Told about every command turn, on the driver's clock. */
+  trace?: (turn: SupplyTurn) => void;
   clock?: Clock;
   timeline?: Timeline;
   log?: (msg: string) => void;
@@ -62,7 +64,7 @@ export async function openSupply(opts: OpenSupplyOptions): Promise<SupplyPower> 
   checkSupplyLevels(opts);
   const channel = opts.protocol === 'korad' ? checkKoradChannel(opts.channel ?? 1) : checkScpiChannel(opts.channel);
   const link = await openSerialLink(opts.port, { baud });
-  const exchange = new Exchange({ link, port: opts.port, clock, framing: defaults.framing, gapMs, replyTimeoutMs });
+  const exchange = new Exchange({ link, port: opts.port, clock, framing: defaults.framing, gapMs, replyTimeoutMs, trace: opts.trace });
   const protocol: SupplyProtocol = opts.protocol === 'korad' ? new KoradProtocol(exchange, channel) : new ScpiProtocol(exchange, channel);
   const power = new SupplyPower({ ...opts, protocol, clock });
   try {
