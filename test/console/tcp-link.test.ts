@@ -8,7 +8,7 @@ import { RigError } from '../../src/core/errors.js';
 import { openConsoleLink } from '../../src/drivers/console/open.js';
 import type { GapEvent } from '../../src/drivers/console/reconnecting-link.js';
 import { openTcpLink } from '../../src/drivers/console/tcp-link.js';
-import { ALL_BYTES, clock, closeOpened, sleep, track, waitFor } from './helpers.js';
+import { ALL_BYTES, clock, closeOpened, track, waitFor } from './helpers.js';
 
 interface FakeSer2net {
   port: number;
@@ -130,6 +130,8 @@ describe('ser2net TCP link', () => {
     await link.close();
     await link.close();
     await expect(link.write(Buffer.from('x'))).rejects.toThrow(RigError);
-    await sleep(10);
+    // The far end sees the close, and the refused write never reached it.
+    await waitFor('the close at ser2net', 3000, () => srv.sockets[0]?.destroyed);
+    expect(srv.got().length).toBe(0);
   });
 });

@@ -56,8 +56,11 @@ describe('terminal over a socat pty', () => {
     t.input.write(Buffer.from([0x61, 0x1d, 0x62]));
     const r = await t.done;
     expect(r.reason).toBe('quit');
+    // What was typed before Ctrl-] in the same chunk goes out; what follows it does not. Wait for
+    // the 'a'; then deliberately let a little time pass, for a 'b' (same chunk, so the same write)
+    // that must not come.
+    await waitFor("the 'a' typed before Ctrl-]", 3000, () => t.dev.got().toString().endsWith('a'));
     await sleep(100);
-    // What was typed before Ctrl-] in the same chunk goes out; what follows it does not.
     expect(t.dev.got().toString()).toBe('help\r\na');
     const lines = (await readFile(t.transcriptPath, 'utf8')).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^# hil console on serial .*\/a @ 115200 baud, started \d{4}-/);
@@ -75,6 +78,7 @@ describe('terminal over a socat pty', () => {
     await waitFor('gap note', 3000, () => t.status.some((s) => /gone/.test(s)));
     t.input.write('lost\r');
     await waitFor('dropped-keys status', 3000, () => t.status.some((s) => /keys not sent: .*re-enumerating/.test(s)));
+    // Deliberately lets time pass: the port stays away at least 300 ms, the gap asserted below.
     await sleep(300);
     const again = await startSocatPair(t.dir);
     await waitFor('back note', 3000, () => t.status.some((s) => /back after \d+ ms/.test(s)));
@@ -168,7 +172,7 @@ describe('terminal on a TTY', () => {
     const { link, closes } = fakeLink();
     const ac = new AbortController();
     const done = runTerminal({ link, input, output: new PassThrough(), clock: new VirtualClock(), signal: ac.signal });
-    await sleep(10);
+    await waitFor('raw mode on', 3000, () => modes.length > 0);
     expect(modes).toEqual([true]);
     (end as (h: object) => void)({ input, closes, ac });
     expect((await done).reason).toBe(reason);
