@@ -10,6 +10,7 @@ const SWEEPS = [
   '<rootDir>/test/twin/mcuboot-revert-resume.test.ts',
   '<rootDir>/test/twin/stm32-cuts.test.ts',
   '<rootDir>/test/cli/detect-cli.test.ts',
+  '<rootDir>/test/cli/sweep-cli.test.ts',
   '<rootDir>/test/scenario/sweep-equivalence.test.ts',
   '<rootDir>/test/twin/agreement.test.ts',
 ];

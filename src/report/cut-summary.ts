@@ -2,9 +2,30 @@ import { relative } from 'node:path';
 import { formatTrigger, type Trigger } from '../config/trigger.js';
 import type { CutResult } from '../scenario/cut.js';
 
+/** A twin's bootloader variant and power-loss mode, as a repro line needs them. */
+export interface ReproTwin {
+  variant?: string;
+  powerLoss?: string;
+}
+
+/**
+ * The twin settings a repro line must carry: those that differ from a twin section's defaults
+ * (variant correct, power loss random). A suite's `variant:` / `powerLoss:` on a rig entry lands
+ * here, so the line cuts the same bootloader the same way; a plain twin rig's line stays short.
+ */
+export function reproTwin(twin: ReproTwin | undefined): ReproTwin {
+  if (!twin) return {};
+  return {
+    ...(twin.variant !== undefined && twin.variant !== 'correct' && { variant: twin.variant }),
+    ...(twin.powerLoss !== undefined && twin.powerLoss !== 'random' && { powerLoss: twin.powerLoss }),
+  };
+}
+
 /** The one-line command that replays a cut exactly. */
 export function reproCommand(c: {
   rig: string;
+  /** Twin overrides (see reproTwin): `--variant` / `--power-loss`. */
+  twin?: ReproTwin;
   from: string;
   to: string;
   previous?: string;
@@ -23,6 +44,8 @@ export function reproCommand(c: {
   return [
     'hil cut',
     `--rig ${q(rel(c.rig))}`,
+    ...(c.twin?.variant !== undefined ? [`--variant ${q(c.twin.variant)}`] : []),
+    ...(c.twin?.powerLoss !== undefined ? [`--power-loss ${q(c.twin.powerLoss)}`] : []),
     `--from ${q(rel(c.from))}`,
     `--to ${q(rel(c.to))}`,
     ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),

@@ -16,11 +16,14 @@ export interface DetectionRow {
   caught: boolean;
   /** Rig errors (the rig itself failed): never a detection either way. */
   rigErrors: number;
-  /** One repro per outcome that caught it (suite + trigger), for the curious. */
-  example?: string;
+  /** The first cut that caught it: its suite, outcome and the `hil cut` line that replays it. */
+  example?: { suite: string; outcome: string; trigger: string; repro?: string };
 }
 
-export function detectionRows(runs: readonly SuiteRigRun[], safe: (suite: string) => readonly string[], buggy: (scheme: string, variant: string) => boolean): DetectionRow[] {
+/** A suite's run on one rig, with the repro line of each of its cuts (same order as results). */
+export type DetectionRun = SuiteRigRun & { repros?: readonly string[] };
+
+export function detectionRows(runs: readonly DetectionRun[], safe: (suite: string) => readonly string[], buggy: (scheme: string, variant: string) => boolean): DetectionRow[] {
   const rows = new Map<string, DetectionRow>();
   for (const run of runs) {
     const scheme = run.rig.scheme;
@@ -28,7 +31,7 @@ export function detectionRows(runs: readonly SuiteRigRun[], safe: (suite: string
     const key = `${scheme}/${variant}`;
     let row = rows.get(key);
     if (!row) rows.set(key, (row = { scheme, variant, buggy: buggy(scheme, variant), cuts: 0, outcomes: {}, caught: false, rigErrors: 0 }));
-    for (const r of run.results) {
+    for (const [i, r] of run.results.entries()) {
       row.cuts++;
       row.outcomes[r.outcome] = (row.outcomes[r.outcome] ?? 0) + 1;
       if (r.outcome === 'rig-error') {
@@ -38,7 +41,8 @@ export function detectionRows(runs: readonly SuiteRigRun[], safe: (suite: string
       const bad = !safe(run.suite).includes(r.outcome) || r.verdict?.agree === false;
       if (bad) {
         row.caught = true;
-        row.example ??= `${run.suite} on ${run.rig.name}: ${r.trigger}${r.secondCut ? ` + second cut ${r.secondCut.afterMs}ms` : ''} -> ${r.outcome}`;
+        const repro = run.repros?.[i];
+        row.example ??= { suite: run.suite, outcome: r.outcome, trigger: `${r.trigger}${r.secondCut ? ` + second cut ${r.secondCut.afterMs}ms` : ''}`, ...(repro !== undefined && { repro }) };
       }
     }
   }

@@ -8,7 +8,7 @@ import { parseTrigger, type RigConfig, type Trigger } from '../config/index.js';
 import type { CutSpec } from '../scenario/cut.js';
 import type { UpdateImage } from '../scenario/update-image.js';
 import { schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
-import { reproCommand } from '../report/cut-summary.js';
+import { reproCommand, reproTwin } from '../report/cut-summary.js';
 
 export interface CutOptions {
   /** Image running before the update: a file (read as the rig's scheme reads it), or an image already loaded. */
@@ -59,6 +59,6 @@ export async function planCut(config: RigConfig, scheme: SchemeAdapter, o: CutOp
     ...(o.second !== undefined && { second: o.second }),
   };
   const [from, to, previous] = await Promise.all([image(o.from), image(o.to), o.previous ? image(o.previous) : undefined]);
-  const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+  const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
   return { spec, images: { from, to, ...(previous && { previous }) }, repro };
 }

@@ -8,7 +8,8 @@ import { SCHEMES } from '../../schemes/meta-registry.js';
 export const cutHelp: CommandHelp = {
   path: ['cut'],
   summary: 'one reproducible power cut during an update, judged from console and flash',
-  usage: 'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--second 300ms] [--setup S] [--previous OLD.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
+  usage:
+    'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
 waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
@@ -17,7 +18,9 @@ same cut: this is the command a report's repro line runs.
   --rig RIG              rig name (rigs/RIG.yaml) or path
   --from FILE            baseline image (RAW or BIN2Page)
   --to FILE              update image
-  --trigger T            after:1500ms | progress:37% | progress:64KiB | console:/CRC OK/#1+20ms
+  --trigger T            after:1500ms | progress:37% | progress:64KiB | console:/CRC OK/#1+20ms | marker:120+82ms
+  --variant V            twin rigs: the bootloader variant (a seeded bug), as a suite's variant: on a rig entry
+  --power-loss MODE      twin rigs: what the cut does to a flash op in progress: skip | complete | torn | random
   --off-ms N             power-off time (default: the rig's power.offMs)
   --seed N               seed for the twin's power-loss choices (default: the rig's twin.seed)
   --second T             cut a second time, T after power returned (during the recovery: a resumed swap)
@@ -41,5 +44,7 @@ same cut: this is the command a report's repro line runs.
     second: { type: 'string' },
     setup: { type: 'string' },
     previous: { type: 'string' },
+    variant: { type: 'string' },
+    'power-loss': { type: 'string' },
   },
 };

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { limits, loadRig, parseTrigger } from '../../config/index.js';
+import { limits, loadRig, parseTrigger, withTwinOverrides } from '../../config/index.js';
 import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
 import { schemeAdapter, schemeSetup } from '../../schemes/registry.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
-import { cutSummary, reproCommand } from '../../report/cut-summary.js';
+import { cutSummary, reproCommand, reproTwin } from '../../report/cut-summary.js';
+import { twinOverridesFrom } from './cut-twin.js';
 import { cutHelp } from './cut.help.js';
 
 const SAFE = ['updated', 'rolled-back'];
@@ -22,7 +23,8 @@ export const cutCommand: Command = {
     } catch (err) {
       throw new UsageError(`--trigger: ${(err as Error).message}`);
     }
-    const config = await loadRig(rigName);
+    const rigFile = await loadRig(rigName);
+    const config = withTwinOverrides(rigFile, twinOverridesFrom(values, rigFile), '--variant');
     const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)), config.scheme);
     const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)), config.scheme);
     const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
@@ -58,7 +60,7 @@ export const cutCommand: Command = {
       unsubscribe?.();
       await rig.close();
     }
-    const repro = reproCommand({ rig: config.file, from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+    const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
     if (out.json) {
       out.printJson({
         rig: config.name,

@@ -4,14 +4,22 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../../config/index.js';
 import { SCHEME_NAMES as SCHEMES } from '../../schemes/registry.js';
 import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
-import { detectionOk, detectionRows, formatDetectionTable } from '../../report/detection.js';
-import { runSuiteOnRig, type SuiteRigRun } from '../../scenario/suite-run.js';
+import { detectionOk, detectionRows, formatDetectionTable, type DetectionRun } from '../../report/detection.js';
+import { reproCommand, reproTwin } from '../../report/cut-summary.js';
+import { prepareSuiteRig, runSuiteOnRig } from '../../scenario/suite-run.js';
 import type { Command } from '../command.js';
 import { detectHelp } from './detect.help.js';
 
 /** The detection suites: suites/detect-*.yaml, here or in the package. */
 function detectionSuites(): string[] {
   return findSuites(/^detect-.*\.ya?ml$/, 'suites/detect-*.yaml');
+}
+
+/** The `hil cut` line of each cut of a suite on one rig, as runSuiteOnRig makes them (same specs, the rig entry's twin overrides). */
+async function suiteRepros(suite: SuiteConfig, entry: SuiteConfig['rigs'][number]): Promise<string[]> {
+  const { config, images, points, spec } = await prepareSuiteRig(suite, entry);
+  const files = { rig: config.file, twin: reproTwin(config.twin), from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) };
+  return points.map((p, i) => reproCommand({ ...files, ...spec(p, i) }));
 }
 
 export const detectCommand: Command = {
@@ -29,17 +37,16 @@ export const detectCommand: Command = {
     }
     if (!suites.length) throw new UsageError(`no detection suite for scheme ${scheme}`);
     const total = suites.reduce((n, s) => n + s.rigs.length, 0);
-    const runs: SuiteRigRun[] = [];
+    const runs: DetectionRun[] = [];
     const started = Date.now();
     for (const suite of suites) {
       for (const entry of suite.rigs) {
         const label = `${suite.name} / ${entry.twin?.variant ?? entry.rig}`;
-        runs.push(
-          await runSuiteOnRig(suite, entry, {
-            signal,
-            onCut: (_r, i, n) => out.progress(`[${runs.length + 1}/${total}] ${label}: cut ${i + 1}/${n}`),
-          }),
-        );
+        const run = await runSuiteOnRig(suite, entry, {
+          signal,
+          onCut: (_r, i, n) => out.progress(`[${runs.length + 1}/${total}] ${label}: cut ${i + 1}/${n}`),
+        });
+        runs.push({ ...run, repros: await suiteRepros(suite, entry) });
       }
     }
     out.endProgress();
@@ -59,7 +66,10 @@ export const detectCommand: Command = {
         `${buggy.filter((r) => r.caught).length}/${buggy.length} seeded bugs caught, ${rows.filter((r) => !r.buggy && r.caught).length} correct bootloader(s) failing; ` +
           `${rows.reduce((n, r) => n + r.cuts, 0)} cuts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
-      for (const r of rows.filter((x) => x.example && x.caught)) out.verbose(`${r.scheme}/${r.variant}: ${r.example}`);
+      for (const r of rows.filter((x) => x.example && x.caught)) {
+        const e = r.example!;
+        out.verbose(`${r.scheme}/${r.variant}: caught by ${e.suite} (${e.trigger} -> ${e.outcome}); replay it with:\n  ${e.repro ?? '(no repro line)'}`);
+      }
     }
     return ok ? ExitCode.ok : ExitCode.testFailures;
   },

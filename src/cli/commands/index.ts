@@ -40,7 +40,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['cut'],
-    complete: { positionals: 'none', values: { trigger: 'none', 'off-ms': 'none', seed: 'none', 'boot-loop-cycles': 'none', second: 'none', setup: 'none' } },
+    complete: {
+      positionals: 'none',
+      values: { trigger: 'none', 'off-ms': 'none', seed: 'none', 'boot-loop-cycles': 'none', second: 'none', setup: 'none', variant: 'none', 'power-loss': ['skip', 'complete', 'torn', 'random'] },
+    },
     summary: 'one reproducible power cut during an update, judged from console and flash',
     help: async () => (await import('./cut.help.js')).cutHelp,
     load: async () => (await import('./cut.js')).cutCommand,
@@ -51,6 +54,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?',
     help: async () => (await import('./detect.help.js')).detectHelp,
     load: async () => (await import('./detect.js')).detectCommand,
+  },
+  {
+    path: ['sweep'],
+    complete: { positionals: 'none', values: { setup: 'none', mode: ['every-op'], modes: 'none', workers: 'none', seed: 'none' } },
+    summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a repro per failing point',
+    help: async () => (await import('./sweep.help.js')).sweepHelp,
+    load: async () => (await import('./sweep.js')).sweepCommand,
   },
   {
     path: ['inspect'],

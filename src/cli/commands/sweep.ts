@@ -1,0 +1,146 @@
+import { resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { limits, loadRig } from '../../config/index.js';
+import { loadUpdateImage } from '../../scenario/update-image.js';
+import { defaultWorkers, runSweep } from '../../scenario/sweep/engine.js';
+import { SWEEP_CUT_MODES, type SweepCutMode, type SweepCutPoint } from '../../scenario/sweep/points.js';
+import type { PointResult } from '../../scenario/sweep/recover.js';
+import type { Recording } from '../../scenario/sweep/recording.js';
+import { SweepSession, type SweepRequest } from '../../scenario/sweep/session.js';
+import { schemeAdapter, schemeSetup } from '../../schemes/registry.js';
+import { numberOption, requireOption, type Command } from '../command.js';
+import type { Output } from '../output.js';
+import { buildReport, formatReport } from './sweep-report.js';
+import { pointRepro } from './sweep-repro.js';
+import { sweepHelp } from './sweep.help.js';
+
+const MAX_WORKERS = 64;
+
+function parseModes(raw: unknown): SweepCutMode[] {
+  if (raw === undefined) return [...SWEEP_CUT_MODES];
+  const words = String(raw)
+    .split(',')
+    .map((w) => w.trim());
+  const bad = words.filter((w) => !(SWEEP_CUT_MODES as readonly string[]).includes(w));
+  if (!words.length || bad.length || words.some((w) => w === '')) {
+    throw new UsageError(`--modes: expected a comma-separated list of ${SWEEP_CUT_MODES.join(', ')}, got ${JSON.stringify(String(raw))}`);
+  }
+  // In the engine's order, each once: the summary and the JSON list modes the same way whatever the order typed.
+  return SWEEP_CUT_MODES.filter((m) => words.includes(m));
+}
+
+/** Rejects with the abort's reason as soon as the signal fires, whatever `p` still does. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolveP, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolveP(v);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * The points on worker threads, in slices: runSweep reports only when all its points are done and
+ * has no abort, so slices give the progress line and a point to stop at. Each slice's workers
+ * re-record the update (deterministic: the same ops), a cost paid a few times per sweep, not per point.
+ */
+async function onWorkers(request: SweepRequest, points: readonly SweepCutPoint[], workers: number, progress: (done: number) => void, signal?: AbortSignal): Promise<PointResult[]> {
+  const slice = Math.max(workers * 500, Math.ceil(points.length / 4));
+  const results: PointResult[] = [];
+  for (let i = 0; i < points.length; i += slice) {
+    signal?.throwIfAborted();
+    const run = await untilAborted(runSweep(request, { points: points.slice(i, i + slice), workers }), signal);
+    results.push(...run.results);
+    progress(results.length);
+  }
+  return results;
+}
+
+async function inThread(session: SweepSession, points: readonly SweepCutPoint[], progress: (done: number) => void, signal?: AbortSignal): Promise<PointResult[]> {
+  const results: PointResult[] = [];
+  for (const p of points) {
+    signal?.throwIfAborted();
+    results.push(await session.recover(p));
+    progress(results.length);
+  }
+  return results;
+}
+
+function progressLine(out: Output, total: number, started: number): (done: number) => void {
+  return (done) => {
+    const s = (Date.now() - started) / 1000;
+    out.progress(`${done}/${total} points${s > 0 ? `, ${Math.round(done / s)}/s` : ''}`, done === total);
+  };
+}
+
+export const sweepCommand: Command = {
+  ...sweepHelp,
+  async run({ values, out, signal }) {
+    const rigName = requireOption(values, 'rig', this);
+    const fromArg = requireOption(values, 'from', this);
+    const toArg = requireOption(values, 'to', this);
+    const mode = (values.mode as string | undefined) ?? 'every-op';
+    if (mode !== 'every-op') throw new UsageError(`--mode: only every-op is built so far (range, random and double sweeps are not), got ${JSON.stringify(mode)}`);
+    const modes = parseModes(values.modes);
+    const workers = numberOption(values, 'workers', defaultWorkers(), { integer: true, min: 0, max: MAX_WORKERS });
+    const config = await loadRig(rigName);
+    if (!config.twin) throw new UsageError(`--rig: ${config.name} is a bench rig, and a bench sweep is not built yet: hil sweep runs on twin rigs (on the bench, use hil cut or a suite)`);
+    const seed = numberOption(values, 'seed', config.twin.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
+    const scheme = await schemeAdapter(config.scheme);
+    let setup: string;
+    try {
+      setup = schemeSetup(scheme, values.setup as string | undefined, '--setup');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // Loaded here so a bad image is a usage error before any recording or worker starts.
+    const from = await loadUpdateImage(resolve(fromArg), config.scheme);
+    const to = await loadUpdateImage(resolve(toArg), config.scheme);
+    const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
+    const request: SweepRequest = { rig: config.file, images: { from: from.file, to: to.file, ...(previous && { previous: previous.file }) }, setup, seed };
+
+    const started = Date.now();
+    out.info(`rig ${config.name}: recording the update (${from.version} -> ${to.version}) and its op log`);
+    const session = await SweepSession.open(request, { ...(signal && { signal }) });
+    let rec: Recording;
+    let points: SweepCutPoint[];
+    let results: PointResult[];
+    let open = true;
+    const close = async () => {
+      if (open) await session.close();
+      open = false;
+    };
+    try {
+      rec = session.recording;
+      points = session.everyOp(modes);
+      out.info(`${rec.ops.length} ops, ${points.length} points on ${workers || 'no'} worker thread(s)`);
+      const progress = progressLine(out, points.length, Date.now());
+      if (workers === 0) results = await inThread(session, points, progress, signal);
+      else {
+        // The workers record their own; this thread's twin is not needed while they run.
+        await close();
+        results = await onWorkers(request, points, workers, progress, signal);
+      }
+    } finally {
+      await close();
+    }
+    out.endProgress();
+    const seconds = (Date.now() - started) / 1000;
+    const context = { rig: config.file, twin: config.twin, from: from.file, to: to.file, ...(previous && { previous: previous.file }), setup, offMs: config.power.offMs };
+    const report = buildReport({ rig: config.name, scheme: config.scheme, variant: rec.variant, setup, seed, mode: 'every-op', modes }, rec, results, (r) => pointRepro(context, rec, r.point));
+    if (out.json) out.printJson(report);
+    else out.data(formatReport(report));
+    out.info(`${results.length} points in ${seconds.toFixed(1)} s (${Math.round(results.length / Math.max(seconds, 1e-3))}/s, recording included)`);
+    return report.failing.length ? ExitCode.testFailures : ExitCode.ok;
+  },
+};
