@@ -1,3 +1,4 @@
+import { VirtualClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import { loadRig, type RigConfig } from '../../config/index.js';
 import type { Outcome } from '../../config/vocabulary.js';
@@ -58,6 +59,8 @@ export class SweepSession {
         ...(request.setup !== undefined && { setup: request.setup }),
         ...(opts.signal && { signal: opts.signal }),
       });
+      // Recoveries run on the in-process twin alone: no turn of the event loop per event.
+      if (rig.clock instanceof VirtualClock) rig.clock.batched = true;
       return new SweepSession(rig, scheme, images, recording, request);
     } catch (err) {
       await rig.close();

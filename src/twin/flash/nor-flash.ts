@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { FlashGeometry } from './geometry.js';
 import type { PowerLossMode } from './power-loss.js';
@@ -101,6 +102,36 @@ export class NorFlash {
       crc = crc32(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), crc);
     });
     return crc >>> 0;
+  }
+
+  /**
+   * SHA-256 of a range, sector by sector with no copy. Sectors shared with a snapshot are never
+   * written again, so over such sectors alone the digest is kept, keyed by their buffers: a
+   * bootloader that hashes an image at every boot (MCUboot's) hashes it once per sweep state.
+   */
+  sha256(address: number, length: number): Buffer {
+    const spans: Buffer[] = [];
+    let shared = true;
+    this.forEachSpan(address, length, (sector) => {
+      spans.push(this.sectors[sector]!);
+      if (this.owned[sector]) shared = false;
+    });
+    const key = `${address}+${length}`;
+    const known = shared ? rangeDigests.get(spans[0]!)?.find((d) => d.key === key && d.spans.every((b, i) => b === spans[i])) : undefined;
+    if (known) return known.digest;
+    const h = createHash('sha256');
+    this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+      const src = this.sectors[sector]!;
+      h.update(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n));
+    });
+    const digest = h.digest();
+    if (shared) {
+      let list = rangeDigests.get(spans[0]!);
+      if (!list) rangeDigests.set(spans[0]!, (list = []));
+      if (list.length >= MAX_DIGESTS_PER_SECTOR) list.shift();
+      list.push({ key, spans, digest });
+    }
+    return digest;
   }
 
   readU32(address: number): number {
@@ -252,11 +283,22 @@ export class NorFlash {
       let counts = this.writes[sector];
       if (!counts) this.writes[sector] = counts = new Uint8Array(s / u);
       const end = Math.min(data.length, pos + (s - (first % s)));
+      // Counts first: within spec (the common case) the span is one bulk AND.
+      const o0 = first % s;
+      let over = false;
+      for (let p = pos; p < end; p += u) {
+        const idx = (o0 + p - pos) / u;
+        if ((counts[idx] = Math.min(255, counts[idx]! + 1)) > max) over = true;
+      }
+      if (!over) {
+        andBytes(buf, o0, data, pos, end - pos);
+        pos = end;
+        continue;
+      }
       for (; pos < end; pos += u) {
         const off = address + pos - this.geometry.base;
         const o = off % s;
-        const idx = o / u;
-        const n = (counts[idx] = Math.min(255, counts[idx]! + 1));
+        const n = counts[o / u]!;
         if (n > max) {
           // Out of spec (nWRITE exceeded): the cells are over-stressed; model it as bits of the
           // unit cleared that nobody asked for, deterministically per address and write.
@@ -313,10 +355,7 @@ export class NorFlash {
   }
 
   private andInto(address: number, data: Uint8Array): void {
-    this.forEachSpan(address, data.length, (sector, offset, pos, n) => {
-      const buf = this.own(sector);
-      for (let i = 0; i < n; i++) buf[offset + i]! &= data[pos + i]!;
-    });
+    this.forEachSpan(address, data.length, (sector, offset, pos, n) => andBytes(this.own(sector), offset, data, pos, n));
   }
 
   private fillErased(address: number, length: number): void {
@@ -362,4 +401,26 @@ export class NorFlash {
       off += n;
     }
   }
+}
+
+/** Range digests over snapshot-shared sectors, by the range's first sector buffer. */
+const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: Buffer }[]>();
+const MAX_DIGESTS_PER_SECTOR = 8;
+
+/**
+ * dst[at..at+n) &= src[from..from+n): NOR programming clears bits only. Four bytes at a time
+ * when both sides are word-aligned (a program is mostly whole words into a sector's own buffer).
+ */
+function andBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  let i = 0;
+  const a = dst.byteOffset + at;
+  const b = src.byteOffset + from;
+  if (n >= 16 && (a & 3) === 0 && (b & 3) === 0) {
+    const words = n >>> 2;
+    const d = new Int32Array(dst.buffer, a, words);
+    const s = new Int32Array(src.buffer, b, words);
+    for (let w = 0; w < words; w++) d[w]! &= s[w]!;
+    i = words << 2;
+  }
+  for (; i < n; i++) dst[at + i]! &= src[from + i]!;
 }

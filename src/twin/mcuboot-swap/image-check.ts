@@ -3,7 +3,6 @@
  * SHA-256 TLV and no key): header magic, a TLV area inside the slot, the hash over header +
  * payload + protected TLVs.
  */
-import { createHash } from 'node:crypto';
 import type { NorFlash } from '../flash/nor-flash.js';
 import { trailerSize, type FlashArea } from './trailer.js';
 
@@ -54,7 +53,7 @@ export function checkImage(flash: NorFlash, area: FlashArea): ImageCheck {
   }
   if (!hash) return { ok: false, reason: 'no SHA-256 TLV', totalSize };
   const hashedSize = tlvOff + hdr.protectTlvSize;
-  const actual = createHash('sha256').update(flash.read(area.base, hashedSize)).digest();
+  const actual = flash.sha256(area.base, hashedSize);
   if (!actual.equals(hash)) return { ok: false, reason: 'SHA-256 mismatch', totalSize };
   return { ok: true, totalSize, hashedSize };
 }

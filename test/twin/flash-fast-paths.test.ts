@@ -1,0 +1,77 @@
+/**
+ * The flash's fast paths a sweep leans on give what the plain ones give: word-wise programming
+ * (aligned or not, within nWRITE or past it) and the SHA-256 of a range, kept across snapshots
+ * but never stale once a sector is written again.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { W25Q32, type FlashGeometry } from '../../src/twin/flash/geometry.js';
+import { NorFlash } from '../../src/twin/flash/nor-flash.js';
+
+/** nRF52840-like: word writes, two writes per word between erases, 4 KiB sectors, one program may span them. */
+const NRF: FlashGeometry = { ...W25Q32, name: 'word-write test part', base: 0, size: 64 * 1024, pageSize: 64 * 1024, writeUnit: 4, maxWritesPerUnit: 2 };
+
+function pattern(n: number, seed: number): Buffer {
+  return Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + seed * 17 + (i >> 3)) & 0xff));
+}
+
+/** The NOR rule byte by byte: what a program must leave when no word exceeds nWRITE. */
+function anded(before: Buffer, at: number, data: Buffer): Buffer {
+  const out = Buffer.from(before);
+  for (let i = 0; i < data.length; i++) out[at + i]! &= data[i]!;
+  return out;
+}
+
+describe('flash fast paths', () => {
+  it('programs word-aligned and unaligned source buffers as the byte-wise AND, across a sector boundary', () => {
+    const f = new NorFlash(NRF);
+    const first = pattern(4096 + 512, 1);
+    f.program(4096 - 256, first).complete();
+    let expected = anded(Buffer.alloc(NRF.size, 0xff), 4096 - 256, first);
+    // A second program of the same words (nWRITE = 2: still within spec) from an odd offset in its buffer.
+    const backing = Buffer.alloc(1024 + 1);
+    pattern(1024, 2).copy(backing, 1);
+    const second = backing.subarray(1);
+    f.program(4096 - 256, second).complete();
+    expected = anded(expected, 4096 - 256, second);
+    expect(f.read(0, NRF.size)).toEqual(expected);
+    expect(f.overWrites).toBe(0);
+  });
+
+  it('a third write of a word is out of spec on only that word: the rest of the program is the plain AND', () => {
+    const f = new NorFlash(NRF);
+    const data = pattern(64, 3);
+    f.program(0, data).complete();
+    f.program(0, data).complete();
+    f.program(8, data.subarray(0, 4)).complete();
+    expect(f.overWrites).toBe(1);
+    const plain = anded(anded(Buffer.alloc(64, 0xff), 0, data), 0, data);
+    const now = f.read(0, 64);
+    expect(now.subarray(0, 8)).toEqual(plain.subarray(0, 8));
+    expect(now.subarray(12)).toEqual(plain.subarray(12));
+    // The over-stressed word has no bit set that a plain AND would have cleared.
+    for (let i = 8; i < 12; i++) expect(now[i]! & ~(plain[i]! & data[i - 8]!)).toBe(0);
+  });
+
+  it('sha256 of a range equals the digest of the bytes read, and is not stale after a snapshot and a later write', () => {
+    const f = new NorFlash(W25Q32);
+    f.writeRaw(W25Q32.base + 100, pattern(3 * 4096, 4));
+    const digest = (at: number, n: number) => createHash('sha256').update(f.read(at, n)).digest();
+    const at = W25Q32.base + 50;
+    const n = 2 * 4096 + 333;
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    const snap = f.snapshot();
+    // Shared with the snapshot: the kept digest, still right.
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    f.program(W25Q32.base + 4096 + 10, Buffer.from([0x00, 0x01])).complete();
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    f.restore(snap);
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    // Written in place while owned, then read again: a fresh digest each time.
+    f.writeRaw(W25Q32.base + 60, Buffer.from([0x12]));
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+    f.writeRaw(W25Q32.base + 61, Buffer.from([0x34]));
+    expect(f.sha256(at, n)).toEqual(digest(at, n));
+  });
+});
