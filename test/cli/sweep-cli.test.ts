@@ -49,8 +49,7 @@ describe('hil sweep', () => {
   });
 
   it('a seeded-bug rig fails points (exit 1), each with a hil cut line that replays to the same outcome', async () => {
-    const rig = 'twin-rp2040-sfu-bug-sign-before-flush';
-    const r = await hil(['sweep', '--rig', rig, ...SFU, '--modes', 'after', '--workers', '0'], GUARD);
+    const r = await hil(['sweep', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...SFU, '--modes', 'after', '--workers', '0'], GUARD);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^ops: \d+ \(update \d+/m);
     expect(r.stdout).toMatch(/^ {2}after +\S+/m);
@@ -64,6 +63,18 @@ describe('hil sweep', () => {
     }
   });
 
+  it('--variant sweeps a seeded bug on the plain twin rig, and its repro lines carry the variant', async () => {
+    const r = await hil(['sweep', '--rig', 'twin-rp2040-sfu', '--variant', 'sign-before-flush', ...SFU, '--modes', 'after', '--workers', '0', '--json'], GUARD);
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as Report;
+    expect(doc.variant).toBe('sign-before-flush');
+    expect(doc.failing.length).toBeGreaterThan(0);
+    const first = doc.failing[0]!;
+    expect(first.repro).toMatch(/^hil cut --rig rigs\/twin-rp2040-sfu\.yaml --variant sign-before-flush --power-loss complete /);
+    const again = await replay(first.repro);
+    expect({ outcome: again.outcome, exitCode: again.exitCode }).toEqual({ outcome: first.outcome, exitCode: 1 });
+  });
+
   it('bad options, a bench rig and a bad image are usage errors (exit 2) naming what is wrong, with no stack trace', async () => {
     const cases: [string[], RegExp][] = [
       [['--rig', 'pi-pico-sfu', ...SFU], /pi-pico-sfu is a bench rig, and a bench sweep is not built yet/],
@@ -75,6 +86,9 @@ describe('hil sweep', () => {
       [['--rig', 'twin-rp2040-sfu', '--from', 'firmware/app-v1.page2bin'], /--to is required/],
       [['--rig', 'twin-rp2040-sfu', '--from', 'firmware/app-v1.page2bin', '--to', 'firmware/no-such.bin'], /no-such\.bin/],
       [['--rig', 'twin-rp2040-sfu', ...SFU, '--power-loss', 'torn'], /--power-loss/],
+      [['--rig', 'twin-rp2040-sfu', ...SFU, '--variant', 'no-such-bug'], /--variant: "no-such-bug" is not a sfu-ab twin variant/],
+      [['--rig', 'pi-pico-sfu', ...SFU, '--variant', 'sign-before-flush'], /bench sweep is not built yet/],
+      [['--rig', 'twin-rp2040-sfu', ...SFU, '--boot-loop-cycles', '1.5'], /--boot-loop-cycles: expected an integer/],
     ];
     for (const [args, message] of cases) {
       const r = await hil(['sweep', ...args]);

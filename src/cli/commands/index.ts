@@ -57,7 +57,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['sweep'],
-    complete: { positionals: 'none', values: { setup: 'none', mode: ['every-op'], modes: 'none', workers: 'none', seed: 'none' } },
+    complete: { positionals: 'none', values: { variant: 'none', setup: 'none', mode: ['every-op'], modes: 'none', workers: 'none', seed: 'none', 'boot-loop-cycles': 'none' } },
     summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a repro per failing point',
     help: async () => (await import('./sweep.help.js')).sweepHelp,
     load: async () => (await import('./sweep.js')).sweepCommand,

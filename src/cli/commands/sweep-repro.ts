@@ -27,6 +27,7 @@ export interface SweepReproContext {
   previous?: string;
   setup: string;
   offMs: number;
+  bootLoopCycles?: number;
 }
 
 export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCutPoint): string {
@@ -40,5 +41,6 @@ export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCut
     trigger: pointTrigger(rec, point),
     offMs: c.offMs,
     seed: point.seed,
+    ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
   });
 }

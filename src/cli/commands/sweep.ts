@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { limits, loadRig } from '../../config/index.js';
+import { limits, loadRig, withTwinOverrides } from '../../config/index.js';
+import { twinOverridesFrom } from './cut-twin.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { defaultWorkers, runSweep } from '../../scenario/sweep/engine.js';
 import { SWEEP_CUT_MODES, type SweepCutMode, type SweepCutPoint } from '../../scenario/sweep/points.js';
@@ -93,9 +94,13 @@ export const sweepCommand: Command = {
     if (mode !== 'every-op') throw new UsageError(`--mode: only every-op is built so far (range, random and double sweeps are not), got ${JSON.stringify(mode)}`);
     const modes = parseModes(values.modes);
     const workers = numberOption(values, 'workers', defaultWorkers(), { integer: true, min: 0, max: MAX_WORKERS });
-    const config = await loadRig(rigName);
-    if (!config.twin) throw new UsageError(`--rig: ${config.name} is a bench rig, and a bench sweep is not built yet: hil sweep runs on twin rigs (on the bench, use hil cut or a suite)`);
-    const seed = numberOption(values, 'seed', config.twin.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
+    const rigFile = await loadRig(rigName);
+    if (!rigFile.twin) throw new UsageError(`--rig: ${rigFile.name} is a bench rig, and a bench sweep is not built yet: hil sweep runs on twin rigs (on the bench, use hil cut or a suite)`);
+    // The power-loss mode is the sweep's own (each mode sets it per point): only the variant is taken.
+    const overrides = twinOverridesFrom({ variant: values.variant }, rigFile);
+    const config = withTwinOverrides(rigFile, overrides, '--variant');
+    const seed = numberOption(values, 'seed', config.twin!.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
+    const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
     const scheme = await schemeAdapter(config.scheme);
     let setup: string;
     try {
@@ -107,7 +112,14 @@ export const sweepCommand: Command = {
     const from = await loadUpdateImage(resolve(fromArg), config.scheme);
     const to = await loadUpdateImage(resolve(toArg), config.scheme);
     const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
-    const request: SweepRequest = { rig: config.file, images: { from: from.file, to: to.file, ...(previous && { previous: previous.file }) }, setup, seed };
+    const request: SweepRequest = {
+      rig: config.file,
+      ...(overrides.variant !== undefined && { twin: { variant: overrides.variant } }),
+      images: { from: from.file, to: to.file, ...(previous && { previous: previous.file }) },
+      setup,
+      seed,
+      ...(bootLoopCycles > 0 && { bootLoopCycles }),
+    };
 
     const started = Date.now();
     out.info(`rig ${config.name}: recording the update (${from.version} -> ${to.version}) and its op log`);
@@ -136,7 +148,7 @@ export const sweepCommand: Command = {
     }
     out.endProgress();
     const seconds = (Date.now() - started) / 1000;
-    const context = { rig: config.file, twin: config.twin, from: from.file, to: to.file, ...(previous && { previous: previous.file }), setup, offMs: config.power.offMs };
+    const context = { rig: config.file, twin: config.twin, from: from.file, to: to.file, ...(previous && { previous: previous.file }), setup, offMs: config.power.offMs, bootLoopCycles };
     const report = buildReport({ rig: config.name, scheme: config.scheme, variant: rec.variant, setup, seed, mode: 'every-op', modes }, rec, results, (r) => pointRepro(context, rec, r.point));
     if (out.json) out.printJson(report);
     else out.data(formatReport(report));
