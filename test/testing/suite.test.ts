@@ -112,7 +112,7 @@ describe('hil run on a twin suite: what each result carries', () => {
     expect(r.steps.map((s) => s.name)).toEqual(['cut at after:8000ms, off 200 ms', 'console says: updated', 'flash says: updated', 'summary', 'console transcript', 'event timeline', 'repro command']);
     const repro = readFileSync(join(reports, 'allure-results', r.steps.at(-1)!.attachments[0]!.source), 'utf8');
     expect(repro).toMatch(
-      /^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/,
+      /^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --power-loss torn --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/,
     );
     const rec = records(reports).find((x) => x.rig === 'twin-nrf52840-mcuboot[torn-loss]' && x.test === r.name)!;
     expect(rec).toMatchObject({ kind: 'cut', suite: 'carried', expect: 'recovers', trigger: 'after:8000ms', outcome: 'updated', agree: true, status: 'passed', phase: 'swap', repro });

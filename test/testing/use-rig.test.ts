@@ -119,7 +119,8 @@ describe('useRig with a RigConfig already loaded (as the YAML runner passes the 
     expect(r.secondCut?.afterMs).toBe(300);
     expect(r.timeline).toMatch(/second\s+300 ms after power returned/);
     expect(r.repro).toBe(
-      'hil cut --rig rigs/twin-rp2040-sfu.yaml --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger after:500ms --off-ms 200 --seed 3 --second 300ms --boot-loop-cycles 1',
+      // The overrides ride on the line (issue 10 item 6): without them it replays another bootloader.
+      'hil cut --rig rigs/twin-rp2040-sfu.yaml --variant boot-unsigned-target --power-loss skip --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin --trigger after:500ms --off-ms 200 --seed 3 --second 300ms --boot-loop-cycles 1',
     );
   });
 
