@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { W25Q32, type FlashGeometry } from '../../src/twin/flash/geometry.js';
 import { NorFlash } from '../../src/twin/flash/nor-flash.js';
 
@@ -73,5 +74,22 @@ describe('flash fast paths', () => {
     expect(f.sha256(at, n)).toEqual(digest(at, n));
     f.writeRaw(W25Q32.base + 61, Buffer.from([0x34]));
     expect(f.sha256(at, n)).toEqual(digest(at, n));
+  });
+
+  it('crc32 of a range is not stale after a snapshot, a later write and a restore', () => {
+    const f = new NorFlash(W25Q32);
+    f.writeRaw(W25Q32.base, pattern(2 * 4096, 5));
+    const at = W25Q32.base + 7;
+    const n = 2 * 4096 - 7;
+    const zlib = () => crc32(f.read(at, n)) >>> 0;
+    const before = zlib();
+    const snap = f.snapshot();
+    expect(f.crc32(at, n)).toBe(before);
+    expect(f.crc32(at, n)).toBe(before);
+    f.program(W25Q32.base + 4096 + 1, Buffer.from([0x00])).complete();
+    expect(f.crc32(at, n)).toBe(zlib());
+    expect(f.crc32(at, n)).not.toBe(before);
+    f.restore(snap);
+    expect(f.crc32(at, n)).toBe(before);
   });
 });

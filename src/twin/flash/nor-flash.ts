@@ -93,44 +93,53 @@ export class NorFlash {
 
   /**
    * CRC-32 (zlib's) of a range, sector by sector with no copy: a bootloader that checks a whole
-   * slot at every boot (the SFU's) would otherwise allocate megabytes per boot of a sweep.
+   * slot at every boot (the SFU's) would otherwise allocate megabytes per boot of a sweep. Kept
+   * over snapshot-shared sectors (see keptDigest): once per sweep state, not once per boot.
    */
   crc32(address: number, length: number): number {
-    let crc = 0;
-    this.forEachSpan(address, length, (sector, offset, _pos, n) => {
-      const src = this.sectors[sector]!;
-      crc = crc32(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), crc);
+    return this.keptDigest('crc32', address, length, () => {
+      let crc = 0;
+      this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+        const src = this.sectors[sector]!;
+        crc = crc32(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), crc);
+      });
+      return crc >>> 0;
     });
-    return crc >>> 0;
+  }
+
+  /** SHA-256 of a range, sector by sector with no copy; kept as crc32 is (MCUboot's image check at every boot). */
+  sha256(address: number, length: number): Buffer {
+    return this.keptDigest('sha256', address, length, () => {
+      const h = createHash('sha256');
+      this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+        const src = this.sectors[sector]!;
+        h.update(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n));
+      });
+      return h.digest();
+    });
   }
 
   /**
-   * SHA-256 of a range, sector by sector with no copy. Sectors shared with a snapshot are never
-   * written again, so over such sectors alone the digest is kept, keyed by their buffers: a
-   * bootloader that hashes an image at every boot (MCUboot's) hashes it once per sweep state.
+   * A digest of a range, kept when every sector of the range is shared with a snapshot: such a
+   * sector buffer is never written again (the flash copies it first), so the same buffers mean the
+   * same bytes. Keyed by the range's first sector buffer; a sector this flash owns is recomputed.
    */
-  sha256(address: number, length: number): Buffer {
+  private keptDigest<T extends number | Buffer>(kind: string, address: number, length: number, compute: () => T): T {
     const spans: Buffer[] = [];
     let shared = true;
     this.forEachSpan(address, length, (sector) => {
       spans.push(this.sectors[sector]!);
       if (this.owned[sector]) shared = false;
     });
-    const key = `${address}+${length}`;
-    const known = shared ? rangeDigests.get(spans[0]!)?.find((d) => d.key === key && d.spans.every((b, i) => b === spans[i])) : undefined;
-    if (known) return known.digest;
-    const h = createHash('sha256');
-    this.forEachSpan(address, length, (sector, offset, _pos, n) => {
-      const src = this.sectors[sector]!;
-      h.update(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n));
-    });
-    const digest = h.digest();
-    if (shared) {
-      let list = rangeDigests.get(spans[0]!);
-      if (!list) rangeDigests.set(spans[0]!, (list = []));
-      if (list.length >= MAX_DIGESTS_PER_SECTOR) list.shift();
-      list.push({ key, spans, digest });
-    }
+    if (!shared) return compute();
+    const key = `${kind}:${address}+${length}`;
+    let list = rangeDigests.get(spans[0]!);
+    const known = list?.find((d) => d.key === key && d.spans.length === spans.length && d.spans.every((b, i) => b === spans[i]));
+    if (known) return known.digest as T;
+    const digest = compute();
+    if (!list) rangeDigests.set(spans[0]!, (list = []));
+    if (list.length >= MAX_DIGESTS_PER_SECTOR) list.shift();
+    list.push({ key, spans, digest });
     return digest;
   }
 
@@ -404,7 +413,7 @@ export class NorFlash {
 }
 
 /** Range digests over snapshot-shared sectors, by the range's first sector buffer. */
-const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: Buffer }[]>();
+const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: number | Buffer }[]>();
 const MAX_DIGESTS_PER_SECTOR = 8;
 
 /**
