@@ -4,7 +4,8 @@ import { limits, loadRig, parseTrigger, withTwinOverrides } from '../../config/i
 import { parseDuration } from '../../config/trigger.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult } from '../../scenario/cut.js';
-import { schemeAdapter, schemeSetup } from '../../schemes/registry.js';
+import { schemeAdapter } from '../../schemes/registry.js';
+import { setupOption } from '../setup-option.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { cutSummary, reproCommand, reproTwin } from '../../report/cut-summary.js';
@@ -40,12 +41,7 @@ export const cutCommand: Command = {
     const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
     const scheme = await schemeAdapter(config.scheme);
-    let setup: string;
-    try {
-      setup = schemeSetup(scheme, values.setup as string | undefined, '--setup');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const setup = setupOption(scheme, values);
     const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }) };
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
     const rig = await openRig(config);

@@ -8,7 +8,8 @@ import { SWEEP_CUT_MODES, type SweepCutMode, type SweepCutPoint } from '../../sc
 import type { PointResult } from '../../scenario/sweep/recover.js';
 import type { Recording } from '../../scenario/sweep/recording.js';
 import { SweepSession, type SweepRequest } from '../../scenario/sweep/session.js';
-import { schemeAdapter, schemeSetup } from '../../schemes/registry.js';
+import { schemeAdapter } from '../../schemes/registry.js';
+import { setupOption } from '../setup-option.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import type { Output } from '../output.js';
 import { buildReport, formatReport } from './sweep-report.js';
@@ -102,12 +103,7 @@ export const sweepCommand: Command = {
     const seed = numberOption(values, 'seed', config.twin!.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
     const scheme = await schemeAdapter(config.scheme);
-    let setup: string;
-    try {
-      setup = schemeSetup(scheme, values.setup as string | undefined, '--setup');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const setup = setupOption(scheme, values);
     // Loaded here so a bad image is a usage error before any recording or worker starts.
     const from = await loadUpdateImage(resolve(fromArg), config.scheme);
     const to = await loadUpdateImage(resolve(toArg), config.scheme);

@@ -1,31 +1,13 @@
 import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
-import { OpRecorder } from '../../twin/flash/op-recorder.js';
+import { OpRecorder, type RecordedOp } from '../../twin/flash/op-recorder.js';
 import { stateDigest } from '../../twin/flash/state-digest.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
 
 /** One flash operation of a recorded update (the twin's op log, as the orchestrator sees it). */
-export interface SweepOp {
-  /** 0-based, in the order the firmware started them. */
-  index: number;
-  /** The marker-pin edge the op made, from 1 at the start of the recording (none: an option-byte program). */
-  marker?: number;
-  /** Marker edges before the op started. */
-  edgesBefore: number;
-  kind: 'program' | 'erase';
-  target: 'flash' | 'options';
-  address: number;
-  length: number;
-  startMs: number;
-  endMs?: number;
-  durationMs: number;
-  /** The device's last phase report before the op. */
-  phase?: string;
-  /** The part of the scenario the op ran in, as the host labelled it (`update`, `reboot`). */
-  stage: string;
-}
+export type SweepOp = RecordedOp;
 
 /** One cut point of a sweep, as the twin rebuilds it. */
 export interface SweepCutPoint {
