@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitForOutput } from '../helpers/wait-for.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { hil, hilBackground, ROOT } from './hil.js';
 
 const GUARD = { timeoutMs: 1_500_000 };
@@ -98,12 +98,22 @@ describe('hil sweep', () => {
     }
   });
 
-  it('Ctrl-C stops the sweep and its workers: exit 4', async () => {
+  it('Ctrl-C stops the sweep and its workers: exit 4, the process gone with no report (no worker left running)', async () => {
     const child = hilBackground(['sweep', '--rig', 'twin-rp2040-sfu', ...SFU, '--workers', '2']);
-    await waitForOutput(child.stderr!, /\d+ ops, \d+ points on 2 worker/, GUARD.timeoutMs);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    // A progress line from the workers themselves: they are recovering points when Ctrl-C comes.
+    const total = await waitFor('the point count', () => /(\d+) points on 2 worker/.exec(stderr)?.[1], GUARD.timeoutMs);
+    await waitFor('a progress line from the workers', () => /^\d+\/\d+ points/m.test(stderr), GUARD.timeoutMs);
     child.kill('SIGINT');
+    // Resolves only once the process has exited, which a worker thread still running would prevent.
     const r = await child;
     expect(r.exitCode).toBe(4);
+    expect(stdout).not.toMatch(/^ops: /m);
+    expect(stderr).not.toContain(`${total}/${total} points`);
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   describe('--help', () => {

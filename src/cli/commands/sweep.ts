@@ -31,43 +31,7 @@ function parseModes(raw: unknown): SweepCutMode[] {
   return SWEEP_CUT_MODES.filter((m) => words.includes(m));
 }
 
-/** Rejects with the abort's reason as soon as the signal fires, whatever `p` still does. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolveP, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolveP(v);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-/**
- * The points on worker threads, in slices: runSweep reports only when all its points are done and
- * has no abort, so slices give the progress line and a point to stop at. Each slice's workers
- * re-record the update (deterministic: the same ops), a cost paid a few times per sweep, not per point.
- */
-async function onWorkers(request: SweepRequest, points: readonly SweepCutPoint[], workers: number, progress: (done: number) => void, signal?: AbortSignal): Promise<PointResult[]> {
-  const slice = Math.max(workers * 500, Math.ceil(points.length / 4));
-  const results: PointResult[] = [];
-  for (let i = 0; i < points.length; i += slice) {
-    signal?.throwIfAborted();
-    const run = await untilAborted(runSweep(request, { points: points.slice(i, i + slice), workers }), signal);
-    results.push(...run.results);
-    progress(results.length);
-  }
-  return results;
-}
-
+/** In this thread on the session already open (its recording is the report's): no second recording. */
 async function inThread(session: SweepSession, points: readonly SweepCutPoint[], progress: (done: number) => void, signal?: AbortSignal): Promise<PointResult[]> {
   const results: PointResult[] = [];
   for (const p of points) {
@@ -78,8 +42,8 @@ async function inThread(session: SweepSession, points: readonly SweepCutPoint[],
   return results;
 }
 
-function progressLine(out: Output, total: number, started: number): (done: number) => void {
-  return (done) => {
+function progressLine(out: Output, started: number): (done: number, total: number) => void {
+  return (done, total) => {
     const s = (Date.now() - started) / 1000;
     out.progress(`${done}/${total} points${s > 0 ? `, ${Math.round(done / s)}/s` : ''}`, done === total);
   };
@@ -132,12 +96,12 @@ export const sweepCommand: Command = {
       rec = session.recording;
       points = session.everyOp(modes);
       out.info(`${rec.ops.length} ops, ${points.length} points on ${workers || 'no'} worker thread(s)`);
-      const progress = progressLine(out, points.length, Date.now());
-      if (workers === 0) results = await inThread(session, points, progress, signal);
+      const onProgress = progressLine(out, Date.now());
+      if (workers === 0) results = await inThread(session, points, (done) => onProgress(done, points.length), signal);
       else {
-        // The workers record their own; this thread's twin is not needed while they run.
+        // The workers record their own (once each); this thread's twin is not needed while they run.
         await close();
-        results = await onWorkers(request, points, workers, progress, signal);
+        results = (await runSweep(request, { points, workers, onProgress, ...(signal && { signal }) })).results;
       }
     } finally {
       await close();

@@ -6,7 +6,7 @@ import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import { SweepSession, type SweepRequest } from './session.js';
-import type { WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
+import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
@@ -17,27 +17,44 @@ export interface SweepRun {
   timing?: WorkerTiming[];
 }
 
+export interface SweepOptions {
+  modes?: readonly SweepCutMode[];
+  points?: readonly SweepCutPoint[];
+  workers?: number;
+  /** Points done so far out of all of them: after each point in this thread, per block of points from workers. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops the sweep: worker threads are terminated at once, an in-thread run stops between points; rejects with the abort's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * An op-exhaustive sweep: records the update once per session, builds each point's state from
  * the recording and simulates only its recovery. With `workers` > 0 the points are dealt round
  * robin to worker threads, each of which rebuilds the rig, images and recording from the request
  * (deterministic: the same recording in every thread) and returns plain results.
  */
-export async function runSweep(request: SweepRequest, opts: { modes?: readonly SweepCutMode[]; points?: readonly SweepCutPoint[]; workers?: number } = {}): Promise<SweepRun> {
+export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
   const modes = opts.modes ?? ['before', 'after', 'torn'];
   const workers = opts.workers ?? defaultWorkers();
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
   if (workers <= 0) {
-    const session = await SweepSession.open(request);
+    const session = await SweepSession.open(request, { ...(signal && { signal }) });
     try {
       const points = opts.points ?? session.everyOp(modes);
       const results: PointResult[] = [];
-      for (const p of points) results.push(await session.recover(p));
+      for (const p of points) {
+        signal?.throwIfAborted();
+        results.push(await session.recover(p));
+        onProgress?.(results.length, points.length);
+      }
       return { ops: session.recording.ops, results, workers: 0 };
     } finally {
       await session.close();
     }
   }
-  const replies = await Promise.all(Array.from({ length: workers }, (_, i) => runWorker({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } })));
+  const pool = new WorkerPool(workers, onProgress);
+  const replies = await pool.run((i) => ({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } }), signal);
   const results = replies
     .flatMap((r) => r.results)
     .sort((a, b) => a.order - b.order)
@@ -63,21 +80,73 @@ export function workerFile(): URL {
   return pathToFileURL(compiled);
 }
 
-function runWorker(task: WorkerTask): Promise<Extract<WorkerReply, { ok: true }>> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile(), { workerData: task });
-    let settled = false;
-    worker.once('message', (reply: WorkerReply) => {
-      settled = true;
-      if (reply.ok) resolve(reply);
-      else reject(new Error(`sweep worker ${task.share.index}: ${reply.error}`));
+type Reply = Extract<WorkerReply, { ok: true }>;
+
+/**
+ * One sweep's worker threads: sums their progress, and ends every one of them when the sweep is
+ * aborted or one fails (a worker left running would keep the process alive until its share is done).
+ */
+class WorkerPool {
+  private readonly threads: Worker[] = [];
+  private readonly done: number[];
+  private total: number | undefined;
+
+  constructor(
+    private readonly size: number,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
+    this.done = new Array<number>(size).fill(0);
+  }
+
+  async run(taskFor: (index: number) => WorkerTask, signal?: AbortSignal): Promise<Reply[]> {
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      if (!signal) return;
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
-    worker.once('error', (err) => {
-      settled = true;
-      reject(err);
+    try {
+      const all = Promise.all(Array.from({ length: this.size }, (_, i) => this.start(taskFor(i))));
+      return await Promise.race([all, aborted]);
+    } catch (err) {
+      await this.terminate();
+      throw err;
+    } finally {
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async terminate(): Promise<void> {
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
+
+  private progress(index: number, done: number, total: number): void {
+    this.done[index] = done;
+    this.total = total;
+    this.onProgress?.(
+      this.done.reduce((a, b) => a + b, 0),
+      this.total,
+    );
+  }
+
+  private start(task: WorkerTask): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerFile(), { workerData: task });
+      this.threads.push(worker);
+      let settled = false;
+      worker.on('message', (msg: WorkerMessage) => {
+        if ('progress' in msg) return this.progress(task.share.index, msg.progress.done, msg.progress.total);
+        settled = true;
+        if (msg.ok) resolve(msg);
+        else reject(new Error(`sweep worker ${task.share.index}: ${msg.error}`));
+      });
+      worker.once('error', (err) => {
+        settled = true;
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        if (!settled) reject(new Error(`sweep worker ${task.share.index} exited with code ${code} before replying`));
+      });
     });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`sweep worker ${task.share.index} exited with code ${code} before replying`));
-    });
-  });
+  }
 }

@@ -11,6 +11,8 @@ import type { PointResult } from './recover.js';
 import { SweepSession, type SweepRequest } from './session.js';
 
 const SHARE_BLOCK_OPS = 16;
+/** Points between progress messages: often enough for a live line, rare enough to cost nothing. */
+const PROGRESS_EVERY = 16;
 
 export interface WorkerTask {
   request: SweepRequest;
@@ -29,7 +31,14 @@ export interface WorkerTiming {
 
 export type WorkerReply = { ok: true; ops: readonly SweepOp[]; results: { order: number; result: PointResult }[]; timing: WorkerTiming } | { ok: false; error: string };
 
-async function main(task: WorkerTask): Promise<WorkerReply> {
+/** Sent while the worker runs: points of its share done so far, out of every point of the sweep (all shares). */
+export interface WorkerProgress {
+  progress: { done: number; total: number };
+}
+
+export type WorkerMessage = WorkerReply | WorkerProgress;
+
+async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Promise<WorkerReply> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const session = await SweepSession.open(task.request);
@@ -37,10 +46,17 @@ async function main(task: WorkerTask): Promise<WorkerReply> {
   try {
     const points = task.points ?? session.everyOp(task.modes);
     const results: { order: number; result: PointResult }[] = [];
+    let reported = 0;
     for (let i = 0; i < points.length; i++) {
       if (Math.floor(points[i]!.op / SHARE_BLOCK_OPS) % task.share.of !== task.share.index) continue;
       results.push({ order: i, result: await session.recover(points[i]!) });
+      if (results.length - reported >= PROGRESS_EVERY) {
+        reported = results.length;
+        report({ progress: { done: reported, total: points.length } });
+      }
     }
+    // Always one, so the engine learns the total even from a worker whose share is empty.
+    report({ progress: { done: results.length, total: points.length } });
     const cpu = process.cpuUsage(cpu0);
     return { ok: true, ops: session.recording.ops, results, timing: { openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: (cpu.user + cpu.system) / 1000 } };
   } finally {
@@ -50,7 +66,7 @@ async function main(task: WorkerTask): Promise<WorkerReply> {
 
 if (parentPort && workerData) {
   const port = parentPort;
-  main(workerData as WorkerTask).then(
+  main(workerData as WorkerTask, (p) => port.postMessage(p)).then(
     (reply) => port.postMessage(reply),
     (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   );
