@@ -2,6 +2,7 @@
 // dist/testing/suite.js in hil's Jest. What a result carries (labels, parameters, steps, attachments,
 // the repro line in Allure and in results.jsonl), and a rig that cannot open: every cut broken with
 // the reason, exit 3.
+import { unopenableRigFile } from '../helpers/unopenable-rig.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,19 +135,7 @@ describe('hil run on a rig that cannot open (no gpioset on PATH)', () => {
   let reports: string;
 
   beforeAll(async () => {
-    const rig = join(tmp, 'no-gpioset.yaml');
-    writeFileSync(
-      rig,
-      [
-        'name: no-gpioset',
-        'target: rp2040',
-        'scheme: sfu-ab',
-        'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
-        'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
-        'console: { driver: serial, port: /dev/serial/by-id/not-plugged-in, baud: 115200 }',
-        'updater: { driver: sfu }',
-      ].join('\n') + '\n',
-    );
+    const rig = unopenableRigFile(tmp);
     const suite = join(tmp, 'unopenable.yaml');
     writeFileSync(
       suite,

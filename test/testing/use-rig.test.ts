@@ -1,6 +1,7 @@
 // useRig() (src/testing/): the handle before the rig opens, the capabilities on the twin rig, closing
 // on every exit (failed and throwing test bodies, in a child Jest with the allure-jest environment,
 // and hil's worker lifeline), and config errors with file:line:col.
+import { unopenableRigFile } from '../helpers/unopenable-rig.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,24 +136,6 @@ describe('useRig with a RigConfig already loaded (as the YAML runner passes the 
     expect((err as Error).message).toContain(result.repro);
   });
 });
-
-/** A bench rig whose relay needs libgpiod's gpioset, which the test hides from PATH: it cannot open. */
-function unopenableRigFile(dir: string): string {
-  const file = join(dir, 'no-gpioset.yaml');
-  writeFileSync(
-    file,
-    [
-      'name: no-gpioset',
-      'target: rp2040',
-      'scheme: sfu-ab',
-      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 } } }',
-      'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10, offMs: 10 }',
-      'console: { driver: serial, port: /dev/serial/by-id/not-plugged-in, baud: 115200 }',
-      'updater: { driver: sfu }',
-    ].join('\n') + '\n',
-  );
-  return file;
-}
 
 describe("useRig with onOpenError: 'record': a rig that cannot open (no gpioset on PATH)", () => {
   const dir = mkdtempSync(join(tmpdir(), 'hil-use-rig-unopenable-'));
