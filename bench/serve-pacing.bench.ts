@@ -10,13 +10,13 @@
  * stall of S ms let S ms of line time out at once.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { ScaledClock, type Clock } from '../../src/core/clock.js';
-import type { ByteLink } from '../../src/drivers/console/byte-link.js';
-import { openSerialLink } from '../../src/drivers/console/serial-link.js';
-import type { TwinDevice } from '../../src/twin/device.js';
-import { DEFAULT_CATCH_UP_MS, WallClockLine } from '../../src/twin/transport/pty.js';
-import { closeAllPtyTwins, startTrackedPtyTwin, stopAllSocat } from '../helpers/socat.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { ScaledClock, type Clock } from '../src/core/clock.js';
+import type { ByteLink } from '../src/drivers/console/byte-link.js';
+import { openSerialLink } from '../src/drivers/console/serial-link.js';
+import type { TwinDevice } from '../src/twin/device.js';
+import { DEFAULT_CATCH_UP_MS, WallClockLine } from '../src/twin/transport/pty.js';
+import { closeAllPtyTwins, startTrackedPtyTwin, stopAllSocat } from '../test/helpers/socat.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 
 interface HandOver {
   at: number;
