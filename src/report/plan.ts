@@ -29,5 +29,7 @@ export interface CutRecord {
   offsetMs?: number;
   phase?: string;
   repro: string;
+  /** The result's `repro id` (src/report/repro-record.ts): `hil repro ID` replays it. */
+  reproId?: string;
   message?: string;
 }

@@ -13,6 +13,7 @@ import { RigError } from '../core/errors.js';
 import { formatTrigger, loadSuite } from '../config/index.js';
 import { prepareSuiteRig } from '../scenario/suite-run.js';
 import type { CutRecord, PlanEntry } from '../report/plan.js';
+import { attachRepro, cutReproRecord } from '../report/repro-record.js';
 import { RigCutError, type RigCutResult } from './cut-error.js';
 import { useRig } from './use-rig.js';
 
@@ -59,6 +60,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.parameter('rig file', config.file, { excluded: true });
 
         let r: RigCutResult;
+        let reproId: string | undefined;
         try {
           r = await rig.cut({ from, to, ...(previous && { previous }), ...spec });
         } catch (err) {
@@ -69,6 +71,8 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         // A rig that never opened ran no cut: nothing to count for the sweep, no outcome to show.
         if (!rig.openError) {
           results.push(r);
+          const expected = entry.expect === 'caught' ? suite.expect.caughtWhen : suite.expect.safe;
+          reproId = await attachRepro(cutReproRecord({ config, images, suite, spec, expected, result: r }));
           await allure.parameter('outcome', r.outcome, { excluded: true });
           if (r.fired) {
             await allure.parameter('fired at ms', r.fired.offsetMs.toFixed(3), { excluded: true });
@@ -91,6 +95,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           status,
           ...(r.fired && { offsetMs: r.fired.offsetMs, phase: r.fired.devicePhase ?? r.fired.phase }),
           repro: r.repro,
+          ...(reproId && { reproId }),
           ...(status === 'broken' && r.rigError && { message: r.rigError }),
         });
         // The rig's reason alone (the repro line is in the record and the attachments).
