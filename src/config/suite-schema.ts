@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
 import type { PathIssue } from './errors.js';
-import type { Sweep } from './sweep.js';
+import { OP_CUT_MODES, type OpSweep, type OpSweepMode, type Sweep } from './sweep.js';
 import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
 import { MAX_BOOT_LOOP_CYCLES, MAX_NTH, MAX_OFF_MS, MAX_SEED, MAX_SUITE_CUTS, MAX_SWEEP_COUNT, MAX_TRIGGER_MS, formatMs } from './limits.js';
 import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome, type Scheme } from './vocabulary.js';
@@ -106,6 +106,103 @@ const sweep = sweepFields.transform((fields, ctx): Sweep => {
   }
 });
 
+/** Torn fractions per op: each is a full recovery, so a few are plenty (the physics varies within one). */
+export const MAX_TORN_PER_OP = 64;
+
+/** A range bound: a number, a time (`600ms`, `1.5s`: after) or a percentage (`5%`: progress). */
+const rangeValue = union(
+  [
+    num({ min: 0, max: MAX_TRIGGER_MS }),
+    parsed('a number, a time or a percentage', (text) => {
+      const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+      return percent ? { percent: Number(percent[1]) } : { ms: parseDuration(text) };
+    }),
+  ],
+  'a number, a time such as 600ms (trigger after) or a percentage such as 5% (trigger progress)',
+);
+type RangeValue = number | { percent: number } | { ms: number };
+
+const opSeed = int({ min: 0, max: MAX_SEED }).optional();
+const sample = mapping({ sample: int({ min: 1, max: MAX_SWEEP_COUNT }).optional() }).default(() => ({}));
+
+const opSweepFields = tagged('mode', [
+  /** One cut per flash op in each `cut` mode (default all three), `torn` fractions per op. */
+  { mode: z.literal('every-op'), cut: list(oneOf(OP_CUT_MODES as ['before', 'after', 'torn']), 1).optional(), torn: int({ min: 1, max: MAX_TORN_PER_OP }).optional(), seed: opSeed },
+  { mode: z.literal('range'), trigger: oneOf(['after', 'marker', 'progress']), from: rangeValue, to: rangeValue, step: rangeValue, seed: opSeed },
+  { mode: z.literal('random'), count, seed: opSeed },
+  { mode: z.literal('double'), first: sample, second: sample, seed: opSeed },
+]);
+
+/** What a range bound means for its trigger, or the reason it cannot. */
+function rangeNumber(trigger: 'after' | 'marker' | 'progress', value: RangeValue): number | string {
+  if (typeof value === 'number') {
+    if (trigger === 'marker' && !Number.isInteger(value)) return `expected a whole op edge number, got ${value}`;
+    if (trigger === 'progress' && value > 100) return `expected a percentage of at most 100, got ${value}`;
+    return value;
+  }
+  if ('ms' in value) return trigger === 'after' ? value.ms : `a time is a bound of trigger after, not ${trigger}: give ${trigger === 'marker' ? 'an op edge number' : 'a percentage such as 5%'}`;
+  if (trigger !== 'progress') return `a percentage is a bound of trigger progress, not ${trigger}`;
+  return value.percent > 100 ? `expected a percentage of at most 100%, got ${value.percent}%` : value.percent;
+}
+
+const opSweep = opSweepFields.transform((fields, ctx): Omit<OpSweep, 'index'> => {
+  const fail = (path: string, message: string, input: unknown) => {
+    ctx.addIssue({ code: 'custom', path: [path], message, input });
+    return z.NEVER;
+  };
+  const seed = fields.seed === undefined ? {} : { seed: fields.seed };
+  let sweep: OpSweepMode;
+  switch (fields.mode) {
+    case 'every-op':
+      sweep = { mode: 'every-op', cut: fields.cut ? OP_CUT_MODES.filter((m) => fields.cut!.includes(m)) : [...OP_CUT_MODES], ...(fields.torn !== undefined && { torn: fields.torn }) };
+      break;
+    case 'range': {
+      const bounds: Record<'from' | 'to' | 'step', number> = { from: 0, to: 0, step: 0 };
+      for (const key of ['from', 'to', 'step'] as const) {
+        const n = rangeNumber(fields.trigger, fields[key]);
+        if (typeof n === 'string') return fail(key, n, fields[key]);
+        bounds[key] = n;
+      }
+      if (!(bounds.step > 0)) return fail('step', `expected a step above 0, got ${bounds.step}`, fields.step);
+      if (bounds.to < bounds.from) return fail('to', `expected at least from (${bounds.from}), got ${bounds.to}`, fields.to);
+      // Bounded like a trigger sweep's count: a tiny step over a long range is millions of points.
+      const points = Math.floor((bounds.to - bounds.from) / bounds.step) + 1;
+      if (points > MAX_SWEEP_COUNT) return fail('step', `${points} points from ${bounds.from} to ${bounds.to}, more than ${MAX_SWEEP_COUNT}: take a larger step`, fields.step);
+      sweep = { mode: 'range', trigger: fields.trigger, ...bounds };
+      break;
+    }
+    case 'random':
+      sweep = { mode: 'random', count: fields.count };
+      break;
+    case 'double':
+      sweep = { mode: 'double', first: fields.first, second: fields.second };
+      break;
+  }
+  return { sweep, ...seed };
+});
+
+function hasMode(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'mode' in value;
+}
+
+/**
+ * A `cuts.sweeps` entry: an op sweep when it has `mode:`, otherwise a trigger sweep (the older
+ * form, unchanged). Dispatched by hand so each form keeps its own precise messages; the inner
+ * issues are passed on with their paths (and the unknown-key hints) as they are.
+ */
+const anySweep = z.unknown().transform((value, ctx): Sweep | Omit<OpSweep, 'index'> => {
+  const r = hasMode(value) ? opSweep.safeParse(value) : sweep.safeParse(value);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: issue.input, ...('params' in issue && issue.params !== undefined && { params: issue.params }) });
+  }
+  return z.NEVER;
+});
+
+function isOpSweep(s: Sweep | Omit<OpSweep, 'index'>): s is Omit<OpSweep, 'index'> {
+  return 'sweep' in s;
+}
+
 const rigRef = shorthand(
   'rig',
   mapping({
@@ -150,8 +247,13 @@ export const suiteSchema = mapping({
   cuts: mapping({
     offMs: num({ min: 0, max: MAX_OFF_MS }).optional(),
     points: list(cutPoint).default([]),
-    sweeps: list(sweep).default([]),
-  }),
+    sweeps: list(anySweep).default([]),
+  }).transform(({ sweeps, ...rest }) => ({
+    ...rest,
+    // Trigger sweeps expand into replayed cuts (cut-points.ts); op sweeps run on the sweep engine.
+    sweeps: sweeps.filter((s): s is Sweep => !isOpSweep(s)),
+    opSweeps: sweeps.flatMap((s, index): OpSweep[] => (isOpSweep(s) ? [{ index, ...s }] : [])),
+  })),
   expect: mapping({
     safe: list(deviceOutcome, 1).default(() => [...DEFAULT_SAFE]),
     caughtWhen: list(deviceOutcome).default(() => [...DEFAULT_CAUGHT_WHEN]),
@@ -203,6 +305,8 @@ export interface SuiteConfig {
     offMs?: number;
     points: CutPoint[];
     sweeps: Sweep[];
+    /** `cuts.sweeps` entries with `mode:`, in file order: run on the twin's sweep engine, not replayed. */
+    opSweeps: OpSweep[];
   };
   expect: {
     /** Outcomes that pass on a rig expected to recover. */

@@ -41,3 +41,46 @@ export function expandSweep(sweep: Sweep): Trigger[] {
       }));
   }
 }
+
+/**
+ * Op sweeps (`cuts.sweeps` entries with `mode:`): cut points at the flash operations of the
+ * update, run on the twin's sweep engine (src/scenario/sweep) instead of replaying the update per
+ * cut. The shapes are the engine's `SweepMode` (src/scenario/sweep/modes.ts), kept here as plain
+ * data because config sits below scenario; src/testing/sweep-tests.ts hands them over as they are.
+ */
+export type OpCutMode = 'before' | 'after' | 'torn';
+export const OP_CUT_MODES: readonly OpCutMode[] = ['before', 'after', 'torn'];
+
+export type OpSweepMode =
+  /** One cut per op in each `cut` mode; `torn`: torn fractions per op (default one). */
+  | { mode: 'every-op'; cut?: OpCutMode[]; torn?: number }
+  /** `after`: ms from the update's start; `marker`: op edges; `progress`: percent of the update. */
+  | { mode: 'range'; trigger: 'after' | 'marker' | 'progress'; from: number; to: number; step: number }
+  | { mode: 'random'; count: number }
+  /** For each first cut (a seeded sample, or every op), a second cut in the recovery it starts. */
+  | { mode: 'double'; first: { sample?: number }; second: { sample?: number } };
+
+export type OpSweepKind = OpSweepMode['mode'];
+export const OP_SWEEP_MODES: readonly OpSweepKind[] = ['every-op', 'range', 'random', 'double'];
+
+export interface OpSweep {
+  /** Its index in the file's `cuts.sweeps` (where errors about it point). */
+  index: number;
+  sweep: OpSweepMode;
+  /** Seeds the recording and every point's torn fraction; default: the rig's twin seed. */
+  seed?: number;
+}
+
+/** `every-op/torn`, `range after 0..600 step 10`, `random 200`, `double`: how results name a sweep. */
+export function opSweepName(sweep: OpSweepMode): string {
+  switch (sweep.mode) {
+    case 'every-op':
+      return 'every-op';
+    case 'range':
+      return `range ${sweep.trigger} ${sweep.from}..${sweep.to} step ${sweep.step}`;
+    case 'random':
+      return `random ${sweep.count}`;
+    case 'double':
+      return 'double';
+  }
+}

@@ -1,4 +1,4 @@
-import { checkRigForSuite, loadRig, suiteCutPoints, withTwinOverrides, type CutPoint, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
+import { checkRigForSuite, configErrorAt, displayFile, loadRig, suiteCutPoints, withTwinOverrides, type CutPoint, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
 import { runCut, type CutResult, type CutSpec } from './cut.js';
 import { schemeAdapter, schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
@@ -15,9 +15,24 @@ export interface PreparedSuiteRig {
   spec(point: CutPoint, i: number): CutSpec;
 }
 
+/**
+ * Op sweeps (`cuts.sweeps` with `mode:`) build their cut points from the twin's recorded op log:
+ * on a bench rig there is none. Checked before any rig is touched, at the sweep's line.
+ */
+export function checkOpSweepRig(config: RigConfig, suite: SuiteConfig): void {
+  const first = suite.cuts.opSweeps[0];
+  if (!first || config.twin) return;
+  throw configErrorAt(
+    suite,
+    ['cuts', 'sweeps', first.index],
+    `an op sweep (mode ${first.sweep.mode}) runs on the twin's sweep engine, and rig ${config.name} (${displayFile(config.file)}) has no twin: section; run it on a twin rig or use a trigger sweep`,
+  );
+}
+
 export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin'>): Promise<PreparedSuiteRig> {
   const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
   checkRigForSuite(config, suite);
+  checkOpSweepRig(config, suite);
   const scheme = await schemeAdapter(config.scheme);
   const setup = schemeSetup(scheme, suite.setup, suite.file);
   const from = await loadUpdateImage(suite.images.from, config.scheme);

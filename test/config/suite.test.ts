@@ -35,6 +35,7 @@ describe('a valid suite', () => {
           { kind: 'after', fromMs: 0, toMs: 400, count: 4 },
           { kind: 'console', pattern: 'CRC OK', flags: '', nth: 1, fromMs: 0, toMs: 60, count: 6 },
         ],
+        opSweeps: [],
       },
       expect: { safe: ['updated', 'rolled-back'], caughtWhen: ['bricked', 'wrong-image'], bootLoopCycles: 0 },
     });

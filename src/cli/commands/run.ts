@@ -5,6 +5,7 @@ import { checkRigForSuite, loadRig, loadSuite, loadSuiteRig, noRigsError, rigPat
 import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan } from '../../report/campaign.js';
 import { summarizeRecords } from '../../report/summary.js';
 import type { PlanEntry } from '../../report/plan.js';
+import { checkOpSweepRig } from '../../scenario/suite-run.js';
 import { lockReports } from '../../report/reports-lock.js';
 import { numberOption, type Command } from '../command.js';
 import { runHelp } from './run.help.js';
@@ -24,6 +25,7 @@ export const runCommand: Command = {
     for (const f of suiteFiles) suites.push(await loadSuite(f));
     const entries: Omit<PlanEntry, 'resultsFile'>[] = [];
     let cuts = 0;
+    let opSweeps = 0;
     for (const suite of suites) {
       const rigs = values.rig ? [{ path: rigPath(values.rig as string), expect: suite.rigs.find((r) => r.path === rigPath(values.rig as string))?.expect ?? ('recovers' as const) }] : suite.rigs;
       if (!rigs.length) throw noRigsError(suite);
@@ -31,8 +33,10 @@ export const runCommand: Command = {
         const twin = values.rig ? undefined : suite.rigs[i]!.twin;
         const rig = values.rig ? await loadRig(r.path) : await loadSuiteRig(suite, i);
         checkRigForSuite(rig, suite);
+        checkOpSweepRig(rig, suite);
         entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect: r.expect, ...(twin && { twin }) });
         cuts += suiteCutPoints(suite).length;
+        opSweeps += suite.cuts.opSweeps.length;
       }
     }
     const paths = campaignPaths((values.reports as string | undefined) ?? 'reports');
@@ -41,7 +45,7 @@ export const runCommand: Command = {
     try {
       if (signal.aborted) return ExitCode.interrupted;
       writePlan(paths, entries);
-      out.info(`campaign ${campaign}: ${suites.length} suite(s), ${entries.length} rig run(s), ${cuts} cuts`);
+      out.info(`campaign ${campaign}: ${suites.length} suite(s), ${entries.length} rig run(s), ${cuts} cuts${opSweeps ? `, ${opSweeps} op sweep(s)` : ''}`);
       return await runAndReport();
     } finally {
       lock.release();
