@@ -33,6 +33,13 @@ export interface Probe {
   dump(regions: readonly MemoryRegion[], opts?: ProbeOptions): Promise<Record<string, Buffer>>;
   program(address: number, data: Uint8Array, opts?: ProbeOptions): Promise<void>;
   massErase(opts?: ProbeOptions): Promise<void>;
+  /**
+   * zlib's CRC-32 of a region as the target holds it, without handing its bytes over. Optional: a
+   * scheme that checks a slot's CRC uses it when present (a sweep's twin probe answers from the
+   * flash's kept sector CRCs, where the SFU inspection's pass over two dumped 2 MB slots was most
+   * of a point's cost) and CRCs the dump otherwise.
+   */
+  crc32?(region: MemoryRegion, opts?: ProbeOptions): Promise<number>;
 }
 
 export interface UpdateProgress {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { W25Q32, type FlashGeometry } from '../../src/twin/flash/geometry.js';
 import { NorFlash } from '../../src/twin/flash/nor-flash.js';
+import { crcShift } from '../../src/twin/flash/crc-combine.js';
 
 /** nRF52840-like: word writes, two writes per word between erases, 4 KiB sectors, one program may span them. */
 const NRF: FlashGeometry = { ...W25Q32, name: 'word-write test part', base: 0, size: 64 * 1024, pageSize: 64 * 1024, writeUnit: 4, maxWritesPerUnit: 2 };
@@ -91,5 +92,44 @@ describe('flash fast paths', () => {
     expect(f.crc32(at, n)).not.toBe(before);
     f.restore(snap);
     expect(f.crc32(at, n)).toBe(before);
+  });
+
+  it("crc32 combined from kept sector CRCs is zlib's CRC of the bytes: partial ends, erased, shared and owned sectors", () => {
+    const f = new NorFlash(W25Q32);
+    const b = W25Q32.base;
+    f.writeRaw(b + 4096, pattern(5 * 4096 + 100, 6));
+    const ranges: [number, number][] = [
+      [b, 8 * 4096],
+      [b + 1, 8 * 4096 - 2],
+      [b + 4096, 4096],
+      [b + 4095, 2],
+      [b + 3 * 4096 + 17, 0],
+      [b + 2 * 4096, 3 * 4096 + 5],
+    ];
+    const zlib = (at: number, n: number) => crc32(f.read(at, n)) >>> 0;
+    const check = () => {
+      for (const [at, n] of ranges) expect([at, n, f.crc32(at, n)]).toEqual([at, n, zlib(at, n)]);
+    };
+    check(); // every sector owned: read each time
+    const snap = f.snapshot();
+    check(); // shared: kept CRCs, twice
+    check();
+    f.program(b + 2 * 4096 + 3, Buffer.from([0x00, 0x10])).complete(); // one sector owned again
+    check();
+    f.erase(b + 4 * 4096, 4096).complete();
+    check();
+    f.restore(snap);
+    check();
+  });
+
+  it("the CRC shift for n bytes is crc(A+B) = shift(crc(A)) ^ crc(B) for |B| = n, as zlib's crc32_combine", () => {
+    for (const n of [1, 4, 256, 4096]) {
+      const shift = crcShift(n);
+      for (const seed of [1, 2, 3]) {
+        const a = pattern(37 * seed, seed);
+        const tail = pattern(n, seed + 10);
+        expect(((shift(crc32(a) >>> 0) ^ (crc32(tail) >>> 0)) >>> 0).toString(16)).toBe((crc32(Buffer.concat([a, tail])) >>> 0).toString(16));
+      }
+    }
   });
 });

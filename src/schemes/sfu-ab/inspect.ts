@@ -37,6 +37,11 @@ export interface SfuInspection {
 
 export interface InspectOptions {
   known?: KnownImage[];
+  /**
+   * Each slot area's CRC-32 as the probe reported it (Probe.crc32), for the same bytes as the
+   * dump: then the slots are not CRCed here again (a sweep inspects thousands of states).
+   */
+  slotCrc?: Partial<Record<SfuSlotName, number>>;
 }
 
 /** The SFU-specific part of a SlotReport (`scheme`). */
@@ -97,10 +102,10 @@ interface SlotFacts {
   vectors: VectorCheck;
 }
 
-function inspectSlot(name: SfuSlotName, content: Buffer, metaSector: Buffer, known: readonly KnownImage[]): SlotFacts {
+function inspectSlot(name: SfuSlotName, content: Buffer, metaSector: Buffer, known: readonly KnownImage[], knownCrc?: number): SlotFacts {
   const map = SFU_SLOTS[name];
   const meta = readSfuMetadata(metaSector);
-  const actualCrc = sfuSlotCrc(content);
+  const actualCrc = knownCrc ?? sfuSlotCrc(content);
   const crcOk = meta.storedCrc === actualCrc;
   const vectors = checkSfuVectorTable(content, map);
   const present = !isErased(content);
@@ -209,8 +214,8 @@ function firstStart(a: SlotFacts): { selected: SfuSlotName | null; log: string[]
 export function inspectSfu(dump: SfuDump, opts: InspectOptions = {}): SfuInspection {
   const regions = checkDump(dump);
   const known = checkKnownImages(opts?.known, SFU_SLOT_SIZE);
-  const a = inspectSlot('A', regions[SLOT_REGION.A]!, regions[META_REGION.A]!, known);
-  const b = inspectSlot('B', regions[SLOT_REGION.B]!, regions[META_REGION.B]!, known);
+  const a = inspectSlot('A', regions[SLOT_REGION.A]!, regions[META_REGION.A]!, known, opts.slotCrc?.A);
+  const b = inspectSlot('B', regions[SLOT_REGION.B]!, regions[META_REGION.B]!, known, opts.slotCrc?.B);
   const firstStartPending = regions.nvParam !== undefined && regions.nvParam[0] === 0xff;
 
   const { selected, log } = firstStartPending ? firstStart(a) : selectSlot(a, b);

@@ -16,7 +16,16 @@ export const sfuAbSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baseline' |
   },
   async inspect(probe, known) {
     const d = await probe.dump(SFU_DUMP_REGIONS);
-    const inspection = inspectSfu({ slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! }, { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) });
+    // Both slots' CRCs from the probe when it can tell them without a pass over the dump.
+    const slotCrc = probe.crc32 && { A: await probe.crc32(region('slotA')), B: await probe.crc32(region('slotB')) };
+    const inspection = inspectSfu(
+      { slotA: d.slotA!, metaA: d.metaA!, slotB: d.slotB!, metaB: d.metaB!, nvParam: d.nvParam! },
+      { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })), ...(slotCrc && { slotCrc }) },
+    );
     return { slots: inspection.slots, bootsNext: inspection.bootsNext, jumps: inspection.jumps, stuckAs: 'waiting', noBootAs: 'waiting', table: formatInspection(inspection) };
   },
 };
+
+function region(name: (typeof SFU_DUMP_REGIONS)[number]['name']) {
+  return SFU_DUMP_REGIONS.find((r) => r.name === name)!;
+}

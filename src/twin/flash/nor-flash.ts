@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { crcShift } from './crc-combine.js';
 import type { FlashGeometry } from './geometry.js';
 import type { PowerLossMode } from './power-loss.js';
 import type { Rng } from '../rng.js';
@@ -93,21 +94,32 @@ export class NorFlash {
 
   /**
    * CRC-32 (zlib's) of a range, sector by sector with no copy: a bootloader that checks a whole
-   * slot at every boot (the SFU's) would otherwise allocate megabytes per boot of a sweep. Kept
-   * over snapshot-shared sectors (see keptDigest): once per sweep state, not once per boot.
+   * slot at every boot (the SFU's), and a sweep's host inspection of both slots at every point,
+   * would otherwise pass over megabytes each time. A whole sector shared with a snapshot (never
+   * written again) has its CRC kept, and the range's CRC is combined from the sectors' (see
+   * crc-combine): only the sectors written since the last snapshot, and partial ends, are read.
    */
   crc32(address: number, length: number): number {
-    return this.keptDigest('crc32', address, length, () => {
-      let crc = 0;
-      this.forEachSpan(address, length, (sector, offset, _pos, n) => {
-        const src = this.sectors[sector]!;
-        crc = crc32(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), crc);
-      });
-      return crc >>> 0;
+    const size = this.geometry.sectorSize;
+    const shift = crcShift(size);
+    let crc = 0;
+    this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+      const src = this.sectors[sector]!;
+      if (n !== size) {
+        crc = crc32(src.subarray(offset, offset + n), crc);
+        return;
+      }
+      let own = this.owned[sector] ? undefined : sectorCrcs.get(src);
+      if (own === undefined) {
+        own = crc32(src) >>> 0;
+        if (!this.owned[sector]) sectorCrcs.set(src, own);
+      }
+      crc = (shift(crc) ^ own) >>> 0;
     });
+    return crc >>> 0;
   }
 
-  /** SHA-256 of a range, sector by sector with no copy; kept as crc32 is (MCUboot's image check at every boot). */
+  /** SHA-256 of a range, sector by sector with no copy; kept over snapshot-shared sectors (MCUboot's image check at every boot). */
   sha256(address: number, length: number): Buffer {
     return this.keptDigest('sha256', address, length, () => {
       const h = createHash('sha256');
@@ -124,7 +136,7 @@ export class NorFlash {
    * sector buffer is never written again (the flash copies it first), so the same buffers mean the
    * same bytes. Keyed by the range's first sector buffer; a sector this flash owns is recomputed.
    */
-  private keptDigest<T extends number | Buffer>(kind: string, address: number, length: number, compute: () => T): T {
+  private keptDigest<T extends Buffer>(kind: string, address: number, length: number, compute: () => T): T {
     const spans: Buffer[] = [];
     let shared = true;
     this.forEachSpan(address, length, (sector) => {
@@ -412,8 +424,11 @@ export class NorFlash {
   }
 }
 
+/** CRC-32 of whole sector buffers shared with a snapshot (immutable from then on). */
+const sectorCrcs = new WeakMap<Buffer, number>();
+
 /** Range digests over snapshot-shared sectors, by the range's first sector buffer. */
-const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: number | Buffer }[]>();
+const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: Buffer }[]>();
 const MAX_DIGESTS_PER_SECTOR = 8;
 
 /**
