@@ -104,14 +104,37 @@ describe('hil run on a twin suite: what each result carries', () => {
       'image A sha256',
       'image B sha256',
       'rig file (excluded)',
+      'repro id (excluded)',
       'outcome (excluded)',
       'fired at ms (excluded)',
       'phase (excluded)',
       'bytes acked (excluded)',
     ]);
     expect(r.parameters.find((p) => p.name === 'second cut')?.value).toBe('8000 ms after power returned');
-    expect(r.steps.map((s) => s.name)).toEqual(['cut at after:8000ms, off 200 ms', 'console says: updated', 'flash says: updated', 'summary', 'console transcript', 'event timeline', 'repro command']);
-    const repro = readFileSync(join(reports, 'allure-results', r.steps.at(-1)!.attachments[0]!.source), 'utf8');
+    expect(r.steps.map((s) => s.name)).toEqual([
+      'cut at after:8000ms, off 200 ms',
+      'console says: updated',
+      'flash says: updated',
+      'summary',
+      'console transcript',
+      'event timeline',
+      'repro command',
+      'repro.json',
+    ]);
+    const attachment = (name: string) => readFileSync(join(reports, 'allure-results', r.steps.find((s) => s.name === name)!.attachments[0]!.source), 'utf8');
+    const repro = attachment('repro command');
+    // What hil repro replays: everything that made the cut, the suite's second cut and twin override included.
+    expect(JSON.parse(attachment('repro.json'))).toMatchObject({
+      kind: 'cut',
+      twin: { variant: 'correct', powerLoss: 'torn', timeFactor: 0 },
+      trigger: 'after:8000ms',
+      secondMs: 8000,
+      bootLoopCycles: 1,
+      setup: 'test',
+      expected: ['updated', 'rolled-back'],
+      seen: 'updated',
+    });
+    expect(r.parameters.find((p) => p.name === 'repro id')?.value).toMatch(/^[0-9a-f]{8}$/);
     expect(repro).toMatch(
       /^hil cut --rig \S+twin-nrf52840-mcuboot\.yaml --power-loss torn --from \S+mcuboot-app-v1\.signed\.bin --to \S+mcuboot-app-v2\.signed\.bin --setup test --trigger after:8000ms --off-ms 200 --seed 1 --second 8000ms --boot-loop-cycles 1$/,
     );
