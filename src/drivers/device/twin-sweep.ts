@@ -9,6 +9,18 @@ export type SweepCutMode = 'before' | 'after' | 'torn';
 /** One flash operation of a recorded update (the twin's op log, as the orchestrator sees it). */
 export type SweepOp = RecordedOp;
 
+/** A cut in the recovery a first cut starts: op is an index into that recovery's own op log. */
+export interface SweepSecondCut {
+  op: number;
+  mode: SweepCutMode;
+  fraction?: number;
+  /**
+   * The twin's generator is not reseeded for the second cut: its torn bits follow the first cut's
+   * draws, as in a replayed cut with `second:` (one seed per cut). Kept equal to the point's seed.
+   */
+  seed: number;
+}
+
 /** One cut point of a sweep, as the twin rebuilds it. */
 export interface SweepCutPoint {
   op: number;
@@ -17,6 +29,13 @@ export interface SweepCutPoint {
   fraction?: number;
   /** Seeds the torn bits (and any later random choice), as a replayed cut's seed does. */
   seed: number;
+  /**
+   * A range point's time (ms after the update started) where it decides more than the op does:
+   * whether the host had seen the update finish before the cut (src/scenario/sweep/modes.ts).
+   */
+  atMs?: number;
+  /** A double cut: the second cut, in the recovery this point's cut starts. */
+  second?: SweepSecondCut;
 }
 
 /**
@@ -32,8 +51,20 @@ export interface TwinSweep {
   stopRecording(): readonly SweepOp[];
   /** Ops started since the recording began: where a host event falls among them. */
   opsStarted(): number;
-  /** Loads a cut point's state (flash and option bytes; RAM is gone) into the unpowered device. */
+  /** Loads a cut point's first cut state (flash and option bytes; RAM is gone) into the unpowered device. */
   load(point: SweepCutPoint): void;
+  /** The op in flight now (started, not complete), if any: where a host event lands inside an op. */
+  inFlight(): number | undefined;
+  /**
+   * Logs the ops of a recovery (a second recorder: the update's stays loadable) from now until
+   * `stopRecovery`; `loadSecond` then builds a cut state in it. Starting again drops the last one.
+   */
+  startRecovery(): void;
+  stopRecovery(): readonly SweepOp[];
+  /** Loads the state a second cut in the last recorded recovery leaves (the generator is not reseeded). */
+  loadSecond(second: SweepSecondCut): void;
+  /** As stateId, in the last recorded recovery. */
+  secondStateId(op: number, mode: SweepCutMode): number | undefined;
   /** Equal ids: the same state, so the same recovery; undefined for a torn point. */
   stateId(op: number, mode: SweepCutMode): number | undefined;
   /** sha256 of the device's persistent state now (flash and option bytes). */
@@ -48,6 +79,8 @@ export interface TwinSweep {
 
 export function twinSweep(device: TwinDevice): TwinSweep {
   const recorder = new OpRecorder(device);
+  // Only one recorder can observe the MCU: the update's stops at its cut, before any recovery runs.
+  const recovery = new OpRecorder(device);
   return {
     startRecording: (stage) => recorder.start(stage),
     stage: (name) => recorder.stage(name),
@@ -61,6 +94,14 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       recorder.load(point.op, point.mode, point.fraction);
     },
     stateId: (op, mode) => recorder.stateId(op, mode),
+    inFlight: () => recorder.inFlight,
+    startRecovery: () => recovery.start('recovery'),
+    stopRecovery: () => {
+      recovery.stop();
+      return recovery.ops;
+    },
+    loadSecond: (second) => recovery.load(second.op, second.mode, second.fraction),
+    secondStateId: (op, mode) => recovery.stateId(op, mode),
     stateHash: () => stateDigest(device.snapshot()),
     probe: reusingProbe(device),
   };

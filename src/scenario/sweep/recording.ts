@@ -31,11 +31,28 @@ export interface Recording {
   opsBeforeUpdateDone?: number;
   /** The host saw the update finish before this virtual-clock time (ms). */
   updateDoneMs?: number;
+  /** The update's progress reports, in order: where a progress trigger lands among the ops. */
+  progress: readonly ProgressMark[];
   /** The device announced the new image as its boot choice (a later rollback is a lost update). */
   committed: boolean;
   /** What the uncut run ended as (normally `updated`). */
   outcome: CutResult['outcome'];
 }
+
+/** One progress report of the recorded update, with the ops the device had started by then. */
+export interface ProgressMark {
+  /** ms after the update started. */
+  ms: number;
+  acked: number;
+  total: number;
+  /** Ops started before this report. */
+  opsStarted: number;
+  /** The op in flight at this report, if any (started and not complete). */
+  inFlight?: number;
+}
+
+/** A bound on the reports kept (an update reports once per chunk it sends: thousands at most). */
+const MAX_PROGRESS_MARKS = 100_000;
 
 export function sweepOf(rig: Rig): TwinSweep {
   if (!rig.twin) throw new ConfigError(`${rig.config.file}: an op sweep needs a twin rig (the op log and cut states are the twin's)`);
@@ -56,6 +73,25 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
   let opsBeforeUpdateDone: number | undefined;
   let updateDoneMs: number | undefined;
   let committed = false;
+  const progress: ProgressMark[] = [];
+  // The rig's updater, watched: each report the trigger watch would see, placed among the ops.
+  const watched: Rig = {
+    ...rig,
+    updater: {
+      update: (image, o) =>
+        rig.updater.update(image, {
+          ...o,
+          onProgress: (p) => {
+            const last = progress.at(-1);
+            if (progress.length < MAX_PROGRESS_MARKS && (!last || last.acked !== p.acked || last.total !== p.total)) {
+              const inFlight = sweep.inFlight();
+              progress.push({ ms: rig.clock.now() - updateStartMs, acked: p.acked, total: p.total, opsStarted: sweep.opsStarted(), ...(inFlight !== undefined && { inFlight }) });
+            }
+            o.onProgress?.(p);
+          },
+        }),
+    },
+  };
   const off = rig.timeline.subscribe((e) => {
     if (e.source === 'scenario' && e.kind === 'update-start') {
       updateStartMs = e.t;
@@ -70,7 +106,7 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
   let result: CutResult;
   try {
     result = await runCut(
-      rig,
+      watched,
       scheme,
       images,
       { trigger: { kind: 'after', ms: RECORD_HORIZON_MS }, offMs: opts.offMs, seed: opts.seed, ...(opts.setup !== undefined && { setup: opts.setup }) },
@@ -88,6 +124,7 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
     seed: opts.seed,
     ops,
     updateStartMs,
+    progress,
     ...(opsBeforeUpdateDone !== undefined && { opsBeforeUpdateDone }),
     ...(updateDoneMs !== undefined && { updateDoneMs }),
     committed,

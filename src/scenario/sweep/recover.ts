@@ -30,6 +30,8 @@ export interface PointResult {
 /** Whether the host had seen the update finish (committed) before this point's cut. */
 export function committedAt(rec: Recording, point: SweepCutPoint): boolean {
   if (!rec.committed || rec.opsBeforeUpdateDone === undefined) return false;
+  // A range point's own time, where its op could not tell (./modes.ts).
+  if (point.atMs !== undefined) return rec.updateDoneMs !== undefined && rec.updateDoneMs < rec.updateStartMs + point.atMs;
   if (point.op >= rec.opsBeforeUpdateDone) return true;
   // A torn cut lands inside its op: after the update's end when the op straddles it.
   const op = rec.ops[point.op]!;

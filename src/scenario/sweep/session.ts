@@ -8,6 +8,7 @@ import { schemeAdapter } from '../../schemes/registry.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
 import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
+import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
 import { committedAt, recoverPoint, type PointResult } from './recover.js';
 
@@ -23,6 +24,17 @@ export interface SweepRequest {
   seed: number;
   offMs?: number;
   bootLoopCycles?: number;
+  /**
+   * Which points the sweep tries when it is not given them (./modes.ts); absent: every op in the
+   * engine's `modes`. Travels with the request, so each worker thread computes its points from
+   * its own recording (no recording on the main thread).
+   */
+  mode?: SweepMode;
+}
+
+/** The request with a sweep mode: what `runSweep(request, {mode})` hands its sessions. */
+export function withMode(request: SweepRequest, mode: SweepMode | undefined): SweepRequest {
+  return mode ? { ...request, mode } : request;
 }
 
 /**
@@ -68,9 +80,18 @@ export class SweepSession {
     }
   }
 
-  /** Every op in each mode, seeded by the request's seed. */
+  /**
+   * The sweep's points when it is not given them: the request's mode (./modes.ts) if it has one,
+   * otherwise every op in each of `modes`; seeded by the request's seed.
+   */
   everyOp(modes: readonly SweepCutMode[]): SweepCutPoint[] {
+    if (this.request.mode) return this.pointsFor(this.request.mode);
     return everyOpPoints(this.recording.ops, modes, this.request.seed);
+  }
+
+  /** The points a mode gives on this session's recording. */
+  pointsFor(mode: SweepMode): SweepCutPoint[] {
+    return pointsFor(mode, this.recording, this.request.seed);
   }
 
   async recover(point: SweepCutPoint): Promise<PointResult> {

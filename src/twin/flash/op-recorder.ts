@@ -75,10 +75,12 @@ export class OpRecorder {
       if (e.kind === 'flash') this.edges++;
       else if (e.kind === 'phase') this.phase = e.detail ? `${e.name} ${e.detail}` : e.name;
     });
-    mcu.opObserver = { started: (op) => this.started(op), done: (op) => this.done(op) };
+    const observer = { started: (op: FlashOp) => this.started(op), done: (op: FlashOp) => this.done(op) };
+    mcu.opObserver = observer;
     this.detach = () => {
       offEvents();
-      if (mcu.opObserver) mcu.opObserver = undefined;
+      // Another recorder (a sweep's recovery log) may observe the MCU now: leave it be.
+      if (mcu.opObserver === observer) mcu.opObserver = undefined;
     };
   }
 
@@ -93,6 +95,13 @@ export class OpRecorder {
 
   get ops(): readonly RecordedOp[] {
     return this.entries.map((e) => e.op);
+  }
+
+  /** The op started and not yet complete, if any (the MCU runs one at a time). */
+  get inFlight(): number | undefined {
+    let last: number | undefined;
+    for (const e of this.byOp.values()) last = Math.max(last ?? -1, e.op.index);
+    return last;
   }
 
   /** Ops started so far: a host event's place among them. */
