@@ -73,3 +73,50 @@ export function cutSummary(r: CutResult): string {
   if (r.flash) lines.push('', r.flash.table);
   return lines.join('\n');
 }
+
+/** How many console lines a failure shows: the device's last words, not its whole boot. */
+export const CONSOLE_TAIL = 8;
+
+/** The last `n` non-empty lines of a console transcript. */
+export function consoleTail(transcript: string, n = CONSOLE_TAIL): string[] {
+  return (
+    transcript
+      .split('\n')
+      .map((l) => l.trimEnd())
+      // A stamp alone ("[   10.3371]") is an empty device line: it says nothing in a tail of eight.
+      .filter((l) => l.replace(/^\[\s*[\d.]+\]/, '').trim() !== '')
+      .slice(-n)
+  );
+}
+
+/**
+ * What a failing cut shows in the terminal, under its summary: the outcomes that were wanted and
+ * the one seen, the device's last console lines, and the commands that replay it (`hil repro ID`
+ * when the cut has a recorded result, and the full `hil cut` line).
+ */
+export function failureLines(f: {
+  expected: readonly string[];
+  seen: string;
+  agree?: boolean;
+  reasons?: readonly string[];
+  console: readonly string[];
+  resultFile?: string;
+  reproId?: string;
+  /** `hil repro` options beyond the id (e.g. --results DIR). */
+  reproArgs?: string;
+  cutLine?: string;
+  indent?: string;
+}): string[] {
+  const i = f.indent ?? '';
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r === '' || r.startsWith('..') ? p : r;
+  };
+  const lines = [`${i}expected: ${f.expected.join(' | ')}`, `${i}seen:     ${f.seen}${f.agree === false ? ' (console and flash disagree)' : ''}`];
+  for (const r of f.reasons ?? []) lines.push(`${i}  - ${r}`);
+  if (f.console.length) lines.push(`${i}console (last ${f.console.length} lines):`, ...f.console.map((l) => `${i}  ${l}`));
+  if (f.resultFile) lines.push(`${i}result:   ${rel(f.resultFile)}${f.reproId ? ` (repro id ${f.reproId})` : ''}`);
+  if (f.reproId) lines.push(`${i}repro:    hil repro ${f.reproId}${f.reproArgs ? ` ${f.reproArgs}` : ''}`);
+  if (f.cutLine) lines.push(`${i}${f.reproId ? '          ' : 'repro:    '}${f.cutLine}`);
+  return lines;
+}

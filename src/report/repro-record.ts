@@ -21,6 +21,8 @@ export interface ReproSweepPoint {
   mode: string;
   fraction?: number;
   seed: number;
+  /** A range point's time (ms after the update started), where it decides whether the host saw the update finish. */
+  atMs?: number;
   second?: { op: number; mode: string; fraction?: number; seed: number };
 }
 

@@ -1,5 +1,11 @@
+import { resolve } from 'node:path';
 import type { CutRecord } from './plan.js';
 import { textTable } from '../core/text-table.js';
+import { ConfigError } from '../core/errors.js';
+import { displayFile } from '../config/errors.js';
+import { consoleTail, failureLines } from './cut-summary.js';
+import { attachmentText, findReproIds, readAllureResult, reproFromFile } from './repro-find.js';
+import type { ReproRecord } from './repro-record.js';
 
 export interface RigSummary {
   suite: string;
@@ -50,4 +56,78 @@ export function summarizeRecords(records: CutRecord[]): { rigs: RigSummary[]; to
   const head = ['suite', 'rig', 'expect', 'cuts', 'outcomes', 'pass/fail/broken'];
   const table = textTable(head, rows).join('\n');
   return { rigs, totals, table };
+}
+
+/** How many failing results the terminal details; the report has the rest. */
+export const MAX_DETAILED_FAILURES = 10;
+
+/**
+ * The failing and broken results of a run, for the terminal: per failing cut the outcomes wanted
+ * and seen, why, the device's last console lines, its result file and the commands that replay it
+ * (`hil repro ID`, then the full `hil cut` line). The details come from the Allure results (the
+ * cut's repro.json and console transcript), found by the repro id results.jsonl carries; a record
+ * without one (a sweep's verdict, a rig that never opened) keeps its one-line form.
+ */
+export function failureReport(records: readonly CutRecord[], resultsDir: string, opts: { max?: number; defaultResults?: string } = {}): string {
+  const failing = records.filter((r) => r.status !== 'passed');
+  if (!failing.length) return '';
+  const max = opts.max ?? MAX_DETAILED_FAILURES;
+  const shown = failing.slice(0, max);
+  const ids = shown.flatMap((r) => (r.reproId ? [r.reproId] : []));
+  let files = new Map<string, string>();
+  try {
+    if (ids.length) files = findReproIds(resolve(resultsDir), ids, 'failed cuts').files;
+  } catch (err) {
+    // No results folder (Jest wrote none): the records alone still say what failed.
+    if (!(err instanceof ConfigError)) throw err;
+  }
+  // `hil repro ID` looks in reports/allure-results; another folder must be named.
+  const reproArgs = resolve(resultsDir) === resolve(opts.defaultResults ?? 'reports/allure-results') ? undefined : `--results ${shellWord(displayFile(resolve(resultsDir)))}`;
+  const lines: string[] = [];
+  for (const r of shown) {
+    lines.push(`${r.status.toUpperCase()}: ${r.suite} on ${r.rig}: ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}`);
+    const file = r.reproId ? files.get(r.reproId) : undefined;
+    const detail = file ? resultDetail(file) : undefined;
+    if (!detail) {
+      if (r.repro) lines.push(`  repro: ${r.repro}`);
+      continue;
+    }
+    lines.push(
+      ...failureLines({
+        expected: detail.record.expected,
+        seen: r.outcome,
+        ...(r.agree !== undefined && { agree: r.agree }),
+        reasons: detail.reasons,
+        console: detail.console,
+        resultFile: file!,
+        reproId: r.reproId!,
+        ...(reproArgs && { reproArgs }),
+        cutLine: r.repro,
+        indent: '  ',
+      }),
+    );
+  }
+  if (failing.length > shown.length) lines.push(`… and ${failing.length - shown.length} more failed or broken result(s): see the report`);
+  return lines.join('\n');
+}
+
+/** A failing result's record, reasons (its summary attachment's "  - " lines) and console tail; undefined if unreadable. */
+function resultDetail(file: string): { record: ReproRecord; reasons: string[]; console: string[] } | undefined {
+  try {
+    const { record } = reproFromFile(file);
+    const result = readAllureResult(file);
+    const summary = attachmentText(file, result, 'summary') ?? '';
+    const reasons = summary
+      .split('\n')
+      .filter((l) => l.startsWith('  - '))
+      .map((l) => l.slice(4));
+    return { record, reasons, console: consoleTail(attachmentText(file, result, 'console transcript') ?? '') };
+  } catch (err) {
+    if (err instanceof ConfigError) return undefined;
+    throw err;
+  }
+}
+
+function shellWord(s: string): string {
+  return /^[\w./:%@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
