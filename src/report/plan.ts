@@ -15,8 +15,12 @@ export interface PlanEntry {
 
 /** One line of results.jsonl. */
 export interface CutRecord {
-  /** A cut, or the verdict of a seeded-bug rig's whole sweep. */
-  kind: 'cut' | 'detection';
+  /**
+   * A cut, the verdict of a seeded-bug rig's whole sweep, one (op sweep, mode) result of a suite's
+   * op sweep (its points summed in `points`/`counts`), or one failing point of it that got its own
+   * result (already counted in its sweep's record).
+   */
+  kind: 'cut' | 'detection' | 'sweep' | 'sweep-point';
   suite: string;
   rig: string;
   variant?: string;
@@ -32,4 +36,9 @@ export interface CutRecord {
   /** The result's `repro id` (src/report/repro-record.ts): `hil repro ID` replays it. */
   reproId?: string;
   message?: string;
+  /** kind sweep: points run, their outcomes, how many failed (outcome not in expect.safe) and as what. */
+  points?: number;
+  counts?: Record<string, number>;
+  failing?: number;
+  failingCounts?: Record<string, number>;
 }

@@ -16,6 +16,7 @@ import type { CutRecord, PlanEntry } from '../report/plan.js';
 import { attachRepro, cutReproRecord } from '../report/repro-record.js';
 import { RigCutError, type RigCutResult } from './cut-error.js';
 import { useRig } from './use-rig.js';
+import { declareSweepTests, runSuiteSweeps } from './sweep-tests.js';
 
 /**
  * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
@@ -25,11 +26,24 @@ import { useRig } from './use-rig.js';
  */
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
-  const { config, scheme, setup, images, points, spec: specOf } = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }) });
+  const prepared = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }) });
+  const { config, scheme, setup, images, points, spec: specOf } = prepared;
   const { from, to, previous } = images;
   const results: RigCutResult[] = [];
   const variant = config.twin?.variant;
   const record = (r: CutRecord) => appendFileSync(entry.resultsFile, JSON.stringify(r) + '\n');
+  // Op sweeps run now, before the tests are declared: see ./sweep-tests.ts.
+  const sweepRuns = await runSuiteSweeps(suite, prepared, entry);
+  const label = async () => {
+    await allure.epic(entry.campaign);
+    await allure.feature(config.scheme);
+    await allure.story(suite.name);
+    await allure.label('board', config.name);
+    await allure.label('mcu', config.target);
+    await allure.label('bootloader', `${config.scheme}${variant ? `/${variant}` : ''}`);
+    if (variant) await allure.tag(`variant:${variant}`);
+    await allure.tag(entry.expect === 'caught' ? 'seeded-bug' : 'must-recover');
+  };
 
   describe(`${suite.name} on ${config.name}`, () => {
     // The config the suite prepared (its twin overrides applied); a rig that cannot open breaks each cut, not the file.
@@ -108,6 +122,8 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
       });
     });
 
+    const sweeps = declareSweepTests({ entry, suite, prepared, label, record }, sweepRuns);
+
     if (entry.expect === 'caught') {
       it(`catches the seeded bug (${variant ?? config.name})`, async () => {
         await allure.epic(entry.campaign);
@@ -117,11 +133,15 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
         await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
         const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));
+        // An op sweep's catching points count like caught cuts (their own results carry the repro).
+        const sweepCatches = sweeps.catches();
+        if (sweepCatches.length) await allure.attachment('catching sweep points', `${sweepCatches.length} op sweep point(s) ended in ${suite.expect.caughtWhen.join(', ')}`, 'text/plain');
         // Cuts the rig made impossible (it did not open, or failed mid-cut) leave the sweep undecided:
         // not catching the bug then is the rig's fault, never reported as the suite's (Allure broken, exit 3).
-        const broken = rig.openError ? points.length : results.filter((r) => r.outcome === 'rig-error').length;
-        const undecided = caught.length === 0 && broken > 0;
-        const message = `${broken} of ${points.length} cuts were rig errors: the sweep could not tell whether it catches the bug`;
+        const broken = (rig.openError ? points.length : results.filter((r) => r.outcome === 'rig-error').length) + sweeps.broken();
+        const undecided = caught.length === 0 && sweepCatches.length === 0 && broken > 0;
+        const what = sweepRuns.length ? `${points.length + sweepRuns.length} cuts and op sweeps` : `${points.length} cuts`;
+        const message = `${broken} of ${what} were rig errors: the sweep could not tell whether it catches the bug`;
         record({
           kind: 'detection',
           suite: suite.name,
@@ -130,13 +150,13 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           expect: entry.expect,
           test: 'catches the seeded bug',
           trigger: '-',
-          outcome: caught.length ? 'caught' : 'missed',
-          status: undecided ? 'broken' : caught.length && results.length === points.length ? 'passed' : 'failed',
-          repro: caught[0]?.repro ?? '',
+          outcome: caught.length || sweepCatches.length ? 'caught' : 'missed',
+          status: undecided ? 'broken' : (caught.length || sweepCatches.length) && results.length === points.length ? 'passed' : 'failed',
+          repro: caught[0]?.repro ?? (sweepCatches.length ? `(an op sweep point: see the sweep's results)` : ''),
           ...(undecided && { message }),
         });
         if (undecided) throw new RigError(message);
-        expect({ cuts: results.length, caught: caught.length > 0 }).toEqual({ cuts: points.length, caught: true });
+        expect({ cuts: results.length, caught: caught.length + sweepCatches.length > 0 }).toEqual({ cuts: points.length, caught: true });
       });
     }
   });

@@ -3,7 +3,8 @@ import { findSuites } from '../suite-files.js';
 import { ExitCode } from '../../core/errors.js';
 import { checkRigForSuite, loadRig, loadSuite, loadSuiteRig, noRigsError, rigPath, suiteCutPoints, type SuiteConfig } from '../../config/index.js';
 import { campaignPaths, displayPath, generateHtml, readRecords, runJest, writePlan } from '../../report/campaign.js';
-import { summarizeRecords } from '../../report/summary.js';
+import { failureReport, summarizeRecords } from '../../report/summary.js';
+import { summaryRecords } from '../../report/sweep-summary.js';
 import type { PlanEntry } from '../../report/plan.js';
 import { checkOpSweepRig } from '../../scenario/suite-run.js';
 import { lockReports } from '../../report/reports-lock.js';
@@ -72,7 +73,8 @@ export const runCommand: Command = {
           out.warn((err as Error).message);
         }
       }
-      const summary = summarizeRecords(records);
+      // An op sweep's record stands for all its points (./sweep-summary.ts).
+      const summary = summarizeRecords(summaryRecords(records));
       const seconds = (Date.now() - started) / 1000;
       const failed = summary.totals.failed + summary.totals.broken > 0 || jest.exitCode !== 0;
       if (out.json) {
@@ -80,9 +82,8 @@ export const runCommand: Command = {
       } else {
         out.data(summary.table);
         out.info(`${records.length} tests in ${seconds.toFixed(1)} s${report ? `; report: ${displayPath(report)}` : ''}`);
-        for (const r of records.filter((x) => x.status !== 'passed').slice(0, 10)) {
-          out.info(`  ${r.status}: ${r.rig} ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}\n    repro: ${r.repro}`);
-        }
+        const failures = failureReport(records, paths.results);
+        if (failures) out.info(failures);
       }
       if (jest.crashed) {
         out.error('Jest did not run the campaign (see its output above)');

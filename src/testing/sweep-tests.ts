@@ -1,0 +1,270 @@
+/**
+ * A suite's op sweeps (`cuts.sweeps` entries with `mode:`) under `hil run`: each runs on the twin's
+ * sweep engine (one recording, only the recoveries simulated, both cores) and reads in the report
+ * as ONE result per (sweep, mode) — counts by outcome, the resilience map, the failing points — plus
+ * a result of its own, with its repro record, for each of a capped few failing points.
+ *
+ * Why the sweeps run before the tests are declared: Jest collects a file's tests synchronously,
+ * and a result per failing point needs the sweep's results. The generated test file (ESM, see
+ * src/report/campaign.ts writePlan) awaits defineRigSuite at its top level, so the sweeps run
+ * there, while the test list can still grow; the tests declared afterwards only report what the
+ * sweep found. The sweep opens its own in-process twin (not the suite's rig, which useRig opens in
+ * beforeAll), and stops with hil's worker lifeline.
+ */
+import { expect, it } from '@jest/globals';
+import * as allure from 'allure-js-commons';
+import { RigError } from '../core/errors.js';
+import type { SuiteConfig } from '../config/index.js';
+import { opSweepName, type OpSweep } from '../config/sweep.js';
+import type { CutRecord, PlanEntry } from '../report/plan.js';
+import { attachRepro, reproPath, type ReproRecord } from '../report/repro-record.js';
+import { sweepCommand } from '../report/sweep-command.js';
+import { countByOutcome, countsText, failingPointsText, MAX_POINT_RESULTS, opContext, pointArgument, pointLabel, pointsWithResults } from '../report/sweep-result.js';
+import type { Lifeline } from '../report/worker-environment.js';
+import { defaultWorkers, runSweep } from '../scenario/sweep/engine.js';
+import type { SweepCutMode, SweepCutPoint } from '../scenario/sweep/points.js';
+import type { PointResult } from '../scenario/sweep/recover.js';
+import { SweepSession, type SweepRequest } from '../scenario/sweep/session.js';
+import type { PreparedSuiteRig } from '../scenario/suite-run.js';
+import { sweepMapSvg } from './sweep-map.js';
+
+type SweepOp = Awaited<ReturnType<typeof runSweep>>['ops'][number];
+
+/** One op sweep of a suite on one rig, run (or the reason it could not run). */
+export interface SuiteSweepRun {
+  opSweep: OpSweep;
+  name: string;
+  seed: number;
+  ops: readonly SweepOp[];
+  results: PointResult[];
+  error?: string;
+  /** `hil sweep` line of the whole sweep. */
+  command: string;
+}
+
+/** The engine's points for a suite's sweep mode (the modes the engine builds so far). */
+function pointsOf(session: SweepSession, opSweep: OpSweep): SweepCutPoint[] {
+  const { sweep } = opSweep;
+  if (sweep.mode !== 'every-op') throw new RigError(`sweep mode ${sweep.mode} is not built in the sweep engine yet (every-op is)`);
+  if (sweep.torn !== undefined && sweep.torn !== 1) throw new RigError(`every-op with torn: ${sweep.torn} fractions per op is not built in the sweep engine yet (one fraction per op is)`);
+  return session.everyOp(sweep.cut ?? ['before', 'after', 'torn']);
+}
+
+/** Runs every op sweep of the suite on this rig, one after the other, each on all cores. */
+export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuiteRig, entry: PlanEntry): Promise<SuiteSweepRun[]> {
+  const { config, images, setup } = prepared;
+  const signal = (globalThis as { hilLifeline?: Lifeline }).hilLifeline?.signal;
+  const runs: SuiteSweepRun[] = [];
+  for (const opSweep of suite.cuts.opSweeps) {
+    const seed = opSweep.seed ?? config.twin?.seed ?? 1;
+    const request: SweepRequest = {
+      rig: config.file,
+      // The power-loss mode is the sweep's own (each point sets it): only the variant is taken.
+      ...(entry.twin?.variant !== undefined && { twin: { variant: entry.twin.variant } }),
+      images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) },
+      setup,
+      seed,
+      offMs: suite.cuts.offMs ?? config.power.offMs,
+      ...(suite.expect.bootLoopCycles > 0 && { bootLoopCycles: suite.expect.bootLoopCycles }),
+    };
+    const command = sweepCommand({
+      rig: config.file,
+      ...(entry.twin?.variant !== undefined && { twin: { variant: entry.twin.variant } }),
+      from: images.from.file,
+      to: images.to.file,
+      ...(images.previous && { previous: images.previous.file }),
+      setup,
+      mode: opSweep.sweep.mode,
+      ...(opSweep.sweep.mode === 'every-op' && opSweep.sweep.cut && { cut: opSweep.sweep.cut }),
+      seed,
+      bootLoopCycles: suite.expect.bootLoopCycles,
+    });
+    const run: SuiteSweepRun = { opSweep, name: opSweepName(opSweep.sweep), seed, ops: [], results: [], command };
+    try {
+      // The points come from this thread's recording (the workers rebuild the same one).
+      const session = await SweepSession.open(request, { ...(signal && { signal }) });
+      let points: SweepCutPoint[];
+      try {
+        run.ops = session.recording.ops;
+        points = pointsOf(session, opSweep);
+      } finally {
+        await session.close();
+      }
+      run.results = (await runSweep(request, { points, workers: defaultWorkers(), ...(signal && { signal }) })).results;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      run.error = (err as Error).message;
+    }
+    runs.push(run);
+  }
+  return runs;
+}
+
+/** What the suite's tests share with the sweep tests. */
+export interface SweepTestContext {
+  entry: PlanEntry;
+  suite: SuiteConfig;
+  prepared: PreparedSuiteRig;
+  /** Labels every result of the suite carries (epic, feature, story, board, ...). */
+  label: () => Promise<void>;
+  record: (r: CutRecord) => void;
+}
+
+/** One result per (sweep, mode): every-op by cut mode, any other sweep as a whole. */
+function groupsOf(run: SuiteSweepRun): { name: string; mode?: SweepCutMode; results: PointResult[] }[] {
+  if (run.opSweep.sweep.mode !== 'every-op') return [{ name: run.name, results: run.results }];
+  const modes: SweepCutMode[] = run.opSweep.sweep.cut ?? ['before', 'after', 'torn'];
+  return modes.map((mode) => ({ name: `${run.name}/${mode}`, mode, results: run.results.filter((r) => r.point.mode === mode) }));
+}
+
+/**
+ * Declares the sweep tests inside the suite's describe block. Returns the catching points (a
+ * seeded-bug rig: failing points whose outcome is in expect.caughtWhen) and whether any sweep
+ * could not run, for the suite's "catches the seeded bug" test.
+ */
+export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSweepRun[]): { catches: () => PointResult[]; broken: () => number } {
+  const { entry, suite, prepared } = ctx;
+  const { config, images, setup } = prepared;
+  const variant = config.twin?.variant;
+  const safe = suite.expect.safe as readonly string[];
+  const caughtWhen = suite.expect.caughtWhen as readonly string[];
+  const seeded = entry.expect === 'caught';
+  const catches: PointResult[] = [];
+  let broken = 0;
+  const base = (test: string): Pick<CutRecord, 'suite' | 'rig' | 'expect' | 'test' | 'variant'> => ({ suite: suite.name, rig: config.name, ...(variant && { variant }), expect: entry.expect, test });
+
+  const parameters = async (run: SuiteSweepRun, mode: string) => {
+    await ctx.label();
+    await allure.parameter('rig', config.name);
+    await allure.parameter('sweep', mode);
+    await allure.parameter('seed', String(run.seed));
+    if (setup !== prepared.scheme.setups[0]) await allure.parameter('setup', setup);
+    await allure.parameter('image A sha256', images.from.sha256);
+    await allure.parameter('image B sha256', images.to.sha256);
+    await allure.parameter('rig file', config.file, { excluded: true });
+  };
+
+  for (const run of runs) {
+    if (run.error !== undefined) {
+      const name = `sweep ${run.name}: could not run`;
+      it(name, async () => {
+        await parameters(run, run.name);
+        broken++;
+        ctx.record({ kind: 'sweep', ...base(name), trigger: run.name, outcome: 'rig-error', status: 'broken', repro: run.command, message: run.error, points: 0, counts: {} });
+        throw new RigError(`${run.error} (sweep: ${run.command})`);
+      });
+      continue;
+    }
+    for (const group of groupsOf(run)) {
+      const failing = group.results.filter((r) => !safe.includes(r.outcome));
+      const withResults = pointsWithResults(failing);
+      if (seeded) catches.push(...failing.filter((r) => caughtWhen.includes(r.outcome)));
+      const counts = countByOutcome(group.results);
+      // Each group's line sweeps its own cut mode only (a `--point` of it replays the same point).
+      const command = group.mode ? run.command.replace(/--modes \S+/, `--modes ${group.mode}`) : run.command;
+      const name = `sweep ${group.name}: ${group.results.length} points`;
+      it(name, async () => {
+        await parameters(run, group.name);
+        for (const [outcome, n] of Object.entries(counts)) await allure.parameter(`points ${outcome}`, String(n), { excluded: true });
+        await allure.parameter('failing points', String(failing.length), { excluded: true });
+        if (withResults.length < failing.length)
+          await allure.parameter('failing points with a result', `${withResults.length} of ${failing.length} (capped at ${MAX_POINT_RESULTS})`, { excluded: true });
+        await allure.description(
+          `${group.results.length} cut points over ${run.ops.length} flash ops: ${countsText(counts)}. ` +
+            (seeded ? `Seeded bug: ${failing.length} points end outside expect.safe (the catch).` : `${failing.length} failing (outcome not in ${safe.join(', ')}).`),
+        );
+        const svg = sweepMapSvg({ title: `${suite.name} on ${config.name}${variant ? ` (${variant})` : ''}: ${group.name}`, ops: run.ops, results: group.results });
+        if (svg) await allure.attachment('resilience map', svg, 'image/svg+xml');
+        const listing = {
+          title: `${suite.name} on ${config.name}, sweep ${group.name}`,
+          ops: run.ops,
+          results: group.results,
+          failing,
+          expected: safe,
+          withResults: withResults.length,
+          pointCommand: command,
+        };
+        await allure.attachment('failing points', failingPointsText(listing), 'text/plain');
+        await allure.attachment('sweep command', command, 'text/plain');
+        const status: CutRecord['status'] = seeded || failing.length === 0 ? 'passed' : 'failed';
+        const failingCounts = countByOutcome(failing);
+        ctx.record({
+          kind: 'sweep',
+          ...base(name),
+          trigger: group.name,
+          outcome: seeded ? (failing.length ? 'caught' : 'clean') : failing.length ? 'failing' : 'safe',
+          status,
+          repro: command,
+          points: group.results.length,
+          counts,
+          failing: failing.length,
+          failingCounts,
+        });
+        // On a seeded-bug rig the points only record what happened; the suite's detection test judges.
+        if (!seeded) expect({ failing: failing.length, outcomes: failingCounts }).toEqual({ failing: 0, outcomes: {} });
+      });
+      for (const r of withResults) declarePointTest(ctx, run, group.name, command, r);
+    }
+  }
+  return { catches: () => catches, broken: () => broken };
+}
+
+function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: string, command: string, r: PointResult): void {
+  const { entry, suite, prepared } = ctx;
+  const { config, images, setup } = prepared;
+  const variant = config.twin?.variant;
+  const seeded = entry.expect === 'caught';
+  const op = run.ops[r.point.op];
+  const name = `sweep ${group} ${pointLabel(r.point)} -> ${r.outcome}`;
+  const line = `${command} --point ${pointArgument(r.point)}`;
+  it(name, async () => {
+    await ctx.label();
+    await allure.tag(seeded ? 'catch' : 'failing-point');
+    await allure.parameter('rig', config.name);
+    await allure.parameter('sweep', group);
+    await allure.parameter('point', pointArgument(r.point));
+    await allure.parameter('seed', String(run.seed));
+    await allure.parameter('image A sha256', images.from.sha256);
+    await allure.parameter('image B sha256', images.to.sha256);
+    await allure.parameter('repro', line, { excluded: true });
+    if (op) await allure.parameter('op', opContext(op), { excluded: true });
+    await allure.parameter('outcome', r.outcome, { excluded: true });
+    await allure.attachment('reasons', r.reasons.join('\n') || '(none)', 'text/plain');
+    const expected = seeded ? suite.expect.caughtWhen : suite.expect.safe;
+    const image = (i: { file: string; sha256: string }) => ({ file: reproPath(i.file), sha256: i.sha256 });
+    const twin = config.twin;
+    const record: ReproRecord = {
+      version: 1,
+      kind: 'sweep-point',
+      rig: { name: config.name, file: reproPath(config.file) },
+      // The sweep engine runs the twin at time factor 0; each point sets the power-loss mode itself.
+      ...(twin && { twin: { variant: twin.variant, powerLoss: twin.powerLoss, timeFactor: 0 } }),
+      images: { from: image(images.from), to: image(images.to), ...(images.previous && { previous: image(images.previous) }) },
+      suite: { name: suite.name, file: reproPath(suite.file) },
+      setup,
+      trigger: { op: r.point.op, mode: r.point.mode, seed: r.point.seed, ...(r.point.fraction !== undefined && { fraction: r.point.fraction }) },
+      offMs: suite.cuts.offMs ?? config.power.offMs,
+      seed: run.seed,
+      ...(suite.expect.bootLoopCycles ? { bootLoopCycles: suite.expect.bootLoopCycles } : {}),
+      expected: [...expected],
+      seen: r.outcome,
+    };
+    const reproId = await attachRepro(record);
+    const status: CutRecord['status'] = seeded ? 'passed' : 'failed';
+    ctx.record({
+      kind: 'sweep-point',
+      suite: suite.name,
+      rig: config.name,
+      ...(variant && { variant }),
+      expect: entry.expect,
+      test: name,
+      trigger: pointArgument(r.point),
+      outcome: r.outcome,
+      status,
+      ...(op && { phase: opContext(op) }),
+      repro: line,
+      reproId,
+    });
+    if (!seeded) expect({ outcome: r.outcome, safe: false, reasons: r.reasons }).toMatchObject({ safe: true });
+  });
+}
