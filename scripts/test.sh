@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, build, then every Jest test. The serial tests need socat (a real pty pair)
-# and the OpenOCD tests the real openocd binary (dummy adapter, no hardware); install what is
-# missing when we can (root + apt-get), otherwise stop with the exact command to run.
+# `npm test`: type-check, build, then every Jest test. The serial tests need socat (a real pty pair),
+# the OpenOCD tests the real openocd binary (dummy adapter, no hardware) and the report tests a
+# headless Chromium (Debian's package: the resilience map is checked as a browser lays it out);
+# install what is missing when we can (root + apt-get), otherwise stop with the exact command to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v openocd >/dev/null 2>&1 || need+=(openocd)
+# test/helpers/browser.ts looks for these (or HIL_CHROMIUM); Debian's package is `chromium`.
+if [ -z "${HIL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
+  need+=(chromium)
+fi
 # The completion tests run each script in its own shell; without zsh or fish those few are skipped.
 optional=()
 command -v zsh >/dev/null 2>&1 || optional+=(zsh)
@@ -15,7 +20,7 @@ command -v fish >/dev/null 2>&1 || optional+=(fish)
 if ((${#need[@]} + ${#optional[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     all=("${need[@]}" "${optional[@]}")
-    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD and shell-completion tests)" >&2
+    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD, browser and shell-completion tests)" >&2
     (apt-get install -y -qq "${all[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${all[@]}"; }) >&2 || ((${#need[@]} == 0))
   elif ((${#need[@]})); then
     echo "npm test: missing ${need[*]}; install it first:  sudo apt-get install -y ${need[*]} ${optional[*]}" >&2
