@@ -9,6 +9,7 @@ import { crc32 } from 'node:zlib';
 import { W25Q32, type FlashGeometry } from '../../src/twin/flash/geometry.js';
 import { NorFlash } from '../../src/twin/flash/nor-flash.js';
 import { crcShift } from '../../src/twin/flash/crc-combine.js';
+import { stateDigest } from '../../src/twin/flash/state-digest.js';
 
 /** nRF52840-like: word writes, two writes per word between erases, 4 KiB sectors, one program may span them. */
 const NRF: FlashGeometry = { ...W25Q32, name: 'word-write test part', base: 0, size: 64 * 1024, pageSize: 64 * 1024, writeUnit: 4, maxWritesPerUnit: 2 };
@@ -130,6 +131,26 @@ describe('flash fast paths', () => {
         const tail = pattern(n, seed + 10);
         expect(((shift(crc32(a) >>> 0) ^ (crc32(tail) >>> 0)) >>> 0).toString(16)).toBe((crc32(Buffer.concat([a, tail])) >>> 0).toString(16));
       }
+    }
+  });
+
+  it('the state digest is the sha256 over sector digests, for equal contents in fresh buffers and sectors that differ in one unsampled byte', () => {
+    const plain = (sectors: Buffer[]) => {
+      const h = createHash('sha256');
+      for (const s of sectors) h.update(createHash('sha256').update(s).digest());
+      return h.digest('hex');
+    };
+    const a = [pattern(4096, 7), pattern(4096, 8)];
+    expect(stateDigest({ sectors: a })).toBe(plain(a));
+    // The same bytes in new buffers (a recovery that wrote what another one did): still the same digest.
+    const copies = a.map((s) => Buffer.from(s));
+    expect(stateDigest({ sectors: copies })).toBe(plain(a));
+    // One byte changed between the fingerprint's samples: a different digest, never the neighbour's.
+    for (const at of [1, 137, 2049, 4094]) {
+      const changed = a.map((s) => Buffer.from(s));
+      changed[1]![at] ^= 0x01;
+      expect(stateDigest({ sectors: changed })).toBe(plain(changed));
+      expect(stateDigest({ sectors: changed })).not.toBe(plain(a));
     }
   });
 });

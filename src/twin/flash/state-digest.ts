@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { FlashSnapshot } from './nor-flash.js';
 
 /**
@@ -9,9 +9,50 @@ import type { FlashSnapshot } from './nor-flash.js';
  */
 const sectorDigests = new WeakMap<Buffer, Buffer>();
 
+/**
+ * Sector contents already hashed, by a cheap fingerprint (16 sampled bytes), to be matched by
+ * memcmp: recoveries that finish the same work (a resumed swap) write equal bytes into fresh
+ * buffers, and comparing 4 KiB costs a tenth of hashing it. Bounded; a miss is just a hash.
+ */
+const byContent = new Map<number, { sector: Buffer; digest: Buffer }[]>();
+let contentEntries = 0;
+const MAX_CONTENT_ENTRIES = 4096;
+const MAX_PER_FINGERPRINT = 4;
+
+function fingerprint(sector: Buffer): number {
+  const n = sector.length;
+  let h = n;
+  // 16 spread samples: sectors that differ only in bytes between them share a bucket, and memcmp tells them apart.
+  for (let i = 0; i < 16; i++) h = Math.imul(h ^ sector[Math.floor((i * (n - 1)) / 15)]!, 0x01000193) ^ (h >>> 15);
+  return h >>> 0;
+}
+
+/** One-shot: no Hash object per 4 KiB sector. */
+function sha256(data: Buffer): Buffer {
+  return hash('sha256', data, 'buffer');
+}
+
 function sectorDigest(sector: Buffer): Buffer {
   let d = sectorDigests.get(sector);
-  if (!d) sectorDigests.set(sector, (d = createHash('sha256').update(sector).digest()));
+  if (d) return d;
+  const key = fingerprint(sector);
+  let bucket = byContent.get(key);
+  const same = bucket?.find((e) => e.sector.length === sector.length && e.sector.equals(sector));
+  if (same) d = same.digest;
+  else {
+    d = sha256(sector);
+    if (contentEntries >= MAX_CONTENT_ENTRIES) {
+      byContent.clear();
+      contentEntries = 0;
+      bucket = undefined;
+    }
+    if (!bucket) byContent.set(key, (bucket = []));
+    if (bucket.length >= MAX_PER_FINGERPRINT) bucket.shift();
+    else contentEntries++;
+    // Kept as is: a snapshot's sector buffer is never written again (see above).
+    bucket.push({ sector, digest: d });
+  }
+  sectorDigests.set(sector, d);
   return d;
 }
 
