@@ -153,4 +153,18 @@ describe('flash fast paths', () => {
       expect(stateDigest({ sectors: changed })).not.toBe(plain(a));
     }
   });
+
+  it('peek gives the bytes read gives, in one sector or across two', () => {
+    const f = new NorFlash(W25Q32);
+    const b = W25Q32.base;
+    f.writeRaw(b, pattern(3 * 4096, 9));
+    for (const [at, n] of [
+      [b + 10, 1024],
+      [b + 4096 - 1024, 1024],
+      [b + 4096 - 100, 1024],
+      [b + 2 * 4096, 4096],
+    ] as const) {
+      expect(f.peek(at, n)).toEqual(f.read(at, n));
+    }
+  });
 });

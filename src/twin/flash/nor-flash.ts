@@ -155,6 +155,20 @@ export class NorFlash {
     return digest;
   }
 
+  /**
+   * The bytes at `address` without a copy when they lie in one sector (a copy otherwise): valid
+   * only until the flash is next written, for a caller that uses them at once (a copy loop
+   * handing them to program(), which takes its own copy).
+   */
+  peek(address: number, length: number): Buffer {
+    this.checkRange(address, length);
+    const s = this.geometry.sectorSize;
+    const off = address - this.geometry.base;
+    const offset = off % s;
+    if (offset + length > s) return this.read(address, length);
+    return this.sectors[(off - offset) / s]!.subarray(offset, offset + length);
+  }
+
   readU32(address: number): number {
     return this.read(address, 4).readUInt32LE(0);
   }
@@ -306,12 +320,17 @@ export class NorFlash {
       const end = Math.min(data.length, pos + (s - (first % s)));
       // Counts first: within spec (the common case) the span is one bulk AND.
       const o0 = first % s;
-      let over = false;
-      for (let p = pos; p < end; p += u) {
-        const idx = (o0 + p - pos) / u;
-        if ((counts[idx] = Math.min(255, counts[idx]! + 1)) > max) over = true;
+      // Unit indices as integers, the highest count kept aside: no division or branch on max per unit.
+      const firstUnit = o0 / u;
+      const lastUnit = firstUnit + (end - pos) / u;
+      let top = 0;
+      for (let i = firstUnit; i < lastUnit; i++) {
+        const c = counts[i]! + 1;
+        const kept = c > 255 ? 255 : c;
+        counts[i] = kept;
+        if (kept > top) top = kept;
       }
-      if (!over) {
+      if (top <= max) {
         andBytes(buf, o0, data, pos, end - pos);
         pos = end;
         continue;

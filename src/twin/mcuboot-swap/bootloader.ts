@@ -321,8 +321,8 @@ export class McubootBootloader {
   private async copyRegion(from: FlashArea, to: FlashArea, fromOff: number, toOff: number, len: number): Promise<void> {
     for (let at = 0; at < len; at += BUF_SZ) {
       const n = Math.min(BUF_SZ, len - at);
-      const data = this.mcu.flash.read(from.base + fromOff + at, n);
-      await this.program(to.base + toOff + at, data);
+      // program() copies its data when it starts: the source needs no copy of its own.
+      await this.program(to.base + toOff + at, this.mcu.flash.peek(from.base + fromOff + at, n));
     }
   }
 
