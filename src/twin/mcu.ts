@@ -45,6 +45,13 @@ export class Mcu {
   private rxBytes = 0;
   private rxWaiter?: () => void;
   private inFlight?: { op: FlashOp; startedAt: number };
+  /**
+   * Ends each wait of the running program (sleep, flash op) at a power loss. The program awaits
+   * one thing at a time, and a sweep's recovery runs hundreds of thousands of flash ops: a set of
+   * callbacks instead of an abort listener on the signal per wait (EventTarget's listener
+   * bookkeeping was a few % of a sweep).
+   */
+  private waits = new Set<() => void>();
   private txListeners = new Set<(bytes: Buffer) => void>();
   /** Sees every flash operation the running program starts and completes (a sweep's recorder). */
   opObserver?: { started(op: FlashOp): void; done(op: FlashOp): void };
@@ -104,7 +111,7 @@ export class Mcu {
     }
     this.rxQueue = [];
     this.rxBytes = 0;
-    this.abort.abort(new PowerLost());
+    this.lose();
     this.rxWaiter?.();
     this.emit({ kind: 'power', on: false });
   }
@@ -115,11 +122,35 @@ export class Mcu {
    */
   reset(program: (mcu: Mcu) => Promise<void>): never {
     if (this.powered) {
-      this.abort.abort(new PowerLost());
+      this.lose();
       this.rxWaiter?.();
       this.start(program);
     }
     throw new PowerLost();
+  }
+
+  /** The running program's RAM is gone: its signal aborts and its pending wait rejects with the same PowerLost. */
+  private lose(): void {
+    this.abort.abort(new PowerLost());
+    const waits = this.waits;
+    this.waits = new Set();
+    for (const end of waits) end();
+  }
+
+  /** clock.sleep(ms, signal) without a listener on the signal: ended by lose(). */
+  private wait(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise((resolve, reject) => {
+      const end = () => {
+        timer.cancel();
+        reject(signal.reason);
+      };
+      const timer = this.clock.setTimer(ms, () => {
+        this.waits.delete(end);
+        resolve();
+      });
+      this.waits.add(end);
+    });
   }
 
   get signal(): AbortSignal {
@@ -133,7 +164,7 @@ export class Mcu {
 
   async sleep(ms: number): Promise<void> {
     this.check();
-    await this.clock.sleep(ms, this.abort.signal);
+    await this.wait(ms);
   }
 
   /** Runs a flash operation for its datasheet time; a cut meanwhile interrupts it. */
@@ -141,7 +172,7 @@ export class Mcu {
     this.check();
     this.opObserver?.started(op);
     this.inFlight = { op, startedAt: this.clock.now() };
-    await this.clock.sleep(op.durationMs, this.abort.signal);
+    await this.wait(op.durationMs);
     if (this.inFlight?.op === op) {
       this.inFlight = undefined;
       op.complete();
