@@ -136,7 +136,7 @@ export function findReproIds(folder: string, ids: readonly string[], what: strin
     names = readdirSync(folder).filter((n) => n.endsWith('-result.json'));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`${what}: no results folder ${displayFile(folder)} (run hil run first, or name the folder with --results DIR)`, { file: folder });
+    throw new ConfigError(`${what}: no results folder ${displayFile(folder)} (name the folder with --results DIR; hil run writes reports/allure-results)`, { file: folder });
   }
   const wanted = new Set(ids);
   const best = new Map<string, { file: string; at: number }>();

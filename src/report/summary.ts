@@ -116,11 +116,15 @@ function resultDetail(file: string): { record: ReproRecord; reasons: string[]; c
   try {
     const { record } = reproFromFile(file);
     const result = readAllureResult(file);
-    const summary = attachmentText(file, result, 'summary') ?? '';
-    const reasons = summary
-      .split('\n')
-      .filter((l) => l.startsWith('  - '))
-      .map((l) => l.slice(4));
+    // A cut's summary lists its reasons as "  - " lines; a sweep point attaches them alone.
+    const summary = attachmentText(file, result, 'summary');
+    const reasons =
+      summary !== undefined
+        ? summary
+            .split('\n')
+            .filter((l) => l.startsWith('  - '))
+            .map((l) => l.slice(4))
+        : (attachmentText(file, result, 'reasons') ?? '').split('\n').filter((l) => l !== '' && l !== '(none)');
     return { record, reasons, console: consoleTail(attachmentText(file, result, 'console transcript') ?? '') };
   } catch (err) {
     if (err instanceof ConfigError) return undefined;

@@ -2,17 +2,14 @@ import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { limits, loadRig, parseTrigger, withTwinOverrides } from '../../config/index.js';
 import { parseDuration } from '../../config/trigger.js';
-import { openRig } from '../../rig/open-rig.js';
-import { runCut, type CutResult } from '../../scenario/cut.js';
 import { schemeAdapter } from '../../schemes/registry.js';
 import { setupOption } from '../setup-option.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
-import { cutSummary, reproCommand, reproTwin } from '../../report/cut-summary.js';
+import { consoleTail, cutSummary, failureLines } from '../../report/cut-summary.js';
+import { CUT_SAFE, cutExitCode, cutOnce } from './cut-once.js';
 import { twinOverridesFrom } from './cut-twin.js';
 import { cutHelp } from './cut.help.js';
-
-const SAFE = ['updated', 'rolled-back'];
 
 export const cutCommand: Command = {
   ...cutHelp,
@@ -44,19 +41,7 @@ export const cutCommand: Command = {
     const setup = setupOption(scheme, values);
     const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }) };
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
-    const rig = await openRig(config);
-    let result: CutResult;
-    // -v: the scenario's steps as they happen (baseline, update start/done, the cut), so a person
-    // or a script watching stderr knows where a long cut is.
-    const unsubscribe =
-      out.level >= 2 ? rig.timeline.subscribe((e) => (e.source === 'scenario' || e.source === 'cut' ? out.verbose(`${e.source} ${e.kind}${e.detail ? `: ${e.detail}` : ''}`) : undefined)) : undefined;
-    try {
-      result = await runCut(rig, scheme, { from, to, ...(previous && { previous }) }, spec, { signal });
-    } finally {
-      unsubscribe?.();
-      await rig.close();
-    }
-    const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+    const { result, repro } = await cutOnce({ config, scheme, images: { from, to, ...(previous && { previous }) }, spec }, { out, signal });
     if (out.json) {
       out.printJson({
         rig: config.name,
@@ -78,10 +63,25 @@ export const cutCommand: Command = {
       });
     } else {
       out.data(cutSummary(result));
-      out.info(`repro: ${repro}`);
+      // A failing cut: what was wanted against what came, the device's last words, and the replay.
+      if (cutExitCode(result) === ExitCode.testFailures) {
+        out.data(
+          [
+            '',
+            'FAILED',
+            ...failureLines({
+              expected: CUT_SAFE,
+              seen: result.outcome,
+              ...(result.verdict && { agree: result.verdict.agree }),
+              console: consoleTail(result.transcript),
+              cutLine: repro,
+              indent: '  ',
+            }),
+          ].join('\n'),
+        );
+      } else out.info(`repro: ${repro}`);
       if (out.level >= 2) out.verbose(`console:\n${result.transcript}\n\ntimeline:\n${result.timeline}`);
     }
-    if (result.outcome === 'rig-error') return ExitCode.rigUnavailable;
-    return SAFE.includes(result.outcome) && result.verdict?.agree !== false ? ExitCode.ok : ExitCode.testFailures;
+    return cutExitCode(result);
   },
 };

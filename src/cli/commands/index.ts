@@ -63,6 +63,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./sweep.js')).sweepCommand,
   },
   {
+    path: ['repro'],
+    complete: { values: { times: 'none' } },
+    summary: 'replay a recorded result (an Allure result file or its repro id) and check it gives the same outcome',
+    help: async () => (await import('./repro.help.js')).reproHelp,
+    load: async () => (await import('./repro.js')).reproCommand,
+  },
+  {
     path: ['inspect'],
     complete: { values: { scheme: 'none', target: 'none' } },
     summary: 'read a flash dump: what each slot holds, whether it is valid, which slot boots next',
