@@ -143,16 +143,45 @@ export class NorFlash {
       spans.push(this.sectors[sector]!);
       if (this.owned[sector]) shared = false;
     });
-    if (!shared) return compute();
     const key = `${kind}:${address}+${length}`;
-    let list = rangeDigests.get(spans[0]!);
+    let list = shared ? rangeDigests.get(spans[0]!) : undefined;
     const known = list?.find((d) => d.key === key && d.spans.length === spans.length && d.spans.every((b, i) => b === spans[i]));
     if (known) return known.digest as T;
-    const digest = compute();
+    const digest = (this.digestOfSameBytes(key, address) as T | undefined) ?? this.remember(key, address, length, compute());
+    if (!shared) return digest;
     if (!list) rangeDigests.set(spans[0]!, (list = []));
     if (list.length >= MAX_DIGESTS_PER_SECTOR) list.shift();
     list.push({ key, spans, digest });
     return digest;
+  }
+
+  /**
+   * The digest of a range whose bytes equal those of the same range digested before (a copy of
+   * them is kept): a recovery that finishes the same swap writes the same image into fresh
+   * sectors, and a memcmp costs a fraction of the image's SHA-256.
+   */
+  private digestOfSameBytes(key: string, address: number): Buffer | undefined {
+    return contentDigests.get(key)?.find((e) => this.holds(address, e.bytes))?.digest;
+  }
+
+  private remember<T extends Buffer>(key: string, address: number, length: number, digest: T): T {
+    let entries = contentDigests.get(key);
+    if (!entries) {
+      if (contentDigests.size >= MAX_CONTENT_RANGES) contentDigests.clear();
+      contentDigests.set(key, (entries = []));
+    }
+    if (entries.length >= MAX_CONTENTS_PER_RANGE) entries.shift();
+    entries.push({ bytes: this.read(address, length), digest });
+    return digest;
+  }
+
+  /** True when the flash at `address` holds exactly `bytes`. */
+  private holds(address: number, bytes: Buffer): boolean {
+    let same = true;
+    this.forEachSpan(address, bytes.length, (sector, offset, pos, n) => {
+      if (same && !this.sectors[sector]!.subarray(offset, offset + n).equals(bytes.subarray(pos, pos + n))) same = false;
+    });
+    return same;
   }
 
   /**
@@ -442,6 +471,11 @@ export class NorFlash {
     }
   }
 }
+
+/** Range digests by the range's bytes (keyed by kind and range), for ranges written afresh. */
+const contentDigests = new Map<string, { bytes: Buffer; digest: Buffer }[]>();
+const MAX_CONTENT_RANGES = 64;
+const MAX_CONTENTS_PER_RANGE = 4;
 
 /** CRC-32 of whole sector buffers shared with a snapshot (immutable from then on). */
 const sectorCrcs = new WeakMap<Buffer, number>();
