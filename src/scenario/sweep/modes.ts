@@ -141,7 +141,7 @@ export function pointsFor(mode: SweepMode, rec: Recording, seed: number): SweepC
 }
 
 /** A seeded sample of `n` ops (all of them when n is absent or not smaller), in op order. */
-export function sampleOps(ops: readonly SweepOp[], n: number | undefined, seed: number): SweepOp[] {
+export function sampleOps<T>(ops: readonly T[], n: number | undefined, seed: number): T[] {
   if (n === undefined || n >= ops.length) return [...ops];
   // A partial Fisher-Yates over the indices: n distinct ops, every op equally likely.
   const next = mulberry32(seed ^ 0x3c6ef372);

@@ -3,6 +3,7 @@ import type { Rig } from '../../rig/rig.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
 import { observeBoot } from '../observe-boot.js';
 import { judge, judgeConsoleOnly } from '../verdict.js';
+import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import { sweepOf, type Recording, type SweepImages } from './recording.js';
 import type { SweepCutPoint } from './points.js';
 
@@ -25,6 +26,28 @@ export interface PointResult {
   stateHash: string;
   /** The point shared its recovery with an earlier point of the same state. */
   shared?: boolean;
+  /**
+   * A double sweep's first cut: the size of the recovery it starts (its own op log), which a
+   * second cut indexes; ops that never completed there have no `after` cut.
+   */
+  recovery?: RecoverySummary;
+}
+
+export interface RecoverySummary {
+  ops: number;
+  /** Indices of ops the recovery started and never completed. */
+  unfinished?: number[];
+}
+
+/** A first cut's recovery as recorded: its op log and the instant power came back (its ops' time origin). */
+export interface RecordedRecovery {
+  ops: readonly SweepOp[];
+  powerOnMs: number;
+}
+
+export function summarize(recovery: RecordedRecovery): RecoverySummary {
+  const unfinished = recovery.ops.filter((o) => o.endMs === undefined).map((o) => o.index);
+  return { ops: recovery.ops.length, ...(unfinished.length && { unfinished }) };
 }
 
 /** Whether the host had seen the update finish (committed) before this point's cut. */
@@ -57,17 +80,25 @@ export async function recoverPoint(
    * did) are read once. Shared read-only.
    */
   views?: Map<string, FlashView>,
+  /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them). */
+  record?: (recovery: RecordedRecovery) => void,
 ): Promise<PointResult> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
   const { from, to } = images;
   rig.timeline.clear();
   await rig.power.off();
+  // The first cut's state, then the second's in the recovery it started: the twin's generator is
+  // seeded once (the point's seed) and carries on from the first tear to the second, as a replayed
+  // cut with a second cut draws both from one seed.
   sweep.load(point);
+  if (point.second) sweep.loadSecond(point.second);
+  if (record) sweep.startRecovery();
   await clock.sleep(spec.offMs);
   console.flushPartial();
   const fromLine = console.lines.length;
   await rig.power.on();
+  const powerOnMs = clock.now();
   const timeoutMs = rig.config.boot.timeoutMs;
   const observation = await observeBoot(console, clock, { fromLine, timeoutMs });
   if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
@@ -84,6 +115,7 @@ export async function recoverPoint(
   const judged = { committed: committedAt(rec, point), silence: scheme.silence };
   const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
   let outcome = verdict.outcome;
+  if (record) record({ ops: sweep.stopRecovery(), powerOnMs });
   const cycles = spec.bootLoopCycles ?? 0;
   for (let i = 0; i < cycles && observation.banner; i++) {
     await rig.power.off();

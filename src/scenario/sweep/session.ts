@@ -10,7 +10,7 @@ import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
-import { committedAt, recoverPoint, type PointResult } from './recover.js';
+import { committedAt, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
 
 /** Everything that makes a sweep, as plain data (a worker thread rebuilds its own session from it). */
 export interface SweepRequest {
@@ -46,6 +46,10 @@ export function withMode(request: SweepRequest, mode: SweepMode | undefined): Sw
 export class SweepSession {
   private readonly shared = new Map<string, Omit<PointResult, 'point'>>();
   private readonly views = new Map<string, FlashView>();
+  /** The last first cut whose recovery was recorded (a double sweep's second cuts index its ops). */
+  private recovery?: { key: string; recorded: RecordedRecovery };
+  /** Second-cut results shared by state, within that recovery. */
+  private readonly secondShared = new Map<number, Omit<PointResult, 'point'>>();
 
   private constructor(
     readonly rig: Rig,
@@ -95,11 +99,65 @@ export class SweepSession {
   }
 
   async recover(point: SweepCutPoint): Promise<PointResult> {
+    if (point.second) return this.recoverSecond(point);
     const id = this.rig.twin!.sweep.stateId(point.op, point.mode);
     const key = id === undefined ? undefined : `${id}/${committedAt(this.recording, point)}`;
     const known = key === undefined ? undefined : this.shared.get(key);
     if (known) return { point, ...known, reasons: [...known.reasons], shared: true };
-    const result = await recoverPoint(
+    // A double sweep's first cut: its recovery's op log is what the second cuts will index.
+    const double = this.request.mode?.mode === 'double';
+    let recorded: RecordedRecovery | undefined;
+    const result = await this.recoverOnce(point, double ? (r) => (recorded = r) : undefined);
+    if (recorded) {
+      result.recovery = summarize(recorded);
+      this.recovery = { key: this.firstKey(point), recorded };
+      this.secondShared.clear();
+    }
+    if (key !== undefined) this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash, ...(result.recovery && { recovery: result.recovery }) });
+    return result;
+  }
+
+  /**
+   * The recovery a first cut starts, as recorded (op log and power-on instant): recorded now unless
+   * it is the last one recorded. Points whose first cut leaves the same state share it (the seed
+   * only draws the torn bits of a later cut, not the recovery's ops).
+   */
+  async recoveryOf(first: SweepCutPoint): Promise<RecordedRecovery> {
+    const key = this.firstKey(first);
+    if (this.recovery?.key !== key) {
+      let recorded: RecordedRecovery | undefined;
+      const plain: SweepCutPoint = { ...first };
+      delete plain.second;
+      await this.recoverOnce(plain, (r) => (recorded = r));
+      this.recovery = { key, recorded: recorded! };
+      this.secondShared.clear();
+    }
+    return this.recovery.recorded;
+  }
+
+  /** A double cut: the first cut's recovery recorded (once per first cut), then cut at its op. */
+  private async recoverSecond(point: SweepCutPoint): Promise<PointResult> {
+    const second = point.second!;
+    const { ops } = await this.recoveryOf(point);
+    const problem = secondProblem(ops, second);
+    if (problem) throw new RangeError(`op ${point.op} ${point.mode}: second cut at op ${second.op} ${second.mode}: ${problem}`);
+    const id = this.rig.twin!.sweep.secondStateId(second.op, second.mode);
+    const known = id === undefined ? undefined : this.secondShared.get(id);
+    if (known) return { point, ...known, reasons: [...known.reasons], shared: true };
+    const result = await this.recoverOnce(point);
+    if (id !== undefined) this.secondShared.set(id, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
+    return result;
+  }
+
+  /** Same state, same recovery: a before/after cut by its state id, a torn cut by its own tear. */
+  private firstKey(point: SweepCutPoint): string {
+    const id = this.rig.twin!.sweep.stateId(point.op, point.mode);
+    const committed = committedAt(this.recording, point);
+    return id === undefined ? `torn ${point.op} ${point.fraction} ${point.seed} ${committed}` : `${id} ${committed}`;
+  }
+
+  private recoverOnce(point: SweepCutPoint, record?: (r: RecordedRecovery) => void): Promise<PointResult> {
+    return recoverPoint(
       this.rig,
       this.scheme,
       this.images,
@@ -110,14 +168,20 @@ export class SweepSession {
         ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
       },
       this.views,
+      record,
     );
-    if (key !== undefined) this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
-    return result;
   }
 
   async close(): Promise<void> {
     await this.rig.close();
   }
+}
+
+/** Why a second cut is not in a recovery's op log, or undefined. */
+export function secondProblem(ops: readonly { endMs?: number }[], second: { op: number; mode: string }): string | undefined {
+  if (!Number.isInteger(second.op) || second.op < 0 || second.op >= ops.length) return `the recovery has ${ops.length} ops (0..${ops.length - 1})`;
+  if (second.mode === 'after' && ops[second.op]!.endMs === undefined) return 'that op never completed in the recovery: no after state';
+  return undefined;
 }
 
 function offMsOf(request: SweepRequest, config: RigConfig): number {
