@@ -332,3 +332,44 @@ describe('hil cut: a failing cut shows what was wanted, what came, the last cons
     expect(r.stderr).not.toContain('repro: hil cut');
   });
 });
+
+describe("a failing sweep point of a suite's op sweep, as hil run records it", () => {
+  const sweepReports = join(tmp, 'sweep-reports');
+  let sweepRun: Awaited<ReturnType<typeof hil>>;
+
+  beforeAll(async () => {
+    const suite = join(tmp, 'sweep.yaml');
+    writeFileSync(
+      suite,
+      [
+        'name: repro-sweep',
+        'scheme: sfu-ab',
+        `images: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }`,
+        'rigs:',
+        `  - { rig: ${rigFile}, variant: sign-before-flush, expect: caught }`,
+        'cuts:',
+        '  sweeps:',
+        '    - { mode: every-op, cut: [after] }',
+        'expect:',
+        '  safe: [updated, rolled-back]',
+        '  caughtWhen: [waiting, bricked, wrong-image, boot-loop]',
+        '',
+      ].join('\n'),
+    );
+    sweepRun = await hil(['run', suite, '--reports', sweepReports, '--no-html'], { timeoutMs: 300_000 });
+  }, 300_000);
+
+  test('its repro id replays through the sweep engine 10 times out of 10', async () => {
+    expect(sweepRun.exitCode).toBe(0);
+    const point = readFileSync(join(sweepReports, '.run', 'results.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as JsonlRecord)
+      .find((r) => r.kind === 'sweep-point')!;
+    expect(point.reproId).toMatch(/^[0-9a-f]{8}$/);
+    const r = await hil(['repro', point.reproId!, '--results', join(sweepReports, 'allure-results'), '--times', '10', '--json'], { timeoutMs: 300_000 });
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as ReproJson;
+    expect(doc).toMatchObject({ id: point.reproId, kind: 'sweep-point', recorded: point.outcome, times: 10, reproduced: 10, ok: true });
+  });
+});
