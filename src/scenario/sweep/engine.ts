@@ -29,9 +29,10 @@ export interface SweepOptions {
 
 /**
  * An op-exhaustive sweep: records the update once per session, builds each point's state from
- * the recording and simulates only its recovery. With `workers` > 0 the points are dealt round
- * robin to worker threads, each of which rebuilds the rig, images and recording from the request
- * (deterministic: the same recording in every thread) and returns plain results.
+ * the recording and simulates only its recovery. With `workers` > 0 the points go in blocks of ops
+ * to worker threads, each claiming the next block when free, each of which rebuilds the rig,
+ * images and recording from the request (deterministic: the same recording in every thread) and
+ * returns plain results.
  */
 export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
   const modes = opts.modes ?? ['before', 'after', 'torn'];
@@ -54,7 +55,9 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
     }
   }
   const pool = new WorkerPool(workers, onProgress);
-  const replies = await pool.run((i) => ({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers } }), signal);
+  // The workers' shared block counter: each takes the next block when it is free (see worker.ts).
+  const claim = new SharedArrayBuffer(4);
+  const replies = await pool.run((i) => ({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers }, claim }), signal);
   const results = replies
     .flatMap((r) => r.results)
     .sort((a, b) => a.order - b.order)

@@ -1,8 +1,10 @@
 /**
  * A sweep worker thread: opens its own session (rig, images, recording) from the request and
- * recovers its share of the points, then replies once. Shares are blocks of consecutive ops dealt
- * round robin: cost varies along an update (an early cut in a swap recovers the longest), and
- * within a block op k's after point and op k+1's before point share one recovery.
+ * recovers its share of the points, then replies once. Points go in blocks of consecutive ops
+ * (within a block op k's after point and op k+1's before point share one recovery, and a double
+ * sweep's points of one first cut stay together). Each worker claims the next block from a
+ * counter the workers share, so the one that opened first or drew cheap blocks takes more:
+ * cost varies along an update (an early cut in a swap recovers the longest).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
@@ -20,6 +22,11 @@ export interface WorkerTask {
   /** The points to share out; absent: every op in `modes`. */
   points?: SweepCutPoint[];
   share: { index: number; of: number };
+  /**
+   * The next block to take (an Int32Array of one over a SharedArrayBuffer all workers see):
+   * blocks are claimed one at a time. Absent: this worker takes every `of`-th block from `index`.
+   */
+  claim?: SharedArrayBuffer;
 }
 
 /** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread. */
@@ -47,12 +54,17 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
     const points = task.points ?? session.everyOp(task.modes);
     const results: { order: number; result: PointResult }[] = [];
     let reported = 0;
-    for (let i = 0; i < points.length; i++) {
-      if (Math.floor(points[i]!.op / SHARE_BLOCK_OPS) % task.share.of !== task.share.index) continue;
-      results.push({ order: i, result: await session.recover(points[i]!) });
-      if (results.length - reported >= PROGRESS_EVERY) {
-        reported = results.length;
-        report({ progress: { done: reported, total: points.length } });
+    const blocks = blocksOf(points);
+    const next = task.claim ? new Int32Array(task.claim) : undefined;
+    for (let turn = 0; ; turn++) {
+      const b = next ? Atomics.add(next, 0, 1) : task.share.index + turn * task.share.of;
+      if (b >= blocks.length) break;
+      for (const i of blocks[b]!) {
+        results.push({ order: i, result: await session.recover(points[i]!) });
+        if (results.length - reported >= PROGRESS_EVERY) {
+          reported = results.length;
+          report({ progress: { done: reported, total: points.length } });
+        }
       }
     }
     // Always one, so the engine learns the total even from a worker whose share is empty.
@@ -62,6 +74,18 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
   } finally {
     await session.close();
   }
+}
+
+/** Point indices by block of SHARE_BLOCK_OPS consecutive ops, blocks in op order, points in list order. */
+export function blocksOf(points: readonly SweepCutPoint[]): number[][] {
+  const byBlock = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    const b = Math.floor(p.op / SHARE_BLOCK_OPS);
+    let list = byBlock.get(b);
+    if (!list) byBlock.set(b, (list = []));
+    list.push(i);
+  });
+  return [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
 }
 
 if (parentPort && workerData) {
