@@ -7,7 +7,11 @@ import { Rng } from './rng.js';
 /** Thrown inside firmware code when the power goes: it unwinds every await of the running program. */
 export class PowerLost extends Error {
   constructor() {
+    // Control flow, not a fault: no stack trace to capture (a sweep loses power thousands of times).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('power lost');
+    Error.stackTraceLimit = limit;
   }
 }
 
