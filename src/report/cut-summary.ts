@@ -9,15 +9,19 @@ export interface ReproTwin {
 }
 
 /**
- * The twin settings a repro line must carry: those that differ from a twin section's defaults
- * (variant correct, power loss random). A suite's `variant:` / `powerLoss:` on a rig entry lands
- * here, so the line cuts the same bootloader the same way; a plain twin rig's line stays short.
+ * The twin settings a repro line must carry: those that differ from what `--rig` gives by itself,
+ * the rig file's twin section (`base`), or when it is not known a twin section's defaults (variant
+ * correct, power loss random). A suite's `variant:` / `powerLoss:` on a rig entry lands here, so
+ * the line cuts the same bootloader the same way; a plain twin rig's line stays short. With `base`,
+ * `--variant correct` on a rig file that runs a seeded bug stays on the line.
  */
-export function reproTwin(twin: ReproTwin | undefined): ReproTwin {
+export function reproTwin(twin: ReproTwin | undefined, base?: ReproTwin): ReproTwin {
   if (!twin) return {};
+  const variant = base?.variant ?? 'correct';
+  const powerLoss = base?.powerLoss ?? 'random';
   return {
-    ...(twin.variant !== undefined && twin.variant !== 'correct' && { variant: twin.variant }),
-    ...(twin.powerLoss !== undefined && twin.powerLoss !== 'random' && { powerLoss: twin.powerLoss }),
+    ...(twin.variant !== undefined && twin.variant !== variant && { variant: twin.variant }),
+    ...(twin.powerLoss !== undefined && twin.powerLoss !== powerLoss && { powerLoss: twin.powerLoss }),
   };
 }
 

@@ -33,6 +33,9 @@ describe('repro lines carry the twin overrides', () => {
     expect(reproTwin(undefined)).toEqual({});
     expect(reproTwin({ variant: 'correct', powerLoss: 'random' })).toEqual({});
     expect(reproTwin({ variant: 'never-revert', powerLoss: 'skip' })).toEqual({ variant: 'never-revert', powerLoss: 'skip' });
+    // Against the rig file's own section: the correct bootloader on a seeded-bug rig file must be named.
+    expect(reproTwin({ variant: 'correct', powerLoss: 'random' }, { variant: 'sign-before-flush', powerLoss: 'random' })).toEqual({ variant: 'correct' });
+    expect(reproTwin({ variant: 'sign-before-flush', powerLoss: 'torn' }, { variant: 'sign-before-flush', powerLoss: 'torn' })).toEqual({});
     const line = reproCommand({ rig: 'rigs/x.yaml', twin: { variant: 'a b' }, from: 'a.bin', to: 'b.bin', trigger: { kind: 'marker', edge: 3, delayMs: 1.5 }, offMs: 200, seed: 1 });
     expect(line).toBe("hil cut --rig rigs/x.yaml --variant 'a b' --from a.bin --to b.bin --trigger marker:3+1.5ms --off-ms 200 --seed 1");
   });
@@ -49,6 +52,16 @@ describe('repro lines carry the twin overrides', () => {
     expect(doc.variant).toBe('sign-before-flush');
     expect(doc.repro).toMatch(/^hil cut --rig rigs\/twin-rp2040-sfu\.yaml --variant sign-before-flush --power-loss complete /);
     expect({ outcome: doc.outcome, exitCode: buggy.exitCode }).toEqual({ outcome: expect.not.stringMatching(/^(updated|rolled-back)$/), exitCode: 1 });
+  });
+
+  it('hil cut --variant correct on a seeded-bug rig file keeps --variant correct on its line, which replays the correct bootloader', async () => {
+    const cut = ['cut', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...IMAGES, '--trigger', 'console:/SIGNED/', '--json'];
+    const r = await hil([...cut, '--variant', 'correct']);
+    const doc = JSON.parse(r.stdout) as { outcome: string; repro: string; variant: string };
+    expect(doc.variant).toBe('correct');
+    expect(doc.repro).toMatch(/^hil cut --rig rigs\/twin-rp2040-sfu-bug-sign-before-flush\.yaml --variant correct /);
+    const again = JSON.parse((await hil([...doc.repro.split(' ').slice(1), '--json'])).stdout) as { outcome: string; variant: string };
+    expect(again).toMatchObject({ outcome: doc.outcome, variant: 'correct' });
   });
 
   it('--variant and --power-loss are usage errors (exit 2, naming the option) on a bench rig or with a bad value', async () => {

@@ -8,7 +8,7 @@ import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult, type CutSpec } from '../../scenario/cut.js';
 import type { SchemeAdapter } from '../../schemes/registry.js';
 import type { UpdateImage } from '../../scenario/update-image.js';
-import { reproCommand, reproTwin } from '../../report/cut-summary.js';
+import { reproCommand, reproTwin, type ReproTwin } from '../../report/cut-summary.js';
 import { ExitCode } from '../../core/errors.js';
 import type { Output } from '../output.js';
 
@@ -20,6 +20,8 @@ export interface OneCut {
   scheme: SchemeAdapter;
   images: { from: UpdateImage; to: UpdateImage; previous?: UpdateImage };
   spec: CutSpec;
+  /** The rig file's own twin section (before --variant / --power-loss): the repro line names what differs from it. */
+  fileTwin?: ReproTwin;
 }
 
 export async function cutOnce(c: OneCut, ctx: { out: Output; signal?: AbortSignal }): Promise<{ result: CutResult; repro: string }> {
@@ -38,7 +40,7 @@ export async function cutOnce(c: OneCut, ctx: { out: Output; signal?: AbortSigna
     await rig.close();
   }
   const { from, to, previous } = images;
-  const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+  const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin, c.fileTwin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
   return { result, repro };
 }
 

@@ -41,7 +41,7 @@ export const cutCommand: Command = {
     const setup = setupOption(scheme, values);
     const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }) };
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
-    const { result, repro } = await cutOnce({ config, scheme, images: { from, to, ...(previous && { previous }) }, spec }, { out, signal });
+    const { result, repro } = await cutOnce({ config, scheme, images: { from, to, ...(previous && { previous }) }, spec, ...(rigFile.twin && { fileTwin: rigFile.twin }) }, { out, signal });
     if (out.json) {
       out.printJson({
         rig: config.name,

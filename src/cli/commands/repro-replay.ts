@@ -78,7 +78,8 @@ function setupOf(scheme: SchemeAdapter, record: ReproRecord, where: string): str
 }
 
 export async function cutReplayer(record: ReproRecord, images: ResolvedImages, where: string, resultFile?: string): Promise<Replayer> {
-  const config = asRecorded(await recordRig(record, where, resultFile), record, where);
+  const rigFile = await recordRig(record, where, resultFile);
+  const config = asRecorded(rigFile, record, where);
   const scheme = await schemeAdapter(config.scheme);
   let trigger;
   try {
@@ -102,7 +103,7 @@ export async function cutReplayer(record: ReproRecord, images: ResolvedImages, w
       return cutLine;
     },
     async run(ctx) {
-      const { result, repro } = await cutOnce({ config, scheme, images: loaded, spec }, ctx);
+      const { result, repro } = await cutOnce({ config, scheme, images: loaded, spec, ...(rigFile.twin && { fileTwin: rigFile.twin }) }, ctx);
       cutLine = repro;
       return {
         outcome: result.outcome,
