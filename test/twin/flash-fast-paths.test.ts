@@ -167,4 +167,26 @@ describe('flash fast paths', () => {
       expect(f.peek(at, n)).toEqual(f.read(at, n));
     }
   });
+
+  it('counts writes per word as a plain per-word count does, across alignments, lengths and erases (nWRITE = 2)', () => {
+    const f = new NorFlash(NRF);
+    const writes = new Uint8Array(NRF.size / 4);
+    let over = 0;
+    let state = 7;
+    const rand = (n: number) => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) % n;
+    for (let step = 0; step < 400; step++) {
+      if (rand(40) === 0) {
+        const sector = rand(2) * 4096;
+        f.erase(sector, 4096).complete();
+        writes.fill(0, sector / 4, sector / 4 + 1024);
+        continue;
+      }
+      const words = 1 + rand(rand(2) ? 12 : 300);
+      const first = rand(2048 - words); // two sectors: words are written again and again
+      f.program(first * 4, pattern(words * 4, step)).complete();
+      for (let w = first; w < first + words; w++) if (++writes[w]! > 2) over++;
+    }
+    expect(f.overWrites).toBe(over);
+    expect(over).toBeGreaterThan(0);
+  });
 });

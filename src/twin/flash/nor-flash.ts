@@ -349,17 +349,8 @@ export class NorFlash {
       const end = Math.min(data.length, pos + (s - (first % s)));
       // Counts first: within spec (the common case) the span is one bulk AND.
       const o0 = first % s;
-      // Unit indices as integers, the highest count kept aside: no division or branch on max per unit.
       const firstUnit = o0 / u;
-      const lastUnit = firstUnit + (end - pos) / u;
-      let top = 0;
-      for (let i = firstUnit; i < lastUnit; i++) {
-        const c = counts[i]! + 1;
-        const kept = c > 255 ? 255 : c;
-        counts[i] = kept;
-        if (kept > top) top = kept;
-      }
-      if (top <= max) {
+      if (!countWrites(counts, firstUnit, firstUnit + (end - pos) / u, max)) {
         andBytes(buf, o0, data, pos, end - pos);
         pos = end;
         continue;
@@ -483,6 +474,43 @@ const sectorCrcs = new WeakMap<Buffer, number>();
 /** Range digests over snapshot-shared sectors, by the range's first sector buffer. */
 const rangeDigests = new WeakMap<Buffer, { key: string; spans: Buffer[]; digest: Buffer }[]>();
 const MAX_DIGESTS_PER_SECTOR = 8;
+
+/**
+ * One more write on units [first, last) of a sector's counts (saturating at 255); true when a
+ * count now exceeds `max`. Four counts at a time where they are aligned and below 128 (a count
+ * that high is a hundred writes out of spec): each byte plus 1 cannot carry, and byte + (127 - max)
+ * reaches bit 7 exactly when the byte exceeds max.
+ */
+function countWrites(counts: Uint8Array, first: number, last: number, max: number): boolean {
+  let over = false;
+  const one = (i: number) => {
+    const c = counts[i]! + 1;
+    counts[i] = c > 255 ? 255 : c;
+    if (c > max) over = true;
+  };
+  let i = first;
+  if (max <= 0x7f && last - first >= 16) {
+    while ((counts.byteOffset + i) & 3) one(i++);
+    const n = (last - i) >>> 2;
+    const words = new Uint32Array(counts.buffer, counts.byteOffset + i, n);
+    const bias = Math.imul(0x7f - max, 0x01010101) >>> 0;
+    let high = 0;
+    for (let w = 0; w < n; w++) {
+      const v = words[w]!;
+      if (v & 0x80808080) {
+        for (let k = 0; k < 4; k++) one(i + 4 * w + k);
+        continue;
+      }
+      const next = (v + 0x01010101) >>> 0;
+      words[w] = next;
+      high |= (next + bias) & 0x80808080;
+    }
+    if (high) over = true;
+    i += n << 2;
+  }
+  while (i < last) one(i++);
+  return over;
+}
 
 /**
  * dst[at..at+n) &= src[from..from+n): NOR programming clears bits only. Four bytes at a time
