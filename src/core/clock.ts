@@ -74,11 +74,17 @@ export class ScaledClock implements Clock {
  */
 const BATCH_EVENTS = 256;
 
-interface Pending {
-  at: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
+/** A timer in the heap; it is its own Timer handle (no closure and handle object per timer). */
+class Pending implements Timer {
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly fn: () => void,
+  ) {}
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -111,12 +117,12 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): Timer {
-    const p: Pending = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    const p = new Pending(this.t + Math.max(0, ms), this.seq++, fn);
     if (!this.disposed) {
       this.push(p);
       this.schedulePump();
     }
-    return { cancel: () => (p.cancelled = true) };
+    return p;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
