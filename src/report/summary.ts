@@ -85,7 +85,9 @@ export function failureReport(records: readonly CutRecord[], resultsDir: string,
   const reproArgs = resolve(resultsDir) === resolve(opts.defaultResults ?? 'reports/allure-results') ? undefined : `--results ${shellWord(displayFile(resolve(resultsDir)))}`;
   const lines: string[] = [];
   for (const r of shown) {
-    lines.push(`${r.status.toUpperCase()}: ${r.suite} on ${r.rig}: ${r.test} -> ${r.outcome}${r.message ? `: ${r.message}` : ''}`);
+    // A sweep point's test name already ends in its outcome.
+    const outcome = r.test.endsWith(`-> ${r.outcome}`) ? '' : ` -> ${r.outcome}`;
+    lines.push(`${r.status.toUpperCase()}: ${r.suite} on ${r.rig}: ${r.test}${outcome}${r.message ? `: ${r.message}` : ''}`);
     const file = r.reproId ? files.get(r.reproId) : undefined;
     const detail = file ? resultDetail(file) : undefined;
     if (!detail) {

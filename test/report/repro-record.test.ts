@@ -189,6 +189,9 @@ describe("hil run's failure block", () => {
       ].join('\n'),
     );
     expect(failureReport([records[2]!], dir)).toBe('');
+    // A sweep point's test name ends in its outcome: not twice.
+    const point: CutRecord = { ...base, kind: 'sweep-point', test: 'sweep every-op/after op 643 after -> wrong-image', outcome: 'wrong-image', status: 'failed', repro: 'hil sweep --point 643:after' };
+    expect(failureReport([point], dir)).toBe(`FAILED: s on twin-rp2040-sfu: sweep every-op/after op 643 after -> wrong-image\n  repro: hil sweep --point 643:after`);
     expect(
       failureReport(
         Array.from({ length: 12 }, () => records[1]!),
