@@ -47,6 +47,8 @@ export interface MeasuredElement {
   opacity: number;
   /** The element (or one of its children) is what the page shows at the centre of its box. */
   onTop: boolean;
+  /** The class attribute of what the page shows at the centre of its box (itself when onTop). */
+  atCentre?: string;
   /** Its data-* attributes, without the prefix. */
   data: Record<string, string>;
 }
@@ -169,7 +171,7 @@ var measure=function(el){
     box:{x:r2(r.left+scrollX),y:r2(r.top+scrollY),width:r2(r.width),height:r2(r.height)},
     fill:cs.fill,stroke:cs.stroke,color:cs.color,display:cs.display,visibility:cs.visibility,opacity:Number(cs.opacity),
     onTop:!!hit&&(hit===el||el.contains(hit)),data:data};
-  if(el.id) m.id=el.id; if(t!==null) m.title=t;
+  if(el.id) m.id=el.id; if(t!==null) m.title=t; if(hit) m.atCentre=hit.getAttribute('class')||'';
   return m;
 };
 for(var name in spec.select){

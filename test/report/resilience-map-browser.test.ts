@@ -12,6 +12,7 @@ import type { Outcome } from '../../src/config/vocabulary.js';
 import { OUTCOME_COLOURS, isFailing } from '../../src/report/maps/outcome-style.js';
 import { phaseBands } from '../../src/report/maps/phase-bands.js';
 import { renderResilienceMap, writeResilienceMap, type MapOp, type MapResult } from '../../src/report/maps/resilience-map.js';
+import { runDoubleSweep } from '../../src/scenario/sweep/double.js';
 import { runSweep, type SweepRun } from '../../src/scenario/sweep/engine.js';
 import { render, type RenderedPage } from '../helpers/browser.js';
 
@@ -70,7 +71,9 @@ function expectReadable(page: RenderedPage, ops: readonly MapOp[], results: read
     expect(m.box.height).toBeGreaterThan(0);
     expect(m.opacity).toBe(1);
     expect(m.display).not.toBe('none');
-    expect(m.onTop).toBe(true);
+    // On top of every safe mark: what shows at its centre is itself, or another failing mark
+    // (two failing cuts of one op and mode, such as two torn fractions, share a place).
+    expect(m.onTop || /\bfail\b/.test(m.atCentre ?? '')).toBe(true);
   }
   if (failing.length) {
     expect(page.counts.windows).toBeGreaterThan(0);
@@ -120,6 +123,31 @@ describe('resilience map in headless Chromium', () => {
     for (const m of page.found.failing!) {
       expect(m.box.x + m.box.width / 2).toBeGreaterThanOrEqual(win!.box.x);
       expect(m.box.x + m.box.width / 2).toBeLessThanOrEqual(win!.box.x + win!.box.width);
+    }
+  });
+
+  it('draws the 2-D map of a real double sweep (MCUboot resume-unjournaled, sampled first and second cuts)', async () => {
+    const run = await runDoubleSweep(
+      { rig: 'rigs/twin-nrf52840-mcuboot.yaml', twin: { variant: 'resume-unjournaled' }, images: { from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2.signed.bin' }, seed: 3 },
+      { mode: 'double', first: { sample: 3 }, second: { sample: 5 } },
+      { workers: 0 },
+    );
+    expect(run.results.length).toBeGreaterThan(0);
+    expect(run.results.every((r) => r.point.second)).toBe(true);
+    const results = [...run.firsts, ...run.results];
+    const path = writeResilienceMap(
+      dir,
+      'mcuboot double',
+      renderResilienceMap({ title: 'twin-nrf52840-mcuboot resume-unjournaled double', ops: run.ops, results, double: { secondOps: run.secondOps } }),
+    );
+    const page = await render(path, { select: { ...SELECT, grid: '.grid' } });
+    expectReadable(page, run.ops, results);
+    expect(page.counts.grid).toBe(1);
+    // Every double point's cell lies inside the grid: second cut op down, first cut op across.
+    const grid = page.found.grid![0]!.box;
+    for (const m of page.found.failing!.filter((f) => f.data['second-op'] !== undefined)) {
+      expect(m.box.y + m.box.height / 2).toBeGreaterThanOrEqual(grid.y);
+      expect(m.box.y + m.box.height / 2).toBeLessThanOrEqual(grid.y + grid.height);
     }
   });
 

@@ -9,6 +9,8 @@ import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
 
 /** A failing cell is never smaller than this (px), however dense the grid. */
 const MIN_FAIL_CELL = 4;
+/** Nor a safe one than this: a sampled double sweep is sparse, and its tried cells must show. */
+const MIN_SAFE_CELL = 2;
 const PHASE_ROW = 24;
 const STRIP = 16;
 /** Where in its op's column (and row) a cut of each mode sits: not started, inside, complete. */
@@ -58,9 +60,9 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
   const cellH = y.column / 3;
   const at = (c: MapCut, axis: OpAxis, cell: number) => axis.x(c.op) + SUB[c.mode] * cell;
   const cell = (r: MapResult, rowTop: number, failing: boolean): string => {
-    const w = failing ? Math.max(cellW, MIN_FAIL_CELL) : Math.max(cellW, 0.5);
+    const w = failing ? Math.max(cellW, MIN_FAIL_CELL) : Math.max(cellW, MIN_SAFE_CELL);
     const s = r.point.second;
-    const h = s ? (failing ? Math.max(cellH, MIN_FAIL_CELL) : Math.max(cellH, 0.5)) : STRIP - 4;
+    const h = s ? (failing ? Math.max(cellH, MIN_FAIL_CELL) : Math.max(cellH, MIN_SAFE_CELL)) : STRIP - 4;
     const cx = at(r.point, x, cellW) + cellW / 2 - w / 2;
     const cy = s ? rowTop + at(s, y, cellH) + cellH / 2 - h / 2 : rowTop + 2;
     const geometry = `x="${n(cx)}" y="${n(cy)}" width="${n(w)}" height="${n(h)}"`;
