@@ -1,52 +1,158 @@
 /**
- * The detection table: per scheme and bootloader variant, what a cut sweep saw, and whether the
- * rig caught it. A correct bootloader is "caught" when any cut ended outside the safe outcomes
- * (or console and flash disagreed): that is a false alarm or a real bug in the reference design,
- * and either way the campaign fails.
+ * The detection table: per scheme and bootloader variant, every op state its sweeps tried, how
+ * many of them catch it (the window, as tardigrade reports its 9.7 % / 33 % / 100 %), the
+ * outcomes, and the first catching point with the command that replays it. A correct bootloader
+ * is "caught" when any point ended outside the suite's safe outcomes: a false alarm or a real bug
+ * in the reference design, and either way the campaign fails.
  */
-import type { SuiteRigRun } from '../scenario/suite-run.js';
+import type { DetectPlan, DetectUse } from '../scenario/detect/plan.js';
+import type { DetectRunResult, DetectSweepOutcome } from '../scenario/detect/run-detect.js';
+import type { DetectPointOutcome, ReplayOutcome } from '../scenario/detect/tasks.js';
+import type { Recording } from '../scenario/sweep/recording.js';
 import { textTable } from '../core/text-table.js';
+
+type SweepOp = Recording['ops'][number];
+
+/** Where the first catch of a row came from and how to replay it. */
+export interface FirstCatch {
+  suite: string;
+  /** `OP:MODE[:FRACTION]` (`hil sweep --point`'s form), `settled` (the state after the update, seen done), or the replayed cut's trigger. */
+  point: string;
+  /** The op: kind, target, address+length, stage/phase (sweep points). */
+  where?: string;
+  outcome: string;
+  reasons: string[];
+  source: 'sweep' | 'second-cut replay';
+  repro?: string;
+}
 
 export interface DetectionRow {
   scheme: string;
   variant: string;
   buggy: boolean;
-  cuts: number;
+  /** Op states tried: every sweep point of the variant's sweeps (each distinct sweep and safe set once). */
+  points: number;
+  /** Of those, the ones ending outside the safe outcomes. */
+  catching: number;
+  /** catching / points, in percent (0 when nothing was tried). */
+  windowPercent: number;
+  /** The second pass: decision ops torn at every write unit (included in points and catching). */
+  decision: { ops: number; points: number; catching: number };
+  /** The suites' second-cut points replayed in full (not in points: the engine sweeps no double cuts yet). */
+  secondCuts: { cuts: number; catching: number };
   outcomes: Record<string, number>;
   caught: boolean;
-  /** Rig errors (the rig itself failed): never a detection either way. */
+  /** Sweeps or replays the rig could not run: never a detection either way. */
   rigErrors: number;
-  /** The first cut that caught it: its suite, outcome and the `hil cut` line that replays it. */
-  example?: { suite: string; outcome: string; trigger: string; repro?: string };
+  errors: string[];
+  first?: FirstCatch;
 }
 
-/** A suite's run on one rig, with the repro line of each of its cuts (same order as results). */
-export type DetectionRun = SuiteRigRun & { repros?: readonly string[] };
+export interface DetectionRepros {
+  point(use: DetectUse, sweep: DetectSweepOutcome, r: DetectPointOutcome): string | undefined;
+  replay(use: DetectUse, r: ReplayOutcome): string | undefined;
+}
 
-export function detectionRows(runs: readonly DetectionRun[], safe: (suite: string) => readonly string[], buggy: (scheme: string, variant: string) => boolean): DetectionRow[] {
+export function pointLabel(r: DetectPointOutcome): string {
+  if (r.settled) return 'settled';
+  const p = r.point;
+  return `${p.op}:${p.mode}${p.fraction !== undefined ? `:${roundFraction(p.fraction)}` : ''}`;
+}
+
+/** A fraction short enough to read and exact enough to land in the same write unit. */
+export function roundFraction(f: number): number {
+  return Math.round(f * 1e6) / 1e6;
+}
+
+export function opWhere(op: SweepOp): string {
+  return `${op.kind} ${op.target} @0x${op.address.toString(16)}+${op.length}, ${op.stage === 'reboot' ? 'after the reset' : op.stage}${op.phase ? `/${op.phase}` : ''}`;
+}
+
+export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: DetectionRepros): DetectionRow[] {
   const rows = new Map<string, DetectionRow>();
-  for (const run of runs) {
-    const scheme = run.rig.scheme;
-    const variant = run.rig.twin?.variant ?? 'correct';
-    const key = `${scheme}/${variant}`;
+  const counted = new Set<string>();
+  const rowOf = (u: DetectUse) => {
+    const key = `${u.scheme}/${u.variant}`;
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { scheme, variant, buggy: buggy(scheme, variant), cuts: 0, outcomes: {}, caught: false, rigErrors: 0 }));
-    for (const [i, r] of run.results.entries()) {
-      row.cuts++;
+    if (!row) {
+      row = {
+        scheme: u.scheme,
+        variant: u.variant,
+        buggy: u.buggy,
+        points: 0,
+        catching: 0,
+        windowPercent: 0,
+        decision: { ops: 0, points: 0, catching: 0 },
+        secondCuts: { cuts: 0, catching: 0 },
+        outcomes: {},
+        caught: false,
+        rigErrors: 0,
+        errors: [],
+      };
+      rows.set(key, row);
+    }
+    return row;
+  };
+  for (const u of plan.uses) {
+    const row = rowOf(u);
+    const once = `${u.sweep}\n${[...u.safe].sort().join(',')}`;
+    if (counted.has(once)) continue;
+    counted.add(once);
+    const sweep = run.sweeps.get(u.sweep);
+    if (!sweep || sweep.error) {
+      row.rigErrors++;
+      row.errors.push(`${u.suite}: ${sweep?.error ?? 'the sweep did not run'}`);
+      continue;
+    }
+    const decision = new Set(sweep.decisionOps);
+    row.decision.ops += decision.size;
+    for (const r of sweep.results) {
+      row.points++;
       row.outcomes[r.outcome] = (row.outcomes[r.outcome] ?? 0) + 1;
-      if (r.outcome === 'rig-error') {
-        row.rigErrors++;
-        continue;
-      }
-      const bad = !safe(run.suite).includes(r.outcome) || r.verdict?.agree === false;
-      if (bad) {
-        row.caught = true;
-        const repro = run.repros?.[i];
-        row.example ??= { suite: run.suite, outcome: r.outcome, trigger: `${r.trigger}${r.secondCut ? ` + second cut ${r.secondCut.afterMs}ms` : ''}`, ...(repro !== undefined && { repro }) };
-      }
+      const second = r.decision === true;
+      if (second) row.decision.points++;
+      if (u.safe.includes(r.outcome)) continue;
+      row.catching++;
+      if (second) row.decision.catching++;
+      row.caught = true;
+      const op = sweep.recording?.ops[r.point.op];
+      row.first ??= {
+        suite: u.suite,
+        point: pointLabel(r),
+        ...(op && { where: r.settled ? `after every op, the host having seen the update done` : opWhere(op) }),
+        outcome: r.outcome,
+        reasons: r.reasons,
+        source: 'sweep',
+        ...withRepro(repros.point(u, sweep, r)),
+      };
     }
   }
+  for (const rep of run.replays) {
+    const u = plan.uses[rep.use]!;
+    const row = rowOf(u);
+    if (rep.error) {
+      row.rigErrors++;
+      row.errors.push(`${u.suite} second cuts: ${rep.error}`);
+    }
+    for (const r of rep.results) {
+      row.secondCuts.cuts++;
+      if (r.outcome === 'rig-error') {
+        row.rigErrors++;
+        row.errors.push(`${u.suite} ${r.trigger}: ${r.reasons.join('; ')}`);
+        continue;
+      }
+      if (u.safe.includes(r.outcome) && r.agree) continue;
+      row.secondCuts.catching++;
+      row.caught = true;
+      row.first ??= { suite: u.suite, point: r.trigger, outcome: r.outcome, reasons: r.reasons, source: 'second-cut replay', ...withRepro(repros.replay(u, r)) };
+    }
+  }
+  for (const row of rows.values()) row.windowPercent = row.points ? (100 * row.catching) / row.points : 0;
   return [...rows.values()];
+}
+
+function withRepro(repro: string | undefined): { repro?: string } {
+  return repro === undefined ? {} : { repro };
 }
 
 /** Every buggy variant caught, no correct one flagged, no rig error. */
@@ -54,19 +160,38 @@ export function detectionOk(rows: readonly DetectionRow[]): boolean {
   return rows.every((r) => r.rigErrors === 0 && r.caught === r.buggy);
 }
 
+export function formatPercent(p: number): string {
+  if (p === 0 || p === 100) return `${p} %`;
+  return `${p < 0.1 ? p.toFixed(3) : p < 10 ? p.toFixed(2) : p.toFixed(1)} %`;
+}
+
+export function verdictOf(r: DetectionRow): string {
+  return r.rigErrors ? 'RIG ERROR' : r.caught === r.buggy ? 'ok' : r.buggy ? 'MISSED' : 'FALSE ALARM / FAILS';
+}
+
 export function formatDetectionTable(rows: readonly DetectionRow[]): string {
-  const head = ['scheme', 'variant', 'kind', 'cuts', 'outcomes', 'caught', 'verdict'];
+  const head = ['scheme', 'variant', 'kind', 'op states', 'catching', 'window', 'decision torn', '2nd cuts', 'outcomes', 'caught', 'verdict'];
   const body = rows.map((r) => [
     r.scheme,
     r.variant,
     r.buggy ? 'buggy' : 'correct',
-    String(r.cuts),
+    String(r.points),
+    String(r.catching),
+    formatPercent(r.windowPercent),
+    `${r.decision.catching}/${r.decision.points} (${r.decision.ops} ops)`,
+    r.secondCuts.cuts ? `${r.secondCuts.catching}/${r.secondCuts.cuts}` : '-',
     Object.entries(r.outcomes)
       .sort((a, b) => b[1] - a[1])
       .map(([o, n]) => `${o}:${n}`)
       .join(' '),
     r.caught ? 'yes' : 'no',
-    r.rigErrors ? 'RIG ERROR' : r.caught === r.buggy ? 'ok' : r.buggy ? 'MISSED' : 'FALSE ALARM / FAILS',
+    verdictOf(r),
   ]);
   return textTable(head, body, { rule: true }).join('\n');
+}
+
+/** One line per caught (or wrongly failing) variant: its first catching point, then where it came from. */
+export function formatFirstCatch(r: DetectionRow): string {
+  const f = r.first!;
+  return `${r.scheme}/${r.variant}: first caught at ${f.point} -> ${f.outcome} (${f.suite}${f.where ? `; ${f.where}` : ''})${f.reasons.length ? ` [${f.reasons.join('; ')}]` : ''}`;
 }

@@ -1,8 +1,9 @@
-/** `hil detect`: the detection table from the command line, as CI and a lab use it. */
+/** `hil detect`: exhaustive detection on the op sweep engine, from the command line, as CI and a lab use it. */
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { hil, ROOT } from './hil.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { hil, hilBackground, ROOT } from './hil.js';
 
 /** Runs a printed `hil cut …` line as a user pastes it into a shell (its quoting included), with --json. */
 async function replay(line: string) {
@@ -15,66 +16,134 @@ interface Row {
   scheme: string;
   variant: string;
   buggy: boolean;
-  cuts: number;
+  points: number;
+  catching: number;
+  windowPercent: number;
+  decision: { ops: number; points: number; catching: number };
+  secondCuts: { cuts: number; catching: number };
   outcomes: Record<string, number>;
   caught: boolean;
+  rigErrors: number;
+  first?: { suite: string; point: string; where?: string; outcome: string; source: string; repro?: string };
 }
 
-// Detection runs CPU-bound sweeps (the `sweeps` Jest project): the cuts are placed in the twin's
+// Detection runs CPU-bound sweeps (the `sweeps` Jest project): every point is placed in the twin's
 // virtual time; the wall-time limit is only a hang guard, just under the project's test timeout.
 const SWEEP = { timeoutMs: 1_500_000 };
 
+function checkRow(row: Row): void {
+  expect(row.caught).toBe(row.buggy);
+  expect(row.rigErrors).toBe(0);
+  expect(Object.values(row.outcomes).reduce((a, b) => a + b, 0)).toBe(row.points);
+  expect(row.windowPercent).toBeCloseTo((100 * row.catching) / row.points);
+}
+
 describe('hil detect', () => {
-  it('--json prints one row per variant of the scheme; every seeded bug caught, the correct one not (exit 0)', async () => {
+  it('--json: one row per SFU variant with its window over every op state; every seeded bug caught, the correct one clean (exit 0)', async () => {
     const r = await hil(['detect', '--scheme', 'sfu-ab', '--json'], SWEEP);
     expect(r.exitCode).toBe(0);
     const rows = JSON.parse(r.stdout) as Row[];
     expect(rows.map((x) => x.variant).sort()).toEqual(['boot-unsigned-target', 'correct', 'erase-running-slot', 'generation-not-incremented', 'sign-before-flush']);
-    for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(['buggy', 'caught', 'cuts', 'outcomes', 'scheme', 'variant']);
-      expect(row.caught).toBe(row.buggy);
-      expect(Object.values(row.outcomes).reduce((a, b) => a + b, 0)).toBe(row.cuts);
-    }
+    for (const row of rows) checkRow(row);
+    const by = Object.fromEntries(rows.map((x) => [x.variant, x]));
+    // Every op of the 645-op update, before, after and torn (and the signature page's 256 bytes torn one by one).
+    expect(by.correct!.points).toBeGreaterThan(3 * 640);
+    expect(by.correct!.decision.points).toBeGreaterThanOrEqual(256);
+    expect(by.correct!.first).toBeUndefined();
+    // A lost update shows only after the host saw the update done: the settled point.
+    expect(by['generation-not-incremented']!.first).toMatchObject({ point: 'settled', outcome: 'wrong-image', source: 'sweep' });
+    expect(by['generation-not-incremented']!.first!.repro).toMatch(/^hil cut .*--trigger after:\d+ms/);
   });
 
-  it('prints a table with a verdict column, and exits 1 when a bug goes uncaught', async () => {
-    // A suite that cuts only long after the update: no SFU bug but the lost-commit one shows there.
-    const r = await hil(['detect', 'test/cli/fixtures/detect-late-only.yaml'], SWEEP);
-    expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+cuts\s+outcomes\s+caught\s+verdict/m);
-    expect(r.stdout).toMatch(/boot-unsigned-target\s+buggy\s+1\s+updated:1\s+no\s+MISSED/);
-    expect(r.stdout).toMatch(/generation-not-incremented\s+buggy\s+1\s+wrong-image:1\s+yes\s+ok/);
-  });
-
-  // Issue 10 item 6: the repro lines of the detection suites dropped the rig entry's variant and
-  // power-loss mode, so two catching cuts replayed as updated / rolled-back with exit 0.
-  it('-v prints, per seeded bug, the hil cut line of its catching cut; each line replays to the same outcome', async () => {
-    const r = await hil(['detect', '-v'], SWEEP);
+  // The miss that made the torn rule: one seeded fraction per op landed in word 0 of the commit's
+  // 16-byte vector-row program, where the ROM falls back (fine); words 1-3 torn are caught.
+  it('stm32 vector-row-commit is caught by the commit row torn in a later word (a decision op torn per word), the correct bootloader stays clean', async () => {
+    const r = await hil(['detect', 'suites/detect-stm32-torn-commit.yaml', '--json'], SWEEP);
     expect(r.exitCode).toBe(0);
-    const caught = [...r.stderr.matchAll(/^(\S+)\/(\S+): caught by (\S+) \((.*) -> ([\w-]+)\); replay it with:\n {2}(hil cut .*)$/gm)].map((m) => ({
+    const rows = JSON.parse(r.stdout) as Row[];
+    for (const row of rows) checkRow(row);
+    const bug = rows.find((x) => x.variant === 'vector-row-commit')!;
+    expect(bug.first).toMatchObject({ suite: 'detect-stm32-torn-commit', source: 'sweep' });
+    expect(bug.first!.point).toMatch(/^1122:torn:0\.(375|625|875)$/);
+    expect(bug.first!.where).toMatch(/program flash @0x8100000\+16, after the reset\/commit bank2/);
+    expect(bug.decision).toMatchObject({ ops: 1, points: 4, catching: 3 });
+    // Only the second pass catches it: the first pass (each op torn once) does not.
+    expect(bug.catching).toBe(bug.decision.catching);
+  });
+
+  it('prints a table with the window and a verdict column, and exits 1 when a bug goes uncaught', async () => {
+    // repair-moves-boot shows only under a second cut in its recovery, and this suite has none.
+    const r = await hil(['detect', 'test/cli/fixtures/detect-no-second-cuts.yaml'], SWEEP);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+op states\s+catching\s+window\s+decision torn\s+2nd cuts\s+outcomes\s+caught\s+verdict/m);
+    expect(r.stdout).toMatch(/stm32-dualbank\s+repair-moves-boot\s+buggy\s+\d{4}\s+0\s+0 %\s+\d+\/\d+ \(\d+ ops\)\s+-\s+rolled-back:\d+.*\s+no\s+MISSED/);
+    expect(r.stderr).toMatch(/0\/1 seeded bugs caught, 0 correct bootloader\(s\) failing; \d+ op states and 0 second-cut replays in/);
+  });
+
+  // Issue 10 items 3 and 6: every seeded bug caught, each first catch printed with the command that
+  // replays it; each line replays to the same outcome through sh.
+  it('-v prints, per seeded bug, its first catching point and window and a hil cut line; each line replays to the same outcome', async () => {
+    const r = await hil(['detect', '-v'], SWEEP);
+    const rows = r.stdout.split('\n').filter((l) => /\s(buggy|correct)\s/.test(l));
+    const buggy = rows.filter((l) => /\sbuggy\s/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join('/'));
+    expect(buggy.length).toBeGreaterThanOrEqual(13);
+    // Every seeded bug caught.
+    for (const l of rows.filter((x) => /\sbuggy\s/.test(x))) expect(l).toMatch(/\syes\s+ok$/);
+    // The correct bootloaders: clean over every op state, except one real finding (kept visible, failing
+    // the run): MCUboot's revert of a crashing TEST image never happens when the swap's copy_done
+    // write is torn (boot_flag_decode reads a torn flag as BAD; the REVERT row needs copy_done SET).
+    const correct = rows.filter((l) => /\scorrect\s+correct\s/.test(l));
+    expect(correct.filter((l) => !/\sno\s+ok$/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['mcuboot-swap']);
+    expect(r.exitCode).toBe(1);
+    const caught = [...r.stderr.matchAll(/^(\S+)\/(\S+): first caught at (.+?) -> ([\w-]+) \((\S+?)[;)].*(?:\n {2}sweep point: .*)?\n {2}replay it with: (hil cut .*)$/gm)].map((m) => ({
       variant: `${m[1]}/${m[2]}`,
-      outcome: m[5]!,
+      point: m[3]!,
+      outcome: m[4]!,
       line: m[6]!,
     }));
-    // One line per seeded bug: the table's buggy rows, every one caught.
-    const buggy = r.stdout
-      .split('\n')
-      .filter((l) => /\sbuggy\s/.test(l))
-      .map((l) => l.split(/\s+/).slice(0, 2).join('/'));
-    expect(caught.map((c) => c.variant).sort()).toEqual(buggy.sort());
-    expect(buggy.length).toBeGreaterThanOrEqual(13);
+    expect(
+      caught
+        .filter((c) => !c.variant.endsWith('/correct'))
+        .map((c) => c.variant)
+        .sort(),
+    ).toEqual(buggy.sort());
+    expect(caught.find((c) => c.variant === 'mcuboot-swap/correct')).toMatchObject({ point: expect.stringMatching(/^566:torn:/), outcome: 'boot-loop' });
+    expect(caught.find((c) => c.variant === 'stm32-dualbank/vector-row-commit')!.point).toMatch(/^1122:torn:/);
     for (const c of caught) {
       const again = await replay(c.line);
       const doc = JSON.parse(again.stdout) as { outcome: string; variant: string };
-      expect({ variant: c.variant, outcome: doc.outcome, bugRuns: doc.variant }).toEqual({ variant: c.variant, outcome: c.outcome, bugRuns: c.variant.split('/')[1] });
-      // Caught means outside updated / rolled-back here (or console and flash disagreeing): hil cut fails it too.
+      const variant = c.variant.split('/')[1]!;
+      expect({ variant: c.variant, outcome: doc.outcome, bugRuns: doc.variant }).toEqual({ variant: c.variant, outcome: c.outcome, bugRuns: variant });
+      // Caught means outside updated / rolled-back here: hil cut fails it too.
       expect({ variant: c.variant, exitCode: again.exitCode }).toEqual({ variant: c.variant, exitCode: 1 });
     }
   });
 
-  it('an unknown scheme is a usage error', async () => {
-    const r = await hil(['detect', '--scheme', 'esp-ota']);
-    expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/--scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap/);
+  it('Ctrl-C stops every worker at once: exit 4, no table', async () => {
+    const child = hilBackground(['detect', '--scheme', 'mcuboot-swap', '--workers', '2']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    // Points done by the workers themselves: they are recovering when Ctrl-C comes.
+    await waitFor('a progress line with points done', () => /detect: \d+\/\d+ sweeps, [1-9]\d* points/.test(stderr), SWEEP.timeoutMs);
+    child.kill('SIGINT');
+    // Resolves only once the process has exited, which a worker thread still running would prevent.
+    const r = await child;
+    expect(r.exitCode).toBe(4);
+    expect(stdout).not.toMatch(/^scheme\s+variant/m);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('bad options are usage errors', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--scheme', 'esp-ota'], /--scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap/],
+      [['--workers=-1'], /--workers: expected an integer >= 0/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await hil(['detect', ...args]);
+      expect({ args, exitCode: r.exitCode }).toEqual({ args, exitCode: 2 });
+      expect(r.stderr).toMatch(message);
+    }
   });
 });

@@ -9,17 +9,23 @@ const LAST_SCHEME = SCHEMES[SCHEMES.length - 1]!;
 
 export const detectHelp: CommandHelp = {
   path: ['detect'],
-  summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?',
-  usage: 'hil detect [--scheme S] [SUITE...] [--json]',
-  details: `Runs the detection suites (suites/detect-*.yaml: each lists twin rigs with the correct bootloader and
-every seeded-bug variant of one scheme, and the cuts to make) in this process, then prints one row per
-scheme and variant: how many cuts, which outcomes, and whether the rig caught it. A buggy variant is
-caught when at least one cut ended outside the suite's safe outcomes (or console and flash disagreed);
-the correct bootloader must never be. Exit 0 iff every buggy variant is caught and no correct one fails.
-The same suites run under \`hil run\`, with an Allure report.
+  summary: 'cut at every op state of every scheme and bootloader variant on the twin: is every seeded bug caught?',
+  usage: 'hil detect [--scheme S] [--workers N] [SUITE...] [--json]',
+  details: `Takes the rig entries of the detection suites (suites/detect-*.yaml: twin rigs with the correct
+bootloader and every seeded-bug variant of one scheme, the images, setup and safe outcomes) and sweeps
+each one exhaustively on the op sweep engine: every flash op of the update and of the bootloader's
+work after the reset, before it, after it and torn once at a seeded fraction; then every op whose
+before and after points end differently (a decision op: a commit word, a trailer flag, a signature)
+torn again at each of its write units (each erase at five fractions); plus the state after the update
+once the host saw it done. The suites' second-cut points are replayed in full (double cuts are not
+swept yet). Prints one row per scheme and variant: op states tried, how many catch it (the window),
+the outcomes, whether it was caught; -v prints each seeded bug's first catching point and the command
+that replays it (a correct bootloader failing is always printed so). Exit 0 iff every buggy variant
+is caught and no correct one fails.
 
-  --scheme S   only this scheme (${SCHEMES.join(', ')})
-  SUITE...     detection suites to run instead of suites/detect-*.yaml`,
-  examples: ['hil detect', `hil detect --scheme ${LAST_SCHEME}`, 'hil detect --json | jq ".[] | select(.caught != .buggy)"'],
-  options: { scheme: { type: 'string' } },
+  --scheme S    only this scheme (${SCHEMES.join(', ')})
+  --workers N   worker threads (default: the cores, at most 8; 0 runs in this thread)
+  SUITE...      detection suites to run instead of suites/detect-*.yaml`,
+  examples: ['hil detect', `hil detect --scheme ${LAST_SCHEME}`, 'hil detect --json | jq ".[] | select(.caught != .buggy)"', 'hil detect --json | jq ".[] | {variant, windowPercent}"'],
+  options: { scheme: { type: 'string' }, workers: { type: 'string' } },
 };

@@ -3,23 +3,47 @@ import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../../config/index.js';
 import { SCHEME_NAMES as SCHEMES } from '../../schemes/registry.js';
-import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
-import { detectionOk, detectionRows, formatDetectionTable, type DetectionRun } from '../../report/detection.js';
-import { reproCommand, reproTwin } from '../../report/cut-summary.js';
-import { prepareSuiteRig, runSuiteOnRig } from '../../scenario/suite-run.js';
-import type { Command } from '../command.js';
+import { detectionOk, detectionRows, formatDetectionTable, formatFirstCatch, formatPercent, type DetectionRow } from '../../report/detection.js';
+import { detectPlan } from '../../scenario/detect/plan.js';
+import { runDetect, type DetectProgress } from '../../scenario/detect/run-detect.js';
+import { defaultWorkers } from '../../scenario/sweep/engine.js';
+import { numberOption, type Command } from '../command.js';
+import type { Output } from '../output.js';
+import { detectRepros, sweepPointLine } from './detect-repro.js';
 import { detectHelp } from './detect.help.js';
+
+const MAX_WORKERS = 64;
 
 /** The detection suites: suites/detect-*.yaml, here or in the package. */
 function detectionSuites(): string[] {
   return findSuites(/^detect-.*\.ya?ml$/, 'suites/detect-*.yaml');
 }
 
-/** The `hil cut` line of each cut of a suite on one rig, as runSuiteOnRig makes them (same specs, the rig entry's twin overrides). */
-async function suiteRepros(suite: SuiteConfig, entry: SuiteConfig['rigs'][number]): Promise<string[]> {
-  const { config, images, points, spec } = await prepareSuiteRig(suite, entry);
-  const files = { rig: config.file, twin: reproTwin(config.twin), from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) };
-  return points.map((p, i) => reproCommand({ ...files, ...spec(p, i) }));
+function progressLine(out: Output, started: number): (p: DetectProgress) => void {
+  return (p) => {
+    const s = (Date.now() - started) / 1000;
+    const rate = s > 0 ? `, ${Math.round(p.points / s)}/s` : '';
+    out.progress(`detect: ${p.sweepsDone}/${p.sweeps} sweeps, ${p.points} points${rate}${p.current.length ? ` (${p.current.join('; ')})` : ''}`);
+  };
+}
+
+/** The --json row: the table's figures, the window, the first catch with its replay line(s). */
+function jsonRow(r: DetectionRow) {
+  return {
+    scheme: r.scheme,
+    variant: r.variant,
+    buggy: r.buggy,
+    points: r.points,
+    catching: r.catching,
+    windowPercent: r.windowPercent,
+    decision: r.decision,
+    secondCuts: r.secondCuts,
+    outcomes: r.outcomes,
+    caught: r.caught,
+    rigErrors: r.rigErrors,
+    ...(r.errors.length && { errors: r.errors }),
+    ...(r.first && { first: r.first }),
+  };
 }
 
 export const detectCommand: Command = {
@@ -29,6 +53,7 @@ export const detectCommand: Command = {
     if (scheme !== undefined && !(SCHEMES as readonly string[]).includes(scheme)) {
       throw new UsageError(`--scheme: expected one of ${SCHEMES.join(', ')}, got ${JSON.stringify(scheme)}`);
     }
+    const workers = numberOption(values, 'workers', defaultWorkers(), { integer: true, min: 0, max: MAX_WORKERS });
     const files = positionals.length ? positionals.map((p) => resolve(p)) : detectionSuites();
     const suites: SuiteConfig[] = [];
     for (const f of files) {
@@ -36,40 +61,32 @@ export const detectCommand: Command = {
       if (!scheme || s.scheme === scheme) suites.push(s);
     }
     if (!suites.length) throw new UsageError(`no detection suite for scheme ${scheme}`);
-    const total = suites.reduce((n, s) => n + s.rigs.length, 0);
-    const runs: DetectionRun[] = [];
     const started = Date.now();
-    for (const suite of suites) {
-      for (const entry of suite.rigs) {
-        const label = `${suite.name} / ${entry.twin?.variant ?? entry.rig}`;
-        const run = await runSuiteOnRig(suite, entry, {
-          signal,
-          onCut: (_r, i, n) => out.progress(`[${runs.length + 1}/${total}] ${label}: cut ${i + 1}/${n}`),
-        });
-        runs.push({ ...run, repros: await suiteRepros(suite, entry) });
-      }
-    }
+    const plan = await detectPlan(suites);
+    out.info(`${plan.uses.length} rig entries, ${plan.sweeps.length} distinct sweeps, on ${workers || 'no'} worker thread(s)`);
+    const run = await runDetect(plan, { workers, ...(signal && { signal }), onProgress: progressLine(out, started) });
     out.endProgress();
-    const safe = new Map(suites.map((s) => [s.name, s.expect.safe as readonly string[]]));
-    const rows = detectionRows(
-      runs,
-      (name) => safe.get(name) ?? ['updated', 'rolled-back'],
-      (sch, v) => TWIN_VARIANTS[sch]?.[v]?.buggy ?? v !== 'correct',
-    );
+    const seconds = (Date.now() - started) / 1000;
+    const rows = detectionRows(plan, run, await detectRepros(plan));
     const ok = detectionOk(rows);
     if (out.json) {
-      out.printJson(rows.map(({ scheme: s, variant, buggy, cuts, outcomes, caught }) => ({ scheme: s, variant, buggy, cuts, outcomes, caught })));
-    } else {
-      out.data(formatDetectionTable(rows));
-      const buggy = rows.filter((r) => r.buggy);
-      out.info(
-        `${buggy.filter((r) => r.caught).length}/${buggy.length} seeded bugs caught, ${rows.filter((r) => !r.buggy && r.caught).length} correct bootloader(s) failing; ` +
-          `${rows.reduce((n, r) => n + r.cuts, 0)} cuts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      );
-      for (const r of rows.filter((x) => x.example && x.caught)) {
-        const e = r.example!;
-        out.verbose(`${r.scheme}/${r.variant}: caught by ${e.suite} (${e.trigger} -> ${e.outcome}); replay it with:\n  ${e.repro ?? '(no repro line)'}`);
-      }
+      out.printJson(rows.map(jsonRow));
+      return ok ? ExitCode.ok : ExitCode.testFailures;
+    }
+    out.data(formatDetectionTable(rows));
+    const buggy = rows.filter((r) => r.buggy);
+    const points = rows.reduce((n, r) => n + r.points, 0);
+    out.info(
+      `${buggy.filter((r) => r.caught).length}/${buggy.length} seeded bugs caught, ${rows.filter((r) => !r.buggy && r.caught).length} correct bootloader(s) failing; ` +
+        `${points} op states and ${rows.reduce((n, r) => n + r.secondCuts.cuts, 0)} second-cut replays in ${seconds.toFixed(1)} s`,
+    );
+    for (const r of rows.filter((x) => x.rigErrors)) out.info(`${r.scheme}/${r.variant}: rig error: ${r.errors.join('; ')}`);
+    // A correct bootloader failing is a finding: always shown with its point, not only with -v.
+    for (const r of rows.filter((x) => x.first && !x.buggy)) out.info(`${formatFirstCatch(r)}\n  replay it with: ${r.first!.repro ?? '(no repro line)'}`);
+    for (const r of rows.filter((x) => x.first && x.buggy)) {
+      const f = r.first!;
+      const point = f.source === 'sweep' && f.point !== 'settled' ? `\n  sweep point: ${sweepPointLine(plan, r, f)}` : '';
+      out.verbose(`${formatFirstCatch(r)}; window ${r.catching}/${r.points} (${formatPercent(r.windowPercent)})${point}\n  replay it with: ${f.repro ?? '(no repro line)'}`);
     }
     return ok ? ExitCode.ok : ExitCode.testFailures;
   },

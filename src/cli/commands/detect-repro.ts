@@ -1,0 +1,100 @@
+/**
+ * The commands that replay a `hil detect` catch. A sweep point replays in full as a `hil cut` line
+ * (the cut at the op's marker edge, plus the fraction of the op for a torn point, with the twin's
+ * power loss that leaves the point's state: test/scenario/sweep-equivalence.test.ts holds the
+ * engine equal to that replay); it is also named as a `hil sweep` point, with `--point` once that
+ * command takes one. A suite's second-cut point replays as the suite's own `hil cut` line.
+ */
+import { relative } from 'node:path';
+import { loadSuite } from '../../config/index.js';
+import { reproCommand, reproTwin } from '../../report/cut-summary.js';
+import type { DetectionRepros, DetectionRow, FirstCatch } from '../../report/detection.js';
+import type { DetectPlan, DetectUse } from '../../scenario/detect/plan.js';
+import type { SweepCutPoint } from '../../scenario/sweep/points.js';
+import type { Recording } from '../../scenario/sweep/recording.js';
+import { prepareSuiteRig } from '../../scenario/suite-run.js';
+import { pointRepro } from './sweep-repro.js';
+import { sweepHelp } from './sweep.help.js';
+
+/** The repro lines of every catch `detectionRows` may pick: the suites' second-cut lines are read here once. */
+export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
+  const replayLines = new Map<DetectUse, Map<number, string>>();
+  for (const use of plan.uses) {
+    if (!use.secondCuts.length) continue;
+    const suite = await loadSuite(use.suiteFile);
+    const { config, images, points, spec } = await prepareSuiteRig(suite, suite.rigs[use.entry]!);
+    const files = { rig: config.file, twin: reproTwin(config.twin), from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) };
+    replayLines.set(use, new Map(use.secondCuts.map((i) => [i, reproCommand({ ...files, ...spec(points[i]!, i) })])));
+  }
+  return {
+    point(use, sweep, r) {
+      if (!sweep.recording) return undefined;
+      const c = use.repro;
+      const at = r.settled ? r.point.atMs! : afterAtomicOp(sweep.recording, r.point);
+      if (at !== undefined) {
+        return reproCommand({
+          rig: c.rig,
+          twin: reproTwin(c.twin),
+          from: c.from,
+          to: c.to,
+          ...(c.previous !== undefined && { previous: c.previous }),
+          setup: c.setup,
+          trigger: { kind: 'after', ms: at },
+          offMs: c.offMs,
+          seed: r.point.seed,
+          ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
+        });
+      }
+      return pointRepro(c, sweep.recording, r.point);
+    },
+    replay: (use, r) => replayLines.get(use)?.get(r.index),
+  };
+}
+
+/**
+ * Where a full replay cuts to leave op k complete when op k has no marker edge (the STM32's
+ * option-byte program): between its end and the next op's start. Cutting inside it, as the
+ * marker-less form of pointRepro does, leaves it unwritten whatever the power-loss mode, since
+ * the twin's option-byte program is atomic (lands whole or not at all): bfb2-before-verify's
+ * catch at `99:after` replayed as rolled-back that way. Undefined for every other point.
+ */
+export function afterAtomicOp(rec: Recording, point: SweepCutPoint): number | undefined {
+  const op = rec.ops[point.op];
+  if (!op || point.mode !== 'after' || op.marker !== undefined || op.endMs === undefined) return undefined;
+  const next = rec.ops[point.op + 1];
+  const until = next ? next.startMs : op.endMs + 2 * ATOMIC_AFTER_MS;
+  return op.endMs + Math.min(ATOMIC_AFTER_MS, (until - op.endMs) / 2) - rec.updateStartMs;
+}
+
+/** How long after an atomic op's end its replay cuts (at most half-way to the next op). */
+const ATOMIC_AFTER_MS = 1;
+
+/**
+ * The first catch as a `hil sweep` point: a command once `hil sweep` takes `--point`, until then
+ * the point and the sweep's settings in words.
+ */
+export function sweepPointLine(plan: DetectPlan, row: DetectionRow, f: FirstCatch): string {
+  const use = plan.uses.find((u) => u.suite === f.suite && u.scheme === row.scheme && u.variant === row.variant);
+  if (!use) return f.point;
+  const sweep = plan.sweeps.find((s) => s.key === use.sweep)!;
+  const options = sweepHelp.options as Record<string, unknown>;
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r.startsWith('..') ? p : r;
+  };
+  const c = use.repro;
+  const line = [
+    'hil sweep',
+    `--rig ${rel(c.rig)}`,
+    ...(c.twin.variant && c.twin.variant !== 'correct' ? [`--variant ${c.twin.variant}`] : []),
+    `--from ${rel(c.from)}`,
+    `--to ${rel(c.to)}`,
+    ...(c.previous ? [`--previous ${rel(c.previous)}`] : []),
+    ...(c.setup !== 'default' ? [`--setup ${c.setup}`] : []),
+    `--seed ${sweep.request.seed}`,
+    ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
+    ...('off-ms' in options ? [`--off-ms ${c.offMs}`] : []),
+    `--point ${f.point}`,
+  ].join(' ');
+  return 'point' in options ? line : `${f.point} (hil sweep takes no --point yet: ${line})`;
+}

@@ -1,0 +1,108 @@
+/**
+ * What `hil detect` runs: one op sweep per distinct rig entry of the detection suites, and what
+ * each entry judges it by. Entries that differ only by their twin's power-loss mode make the same
+ * sweep (a sweep sets the power loss per point: before skips the op, after completes it, torn
+ * tears it), so they share one: detect-mcuboot's correct and correct+torn entries, and the STM32
+ * rom-fallback correct entries of two suites, are one sweep each.
+ */
+import type { SuiteConfig } from '../../config/index.js';
+import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
+import { prepareSuiteRig } from '../suite-run.js';
+import type { SweepRequest } from '../sweep/session.js';
+
+export interface DetectSweep {
+  /** Canonical JSON of the request: equal keys, one sweep. */
+  key: string;
+  request: SweepRequest;
+  scheme: string;
+  variant: string;
+  /** For the progress line: the first entry that uses it. */
+  label: string;
+}
+
+/** What a repro line of one of the entry's points needs (the sweep's own settings). */
+export interface DetectReproContext {
+  rig: string;
+  twin: { variant?: string };
+  from: string;
+  to: string;
+  previous?: string;
+  setup: string;
+  offMs: number;
+  bootLoopCycles?: number;
+}
+
+/** One rig entry of one suite: its sweep and how its points are judged. */
+export interface DetectUse {
+  suite: string;
+  suiteFile: string;
+  /** Index in the suite's `rigs:` list. */
+  entry: number;
+  scheme: string;
+  variant: string;
+  buggy: boolean;
+  /** The suite's safe outcomes: any other outcome catches. */
+  safe: readonly string[];
+  sweep: string;
+  repro: DetectReproContext;
+  /**
+   * The suite's cut points that carry a second cut (indices into its points): replayed in full
+   * until the engine sweeps double cuts, the only catches of the resume bugs.
+   */
+  secondCuts: number[];
+}
+
+export interface DetectPlan {
+  sweeps: DetectSweep[];
+  uses: DetectUse[];
+}
+
+export function isBuggy(scheme: string, variant: string): boolean {
+  return TWIN_VARIANTS[scheme]?.[variant]?.buggy ?? variant !== 'correct';
+}
+
+export async function detectPlan(suites: readonly SuiteConfig[]): Promise<DetectPlan> {
+  const sweeps = new Map<string, DetectSweep>();
+  const uses: DetectUse[] = [];
+  for (const suite of suites) {
+    for (const [entry, rigEntry] of suite.rigs.entries()) {
+      const { config, images, points, setup } = await prepareSuiteRig(suite, rigEntry);
+      const variant = config.twin?.variant ?? 'correct';
+      const offMs = suite.cuts.offMs ?? config.power.offMs;
+      const bootLoopCycles = suite.expect.bootLoopCycles;
+      const request: SweepRequest = {
+        rig: config.file,
+        ...(rigEntry.twin?.variant !== undefined && { twin: { variant: rigEntry.twin.variant } }),
+        images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) },
+        setup,
+        seed: config.twin?.seed ?? 1,
+        offMs,
+        ...(bootLoopCycles ? { bootLoopCycles } : {}),
+      };
+      const key = JSON.stringify(request);
+      if (!sweeps.has(key)) sweeps.set(key, { key, request, scheme: config.scheme, variant, label: `${suite.name} / ${variant}` });
+      uses.push({
+        suite: suite.name,
+        suiteFile: suite.file,
+        entry,
+        scheme: config.scheme,
+        variant,
+        buggy: isBuggy(config.scheme, variant),
+        safe: suite.expect.safe,
+        sweep: key,
+        repro: {
+          rig: config.file,
+          twin: { variant },
+          from: images.from.file,
+          to: images.to.file,
+          ...(images.previous && { previous: images.previous.file }),
+          setup,
+          offMs,
+          ...(bootLoopCycles ? { bootLoopCycles } : {}),
+        },
+        secondCuts: points.flatMap((p, i) => (p.second !== undefined ? [i] : [])),
+      });
+    }
+  }
+  return { sweeps: [...sweeps.values()], uses };
+}
