@@ -4,10 +4,12 @@
  * point's state (before: skip, after: complete, torn: torn), the point's own seed.
  * test/scenario/sweep-equivalence.test.ts holds the engine equal to that replay.
  */
+import { relative } from 'node:path';
 import type { Trigger } from '../../config/index.js';
 import { reproCommand, reproTwin, type ReproTwin } from '../../report/cut-summary.js';
 import type { SweepCutMode, SweepCutPoint } from '../../scenario/sweep/points.js';
 import type { Recording } from '../../scenario/sweep/recording.js';
+import { formatPoint } from './sweep-options.js';
 
 const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before: 'skip', after: 'complete', torn: 'torn' };
 
@@ -43,4 +45,38 @@ export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCut
     seed: point.seed,
     ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
   });
+}
+
+/** What a `hil sweep --point` line needs beyond the point: the sweep's seed rebuilds the point's own. */
+export interface PointCommandContext extends SweepReproContext {
+  /** The sweep's seed (`--seed`): a point's seed is derived from it (points.ts seedFor). */
+  seed: number;
+}
+
+/**
+ * The `hil sweep --point` line that replays one point exactly as the sweep made it: the same
+ * recording (rig, variant, images, setup), the point's cut(s) by op, mode and fraction, the sweep's
+ * seed, off time and boot-loop cycles. What a failing point prints and `hil repro` stands for.
+ */
+export function pointCommand(c: PointCommandContext, point: SweepCutPoint): string {
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r.startsWith('..') ? p : r;
+  };
+  const q = (s: string) => (/^[\w./:%@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const twin = reproTwin(c.twin);
+  return [
+    'hil sweep',
+    `--rig ${q(rel(c.rig))}`,
+    ...(twin.variant !== undefined ? [`--variant ${q(twin.variant)}`] : []),
+    ...(twin.powerLoss !== undefined ? [`--power-loss ${q(twin.powerLoss)}`] : []),
+    `--from ${q(rel(c.from))}`,
+    `--to ${q(rel(c.to))}`,
+    ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
+    ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
+    `--point ${q(formatPoint(point))}`,
+    `--seed ${c.seed}`,
+    `--off-ms ${c.offMs}`,
+    ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
+  ].join(' ');
 }
