@@ -10,6 +10,8 @@
  * same machinery (load first, load second) and are covered by the sweep run below.
  */
 import { describe, expect, it } from '@jest/globals';
+// CPU-bound sweeps: the sweeps project's hang guard (this file belongs in jest.config.js's SWEEPS list).
+import '../helpers/sweep-timeout.js';
 import { loadRig } from '../../src/config/index.js';
 import type { Trigger } from '../../src/config/trigger.js';
 import { openRig } from '../../src/rig/open-rig.js';
