@@ -373,3 +373,46 @@ describe("a failing sweep point of a suite's op sweep, as hil run records it", (
     expect(doc).toMatchObject({ id: point.reproId, kind: 'sweep-point', recorded: point.outcome, times: 10, reproduced: 10, ok: true });
   });
 });
+
+describe('a double point (a second cut in the recovery the first one starts) replays with both cuts', () => {
+  test("hil sweep --mode double's failing point, as a record: reproduced; the same record without its second cut is not", async () => {
+    // resume-unjournaled trusts an unjournaled swap step on resume: only a second cut during the
+    // resumed swap shows it (hil sweep's own test: test/cli/sweep-cli.test.ts).
+    const MCUBOOT = { from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2.signed.bin' };
+    const args = ['sweep', '--rig', 'twin-nrf52840-mcuboot', '--variant', 'resume-unjournaled', '--from', MCUBOOT.from, '--to', MCUBOOT.to, '--setup', 'test'];
+    const sweep = await hil([...args, '--mode', 'double', '--sample', '6/4', '--modes', 'torn', '--workers', '2', '--json'], { timeoutMs: 300_000 });
+    const doc = JSON.parse(sweep.stdout) as {
+      seed: number;
+      failing: { op: number; mode: string; fraction?: number; seed: number; second?: { op: number; mode: string; fraction?: number }; outcome: string }[];
+    };
+    const f = doc.failing.find((p) => p.second)!;
+    expect(f).toBeDefined();
+    const image = (file: string) => ({ file, sha256: sha256(join(ROOT, file)) });
+    const record: ReproRecord = {
+      version: 1,
+      kind: 'sweep-point',
+      rig: { name: 'twin-nrf52840-mcuboot[resume-unjournaled]', file: 'rigs/twin-nrf52840-mcuboot.yaml' },
+      twin: { variant: 'resume-unjournaled', powerLoss: 'random', timeFactor: 0 },
+      images: { from: image(MCUBOOT.from), to: image(MCUBOOT.to) },
+      setup: 'test',
+      // The second cut's seed is the point's (the twin's generator is not reseeded between the cuts).
+      trigger: { op: f.op, mode: f.mode, ...(f.fraction !== undefined && { fraction: f.fraction }), seed: f.seed, second: { ...f.second!, seed: f.seed } },
+      offMs: 200,
+      seed: doc.seed,
+      expected: ['updated', 'rolled-back'],
+      seen: f.outcome,
+    };
+    const file = join(tmp, 'double-point.json');
+    writeFileSync(file, JSON.stringify(record));
+    const r = await hil(['repro', file, '--times', '3', '--json'], { timeoutMs: 300_000 });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'sweep-point', recorded: f.outcome, reproduced: 3, ok: true });
+
+    const firstOnly = join(tmp, 'first-only.json');
+    const { second: _second, ...first } = record.trigger as Exclude<ReproRecord['trigger'], string>;
+    writeFileSync(firstOnly, JSON.stringify({ ...record, trigger: first }));
+    const alone = await hil(['repro', firstOnly, '--json']);
+    expect(alone.exitCode).toBe(1);
+    expect((JSON.parse(alone.stdout) as ReproJson).seen).not.toEqual([f.outcome]);
+  });
+});

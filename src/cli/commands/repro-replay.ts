@@ -138,7 +138,7 @@ export async function sweepPointReplayer(record: ReproRecord, images: ResolvedIm
     ...(record.bootLoopCycles ? { bootLoopCycles: record.bootLoopCycles } : {}),
   };
   const fraction = point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : '';
-  const second = point.second ? `, then op ${point.second.op} ${point.second.mode} of its recovery` : '';
+  const second = point.second ? `, then op ${point.second.op} ${point.second.mode}${point.second.fraction !== undefined ? ` ${point.second.fraction.toFixed(3)}` : ''} of its recovery` : '';
   return {
     describe: `sweep point: op ${point.op} ${point.mode}${fraction}${second} on ${rig.name}${variant && variant !== 'correct' ? ` (variant ${variant})` : ''}, sweep seed ${record.seed}`,
     async run(ctx) {
