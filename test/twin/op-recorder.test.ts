@@ -97,4 +97,44 @@ describe('op recorder', () => {
     expect(() => rec.load(0, 'before')).toThrow(/unpowered/);
     twin.powerOff();
   });
+
+  it('knows the op in flight: started and not complete', async () => {
+    const clock = new VirtualClock();
+    const twin = new ScriptTwin(clock);
+    const rec = new OpRecorder(twin);
+    rec.start();
+    twin.powerOn();
+    await clock.sleep(10);
+    expect(rec.inFlight).toBe(0);
+    await clock.sleep(45);
+    expect(rec.inFlight).toBeUndefined();
+    expect(rec.opsStarted).toBe(2);
+    rec.stop();
+    twin.powerOff();
+  });
+
+  it('a second recorder logs a recovery while the first keeps its states loadable; a recorder stopped after it started leaves it observing', async () => {
+    const { clock, twin, rec } = await recorded();
+    const recovery = new OpRecorder(twin);
+    // The recovery: erase and program again from the state before the first op's program.
+    rec.load(1, 'before');
+    // A recorder still attached when the recovery's starts, stopped after it: its stop must not detach the recovery's observer.
+    const stale = new OpRecorder(twin);
+    stale.start();
+    recovery.start('recovery');
+    stale.stop();
+    twin.powerOn();
+    await clock.sleep(1000);
+    recovery.stop();
+    twin.powerOff();
+    expect(recovery.ops.map((o) => [o.index, o.kind, o.stage])).toEqual([
+      [0, 'erase', 'recovery'],
+      [1, 'program', 'recovery'],
+    ]);
+    // Both logs load their own states.
+    recovery.load(1, 'after');
+    expect(twin.flash.read(A, 256)).toEqual(DATA);
+    rec.load(0, 'before');
+    expect(twin.flash.read(A, 4)).toEqual(Buffer.alloc(4, 0x5a));
+  });
 });
