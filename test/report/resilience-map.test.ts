@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Outcome } from '../../src/config/vocabulary.js';
 import type { MapOp, MapResult } from '../../src/report/maps/resilience-map.js';
 import { mapFileName, renderResilienceMap, writeResilienceMap } from '../../src/report/maps/resilience-map.js';
+import { MAX_SAFE_MARKS } from '../../src/report/maps/bins.js';
 import { MAX_BANDS, phaseBands, phaseLabel, stageBands } from '../../src/report/maps/phase-bands.js';
 
 /** Ops shaped like the SFU twin's update: erase B, write B page by page, sign B. */
@@ -179,6 +180,26 @@ describe('renderResilienceMap (one-dimensional)', () => {
     expect(Buffer.byteLength(map)).toBeLessThan(500_000);
   });
 
+  it('bins safe marks past MAX_SAFE_MARKS points (each failing point keeps its own mark), so a huge sweep stays a small file', () => {
+    const big: MapOp[] = Array.from({ length: 2000 }, (_, i) => ({ index: i, kind: 'program', phase: i < 1000 ? 'write B' : 'commit', stage: 'update' }));
+    const results: MapResult[] = [];
+    for (const op of big) {
+      results.push({ point: { op: op.index, mode: 'before', seed: 1 }, outcome: 'rolled-back' }, { point: { op: op.index, mode: 'after', seed: 1 }, outcome: 'rolled-back' });
+      for (let f = 0; f < 8; f++) results.push({ point: { op: op.index, mode: 'torn', fraction: (f + 0.5) / 8, seed: f }, outcome: op.index === 1500 && f === 3 ? 'bricked' : 'updated' });
+    }
+    expect(results.length).toBeGreaterThan(MAX_SAFE_MARKS);
+    const map = renderResilienceMap({ title: '20,000 points', ops: big, results });
+    const bins = elements(map, 'bin');
+    expect(bins.length).toBeGreaterThan(0);
+    expect(bins.length).toBeLessThanOrEqual(MAX_SAFE_MARKS);
+    expect(bins.reduce((a, b) => a + Number(b.attrs['data-count']), 0)).toBe(results.length - 1);
+    expect(elements(map, 'fail').map((m) => [m.attrs['data-op'], m.attrs['data-mode']])).toEqual([['1500', 'torn']]);
+    expect(map).toContain('(drawn per ');
+    expect(Buffer.byteLength(map)).toBeLessThan(1_000_000);
+    // Below the limit: one mark per point.
+    expect(elements(renderResilienceMap({ title: 'small', ops: big, results: results.slice(0, 9000) }), 'bin')).toHaveLength(0);
+  });
+
   it('escapes every label, title and reason, and drops characters XML cannot carry', () => {
     const evil: MapOp[] = [{ index: 0, kind: 'erase', phase: '<script>alert("x")</script>&\u0001', stage: 'up"date' }];
     const map = renderResilienceMap({
@@ -226,6 +247,17 @@ describe('renderResilienceMap (double cuts)', () => {
     expect(elements(svg, 'window')[0]!.title).toBe('first cut op 15: 1 failing point, bricked x1');
     expect(svg).toContain('first cut only');
     expect(elements(svg, 'band').map((b) => b.title)).toEqual(['write B: ops 0-9', 'sign B: ops 10-19']);
+  });
+
+  it('bins the safe cells of a double sweep of 100,000 points', () => {
+    const many: MapResult[] = [];
+    for (let a = 0; a < 400; a++)
+      for (let b = 0; b < 250; b++) many.push({ point: { op: a % 20, mode: 'after', seed: a, second: { op: b, mode: 'before', seed: a } }, outcome: a === 7 && b === 100 ? 'wrong-image' : 'updated' });
+    const map = renderResilienceMap({ title: 'big double', ops, results: many });
+    const bins = elements(map, 'bin');
+    expect(bins.reduce((a, b) => a + Number(b.attrs['data-count']), 0)).toBe(many.length - 1);
+    expect(elements(map, 'fail')).toHaveLength(1);
+    expect(Buffer.byteLength(map)).toBeLessThan(1_000_000);
   });
 
   it('is drawn on request, and cells of a later second op sit lower', () => {

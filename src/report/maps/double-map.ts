@@ -1,3 +1,4 @@
+import { MAX_SAFE_MARKS, binSide, safeMarksSvg, type Rect } from './bins.js';
 import { LEFT, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
 import { legendSvg, outcomeCounts } from './legend.js';
 import type { MapCut, MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
@@ -59,29 +60,38 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
   const cellW = x.column / 3;
   const cellH = y.column / 3;
   const at = (c: MapCut, axis: OpAxis, cell: number) => axis.x(c.op) + SUB[c.mode] * cell;
-  const cell = (r: MapResult, rowTop: number, failing: boolean): string => {
+  const cellRect = (r: MapResult, rowTop: number, failing: boolean): Rect => {
     const w = failing ? Math.max(cellW, MIN_FAIL_CELL) : Math.max(cellW, MIN_SAFE_CELL);
     const s = r.point.second;
     const h = s ? (failing ? Math.max(cellH, MIN_FAIL_CELL) : Math.max(cellH, MIN_SAFE_CELL)) : STRIP - 4;
-    const cx = at(r.point, x, cellW) + cellW / 2 - w / 2;
-    const cy = s ? rowTop + at(s, y, cellH) + cellH / 2 - h / 2 : rowTop + 2;
-    const geometry = `x="${n(cx)}" y="${n(cy)}" width="${n(w)}" height="${n(h)}"`;
-    if (!failing) return `<rect class="mark" ${geometry}/>`;
-    const text = `first cut ${cutText(r.point)}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
-    return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${r.point.op}" data-mode="${r.point.mode}"${s ? ` data-second-op="${s.op}"` : ''} ${geometry}>${title(text)}</rect>`;
+    return { x: at(r.point, x, cellW) + cellW / 2 - w / 2, y: s ? rowTop + at(s, y, cellH) + cellH / 2 - h / 2 : rowTop + 2, width: w, height: h };
   };
+  const failCellSvg = (r: MapResult, rowTop: number): string => {
+    const g = cellRect(r, rowTop, true);
+    const s = r.point.second;
+    const text = `first cut ${cutText(r.point)}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
+    return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${r.point.op}" data-mode="${r.point.mode}"${s ? ` data-second-op="${s.op}"` : ''} x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
+  };
+  // Past MAX_SAFE_MARKS safe points, safe cells are binned over the grid (about 5,000 bins per outcome).
+  const binned = results.length - failing.length > MAX_SAFE_MARKS ? binSide(PLOT_WIDTH * plotHeight, MAX_SAFE_MARKS / 2) : undefined;
   const marks = (list: readonly MapResult[], rowTop: number): { safe: string; fail: string } => {
     const safe: string[] = [];
     for (const o of orderedOutcomes(list.map((r) => r.outcome))) {
       if (isFailing(o)) continue;
       const of = list.filter((r) => r.outcome === o);
-      safe.push(`<g class="marks safe ${outcomeClass(o)}" shape-rendering="crispEdges">${title(`${count(of.length)} ${o}`)}${of.map((r) => cell(r, rowTop, false)).join('')}</g>`);
+      safe.push(
+        `<g class="marks safe ${outcomeClass(o)}" shape-rendering="crispEdges">${title(`${count(of.length)} ${o}${binned ? ` (drawn per ${binned} px square)` : ''}`)}` +
+          `${safeMarksSvg(
+            of.map((r) => cellRect(r, rowTop, false)),
+            binned,
+          )}</g>`,
+      );
     }
     return {
       safe: safe.join(''),
       fail: list
         .filter((r) => isFailing(r.outcome))
-        .map((r) => cell(r, rowTop, true))
+        .map((r) => failCellSvg(r, rowTop))
         .join(''),
     };
   };

@@ -1,3 +1,4 @@
+import { MAX_SAFE_MARKS, binSide, safeMarksSvg, type Rect } from './bins.js';
 import { renderDoubleMap } from './double-map.js';
 import { LEFT, MIN_FAIL_WIDTH, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
 import { legendSvg, outcomeCounts } from './legend.js';
@@ -111,6 +112,9 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
 
   const safeMarks: string[] = [];
   const failMarks: string[] = [];
+  // Past MAX_SAFE_MARKS safe points, safe marks are binned over the rows' area (about 5,000 bins per outcome).
+  const rowsArea = PLOT_WIDTH * rows.reduce((a, m) => a + ROW_HEIGHT[m], 0);
+  const binned = results.length - failing.length > MAX_SAFE_MARKS ? binSide(rowsArea, MAX_SAFE_MARKS / 2) : undefined;
   for (const mode of rows) {
     const h = ROW_HEIGHT[mode];
     const inRow = results.filter((r) => r.point.mode === mode);
@@ -120,11 +124,18 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
     for (const o of orderedOutcomes(inRow.map((r) => r.outcome))) {
       if (isFailing(o)) continue;
       const of = inRow.filter((r) => r.outcome === o);
-      safeMarks.push(`<g class="marks safe ${outcomeClass(o)}" data-mode="${mode}" shape-rendering="crispEdges">${title(`${ROW_CAPTION[mode]}: ${count(of.length)} ${o}`)}`);
-      for (const r of of) safeMarks.push(markSvg(r, axis, y, h, false));
+      safeMarks.push(
+        `<g class="marks safe ${outcomeClass(o)}" data-mode="${mode}" shape-rendering="crispEdges">${title(`${ROW_CAPTION[mode]}: ${count(of.length)} ${o}${binned ? ` (drawn per ${binned} px square)` : ''}`)}`,
+      );
+      safeMarks.push(
+        safeMarksSvg(
+          of.map((r) => markRect(r, axis, y, h, false)),
+          binned,
+        ),
+      );
       safeMarks.push(`</g>`);
     }
-    for (const r of inRow) if (isFailing(r.outcome)) failMarks.push(markSvg(r, axis, y, h, true, opPhase));
+    for (const r of inRow) if (isFailing(r.outcome)) failMarks.push(failMarkSvg(r, axis, y, h, opPhase));
     y += h + 4;
   }
   out.push(safeMarks.join(''));
@@ -144,30 +155,30 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
   return svgDocument(mapTitle, summary, y, out.join(''), { points: results.length, failing: failing.length });
 }
 
-/** One cut point's mark. Safe marks carry no title of their own (their group's), to keep a long sweep's map small. */
-function markSvg(r: MapResult, axis: OpAxis, rowTop: number, rowHeight: number, failing: boolean, opPhase?: (op: number) => string | undefined): string {
+/** Where one cut point's mark goes: in its op's column, a torn one as deep in the row as the cut went into the op. */
+function markRect(r: MapResult, axis: OpAxis, rowTop: number, rowHeight: number, failing: boolean): Rect {
   const { op, mode, fraction } = r.point;
   const natural = axis.column;
   // A safe mark overlaps its neighbour by a hair: rounded coordinates would otherwise leave pixel seams that read as gaps.
   const width = failing ? Math.max(natural, MIN_FAIL_WIDTH) : Math.max(natural + 0.15, 0.5);
   const x = axis.x(op, 0.5) - width / 2;
-  let y: number;
-  let height: number;
   if (mode === 'torn') {
-    height = failing ? TORN_MARK + 2 : TORN_MARK;
-    y = rowTop + 2 + Math.min(Math.max(fraction ?? 0.5, 0), 1) * (rowHeight - 4 - TORN_MARK) - (failing ? 1 : 0);
-  } else {
-    height = failing ? rowHeight + 2 : rowHeight - 4;
-    y = failing ? rowTop - 1 : rowTop + 2;
+    const height = failing ? TORN_MARK + 2 : TORN_MARK;
+    return { x, y: rowTop + 2 + Math.min(Math.max(fraction ?? 0.5, 0), 1) * (rowHeight - 4 - TORN_MARK) - (failing ? 1 : 0), width, height };
   }
-  const geometry = `x="${n(x)}" y="${n(y)}" width="${n(width)}" height="${n(height)}"`;
-  if (!failing) return `<rect class="mark" ${geometry}/>`;
-  const phase = opPhase?.(op);
+  return failing ? { x, y: rowTop - 1, width, height: rowHeight + 2 } : { x, y: rowTop + 2, width, height: rowHeight - 4 };
+}
+
+/** A failing point's mark, with its own title (op, phase, mode, fraction, outcome, reasons). */
+function failMarkSvg(r: MapResult, axis: OpAxis, rowTop: number, rowHeight: number, opPhase: (op: number) => string | undefined): string {
+  const { op, mode, fraction } = r.point;
+  const g = markRect(r, axis, rowTop, rowHeight, true);
+  const phase = opPhase(op);
   const reasons = (r.reasons ?? []).join('; ');
   const text =
     `op ${op}${phase ? ` (${phase})` : ''} ${mode}${mode === 'torn' && fraction !== undefined ? ` at ${Math.round(fraction * 100)} %` : ''}: ${r.outcome}` +
     (reasons ? ` - ${reasons.length > MAX_REASON ? `${reasons.slice(0, MAX_REASON)}...` : reasons}` : '');
-  return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${op}" data-mode="${mode}" ${geometry}>${title(text)}</rect>`;
+  return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${op}" data-mode="${mode}" x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
 }
 
 function rowLabel(text: string, y: number, height: number, loud = false, sub?: string): string {
