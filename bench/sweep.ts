@@ -3,10 +3,11 @@
  * recorded once, then every flash op of the update and of the bootloader's work after the reset
  * is cut in all three modes (before, after, torn) and only the recovery is simulated, on worker
  * threads. Prints one line per scheme; with --json:
- *   {"scheme","ops","points","seconds","pointsPerSecond"} (plus the outcome counts)
+ *   {"scheme","ops","points","seconds","pointsPerSecond"} (plus the outcome counts and the load average)
  *   npm run bench:sweep -- [--json] [--scheme S] [--workers N]
  * Needs the compiled workers (the script builds first).
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SCHEMES } from '../src/schemes/meta-registry.js';
 import { defaultWorkers, runSweep } from '../src/scenario/sweep/engine.js';
@@ -17,6 +18,7 @@ const workers = values.workers === undefined ? defaultWorkers() : Number(values.
 const schemes = values.scheme ? SCHEMES.filter((s) => s.name === values.scheme) : SCHEMES;
 if (!schemes.length) throw new Error(`--scheme: one of ${SCHEMES.map((s) => s.name).join(', ')}`);
 for (const meta of schemes) {
+  const load0 = loadavg()[0]!;
   const t0 = performance.now();
   const run = await runSweep({ rig: meta.bench.rig, images: { from: `firmware/${meta.samples.from}`, to: `firmware/${meta.samples.to}` }, seed: 1 }, { workers });
   const seconds = (performance.now() - t0) / 1000;
@@ -31,8 +33,12 @@ for (const meta of schemes) {
     // Where the time went, per worker: opening (module load, rig, images, the recording) vs the points.
     workerSeconds: run.timing?.map((t) => ({ open: Number((t.openMs / 1000).toFixed(2)), points: Number((t.pointsMs / 1000).toFixed(2)), cpu: Number((t.cpuMs / 1000).toFixed(2)) })),
     outcomes: countOutcomes(run.results),
+    // The box is shared: a figure means little without the 1-minute load average beside it (before, after).
+    load: [Number(load0.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
   };
   if (values.json) console.log(JSON.stringify(line));
   else
-    console.log(`${line.scheme}: ${line.points} points over ${line.ops} ops in ${line.seconds} s = ${line.pointsPerSecond} points/s (${workers} workers); outcomes ${JSON.stringify(line.outcomes)}`);
+    console.log(
+      `${line.scheme}: ${line.points} points over ${line.ops} ops in ${line.seconds} s = ${line.pointsPerSecond} points/s (${workers} workers, load ${line.load.join(' -> ')}); outcomes ${JSON.stringify(line.outcomes)}`,
+    );
 }
