@@ -9,6 +9,9 @@ import { modeProblem, pointAtProgress, pointAtTime, pointsFor, rangeValues, samp
 import { everyOpPoints, mulberry32, pointSeed, seedFor, tornFractions } from '../../src/scenario/sweep/points.js';
 import type { Recording } from '../../src/scenario/sweep/recording.js';
 import { committedAt } from '../../src/scenario/sweep/recover.js';
+import { formatPoint } from '../../src/scenario/sweep/point-text.js';
+import { secondPoints } from '../../src/scenario/sweep/double.js';
+import { parsePoint } from '../../src/cli/commands/sweep-options.js';
 
 /** Ops of 10 ms every 20 ms from t = 1000 (update start at 1000): op k runs 1000+20k .. 1010+20k. */
 function recording(n = 10, extra: Partial<Recording> = {}): Recording {
@@ -171,5 +174,21 @@ describe('bad modes name the field', () => {
   it.each(cases)('%j: %s', (mode, field) => {
     expect(modeProblem(mode)?.field).toBe(field);
     expect(() => pointsFor(mode, recording(2), 1)).toThrow(RangeError);
+  });
+});
+
+describe('--point text rebuilds the point, seed included', () => {
+  it('every-op with several torn fractions, random, range (timed) and double points read back equal from their text and the sweep seed', () => {
+    const rec = recording(30, { committed: true, updateDoneMs: 1000.5, opsBeforeUpdateDone: 0, updateStartMs: 990 });
+    const points = [
+      ...pointsFor({ mode: 'every-op', torn: 3 }, rec, 41),
+      ...pointsFor({ mode: 'random', count: 50 }, rec, 41),
+      pointAtTime(rec, 5, 41),
+      ...pointsFor({ mode: 'range', trigger: 'after', from: 0, to: 700, step: 3.7 }, rec, 41),
+      ...secondPoints(pointsFor({ mode: 'every-op', cut: ['torn'] }, rec, 41)[4]!, { ops: 6, unfinished: [5] }, { mode: 'double', first: {}, second: {}, torn: 2 }),
+    ];
+    expect(points.some((p) => p.atMs !== undefined)).toBe(true);
+    for (const p of points) expect(parsePoint(formatPoint(p), 41)).toEqual(p);
+    expect(formatPoint({ op: 3, mode: 'torn', fraction: 0.25, seed: 1, second: { op: 2, mode: 'after', seed: 1 } })).toBe('3:torn:0.25/2:after');
   });
 });

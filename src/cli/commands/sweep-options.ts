@@ -178,8 +178,4 @@ export function parsePoint(raw: unknown, seed: number): SweepCutPoint {
   return { ...point, second: { op: second.op, mode: second.mode, ...(f2 !== undefined && { fraction: f2 }), seed: pointSeed } };
 }
 
-/** The `--point` text of a point (fractions in full: the shortest text that reads back as the same number). */
-export function formatPoint(p: SweepCutPoint): string {
-  const cut = (c: { op: number; mode: string; fraction?: number }) => `${c.op}:${c.mode}${c.fraction !== undefined ? `:${String(c.fraction)}` : ''}`;
-  return `${cut(p)}${p.atMs !== undefined ? `@${String(p.atMs)}` : ''}${p.second ? `/${cut(p.second)}` : ''}`;
-}
+export { formatPoint } from '../../scenario/sweep/point-text.js';
