@@ -13,6 +13,8 @@ const SWEEPS = [
   '<rootDir>/test/cli/sweep-cli.test.ts',
   '<rootDir>/test/scenario/sweep-equivalence.test.ts',
   '<rootDir>/test/twin/agreement.test.ts',
+  '<rootDir>/test/testing/sweep-results.test.ts',
+  '<rootDir>/test/report/campaign-size.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest

@@ -94,6 +94,8 @@ export interface SweepListing {
   withResults: number;
   /** Replays one point: the command with `--point` left for the reader to fill. */
   pointCommand: string;
+  /** Points listed one per line (default MAX_LISTED_POINTS). */
+  maxListed?: number;
 }
 
 /** The `failing points` attachment: counts, windows, then the points one per line (capped, said so). */
@@ -111,7 +113,7 @@ export function failingPointsText(l: SweepListing): string {
     const phases = [opContext(l.ops[w.first.point.op]), opContext(l.ops[w.last.point.op])].filter((p, i, a) => p && a.indexOf(p) === i).join(' .. ');
     lines.push(`  ${w.mode.padEnd(6)} ${span.padEnd(14)} ${`(${w.points})`.padEnd(7)} ${w.outcome.padEnd(12)} ${phases}`);
   }
-  const shown = l.failing.slice(0, MAX_LISTED_POINTS);
+  const shown = l.failing.slice(0, l.maxListed ?? MAX_LISTED_POINTS);
   lines.push('', `failing points${shown.length < l.failing.length ? ` (first ${shown.length} of ${l.failing.length})` : ''}: --point, outcome, op, first reason`);
   for (const r of shown) {
     const reason = r.reasons[0] ?? '';

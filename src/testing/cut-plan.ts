@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import { parseTrigger, type RigConfig, type Trigger } from '../config/index.js';
-import type { CutSpec } from '../scenario/cut.js';
+import type { CutResult, CutSpec } from '../scenario/cut.js';
 import type { UpdateImage } from '../scenario/update-image.js';
 import { schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
 import { reproCommand, reproTwin } from '../report/cut-summary.js';
@@ -29,6 +29,13 @@ export interface CutOptions {
   bootLoopCycles?: number;
   /** A second cut this many ms after power returns from the first (during the recovery itself). */
   second?: number;
+  /**
+   * Whether this cut's result gets the console transcript and event timeline attachments (excerpts
+   * around the cut: ./excerpt.ts). Default: always. The YAML runner keeps them for the cuts an
+   * engineer opens (failed, broken, or catching a seeded bug): a report of thousands of passing cuts
+   * stays small, and any cut's whole console is one repro line away.
+   */
+  details?: (result: CutResult) => boolean;
 }
 
 export interface CutPlan {

@@ -15,6 +15,7 @@ import { runCut, type CutResult } from '../scenario/cut.js';
 import { schemeAdapter, type FlashView, type SchemeAdapter } from '../schemes/registry.js';
 import { cutSummary } from '../report/cut-summary.js';
 import { RigCutError, type RigCutResult } from './cut-error.js';
+import { transcriptExcerpt, timelineExcerpt } from './excerpt.js';
 import { planCut, type CutOptions } from './cut-plan.js';
 import { imageCache } from './image-cache.js';
 import { unopenedSession } from './unopened-session.js';
@@ -168,8 +169,10 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
       await step(`console says: ${r.verdict?.fromConsole ?? '-'}`, async () => {});
       await step(`flash says: ${r.verdict?.fromFlash ?? '-'}`, async () => {});
       await attach('summary', cutSummary(r));
-      await attach('console transcript', r.transcript || '(nothing received)');
-      await attach('event timeline', r.timeline);
+      if (o.details?.(r) ?? true) {
+        await attach('console transcript', r.transcript ? transcriptExcerpt(r.transcript) : '(nothing received)');
+        await attach('event timeline', timelineExcerpt(r.timeline));
+      }
       await attach('repro command', repro);
       const result: RigCutResult = { ...r, repro };
       // A rig that failed is never reported as a device outcome (Allure `broken`, not `failed`).

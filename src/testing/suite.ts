@@ -16,6 +16,7 @@ import type { CutRecord, PlanEntry } from '../report/plan.js';
 import { attachRepro, cutReproRecord } from '../report/repro-record.js';
 import { RigCutError, type RigCutResult } from './cut-error.js';
 import { useRig } from './use-rig.js';
+import type { CutResult } from '../scenario/cut.js';
 import { declareSweepTests, runSuiteSweeps } from './sweep-tests.js';
 
 /**
@@ -32,6 +33,9 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const results: RigCutResult[] = [];
   const variant = config.twin?.variant;
   const record = (r: CutRecord) => appendFileSync(entry.resultsFile, JSON.stringify(r) + '\n');
+  // The transcript and timeline go to the cuts an engineer opens: failed, broken, or catching the seeded bug.
+  const worthDetails = (r: CutResult): boolean =>
+    r.outcome === 'rig-error' || (entry.expect === 'caught' ? suite.expect.caughtWhen.includes(r.outcome as never) : !(suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false));
   // Op sweeps run now, before the tests are declared: see ./sweep-tests.ts.
   const sweepRuns = await runSuiteSweeps(suite, prepared, entry);
   const label = async () => {
@@ -76,7 +80,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         let r: RigCutResult;
         let reproId: string | undefined;
         try {
-          r = await rig.cut({ from, to, ...(previous && { previous }), ...spec });
+          r = await rig.cut({ from, to, ...(previous && { previous }), ...spec, details: worthDetails });
         } catch (err) {
           // A rig error (the rig did not open, or failed during the cut) still has its result to record.
           if (!(err instanceof RigCutError)) throw err;

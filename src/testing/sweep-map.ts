@@ -1,8 +1,9 @@
 /**
- * The resilience map of one (sweep, mode) result, as an SVG document for its Allure attachment.
- * MAP's renderer (src/report/maps/resilience-map.ts) is not committed yet: until it is, no map is
- * attached (the failing-points listing carries the windows as text).
+ * The resilience map of one (sweep, mode) result, as an SVG document for its Allure attachment
+ * (MAP's renderer: x = op index with the update's phases as bands, one mark per cut point coloured
+ * by outcome, failing windows shaded).
  */
+import { renderResilienceMap } from '../report/maps/resilience-map.js';
 import type { PointResult } from '../scenario/sweep/recover.js';
 import type { SweepRun } from '../scenario/sweep/engine.js';
 
@@ -12,6 +13,6 @@ export interface SweepMapInput {
   results: readonly PointResult[];
 }
 
-export function sweepMapSvg(_input: SweepMapInput): string | undefined {
-  return undefined;
+export function sweepMapSvg(input: SweepMapInput): string | undefined {
+  return renderResilienceMap(input);
 }

@@ -116,8 +116,7 @@ describe('hil run on a twin suite: what each result carries', () => {
       'console says: updated',
       'flash says: updated',
       'summary',
-      'console transcript',
-      'event timeline',
+      // A passing cut carries no transcript or timeline (the report stays small; the repro line replays it).
       'repro command',
       'repro.json',
     ]);
@@ -147,6 +146,9 @@ describe('hil run on a twin suite: what each result carries', () => {
     expect(detection).toMatchObject({ rig: 'twin-nrf52840-mcuboot[no-status-journal]', variant: 'no-status-journal', outcome: 'caught', status: 'passed' });
     const catching = records(reports).find((x) => x.kind === 'cut' && x.variant === 'no-status-journal' && ['waiting', 'bricked', 'wrong-image', 'boot-loop'].includes(x.outcome))!;
     expect(detection.repro).toBe(catching.repro);
+    // The catching cut is one an engineer opens: it carries the console transcript and the timeline.
+    const caughtResult = results.find((x) => x.name === catching.test && x.labels.some((l) => l.name === 'board' && l.value.includes('no-status-journal')))!;
+    expect(caughtResult.steps.map((st) => st.name)).toEqual(expect.arrayContaining(['console transcript', 'event timeline']));
     const result = results.find((x) => x.name === 'catches the seeded bug (no-status-journal)')!;
     expect(result.status).toBe('passed');
     expect(result.labels.filter((l) => l.name === 'tag').map((l) => l.value)).toEqual([]);
