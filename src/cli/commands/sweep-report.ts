@@ -111,7 +111,8 @@ export function buildReport(
   const byStage: Record<string, number> = {};
   for (const op of rec.ops) byStage[op.stage] = (byStage[op.stage] ?? 0) + 1;
   const failing: FailingPoint[] = [];
-  for (const r of results) {
+  // A double sweep's first cut that fails on its own is a finding too (listed before the double points).
+  for (const r of [...(firsts ?? []), ...results]) {
     if (SWEEP_SAFE.includes(r.outcome)) continue;
     failing.push(failingPoint(rec, r, repro(r), cut?.(r)));
   }
