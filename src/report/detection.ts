@@ -16,14 +16,17 @@ type SweepOp = Recording['ops'][number];
 /** Where the first catch of a row came from and how to replay it. */
 export interface FirstCatch {
   suite: string;
-  /** `OP:MODE[:FRACTION]` (`hil sweep --point`'s form), `settled` (the state after the update, seen done), or the replayed cut's trigger. */
+  /** `OP:MODE[:FRACTION][@MS]` (`hil sweep --point`'s form; `OP:after@MS` for the settled point), or the replayed cut's trigger. */
   point: string;
   /** The op: kind, target, address+length, stage/phase (sweep points). */
   where?: string;
   outcome: string;
   reasons: string[];
   source: 'sweep' | 'second-cut replay';
+  /** The command that replays it: `hil sweep … --point P` for a sweep point, the suite's `hil cut` line for a second-cut replay. */
   repro?: string;
+  /** A sweep point's full replay: the `hil cut` line of the same cut (the engine and runCut agree: the sweep-equivalence test). */
+  cut?: string;
 }
 
 export interface DetectionRow {
@@ -49,19 +52,15 @@ export interface DetectionRow {
 }
 
 export interface DetectionRepros {
-  point(use: DetectUse, sweep: DetectSweepOutcome, r: DetectPointOutcome): string | undefined;
+  /** `hil sweep --point` and `hil cut` lines of a sweep point. */
+  point(use: DetectUse, sweep: DetectSweepOutcome, r: DetectPointOutcome): { repro?: string; cut?: string };
   replay(use: DetectUse, r: ReplayOutcome): string | undefined;
 }
 
-export function pointLabel(r: DetectPointOutcome): string {
-  if (r.settled) return 'settled';
+/** A point as `hil sweep --point` takes it: fractions in full (the shortest text that reads back as the same number), so the line rebuilds the very state. */
+export function pointLabel(r: Pick<DetectPointOutcome, 'point'>): string {
   const p = r.point;
-  return `${p.op}:${p.mode}${p.fraction !== undefined ? `:${roundFraction(p.fraction)}` : ''}`;
-}
-
-/** A fraction short enough to read and exact enough to land in the same write unit. */
-export function roundFraction(f: number): number {
-  return Math.round(f * 1e6) / 1e6;
+  return `${p.op}:${p.mode}${p.fraction !== undefined ? `:${String(p.fraction)}` : ''}${p.atMs !== undefined ? `@${String(p.atMs)}` : ''}`;
 }
 
 export function opWhere(op: SweepOp): string {
@@ -119,11 +118,11 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
       row.first ??= {
         suite: u.suite,
         point: pointLabel(r),
-        ...(op && { where: r.settled ? `after every op, the host having seen the update done` : opWhere(op) }),
+        ...(op && { where: r.settled ? `settled: after every op, the host having seen the update done` : opWhere(op) }),
         outcome: r.outcome,
         reasons: r.reasons,
         source: 'sweep',
-        ...withRepro(repros.point(u, sweep, r)),
+        ...definedOnly(repros.point(u, sweep, r)),
       };
     }
   }
@@ -144,15 +143,15 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
       if (u.safe.includes(r.outcome) && r.agree) continue;
       row.secondCuts.catching++;
       row.caught = true;
-      row.first ??= { suite: u.suite, point: r.trigger, outcome: r.outcome, reasons: r.reasons, source: 'second-cut replay', ...withRepro(repros.replay(u, r)) };
+      row.first ??= { suite: u.suite, point: r.trigger, outcome: r.outcome, reasons: r.reasons, source: 'second-cut replay', ...definedOnly({ repro: repros.replay(u, r) }) };
     }
   }
   for (const row of rows.values()) row.windowPercent = row.points ? (100 * row.catching) / row.points : 0;
   return [...rows.values()];
 }
 
-function withRepro(repro: string | undefined): { repro?: string } {
-  return repro === undefined ? {} : { repro };
+function definedOnly(lines: { repro?: string | undefined; cut?: string | undefined }): { repro?: string; cut?: string } {
+  return { ...(lines.repro !== undefined && { repro: lines.repro }), ...(lines.cut !== undefined && { cut: lines.cut }) };
 }
 
 /** Every buggy variant caught, no correct one flagged, no rig error. */

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { waitFor } from '../helpers/wait-for.js';
 import { hil, hilBackground, ROOT } from './hil.js';
 
-/** Runs a printed `hil cut …` line as a user pastes it into a shell (its quoting included), with --json. */
+/** Runs a printed `hil cut …` or `hil sweep … --point …` line as a user pastes it into a shell (its quoting included), with --json. */
 async function replay(line: string) {
-  expect(line).toMatch(/^hil cut /);
+  expect(line).toMatch(/^hil (cut|sweep) /);
   const command = `"${process.execPath}" "${join(ROOT, 'bin/hil.js')}" ${line.slice('hil '.length)} --json`;
   return execa('sh', ['-c', command], { cwd: ROOT, reject: false, stdin: 'ignore', env: { NO_COLOR: '1' }, timeout: SWEEP.timeoutMs });
 }
@@ -24,7 +24,7 @@ interface Row {
   outcomes: Record<string, number>;
   caught: boolean;
   rigErrors: number;
-  first?: { suite: string; point: string; where?: string; outcome: string; source: string; repro?: string };
+  first?: { suite: string; point: string; where?: string; outcome: string; source: string; repro?: string; cut?: string };
 }
 
 // Detection runs CPU-bound sweeps (the `sweeps` Jest project): every point is placed in the twin's
@@ -51,8 +51,10 @@ describe('hil detect', () => {
     expect(by.correct!.decision.points).toBeGreaterThanOrEqual(256);
     expect(by.correct!.first).toBeUndefined();
     // A lost update shows only after the host saw the update done: the settled point.
-    expect(by['generation-not-incremented']!.first).toMatchObject({ point: 'settled', outcome: 'wrong-image', source: 'sweep' });
-    expect(by['generation-not-incremented']!.first!.repro).toMatch(/^hil cut .*--trigger after:\d+ms/);
+    const lost = by['generation-not-incremented']!.first!;
+    expect(lost).toMatchObject({ point: expect.stringMatching(/^644:after@\d+$/), where: expect.stringMatching(/^settled: /), outcome: 'wrong-image', source: 'sweep' });
+    expect(lost.repro).toMatch(new RegExp(`^hil sweep .*--point ${lost.point} `));
+    expect(lost.cut).toMatch(/^hil cut .*--trigger after:\d+ms/);
   });
 
   // The miss that made the torn rule: one seeded fraction per op landed in word 0 of the commit's
@@ -82,7 +84,7 @@ describe('hil detect', () => {
 
   // Issue 10 items 3 and 6: every seeded bug caught, each first catch printed with the command that
   // replays it; each line replays to the same outcome through sh.
-  it('-v prints, per seeded bug, its first catching point and window and a hil cut line; each line replays to the same outcome', async () => {
+  it('-v prints, per seeded bug, its first catching point, window, hil sweep --point line and hil cut line; each replays to the same outcome', async () => {
     const r = await hil(['detect', '-v'], SWEEP);
     const rows = r.stdout.split('\n').filter((l) => /\s(buggy|correct)\s/.test(l));
     const buggy = rows.filter((l) => /\sbuggy\s/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join('/'));
@@ -95,11 +97,11 @@ describe('hil detect', () => {
     const correct = rows.filter((l) => /\scorrect\s+correct\s/.test(l));
     expect(correct.filter((l) => !/\sno\s+ok$/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['mcuboot-swap']);
     expect(r.exitCode).toBe(1);
-    const caught = [...r.stderr.matchAll(/^(\S+)\/(\S+): first caught at (.+?) -> ([\w-]+) \((\S+?)[;)].*(?:\n {2}sweep point: .*)?\n {2}replay it with: (hil cut .*)$/gm)].map((m) => ({
+    const caught = [...r.stderr.matchAll(/^(\S+)\/(\S+): first caught at (.+?) -> ([\w-]+) \(.*\n {2}replay it with: (hil (?:cut|sweep) .*)(?:\n {2}full replay: (hil cut .*))?$/gm)].map((m) => ({
       variant: `${m[1]}/${m[2]}`,
       point: m[3]!,
       outcome: m[4]!,
-      line: m[6]!,
+      lines: [m[5]!, ...(m[6] ? [m[6]] : [])],
     }));
     expect(
       caught
@@ -109,13 +111,18 @@ describe('hil detect', () => {
     ).toEqual(buggy.sort());
     expect(caught.find((c) => c.variant === 'mcuboot-swap/correct')).toMatchObject({ point: expect.stringMatching(/^566:torn:/), outcome: 'boot-loop' });
     expect(caught.find((c) => c.variant === 'stm32-dualbank/vector-row-commit')!.point).toMatch(/^1122:torn:/);
+    // A sweep point replays two ways: the engine's one point (hil sweep --point) and the full cut (hil cut).
+    expect(caught.filter((c) => c.lines.length === 2).length).toBeGreaterThanOrEqual(10);
     for (const c of caught) {
-      const again = await replay(c.line);
-      const doc = JSON.parse(again.stdout) as { outcome: string; variant: string };
-      const variant = c.variant.split('/')[1]!;
-      expect({ variant: c.variant, outcome: doc.outcome, bugRuns: doc.variant }).toEqual({ variant: c.variant, outcome: c.outcome, bugRuns: variant });
-      // Caught means outside updated / rolled-back here: hil cut fails it too.
-      expect({ variant: c.variant, exitCode: again.exitCode }).toEqual({ variant: c.variant, exitCode: 1 });
+      for (const line of c.lines) {
+        const again = await replay(line);
+        const doc = JSON.parse(again.stdout) as { outcome: string; variant?: string };
+        expect({ variant: c.variant, line, outcome: doc.outcome }).toEqual({ variant: c.variant, line, outcome: c.outcome });
+        // hil cut reports which bootloader ran: the seeded bug's own (the rig entry's variant on the line).
+        if (line.startsWith('hil cut')) expect({ line, bugRuns: doc.variant }).toEqual({ line, bugRuns: c.variant.split('/')[1] });
+        // Caught means outside updated / rolled-back here: the replay fails it too.
+        expect({ variant: c.variant, line, exitCode: again.exitCode }).toEqual({ variant: c.variant, line, exitCode: 1 });
+      }
     }
   });
 

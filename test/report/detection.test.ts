@@ -50,7 +50,7 @@ const pt = (o: number, mode: 'before' | 'after' | 'torn', outcome: DetectPointOu
   ...extra,
 });
 
-const repros: DetectionRepros = { point: (_u, _s, r) => `replay ${pointLabel(r)}`, replay: (_u, r) => `replay cut ${r.index}` };
+const repros: DetectionRepros = { point: (_u, _s, r) => ({ repro: `hil sweep --point ${pointLabel(r)}`, cut: `hil cut ${r.point.op}` }), replay: (_u, r) => `replay cut ${r.index}` };
 
 describe('detectionRows', () => {
   it('counts every op state, the catching ones and the window; the first catch is the earliest point in time order, with its repro', () => {
@@ -83,7 +83,8 @@ describe('detectionRows', () => {
       outcome: 'wrong-image',
       reasons: ['why 1'],
       source: 'sweep',
-      repro: 'replay 1:torn:0.375',
+      repro: 'hil sweep --point 1:torn:0.375',
+      cut: 'hil cut 1',
     });
     expect(detectionOk([row!])).toBe(true);
   });
@@ -128,7 +129,7 @@ describe('detectionRows', () => {
       workers: 0,
     };
     const [lost, resume] = detectionRows(plan, run, repros);
-    expect(lost!.first).toMatchObject({ point: 'settled', where: 'after every op, the host having seen the update done', repro: 'replay settled' });
+    expect(lost!.first).toMatchObject({ point: '2:after@3200', where: 'settled: after every op, the host having seen the update done', repro: 'hil sweep --point 2:after@3200' });
     expect(resume).toMatchObject({ points: 1, catching: 0, windowPercent: 0, secondCuts: { cuts: 2, catching: 1 }, caught: true });
     expect(resume!.first).toEqual({ suite: 's', point: 'after:8000ms + second cut 9500ms', outcome: 'bricked', reasons: ['x'], source: 'second-cut replay', repro: 'replay cut 2' });
   });
@@ -140,6 +141,14 @@ describe('detectionRows', () => {
     expect(rows[0]).toMatchObject({ rigErrors: 1, caught: false, errors: ['s: recording the update on r failed: boom'] });
     expect(formatDetectionTable(rows)).toMatch(/RIG ERROR/);
     expect(detectionOk(rows)).toBe(false);
+  });
+});
+
+describe('pointLabel', () => {
+  it('writes a point as hil sweep --point reads it: fractions in full, the time of a settled point', () => {
+    expect(pointLabel({ point: { op: 1122, mode: 'torn', fraction: 0.375, seed: 1 } })).toBe('1122:torn:0.375');
+    expect(pointLabel({ point: { op: 3, mode: 'torn', fraction: 0.1 + 0.2, seed: 1 } })).toBe('3:torn:0.30000000000000004');
+    expect(pointLabel({ point: { op: 644, mode: 'after', seed: 1, atMs: 3200 } })).toBe('644:after@3200');
   });
 });
 

@@ -1,20 +1,19 @@
 /**
- * The commands that replay a `hil detect` catch. A sweep point replays in full as a `hil cut` line
- * (the cut at the op's marker edge, plus the fraction of the op for a torn point, with the twin's
- * power loss that leaves the point's state: test/scenario/sweep-equivalence.test.ts holds the
- * engine equal to that replay); it is also named as a `hil sweep` point, with `--point` once that
- * command takes one. A suite's second-cut point replays as the suite's own `hil cut` line.
+ * The commands that replay a `hil detect` catch. A sweep point replays exactly as `hil sweep
+ * --point OP:MODE[:F][@MS]` (the sweep's recording, that one point, its seed rebuilt from --seed),
+ * and in full as a `hil cut` line (the cut at the op's marker edge, plus the fraction of the op for a
+ * torn point, with the twin's power loss that leaves the point's state:
+ * test/scenario/sweep-equivalence.test.ts holds the engine equal to that replay). A suite's
+ * second-cut point replays as the suite's own `hil cut` line.
  */
-import { relative } from 'node:path';
 import { loadSuite } from '../../config/index.js';
 import { reproCommand, reproTwin } from '../../report/cut-summary.js';
-import type { DetectionRepros, DetectionRow, FirstCatch } from '../../report/detection.js';
+import type { DetectionRepros } from '../../report/detection.js';
 import type { DetectPlan, DetectUse } from '../../scenario/detect/plan.js';
 import type { SweepCutPoint } from '../../scenario/sweep/points.js';
 import type { Recording } from '../../scenario/sweep/recording.js';
 import { prepareSuiteRig } from '../../scenario/suite-run.js';
-import { pointRepro } from './sweep-repro.js';
-import { sweepHelp } from './sweep.help.js';
+import { pointCommand, pointRepro } from './sweep-repro.js';
 
 /** The repro lines of every catch `detectionRows` may pick: the suites' second-cut lines are read here once. */
 export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
@@ -28,24 +27,24 @@ export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
   }
   return {
     point(use, sweep, r) {
-      if (!sweep.recording) return undefined;
+      if (!sweep.recording) return {};
       const c = use.repro;
+      const repro = pointCommand({ ...c, seed: sweep.sweep.request.seed }, r.point);
       const at = r.settled ? r.point.atMs! : afterAtomicOp(sweep.recording, r.point);
-      if (at !== undefined) {
-        return reproCommand({
-          rig: c.rig,
-          twin: reproTwin(c.twin),
-          from: c.from,
-          to: c.to,
-          ...(c.previous !== undefined && { previous: c.previous }),
-          setup: c.setup,
-          trigger: { kind: 'after', ms: at },
-          offMs: c.offMs,
-          seed: r.point.seed,
-          ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
-        });
-      }
-      return pointRepro(c, sweep.recording, r.point);
+      if (at === undefined) return { repro, cut: pointRepro(c, sweep.recording, r.point) };
+      const cut = reproCommand({
+        rig: c.rig,
+        twin: reproTwin(c.twin),
+        from: c.from,
+        to: c.to,
+        ...(c.previous !== undefined && { previous: c.previous }),
+        setup: c.setup,
+        trigger: { kind: 'after', ms: at },
+        offMs: c.offMs,
+        seed: r.point.seed,
+        ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
+      });
+      return { repro, cut };
     },
     replay: (use, r) => replayLines.get(use)?.get(r.index),
   };
@@ -68,33 +67,3 @@ export function afterAtomicOp(rec: Recording, point: SweepCutPoint): number | un
 
 /** How long after an atomic op's end its replay cuts (at most half-way to the next op). */
 const ATOMIC_AFTER_MS = 1;
-
-/**
- * The first catch as a `hil sweep` point: a command once `hil sweep` takes `--point`, until then
- * the point and the sweep's settings in words.
- */
-export function sweepPointLine(plan: DetectPlan, row: DetectionRow, f: FirstCatch): string {
-  const use = plan.uses.find((u) => u.suite === f.suite && u.scheme === row.scheme && u.variant === row.variant);
-  if (!use) return f.point;
-  const sweep = plan.sweeps.find((s) => s.key === use.sweep)!;
-  const options = sweepHelp.options as Record<string, unknown>;
-  const rel = (p: string) => {
-    const r = relative(process.cwd(), p);
-    return r.startsWith('..') ? p : r;
-  };
-  const c = use.repro;
-  const line = [
-    'hil sweep',
-    `--rig ${rel(c.rig)}`,
-    ...(c.twin.variant && c.twin.variant !== 'correct' ? [`--variant ${c.twin.variant}`] : []),
-    `--from ${rel(c.from)}`,
-    `--to ${rel(c.to)}`,
-    ...(c.previous ? [`--previous ${rel(c.previous)}`] : []),
-    ...(c.setup !== 'default' ? [`--setup ${c.setup}`] : []),
-    `--seed ${sweep.request.seed}`,
-    ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
-    ...('off-ms' in options ? [`--off-ms ${c.offMs}`] : []),
-    `--point ${f.point}`,
-  ].join(' ');
-  return 'point' in options ? line : `${f.point} (hil sweep takes no --point yet: ${line})`;
-}

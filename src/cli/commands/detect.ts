@@ -9,7 +9,7 @@ import { runDetect, type DetectProgress } from '../../scenario/detect/run-detect
 import { defaultWorkers } from '../../scenario/sweep/engine.js';
 import { numberOption, type Command } from '../command.js';
 import type { Output } from '../output.js';
-import { detectRepros, sweepPointLine } from './detect-repro.js';
+import { detectRepros } from './detect-repro.js';
 import { detectHelp } from './detect.help.js';
 
 const MAX_WORKERS = 64;
@@ -44,6 +44,16 @@ function jsonRow(r: DetectionRow) {
     ...(r.errors.length && { errors: r.errors }),
     ...(r.first && { first: r.first }),
   };
+}
+
+/** A row's first catch, its window, and the lines that replay it (the engine's point, then the full cut). */
+function firstCatchBlock(r: DetectionRow): string {
+  const f = r.first!;
+  return [
+    `${formatFirstCatch(r)}; window ${r.catching}/${r.points} (${formatPercent(r.windowPercent)})`,
+    `  replay it with: ${f.repro ?? '(no repro line)'}`,
+    ...(f.cut ? [`  full replay: ${f.cut}`] : []),
+  ].join('\n');
 }
 
 export const detectCommand: Command = {
@@ -82,12 +92,8 @@ export const detectCommand: Command = {
     );
     for (const r of rows.filter((x) => x.rigErrors)) out.info(`${r.scheme}/${r.variant}: rig error: ${r.errors.join('; ')}`);
     // A correct bootloader failing is a finding: always shown with its point, not only with -v.
-    for (const r of rows.filter((x) => x.first && !x.buggy)) out.info(`${formatFirstCatch(r)}\n  replay it with: ${r.first!.repro ?? '(no repro line)'}`);
-    for (const r of rows.filter((x) => x.first && x.buggy)) {
-      const f = r.first!;
-      const point = f.source === 'sweep' && f.point !== 'settled' ? `\n  sweep point: ${sweepPointLine(plan, r, f)}` : '';
-      out.verbose(`${formatFirstCatch(r)}; window ${r.catching}/${r.points} (${formatPercent(r.windowPercent)})${point}\n  replay it with: ${f.repro ?? '(no repro line)'}`);
-    }
+    for (const r of rows.filter((x) => x.first && !x.buggy)) out.info(firstCatchBlock(r));
+    for (const r of rows.filter((x) => x.first && x.buggy)) out.verbose(firstCatchBlock(r));
     return ok ? ExitCode.ok : ExitCode.testFailures;
   },
 };
