@@ -3,7 +3,8 @@
 // repro record and hil sweep --point line) for a capped few failing points; a must-recover rig's
 // failing points fail, a seeded-bug rig's are the catch; results.jsonl and the CLI summary count
 // the points. The SFU twin's sign-before-flush bootloader fails at a few ops of every mode, run
-// once as a must-recover rig and once as a seeded bug.
+// once as a must-recover rig and once as a seeded bug (with powerLoss: torn, which a sweep sets per
+// point anyway, so that the summary tells the two entries apart).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ beforeAll(async () => {
       `images: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }`,
       'rigs:',
       `  - { rig: ${join(ROOT, 'rigs/twin-rp2040-sfu.yaml')}, variant: sign-before-flush, expect: recovers }`,
-      `  - { rig: ${join(ROOT, 'rigs/twin-rp2040-sfu.yaml')}, variant: sign-before-flush, expect: caught }`,
+      `  - { rig: ${join(ROOT, 'rigs/twin-rp2040-sfu.yaml')}, variant: sign-before-flush, powerLoss: torn, expect: caught }`,
       'cuts:',
       '  offMs: 200',
       '  sweeps:',
