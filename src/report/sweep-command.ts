@@ -3,7 +3,28 @@
  * one point of it: src/report/sweep-result.ts pointArgument). Pure formatting.
  */
 import { relative } from 'node:path';
+import type { OpSweepMode } from '../config/sweep.js';
 import type { ReproTwin } from './cut-summary.js';
+
+/** The options of `hil sweep` that select the sweep's points. */
+function modeArgs(s: OpSweepMode): string[] {
+  switch (s.mode) {
+    case 'every-op':
+      return [...(s.cut?.length ? [`--modes ${s.cut.join(',')}`] : []), ...(s.torn !== undefined && s.torn > 1 ? [`--torn ${s.torn}`] : [])];
+    case 'range': {
+      const unit = s.trigger === 'after' ? 'ms' : s.trigger === 'progress' ? '%' : '';
+      return [`--trigger ${s.trigger}:${s.from}${unit}..${s.to}${unit}`, `--step ${s.step}${s.trigger === 'after' ? 'ms' : ''}`];
+    }
+    case 'random':
+      return [`--count ${s.count}`];
+    case 'double': {
+      const { sample: first } = s.first;
+      const { sample: second } = s.second;
+      if (first === undefined && second === undefined) return [];
+      return [`--sample ${first ?? 'all'}${second !== undefined ? `/${second}` : ''}`];
+    }
+  }
+}
 
 export interface SweepLine {
   rig: string;
@@ -12,10 +33,10 @@ export interface SweepLine {
   to: string;
   previous?: string;
   setup?: string;
-  /** The sweep's mode (every-op, range, random, double) and, for every-op, its cut modes. */
-  mode: string;
-  cut?: readonly string[];
+  /** The sweep's mode and its settings, as a suite's `cuts.sweeps` entry gives them. */
+  sweep: OpSweepMode;
   seed: number;
+  offMs?: number;
   bootLoopCycles?: number;
 }
 
@@ -33,9 +54,10 @@ export function sweepCommand(c: SweepLine): string {
     `--to ${q(rel(c.to))}`,
     ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
     ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
-    `--mode ${q(c.mode)}`,
-    ...(c.cut?.length ? [`--modes ${q(c.cut.join(','))}`] : []),
+    `--mode ${c.sweep.mode}`,
+    ...modeArgs(c.sweep).map((a) => a.replace(/ (\S+)$/, (_m, v: string) => ` ${q(v)}`)),
     `--seed ${c.seed}`,
+    ...(c.offMs !== undefined ? [`--off-ms ${c.offMs}`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
   ].join(' ');
 }

@@ -23,9 +23,14 @@ export function pointLabel(point: SweepCutPoint & { second?: { op: number; mode:
   return point.second ? `${one(point)}, then ${one(point.second)} of its recovery` : one(point);
 }
 
-/** `OP:mode[:fraction]` as `hil sweep --point` takes it (the fraction in full: the point's seed depends on it). */
+/**
+ * `OP:MODE[:FRACTION][@MS][/OP2:MODE2[:F2]]` as `hil sweep --point` takes it (the fraction in full:
+ * the point's seed depends on it); the same text as the engine's formatPoint (scenario/sweep/point-text.ts),
+ * which report/ may not call.
+ */
 export function pointArgument(point: SweepCutPoint): string {
-  return `${point.op}:${point.mode}${point.mode === 'torn' && point.fraction !== undefined ? `:${point.fraction}` : ''}`;
+  const cut = (c: { op: number; mode: string; fraction?: number }) => `${c.op}:${c.mode}${c.fraction !== undefined ? `:${String(c.fraction)}` : ''}`;
+  return `${cut(point)}${point.atMs !== undefined ? `@${String(point.atMs)}` : ''}${point.second ? `/${cut(point.second)}` : ''}`;
 }
 
 /** The op's stage and device phase, where the recording has them. */

@@ -15,9 +15,9 @@ export function summaryRecords(records: readonly CutRecord[]): CutRecord[] {
       out.push(r);
       continue;
     }
-    // A sweep that could not run has no points: it stays one (broken) entry.
+    // A sweep that could not run has no points: it stays one (broken) entry; one with no points to try adds none.
     if (!r.points) {
-      out.push({ ...r, kind: 'cut' });
+      if (r.status === 'broken') out.push({ ...r, kind: 'cut' });
       continue;
     }
     for (const [outcome, n] of Object.entries(r.counts)) {

@@ -15,16 +15,18 @@ import { expect, it } from '@jest/globals';
 import * as allure from 'allure-js-commons';
 import { RigError } from '../core/errors.js';
 import type { SuiteConfig } from '../config/index.js';
-import { opSweepName, type OpSweep } from '../config/sweep.js';
+import { opSweepName, type OpSweep, type OpSweepMode } from '../config/sweep.js';
 import type { CutRecord, PlanEntry } from '../report/plan.js';
 import { attachRepro, reproPath, type ReproRecord } from '../report/repro-record.js';
 import { sweepCommand } from '../report/sweep-command.js';
 import { countByOutcome, countsText, failingPointsText, MAX_POINT_RESULTS, opContext, pointArgument, pointLabel, pointsWithResults } from '../report/sweep-result.js';
 import type { Lifeline } from '../report/worker-environment.js';
 import { defaultWorkers, runSweep } from '../scenario/sweep/engine.js';
-import type { SweepCutMode, SweepCutPoint } from '../scenario/sweep/points.js';
+import { runDoubleSweep } from '../scenario/sweep/double.js';
+import type { SweepMode } from '../scenario/sweep/modes.js';
+import type { SweepCutMode } from '../scenario/sweep/points.js';
 import type { PointResult } from '../scenario/sweep/recover.js';
-import { SweepSession, type SweepRequest } from '../scenario/sweep/session.js';
+import { withMode, type SweepRequest } from '../scenario/sweep/session.js';
 import type { PreparedSuiteRig } from '../scenario/suite-run.js';
 import { sweepMapSvg } from './sweep-map.js';
 
@@ -42,12 +44,9 @@ export interface SuiteSweepRun {
   command: string;
 }
 
-/** The engine's points for a suite's sweep mode (the modes the engine builds so far). */
-function pointsOf(session: SweepSession, opSweep: OpSweep): SweepCutPoint[] {
-  const { sweep } = opSweep;
-  if (sweep.mode !== 'every-op') throw new RigError(`sweep mode ${sweep.mode} is not built in the sweep engine yet (every-op is)`);
-  if (sweep.torn !== undefined && sweep.torn !== 1) throw new RigError(`every-op with torn: ${sweep.torn} fractions per op is not built in the sweep engine yet (one fraction per op is)`);
-  return session.everyOp(sweep.cut ?? ['before', 'after', 'torn']);
+/** The suite's op sweep as the engine's SweepMode (the same shapes: config keeps its own copy, being below scenario). */
+export function engineMode(sweep: OpSweepMode): SweepMode {
+  return sweep;
 }
 
 /** Runs every op sweep of the suite on this rig, one after the other, each on all cores. */
@@ -74,23 +73,19 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       to: images.to.file,
       ...(images.previous && { previous: images.previous.file }),
       setup,
-      mode: opSweep.sweep.mode,
-      ...(opSweep.sweep.mode === 'every-op' && opSweep.sweep.cut && { cut: opSweep.sweep.cut }),
+      sweep: opSweep.sweep,
       seed,
+      ...(suite.cuts.offMs !== undefined && { offMs: suite.cuts.offMs }),
       bootLoopCycles: suite.expect.bootLoopCycles,
     });
     const run: SuiteSweepRun = { opSweep, name: opSweepName(opSweep.sweep), seed, ops: [], results: [], command };
     try {
-      // The points come from this thread's recording (the workers rebuild the same one).
-      const session = await SweepSession.open(request, { ...(signal && { signal }) });
-      let points: SweepCutPoint[];
-      try {
-        run.ops = session.recording.ops;
-        points = pointsOf(session, opSweep);
-      } finally {
-        await session.close();
-      }
-      run.results = (await runSweep(request, { points, workers: defaultWorkers(), ...(signal && { signal }) })).results;
+      const mode = engineMode(opSweep.sweep);
+      const engine = { workers: defaultWorkers(), ...(signal && { signal }) };
+      // A double sweep's second cuts depend on each first cut's recovery: the engine runs both passes.
+      const done = mode.mode === 'double' ? await runDoubleSweep(request, mode, engine) : await runSweep(withMode(request, mode), engine);
+      run.ops = done.ops;
+      run.results = done.results;
     } catch (err) {
       if (signal?.aborted) throw err;
       run.error = (err as Error).message;

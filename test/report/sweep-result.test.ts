@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { failingPointsText, failingWindows, MAX_LISTED_POINTS, pointArgument, pointsWithResults } from '../../src/report/sweep-result.js';
 import { summaryRecords } from '../../src/report/sweep-summary.js';
+import { sweepCommand } from '../../src/report/sweep-command.js';
 import { summarizeRecords } from '../../src/report/summary.js';
 import type { CutRecord } from '../../src/report/plan.js';
 import type { PointResult } from '../../src/scenario/sweep/recover.js';
@@ -62,5 +63,23 @@ describe('the CLI summary of sweep records', () => {
     const { rigs, totals } = summarizeRecords(summaryRecords(records));
     expect(rigs[0]).toMatchObject({ cuts: 6, outcomes: { updated: 4, bricked: 2 }, passed: 4, failed: 2 });
     expect(totals.failed).toBe(2);
+  });
+});
+
+describe('the hil sweep line of a suite sweep', () => {
+  const base = { rig: '/x/rigs/r.yaml', from: '/x/a.bin', to: '/x/b.bin', seed: 3, offMs: 200 };
+  it('carries each mode its options, and the suite off time', () => {
+    expect(sweepCommand({ ...base, sweep: { mode: 'every-op', cut: ['torn'], torn: 4 } })).toBe(
+      'hil sweep --rig /x/rigs/r.yaml --from /x/a.bin --to /x/b.bin --mode every-op --modes torn --torn 4 --seed 3 --off-ms 200',
+    );
+    expect(sweepCommand({ ...base, sweep: { mode: 'range', trigger: 'after', from: 0, to: 1500, step: 250 } })).toContain('--mode range --trigger after:0ms..1500ms --step 250ms --seed 3');
+    expect(sweepCommand({ ...base, sweep: { mode: 'range', trigger: 'progress', from: 5, to: 95, step: 10 } })).toContain('--trigger progress:5%..95% --step 10 ');
+    expect(sweepCommand({ ...base, sweep: { mode: 'random', count: 50 } })).toContain('--mode random --count 50 ');
+    expect(sweepCommand({ ...base, sweep: { mode: 'double', first: { sample: 3 }, second: {} } })).toContain('--mode double --sample 3 ');
+    expect(sweepCommand({ ...base, sweep: { mode: 'double', first: {}, second: { sample: 5 } } })).toContain('--sample all/5 ');
+  });
+
+  it('a double point reads back as hil sweep --point takes it', () => {
+    expect(pointArgument({ op: 4, mode: 'after', seed: 1, second: { op: 2, mode: 'torn', fraction: 0.5, seed: 1 } })).toBe('4:after/2:torn:0.5');
   });
 });

@@ -95,7 +95,7 @@ describe('an every-op sweep in a suite', () => {
       const list = attachment(r, 'failing points')!.text;
       expect(list).toContain(`${points} points, ${failing} failing`);
       expect(list).toContain('failing windows');
-      expect(list).toMatch(/hil sweep --rig \S+ --variant sign-before-flush .*--mode every-op --modes (before|after|torn) --seed 1 --point OP:MODE/);
+      expect(list).toMatch(/hil sweep --rig \S+ --variant sign-before-flush .*--mode every-op --modes (before|after|torn) --seed 1 --off-ms 200 --point OP:MODE/);
       // Must-recover: the failing points fail the sweep's result; seeded bug: they are the catch.
       expect(r.status).toBe(seeded ? 'passed' : 'failed');
     }
@@ -138,5 +138,56 @@ describe('an every-op sweep in a suite', () => {
     expect(recovers.cuts).toBe(total);
     expect(recovers.failed).toBeGreaterThan(0);
     expect(summary.rigs.find((s) => s.expect === 'caught')).toMatchObject({ cuts: total, caught: true, failed: 0 });
+  });
+});
+
+describe('range, random and double sweeps in a suite', () => {
+  let other: Awaited<ReturnType<typeof hil>>;
+  let otherRecords: CutRecord[];
+
+  beforeAll(async () => {
+    const suite = join(tmp, 'modes.yaml');
+    writeFileSync(
+      suite,
+      [
+        'name: modes',
+        'scheme: sfu-ab',
+        `images: { from: ${join(ROOT, 'firmware/app-v1.page2bin')}, to: ${join(ROOT, 'firmware/app-v2.page2bin')} }`,
+        `rigs: [{ rig: ${join(ROOT, 'rigs/twin-rp2040-sfu.yaml')}, expect: recovers }]`,
+        'cuts:',
+        '  offMs: 200',
+        '  sweeps:',
+        '    - { mode: every-op, cut: [torn], torn: 2 }',
+        '    - { mode: range, trigger: after, from: 0ms, to: 2s, step: 100ms }',
+        '    - { mode: random, count: 50, seed: 7 }',
+        '    - { mode: double, first: { sample: 3 }, second: { sample: 3 } }',
+      ].join('\n') + '\n',
+    );
+    const dir = join(tmp, 'modes-reports');
+    other = await hil(['run', suite, '--reports', dir, '--no-html', '--json'], { timeoutMs: 600_000 });
+    otherRecords = readFileSync(join(dir, '.run/results.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as CutRecord);
+  }, 700_000);
+
+  it('each runs on the engine as one result, with its own hil sweep line', () => {
+    expect(other.exitCode).toBe(0);
+    const sweeps = otherRecords.filter((r) => r.kind === 'sweep');
+    expect(sweeps.map((r) => [r.trigger, r.status])).toEqual([
+      ['every-op/torn', 'passed'],
+      ['range after 0..2000 step 100', 'passed'],
+      ['random 50', 'passed'],
+      ['double', 'passed'],
+    ]);
+    expect(sweeps[0]!.points).toBe(2 * 645);
+    expect(sweeps[1]!.points).toBe(21);
+    expect(sweeps[2]!.points).toBe(50);
+    expect(sweeps.map((r) => r.repro.replace(/^.* --mode /, '--mode '))).toEqual([
+      '--mode every-op --modes torn --torn 2 --seed 1 --off-ms 200',
+      '--mode range --trigger after:0ms..2000ms --step 100ms --seed 1 --off-ms 200',
+      '--mode random --count 50 --seed 7 --off-ms 200',
+      '--mode double --sample 3/3 --seed 1 --off-ms 200',
+    ]);
   });
 });
