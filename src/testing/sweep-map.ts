@@ -13,6 +13,6 @@ export interface SweepMapInput {
   results: readonly PointResult[];
 }
 
-export function sweepMapSvg(input: SweepMapInput): string | undefined {
+export function sweepMapSvg(input: SweepMapInput): string {
   return renderResilienceMap(input);
 }

@@ -12,6 +12,7 @@
  * beforeAll), and stops with hil's worker lifeline.
  */
 import { expect, it } from '@jest/globals';
+import { dirname, join } from 'node:path';
 import * as allure from 'allure-js-commons';
 import { RigError } from '../core/errors.js';
 import type { SuiteConfig } from '../config/index.js';
@@ -28,6 +29,7 @@ import type { SweepCutMode } from '../scenario/sweep/points.js';
 import type { PointResult } from '../scenario/sweep/recover.js';
 import { withMode, type SweepRequest } from '../scenario/sweep/session.js';
 import type { PreparedSuiteRig } from '../scenario/suite-run.js';
+import { writeResilienceMap } from '../report/maps/resilience-map.js';
 import { sweepMapSvg } from './sweep-map.js';
 
 type SweepOp = Awaited<ReturnType<typeof runSweep>>['ops'][number];
@@ -176,16 +178,24 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
           `${group.results.length} cut points over ${run.ops.length} flash ops: ${countsText(counts)}. ` +
             (seeded ? `Seeded bug: ${failing.length} points end outside expect.safe (the catch).` : `${failing.length} failing (outcome not in ${safe.join(', ')}).`),
         );
-        // The map shows where the failing points are; a clean sweep's map (every mark safe) says no
-        // more than its counts and would cost 40-90 KB a result: the report must stay small.
+        // Every group's whole map (reasons in the marks' titles) goes to reports/maps/, beside the report.
+        const mapTitle = `${suite.name} on ${config.name}${variant ? ` (${variant})` : ''}: ${group.name}`;
+        const mapFile = writeResilienceMap(
+          join(dirname(dirname(entry.resultsFile)), 'maps'),
+          `${suite.name}--${config.name}--${group.name}`,
+          sweepMapSvg({ title: mapTitle, ops: run.ops, results: group.results }),
+        );
+        await allure.parameter('map file', mapFile, { excluded: true });
+        // In the report, the map shows where the failing points are; a clean sweep's map (every mark
+        // safe) says no more than its counts and would cost 40-90 KB a result: the report must stay small.
         if (failing.length && (!seeded || group === seededMap)) {
           // Without the reasons (the failing-points listing has them): a mark's title keeps op, phase and outcome, at half the size.
           const svg = sweepMapSvg({
-            title: `${suite.name} on ${config.name}${variant ? ` (${variant})` : ''}: ${group.name}`,
+            title: mapTitle,
             ops: run.ops,
             results: group.results.map((r) => ({ ...r, reasons: [] })),
           });
-          if (svg) await allure.attachment('resilience map', svg, 'image/svg+xml');
+          await allure.attachment('resilience map', svg, 'image/svg+xml');
         } else if (failing.length) await allure.parameter('resilience map', `in the result of sweep ${seededMap!.name}`, { excluded: true });
         const listing = {
           title: `${suite.name} on ${config.name}, sweep ${group.name}`,

@@ -92,6 +92,9 @@ describe('an every-op sweep in a suite', () => {
         expect(map?.type).toBe('image/svg+xml');
         expect(map?.text).toMatch(/<svg/);
       }
+      // Every group's whole map is also written beside the report (reports/maps/).
+      expect(readFileSync(param(r, 'map file')!, 'utf8')).toContain('<svg');
+      expect(param(r, 'map file')).toContain(join(reports, 'maps'));
       const list = attachment(r, 'failing points')!.text;
       expect(list).toContain(`${points} points, ${failing} failing`);
       expect(list).toContain('failing windows');
