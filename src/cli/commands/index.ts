@@ -51,7 +51,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     path: ['detect'],
     complete: { positionals: 'suites', values: { scheme: 'none' } },
-    summary: 'sweep cuts over every scheme and bootloader variant on the twin: is every seeded bug caught?',
+    summary: 'cut at every op state of every scheme and bootloader variant on the twin: is every seeded bug caught?',
     help: async () => (await import('./detect.help.js')).detectHelp,
     load: async () => (await import('./detect.js')).detectCommand,
   },
