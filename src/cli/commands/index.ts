@@ -57,8 +57,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['sweep'],
-    complete: { positionals: 'none', values: { variant: 'none', setup: 'none', mode: ['every-op'], modes: 'none', workers: 'none', seed: 'none', 'boot-loop-cycles': 'none' } },
-    summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a repro per failing point',
+    complete: {
+      positionals: 'none',
+      values: { variant: 'none', setup: 'none', mode: ['every-op', 'range', 'random', 'double'], modes: 'none', workers: 'none', seed: 'none', 'boot-loop-cycles': 'none' },
+    },
+    summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a map and a repro per failing point',
     help: async () => (await import('./sweep.help.js')).sweepHelp,
     load: async () => (await import('./sweep.js')).sweepCommand,
   },
