@@ -15,6 +15,9 @@ const SWEEPS = [
   '<rootDir>/test/twin/agreement.test.ts',
   '<rootDir>/test/testing/sweep-results.test.ts',
   '<rootDir>/test/report/campaign-size.test.ts',
+  '<rootDir>/test/scenario/sweep-double.test.ts',
+  '<rootDir>/test/scenario/sweep-modes-engine.test.ts',
+  '<rootDir>/test/cli/repro.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest

@@ -32,4 +32,13 @@ describe('sweep modes on the engine', () => {
     expect(run.results.map(line)).toEqual(here);
     expect(here.length).toBeGreaterThan(20);
   });
+
+  it('runSweep(request, {mode}) gives the points of withMode(request, mode)', async () => {
+    const mode: SweepMode = { mode: 'random', count: 12 };
+    const viaOption = await runSweep(REQUEST, { mode, workers: 0 });
+    const viaRequest = await runSweep(withMode(REQUEST, mode), { workers: 0 });
+    expect(viaOption.results.map(line)).toEqual(viaRequest.results.map(line));
+    // Not every op: the option was taken (an every-op sweep of this update has hundreds of points).
+    expect(viaOption.results).toHaveLength(12);
+  });
 });

@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
-import { SweepSession, type SweepRequest } from './session.js';
+import type { SweepMode } from './modes.js';
+import { SweepSession, withMode, type SweepRequest } from './session.js';
 import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 
 export interface SweepRun {
@@ -18,6 +19,8 @@ export interface SweepRun {
 }
 
 export interface SweepOptions {
+  /** Which points (./modes.ts) when `points` is not given; absent: every op in `modes`. It rides in the request, so each worker builds its points from its own recording. */
+  mode?: SweepMode;
   modes?: readonly SweepCutMode[];
   points?: readonly SweepCutPoint[];
   workers?: number;
@@ -35,6 +38,7 @@ export interface SweepOptions {
  * returns plain results.
  */
 export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
+  request = withMode(request, opts.mode);
   const modes = opts.modes ?? ['before', 'after', 'torn'];
   const workers = opts.workers ?? defaultWorkers();
   const { signal, onProgress } = opts;
