@@ -9,6 +9,7 @@ import type { Timeline } from '../core/timeline.js';
 import type { Power } from '../drivers/capabilities.js';
 import { openBenchGpio, type BenchGpio } from './bench-gpio.js';
 import { openBenchPower } from './bench-power.js';
+export { toSafeState } from './safe-state.js';
 
 export interface BenchControls {
   gpio?: BenchGpio;
@@ -18,12 +19,6 @@ export interface BenchControls {
   marker?: (listener: () => void) => () => void;
   /** Releases pins (to their safe levels) and processes; does not switch power. */
   close(): Promise<void>;
-}
-
-/** Power as the rig file's `power.safeState` says: where every exit leaves the rig. */
-export async function toSafeState(config: RigConfig, power: Power): Promise<void> {
-  if (config.power.safeState === 'off') await power.off();
-  else await power.on();
 }
 
 /** Asserts a pin for `ms`, then deasserts it (levels are logical: activeLow inverts on the wire). */

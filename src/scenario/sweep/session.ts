@@ -2,7 +2,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import { loadRig, type RigConfig } from '../../config/index.js';
 import type { Outcome } from '../../config/vocabulary.js';
-import { openRig } from '../../rig/open-rig.js';
+import { openTwinRig } from '../../rig/open-twin-rig.js';
 import type { Rig } from '../../rig/rig.js';
 import { schemeAdapter } from '../../schemes/registry.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
@@ -67,7 +67,7 @@ export class SweepSession {
       to: await loadUpdateImage(request.images.to, config.scheme),
       ...(request.images.previous !== undefined && { previous: await loadUpdateImage(request.images.previous, config.scheme) }),
     };
-    const rig = await openRig(config);
+    const rig = await openTwinRig(config);
     try {
       const recording = await recordUpdate(rig, scheme, images, {
         seed: request.seed,
