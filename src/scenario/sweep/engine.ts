@@ -94,7 +94,8 @@ type Reply = Extract<WorkerReply, { ok: true }>;
  * aborted or one fails (a worker left running would keep the process alive until its share is done).
  */
 class WorkerPool {
-  private readonly threads: Worker[] = [];
+  /** Threads running one of this sweep's tasks (an abort or a failure ends them; finished ones go back idle). */
+  private readonly busy = new Set<Worker>();
   private readonly done: number[];
   private total: number | undefined;
 
@@ -124,7 +125,9 @@ class WorkerPool {
   }
 
   private async terminate(): Promise<void> {
-    await Promise.all(this.threads.map((w) => w.terminate()));
+    const threads = [...this.busy];
+    this.busy.clear();
+    await Promise.all(threads.map((w) => w.terminate()));
   }
 
   private progress(index: number, done: number, total: number): void {
@@ -138,22 +141,69 @@ class WorkerPool {
 
   private start(task: WorkerTask): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerFile(), { workerData: task });
-      this.threads.push(worker);
-      let settled = false;
-      worker.on('message', (msg: WorkerMessage) => {
+      const worker = takeIdle() ?? newPooledWorker();
+      this.busy.add(worker);
+      const detach = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (msg: WorkerMessage) => {
         if ('progress' in msg) return this.progress(task.share.index, msg.progress.done, msg.progress.total);
-        settled = true;
-        if (msg.ok) resolve(msg);
-        else reject(new Error(`sweep worker ${task.share.index}: ${msg.error}`));
-      });
-      worker.once('error', (err) => {
-        settled = true;
+        detach();
+        if (msg.ok) {
+          this.busy.delete(worker);
+          giveBack(worker);
+          resolve(msg);
+        } else reject(new Error(`sweep worker ${task.share.index}: ${msg.error}`));
+      };
+      const onError = (err: Error) => {
+        detach();
         reject(err);
-      });
-      worker.once('exit', (code) => {
-        if (!settled) reject(new Error(`sweep worker ${task.share.index} exited with code ${code} before replying`));
-      });
+      };
+      const onExit = (code: number) => {
+        detach();
+        this.busy.delete(worker);
+        reject(new Error(`sweep worker ${task.share.index} exited with code ${code} before replying`));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.postMessage(task);
     });
   }
+}
+
+/**
+ * Idle sweep threads of this process. A thread's start-up (a new V8 isolate importing the twin,
+ * the schemes and the config loader) costs about a third of a second; kept between sweeps, only
+ * a process's first sweep pays it (hil run with several op sweeps, a bench over three schemes).
+ * Idle threads are unref'd: they never keep the process alive.
+ */
+const idle: Worker[] = [];
+const MAX_IDLE = 8;
+
+function newPooledWorker(): Worker {
+  const worker = new Worker(workerFile());
+  // A thread that dies while idle (it should not) leaves the pool.
+  worker.once('exit', () => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  return worker;
+}
+
+function takeIdle(): Worker | undefined {
+  const worker = idle.pop();
+  worker?.ref();
+  return worker;
+}
+
+function giveBack(worker: Worker): void {
+  if (idle.length >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  idle.push(worker);
 }

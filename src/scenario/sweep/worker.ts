@@ -6,7 +6,7 @@
  * counter the workers share, so the one that opened first or drew cheap blocks takes more:
  * cost varies along an update (an early cut in a swap recovers the longest).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
@@ -31,6 +31,8 @@ export interface WorkerTask {
 
 /** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread. */
 export interface WorkerTiming {
+  /** The thread that ran it (pooled threads serve several sweeps of one process). */
+  threadId: number;
   openMs: number;
   pointsMs: number;
   cpuMs: number;
@@ -70,7 +72,7 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
     // Always one, so the engine learns the total even from a worker whose share is empty.
     report({ progress: { done: results.length, total: points.length } });
     const cpu = process.cpuUsage(cpu0);
-    return { ok: true, ops: session.recording.ops, results, timing: { openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: (cpu.user + cpu.system) / 1000 } };
+    return { ok: true, ops: session.recording.ops, results, timing: { threadId, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: (cpu.user + cpu.system) / 1000 } };
   } finally {
     await session.close();
   }
@@ -88,10 +90,15 @@ export function blocksOf(points: readonly SweepCutPoint[]): number[][] {
   return [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
 }
 
-if (parentPort && workerData) {
+if (parentPort) {
   const port = parentPort;
-  main(workerData as WorkerTask, (p) => port.postMessage(p)).then(
-    (reply) => port.postMessage(reply),
-    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
-  );
+  const run = (task: WorkerTask) =>
+    main(task, (p) => port.postMessage(p)).then(
+      (reply) => port.postMessage(reply),
+      (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
+    );
+  // One task in workerData: run it and end. Otherwise a pooled thread (engine.ts): a task per
+  // message, kept between the sweeps of one process so only the first pays the thread's start-up.
+  if (workerData) void run(workerData as WorkerTask);
+  else port.on('message', (task: WorkerTask) => void run(task));
 }
