@@ -34,12 +34,36 @@ const MCUBOOT_START = /^I: Starting bootloader/;
  * appears, or when the time is up with what was seen by then (a crash loop, a bootloader that
  * stays, or silence).
  */
-export async function observeBoot(console: Console, clock: Clock, opts: { fromLine: number; timeoutMs: number; signal?: AbortSignal }): Promise<BootObservation> {
+export async function observeBoot(
+  console: Console,
+  clock: Clock,
+  opts: {
+    fromLine: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /**
+     * The device's persistent-state writes so far (the twin's flash op count). Given, a crash loop
+     * ends the watch early: a deterministic device whose bootloader starts again with no write
+     * since its last start, and a crash in between, repeats that cycle until the timeout, so the
+     * rest would only add the same lines (same state, same outcome). Only a twin can count this.
+     */
+    writes?: () => number;
+  },
+): Promise<BootObservation> {
   const start = clock.now();
   const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, bootloaderHung: false, heard: false, state: 'silent' };
+  let lastStart: { writes: number; crashes: number } | undefined;
+  let looping = false;
   const look = (line: ConsoleLine): boolean => {
     if (line.text.trim()) obs.heard = true;
-    if (BOOT.test(line.text) || MCUBOOT_START.test(line.text)) obs.boots++;
+    if (BOOT.test(line.text) || MCUBOOT_START.test(line.text)) {
+      obs.boots++;
+      if (opts.writes) {
+        const writes = opts.writes();
+        looping = lastStart !== undefined && lastStart.writes === writes && obs.crashes > lastStart.crashes;
+        lastStart = { writes, crashes: obs.crashes };
+      }
+    }
     if (HUNG.test(line.text)) obs.bootloaderHung = true;
     if (CRASH.test(line.text)) obs.crashes++;
     if (WAITING.test(line.text)) obs.bootloaderWaiting = true;
@@ -58,7 +82,7 @@ export async function observeBoot(console: Console, clock: Clock, opts: { fromLi
       const deadline = start + opts.timeoutMs;
       await new Promise<void>((resolve, reject) => {
         const timer = clock.setTimer(Math.max(0, deadline - clock.now()), finish);
-        const offLine = console.onLine((line) => look(line) && finish());
+        const offLine = console.onLine((line) => (look(line) || looping) && finish());
         const onAbort = () => {
           timer.cancel();
           offLine();

@@ -187,6 +187,35 @@ describe('sweep engine = full replay of the same cut', () => {
     expect(seen).toEqual(replayed);
   });
 
+  // An upgrade that crashes at start: points end in crash loops, which the sweep stops watching once
+  // a cycle repeats with no flash write (observeBoot's writes), the full replay watches to the timeout.
+  it.each(['never-revert', 'correct'])('mcuboot-swap / %s, a TEST upgrade that crashes: crash loops judged as the full replay judges them', async (variant) => {
+    const scheme = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
+    const { seen, replayed } = await compare(
+      requestFor(scheme, variant, { setup: 'test', images: { from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2-crashes.signed.bin' } }),
+      2,
+    );
+    expect(seen).toEqual(replayed);
+    if (variant === 'never-revert') expect(seen.filter((l) => / boot-loop /.test(l)).length).toBeGreaterThan(0);
+  });
+
+  it('a crash loop that repeats with no flash write ends the watch before the boot timeout (virtual time)', async () => {
+    const scheme = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
+    const session = await SweepSession.open(
+      requestFor(scheme, 'never-revert', { setup: 'test', images: { from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2-crashes.signed.bin' } }),
+    );
+    try {
+      // After the swap's last op the crashing image is in the primary and never reverted.
+      const point = session.everyOp(['after']).at(-1)!;
+      const t0 = session.rig.clock.now();
+      const r = await session.recover(point);
+      expect(r.outcome).toBe('boot-loop');
+      expect(session.rig.clock.now() - t0).toBeLessThan(session.rig.config.boot.timeoutMs);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('the recording spans the update, the reset and the bootloader work after it (swap, option bytes)', async () => {
     const stages = async (name: string) => {
       const session = await SweepSession.open(

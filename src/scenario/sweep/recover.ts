@@ -100,7 +100,9 @@ export async function recoverPoint(
   await rig.power.on();
   const powerOnMs = clock.now();
   const timeoutMs = rig.config.boot.timeoutMs;
-  const observation = await observeBoot(console, clock, { fromLine, timeoutMs });
+  // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
+  const writes = () => rig.twin!.flashOps();
+  const observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes });
   if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
   let stateHash = sweep.stateHash();
   let flash = rig.probe ? views?.get(stateHash) : undefined;
