@@ -59,14 +59,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
       const { offMs, seed } = spec;
       const name = `cut ${String(i + 1).padStart(2, '0')}: ${trigger}${point.second !== undefined ? ` + ${point.second}ms into recovery` : ''}`;
       it(name, async () => {
-        await allure.epic(entry.campaign);
-        await allure.feature(config.scheme);
-        await allure.story(suite.name);
-        await allure.label('board', config.name);
-        await allure.label('mcu', config.target);
-        await allure.label('bootloader', `${config.scheme}${variant ? `/${variant}` : ''}`);
-        if (variant) await allure.tag(`variant:${variant}`);
-        await allure.tag(entry.expect === 'caught' ? 'seeded-bug' : 'must-recover');
+        await label();
         await allure.parameter('rig', config.name);
         await allure.parameter('trigger', trigger);
         await allure.parameter('off ms', String(offMs));
