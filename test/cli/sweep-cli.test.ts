@@ -93,6 +93,23 @@ describe('hil sweep', () => {
     }
   });
 
+  it('each failing point is stored as a repro record: hil repro ID replays it through the engine with the recorded outcome', async () => {
+    const r = await hil(['sweep', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...SFU, '--modes', 'after', '--workers', '0', '--json'], GUARD);
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as { failing: { point: string; outcome: string; reproId?: string }[] };
+    const first = doc.failing[0]!;
+    expect(first.reproId).toMatch(/^[0-9a-f]{8}$/);
+    const record = JSON.parse(readFileSync(join(ROOT, 'reports/repro', `${first.reproId}.json`), 'utf8')) as { kind: string; seen: string; trigger: { op: number; mode: string } };
+    expect(record).toMatchObject({ kind: 'sweep-point', seen: first.outcome, trigger: { mode: 'after' } });
+    expect(`${record.trigger.op}:${record.trigger.mode}`).toBe(first.point);
+    const again = await hil(['repro', first.reproId!, '--times', '3'], GUARD);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('3/3');
+    // The text report prints the same id under the point's --point line.
+    const text = await hil(['sweep', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...SFU, '--modes', 'after', '--workers', '0'], GUARD);
+    expect(text.stdout.split('\n')).toContain(`    hil repro ${first.reproId}`);
+  });
+
   it('a failing torn point (several fractions per op) replays exactly from its --point line, and the long way from its hil cut line', async () => {
     const r = await hil(['sweep', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...SFU, '--modes', 'torn', '--torn', '3', '--workers', '2', '--seed', '5', '--json'], GUARD);
     expect(r.exitCode).toBe(1);

@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { displayFile } from '../../config/errors.js';
 import { reproId, type ReproRecord } from '../../report/repro-record.js';
 import { REPRO_ID, reproFromFile, reproFromId, type FoundRepro } from '../../report/repro-find.js';
+import { storedReproFile } from '../../report/repro-store.js';
 import { numberOption, type Command } from '../command.js';
 import type { Output } from '../output.js';
 import { resolveReproImages, type ResolvedImages } from './repro-images.js';
@@ -19,7 +20,11 @@ export function reproduced(record: ReproRecord, run: ReplayRun): boolean {
 
 function find(arg: string, resultsDir: string): FoundRepro {
   // An id is 8 hex digits; a file of that name (unlikely) is still a file.
-  if (REPRO_ID.test(arg) && !existsSync(arg)) return reproFromId(arg, resultsDir);
+  if (REPRO_ID.test(arg) && !existsSync(arg)) {
+    // hil sweep's failing points are stored under their id; hil run's travel in the Allure results.
+    const stored = storedReproFile(arg);
+    return existsSync(stored) ? reproFromFile(stored) : reproFromId(arg, resultsDir);
+  }
   return reproFromFile(arg);
 }
 

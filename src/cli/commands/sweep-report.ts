@@ -32,6 +32,8 @@ export interface FailingPoint {
   repro: string;
   /** `hil cut …`: the same cut replayed the long way (a single cut at an op's marker edge). */
   cut?: string;
+  /** Its stored repro record's id (`hil repro ID`; the first failing points of a sweep have one). */
+  reproId?: string;
 }
 
 export interface SweepReport {
@@ -177,6 +179,7 @@ export function formatReport(r: SweepReport): string {
     const second = f.second ? `, then recovery op ${f.second.op} ${f.second.mode}${f.second.fraction !== undefined ? ` ${f.second.fraction.toFixed(3)}` : ''}` : '';
     lines.push(`  op ${f.op} ${f.mode}${f.fraction !== undefined ? ` ${f.fraction.toFixed(3)}` : ''} (${f.where})${second} -> ${f.outcome}${f.reasons.length ? `: ${f.reasons.join('; ')}` : ''}`);
     lines.push(`    ${f.repro}`);
+    if (f.reproId) lines.push(`    hil repro ${f.reproId}`);
   }
   if (r.failing.length > MAX_PRINTED_FAILING) lines.push(`  ... and ${r.failing.length - MAX_PRINTED_FAILING} more (--json lists every one)`);
   return lines.join('\n');

@@ -18,6 +18,7 @@ import type { Output } from '../output.js';
 import { buildReport, failingPoint, formatReport, opWhere, SWEEP_SAFE, type SweepReport } from './sweep-report.js';
 import { parsePoint, sweepModeFrom } from './sweep-options.js';
 import { pointCommand, pointRepro, type PointCommandContext } from './sweep-repro.js';
+import { failingResults, storeFailingRecords } from './sweep-records.js';
 import { sweepHelp } from './sweep.help.js';
 
 const MAX_WORKERS = 64;
@@ -139,6 +140,14 @@ export const sweepCommand: Command = {
       ...(firsts && { double: { secondOps } }),
     });
     report.map = writeResilienceMap(MAPS_DIR, mapName(rigFile.name, rec.variant, mode), svg);
+    storeFailingRecords(report, failingResults(results, firsts), {
+      config,
+      images: { from, to, ...(previous && { previous }) },
+      setup,
+      offMs,
+      seed,
+      bootLoopCycles,
+    });
     if (out.json) out.printJson(report);
     else out.data(formatReport(report));
     const total = results.length + (firsts?.length ?? 0);
