@@ -93,6 +93,20 @@ describe('hil sweep', () => {
     }
   });
 
+  it('an after point of an op without a marker edge (the STM32 option-byte program) replays the long way from its hil cut line', async () => {
+    // As detect-stm32-from-bank2: v2 runs from bank 2, v1 left in bank 1, the update (v3) goes back to bank 1.
+    const stm32 = ['--previous', 'firmware/stm32-app-v1.bin', '--from', 'firmware/stm32-app-v2.bin', '--to', 'firmware/stm32-app-v3.bin'];
+    const r = await hil(['sweep', '--rig', 'twin-stm32f429-dualbank', ...stm32, '--variant', 'bfb2-before-verify', '--setup', 'from-bank2', '--modes', 'after', '--workers', '2', '--json'], GUARD);
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as { failing: { point: string; where: string; outcome: string; cut?: string }[] };
+    // The BFB2 write: an option-byte program, atomic on the twin, which a cut inside never applies.
+    const atomic = doc.failing.find((f) => /options/.test(f.where) && f.cut);
+    expect(atomic).toBeDefined();
+    expect(atomic!.cut).toMatch(/ --trigger after:/);
+    const again = await replay(atomic!.cut!);
+    expect({ outcome: again.outcome, exitCode: again.exitCode }).toEqual({ outcome: atomic!.outcome, exitCode: 1 });
+  });
+
   it('each failing point is stored as a repro record: hil repro ID replays it through the engine with the recorded outcome', async () => {
     const r = await hil(['sweep', '--rig', 'twin-rp2040-sfu-bug-sign-before-flush', ...SFU, '--modes', 'after', '--workers', '0', '--json'], GUARD);
     expect(r.exitCode).toBe(1);

@@ -10,8 +10,6 @@ import { loadSuite } from '../../config/index.js';
 import { reproCommand, reproTwin } from '../../report/cut-summary.js';
 import type { DetectionRepros } from '../../report/detection.js';
 import type { DetectPlan, DetectUse } from '../../scenario/detect/plan.js';
-import type { SweepCutPoint } from '../../scenario/sweep/points.js';
-import type { Recording } from '../../scenario/sweep/recording.js';
 import { prepareSuiteRig } from '../../scenario/suite-run.js';
 import { pointCommand, pointRepro } from './sweep-repro.js';
 
@@ -30,7 +28,8 @@ export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
       if (!sweep.recording) return {};
       const c = use.repro;
       const repro = pointCommand({ ...c, seed: sweep.sweep.request.seed }, r.point);
-      const at = r.settled ? r.point.atMs! : afterAtomicOp(sweep.recording, r.point);
+      // The settled point (the state after the update, once the host saw it done) replays by its time.
+      const at = r.settled ? r.point.atMs! : undefined;
       if (at === undefined) return { repro, cut: pointRepro(c, sweep.recording, r.point) };
       const cut = reproCommand({
         rig: c.rig,
@@ -49,21 +48,3 @@ export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
     replay: (use, r) => replayLines.get(use)?.get(r.index),
   };
 }
-
-/**
- * Where a full replay cuts to leave op k complete when op k has no marker edge (the STM32's
- * option-byte program): between its end and the next op's start. Cutting inside it, as the
- * marker-less form of pointRepro does, leaves it unwritten whatever the power-loss mode, since
- * the twin's option-byte program is atomic (lands whole or not at all): bfb2-before-verify's
- * catch at `99:after` replayed as rolled-back that way. Undefined for every other point.
- */
-export function afterAtomicOp(rec: Recording, point: SweepCutPoint): number | undefined {
-  const op = rec.ops[point.op];
-  if (!op || point.mode !== 'after' || op.marker !== undefined || op.endMs === undefined) return undefined;
-  const next = rec.ops[point.op + 1];
-  const until = next ? next.startMs : op.endMs + 2 * ATOMIC_AFTER_MS;
-  return op.endMs + Math.min(ATOMIC_AFTER_MS, (until - op.endMs) / 2) - rec.updateStartMs;
-}
-
-/** How long after an atomic op's end its replay cuts (at most half-way to the next op). */
-const ATOMIC_AFTER_MS = 1;

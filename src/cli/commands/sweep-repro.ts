@@ -15,6 +15,8 @@ const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before:
 
 /** Where a full replay cuts for this point. An op with no marker edge (an option-byte program) is reached by time. */
 export function pointTrigger(rec: Recording, point: SweepCutPoint): Trigger {
+  const atomic = afterAtomicOp(rec, point);
+  if (atomic !== undefined) return { kind: 'after', ms: atomic };
   const op = rec.ops[point.op]!;
   const into = point.mode === 'torn' ? (point.fraction ?? 0) * op.durationMs : 0;
   if (op.marker !== undefined) return { kind: 'marker', edge: op.marker, delayMs: into };
@@ -80,3 +82,21 @@ export function pointCommand(c: PointCommandContext, point: SweepCutPoint): stri
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
   ].join(' ');
 }
+
+/**
+ * Where a full replay cuts to leave op k complete when op k has no marker edge (the STM32's
+ * option-byte program): between its end and the next op's start. Cutting inside it leaves it
+ * unwritten whatever the power-loss mode, since the twin's option-byte program is atomic (lands
+ * whole or not at all): bfb2-before-verify's catch at `99:after` replayed as rolled-back that way.
+ * Undefined for every other point.
+ */
+export function afterAtomicOp(rec: Recording, point: SweepCutPoint): number | undefined {
+  const op = rec.ops[point.op];
+  if (!op || point.mode !== 'after' || op.marker !== undefined || op.endMs === undefined) return undefined;
+  const next = rec.ops[point.op + 1];
+  const until = next ? next.startMs : op.endMs + 2 * ATOMIC_AFTER_MS;
+  return op.endMs + Math.min(ATOMIC_AFTER_MS, (until - op.endMs) / 2) - rec.updateStartMs;
+}
+
+/** How long after an atomic op's end its replay cuts (at most half-way to the next op). */
+const ATOMIC_AFTER_MS = 1;
