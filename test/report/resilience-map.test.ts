@@ -54,6 +54,7 @@ describe('phase bands from the op log', () => {
 
   it("names MCUboot's swap steps by region, and ops with no phase by what they do", () => {
     expect(phaseLabel({ index: 0, kind: 'erase', phase: 'swap idx 3 state 2' })).toBe('swap region 3');
+    expect(phaseLabel({ index: 0, kind: 'erase', phase: 'revert idx 1 state 3' })).toBe('revert region 1');
     expect(phaseLabel({ index: 0, kind: 'erase' })).toBe('erase');
     expect(phaseLabel({ index: 0, kind: 'program' })).toBe('write');
     expect(phaseLabel({ index: 0, kind: 'program', target: 'options' })).toBe('option bytes');

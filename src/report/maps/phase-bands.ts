@@ -14,14 +14,14 @@ export const MAX_BANDS = 16;
 
 /**
  * The label of one op's phase. MCUboot's twin reports every step of every region
- * (`swap idx 2 state 3`): a reader wants the region, not its three steps. An op with no phase
+ * (`swap idx 2 state 3`, `revert idx 1 state 2`): a reader wants the region, not its three steps. An op with no phase
  * event before it is named by what it does.
  */
 export function phaseLabel(op: MapOp): string {
   const phase = op.phase?.trim();
   if (phase) {
-    const swap = /^swap idx (\d+)\b/.exec(phase);
-    if (swap) return `swap region ${swap[1]}`;
+    const step = /^(swap|revert) idx (\d+)\b/.exec(phase);
+    if (step) return `${step[1]} region ${step[2]}`;
     return phase;
   }
   if (op.target === 'options') return 'option bytes';
