@@ -101,6 +101,19 @@ describe('phase bands from the op log', () => {
   });
 });
 
+describe('the map title', () => {
+  it('a title too long for the map is cut with an ellipsis, the whole of it kept as the element title', () => {
+    const long = `twin-nrf52840-mcuboot (correct) every-op sweep: ${'a-very-long-image-name-'.repeat(6)}v1.signed.bin -> v2.signed.bin`;
+    const svg = renderResilienceMap({ title: long, ops: [], results: [] });
+    const m = /<text class="map-title"[^>]*><title>([^<]*)<\/title>([^<]*)<\/text>/.exec(svg);
+    expect(m?.[1]).toBe(long.replace('>', '&gt;'));
+    expect(m![2]!.endsWith('\u2026')).toBe(true);
+    expect(m![2]!.length).toBeLessThan(long.length);
+    // A short one stays as it is, with no title child.
+    expect(renderResilienceMap({ title: 'twin-rp2040-sfu v1 -> v2', ops: [], results: [] })).toContain('font-weight="bold">twin-rp2040-sfu v1 -&gt; v2</text>');
+  });
+});
+
 describe('renderResilienceMap (one-dimensional)', () => {
   const ops = sfuOps();
   const results = everyOp(ops, { '644/before': 'bricked', '644/torn': 'bricked', '643/after': 'waiting' });

@@ -5,7 +5,7 @@ import type { MapCut, MapCutMode, MapResult, ResilienceMapInput } from './map-ty
 import { isFailing, outcomeClass, orderedOutcomes } from './outcome-style.js';
 import { phaseBands } from './phase-bands.js';
 import { opsText, svgDocument, tally } from './document.js';
-import { count, esc, n, title } from './svg.js';
+import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
 
 /** A failing cell is never smaller than this (px), however dense the grid. */
@@ -46,7 +46,7 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
 
   const out: string[] = [];
   let top = 28;
-  out.push(`<text class="map-title" x="${LEFT - 110}" y="${top}" font-size="18" font-weight="bold">${esc(mapTitle)}</text>`);
+  out.push(`<text class="map-title" x="${LEFT - 110}" y="${top}" font-size="18" font-weight="bold">${fittedText(mapTitle, 18, WIDTH - (LEFT - 110) - 10)}</text>`);
   top += 20;
   out.push(`<text class="map-summary" x="${LEFT - 110}" y="${top}" font-size="12" fill="#333">${esc(summary)}</text>`);
   top += 24;

@@ -6,7 +6,7 @@ import type { MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
 import { isFailing, outcomeClass, orderedOutcomes } from './outcome-style.js';
 import { phaseBands, stageBands, type Band } from './phase-bands.js';
 import { opsText, svgDocument, tally } from './document.js';
-import { count, esc, n, title } from './svg.js';
+import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
 
 export type { MapCut, MapOp, MapPoint, MapResult, ResilienceMapInput } from './map-types.js';
@@ -70,7 +70,7 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
 
   const out: string[] = [];
   let y = 28;
-  out.push(`<text class="map-title" x="${LEFT - 110}" y="${y}" font-size="18" font-weight="bold">${esc(mapTitle)}</text>`);
+  out.push(`<text class="map-title" x="${LEFT - 110}" y="${y}" font-size="18" font-weight="bold">${fittedText(mapTitle, 18, WIDTH - (LEFT - 110) - 10)}</text>`);
   y += 20;
   out.push(`<text class="map-summary" x="${LEFT - 110}" y="${y}" font-size="12" fill="#333">${esc(summary)}</text>`);
   y += 24;

@@ -44,3 +44,14 @@ export function count(value: number): string {
 export function textWidth(text: string, size: number): number {
   return text.length * size * 0.6;
 }
+
+/**
+ * A line of text that must fit `maxWidth` px at `fontSize`: cut with an ellipsis when its estimated
+ * width (0.62 em a character, a bold sans-serif's average) would run past it, the whole text kept
+ * in a <title> child, so a long image or rig name never runs off the map.
+ */
+export function fittedText(text: string, fontSize: number, maxWidth: number): string {
+  const fits = Math.max(8, Math.floor(maxWidth / (0.62 * fontSize)));
+  if (text.length <= fits) return esc(text);
+  return `${title(text)}${esc(text.slice(0, fits - 1))}\u2026`;
+}
