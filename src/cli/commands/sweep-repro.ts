@@ -6,10 +6,11 @@
  */
 import { relative } from 'node:path';
 import type { Trigger } from '../../config/index.js';
-import { reproCommand, reproTwin, type ReproTwin } from '../../report/cut-summary.js';
+import { reproCommand, reproTwin } from '../../report/cut-summary.js';
 import type { SweepCutMode, SweepCutPoint } from '../../scenario/sweep/points.js';
 import type { Recording } from '../../scenario/sweep/recording.js';
 import { formatPoint } from './sweep-options.js';
+import type { SweepReproContext } from '../../scenario/sweep/repro-context.js';
 
 const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before: 'skip', after: 'complete', torn: 'torn' };
 
@@ -21,17 +22,6 @@ export function pointTrigger(rec: Recording, point: SweepCutPoint): Trigger {
   const into = point.mode === 'torn' ? (point.fraction ?? 0) * op.durationMs : 0;
   if (op.marker !== undefined) return { kind: 'marker', edge: op.marker, delayMs: into };
   return { kind: 'after', ms: op.startMs - rec.updateStartMs + (point.mode === 'torn' ? into : op.durationMs / 2) };
-}
-
-export interface SweepReproContext {
-  rig: string;
-  twin?: ReproTwin;
-  from: string;
-  to: string;
-  previous?: string;
-  setup: string;
-  offMs: number;
-  bootLoopCycles?: number;
 }
 
 export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCutPoint): string {

@@ -9,6 +9,7 @@ import type { SuiteConfig } from '../../config/index.js';
 import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
 import { prepareSuiteRig } from '../suite-run.js';
 import type { SweepRequest } from '../sweep/session.js';
+import type { SweepReproContext } from '../sweep/repro-context.js';
 
 export interface DetectSweep {
   /** Canonical JSON of the request: equal keys, one sweep. */
@@ -18,18 +19,6 @@ export interface DetectSweep {
   variant: string;
   /** For the progress line: the first entry that uses it. */
   label: string;
-}
-
-/** What a repro line of one of the entry's points needs (the sweep's own settings). */
-export interface DetectReproContext {
-  rig: string;
-  twin: { variant?: string };
-  from: string;
-  to: string;
-  previous?: string;
-  setup: string;
-  offMs: number;
-  bootLoopCycles?: number;
 }
 
 /** One rig entry of one suite: its sweep and how its points are judged. */
@@ -44,7 +33,7 @@ export interface DetectUse {
   /** The suite's safe outcomes: any other outcome catches. */
   safe: readonly string[];
   sweep: string;
-  repro: DetectReproContext;
+  repro: SweepReproContext;
   /**
    * The suite's cut points that carry a second cut (indices into its points): replayed in full
    * until the engine sweeps double cuts, the only catches of the resume bugs.

@@ -1,0 +1,12 @@
+/** What a repro line of a sweep point needs beyond the point: the sweep's own settings (hil sweep's and hil detect's alike). */
+export interface SweepReproContext {
+  rig: string;
+  /** The twin's variant and power-loss mode as the sweep ran them. */
+  twin?: { variant?: string; powerLoss?: string };
+  from: string;
+  to: string;
+  previous?: string;
+  setup: string;
+  offMs: number;
+  bootLoopCycles?: number;
+}
