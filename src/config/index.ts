@@ -31,7 +31,21 @@ export {
   type ProgressAmount,
 } from './trigger.js';
 export { expandSweep, type Sweep } from './sweep.js';
-export type { RigConfig, RigOptions, TwinConfig, PowerConfig, ConsoleConfig, UpdaterConfig, ProbeConfig, BootConfig, GpioConfig, GpioPinConfig, ResetConfig, MarkerConfig } from './rig-schema.js';
+export type {
+  RigConfig,
+  RigOptions,
+  TwinConfig,
+  PowerConfig,
+  ConsoleConfig,
+  UpdaterConfig,
+  ProbeConfig,
+  BootConfig,
+  GpioConfig,
+  GpioPinConfig,
+  ResetConfig,
+  MarkerConfig,
+  BoardConfig,
+} from './rig-schema.js';
 export { PIN_NAME } from './rig-schema.js';
 export type { SuiteConfig, SuiteRig, CutPoint, TwinOverrides } from './suite-schema.js';
 export { parseRig, loadRig, rigPath, parseSuite, loadSuite, suiteRigPath, checkRigForSuite, withTwinOverrides, noRigsError, loadSuiteRig } from './load.js';

@@ -157,6 +157,12 @@ const marker = mapping({ pin: str() });
 
 const boot = mapping({ timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(5000) });
 
+/**
+ * The board on the rig, for history and sign-off inventories: history is keyed by rig name + board
+ * serial, so a board moved to another Pi (another rig file, same serial) keeps its history.
+ */
+const board = mapping({ serial: str().optional(), label: str().optional() });
+
 export const rigSchema = mapping({
   name: str().optional(),
   description: z.string({ error: expected('a string') }).optional(),
@@ -172,6 +178,7 @@ export const rigSchema = mapping({
   reset: reset.optional(),
   marker: marker.optional(),
   boot: boot.default({ timeoutMs: 5000 }),
+  board: board.optional(),
 });
 
 type RigFields = z.output<typeof rigSchema>;
@@ -195,6 +202,7 @@ export type GpioConfig = NonNullable<RigFields['gpio']>;
 export type GpioPinConfig = GpioConfig['pins'][string];
 export type ResetConfig = NonNullable<RigFields['reset']>;
 export type MarkerConfig = NonNullable<RigFields['marker']>;
+export type BoardConfig = NonNullable<RigFields['board']>;
 
 export interface RigOptions {
   /** Twin bootloader variants allowed per scheme (merged over DEFAULT_VARIANTS). */
