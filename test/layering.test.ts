@@ -44,7 +44,8 @@ const RULES: Record<string, Rule> = {
   // useRig() for Jest: runs cuts on a rig; from report/ only the pure formatting (repro line, cut summary) and the lifeline's type.
   testing: { may: [...ANY, 'scenario', 'schemes', 'rig', 'report'], typesOnly: ['drivers'] },
   doctor: { may: [...ANY, 'rig', 'drivers'] },
-  cli: { may: [...ANY, 'lab', 'testing', 'report', 'scenario', 'schemes', 'images', 'rig', 'drivers', 'doctor', 'firmware'] },
+  nightly: { may: [...ANY, 'report'] }, // history, what changed, the gate: results in, files out; never runs a rig
+  cli: { may: [...ANY, 'lab', 'testing', 'report', 'nightly', 'scenario', 'schemes', 'images', 'rig', 'drivers', 'doctor', 'firmware'] },
   '(root)': { may: [...ANY, 'lab', 'testing', 'report', 'scenario', 'schemes', 'images', 'rig', 'drivers'] }, // public entry points
 };
 

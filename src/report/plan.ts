@@ -41,4 +41,10 @@ export interface CutRecord {
   counts?: Record<string, number>;
   failing?: number;
   failingCounts?: Record<string, number>;
+  /**
+   * `hil run --confirm N` on a failing result: its N replays (through hil repro's replay), how many
+   * gave the recorded outcome again, and the label that makes (deterministic N/N, intermittent k/N,
+   * not reproduced 0/N). The status stays the run's own.
+   */
+  confirm?: { times: number; reproduced: number; label: 'deterministic' | 'intermittent' | 'not reproduced'; outcomes: string[] };
 }
