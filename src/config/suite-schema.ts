@@ -221,6 +221,57 @@ const rigRef = shorthand(
 
 const deviceOutcome = oneOf(DEVICE_OUTCOMES);
 
+/** One outcome, or a list of them (`outcome: boot-loop` or `outcome: [boot-loop, bricked]`). */
+const oneOrMore = <T extends z.ZodType>(item: T) => z.preprocess((value) => (typeof value === 'string' ? [value] : value), list(item, 1));
+
+/** Flash addresses: 32-bit (YAML reads 0x72FE0 as a number). */
+const address = int({ min: 0, max: 0xffff_ffff });
+
+/**
+ * Where a known weakness lies: what is stable across images of one flash layout (the op's kind,
+ * store, address and stage), never an op index (it moves with the image's size).
+ */
+const knownOp = mapping({
+  kind: oneOf(['program', 'erase']).optional(),
+  target: oneOf(['flash', 'options']).optional(),
+  /** An address the op covers, or a range `{ from, to }` (both included) the op overlaps. */
+  address: union([address, mapping({ from: address, to: address })], 'an address such as 0x72FE0 or a range such as { from: 0x72000, to: 0x72FFF }').optional(),
+  /** `update` (while the host writes the update) or `reboot` (the bootloader's work after the reset). */
+  stage: oneOf(['update', 'reboot']).optional(),
+});
+
+/** An accepted weakness of a correct bootloader: sweep points it matches are reported as known, not failing. */
+const knownEntry = mapping({
+  outcome: oneOrMore(oneOf(DEVICE_OUTCOMES)),
+  cut: oneOrMore(oneOf(OP_CUT_MODES as ['before', 'after', 'torn'])).optional(),
+  op: knownOp,
+  reason: str(),
+  ref: str().optional(),
+}).transform((fields, ctx): Omit<KnownWeakness, 'index'> => {
+  const { kind, target, address: at, stage } = fields.op;
+  if (kind === undefined && at === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['op'], message: 'expected op.address or op.kind: a known weakness names where it lies (an op index moves with the image)', input: fields.op });
+    return z.NEVER;
+  }
+  const range = at === undefined ? undefined : typeof at === 'number' ? { from: at, to: at } : at;
+  if (range && range.to < range.from) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['op', 'address', 'to'],
+      message: `expected at least from (0x${range.from.toString(16).toUpperCase()}), got 0x${range.to.toString(16).toUpperCase()}`,
+      input: range.to,
+    });
+    return z.NEVER;
+  }
+  return {
+    outcomes: fields.outcome,
+    ...(fields.cut && { cuts: OP_CUT_MODES.filter((m) => fields.cut!.includes(m)) }),
+    op: { ...(kind && { kind }), ...(target && { target }), ...(range && { address: range }), ...(stage && { stage }) },
+    reason: fields.reason,
+    ...(fields.ref !== undefined && { ref: fields.ref }),
+  };
+});
+
 const DEFAULT_SAFE: DeviceOutcome[] = ['updated', 'rolled-back'];
 const DEFAULT_CAUGHT_WHEN: DeviceOutcome[] = ['bricked', 'wrong-image'];
 
@@ -258,7 +309,11 @@ export const suiteSchema = mapping({
     safe: list(deviceOutcome, 1).default(() => [...DEFAULT_SAFE]),
     caughtWhen: list(deviceOutcome).default(() => [...DEFAULT_CAUGHT_WHEN]),
     bootLoopCycles: int({ min: 0, max: MAX_BOOT_LOOP_CYCLES }).default(0),
-  }).default(() => ({ safe: [...DEFAULT_SAFE], caughtWhen: [...DEFAULT_CAUGHT_WHEN], bootLoopCycles: 0 })),
+    /** Accepted weaknesses of the suite's correct bootloaders (each op sweep point is checked against them). */
+    known: list(knownEntry).optional(),
+  })
+    .transform(({ known, ...rest }) => ({ ...rest, ...(known?.length && { known: known.map((k, index) => ({ ...k, index })) }) }))
+    .default(() => ({ safe: [...DEFAULT_SAFE], caughtWhen: [...DEFAULT_CAUGHT_WHEN], bootLoopCycles: 0 })),
 });
 
 export type SuiteFields = z.output<typeof suiteSchema>;
@@ -315,7 +370,31 @@ export interface SuiteConfig {
     caughtWhen: DeviceOutcome[];
     /** Extra power cycles after recovery that must not boot-loop. */
     bootLoopCycles: number;
+    /** Accepted weaknesses (`expect.known`): matching op sweep points are reported as known, never failing. */
+    known?: KnownWeakness[];
   };
+}
+
+/**
+ * An accepted weakness of a correct bootloader (`expect.known`): a sweep point whose cut is at an
+ * op like `op`, in one of `cuts` (any when absent), that ends in one of `outcomes`, is reported as
+ * known with its reason, not as failing. Matched on what stays put across images of one layout.
+ */
+export interface KnownWeakness {
+  /** Its index in `expect.known` (where messages about it point). */
+  index: number;
+  outcomes: DeviceOutcome[];
+  cuts?: ('before' | 'after' | 'torn')[];
+  op: {
+    kind?: 'program' | 'erase';
+    target?: 'flash' | 'options';
+    /** The op overlaps this range (both ends included). */
+    address?: { from: number; to: number };
+    stage?: 'update' | 'reboot';
+  };
+  reason: string;
+  /** Where it is tracked (an upstream issue, a ticket). */
+  ref?: string;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -348,6 +427,20 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
     const total = sweeps.reduce<number>((n, sweep) => n + (isRecord(sweep) && isValidCount(sweep.count) ? sweep.count : 0), points);
     if (total > MAX_SUITE_CUTS) issues.push({ path: ['cuts'], message: `${total} cut points in all, more than the ${MAX_SUITE_CUTS} a suite may have: split it` });
   }
+  if (isRecord(expect) && Array.isArray(expect.known)) {
+    // A point that ends safe is never failing: a known entry for a safe outcome can match nothing.
+    const safe: unknown[] = Array.isArray(expect.safe) ? expect.safe : DEFAULT_SAFE;
+    expect.known.forEach((entry, i) => {
+      if (!isRecord(entry)) return;
+      const outcomes: unknown[] = typeof entry.outcome === 'string' ? [entry.outcome] : Array.isArray(entry.outcome) ? entry.outcome : [];
+      outcomes.forEach((outcome, j) => {
+        if (typeof outcome === 'string' && safe.includes(outcome)) {
+          const path = typeof entry.outcome === 'string' ? ['expect', 'known', i, 'outcome'] : ['expect', 'known', i, 'outcome', j];
+          issues.push({ path, message: `${outcome} is in expect.safe: a safe point is never failing, so a known weakness cannot end in it` });
+        }
+      });
+    });
+  }
   if (isRecord(expect) && Array.isArray(expect.safe) && Array.isArray(expect.caughtWhen)) {
     const safe = expect.safe;
     expect.caughtWhen.forEach((outcome, i) => {
@@ -357,4 +450,64 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
     });
   }
   return issues;
+}
+
+/** What a known entry reads of an op (a sweep's recorded op: config sits below the engine, so only its shape). */
+export interface KnownOpShape {
+  kind: string;
+  target: string;
+  address: number;
+  length: number;
+  stage: string;
+}
+
+/** What a known entry reads of a sweep point. */
+export interface KnownPointShape {
+  mode: string;
+  second?: unknown;
+}
+
+/*
+ * Matching (hil detect, hil run's op sweeps). A point matches an entry when it ended in one of the
+ * entry's outcomes and its cut is at an op like the entry's (kind, store, address range, stage) in
+ * one of its cut modes. Op indices are never matched: they move with the image's size, while a
+ * trailer field's address stays put for every image of one flash layout. Only one-cut points
+ * match: a double point's second cut lies in its first cut's recovery, whose op log the results do
+ * not keep (its first cut alone is a point of its own, and matches there).
+ */
+
+/** Whether `entry` explains a point cut at `op` that ended in `outcome`. */
+export function knownMatches(entry: KnownWeakness, op: KnownOpShape | undefined, point: KnownPointShape, outcome: string): boolean {
+  if (!op || point.second) return false;
+  if (!(entry.outcomes as readonly string[]).includes(outcome)) return false;
+  if (entry.cuts && !(entry.cuts as readonly string[]).includes(point.mode)) return false;
+  const want = entry.op;
+  if (want.kind !== undefined && op.kind !== want.kind) return false;
+  if (want.target !== undefined && op.target !== want.target) return false;
+  if (want.stage !== undefined && op.stage !== want.stage) return false;
+  if (want.address && !(op.address <= want.address.to && op.address + Math.max(1, op.length) > want.address.from)) return false;
+  return true;
+}
+
+/** The first entry that explains the point, if any. */
+export function knownFor(known: readonly KnownWeakness[] | undefined, op: KnownOpShape | undefined, point: KnownPointShape, outcome: string): KnownWeakness | undefined {
+  if (!known?.length) return undefined;
+  return known.find((k) => knownMatches(k, op, point, outcome));
+}
+
+/** `reason (ref)`: how a known point is explained in a table or a report. */
+export function knownText(k: KnownWeakness): string {
+  return `${k.reason}${k.ref ? ` (${k.ref})` : ''}`;
+}
+
+/** How an entry reads when it matched nothing: `expect.known[0] (boot-loop, torn program @0x72FE0)`. */
+export function knownLabel(k: KnownWeakness): string {
+  const a = k.op.address;
+  const at = a ? (a.from === a.to ? ` @0x${hexUpper(a.from)}` : ` @0x${hexUpper(a.from)}..0x${hexUpper(a.to)}`) : '';
+  const what = [k.cuts?.join('/'), k.op.kind ?? 'op', k.op.target && k.op.target !== 'flash' ? k.op.target : undefined].filter(Boolean).join(' ');
+  return `expect.known[${k.index}] (${k.outcomes.join('/')}, ${what}${at}${k.op.stage ? `, ${k.op.stage}` : ''})`;
+}
+
+function hexUpper(n: number): string {
+  return n.toString(16).toUpperCase();
 }

@@ -9,6 +9,7 @@ import type { DetectPlan, DetectUse } from '../scenario/detect/plan.js';
 import type { DetectRunResult, DetectSweepOutcome } from '../scenario/detect/run-detect.js';
 import type { DetectPointOutcome, ReplayOutcome } from '../scenario/detect/tasks.js';
 import type { Recording } from '../scenario/sweep/recording.js';
+import { knownFor, type KnownWeakness } from '../config/suite-schema.js';
 import { textTable } from '../core/text-table.js';
 
 type SweepOp = Recording['ops'][number];
@@ -29,6 +30,17 @@ export interface FirstCatch {
   cut?: string;
 }
 
+/** Points an accepted weakness (a suite's `expect.known` entry) explains: reported as known, never as catching. */
+export interface KnownHit {
+  suite: string;
+  suiteFile: string;
+  known: KnownWeakness;
+  /** Points it explained in this row. */
+  points: number;
+  /** The earliest of them (time order), with the lines that replay it. */
+  first: Omit<FirstCatch, 'source'>;
+}
+
 export interface DetectionRow {
   scheme: string;
   variant: string;
@@ -44,6 +56,8 @@ export interface DetectionRow {
   /** The suites' second-cut points replayed in full (not in points: the engine sweeps no double cuts yet). */
   secondCuts: { cuts: number; catching: number };
   outcomes: Record<string, number>;
+  /** Points outside the safe outcomes that a known weakness explains (not in catching). */
+  known: { points: number; hits: KnownHit[] };
   caught: boolean;
   /** Sweeps or replays the rig could not run: never a detection either way. */
   rigErrors: number;
@@ -84,6 +98,7 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
         decision: { ops: 0, points: 0, catching: 0 },
         secondCuts: { cuts: 0, catching: 0 },
         outcomes: {},
+        known: { points: 0, hits: [] },
         caught: false,
         rigErrors: 0,
         errors: [],
@@ -94,7 +109,7 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
   };
   for (const u of plan.uses) {
     const row = rowOf(u);
-    const once = `${u.sweep}\n${[...u.safe].sort().join(',')}`;
+    const once = `${u.sweep}\n${[...u.safe].sort().join(',')}\n${JSON.stringify(u.known ?? [])}`;
     if (counted.has(once)) continue;
     counted.add(once);
     const sweep = run.sweeps.get(u.sweep);
@@ -111,14 +126,26 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
       const second = r.decision === true;
       if (second) row.decision.points++;
       if (u.safe.includes(r.outcome)) continue;
+      const op = sweep.recording?.ops[r.point.op];
+      const where = op && { where: r.settled ? `settled: after every op, the host having seen the update done` : opWhere(op) };
+      const known = knownFor(u.known, op, r.point, r.outcome);
+      if (known) {
+        row.known.points++;
+        let hit = row.known.hits.find((h) => h.suiteFile === u.suiteFile && h.known.index === known.index);
+        if (!hit) {
+          const first = { suite: u.suite, point: pointLabel(r), ...where, outcome: r.outcome, reasons: r.reasons, ...definedOnly(repros.point(u, sweep, r)) };
+          row.known.hits.push((hit = { suite: u.suite, suiteFile: u.suiteFile, known, points: 0, first }));
+        }
+        hit.points++;
+        continue;
+      }
       row.catching++;
       if (second) row.decision.catching++;
       row.caught = true;
-      const op = sweep.recording?.ops[r.point.op];
       row.first ??= {
         suite: u.suite,
         point: pointLabel(r),
-        ...(op && { where: r.settled ? `settled: after every op, the host having seen the update done` : opWhere(op) }),
+        ...where,
         outcome: r.outcome,
         reasons: r.reasons,
         source: 'sweep',
@@ -154,6 +181,26 @@ function definedOnly(lines: { repro?: string | undefined; cut?: string | undefin
   return { ...(lines.repro !== undefined && { repro: lines.repro }), ...(lines.cut !== undefined && { cut: lines.cut }) };
 }
 
+/** A suite's known weakness that explained no point of the run (its fix may have landed): a warning, never a failure. */
+export interface UnseenKnown {
+  suite: string;
+  suiteFile: string;
+  known: KnownWeakness;
+}
+
+/** The `expect.known` entries of the plan's suites that no row's point matched. */
+export function unseenKnown(plan: DetectPlan, rows: readonly DetectionRow[]): UnseenKnown[] {
+  const seen = new Set(rows.flatMap((r) => r.known.hits.map((h) => JSON.stringify(h.known))));
+  const out: UnseenKnown[] = [];
+  const suites = new Set<string>();
+  for (const u of plan.uses) {
+    if (suites.has(u.suiteFile)) continue;
+    suites.add(u.suiteFile);
+    for (const k of u.known ?? []) if (!seen.has(JSON.stringify(k))) out.push({ suite: u.suite, suiteFile: u.suiteFile, known: k });
+  }
+  return out;
+}
+
 /** Every buggy variant caught, no correct one flagged, no rig error. */
 export function detectionOk(rows: readonly DetectionRow[]): boolean {
   return rows.every((r) => r.rigErrors === 0 && r.caught === r.buggy);
@@ -169,7 +216,7 @@ export function verdictOf(r: DetectionRow): string {
 }
 
 export function formatDetectionTable(rows: readonly DetectionRow[]): string {
-  const head = ['scheme', 'variant', 'kind', 'op states', 'catching', 'window', 'decision torn', '2nd cuts', 'outcomes', 'caught', 'verdict'];
+  const head = ['scheme', 'variant', 'kind', 'op states', 'catching', 'window', 'decision torn', '2nd cuts', 'known', 'outcomes', 'caught', 'verdict'];
   const body = rows.map((r) => [
     r.scheme,
     r.variant,
@@ -179,6 +226,7 @@ export function formatDetectionTable(rows: readonly DetectionRow[]): string {
     formatPercent(r.windowPercent),
     `${r.decision.catching}/${r.decision.points} (${r.decision.ops} ops)`,
     r.secondCuts.cuts ? `${r.secondCuts.catching}/${r.secondCuts.cuts}` : '-',
+    r.known.points ? String(r.known.points) : '-',
     Object.entries(r.outcomes)
       .sort((a, b) => b[1] - a[1])
       .map(([o, n]) => `${o}:${n}`)
@@ -193,4 +241,16 @@ export function formatDetectionTable(rows: readonly DetectionRow[]): string {
 export function formatFirstCatch(r: DetectionRow): string {
   const f = r.first!;
   return `${r.scheme}/${r.variant}: first caught at ${f.point} -> ${f.outcome} (${f.suite}${f.where ? `; ${f.where}` : ''})${f.reasons.length ? ` [${f.reasons.join('; ')}]` : ''}`;
+}
+
+/** A row's known points, one entry at a time: what explains them, the first one and the line that replays it. */
+export function formatKnown(r: DetectionRow): string[] {
+  return r.known.hits.map((h) => {
+    const f = h.first;
+    return [
+      `${r.scheme}/${r.variant}: known weakness (${h.suite} expect.known[${h.known.index}]): ${h.points} point(s), first ${f.point} -> ${f.outcome}${f.where ? ` (${f.where})` : ''}`,
+      `  reason: ${h.known.reason}${h.known.ref ? ` [${h.known.ref}]` : ''}`,
+      ...(f.repro ? [`  replay it with: ${f.repro}`] : []),
+    ].join('\n');
+  });
 }

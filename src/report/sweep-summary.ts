@@ -6,6 +6,34 @@
  * whether they came from replayed cuts or from the sweep engine.
  */
 import type { CutRecord } from './plan.js';
+import type { KnownWeakness } from '../config/suite-schema.js';
+import type { PointResult } from '../scenario/sweep/recover.js';
+import type { SweepRun } from '../scenario/sweep/engine.js';
+import { opContext, pointArgument } from './sweep-result.js';
+
+/**
+ * A sweep record with its known points (a suite's `expect.known`): how many, and their outcomes.
+ * Those points are in `counts` but not in `failing`. (Kept beside CutRecord until plan.ts carries
+ * the two fields itself; results.jsonl has them either way.)
+ */
+export type SweepRecordWithKnown = CutRecord & { known?: number; knownCounts?: Record<string, number> };
+
+/** Outcome under which the summary counts a known point: its own, apart from passing and failing ones. */
+export function knownOutcome(outcome: string): string {
+  return `known ${outcome}`;
+}
+
+/** The `known points` attachment of a sweep result: each point with what explains it and the line that replays it. */
+export function knownPointsText(points: readonly { result: PointResult; known: KnownWeakness }[], ops: SweepRun['ops'], pointCommand: string): string {
+  const lines = [`${points.length} known point(s): accepted weaknesses (expect.known), reported apart, never failing.`, `replay a point: ${pointCommand} --point OP:MODE[:FRACTION]`, ''];
+  const byEntry = new Map<KnownWeakness, PointResult[]>();
+  for (const p of points) byEntry.set(p.known, [...(byEntry.get(p.known) ?? []), p.result]);
+  for (const [k, rs] of byEntry) {
+    lines.push(`expect.known[${k.index}]: ${k.reason}${k.ref ? ` [${k.ref}]` : ''}`);
+    for (const r of rs) lines.push(`  ${pointArgument(r.point).padEnd(28)} ${r.outcome.padEnd(12)} ${opContext(ops[r.point.op])}`);
+  }
+  return lines.join('\n') + '\n';
+}
 
 export function summaryRecords(records: readonly CutRecord[]): CutRecord[] {
   const out: CutRecord[] = [];
@@ -20,9 +48,15 @@ export function summaryRecords(records: readonly CutRecord[]): CutRecord[] {
       if (r.status === 'broken') out.push({ ...r, kind: 'cut' });
       continue;
     }
+    const knownCounts = (r as SweepRecordWithKnown).knownCounts ?? {};
     for (const [outcome, n] of Object.entries(r.counts)) {
       const failing = r.failingCounts?.[outcome] ?? 0;
-      for (let i = 0; i < n; i++) out.push({ ...r, kind: 'cut', outcome, status: i < failing ? r.status : 'passed', counts: undefined, failingCounts: undefined });
+      const known = knownCounts[outcome] ?? 0;
+      for (let i = 0; i < n; i++) {
+        // Failing first, then the known ones (their own outcome in the table), the rest passed.
+        const own = i < failing ? { outcome, status: r.status } : i < failing + known ? { outcome: knownOutcome(outcome), status: 'passed' as const } : { outcome, status: 'passed' as const };
+        out.push({ ...r, kind: 'cut', ...own, counts: undefined, failingCounts: undefined });
+      }
     }
   }
   return out;

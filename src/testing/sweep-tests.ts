@@ -28,6 +28,8 @@ import type { SweepMode } from '../scenario/sweep/modes.js';
 import type { SweepCutMode } from '../scenario/sweep/points.js';
 import type { PointResult } from '../scenario/sweep/recover.js';
 import { withMode, type SweepRequest } from '../scenario/sweep/session.js';
+import { knownFor, knownLabel, knownText, type KnownWeakness } from '../config/suite-schema.js';
+import { knownPointsText, type SweepRecordWithKnown } from '../report/sweep-summary.js';
 import type { PreparedSuiteRig } from '../scenario/suite-run.js';
 import { writeResilienceMap } from '../report/maps/resilience-map.js';
 import { sweepMapSvg } from './sweep-map.js';
@@ -128,6 +130,11 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
   const seeded = entry.expect === 'caught';
   const catches: PointResult[] = [];
   let broken = 0;
+  const known = suite.expect.known ?? [];
+  /** Points each `expect.known` entry explained, over every sweep of this rig entry. */
+  const knownSeen = new Map<KnownWeakness, number>();
+  // An accepted weakness (expect.known) explains a point: it is known, never failing, never a catch.
+  const knownOf = (run: SuiteSweepRun, r: PointResult) => (safe.includes(r.outcome) ? undefined : knownFor(known, run.ops[r.point.op], r.point, r.outcome));
   const base = (test: string): Pick<CutRecord, 'suite' | 'rig' | 'expect' | 'test' | 'variant'> => ({ suite: suite.name, rig: config.name, ...(variant && { variant }), expect: entry.expect, test });
 
   const parameters = async (run: SuiteSweepRun, mode: string) => {
@@ -160,7 +167,13 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
     const failingOf = (g: { results: PointResult[] }) => g.results.filter((r) => !safe.includes(r.outcome)).length;
     const seededMap = [...groups].sort((a, b) => Number(b.mode === 'torn' && failingOf(b) > 0) - Number(a.mode === 'torn' && failingOf(a) > 0) || failingOf(b) - failingOf(a))[0];
     for (const group of groups) {
-      const failing = group.results.filter((r) => !safe.includes(r.outcome));
+      const knownPoints = group.results.flatMap((r) => {
+        const k = knownOf(run, r);
+        return k ? [{ result: r, known: k }] : [];
+      });
+      for (const { known: k } of knownPoints) knownSeen.set(k, (knownSeen.get(k) ?? 0) + 1);
+      const isKnown = new Set(knownPoints.map((x) => x.result));
+      const failing = group.results.filter((r) => !safe.includes(r.outcome) && !isKnown.has(r));
       // A must-recover rig's failing points are bugs: up to MAX_POINT_RESULTS get results. On a
       // seeded-bug rig they are the expected catch, often thousands: the first one stands for them.
       const withResults = pointsWithResults(failing, seeded ? 1 : MAX_POINT_RESULTS);
@@ -173,10 +186,15 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
         await parameters(run, group.name);
         for (const [outcome, n] of Object.entries(counts)) await allure.parameter(`points ${outcome}`, String(n), { excluded: true });
         await allure.parameter('failing points', String(failing.length), { excluded: true });
+        if (knownPoints.length) {
+          await allure.parameter('known points', String(knownPoints.length), { excluded: true });
+          await allure.tag('known weakness');
+        }
         if (withResults.length < failing.length) await allure.parameter('failing points with a result', `${withResults.length} of ${failing.length} (capped)`, { excluded: true });
         await allure.description(
           `${group.results.length} cut points over ${run.ops.length} flash ops: ${countsText(counts)}. ` +
-            (seeded ? `Seeded bug: ${failing.length} points end outside expect.safe (the catch).` : `${failing.length} failing (outcome not in ${safe.join(', ')}).`),
+            (seeded ? `Seeded bug: ${failing.length} points end outside expect.safe (the catch).` : `${failing.length} failing (outcome not in ${safe.join(', ')}).`) +
+            (knownPoints.length ? ` ${knownPoints.length} known (expect.known: ${[...new Set(knownPoints.map((x) => knownText(x.known)))].join('; ')}).` : ''),
         );
         // Every group's whole map (reasons in the marks' titles) goes to reports/maps/, beside the report.
         const mapTitle = `${suite.name} on ${config.name}${variant ? ` (${variant})` : ''}: ${group.name}`;
@@ -209,25 +227,46 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
           ...(seeded && { maxListed: 40 }),
         };
         await allure.attachment('failing points', failingPointsText(listing), 'text/plain');
+        if (knownPoints.length) await allure.attachment('known points', knownPointsText(knownPoints, run.ops, command), 'text/plain');
         await allure.attachment('sweep command', command, 'text/plain');
         const status: CutRecord['status'] = seeded || failing.length === 0 ? 'passed' : 'failed';
         const failingCounts = countByOutcome(failing);
-        ctx.record({
+        const record: SweepRecordWithKnown = {
           kind: 'sweep',
           ...base(name),
           trigger: group.name,
-          outcome: seeded ? (failing.length ? 'caught' : 'clean') : failing.length ? 'failing' : 'safe',
+          outcome: seeded ? (failing.length ? 'caught' : 'clean') : failing.length ? 'failing' : knownPoints.length ? 'known' : 'safe',
           status,
           repro: command,
           points: group.results.length,
           counts,
           failing: failing.length,
           failingCounts,
-        });
+          ...(knownPoints.length && {
+            message: `${knownPoints.length} known point(s): ${[...new Set(knownPoints.map((x) => knownText(x.known)))].join('; ')}`,
+            known: knownPoints.length,
+            knownCounts: countByOutcome(knownPoints.map((x) => x.result)),
+          }),
+        };
+        ctx.record(record);
         // On a seeded-bug rig the points only record what happened; the suite's detection test judges.
         if (!seeded) expect({ failing: failing.length, outcomes: failingCounts }).toEqual({ failing: 0, outcomes: {} });
       });
       for (const r of withResults) declarePointTest(ctx, run, group.name, command, r);
+    }
+  }
+  // Known weaknesses no point matched: the fix may have landed. A warning (a passed result that
+  // says so), never a failure. Sweeps that could not run prove nothing either way.
+  if (known.length && runs.length && runs.every((r) => r.error === undefined)) {
+    for (const k of known.filter((x) => !knownSeen.has(x))) {
+      it(`known weakness not seen: ${knownLabel(k)}`, async () => {
+        await ctx.label();
+        await allure.tag('warning');
+        await allure.parameter('rig', config.name);
+        await allure.description(
+          `No op sweep point of this rig matched ${knownLabel(k)} (${knownText(k)}): the weakness did not show in this run. If its fix has landed, remove the entry from ${suite.file}.`,
+        );
+      });
     }
   }
   return { catches: () => catches, broken: () => broken };

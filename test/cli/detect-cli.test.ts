@@ -22,6 +22,7 @@ interface Row {
   decision: { ops: number; points: number; catching: number };
   secondCuts: { cuts: number; catching: number };
   outcomes: Record<string, number>;
+  known: { points: number; hits: { suite: string; entry: number; reason: string; ref?: string; points: number; first: { point: string; outcome: string; repro?: string } }[] };
   caught: boolean;
   rigErrors: number;
   first?: { suite: string; point: string; where?: string; outcome: string; source: string; repro?: string; cut?: string };
@@ -77,8 +78,8 @@ describe('hil detect', () => {
     // repair-moves-boot shows only under a second cut in its recovery, and this suite has none.
     const r = await hil(['detect', 'test/cli/fixtures/detect-no-second-cuts.yaml'], SWEEP);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+op states\s+catching\s+window\s+decision torn\s+2nd cuts\s+outcomes\s+caught\s+verdict/m);
-    expect(r.stdout).toMatch(/stm32-dualbank\s+repair-moves-boot\s+buggy\s+\d{4}\s+0\s+0 %\s+\d+\/\d+ \(\d+ ops\)\s+-\s+rolled-back:\d+.*\s+no\s+MISSED/);
+    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+op states\s+catching\s+window\s+decision torn\s+2nd cuts\s+known\s+outcomes\s+caught\s+verdict/m);
+    expect(r.stdout).toMatch(/stm32-dualbank\s+repair-moves-boot\s+buggy\s+\d{4}\s+0\s+0 %\s+\d+\/\d+ \(\d+ ops\)\s+-\s+-\s+rolled-back:\d+.*\s+no\s+MISSED/);
     expect(r.stderr).toMatch(/0\/1 seeded bugs caught, 0 correct bootloader\(s\) failing; \d+ op states and 0 second-cut replays in/);
   });
 
@@ -91,12 +92,17 @@ describe('hil detect', () => {
     expect(buggy.length).toBeGreaterThanOrEqual(13);
     // Every seeded bug caught.
     for (const l of rows.filter((x) => /\sbuggy\s/.test(x))) expect(l).toMatch(/\syes\s+ok$/);
-    // The correct bootloaders: clean over every op state, except one real finding (kept visible, failing
-    // the run): MCUboot's revert of a crashing TEST image never happens when the swap's copy_done
-    // write is torn (boot_flag_decode reads a torn flag as BAD; the REVERT row needs copy_done SET).
+    // The correct bootloaders: clean over every op state. One accepted weakness (suites/detect-mcuboot-revert.yaml
+    // expect.known): MCUboot's revert of a crashing TEST image never happens when the swap's copy_done
+    // write is torn (boot_flag_decode reads a torn flag as BAD; the REVERT row needs copy_done SET):
+    // reported as known with its reason, ref and replay line, never failing the run.
     const correct = rows.filter((l) => /\scorrect\s+correct\s/.test(l));
-    expect(correct.filter((l) => !/\sno\s+ok$/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(['mcuboot-swap']);
-    expect(r.exitCode).toBe(1);
+    expect(correct.filter((l) => !/\sno\s+ok$/.test(l))).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(
+      /^mcuboot-swap\/correct: known weakness \(detect-mcuboot-revert expect\.known\[0\]\): 1 point\(s\), first 566:torn:\S+ -> boot-loop \(program flash @0x72fe0\+4, .*\n {2}reason: .*BOOT_FLAG_BAD.* \[mcuboot#1966\]\n {2}replay it with: hil sweep .*--point 566:torn:/m,
+    );
+    expect(r.stderr).not.toMatch(/known weakness not seen/);
     const caught = [...r.stderr.matchAll(/^(\S+)\/(\S+): first caught at (.+?) -> ([\w-]+) \(.*\n {2}replay it with: (hil (?:cut|sweep) .*)(?:\n {2}full replay: (hil cut .*))?$/gm)].map((m) => ({
       variant: `${m[1]}/${m[2]}`,
       point: m[3]!,
@@ -109,7 +115,7 @@ describe('hil detect', () => {
         .map((c) => c.variant)
         .sort(),
     ).toEqual(buggy.sort());
-    expect(caught.find((c) => c.variant === 'mcuboot-swap/correct')).toMatchObject({ point: expect.stringMatching(/^566:torn:/), outcome: 'boot-loop' });
+    expect(caught.find((c) => c.variant === 'mcuboot-swap/correct')).toBeUndefined();
     expect(caught.find((c) => c.variant === 'stm32-dualbank/vector-row-commit')!.point).toMatch(/^1122:torn:/);
     // A sweep point replays two ways: the engine's one point (hil sweep --point) and the full cut (hil cut).
     expect(caught.filter((c) => c.lines.length === 2).length).toBeGreaterThanOrEqual(10);

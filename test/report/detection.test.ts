@@ -1,6 +1,7 @@
 /** The detection table from sweep results: windows, the first catch, shared sweeps, replays, rig errors (no twin: hand-made results). */
 import { describe, expect, it } from '@jest/globals';
-import { detectionOk, detectionRows, formatDetectionTable, formatPercent, pointLabel, type DetectionRepros } from '../../src/report/detection.js';
+import { detectionOk, detectionRows, formatDetectionTable, formatKnown, formatPercent, pointLabel, unseenKnown, type DetectionRepros } from '../../src/report/detection.js';
+import type { KnownWeakness } from '../../src/config/suite-schema.js';
 import type { DetectPlan, DetectUse } from '../../src/scenario/detect/plan.js';
 import type { DetectRunResult, DetectSweepOutcome } from '../../src/scenario/detect/run-detect.js';
 import type { DetectPointOutcome } from '../../src/scenario/detect/tasks.js';
@@ -95,7 +96,63 @@ describe('detectionRows', () => {
     const rows = detectionRows(plan, run, repros);
     expect(rows[0]).toMatchObject({ buggy: false, caught: true, catching: 1, first: { point: '2:torn:0.375', outcome: 'boot-loop' } });
     expect(detectionOk(rows)).toBe(false);
-    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+1\s+50\.0 %\s+0\/0 \(0 ops\)\s+-\s+updated:1 boot-loop:1\s+yes\s+FALSE ALARM \/ FAILS/);
+    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+1\s+50\.0 %\s+0\/0 \(0 ops\)\s+-\s+-\s+updated:1 boot-loop:1\s+yes\s+FALSE ALARM \/ FAILS/);
+  });
+
+  // expect.known: an accepted weakness of a correct bootloader (op 2 is a program at 0x1020+16).
+  const known = (over: Partial<KnownWeakness> = {}): KnownWeakness => ({
+    index: 0,
+    outcomes: ['boot-loop'],
+    cuts: ['torn'],
+    op: { kind: 'program', address: { from: 0x1024, to: 0x1024 } },
+    reason: 'torn flag',
+    ref: 'up#1',
+    ...over,
+  });
+
+  it('a known weakness turns its points into known: counted apart, listed with reason and ref, the run passes', () => {
+    const plan: DetectPlan = { sweeps: [], uses: [use({ variant: 'correct', sweep: 'k', known: [known()] })] };
+    const run: DetectRunResult = { sweeps: new Map([['k', sweep('k', [pt(0, 'before', 'updated'), pt(2, 'torn', 'boot-loop')])]]), replays: [], workers: 0 };
+    const rows = detectionRows(plan, run, repros);
+    expect(rows[0]).toMatchObject({
+      caught: false,
+      catching: 0,
+      points: 2,
+      known: { points: 1, hits: [{ suite: 's', points: 1, first: { point: '2:torn:0.375', outcome: 'boot-loop', repro: 'hil sweep --point 2:torn:0.375' } }] },
+    });
+    expect(rows[0]!.first).toBeUndefined();
+    expect(detectionOk(rows)).toBe(true);
+    expect(unseenKnown(plan, rows)).toEqual([]);
+    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+0\s+0 %\s+0\/0 \(0 ops\)\s+-\s+1\s+updated:1 boot-loop:1\s+no\s+ok/);
+    expect(formatKnown(rows[0]!).join('\n')).toBe(
+      [
+        'sfu-ab/correct: known weakness (s expect.known[0]): 1 point(s), first 2:torn:0.375 -> boot-loop (program flash @0x1020+16, update/write B)',
+        '  reason: torn flag [up#1]',
+        '  replay it with: hil sweep --point 2:torn:0.375',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    ['another address', { op: { kind: 'program' as const, address: { from: 0x2000, to: 0x2fff } } }],
+    ['another outcome', { outcomes: ['bricked' as const] }],
+    ['another cut mode', { cuts: ['after' as const] }],
+    ['another op kind', { op: { kind: 'erase' as const, address: { from: 0x1024, to: 0x1024 } } }],
+  ])('a known entry that does not match (%s) leaves the failure, and is reported as not seen', (_what, over) => {
+    const plan: DetectPlan = { sweeps: [], uses: [use({ variant: 'correct', sweep: 'k', known: [known(over)] })] };
+    const run: DetectRunResult = { sweeps: new Map([['k', sweep('k', [pt(0, 'before', 'updated'), pt(2, 'torn', 'boot-loop')])]]), replays: [], workers: 0 };
+    const rows = detectionRows(plan, run, repros);
+    expect(rows[0]).toMatchObject({ caught: true, catching: 1, known: { points: 0, hits: [] }, first: { point: '2:torn:0.375' } });
+    expect(detectionOk(rows)).toBe(false);
+    expect(unseenKnown(plan, rows)).toEqual([{ suite: 's', suiteFile: '/s.yaml', known: known(over) }]);
+  });
+
+  it('a known point of a seeded bug is no catch: the bug must be caught elsewhere', () => {
+    const plan: DetectPlan = { sweeps: [], uses: [use({ variant: 'bug', sweep: 'k', known: [known()] })] };
+    const run: DetectRunResult = { sweeps: new Map([['k', sweep('k', [pt(0, 'before', 'updated'), pt(2, 'torn', 'boot-loop')])]]), replays: [], workers: 0 };
+    const rows = detectionRows(plan, run, repros);
+    expect(rows[0]).toMatchObject({ buggy: true, caught: false, known: { points: 1 } });
+    expect(detectionOk(rows)).toBe(false);
   });
 
   it('entries sharing one sweep and safe set count it once; another safe set judges the same points again', () => {

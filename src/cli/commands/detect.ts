@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { loadSuite, type SuiteConfig } from '../../config/index.js';
+import { issueAt, loadSuite, type SuiteConfig } from '../../config/index.js';
 import { SCHEME_NAMES as SCHEMES } from '../../schemes/registry.js';
-import { detectionOk, detectionRows, formatDetectionTable, formatFirstCatch, formatPercent, type DetectionRow } from '../../report/detection.js';
+import { detectionOk, detectionRows, formatDetectionTable, formatFirstCatch, formatKnown, formatPercent, unseenKnown, type DetectionRow } from '../../report/detection.js';
+import { knownLabel } from '../../config/suite-schema.js';
 import { detectPlan } from '../../scenario/detect/plan.js';
 import { runDetect, type DetectProgress } from '../../scenario/detect/run-detect.js';
 import { defaultWorkers } from '../../scenario/sweep/engine.js';
@@ -39,6 +40,10 @@ function jsonRow(r: DetectionRow) {
     decision: r.decision,
     secondCuts: r.secondCuts,
     outcomes: r.outcomes,
+    known: {
+      points: r.known.points,
+      hits: r.known.hits.map((h) => ({ suite: h.suite, entry: h.known.index, reason: h.known.reason, ...(h.known.ref && { ref: h.known.ref }), points: h.points, first: h.first })),
+    },
     caught: r.caught,
     rigErrors: r.rigErrors,
     ...(r.errors.length && { errors: r.errors }),
@@ -79,7 +84,15 @@ export const detectCommand: Command = {
     const seconds = (Date.now() - started) / 1000;
     const rows = detectionRows(plan, run, await detectRepros(plan));
     const ok = detectionOk(rows);
+    // A known weakness that matched nothing: its fix may have landed (a warning, never a failure).
+    const unseen = unseenKnown(plan, rows).map((u) => {
+      const suite = suites.find((x) => x.file === u.suiteFile);
+      const at = suite ? issueAt(suite, ['expect', 'known', u.known.index], '') : undefined;
+      const where = at?.line !== undefined ? `${at.file}:${at.line}:${at.col}: ` : `${u.suiteFile}: `;
+      return `${where}known weakness not seen: ${knownLabel(u.known)} matched no point of this run (the fix may have landed; remove the entry once it has)`;
+    });
     if (out.json) {
+      for (const w of unseen) out.warn(w);
       out.printJson(rows.map(jsonRow));
       return ok ? ExitCode.ok : ExitCode.testFailures;
     }
@@ -88,8 +101,12 @@ export const detectCommand: Command = {
     const points = rows.reduce((n, r) => n + r.points, 0);
     out.info(
       `${buggy.filter((r) => r.caught).length}/${buggy.length} seeded bugs caught, ${rows.filter((r) => !r.buggy && r.caught).length} correct bootloader(s) failing; ` +
-        `${points} op states and ${rows.reduce((n, r) => n + r.secondCuts.cuts, 0)} second-cut replays in ${seconds.toFixed(1)} s`,
+        `${points} op states and ${rows.reduce((n, r) => n + r.secondCuts.cuts, 0)} second-cut replays in ${seconds.toFixed(1)} s; ${rows.reduce((n, r) => n + r.known.points, 0)} known point(s)`,
     );
+    // Known points are not failures, but always shown: with their reason, and the line that replays them.
+    // (a buggy variant's known points only with -v: its catch is what matters there).
+    for (const r of rows) for (const block of formatKnown(r)) (r.buggy ? out.verbose : out.info).call(out, block);
+    for (const w of unseen) out.warn(w);
     for (const r of rows.filter((x) => x.rigErrors)) out.info(`${r.scheme}/${r.variant}: rig error: ${r.errors.join('; ')}`);
     // A correct bootloader failing is a finding: always shown with its point, not only with -v.
     for (const r of rows.filter((x) => x.first && !x.buggy)) out.info(firstCatchBlock(r));

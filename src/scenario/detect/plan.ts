@@ -10,6 +10,7 @@ import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
 import { prepareSuiteRig } from '../suite-run.js';
 import type { SweepRequest } from '../sweep/session.js';
 import type { SweepReproContext } from '../sweep/repro-context.js';
+import type { KnownWeakness } from '../../config/suite-schema.js';
 
 export interface DetectSweep {
   /** Canonical JSON of the request: equal keys, one sweep. */
@@ -39,6 +40,8 @@ export interface DetectUse {
    * until the engine sweeps double cuts, the only catches of the resume bugs.
    */
   secondCuts: number[];
+  /** The suite's accepted weaknesses (`expect.known`): matching points are known, not catching. */
+  known?: readonly KnownWeakness[];
 }
 
 export interface DetectPlan {
@@ -90,6 +93,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
           ...(bootLoopCycles ? { bootLoopCycles } : {}),
         },
         secondCuts: points.flatMap((p, i) => (p.second !== undefined ? [i] : [])),
+        ...(suite.expect.known && { known: suite.expect.known }),
       });
     }
   }
