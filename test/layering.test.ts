@@ -45,7 +45,8 @@ const RULES: Record<string, Rule> = {
   testing: { may: [...ANY, 'scenario', 'schemes', 'rig', 'report'], typesOnly: ['drivers'] },
   doctor: { may: [...ANY, 'rig', 'drivers'] },
   nightly: { may: [...ANY, 'report'] }, // history, what changed, the gate: results in, files out; never runs a rig
-  cli: { may: [...ANY, 'lab', 'testing', 'report', 'nightly', 'scenario', 'schemes', 'images', 'rig', 'drivers', 'doctor', 'firmware'] },
+  signoff: { may: [...ANY, 'scenario', 'schemes', 'images', 'rig', 'drivers', 'report'] }, // hil signoff: runs the matrix's cuts and sweeps, renders with report/
+  cli: { may: [...ANY, 'lab', 'testing', 'report', 'nightly', 'signoff', 'scenario', 'schemes', 'images', 'rig', 'drivers', 'doctor', 'firmware'] },
   '(root)': { may: [...ANY, 'lab', 'testing', 'report', 'scenario', 'schemes', 'images', 'rig', 'drivers'] }, // public entry points
 };
 

@@ -41,7 +41,7 @@ async function bash(words: string[]): Promise<string[]> {
 describe('hil completion bash (in bash)', () => {
   test('command words, group words and options per command', async () => {
     expect(await bash(['hil', 'ru'])).toEqual(['run']);
-    expect(await bash(['hil', 's'])).toEqual(['sweep', 'sfu']);
+    expect(await bash(['hil', 's'])).toEqual(['sweep', 'signoff', 'sfu']);
     expect(await bash(['hil', 'sfu', ''])).toEqual(['upload']);
     expect(await bash(['hil', 'twin', ''])).toEqual(['serve']);
     expect(await bash(['hil', 'run', '--r'])).toEqual(['--rig', '--reports']);

@@ -66,6 +66,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./sweep.js')).sweepCommand,
   },
   {
+    path: ['signoff'],
+    complete: { values: { reports: 'files', workers: 'none' } },
+    summary: 'release sign-off: a matrix of rigs × update paths × cut modes, each cell a recovery rate with its Wilson bound, on one page',
+    help: async () => (await import('./signoff.help.js')).signoffHelp,
+    load: async () => (await import('./signoff.js')).signoffCommand,
+  },
+  {
     path: ['repro'],
     complete: { values: { times: 'none' } },
     summary: 'replay a recorded result (an Allure result file or its repro id) and check it gives the same outcome',
