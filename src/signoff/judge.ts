@@ -36,6 +36,30 @@ export function percent(x: number): string {
   return `${(Math.floor(x * 10000) / 100).toFixed(2)} %`;
 }
 
+/** Beyond this many extra cuts the answer is "none in practice". */
+const MAX_EXTRA = 100_000_000;
+
+/**
+ * How many more cuts, all recovered, would lift k of n to the threshold (the bound rises with every
+ * recovered cut toward 1, so one exists; found by doubling, then bisection). Undefined past MAX_EXTRA.
+ */
+export function recoveredCutsToPass(k: number, n: number, threshold: Threshold): number | undefined {
+  const reaches = (m: number) => wilson(k + m, n + m, threshold.z).lower >= threshold.recovery;
+  if (reaches(0)) return 0;
+  let hi = 1;
+  while (!reaches(hi)) {
+    hi *= 2;
+    if (hi > MAX_EXTRA) return undefined;
+  }
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (reaches(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 /** A threshold as written: `99 %`, `99.9 %` (no trailing zeros: it is a setting, not a measurement). */
 export function share(x: number): string {
   return `${Number((x * 100).toFixed(4))} %`;
@@ -76,6 +100,12 @@ export function judgeCell(counts: CellCounts, threshold: Threshold, safe: readon
       reasons.push(boundText);
       if (recovered === deviceResults && deviceResults + missing < needed) {
         reasons.push(`too few cuts: ${deviceResults + missing} planned, at least ${needed} (all recovered) are needed for ${share(threshold.recovery)}`);
+      } else if (recovered < deviceResults) {
+        const more = recoveredCutsToPass(recovered, deviceResults, threshold);
+        const lost = deviceResults - recovered;
+        reasons.push(
+          `with ${lost} cut${lost === 1 ? '' : 's'} not recovered, ${more === undefined ? 'no number of further cuts' : `${more} more recovered cuts (${deviceResults + more} in all)`} would reach ${share(threshold.recovery)}`,
+        );
       }
     }
   }

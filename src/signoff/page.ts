@@ -97,8 +97,8 @@ function cellSection(c: CellResult, svg: string | undefined, report: SignoffRepo
   if (c.failing.count) {
     parts.push(`<p><b>${num(c.failing.count)} cuts not recovered</b>${c.failing.count > c.failing.first.length ? ` (first ${c.failing.first.length})` : ''}:</p>`);
     parts.push(
-      `<table class="failing"><tr><th>cut</th><th>outcome</th><th>why</th></tr>${c.failing.first
-        .map((f) => `<tr><td class="mono">${esc(f.point)}</td><td>${esc(f.outcome)}</td><td>${esc(f.reasons.join('; '))}</td></tr>`)
+      `<table class="failing"><tr><th>cut</th><th>outcome</th><th>why</th><th>make it again</th></tr>${c.failing.first
+        .map((f) => `<tr><td class="mono">${esc(f.point)}</td><td>${esc(f.outcome)}</td><td>${esc(f.reasons.join('; '))}</td><td class="mono repro">${esc(f.repro)}</td></tr>`)
         .join('')}</table>`,
     );
   }

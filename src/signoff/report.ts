@@ -17,6 +17,8 @@ export interface FailingPoint {
   point: string;
   outcome: Outcome;
   reasons: string[];
+  /** The command that makes this cut again (`hil sweep … --point P`, `hil cut … --trigger T`). */
+  repro: string;
 }
 
 export interface CellResult {

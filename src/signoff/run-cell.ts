@@ -32,6 +32,8 @@ export const MAX_RIG_ERRORS_IN_A_ROW = 3;
 /** One replayed cut: its trigger and what the device did. */
 export interface ReplayPoint {
   trigger: Trigger;
+  /** The cut's power-loss seed (the twin's). */
+  seed: number;
   text: string;
   outcome: Outcome;
   reasons: string[];
@@ -152,7 +154,7 @@ export async function runReplayCell(cell: PlannedCell, opts: CellOptions): Promi
           rigErrors.push({ point: text, message: r.rigError ?? 'rig error' });
           inARow++;
         } else {
-          replay.push({ trigger, text, outcome: r.outcome, reasons: r.verdict?.reasons ?? [] });
+          replay.push({ trigger, seed: spec.seed, text, outcome: r.outcome, reasons: r.verdict?.reasons ?? [] });
           inARow = 0;
         }
       } catch (err) {

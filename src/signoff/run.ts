@@ -15,7 +15,8 @@ import { signoffAllureDir, writeSignoffAllure } from './allure.js';
 import { judgeCell } from './judge.js';
 import type { PlannedCell, SignoffPlan } from './load.js';
 import { renderSignoffPage } from './page.js';
-import type { CellResult, ImageEntry, InventoryEntry, SignoffReport } from './report.js';
+import type { CellResult, FailingPoint, ImageEntry, InventoryEntry, SignoffReport } from './report.js';
+import { replayCutLine, sweepPointLine } from './repro-lines.js';
 import { runReplayCell, runSweepCell, sweepPointText, type CellRun } from './run-cell.js';
 import { renderTimeMap } from './time-map.js';
 
@@ -96,14 +97,16 @@ function axisOf(cell: PlannedCell): string {
 function resultOf(plan: SignoffPlan, cell: PlannedCell, run: CellRun | undefined, seconds: number): { result: CellResult; svg?: string } {
   const base = { id: cell.id, rig: cell.rig.config.name, path: cell.path.name, mode: cell.mode.label, runner: cell.rig.runner };
   const outcomes: Partial<Record<Outcome, number>> = {};
-  const failing: { point: string; outcome: Outcome; reasons: string[] }[] = [];
+  const failing: FailingPoint[] = [];
   const safe = plan.expect.safe as readonly string[];
-  const add = (outcome: Outcome, point: string, reasons: readonly string[]) => {
+  const cycles = plan.expect.bootLoopCycles;
+  // The repro line is built only for the cuts listed (a seeded bug may fail thousands).
+  const add = (outcome: Outcome, point: string, reasons: readonly string[], repro: () => string) => {
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    if (!safe.includes(outcome)) failing.push({ point, outcome, reasons: [...reasons] });
+    if (!safe.includes(outcome)) failing.push({ point, outcome, reasons: [...reasons], repro: failing.length < LISTED * 4 ? repro() : '' });
   };
-  for (const r of run?.sweep ?? []) add(r.outcome, sweepPointText(r.point), r.reasons);
-  for (const r of run?.replay ?? []) add(r.outcome, r.text, r.reasons);
+  for (const r of run?.sweep ?? []) add(r.outcome, sweepPointText(r.point), r.reasons, () => sweepPointLine(cell, r.point, cycles));
+  for (const r of run?.replay ?? []) add(r.outcome, r.text, r.reasons, () => replayCutLine(cell, r.trigger, r.seed, cycles));
   const rigErrors = run?.rigErrors ?? [];
   const notRun = run ? run.notRun : (cell.plannedPoints ?? 0);
   const j = judgeCell({ outcomes, rigErrors: rigErrors.length, notRun }, { recovery: plan.threshold.recovery, z: plan.threshold.z }, safe, NEVER_ACCEPTABLE);

@@ -76,6 +76,17 @@ threshold: { recovery: 80% }
     expect(report.totals).toMatchObject({ cells: 6, notApplicable: 1, failed: 2, passed: 3 });
   });
 
+  test("a failing cut's line makes it again: the seeded bug's first failing sweep point replays as wrong-image", async () => {
+    const bug = report.cells.find((c) => c.rig.endsWith('[boot-unsigned-target]') && c.runner === 'sweep')!;
+    const first = bug.failing.first[0]!;
+    expect(first.repro).toMatch(
+      /^hil sweep --rig rigs\/twin-rp2040-sfu\.yaml --variant boot-unsigned-target --from firmware\/app-v1\.page2bin --to firmware\/app-v2\.page2bin --point \S+ --seed 3 --off-ms 200$/,
+    );
+    const r = await execa('sh', ['-c', `node bin/hil.js ${first.repro.replace(/^hil /, '')}`], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^outcome: ${first.outcome} `, 'm'));
+  });
+
   test('--json: stdout is the report alone; each cell carries its counts, rate and Wilson bound at the threshold confidence', () => {
     expect(run.stdout.trim().startsWith('{')).toBe(true);
     const z = zFor(0.95);

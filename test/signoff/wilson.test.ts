@@ -5,7 +5,7 @@
  * rig errors make a cell incomplete only when they could have changed the answer).
  */
 import { describe, expect, test } from '@jest/globals';
-import { judgeCell, percent, share } from '../../src/signoff/judge.js';
+import { judgeCell, percent, recoveredCutsToPass, share } from '../../src/signoff/judge.js';
 import { normalCdf, pointsNeeded, wilson, wilsonLower, zFor } from '../../src/signoff/wilson.js';
 
 const Z95 = 1.959963984540054;
@@ -100,6 +100,17 @@ describe('a cell verdict', () => {
     expect(pass.status).toBe('pass');
     expect(pass.deviceResults).toBe(1000);
     expect(pass.reasons.join(' ')).toMatch(/3 rig errors \(not device results\)/);
+  });
+
+  test('a cell with failing cuts says how many more recovered cuts would reach the threshold', () => {
+    // 3 of 400 lost: bound 0.9781; the smallest m with wilson(397 + m, 400 + m) >= 0.99 is the answer.
+    const m = recoveredCutsToPass(397, 400, threshold)!;
+    expect(wilsonLower(397 + m, 400 + m, Z95)).toBeGreaterThanOrEqual(0.99);
+    expect(wilsonLower(397 + m - 1, 400 + m - 1, Z95)).toBeLessThan(0.99);
+    const j = judgeCell({ outcomes: { updated: 397, waiting: 3 }, rigErrors: 0, notRun: 0 }, threshold, safe, never);
+    expect(j.status).toBe('fail');
+    expect(j.reasons[1]).toBe(`with 3 cuts not recovered, ${m} more recovered cuts (${400 + m} in all) would reach 99 %`);
+    expect(recoveredCutsToPass(381, 381, threshold)).toBe(0);
   });
 
   test('waiting and boot-loop count against the rate but do not fail on their own', () => {

@@ -16,7 +16,7 @@ const MAX_WORKERS = 64;
 function cellLine(c: CellResult): string {
   const rate = c.rate === null ? 'no device result' : `${percent(c.rate)} recovered, bound ${percent(c.bound.lower)}`;
   const apart = c.rigErrors.count ? `, ${c.rigErrors.count} rig errors` : '';
-  return `${c.status.toUpperCase().padEnd(10)} ${c.rig} × ${c.path} × ${c.mode}: ${c.deviceResults} cuts, ${rate}${apart}${c.status === 'pass' ? '' : ` (${c.reasons.join('; ')})`}`;
+  return `${c.status.toUpperCase().padEnd(10)} ${c.rig}${c.runner === 'replay' ? ' (replay)' : ''} × ${c.path} × ${c.mode}: ${c.deviceResults} cuts, ${rate}${apart}${c.status === 'pass' ? '' : ` (${c.reasons.join('; ')})`}`;
 }
 
 function summary(report: SignoffReport): string {
