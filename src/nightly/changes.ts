@@ -17,6 +17,8 @@ export interface Change {
   outcome: string;
   previous?: { status: HistoryTest['status']; outcome: string; date: string };
   reproId?: string;
+  /** --confirm's label (`intermittent 1/3`), when the run confirmed it. */
+  confirm?: string;
 }
 
 export interface BoardChanges {
@@ -52,6 +54,7 @@ export function boardChanges(board: BoardIdentity, run: HistoryRun, previous: Hi
     outcome: t.outcome,
     ...(before && previous && { previous: { status: before.status, outcome: before.outcome, date: previous.date } }),
     ...(t.reproId && { reproId: t.reproId }),
+    ...(t.confirm && { confirm: t.confirm }),
   });
   for (const [key, t] of Object.entries(run.tests)) {
     const before = previous?.tests[key];
@@ -97,7 +100,7 @@ export function formatChanges(changes: WhatChanged, repro: (id: string) => strin
       lines.push(`  ${title} (${list.length}):`);
       for (const c of list.slice(0, max)) {
         const was = c.previous ? `, was ${c.previous.status} ${c.previous.outcome}` : '';
-        lines.push(`    ${c.suite} on ${c.rig}: ${c.test} -> ${c.status === 'passed' ? '' : `${c.status.toUpperCase()} `}${c.outcome}${was}`);
+        lines.push(`    ${c.suite} on ${c.rig}: ${c.test} -> ${c.status === 'passed' ? '' : `${c.status.toUpperCase()} `}${c.outcome}${c.confirm ? ` [${c.confirm}]` : ''}${was}`);
         if (c.reproId) lines.push(`      ${repro(c.reproId)}`);
       }
       if (list.length > max) lines.push(`    … and ${list.length - max} more (see the what-changed file)`);

@@ -19,6 +19,8 @@ export interface HistoryTest {
   /** Same inputs id on two runs: the very same cut (./inputs.ts). */
   inputs?: string;
   reproId?: string;
+  /** --confirm's label on a failing result: `deterministic 3/3`. */
+  confirm?: string;
   /** The rig name as the result showed it (the board's rig file may change). */
   rig: string;
   suite: string;
@@ -92,7 +94,16 @@ export function runsByBoard(
       continue;
     }
     const inputs = r.reproId ? opts.inputsOf(r.reproId) : undefined;
-    run.tests[key] = { status: r.status, outcome: r.outcome, ...(inputs && { inputs }), ...(r.reproId && { reproId: r.reproId }), rig: r.rig, suite: r.suite, test: r.test };
+    run.tests[key] = {
+      status: r.status,
+      outcome: r.outcome,
+      ...(inputs && { inputs }),
+      ...(r.reproId && { reproId: r.reproId }),
+      ...(r.confirm && { confirm: `${r.confirm.label} ${r.confirm.reproduced}/${r.confirm.times}` }),
+      rig: r.rig,
+      suite: r.suite,
+      test: r.test,
+    };
   }
   return out;
 }

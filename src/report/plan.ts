@@ -41,6 +41,9 @@ export interface CutRecord {
   counts?: Record<string, number>;
   failing?: number;
   failingCounts?: Record<string, number>;
+  /** kind sweep: points matching the suite's expect.known (accepted weaknesses), and as what; never failing. */
+  known?: number;
+  knownCounts?: Record<string, number>;
   /**
    * `hil run --confirm N` on a failing result: its N replays (through hil repro's replay), how many
    * gave the recorded outcome again, and the label that makes (deterministic N/N, intermittent k/N,

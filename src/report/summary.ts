@@ -87,7 +87,9 @@ export function failureReport(records: readonly CutRecord[], resultsDir: string,
   for (const r of shown) {
     // A sweep point's test name already ends in its outcome.
     const outcome = r.test.endsWith(`-> ${r.outcome}`) ? '' : ` -> ${r.outcome}`;
-    lines.push(`${r.status.toUpperCase()}: ${r.suite} on ${r.rig}: ${r.test}${outcome}${r.message ? `: ${r.message}` : ''}`);
+    // --confirm's replays say whether the failure comes back every time (hil run --confirm N).
+    const confirmed = r.confirm ? ` [${r.confirm.label} ${r.confirm.reproduced}/${r.confirm.times}]` : '';
+    lines.push(`${r.status.toUpperCase()}${confirmed}: ${r.suite} on ${r.rig}: ${r.test}${outcome}${r.message ? `: ${r.message}` : ''}`);
     const file = r.reproId ? files.get(r.reproId) : undefined;
     const detail = file ? resultDetail(file) : undefined;
     if (!detail) {

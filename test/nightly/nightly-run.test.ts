@@ -13,7 +13,20 @@ import { unopenableRigFile } from '../helpers/unopenable-rig.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hil-nightly-'));
 const reports = join(tmp, 'reports');
-const results = join(reports, 'allure-results');
+
+/** The newest run's folder (reports/runs/<id>/, one folder per run) or, in the older layout, reports/ with .run/. */
+function latest(dir = reports): { results: string; records: string } {
+  const runs = join(dir, 'runs');
+  const newest = existsSync(runs)
+    ? readdirSync(runs)
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+        .at(-1)
+    : undefined;
+  return newest
+    ? { results: join(runs, newest, 'allure-results'), records: join(runs, newest, 'results.jsonl') }
+    : { results: join(dir, 'allure-results'), records: join(dir, '.run', 'results.jsonl') };
+}
 const rigs = join(ROOT, 'rigs');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,9 +45,15 @@ interface Result {
 }
 
 function allureResults(): Result[] {
+  const { results } = latest();
   return readdirSync(results)
     .filter((n) => n.endsWith('-result.json'))
     .map((n) => JSON.parse(readFileSync(join(results, n), 'utf8')) as Result);
+}
+
+/** The file hil run names in its `(written to FILE)` line. */
+function writtenTo(stderr: string): string {
+  return /^\(written to (.+)\)$/m.exec(stderr)![1]!;
 }
 
 /** A suite whose generation-not-incremented cut after the commit ends wrong-image: safe or not by `safe`. */
@@ -107,11 +126,12 @@ describe('two consecutive nightly runs', () => {
     expect(lines[at + 1]).toBe('    seeded on twin-rp2040-sfu[generation-not-incremented]: cut 01: after:8000ms -> FAILED wrong-image, was passed wrong-image');
     const repro = /^ {6}(hil repro ([0-9a-f]{8}) --results (\S+))$/.exec(lines[at + 2]!)!;
     expect(repro).not.toBeNull();
-    expect(repro[3]).toBe(results);
+    expect(repro[3]).toBe(latest().results);
     expect(second.stderr).toContain('  FAIL maxFailures: 1 device failure(s), more than the 0 allowed');
     // The same summary, written beside the results.
-    expect(readFileSync(join(reports, 'what-changed.txt'), 'utf8')).toContain(lines[at + 2]);
-    const json = JSON.parse(readFileSync(join(reports, 'what-changed.json'), 'utf8')) as { totals: Record<string, number> };
+    const written = writtenTo(second.stderr);
+    expect(readFileSync(written, 'utf8')).toContain(lines[at + 2]);
+    const json = JSON.parse(readFileSync(written.replace(/\.txt$/, '.json'), 'utf8')) as { totals: Record<string, number> };
     expect(json.totals).toEqual({ newFailures: 1, fixed: 0, stillFailing: 0, flaky: 0 });
     const again = await hil(repro[1]!.split(' ').slice(1));
     expect(again.exitCode).toBe(0);
@@ -130,15 +150,17 @@ describe('two consecutive nightly runs', () => {
     const gate = now.find((r) => r.name === 'release gate: campaign twice')!;
     expect(gate.status).toBe('failed');
     const attached = gate.attachments!.find((a) => a.name === 'what changed')!;
-    expect(readFileSync(join(results, attached.source), 'utf8')).toContain('1 new failure(s)');
+    expect(readFileSync(join(latest().results, attached.source), 'utf8')).toContain('1 new failure(s)');
   });
 
   test('--confirm 3 on the seeded-bug failure: deterministic 3/3 in the output, results.jsonl and the Allure result, which stays failed', async () => {
     const r = await hil(['run', '--campaign', join(tmp, 'campaigns', 'twice.yaml'), '--reports', reports, '--no-html', '--confirm', '3'], { timeoutMs: 300_000 });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('confirm: seeded on twin-rp2040-sfu[generation-not-incremented]: cut 01: after:8000ms -> wrong-image: deterministic (3/3)');
+    expect(r.stderr).toContain('FAILED [deterministic 3/3]: seeded on twin-rp2040-sfu[generation-not-incremented]: cut 01: after:8000ms -> wrong-image');
     expect(r.stderr).toContain('0 new failure(s), 0 fixed, 1 still failing, 0 flaky');
-    const records = readFileSync(join(reports, '.run', 'results.jsonl'), 'utf8')
+    expect(r.stderr).toContain('cut 01: after:8000ms -> FAILED wrong-image [deterministic 3/3], was failed wrong-image');
+    const records = readFileSync(latest().records, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { status: string; confirm?: unknown });
