@@ -95,6 +95,49 @@ describe('double cuts: engine = runCut with second:', () => {
     expect(seen).toEqual(replayed);
   });
 
+  // The repair of the STM32 repair-moves-boot bootloader runs in the app, after its banner: the
+  // judged recovery ends there, and its log once held only the repair's first op (the BFB2
+  // program), so a double sweep could not cut the repair. The log now runs until the device is
+  // quiet (recordRecovery).
+  it('stm32 repair-moves-boot (from bank 2): the recovery log holds the whole repair after the banner; a second cut inside it catches the bug, as runCut with second: does', async () => {
+    const request: SweepRequest = {
+      rig: 'rigs/twin-stm32f429-dualbank.yaml',
+      twin: { variant: 'repair-moves-boot' },
+      images: { previous: 'firmware/stm32-app-v1.bin', from: 'firmware/stm32-app-v2.bin', to: 'firmware/stm32-app-v3.bin' },
+      setup: 'from-bank2',
+      seed: SEED,
+      offMs: 200,
+    };
+    const session = await SweepSession.open(request);
+    try {
+      const rec = session.recording;
+      // A cut while bank 1 is half-written (the update's writes): the next boot repairs it.
+      const write = rec.ops.find((o) => o.index >= 10 && o.stage === 'update' && o.kind === 'program' && o.target === 'flash')!;
+      const first: SweepCutPoint = { op: write.index, mode: 'before', seed: SEED };
+      const recovery = await session.recoveryOf(first);
+      const erases = recovery.ops.filter((o) => o.kind === 'erase' && o.target === 'flash');
+      const programs = recovery.ops.filter((o) => o.kind === 'program' && o.target === 'flash');
+      expect({ erases: erases.length > 0, programs: programs.length > 10, options: recovery.ops[0]?.target }).toEqual({ erases: true, programs: true, options: 'options' });
+      expect(recovery.ops.every((o) => o.endMs !== undefined)).toBe(true);
+      // A cut in the middle of the repair's copy: BFB2 already points at the half-copied bank.
+      const op = programs[Math.floor(programs.length / 2)]!;
+      const point: SweepCutPoint = { ...first, second: { op: op.index, mode: 'before', seed: SEED } };
+      const fast = await session.recover(point);
+      const secondMs = op.startMs - recovery.powerOnMs + op.durationMs / 2;
+      const rig = await openRig(sweepRigConfig(await loadRig(request.rig), { twin: { ...request.twin, powerLoss: 'skip' } }));
+      try {
+        const full = await runCut(rig, session.scheme, session.images, { trigger: firstTrigger(rec, first), second: secondMs, offMs: 200, seed: SEED, setup: 'from-bank2' });
+        expect(full.secondCut).toBeDefined();
+        expect({ outcome: fast.outcome, hash: fast.stateHash }).toEqual({ outcome: full.outcome, hash: rig.twin!.sweep.stateHash() });
+      } finally {
+        await rig.close();
+      }
+      expect(fast.outcome).toBe('boot-loop');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('a double sweep (sampled) on worker threads gives the in-thread results; first cuts carry their recovery size', async () => {
     const scheme = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
     const request = requestFor(scheme, 'correct');

@@ -10,6 +10,16 @@ import type { SweepCutPoint } from './points.js';
 /** Readings kept per session (a few MB each at most, shared buffers aside). */
 const MAX_VIEWS = 256;
 
+/**
+ * A recovery's op log ends once the device has started no flash op for this long after its boot
+ * was observed: longer than any op of the twins' parts (an STM32F429 128 KiB sector erase, 1 s),
+ * so no op is left in flight, and than the gaps between the ops of one piece of work.
+ */
+export const RECOVERY_QUIET_MS = 2500;
+/** A recovery that never goes quiet (a loop that writes on every boot) is logged this long at most. */
+export const MAX_RECOVERY_LOG_MS = 120_000;
+const QUIET_STEP_MS = 250;
+
 /** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
 export interface RecoverySpec {
   offMs: number;
@@ -80,7 +90,7 @@ export async function recoverPoint(
    * did) are read once. Shared read-only.
    */
   views?: Map<string, FlashView>,
-  /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them). */
+  /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them), in a run of its own after the judged one (recordRecovery). */
   record?: (recovery: RecordedRecovery) => void,
 ): Promise<PointResult> {
   const { clock, console } = rig;
@@ -93,12 +103,10 @@ export async function recoverPoint(
   // cut with a second cut draws both from one seed.
   sweep.load(point);
   if (point.second) sweep.loadSecond(point.second);
-  if (record) sweep.startRecovery();
   await clock.sleep(spec.offMs);
   console.flushPartial();
   const fromLine = console.lines.length;
   await rig.power.on();
-  const powerOnMs = clock.now();
   const timeoutMs = rig.config.boot.timeoutMs;
   // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
   const writes = () => rig.twin!.flashOps();
@@ -117,7 +125,6 @@ export async function recoverPoint(
   const judged = { committed: committedAt(rec, point), silence: scheme.silence };
   const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
   let outcome = verdict.outcome;
-  if (record) record({ ops: sweep.stopRecovery(), powerOnMs });
   const cycles = spec.bootLoopCycles ?? 0;
   for (let i = 0; i < cycles && observation.banner; i++) {
     await rig.power.off();
@@ -132,5 +139,42 @@ export async function recoverPoint(
     }
   }
   if (cycles > 0 && observation.banner) stateHash = sweep.stateHash();
+  if (record) record(await recordRecovery(rig, point, spec));
   return { point, outcome, reasons: verdict.reasons, stateHash };
+}
+
+/**
+ * The op log of the recovery a first cut starts, for its second cuts: the cut state loaded again,
+ * power back after the off time, and every flash op the device starts until it goes quiet (see
+ * RECOVERY_QUIET_MS). A run of its own, not the judged one: the judgement ends at the banner (and
+ * its boot-loop check cuts the power), while a second cut may land in work the device does after
+ * it, as a replayed cut's `second:` does (the STM32 repair-moves-boot repair runs after the app's
+ * banner: the judged run's log had only its first op).
+ */
+export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>): Promise<RecordedRecovery> {
+  const { clock, console } = rig;
+  const sweep = sweepOf(rig);
+  rig.timeline.clear();
+  await rig.power.off();
+  const first: SweepCutPoint = { ...point };
+  delete first.second;
+  sweep.load(first);
+  sweep.startRecovery();
+  await clock.sleep(spec.offMs);
+  console.flushPartial();
+  const fromLine = console.lines.length;
+  await rig.power.on();
+  const powerOnMs = clock.now();
+  const writes = () => rig.twin!.flashOps();
+  await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, writes });
+  let seen = writes();
+  let quietFrom = clock.now();
+  while (clock.now() - powerOnMs < MAX_RECOVERY_LOG_MS && clock.now() - quietFrom < RECOVERY_QUIET_MS) {
+    await clock.sleep(QUIET_STEP_MS);
+    if (writes() !== seen) {
+      seen = writes();
+      quietFrom = clock.now();
+    }
+  }
+  return { ops: sweep.stopRecovery(), powerOnMs };
 }
