@@ -35,6 +35,11 @@ export class Timeline {
 
   /** Plain text, one event a line, times relative to `origin`. */
   format(origin = 0): string {
-    return this.events.map((e) => `${((e.t - origin) / 1000).toFixed(4).padStart(10)}s  ${e.source.padEnd(8)} ${e.kind}${e.detail ? '  ' + e.detail : ''}`).join('\n');
+    return formatEvents(this.events, origin);
   }
+}
+
+/** Events as plain text, one a line, times in seconds relative to `origin` (a cut's report uses the update's start). */
+export function formatEvents(events: readonly TimelineEvent[], origin = 0): string {
+  return events.map((e) => `${((e.t - origin) / 1000).toFixed(4).padStart(10)}s  ${e.source.padEnd(8)} ${e.kind}${e.detail ? '  ' + e.detail : ''}`).join('\n');
 }

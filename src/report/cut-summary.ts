@@ -74,7 +74,45 @@ export function cutSummary(r: CutResult): string {
   for (const reason of r.verdict?.reasons ?? []) lines.push(`  - ${reason}`);
   if (r.update.error) lines.push(`update:  ${r.update.error}`);
   if (r.rigError) lines.push(`rig error: ${r.rigError}`);
-  if (r.flash) lines.push('', r.flash.table);
+  // The slot table is the flash half of the verdict: said as such, so it is not read as the baseline's.
+  if (r.flash) lines.push('', 'flash slots, read through the probe after the recovery:', r.flash.table);
+  return lines.join('\n');
+}
+
+/** What the console saw run: `rolled-back (1.0.0 from slot A)`. */
+export function consoleSays(r: CutResult): string {
+  const banner = r.observation?.banner;
+  return `${r.verdict?.fromConsole ?? '-'}${banner ? ` (${banner.version} from slot ${banner.slot})` : ''}`;
+}
+
+/** What the flash says will run: `rolled-back (boots slot A next: holds app-v1.page2bin 1.0.0)`. */
+export function flashSays(r: CutResult): string {
+  const from = r.verdict?.fromFlash ?? '-';
+  const view = r.flash;
+  if (!view) return from;
+  if (!view.bootsNext) return `${from} (no slot boots next)`;
+  const slot = view.slots.find((s) => s.slot === view.bootsNext);
+  const holds = slot ? `: holds ${slot.matches ?? 'no known image'}${slot.version ? ` ${slot.version}` : ''}${slot.valid ? '' : ', not valid'}` : '';
+  return `${from} (boots slot ${view.bootsNext} next${holds})`;
+}
+
+/**
+ * A failed cut's message, the first thing a report shows: the outcomes wanted, the one seen and
+ * why, then what each source said and where the cut landed. Replaces a diff of booleans
+ * (`"safe": true → false`) that said none of it.
+ */
+export function expectationMessage(r: CutResult, expected: readonly string[]): string {
+  const v = r.verdict;
+  const why = v?.reasons.length ? v.reasons.join('; ') : v ? `console says ${v.fromConsole}, flash says ${v.fromFlash}` : (r.rigError ?? 'no verdict');
+  const lines = [`expected one of ${expected.join(', ')}; saw ${r.outcome}${v && !v.agree ? ' (console and flash disagree)' : ''}: ${why}`];
+  if (v) lines.push(`console says ${consoleSays(r)}; flash says ${flashSays(r)}`);
+  if (r.fired) {
+    const phases = [`updater phase ${r.fired.phase}`, r.fired.devicePhase && `device phase ${r.fired.devicePhase}`].filter(Boolean).join(', ');
+    lines.push(
+      `${r.fired.forced ? 'forced cut (the update failed first)' : 'cut'} at ${r.fired.offsetMs.toFixed(3)} ms after the update's start, ${r.fired.acked}/${r.update.total} bytes acked, ${phases}`,
+    );
+  }
+  if (r.secondCut) lines.push(`second cut ${r.secondCut.afterMs} ms after power returned${r.secondCut.devicePhase ? `, device phase ${r.secondCut.devicePhase}` : ''}`);
   return lines.join('\n');
 }
 

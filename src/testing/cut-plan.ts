@@ -36,6 +36,13 @@ export interface CutOptions {
    * stays small, and any cut's whole console is one repro line away.
    */
   details?: (result: CutResult) => boolean;
+  /**
+   * The outcomes the test expects, for the steps' colours: the console's, the flash's and the
+   * verdict's step turn red (failed) when the cut does not end in one of these and the source
+   * said something other than what it ended in. Default: updated, rolled-back. `false`: the steps
+   * only report (a seeded-bug rig's cuts, which the suite judges as a whole).
+   */
+  expect?: readonly string[] | false;
 }
 
 export interface CutPlan {

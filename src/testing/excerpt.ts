@@ -5,6 +5,7 @@
  * is the start, the lines just before the cut, the recovery's first lines and how it ended; the
  * whole of it is one `hil repro` away. Lines left out are said so, with their count, in place.
  */
+import { CUT_MARK } from '../report/timeline/transcript.js';
 
 /** Lines kept: the first few, a window around the cut, the last few. */
 export interface ExcerptShape {
@@ -46,17 +47,20 @@ function shapeSize(shape: ExcerptShape): number {
 }
 
 /**
- * The transcript's lines carry their time relative to the cut (`[ -12.3456] ...`, negative before
- * it): the window is centred on the first line at or after the cut.
+ * The window is centred on the cut: a cut's transcript (../report/timeline/transcript.ts) marks it
+ * with a `── power cut at` line; a transcript without one carries times relative to the cut
+ * (`[ -12.3456] ...`, negative before it), and then the first line at or after 0 is the cut.
  */
 export function transcriptExcerpt(text: string, shape: ExcerptShape = TRANSCRIPT_SHAPE): string {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   if (lines.length <= shapeSize(shape)) return text;
-  let at = lines.findIndex((l) => {
-    const m = /^\[\s*(-?\d+(?:\.\d+)?)\]/.exec(l);
-    return m !== null && Number(m[1]) >= 0;
-  });
+  let at = lines.findIndex((l) => l.startsWith(CUT_MARK));
+  if (at < 0)
+    at = lines.findIndex((l) => {
+      const m = /^\[\s*(-?\d+(?:\.\d+)?)\]/.exec(l);
+      return m !== null && Number(m[1]) >= 0;
+    });
   if (at < 0) at = lines.length;
   return excerptLines(lines, at, shape, 'the whole console: run the repro line').join('\n') + '\n';
 }

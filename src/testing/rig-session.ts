@@ -5,6 +5,7 @@
  * suite runner (./suite.ts) is built on it; scripts may use a session directly.
  */
 import * as allure from 'allure-js-commons';
+import { Status } from 'allure-js-commons';
 import { ConfigError, RigError } from '../core/errors.js';
 import { formatTrigger, loadRig, withTwinOverrides, type RigConfig, type TwinOverrides } from '../config/index.js';
 import type { UpdateResult } from '../drivers/capabilities.js';
@@ -13,7 +14,11 @@ import { openRig } from '../rig/open-rig.js';
 import type { Rig } from '../rig/rig.js';
 import { runCut, type CutResult } from '../scenario/cut.js';
 import { schemeAdapter, type FlashView, type SchemeAdapter } from '../schemes/registry.js';
-import { cutSummary } from '../report/cut-summary.js';
+import { consoleSays, cutSummary, expectationMessage, flashSays } from '../report/cut-summary.js';
+import { formatEvents } from '../core/timeline.js';
+import { cutMoments, type CutRecording } from '../report/timeline/recording.js';
+import { cutTranscript } from '../report/timeline/transcript.js';
+import { cutTimelineSvg } from '../report/timeline/svg.js';
 import { RigCutError, type RigCutResult } from './cut-error.js';
 import { transcriptExcerpt, timelineExcerpt } from './excerpt.js';
 import { planCut, type CutOptions } from './cut-plan.js';
@@ -94,6 +99,53 @@ async function attach(name: string, text: string): Promise<void> {
   if (reporting()) await allure.attachment(name, text, 'text/plain');
 }
 
+/** The outcomes a cut passes with unless the caller says otherwise. */
+const SAFE: readonly string[] = ['updated', 'rolled-back'];
+
+/**
+ * What each source said, then the verdict, as steps. A step is red (failed, with the reasons as its
+ * message) when the cut failed the expectation and that source did not simply say what the cut
+ * ended in: "console says: rolled-back" on a cut judged wrong-image is not a green fact.
+ */
+async function verdictSteps(r: CutResult, expected: readonly string[] | false): Promise<void> {
+  const v = r.verdict;
+  if (!v) return;
+  const failed = expected !== false && (!expected.includes(r.outcome) || !v.agree);
+  const why = v.reasons.length ? v.reasons.join('; ') : `console says ${v.fromConsole}, flash says ${v.fromFlash}`;
+  const red = (said: string) => failed && (said !== r.outcome || !(expected as readonly string[]).includes(said));
+  const status = (said: string) => (red(said) ? Status.FAILED : Status.PASSED);
+  const error = (said: string, source: string) => (red(said) ? new Error(`${source} says ${said}; the cut ended in ${r.outcome}: ${why}`) : undefined);
+  await allure.logStep(`console says: ${consoleSays(r)}`, status(v.fromConsole), error(v.fromConsole, 'the console'));
+  if (v.fromFlash === 'not-inspected') await allure.logStep('flash says: not inspected (no probe)', Status.SKIPPED);
+  else await allure.logStep(`flash says: ${flashSays(r)}`, status(v.fromFlash), error(v.fromFlash, 'the flash'));
+  const wanted = expected === false ? '' : ` (expected one of ${expected.join(', ')})`;
+  await allure.logStep(
+    `verdict: ${r.outcome}${v.agree ? '' : ', console and flash disagree'}${wanted}`,
+    failed ? Status.FAILED : Status.PASSED,
+    failed ? new Error(expectationMessage(r, expected as readonly string[])) : undefined,
+  );
+}
+
+/**
+ * Records what one cut leaves for its report, as it happens: where the console stood when the cut
+ * started (a long-lived rig's console holds every cut before it) and when each flash operation
+ * started. Flash ops are watched on a twin only: a bench's marker pin is the trigger's to watch.
+ */
+function watchCut(rig: Rig): { stop(): void; recording(): CutRecording } {
+  const firstLine = rig.console.lines.length;
+  const firstNote = rig.console.notes.length;
+  const flashOps: number[] = [];
+  const unwatch = rig.twin && rig.marker ? rig.marker(() => flashOps.push(rig.clock.now())) : undefined;
+  return {
+    stop: () => unwatch?.(),
+    recording: () => {
+      const notes = rig.console.notes.slice(firstNote).map((l) => ({ t: l.t, text: l.text, host: true }));
+      const lines = [...rig.console.lines.slice(firstLine).map((l) => ({ t: l.t, text: l.text })), ...notes].sort((a, b) => a.t - b.t);
+      return { events: [...rig.timeline.events], lines, flashOps };
+    },
+  };
+}
+
 /**
  * Loads and checks a rig file (or takes a loaded RigConfig, e.g. one a suite prepared), then opens
  * it: every config error (file:line:col) comes before any hardware.
@@ -158,6 +210,7 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
     },
     async cut(o) {
       const { spec, images: imgs, repro } = await planCut(config, scheme, o, images.get);
+      const watch = watchCut(rig);
       let r: CutResult;
       try {
         r = await step(`cut at ${formatTrigger(spec.trigger)}, off ${spec.offMs} ms`, () => runCut(rig, scheme, imgs, spec, withSignal));
@@ -165,13 +218,17 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
         // Even a cut that threw (stopped by a signal, a bug) leaves the line that replays it.
         await attach('repro command', repro);
         throw err;
+      } finally {
+        watch.stop();
       }
-      await step(`console says: ${r.verdict?.fromConsole ?? '-'}`, async () => {});
-      await step(`flash says: ${r.verdict?.fromFlash ?? '-'}`, async () => {});
+      const recording = watch.recording();
+      if (reporting()) await verdictSteps(r, o.expect === undefined ? SAFE : o.expect);
       await attach('summary', cutSummary(r));
       if (o.details?.(r) ?? true) {
-        await attach('console transcript', r.transcript ? transcriptExcerpt(r.transcript) : '(nothing received)');
-        await attach('event timeline', timelineExcerpt(r.timeline));
+        const moments = cutMoments(recording);
+        await attach('console transcript', recording.lines.length ? transcriptExcerpt(cutTranscript(recording, moments)) : '(nothing received)');
+        await attach('event timeline', timelineExcerpt(formatEvents(recording.events, moments.origin)));
+        if (reporting()) await allure.attachment('event timeline (picture)', cutTimelineSvg(recording, { heading: `${rig.name}: ${r.trigger} -> ${r.outcome}` }, moments), 'image/svg+xml');
       }
       await attach('repro command', repro);
       const result: RigCutResult = { ...r, repro };

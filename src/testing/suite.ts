@@ -18,12 +18,15 @@ import { RigCutError, type RigCutResult } from './cut-error.js';
 import { useRig } from './use-rig.js';
 import type { CutResult } from '../scenario/cut.js';
 import { declareSweepTests, runSuiteSweeps } from './sweep-tests.js';
+import { expectationMessage } from '../report/cut-summary.js';
+import { CutExpectationError, labelCatch } from './catch-label.js';
 
 /**
  * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
  * running a seeded bug, one test that the suite caught it. Rig errors throw RigError (Allure
  * `broken`), a rig that cannot open included: each of its cuts is recorded broken with the
- * reason; device results are `expect` assertions (Allure `failed`).
+ * reason; a device result the suite does not expect is a CutExpectationError (Allure `failed`) whose
+ * message says what was expected, what was seen and why.
  */
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
@@ -38,6 +41,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
     r.outcome === 'rig-error' || (entry.expect === 'caught' ? suite.expect.caughtWhen.includes(r.outcome as never) : !(suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false));
   // Op sweeps run now, before the tests are declared: see ./sweep-tests.ts.
   const sweepRuns = await runSuiteSweeps(suite, prepared, entry);
+  const board = config.board?.serial ?? config.name;
   const label = async () => {
     await allure.epic(entry.campaign);
     await allure.feature(config.scheme);
@@ -61,6 +65,8 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
       it(name, async () => {
         await label();
         await allure.parameter('rig', config.name);
+        // History keys by the board's identity: a board moved to another Pi (another rig file) keeps its history.
+        await allure.parameter('board', board);
         await allure.parameter('trigger', trigger);
         await allure.parameter('off ms', String(offMs));
         await allure.parameter('seed', String(seed));
@@ -73,7 +79,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         let r: RigCutResult;
         let reproId: string | undefined;
         try {
-          r = await rig.cut({ from, to, ...(previous && { previous }), ...spec, details: worthDetails });
+          r = await rig.cut({ from, to, ...(previous && { previous }), ...spec, details: worthDetails, expect: entry.expect === 'caught' ? false : suite.expect.safe });
         } catch (err) {
           // A rig error (the rig did not open, or failed during the cut) still has its result to record.
           if (!(err instanceof RigCutError)) throw err;
@@ -111,11 +117,11 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         });
         // The rig's reason alone (the repro line is in the record and the attachments).
         if (status === 'broken') throw new RigError(r.rigError ?? 'rig error');
-        if (entry.expect === 'recovers') {
-          // The diff of a failure shows the outcome, whether the sources agreed, and why.
-          expect({ outcome: r.outcome, safe: status === 'passed', agree: r.verdict?.agree, reasons: r.verdict?.reasons ?? [] }).toMatchObject({ safe: true, agree: true });
-        }
+        // Expected, seen and why, in words: the report's error box shows this message.
+        if (status === 'failed') throw new CutExpectationError(expectationMessage(r, suite.expect.safe));
         // On a seeded-bug rig each cut only records what happened; the test below judges the sweep.
+        // A cut that caught the bug says so, so it stands out from every other green cut.
+        if (entry.expect === 'caught' && suite.expect.caughtWhen.includes(r.outcome as never)) await labelCatch(variant ?? config.name, name, r);
       });
     });
 
@@ -127,6 +133,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.feature(config.scheme);
         await allure.story(suite.name);
         await allure.label('board', config.name);
+        await allure.parameter('board', board);
         const table = results.map((r) => `${r.trigger.padEnd(28)} ${r.outcome}`).join('\n');
         await allure.attachment('outcomes by cut', table || '(no cut ran)', 'text/plain');
         const caught = results.filter((r) => suite.expect.caughtWhen.includes(r.outcome as never));

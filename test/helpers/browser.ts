@@ -12,6 +12,12 @@
  * writes the JSON, base64-encoded, into the DOM that Chromium prints. No DevTools protocol, no
  * downloaded browser: Debian's `chromium` (scripts/test.sh installs it when missing, as root).
  *
+ * A page that renders after load (a single-page app such as Allure 3's report) is measured later:
+ * `waitFor` a selector, then `actions` (click what expands a section, wait for what it shows). The
+ * script then polls on timers, and Chromium runs with a virtual time budget (`--virtual-time-budget`:
+ * timers fire as soon as the page is idle, and --dump-dom waits for the budget), so a wait costs no
+ * wall-clock time beyond the page's own work. `hash` opens a route of the page (`#/<id>`).
+ *
  * Chromium that cannot be found or started is an error naming the binary and the fix, never a skip.
  */
 import { spawn } from 'node:child_process';
@@ -32,7 +38,7 @@ export interface MeasuredElement {
   id?: string;
   /** The class attribute as written. */
   class: string;
-  /** Text content, trimmed, at most 200 characters (an SVG element's includes its `<title>`). */
+  /** Text content, trimmed, at most `textLimit` (200) characters (an SVG element's includes its `<title>`; an iframe's is its document's). */
   text: string;
   /** The text of its own `<title>` child, if any (an SVG tooltip). */
   title?: string;
@@ -66,6 +72,19 @@ export interface RenderedPage {
   counts: Record<string, number>;
   /** Per selector name: the first `limit` matching elements, measured. */
   found: Record<string, MeasuredElement[]>;
+  /** With `waitFor` or `actions`: each wait in order, whether its selector matched, and how many elements each click reached. */
+  waits?: { selector: string; matched: boolean; ms: number }[];
+  clicks?: { selector: string; clicked: number }[];
+}
+
+/** One step of driving a page before it is measured. */
+export interface PageAction {
+  /** Clicks every element matching this selector (in document order). */
+  click?: string;
+  /** Then waits until this selector matches something (up to `waitMs`). */
+  waitFor?: string;
+  /** Then lets the page run this much longer (ms of virtual time), e.g. for every expanded section to load. */
+  settleMs?: number;
 }
 
 export interface RenderOptions {
@@ -77,6 +96,16 @@ export interface RenderOptions {
   window?: { width: number; height: number };
   /** Hang guard for the browser run. Default 90 s. */
   timeoutMs?: number;
+  /** A fragment appended to the page's URL (an app's route, e.g. `#/0123abcd`). */
+  hash?: string;
+  /** Measure only once this selector matches (the page renders after load). */
+  waitFor?: string;
+  /** After `waitFor`: clicks and waits, in order, before measuring. */
+  actions?: PageAction[];
+  /** Longest each wait may take, in ms of the page's (virtual) time. Default 20,000. */
+  waitMs?: number;
+  /** Characters of an element's text kept in `text`. Default 200. */
+  textLimit?: number;
 }
 
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -111,13 +140,22 @@ function executable(path: string): boolean {
 export async function render(path: string, opts: RenderOptions): Promise<RenderedPage> {
   const file = resolve(path);
   const text = readFileSync(file, 'utf8');
-  const spec = { select: opts.select, limit: opts.limit ?? 10_000 };
+  const waiting = opts.waitFor !== undefined || (opts.actions?.length ?? 0) > 0;
+  const waitMs = opts.waitMs ?? 20_000;
+  const spec = {
+    select: opts.select,
+    limit: opts.limit ?? 10_000,
+    textLimit: opts.textLimit ?? 200,
+    ...(waiting && { waitFor: opts.waitFor ?? null, actions: opts.actions ?? [], waitMs }),
+  };
   const dir = mkdtempSync(join(tmpdir(), 'hil-browser-'));
   try {
     const page = join(dir, 'page.html');
     writeFileSync(page, /\.svg$/i.test(file) ? svgPage(text, spec) : htmlPage(text, file, spec));
     const win = opts.window ?? { width: 1600, height: 4000 };
-    const dom = await runChromium(chromiumPath(), page, dir, win, opts.timeoutMs ?? 90_000);
+    // The budget covers every wait and settle the spec may take; the page gets it only when it waits.
+    const budget = waiting ? waitMs * (1 + (opts.actions?.length ?? 0)) + (opts.actions ?? []).reduce((n, a) => n + (a.settleMs ?? 0), 0) + 1000 : undefined;
+    const dom = await runChromium(chromiumPath(), page, dir, win, opts.timeoutMs ?? 90_000, opts.hash, budget);
     const m = /<pre id="hil-measured">([A-Za-z0-9+/=]*)<\/pre>/.exec(dom);
     if (!m) throw new Error(`Chromium rendered ${file} but the measuring script left no result (did the page stop scripts?); DOM starts: ${dom.slice(0, 300)}`);
     return JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as RenderedPage;
@@ -154,7 +192,7 @@ function measuringScript(spec: object): string {
     .replace(/\u2029/g, '\\u2029');
   return `(function(){
 var spec=${input};
-var out={title:document.title,errors:window.__hilErrors||[],counts:{},found:{}};
+var out={title:document.title,errors:[],counts:{},found:{}};
 if(spec.svgText!==undefined){
   var doc=new DOMParser().parseFromString(spec.svgText,'image/svg+xml');
   var bad=doc.getElementsByTagName('parsererror')[0];
@@ -167,22 +205,51 @@ var measure=function(el){
   for(var i=0;i<el.attributes.length;i++){var a=el.attributes[i]; if(a.name.indexOf('data-')===0) data[a.name.slice(5)]=a.value;}
   var t=null; for(var c=el.firstElementChild;c;c=c.nextElementSibling){ if(c.localName==='title'){t=c.textContent;break;} }
   var cx=r.left+r.width/2, cy=r.top+r.height/2, hit=(r.width>0&&r.height>0)?document.elementFromPoint(cx,cy):null;
-  var m={tag:el.localName,class:el.getAttribute('class')||'',text:(el.textContent||'').trim().slice(0,200),
+  // An iframe's text is its document's (a report's description is a srcdoc frame).
+  var txt=el.localName==='iframe'?((el.contentDocument&&el.contentDocument.body&&el.contentDocument.body.textContent)||''):(el.textContent||'');
+  var m={tag:el.localName,class:el.getAttribute('class')||'',text:txt.trim().slice(0,spec.textLimit),
     box:{x:r2(r.left+scrollX),y:r2(r.top+scrollY),width:r2(r.width),height:r2(r.height)},
     fill:cs.fill,stroke:cs.stroke,color:cs.color,display:cs.display,visibility:cs.visibility,opacity:Number(cs.opacity),
     onTop:!!hit&&(hit===el||el.contains(hit)),data:data};
   if(el.id) m.id=el.id; if(t!==null) m.title=t; if(hit) m.atCentre=hit.getAttribute('class')||'';
   return m;
 };
-for(var name in spec.select){
-  var all=document.querySelectorAll(spec.select[name]);
-  out.counts[name]=all.length;
-  out.found[name]=Array.prototype.slice.call(all,0,spec.limit).map(measure);
-}
-var de=document.documentElement; out.document={width:de.scrollWidth,height:de.scrollHeight};
-var json=JSON.stringify(out), bytes=new TextEncoder().encode(json), bin='';
-for(var j=0;j<bytes.length;j+=8192) bin+=String.fromCharCode.apply(null,bytes.subarray(j,j+8192));
-var pre=document.createElement('pre'); pre.id='hil-measured'; pre.textContent=btoa(bin); document.body.appendChild(pre);
+var finish=function(){
+  out.title=document.title; out.errors=window.__hilErrors||[];
+  for(var name in spec.select){
+    var all=document.querySelectorAll(spec.select[name]);
+    out.counts[name]=all.length;
+    out.found[name]=Array.prototype.slice.call(all,0,spec.limit).map(measure);
+  }
+  var de=document.documentElement; out.document={width:de.scrollWidth,height:de.scrollHeight};
+  var json=JSON.stringify(out), bytes=new TextEncoder().encode(json), bin='';
+  for(var j=0;j<bytes.length;j+=8192) bin+=String.fromCharCode.apply(null,bytes.subarray(j,j+8192));
+  var pre=document.createElement('pre'); pre.id='hil-measured'; pre.textContent=btoa(bin); document.body.appendChild(pre);
+};
+if(spec.actions===undefined){ finish(); return; }
+out.waits=[]; out.clicks=[];
+var wait=function(sel,then){
+  if(!sel) return then();
+  var ms=0;
+  var poll=function(){
+    var hit=!!document.querySelector(sel);
+    if(hit||ms>=spec.waitMs){ out.waits.push({selector:sel,matched:hit,ms:ms}); return then(); }
+    ms+=50; setTimeout(poll,50);
+  };
+  poll();
+};
+var step=function(i){
+  if(i>=spec.actions.length) return finish();
+  var a=spec.actions[i];
+  if(a.click){
+    var els=document.querySelectorAll(a.click);
+    for(var k=0;k<els.length;k++) els[k].click();
+    out.clicks.push({selector:a.click,clicked:els.length});
+  }
+  wait(a.waitFor,function(){ setTimeout(function(){ step(i+1); },a.settleMs||0); });
+};
+var start=function(){ wait(spec.waitFor,function(){ step(0); }); };
+if(document.readyState==='complete') setTimeout(start,0); else addEventListener('load',function(){ setTimeout(start,0); });
 })();`;
 }
 
@@ -191,7 +258,7 @@ var pre=document.createElement('pre'); pre.id='hil-measured'; pre.textContent=bt
  * never share one) and its own process group, ended on the way out: a hung browser is killed with
  * every renderer it started.
  */
-function runChromium(bin: string, page: string, dir: string, win: { width: number; height: number }, timeoutMs: number): Promise<string> {
+function runChromium(bin: string, page: string, dir: string, win: { width: number; height: number }, timeoutMs: number, hash?: string, virtualTimeBudgetMs?: number): Promise<string> {
   const args = [
     '--headless',
     // Root in a container has no user namespace for the sandbox; the page is our own file.
@@ -204,8 +271,9 @@ function runChromium(bin: string, page: string, dir: string, win: { width: numbe
     '--hide-scrollbars',
     `--user-data-dir=${join(dir, 'profile')}`,
     `--window-size=${win.width},${win.height}`,
+    ...(virtualTimeBudgetMs !== undefined ? [`--virtual-time-budget=${Math.ceil(virtualTimeBudgetMs)}`] : []),
     '--dump-dom',
-    pathToFileURL(page).href,
+    pathToFileURL(page).href + (hash ? (hash.startsWith('#') ? hash : `#${hash}`) : ''),
   ];
   return new Promise((resolvePromise, reject) => {
     let child;

@@ -97,6 +97,7 @@ describe('hil run on a twin suite: what each result carries', () => {
     ]);
     expect(r.parameters.map((p) => `${p.name}${p.excluded ? ' (excluded)' : ''}`)).toEqual([
       'rig',
+      'board',
       'trigger',
       'off ms',
       'seed',
@@ -111,10 +112,13 @@ describe('hil run on a twin suite: what each result carries', () => {
       'bytes acked (excluded)',
     ]);
     expect(r.parameters.find((p) => p.name === 'second cut')?.value).toBe('8000 ms after power returned');
+    // Allure history keys by the board's identity (the rig file's board serial, else the rig's name).
+    expect(r.parameters.find((p) => p.name === 'board')?.value).toBe('twin-nrf52840-mcuboot');
     expect(r.steps.map((s) => s.name)).toEqual([
       'cut at after:8000ms, off 200 ms',
-      'console says: updated',
-      'flash says: updated',
+      expect.stringMatching(/^console says: updated \(/),
+      expect.stringMatching(/^flash says: updated \(boots slot /),
+      'verdict: updated (expected one of updated, rolled-back)',
       'summary',
       // A passing cut carries no transcript or timeline (the report stays small; the repro line replays it).
       'repro command',
@@ -147,8 +151,10 @@ describe('hil run on a twin suite: what each result carries', () => {
     const catching = records(reports).find((x) => x.kind === 'cut' && x.variant === 'no-status-journal' && ['waiting', 'bricked', 'wrong-image', 'boot-loop'].includes(x.outcome))!;
     expect(detection.repro).toBe(catching.repro);
     // The catching cut is one an engineer opens: it carries the console transcript and the timeline.
-    const caughtResult = results.find((x) => x.name === catching.test && x.labels.some((l) => l.name === 'board' && l.value.includes('no-status-journal')))!;
-    expect(caughtResult.steps.map((st) => st.name)).toEqual(expect.arrayContaining(['console transcript', 'event timeline']));
+    // The catching cut is labelled as a catch (its name prefixed, a caught-bug tag).
+    const caughtResult = results.find((x) => x.name === `CAUGHT no-status-journal: ${catching.test}` && x.labels.some((l) => l.name === 'board' && l.value.includes('no-status-journal')))!;
+    expect(caughtResult.labels).toContainEqual({ name: 'tag', value: 'caught-bug' });
+    expect(caughtResult.steps.map((st) => st.name)).toEqual(expect.arrayContaining(['console transcript', 'event timeline', 'event timeline (picture)']));
     const result = results.find((x) => x.name === 'catches the seeded bug (no-status-journal)')!;
     expect(result.status).toBe('passed');
     expect(result.labels.filter((l) => l.name === 'tag').map((l) => l.value)).toEqual([]);

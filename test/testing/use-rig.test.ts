@@ -335,9 +335,11 @@ describe('useRig in a child Jest (allure-jest environment): failing bodies still
       'cut at progress:37%, off 200 ms',
       expect.stringMatching(/^console says: /),
       expect.stringMatching(/^flash says: /),
+      expect.stringMatching(/^verdict: /),
       'summary',
       'console transcript',
       'event timeline',
+      'event timeline (picture)',
       'repro command',
     ]);
   });
