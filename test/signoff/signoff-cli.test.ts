@@ -269,4 +269,31 @@ describe('exit codes', () => {
     expect(second).toMatchObject({ status: 'not-run', deviceResults: 0 });
     expect(r.stdout).toMatch(/^sign-off long: INTERRUPTED/);
   });
+
+  test('4 on Ctrl-C during a sweep cell: its worker threads end, the cell is not run, the page is written', async () => {
+    const stm32 = join(ROOT, 'rigs/twin-stm32f429-dualbank.yaml');
+    const file = signoffFile(
+      'long-sweep',
+      `rigs: [${stm32}]\npaths:\n  - { from: ${join(ROOT, 'firmware/stm32-app-v1.bin')}, to: ${join(ROOT, 'firmware/stm32-app-v2.bin')} }\ncuts:\n  - { mode: every-op, torn: 8 }\n`,
+    );
+    const child = execa(process.execPath, [join(ROOT, 'bin/hil.js'), 'signoff', file, '--reports', join(tmp, 'r-long-sweep'), '--no-allure', '--workers', '1'], {
+      cwd: ROOT,
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1' },
+    });
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/\d+\/\d+ points/.test(err)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(4);
+    const rep = JSON.parse(readFileSync(join(tmp, 'r-long-sweep', 'signoff', 'signoff.json'), 'utf8')) as SignoffReport;
+    expect(rep.verdict).toBe('interrupted');
+    expect(rep.cells[0]).toMatchObject({ status: 'not-run', runner: 'sweep' });
+  });
 });
