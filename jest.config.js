@@ -19,6 +19,7 @@ const SWEEPS = [
   '<rootDir>/test/scenario/sweep-modes-engine.test.ts',
   '<rootDir>/test/cli/repro.test.ts',
   '<rootDir>/test/nightly/nightly-run.test.ts',
+  '<rootDir>/test/signoff/signoff-cli.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
