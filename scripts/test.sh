@@ -13,6 +13,8 @@ command -v openocd >/dev/null 2>&1 || need+=(openocd)
 if [ -z "${HIL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
   need+=(chromium)
 fi
+# The JUnit XML of `hil run` is validated against the Jenkins and Ant JUnit schemas (test/report/junit.test.ts).
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 # The completion tests run each script in its own shell; without zsh or fish those few are skipped.
 optional=()
 command -v zsh >/dev/null 2>&1 || optional+=(zsh)
@@ -20,7 +22,7 @@ command -v fish >/dev/null 2>&1 || optional+=(fish)
 if ((${#need[@]} + ${#optional[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     all=("${need[@]}" "${optional[@]}")
-    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD, browser and shell-completion tests)" >&2
+    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD, browser, JUnit schema and shell-completion tests)" >&2
     (apt-get install -y -qq "${all[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${all[@]}"; }) >&2 || ((${#need[@]} == 0))
   elif ((${#need[@]})); then
     echo "npm test: missing ${need[*]}; install it first:  sudo apt-get install -y ${need[*]} ${optional[*]}" >&2

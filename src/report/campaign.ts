@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -6,6 +7,10 @@ import { UsageError } from '../core/errors.js';
 import type { CutRecord, PlanEntry } from './plan.js';
 import { removeTrackingScripts } from './offline-html.js';
 import { stopProcessGroup, watchProcessGroup } from './process-group.js';
+import { PLAN_FILE, createRunFolder, keepRuns, markAbandonedRuns, migrateOldLayout, pointCurrent, readPlanFile, runId, writeRunInfo, type RunState } from './run-folder.js';
+import { finishRun } from './run-finish.js';
+
+export { writeRunJUnit } from './run-finish.js';
 
 /** The package root (where jest, allure and src/ live), wherever `hil` is run from. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,42 +33,78 @@ export function checkCampaignModules(): void {
 }
 
 export interface CampaignPaths {
+  /** The reports folder (`--reports`): the lock, `runs/`, `latest` and the links in it. */
   reports: string;
-  /** The last run's Allure results: replaced only once a new run has produced results. */
+  /** `reports/runs`: one folder per run. */
+  runs: string;
+  /** This run's name, `<UTC time>-<campaign>` (./run-folder.ts); fixed by writePlan. */
+  id: string;
+  campaign: string;
+  /** This run's folder and what is in it. */
+  run: string;
   results: string;
   html: string;
-  run: string;
-  /** Where this run's Allure results are written before they replace `results`. */
-  staging: string;
   resultsFile: string;
+  junit: string;
+  /** The generated Jest test files. */
+  tests: string;
+  /** How many runs the reports folder keeps (the latest complete one always). */
+  keep: number;
 }
 
-export function campaignPaths(reportsDir: string): CampaignPaths {
+export interface CampaignOptions {
+  /** Names the run's folder (else the plan entries' campaign). */
+  campaign?: string;
+  /** Runs to keep: `hil run`'s option; else $HIL_KEEP_RUNS, else 10. */
+  keep?: number;
+  now?: Date;
+}
+
+export function campaignPaths(reportsDir: string, opts: CampaignOptions = {}): CampaignPaths {
   const reports = resolve(reportsDir);
-  return {
-    reports,
-    results: join(reports, 'allure-results'),
-    html: join(reports, 'html'),
-    run: join(reports, '.run'),
-    staging: join(reports, '.run', 'allure-results'),
-    resultsFile: join(reports, '.run', 'results.jsonl'),
-  };
+  const campaign = opts.campaign ?? 'default';
+  const paths = { reports, runs: join(reports, 'runs'), campaign, keep: keepRuns(opts.keep) } as CampaignPaths;
+  return setRun(paths, runId(opts.now ?? new Date(), campaign));
+}
+
+function setRun(paths: CampaignPaths, id: string): CampaignPaths {
+  const run = join(paths.runs, id);
+  return Object.assign(paths, {
+    id,
+    run,
+    results: join(run, 'allure-results'),
+    html: join(run, 'html'),
+    resultsFile: join(run, 'results.jsonl'),
+    junit: join(run, 'junit.xml'),
+    tests: join(run, 'tests'),
+  });
 }
 
 /**
- * Writes one Jest test file per (suite, rig) pair under reports/.run: Jest parallelises by
- * file, so each rig gets its own worker and its own rig lifecycle.
+ * Opens this run's folder (under the reports lock) and writes one Jest test file per (suite, rig)
+ * pair in it: Jest parallelises by file, so each rig gets its own worker and its own rig
+ * lifecycle. Nothing of an earlier run is touched (an old-layout folder is moved into runs/ first).
  */
 export function writePlan(paths: CampaignPaths, entries: Omit<PlanEntry, 'resultsFile'>[]): string[] {
-  // Only this run's scratch goes: the previous results stay until this run has results of its own.
-  rmSync(paths.run, { recursive: true, force: true });
-  mkdirSync(paths.staging, { recursive: true });
-  writeFileSync(paths.resultsFile, '');
   checkCampaignModules();
+  migrateOldLayout(paths.reports);
+  markAbandonedRuns(paths.reports);
+  const campaign = entries[0]?.campaign ?? paths.campaign;
+  const wanted = campaign === paths.campaign ? paths.id : runId(idTime(paths.id), campaign);
+  setRun(paths, createRunFolder(paths.runs, wanted));
+  paths.campaign = campaign;
+  mkdirSync(paths.results, { recursive: true });
+  mkdirSync(paths.tests, { recursive: true });
+  writeFileSync(paths.resultsFile, '');
+  writeRunInfo(paths.run, { id: paths.id, campaign, state: 'running', started: new Date().toISOString(), host: hostname(), pid: process.pid });
+  writeFileSync(join(paths.run, PLAN_FILE), JSON.stringify(entries, null, 2) + '\n');
+  // Workers append through reports/.run (this run): a reader of .run/results.jsonl follows the run
+  // in progress, and what sits beside the results file (the sweeps' reports/maps/) stays where it was.
+  const resultsFile = pointCurrent(paths.reports, paths.run) ? join(paths.reports, '.run', 'results.jsonl') : paths.resultsFile;
   // .mjs: ESM wherever the reports folder is (no package.json with "type": "module" needed there).
   return entries.map((e, i) => {
-    const file = join(paths.run, `${String(i + 1).padStart(2, '0')}-${basename(e.suiteFile, '.yaml')}--${basename(e.rigFile, '.yaml')}.test.mjs`);
-    const entry: PlanEntry = { ...e, resultsFile: paths.resultsFile };
+    const file = join(paths.tests, `${String(i + 1).padStart(2, '0')}-${basename(e.suiteFile, '.yaml')}--${basename(e.rigFile, '.yaml')}.test.mjs`);
+    const entry: PlanEntry = { ...e, resultsFile };
     writeFileSync(
       file,
       `// Generated by \`hil run\`; safe to delete.\nimport { defineRigSuite } from ${JSON.stringify(CAMPAIGN_MODULES.suite)};\nawait defineRigSuite(${JSON.stringify(entry, null, 2)});\n`,
@@ -72,23 +113,30 @@ export function writePlan(paths: CampaignPaths, entries: Omit<PlanEntry, 'result
   });
 }
 
+function idTime(id: string): Date {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(id);
+  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : new Date();
+}
+
 export interface JestRun {
   exitCode: number;
   /** Jest itself failed to run (not a test failing). */
   crashed: boolean;
-  /** The run's Allure results replaced the previous ones (false: it produced none, they stay). */
+  /** The run has Allure results of its own (in its own folder; earlier runs are untouched either way). */
   published: boolean;
+  /** How the run ended: only a complete one becomes `reports/latest`. */
+  state: RunState;
 }
 
 /** Runs the generated tests with the allure-jest environment; Jest's report goes to stderr. */
 export async function runJest(paths: CampaignPaths, opts: { workers: number; quiet: boolean; signal?: AbortSignal }): Promise<JestRun> {
   const config = {
     rootDir: PACKAGE_ROOT,
-    roots: [paths.run],
+    roots: [paths.tests],
     testMatch: ['**/*.test.mjs'],
     // allure-jest's environment plus a lifeline: a worker stops (rig safe) when hil is gone.
     testEnvironment: CAMPAIGN_MODULES.environment,
-    testEnvironmentOptions: { resultsDir: paths.staging, hilPid: process.pid },
+    testEnvironmentOptions: { resultsDir: paths.results, hilPid: process.pid },
     // Everything is JavaScript already (dist/ and packages): no transform, no dev dependency.
     transform: {},
     testTimeout: 30 * 60_000,
@@ -122,10 +170,18 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
     opts.signal?.removeEventListener('abort', onAbort);
     group.dispose();
   }
-  removePartialResults(paths.staging);
+  removePartialResults(paths.results);
   const records = readRecords(paths);
-  const published = publishResults(paths);
-  return { exitCode, crashed: exitCode !== 0 && records.length === 0, published };
+  const crashed = exitCode !== 0 && records.length === 0;
+  const state: RunState = opts.signal?.aborted ? 'interrupted' : crashed ? 'crashed' : 'complete';
+  await finishRun(paths, { state, records, plan: readPlan(paths) });
+  const published = existsSync(paths.results) && readdirSync(paths.results).some((f) => f.endsWith('-result.json'));
+  return { exitCode, crashed, published, state };
+}
+
+/** The plan entries writePlan stored in the run folder. */
+export function readPlan(paths: Pick<CampaignPaths, 'run'>): Omit<PlanEntry, 'resultsFile'>[] {
+  return readPlanFile(paths.run);
 }
 
 /**
@@ -135,21 +191,6 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
 export function removePartialResults(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) if (f.startsWith('.allure-write-') && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
-}
-
-/**
- * The run's results replace the previous ones only if it produced any: a run that never got to
- * its tests leaves the last report's results where they were. Stale results are never mixed in
- * (Allure would show them as retries).
- */
-export function publishResults(paths: CampaignPaths): boolean {
-  if (!existsSync(paths.staging) || !readdirSync(paths.staging).some((f) => f.endsWith('-result.json'))) return false;
-  const previous = join(paths.run, 'previous-allure-results');
-  rmSync(previous, { recursive: true, force: true });
-  if (existsSync(paths.results)) renameSync(paths.results, previous);
-  renameSync(paths.staging, paths.results);
-  rmSync(previous, { recursive: true, force: true });
-  return true;
 }
 
 /** results.jsonl, one line per finished cut; a line cut short by a kill is not a result. */

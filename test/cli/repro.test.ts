@@ -4,7 +4,7 @@
 // a hand-built sweep-point record replays through the sweep engine; bad inputs are exit 2 naming
 // what is missing, a rig that cannot open is exit 3.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -45,9 +45,11 @@ let records: JsonlRecord[];
 
 /** The Allure result file whose `repro id` parameter is `id`. */
 function resultFileOf(id: string): string {
-  for (const name of readdirSync(results).filter((n) => n.endsWith('-result.json'))) {
-    const r = JSON.parse(readFileSync(join(results, name), 'utf8')) as { parameters?: { name: string; value: string }[] };
-    if (r.parameters?.some((p) => p.name === 'repro id' && p.value === id)) return join(results, name);
+  // hil run names its own run folder (reports/allure-results is a link to the latest run's).
+  const dir = realpathSync(results);
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('-result.json'))) {
+    const r = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { parameters?: { name: string; value: string }[] };
+    if (r.parameters?.some((p) => p.name === 'repro id' && p.value === id)) return join(dir, name);
   }
   throw new Error(`no result with repro id ${id}`);
 }
@@ -138,7 +140,7 @@ describe('hil repro replays what hil run recorded', () => {
     expect(lines[consoleAt + 1]).toMatch(/^ {4}\[/);
     const file = resultFileOf(failing.reproId!);
     expect(lines[consoleAt + shown + 1]).toBe(`  result:   ${file} (repro id ${failing.reproId})`);
-    expect(lines[consoleAt + shown + 2]).toBe(`  repro:    hil repro ${failing.reproId} --results ${results}`);
+    expect(lines[consoleAt + shown + 2]).toBe(`  repro:    hil repro ${failing.reproId} --results ${realpathSync(results)}`);
     expect(lines[consoleAt + shown + 3]).toBe(`            ${failing.repro}`);
     // The printed command, as a user pastes it.
     const again = await hil(lines[consoleAt + shown + 2]!.replace(/^ {2}repro: {4}hil /, '').split(' '));

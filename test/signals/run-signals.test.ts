@@ -9,7 +9,7 @@
  * gpioset v2 (no kernel GPIO here) forwarding to a twin served on a real pty.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, hilBackground } from '../cli/hil.js';
@@ -73,7 +73,8 @@ async function expectNothingLeft(before: { pid: number; cmd: string }[], reports
 
 function expectResultsWhole(reports: string): void {
   resultLines(reports); // throws on a half-written line
-  for (const dir of [join(reports, 'allure-results'), join(reports, '.run/allure-results')]) {
+  const runs = existsSync(join(reports, 'runs')) ? readdirSync(join(reports, 'runs')).map((id) => join(reports, 'runs', id, 'allure-results')) : [];
+  for (const dir of [join(reports, 'allure-results'), ...runs]) {
     const { partial, results } = allureResults(dir);
     expect(partial).toEqual([]);
     for (const r of results) expect(typeof r.status).toBe('string');
@@ -118,15 +119,25 @@ describe('hil run under signals', () => {
     expect(before.some((p) => p.cmd.includes('jest-worker'))).toBe(true);
     const t0 = performance.now();
     process.kill(a.pid, 'SIGTERM');
+    // The figure the issue asks for: signal to the last process hil started gone (printed, not asserted).
+    let lastGone = '';
+    const gone = waitFor('every process hil started to end', () => !before.some((p) => running(p.pid)), 60_000).then(() => (lastGone = since(t0)));
     const ra = await a.child;
-    console.log(`SIGTERM mid-campaign: exit ${ra.exitCode} after ${since(t0)} s; ${before.length} descendants before`);
+    const exited = since(t0);
+    await gone;
+    console.log(`SIGTERM mid-campaign: exit ${ra.exitCode} after ${exited} s, last of ${before.length} descendants gone after ${lastGone} s`);
     expect(ra.exitCode).toBe(4);
     const lines = await expectNothingLeft(before, reports);
     expect(lines).toBeLessThan(2 * POINTS.length); // stopped, not finished
     expectResultsWhole(reports);
     expect(existsSync(join(reports, '.hil-run.lock'))).toBe(false);
-    // The interrupted run had results: they replace the previous ones (never mixed with them).
-    expect(existsSync(join(reports, 'allure-results', 'previous-result.json'))).toBe(false);
+    // The interrupted run is marked in its own folder and never becomes latest: reports/allure-results
+    // still shows the previous results (the old layout's folder, moved to a run folder of its own).
+    const run = realpathSync(join(reports, '.run'));
+    expect(readFileSync(join(run, 'INTERRUPTED'), 'utf8')).toMatch(new RegExp(`^interrupted after ${lines} of ${2 * POINTS.length} cuts`));
+    expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'))).toMatchObject({ state: 'interrupted' });
+    expect(realpathSync(join(reports, 'latest'))).not.toBe(run);
+    expect(existsSync(join(reports, 'allure-results', 'previous-result.json'))).toBe(true);
   }, 180_000);
 
   test('SIGKILL mid-campaign: the workers notice, stop within the cut, and the next run takes over the stale lock', async () => {
