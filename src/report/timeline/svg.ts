@@ -38,7 +38,8 @@ function phaseFill(name: string): string {
 }
 
 const STYLE =
-  `.lane-label{font-size:11px;fill:#333}.band-label{font-size:10px;fill:#222;pointer-events:none}.lane-bg{fill:#f7f7f7}` +
+  // A white edge between bands: a boot loop's app/bootloader alternation shows as stripes, not one block.
+  `.lane-label{font-size:11px;fill:#333}.band-label{font-size:10px;fill:#222;pointer-events:none}.lane-bg{fill:#f7f7f7}.band rect{stroke:#fff;stroke-width:0.5}` +
   `.tick{stroke:#37474f;stroke-width:1.5}.tick.flash-op{stroke:#8d6e63}.axis{stroke:#555}.axis-label{font-size:10px;fill:#444}` +
   `.cut-line{stroke:#d50000;stroke-width:2}.second-cut-line{stroke:#ff6d00;stroke-width:2;stroke-dasharray:5 3}.cut-label{font-size:11px;font-weight:bold}` +
   `.cut-label.first{fill:#d50000}.cut-label.second{fill:#e65100}.heading{font-size:13px;font-weight:bold;fill:#111}`;
