@@ -20,6 +20,7 @@ const SWEEPS = [
   '<rootDir>/test/cli/repro.test.ts',
   '<rootDir>/test/nightly/nightly-run.test.ts',
   '<rootDir>/test/signoff/signoff-cli.test.ts',
+  '<rootDir>/test/report/cut-report-browser.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
