@@ -104,7 +104,8 @@ export function buildLoaderAppImage(opts: LoaderAppImageOptions): Buffer {
   image[H.at.major] = major;
   image[H.at.minor] = minor;
   image[H.at.patch] = patch;
-  image.writeUInt32LE(linkBase + L.vectorOffset, H.at.vectorAddr);
+  // Where the table sits in the slot, whatever it was linked for.
+  image.writeUInt32LE(slot.base + L.vectorOffset, H.at.vectorAddr);
   image.writeUInt32LE(0xffff_ffff, H.at.reserved);
   image.write(buildId.slice(0, 7), H.at.gitSha, 'latin1');
   image.writeUInt32LE(loaderAppImageCrc(image, dataSize), H.at.crc);
