@@ -345,7 +345,7 @@ export class NorFlash {
       const sector = Math.floor(first / s);
       const buf = this.own(sector);
       let counts = this.writes[sector];
-      if (!counts) this.writes[sector] = counts = new Uint8Array(s / u);
+      if (!counts) this.writes[sector] = counts = slabBytes(s / u);
       const end = Math.min(data.length, pos + (s - (first % s)));
       // Counts first: within spec (the common case) the span is one bulk AND.
       const o0 = first % s;
@@ -432,9 +432,9 @@ export class NorFlash {
 
   private own(sector: number): Buffer {
     if (!this.owned[sector]) {
-      this.sectors[sector] = Buffer.from(this.sectors[sector]!);
+      this.sectors[sector] = slabCopy(this.sectors[sector]!);
       const w = this.writes[sector];
-      if (w) this.writes[sector] = Uint8Array.from(w);
+      if (w) this.writes[sector] = slabCopy(w);
       this.owned[sector] = true;
     }
     return this.sectors[sector]!;
@@ -461,6 +461,38 @@ export class NorFlash {
       off += n;
     }
   }
+}
+
+/**
+ * Sector copies and write counts are carved from shared slabs rather than allocated one by one: a
+ * sweep's recoveries copy a sector on its first write after each restore (tens of thousands of
+ * copies), and a 4 KiB ArrayBuffer of its own costs several microseconds (an off-heap allocation,
+ * counted as external memory, which brings the garbage collector round sooner); a view on a slab
+ * costs a tenth of that. A slab lives while any view on it does; views handed out together are
+ * mostly dropped together (one recovery's sectors), so little is held past its use.
+ */
+const SLAB_BYTES = 128 * 1024;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+/** `n` zeroed bytes: a view on a slab, or a buffer of its own when large. */
+function slabBytes(n: number): Buffer {
+  if (n > SLAB_BYTES / 8) return Buffer.alloc(n);
+  if (slabUsed + n > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  // Word-aligned views: the bulk AND and the write counts go four bytes at a time.
+  const view = Buffer.from(slab, slabUsed, n);
+  slabUsed += (n + 7) & ~7;
+  return view;
+}
+
+/** A copy of `src` from a slab (see slabBytes). */
+function slabCopy(src: Uint8Array): Buffer {
+  const copy = slabBytes(src.length);
+  copy.set(src);
+  return copy;
 }
 
 /** Range digests by the range's bytes (keyed by kind and range), for ranges written afresh. */

@@ -49,8 +49,9 @@ function sectorDigest(sector: Buffer): Buffer {
     if (!bucket) byContent.set(key, (bucket = []));
     if (bucket.length >= MAX_PER_FINGERPRINT) bucket.shift();
     else contentEntries++;
-    // Kept as is: a snapshot's sector buffer is never written again (see above).
-    bucket.push({ sector, digest: d });
+    // A copy: the sector may be a view on a slab of the flash's (nor-flash.ts) that this cache
+    // would otherwise keep alive whole long after the recovery that wrote it.
+    bucket.push({ sector: Buffer.from(sector), digest: d });
   }
   sectorDigests.set(sector, d);
   return d;
