@@ -5,19 +5,12 @@
  * never reach a user.
  */
 import { z } from 'zod';
+import { describeValue } from './describe-value.js';
 import { closest } from './did-you-mean.js';
 
-type RawIssue = z.core.$ZodRawIssue;
+export { describeValue };
 
-/** A user's value as quoted in a message. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'an empty value';
-  // A 200 KiB value must not become a 200 KiB error line.
-  if (typeof value === 'string') return value.length > 80 ? `${JSON.stringify(value.slice(0, 60))}… (${value.length} characters)` : JSON.stringify(value);
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return String(value);
-}
+type RawIssue = z.core.$ZodRawIssue;
 
 /**
  * The error function of a field: `required` when absent, else `expected <what>, got <value>`.

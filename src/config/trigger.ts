@@ -9,7 +9,7 @@
  *
  * `formatTrigger` writes the canonical form back; `parseTrigger(formatTrigger(t))` equals `t`.
  */
-import { describeValue } from './fields.js';
+import { describeValue } from './describe-value.js';
 import { MAX_NTH, MAX_TRIGGER_MS, formatMs } from './limits.js';
 
 export type Trigger =

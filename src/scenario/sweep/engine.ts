@@ -6,7 +6,8 @@ import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import type { SweepMode } from './modes.js';
-import { SweepSession, withMode, type SweepRequest } from './session.js';
+import { loadRig } from '../../config/index.js';
+import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './session.js';
 import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 
 export interface SweepRun {
@@ -58,10 +59,13 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       await session.close();
     }
   }
+  // Loaded here once: the workers open their sessions on it and never read the rig file themselves.
+  // The threads start meanwhile (a new thread's imports take far longer than this).
+  const config = loadRig(request.rig).then((c) => sweepRigConfig(c, request));
   const pool = new WorkerPool(workers, onProgress);
   // The workers' shared block counter: each takes the next block when it is free (see worker.ts).
   const claim = new SharedArrayBuffer(4);
-  const replies = await pool.run((i) => ({ request, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers }, claim }), signal);
+  const replies = await pool.run(async (i) => ({ request, config: await config, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers }, claim }), signal);
   const results = replies
     .flatMap((r) => r.results)
     .sort((a, b) => a.order - b.order)
@@ -106,7 +110,7 @@ class WorkerPool {
     this.done = new Array<number>(size).fill(0);
   }
 
-  async run(taskFor: (index: number) => WorkerTask, signal?: AbortSignal): Promise<Reply[]> {
+  async run(taskFor: (index: number) => Promise<WorkerTask>, signal?: AbortSignal): Promise<Reply[]> {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       if (!signal) return;
@@ -114,7 +118,7 @@ class WorkerPool {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const all = Promise.all(Array.from({ length: this.size }, (_, i) => this.start(taskFor(i))));
+      const all = Promise.all(Array.from({ length: this.size }, (_, i) => this.start(i, taskFor)));
       return await Promise.race([all, aborted]);
     } catch (err) {
       await this.terminate();
@@ -139,10 +143,15 @@ class WorkerPool {
     );
   }
 
-  private start(task: WorkerTask): Promise<Reply> {
+  /** Takes a thread at once (a new one starts importing) and gives it the task once it is ready. */
+  private start(index: number, taskFor: (index: number) => Promise<WorkerTask>): Promise<Reply> {
+    const worker = takeIdle() ?? newPooledWorker();
+    this.busy.add(worker);
+    return taskFor(index).then((task) => this.serve(worker, task));
+  }
+
+  private serve(worker: Worker, task: WorkerTask): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const worker = takeIdle() ?? newPooledWorker();
-      this.busy.add(worker);
       const detach = () => {
         worker.off('message', onMessage);
         worker.off('error', onError);
@@ -175,8 +184,8 @@ class WorkerPool {
 }
 
 /**
- * Idle sweep threads of this process. A thread's start-up (a new V8 isolate importing the twin,
- * the schemes and the config loader) costs about a third of a second; kept between sweeps, only
+ * Idle sweep threads of this process. A thread's start-up (a new V8 isolate importing the twin
+ * and the schemes) costs a few tenths of a second; kept between sweeps, only
  * a process's first sweep pays it (hil run with several op sweeps, a bench over three schemes).
  * Idle threads are unref'd: they never keep the process alive.
  */

@@ -1,6 +1,6 @@
 /**
- * A sweep worker thread: opens its own session (rig, images, recording) from the request and
- * recovers its share of the points, then replies once. Points go in blocks of consecutive ops
+ * A sweep worker thread: opens its own session (rig, images, recording) from the request and the
+ * rig config the engine loaded, and recovers its share of the points, then replies once. Points go in blocks of consecutive ops
  * (within a block op k's after point and op k+1's before point share one recovery, and a double
  * sweep's points of one first cut stay together). Each worker claims the next block from a
  * counter the workers share, so the one that opened first or drew cheap blocks takes more:
@@ -10,7 +10,8 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
-import { SweepSession, type SweepRequest } from './session.js';
+import type { RigConfig } from '../../config/index.js';
+import { SweepSession, type SweepRequest } from './session-core.js';
 
 const SHARE_BLOCK_OPS = 16;
 /** Points between progress messages: often enough for a live line, rare enough to cost nothing. */
@@ -18,6 +19,8 @@ const PROGRESS_EVERY = 16;
 
 export interface WorkerTask {
   request: SweepRequest;
+  /** The request's rig as the engine loaded it for a sweep (sweepRigConfig): the worker never reads the rig file (no zod or yaml in its start-up). */
+  config: RigConfig;
   modes: readonly SweepCutMode[];
   /** The points to share out; absent: every op in `modes`. */
   points?: SweepCutPoint[];
@@ -50,7 +53,7 @@ export type WorkerMessage = WorkerReply | WorkerProgress;
 async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Promise<WorkerReply> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const session = await SweepSession.open(task.request);
+  const session = await SweepSession.openWith(task.config, task.request);
   const t1 = performance.now();
   try {
     const points = task.points ?? session.everyOp(task.modes);
