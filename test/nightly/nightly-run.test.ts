@@ -174,6 +174,9 @@ describe('two consecutive nightly runs', () => {
     expect(step.name).toBe('confirm: deterministic 3/3 replays gave wrong-image again');
     expect(step.steps!.map((s) => s.status)).toEqual(['failed', 'failed', 'failed']);
     expect(history().boards['twin-rp2040-sfu']!.runs).toHaveLength(3);
+    // The run's JUnit file is written again after the replays (RUNS's writeRunJUnit), with the label.
+    const junit = join(dirname(latest().records), 'junit.xml');
+    expect(readFileSync(junit, 'utf8')).toContain('wrong-image [deterministic 3/3]');
   }, 300_000);
 });
 

@@ -10,6 +10,7 @@ import { summaryRecords } from '../../report/sweep-summary.js';
 import type { CutRecord, PlanEntry } from '../../report/plan.js';
 import { checkOpSweepRig } from '../../scenario/suite-run.js';
 import { lockReports } from '../../report/reports-lock.js';
+import { writeRunJUnit } from '../../report/run-finish.js';
 import { boardOf, type BoardIdentity } from '../../nightly/board.js';
 import { evaluateGate, formatGate } from '../../nightly/gate.js';
 import { appendRuns, historyFile, readHistory, runsByBoard, writeHistory } from '../../nightly/history.js';
@@ -106,7 +107,8 @@ export const runCommand: Command = {
     const confirm = values.confirm !== undefined ? numberOption(values, 'confirm', 0, { integer: true, min: 0, max: MAX_CONFIRM }) : (config?.confirm ?? 0);
     // Validate everything before any rig is touched.
     const plan = config ? await planCampaign(config) : await planSuites(positionals.length ? positionals.map((p) => resolve(p)) : defaultSuites(), campaign, values.rig as string | undefined);
-    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports');
+    // Each run gets its own folder, reports/runs/<time>-<campaign>/ (RUNS's run-folder.ts).
+    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports', { campaign });
     // Two runs on one folder would write into each other's results: a second one is refused.
     const lock = lockReports(paths.reports);
     try {
@@ -144,7 +146,7 @@ async function runAndReport(c: RunContext): Promise<number> {
     out.info(
       jest.published
         ? `interrupted: ${finished} finished cut(s); results in ${displayPath(paths.results)}`
-        : `interrupted before any result was written; ${displayPath(paths.results)} still holds the previous run's`,
+        : `interrupted before any result was written; earlier runs are untouched (reports/latest: the last complete one)`,
     );
     return ExitCode.interrupted;
   }
@@ -160,6 +162,8 @@ async function runAndReport(c: RunContext): Promise<number> {
       records = confirmed.records;
       confirmText = formatConfirm(confirmed);
       writeFileSync(paths.resultsFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
+      // junit.xml was written at Jest's end: again, with each failure's confirmation.
+      await writeRunJUnit(paths, records);
     } catch (err) {
       if (!signal.aborted) throw err;
     }
@@ -229,7 +233,7 @@ async function runAndReport(c: RunContext): Promise<number> {
 
 /**
  * Adds the run to each board's history (capped) and compares it with the board's previous run;
- * the summary is written beside the results as what-changed.txt and .json.
+ * the summary is written in the run's folder as what-changed.txt and .json.
  */
 function recordHistory(
   c: RunContext,
@@ -249,8 +253,9 @@ function recordHistory(
   // `hil repro ID` looks in reports/allure-results; another folder must be named.
   const results_ = resolve(c.paths.results) === resolve('reports/allure-results') ? '' : ` --results ${displayPath(c.paths.results)}`;
   const text = formatChanges(changes, (id) => `hil repro ${id}${results_}`);
-  const changesFile = join(c.paths.reports, 'what-changed.txt');
+  // In the run's own folder, beside its results and junit.xml (reports/latest/what-changed.txt after a complete run).
+  const changesFile = join(c.paths.run, 'what-changed.txt');
   writeFileSync(changesFile, formatChanges(changes, (id) => `hil repro ${id}${results_}`, Infinity) + '\n');
-  writeFileSync(join(c.paths.reports, 'what-changed.json'), JSON.stringify(changes, null, 2) + '\n');
+  writeFileSync(join(c.paths.run, 'what-changed.json'), JSON.stringify(changes, null, 2) + '\n');
   return { changes, text, file: changesFile };
 }
