@@ -4,9 +4,10 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigFileError } from '../../src/config/errors.js';
-import { DEFAULT_HISTORY_KEEP, parseCampaign } from '../../src/config/campaign-schema.js';
+import { DEFAULT_HISTORY_KEEP, loadCampaign, parseCampaign } from '../../src/config/campaign-schema.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hil-campaign-'));
 mkdirSync(join(tmp, 'campaigns'));
@@ -75,5 +76,14 @@ describe('campaign file', () => {
     expect(problems('suites: []\n')[0]).toMatch(/:1:9: suites: expected at least 1 entry, got 0$/);
     expect(problems('description: x\n')[0]).toMatch(/:1:1: suites: required$/);
     expect(problems('- a\n')[0]).toMatch(/expected a campaign as a YAML mapping at the top level, got a list$/);
+  });
+
+  test("the repository's campaigns load: nightly on the twins, nightly-lab with the Pico bench rig", async () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+    const nightly = await loadCampaign(join(root, 'campaigns/nightly.yaml'));
+    expect(nightly.suites.map((s) => s.file.replace(`${root}/`, ''))).toEqual(['suites/brownout-sfu.yaml', 'suites/brownout-sfu-erase-running.yaml', 'suites/detect-stm32-torn-commit.yaml']);
+    expect(nightly.gate).toEqual({ maxFailures: 0, minTests: 6800, everyRigTested: true, maxRigErrors: 0 });
+    const lab = await loadCampaign(join(root, 'campaigns/nightly-lab.yaml'));
+    expect(lab.suites.flatMap((s) => s.rigs ?? []).map((r) => r.path.replace(`${root}/`, ''))).toEqual(['rigs/pi-pico-sfu.yaml']);
   });
 });
