@@ -8,9 +8,10 @@ import type { SchemeTwin } from './scheme-twin.js';
 import { sfuTwin } from './sfu-ab/registration.js';
 import { stm32Twin } from './stm32-dualbank/registration.js';
 import { mcubootTwin } from './mcuboot-swap/registration.js';
+import { loaderAppTwin } from './loader-app/registration.js';
 
 /** Every twin, by the scheme it models. Add a twin here. */
-export const TWINS: readonly SchemeTwin[] = [sfuTwin, stm32Twin, mcubootTwin];
+export const TWINS: readonly SchemeTwin[] = [sfuTwin, stm32Twin, mcubootTwin, loaderAppTwin];
 
 export function findTwin(scheme: string): SchemeTwin | undefined {
   return TWINS.find((t) => t.scheme === scheme);

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { crc32 } from 'node:zlib';
-import { buildLoaderAppBootloader, buildLoaderAppImage } from '../../src/firmware/loader-app-image.js';
-import { checkLoaderAppSlot } from '../../src/images/loader-app-header.js';
+import { buildFwupBootloader, buildFwupImage } from '../../src/firmware/fwup-image.js';
+import { checkFwupSlot } from '../../src/images/fwup-header.js';
 import { decodeAppInfo } from '../../src/protocols/appinfo.js';
-import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-loader-app.js';
+import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-fwup.js';
 
 const SLOT1 = LOADER_APP_SLOTS.slot1;
 const SLOT2 = LOADER_APP_SLOTS.slot2;
@@ -24,8 +24,8 @@ describe('the memory map', () => {
   });
 });
 
-describe('buildLoaderAppImage', () => {
-  const app = buildLoaderAppImage({ type: 'app', version: '1.2.3', size: 0x2000 });
+describe('buildFwupImage', () => {
+  const app = buildFwupImage({ type: 'app', version: '1.2.3', size: 0x2000 });
 
   it('writes the 32-byte header at offset 0, field by field', () => {
     expect(app.readUInt16LE(0)).toBe(0xcafe);
@@ -47,29 +47,29 @@ describe('buildLoaderAppImage', () => {
   });
 
   it('builds the Loader for slot 1 (type 1) and the Updater for slot 2 (type 3)', () => {
-    const loader = buildLoaderAppImage({ type: 'loader', version: '1.0.0', size: 0x1000 });
+    const loader = buildFwupImage({ type: 'loader', version: '1.0.0', size: 0x1000 });
     expect(loader[12]).toBe(1);
     expect(loader.readUInt32LE(16)).toBe(0x0800_4200);
     expect(loader.readUInt32LE(0x204)).toBe(0x0800_4401);
-    const updater = buildLoaderAppImage({ type: 'updater', version: '1.0.0', size: 0x1000 });
+    const updater = buildFwupImage({ type: 'updater', version: '1.0.0', size: 0x1000 });
     expect(updater[12]).toBe(3);
     expect(updater.readUInt32LE(16)).toBe(0x0802_0200);
   });
 
   it('gives the same bytes for the same options, and different code for another version or seed', () => {
-    expect(buildLoaderAppImage({ type: 'app', version: '1.2.3', size: 0x2000 }).equals(app)).toBe(true);
-    expect(buildLoaderAppImage({ type: 'app', version: '2.0.0', size: 0x2000 }).subarray(0x400).equals(app.subarray(0x400))).toBe(false);
-    expect(buildLoaderAppImage({ type: 'app', version: '1.2.3', size: 0x2000, seed: 1 }).subarray(0x400).equals(app.subarray(0x400))).toBe(false);
+    expect(buildFwupImage({ type: 'app', version: '1.2.3', size: 0x2000 }).equals(app)).toBe(true);
+    expect(buildFwupImage({ type: 'app', version: '2.0.0', size: 0x2000 }).subarray(0x400).equals(app.subarray(0x400))).toBe(false);
+    expect(buildFwupImage({ type: 'app', version: '1.2.3', size: 0x2000, seed: 1 }).subarray(0x400).equals(app.subarray(0x400))).toBe(false);
   });
 
   it('refuses sizes that do not fit the slot and versions that do not fit a byte', () => {
-    expect(() => buildLoaderAppImage({ type: 'loader', version: '1.0.0', size: 0x1_c004 })).toThrow(/between 0x800 and 0x1c000/);
-    expect(() => buildLoaderAppImage({ type: 'app', version: '1.0.0', size: 0x801 })).toThrow(/multiple of 4/);
-    expect(() => buildLoaderAppImage({ type: 'app', version: '1.256.0', size: 0x800 })).toThrow(/fitting a byte/);
+    expect(() => buildFwupImage({ type: 'loader', version: '1.0.0', size: 0x1_c004 })).toThrow(/between 0x800 and 0x1c000/);
+    expect(() => buildFwupImage({ type: 'app', version: '1.0.0', size: 0x801 })).toThrow(/multiple of 4/);
+    expect(() => buildFwupImage({ type: 'app', version: '1.256.0', size: 0x800 })).toThrow(/fitting a byte/);
   });
 
   it('builds a bootloader without a header: vector table at 0', () => {
-    const boot = buildLoaderAppBootloader();
+    const boot = buildFwupBootloader();
     expect(boot.length).toBe(0x2000);
     expect(boot.readUInt32LE(0)).toBe(0x2002_0000);
     expect(boot.readUInt32LE(4)).toBe(0x0800_0401);
@@ -84,11 +84,11 @@ function inSlot(image: Buffer, size = 0x4000): Buffer {
   return slot;
 }
 
-describe('checkLoaderAppSlot', () => {
-  const app = buildLoaderAppImage({ type: 'app', version: '2.0.0', size: 0x2000 });
+describe('checkFwupSlot', () => {
+  const app = buildFwupImage({ type: 'app', version: '2.0.0', size: 0x2000 });
 
   it('accepts a committed image of an expected type', () => {
-    const c = checkLoaderAppSlot(inSlot(app), SLOT2, ['app', 'updater']);
+    const c = checkFwupSlot(inSlot(app), SLOT2, ['app', 'updater']);
     expect(c).toMatchObject({ state: 'committed', valid: true, crcOk: true, problems: [] });
     expect(c.header).toMatchObject({ version: '2.0.0', typeName: 'app', dataSize: 0x2000 - 32, vectorAddr: 0x0802_0200 });
   });
@@ -96,13 +96,13 @@ describe('checkLoaderAppSlot', () => {
   it('says "not committed" for an erased header over intact data (a cut before the commit)', () => {
     const slot = inSlot(app);
     slot.fill(0xff, 0, 32);
-    expect(checkLoaderAppSlot(slot, SLOT2, ['app'])).toMatchObject({ state: 'erased', valid: false, header: null });
+    expect(checkFwupSlot(slot, SLOT2, ['app'])).toMatchObject({ state: 'erased', valid: false, header: null });
   });
 
   it('says "invalidated" for a zeroed header', () => {
     const slot = inSlot(app);
     slot.fill(0, 0, 32);
-    const c = checkLoaderAppSlot(slot, SLOT2, ['app']);
+    const c = checkFwupSlot(slot, SLOT2, ['app']);
     expect(c).toMatchObject({ state: 'invalidated', valid: false });
     expect(c.problems.join()).toMatch(/invalidated/);
   });
@@ -110,14 +110,14 @@ describe('checkLoaderAppSlot', () => {
   it('catches one flipped data bit through the CRC (a header written before all its data)', () => {
     const slot = inSlot(app);
     slot[0x1000] ^= 0x01;
-    const c = checkLoaderAppSlot(slot, SLOT2, ['app']);
+    const c = checkFwupSlot(slot, SLOT2, ['app']);
     expect(c).toMatchObject({ state: 'committed', crcOk: false, valid: false });
     expect(c.problems.join()).toMatch(/CRC mismatch/);
   });
 
   it('catches data still erased behind a committed header', () => {
     const slot = inSlot(app.subarray(0, 0x1000));
-    expect(checkLoaderAppSlot(slot, SLOT2, ['app'])).toMatchObject({ crcOk: false, valid: false });
+    expect(checkFwupSlot(slot, SLOT2, ['app'])).toMatchObject({ crcOk: false, valid: false });
   });
 
   it('refuses a wrong magic, header version, data_size, vector_addr or type, naming the field', () => {
@@ -133,18 +133,30 @@ describe('checkLoaderAppSlot', () => {
     for (const [what, spoil, message] of cases) {
       const slot = inSlot(app);
       spoil(slot);
-      const c = checkLoaderAppSlot(slot, SLOT2, ['app', 'updater']);
+      const c = checkFwupSlot(slot, SLOT2, ['app', 'updater']);
       expect({ what, valid: c.valid, problems: c.problems.join('; ') }).toEqual({ what, valid: false, problems: expect.stringMatching(message) });
     }
   });
 
   it('never throws on short or random bytes', () => {
-    expect(checkLoaderAppSlot(Buffer.alloc(10), SLOT1, ['loader'])).toMatchObject({ state: 'garbage', valid: false });
+    expect(checkFwupSlot(Buffer.alloc(10), SLOT1, ['loader'])).toMatchObject({ state: 'garbage', valid: false });
     for (let i = 0; i < 50; i++) {
       const junk = Buffer.alloc(0x800);
       for (let j = 0; j < junk.length; j++) junk[j] = (i * 131 + j * 17) & 0xff;
       junk.writeUInt16LE(0xcafe, 0);
-      expect(() => checkLoaderAppSlot(junk, SLOT1, ['loader'])).not.toThrow();
+      expect(() => checkFwupSlot(junk, SLOT1, ['loader'])).not.toThrow();
     }
+  });
+});
+
+describe('the committed samples (firmware/fwup-*.bin)', () => {
+  it('are what src/firmware/fwup-samples.ts builds, and the factory baseline writes the same Loader', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { FWUP_SAMPLES } = await import('../../src/firmware/fwup-samples.js');
+    const { FACTORY_LOADER } = await import('../../src/schemes/loader-app/setups.js');
+    const dir = new URL('../../firmware/', import.meta.url);
+    for (const s of FWUP_SAMPLES) expect({ file: s.file, same: (await readFile(new URL(s.file, dir))).equals(s.build()) }).toEqual({ file: s.file, same: true });
+    expect((await readFile(new URL('fwup-loader-v1.bin', dir))).equals(buildFwupImage({ type: 'loader', ...FACTORY_LOADER }))).toBe(true);
+    expect((await readFile(new URL('fwup-boot.bin', dir))).equals(buildFwupBootloader())).toBe(true);
   });
 });

@@ -7,22 +7,22 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { VirtualClock } from '../../src/core/clock.js';
 import { Console } from '../../src/drivers/console/console.js';
 import { SfuUploader } from '../../src/drivers/updater/sfu/index.js';
-import { buildLoaderAppBootloader, buildLoaderAppImage } from '../../src/firmware/loader-app-image.js';
-import { checkLoaderAppSlot } from '../../src/images/loader-app-header.js';
-import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-loader-app.js';
+import { buildFwupBootloader, buildFwupImage } from '../../src/firmware/fwup-image.js';
+import { checkFwupSlot } from '../../src/images/fwup-header.js';
+import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-fwup.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import { LoaderAppTwin } from '../../src/twin/loader-app/device.js';
 import type { LoaderAppVariant } from '../../src/twin/loader-app/variants.js';
 import type { TwinEvent } from '../../src/twin/mcu.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
 
-const BOOT = buildLoaderAppBootloader();
-const LOADER = buildLoaderAppImage({ type: 'loader', version: '1.0.0', size: 24 * 1024 });
-const LOADER2 = buildLoaderAppImage({ type: 'loader', version: '1.1.0', size: 28 * 1024 });
-const APP1 = buildLoaderAppImage({ type: 'app', version: '1.0.0', size: 160 * 1024 });
-const APP2 = buildLoaderAppImage({ type: 'app', version: '2.0.0', size: 200 * 1024 });
-const UPDATER = buildLoaderAppImage({ type: 'updater', version: '1.0.0', size: 40 * 1024 });
-const CRASHES = buildLoaderAppImage({ type: 'app', version: '2.0.1', size: 64 * 1024, linkBase: 0x0803_0000 });
+const BOOT = buildFwupBootloader();
+const LOADER = buildFwupImage({ type: 'loader', version: '1.0.0', size: 24 * 1024 });
+const LOADER2 = buildFwupImage({ type: 'loader', version: '1.1.0', size: 28 * 1024 });
+const APP1 = buildFwupImage({ type: 'app', version: '1.0.0', size: 160 * 1024 });
+const APP2 = buildFwupImage({ type: 'app', version: '2.0.0', size: 200 * 1024 });
+const UPDATER = buildFwupImage({ type: 'updater', version: '1.0.0', size: 40 * 1024 });
+const CRASHES = buildFwupImage({ type: 'app', version: '2.0.1', size: 64 * 1024, linkBase: 0x0803_0000 });
 const { boot: BOOT_SLOT, slot1: SLOT1, slot2: SLOT2 } = LOADER_APP_SLOTS;
 
 function bench(opts: { slot1?: Buffer | null; slot2?: Buffer | null; variant?: LoaderAppVariant; powerLoss?: PowerLossMode } = {}) {
@@ -38,7 +38,7 @@ function bench(opts: { slot1?: Buffer | null; slot2?: Buffer | null; variant?: L
   twin.onEvent((e) => events.push({ t: clock.now(), e }));
   const line = async (re: RegExp, fromLine = 0, timeoutMs = 3000) => (await console.expect(re, { timeoutMs, fromLine })).line.text;
   const text = (from = 0) => console.lines.slice(from).map((l) => l.text);
-  const slot = (s: typeof SLOT1, accept: Parameters<typeof checkLoaderAppSlot>[2]) => checkLoaderAppSlot(twin.readMemory(s.base, s.size), s, accept);
+  const slot = (s: typeof SLOT1, accept: Parameters<typeof checkFwupSlot>[2]) => checkFwupSlot(twin.readMemory(s.base, s.size), s, accept);
   return { clock, twin, console, uploader, events, line, text, slot };
 }
 

@@ -15,7 +15,7 @@ import { APPINFO_SIZE, decodeAppInfo, type AppInfo } from '../../protocols/appin
 import { DeviceFrameReceiver, SfuCode } from '../../protocols/sfu/index.js';
 import { hexDigits as hex8 } from '../../core/hex.js';
 import { STM32F429 } from '../../targets/stm32f429.js';
-import { LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_SLOTS, type LoaderAppSlot } from '../../targets/stm32f429-loader-app.js';
+import { LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_SLOTS, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
 import { appBanner } from '../app.js';
 import { PowerLost, type Mcu } from '../mcu.js';
 import { DfuServer } from './dfu.js';

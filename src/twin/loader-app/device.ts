@@ -18,7 +18,7 @@ export interface LoaderAppTwinOptions {
 
 /**
  * A single-bank STM32F429 running seed 001's bootloader → Loader → Application / Updater chain
- * (src/targets/stm32f429-loader-app.ts). Starts blank: the factory programs all three regions
+ * (src/targets/stm32f429-fwup.ts). Starts blank: the factory programs all three regions
  * through the probe. The debug port sees the flash as a probe does; `sharedRam` is the 256 bytes
  * of SRAM the programs share, kept over the resets the programs do themselves.
  */

@@ -35,7 +35,7 @@ import {
 } from '../../protocols/sfu/index.js';
 import { hexDigits as hex8 } from '../../core/hex.js';
 import { STM32_SECTORS } from '../../targets/stm32f429.js';
-import { LOADER_APP_HEADER as H, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-loader-app.js';
+import { LOADER_APP_HEADER as H, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
 import type { Mcu } from '../mcu.js';
 import { dataCrcMatches, parseHeader } from './image-check.js';
 import type { LoaderAppVariant } from './variants.js';

@@ -1,5 +1,5 @@
 /**
- * The boot code's own reading of a slot (the twin side; src/images/loader-app-header.ts reads the
+ * The boot code's own reading of a slot (the twin side; src/images/fwup-header.ts reads the
  * same layout independently). What the seed's programs check:
  * - before starting an image (bootloader, Loader): the header alone, as image_get_header does:
  *   magic, header version, an image type the slot may start, a data_size that fits and a
@@ -8,7 +8,7 @@
  * - before writing a header (dfu.c image_validate): the CRC over the data in flash.
  */
 import { crc32 } from 'node:zlib';
-import { LOADER_APP_HEADER as H, LOADER_APP_IMAGE_TYPES, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-loader-app.js';
+import { LOADER_APP_HEADER as H, LOADER_APP_IMAGE_TYPES, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
 import type { NorFlash } from '../flash/nor-flash.js';
 
 export interface SlotHeader {

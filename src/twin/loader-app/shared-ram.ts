@@ -6,7 +6,7 @@
  * seeded-per-power-on model with reset-cause flags is issue 12 item 3).
  */
 import { createHash } from 'node:crypto';
-import { LOADER_APP_SHARED_RAM } from '../../targets/stm32f429-loader-app.js';
+import { LOADER_APP_SHARED_RAM } from '../../targets/stm32f429-fwup.js';
 
 /** Any value but 0 and all-ones: neither power-up SRAM nor a cleared word looks like it. */
 export const SHARED_MAGIC = 0xd00d_f00d;

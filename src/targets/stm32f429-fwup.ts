@@ -4,8 +4,8 @@
  * image.h): an immutable bootloader, the Loader in slot 1, the Application (or, for a while, the
  * Updater) in slot 2, and 256 bytes of RAM the programs share.
  *
- * Pure data: the twin (src/twin/loader-app/), the sample builder (src/firmware/loader-app-image.ts)
- * and the host-side reader (src/images/loader-app-header.ts) each read it on their own.
+ * Pure data: the twin (src/twin/loader-app/), the sample builder (src/firmware/fwup-image.ts)
+ * and the host-side reader (src/images/fwup-header.ts) each read it on their own.
  */
 import { STM32F429 } from './stm32f429.js';
 
@@ -75,3 +75,6 @@ export const LOADER_APP_IMAGE_LAYOUT = {
   appInfoOffset: 0x3c0,
   codeOffset: 0x400,
 } as const;
+
+/** Regions `hil dump` reads and `hil inspect` expects, in this order, named as the files. */
+export const FWUP_DUMP_REGIONS = LOADER_APP_SLOT_NAMES.map((n) => ({ name: n, base: LOADER_APP_SLOTS[n].base, size: LOADER_APP_SLOTS[n].size }));

@@ -1,13 +1,13 @@
 /**
  * The host's own reading of a loader-app slot (seed 001's image_hdr_t at the slot's first byte;
- * layout in src/targets/stm32f429-loader-app.ts), independent of the twin's: what the header
+ * layout in src/targets/stm32f429-fwup.ts), independent of the twin's: what the header
  * says, whether the data matches its CRC, and why the Loader (or the bootloader) would refuse it.
  */
 import { crc32 } from 'node:zlib';
 import { hex32 as hex } from '../core/hex.js';
-import { LOADER_APP_HEADER as H, LOADER_APP_IMAGE_TYPES, type LoaderAppImageType, type LoaderAppSlot } from '../targets/stm32f429-loader-app.js';
+import { LOADER_APP_HEADER as H, LOADER_APP_IMAGE_TYPES, type LoaderAppImageType, type LoaderAppSlot } from '../targets/stm32f429-fwup.js';
 
-export interface LoaderAppHeader {
+export interface FwupHeader {
   magic: number;
   headerVersion: number;
   crc: number;
@@ -22,15 +22,20 @@ export interface LoaderAppHeader {
 }
 
 /** What the first 32 bytes of a slot are, before any CRC. */
-export type LoaderAppHeaderState = 'committed' | 'erased' | 'invalidated' | 'garbage';
+export type FwupHeaderState = 'committed' | 'erased' | 'invalidated' | 'garbage';
 
-export interface LoaderAppSlotCheck {
-  state: LoaderAppHeaderState;
+export interface FwupSlotCheck {
+  state: FwupHeaderState;
   /** Decoded whenever the magic is 0xCAFE (even when another field is wrong). */
-  header: LoaderAppHeader | null;
+  header: FwupHeader | null;
   /** CRC-32 of the data_size bytes after the header, when data_size fits the slot. */
   actualCrc: number | null;
   crcOk: boolean;
+  /**
+   * Every header field acceptable (CRC aside): what the boot code checks before it starts the
+   * slot, since a header is only ever written after its data (seed 001's loader.c).
+   */
+  headerOk: boolean;
   /** Magic, header version, data_size, vector_addr and type all acceptable, and the CRC matches. */
   valid: boolean;
   /** Why it is not valid; empty when it is. */
@@ -39,7 +44,7 @@ export interface LoaderAppSlotCheck {
 
 const TYPE_NAMES = Object.fromEntries(Object.entries(LOADER_APP_IMAGE_TYPES).map(([k, v]) => [v, k as LoaderAppImageType])) as Record<number, LoaderAppImageType>;
 
-function decode(h: Buffer): LoaderAppHeader {
+function decode(h: Buffer): FwupHeader {
   const sha = h.subarray(H.at.gitSha, H.at.gitSha + 8);
   const nul = sha.indexOf(0);
   const imageType = h[H.at.imageType]!;
@@ -61,7 +66,7 @@ function decode(h: Buffer): LoaderAppHeader {
   };
 }
 
-function headerState(h: Buffer): LoaderAppHeaderState {
+function headerState(h: Buffer): FwupHeaderState {
   if (h.every((b) => b === 0xff)) return 'erased';
   if (h.every((b) => b === 0x00)) return 'invalidated';
   return h.readUInt16LE(H.at.magic) === H.magic ? 'committed' : 'garbage';
@@ -73,15 +78,16 @@ function headerState(h: Buffer): LoaderAppHeaderState {
  * Application or the Updater). Never throws on any bytes; a content shorter than a header
  * reads as garbage.
  */
-export function checkLoaderAppSlot(content: Buffer, slot: LoaderAppSlot, accept: readonly LoaderAppImageType[]): LoaderAppSlotCheck {
-  if (content.length < H.size) return { state: 'garbage', header: null, actualCrc: null, crcOk: false, valid: false, problems: [`only ${content.length} bytes: no room for the 32-byte header`] };
+export function checkFwupSlot(content: Buffer, slot: LoaderAppSlot, accept: readonly LoaderAppImageType[]): FwupSlotCheck {
+  if (content.length < H.size)
+    return { state: 'garbage', header: null, actualCrc: null, crcOk: false, headerOk: false, valid: false, problems: [`only ${content.length} bytes: no room for the 32-byte header`] };
   const raw = content.subarray(0, H.size);
   const state = headerState(raw);
   const problems: string[] = [];
   if (state === 'erased') problems.push('header erased (0xFF): no image committed');
   if (state === 'invalidated') problems.push('header zeroed: the image was invalidated');
   if (state === 'garbage') problems.push(`header magic 0x${raw.readUInt16LE(H.at.magic).toString(16).toUpperCase().padStart(4, '0')}, expected 0xCAFE: not a committed image`);
-  if (state !== 'committed') return { state, header: null, actualCrc: null, crcOk: false, valid: false, problems };
+  if (state !== 'committed') return { state, header: null, actualCrc: null, crcOk: false, headerOk: false, valid: false, problems };
 
   const header = decode(raw);
   const maxData = Math.min(slot.size, content.length) - H.size;
@@ -92,8 +98,9 @@ export function checkLoaderAppSlot(content: Buffer, slot: LoaderAppSlot, accept:
   else if (!accept.includes(header.typeName)) problems.push(`image type ${header.imageType} (${header.typeName}) does not belong in ${slot.name} (expected ${accept.join(' or ')})`);
   const vectorOk = header.vectorAddr >= slot.base + H.size && header.vectorAddr < slot.base + H.size + (sizeOk ? header.dataSize : 0) && header.vectorAddr % 4 === 0;
   if (!vectorOk) problems.push(`vector_addr ${hex(header.vectorAddr)} is not inside the image in ${slot.name} (${hex(slot.base)})`);
+  const headerOk = problems.length === 0;
   const actualCrc = sizeOk ? crc32(content.subarray(H.size, H.size + header.dataSize)) >>> 0 : null;
   const crcOk = actualCrc !== null && actualCrc === header.crc;
   if (actualCrc !== null && !crcOk) problems.push(`CRC mismatch: header says ${hex(header.crc)}, the data gives ${hex(actualCrc)}`);
-  return { state, header, actualCrc, crcOk, valid: problems.length === 0, problems };
+  return { state, header, actualCrc, crcOk, headerOk, valid: problems.length === 0, problems };
 }

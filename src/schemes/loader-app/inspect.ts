@@ -1,0 +1,143 @@
+/**
+ * Host-side inspection of a loader-app dump (seed 001), read independently of the twin: per
+ * region what is there (src/images/fwup-header.ts reads the headers), and what the next reset
+ * runs, following the seed's programs:
+ * - the bootloader starts the Loader when slot 1 holds a committed Loader header, else whatever
+ *   committed image slot 2 holds, else nothing ("Unable to find bootable image": bricked, only a
+ *   probe helps);
+ * - the Loader starts slot 2 when it holds a committed Application or Updater header (the shared
+ *   RAM's DFU flag and boot counter are not in a flash dump: taken as clear), else stays in DFU
+ *   mode (waiting: an update over the console recovers it).
+ * A committed header is trusted at boot (it is written only after its data): so a slot whose
+ * header is there but whose CRC fails is started anyway, and reported as not valid.
+ */
+import { createHash } from 'node:crypto';
+import { APPINFO_SIZE, decodeAppInfo } from '../../protocols/appinfo.js';
+import { STM32F429 } from '../../targets/stm32f429.js';
+import { FWUP_DUMP_REGIONS, LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_SLOTS, type LoaderAppImageType, type LoaderAppSlotName } from '../../targets/stm32f429-fwup.js';
+import { checkFwupSlot, type FwupSlotCheck } from '../../images/fwup-header.js';
+import { InspectError, describeSize } from '../../images/inspect-error.js';
+import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
+import { isErased, usedLength, type SlotReport } from '../../images/slot-report.js';
+import { hex32 as hex } from '../../core/hex.js';
+
+export type LoaderAppDump = Record<LoaderAppSlotName, Buffer>;
+
+/** The loader-app part of a SlotReport (`scheme`). */
+export interface LoaderAppSlotState extends Record<string, unknown> {
+  /** Header reading (null for the bootloader region, which has none). */
+  check: FwupSlotCheck | null;
+  /** The vector table the slot would be started through looks runnable (SP in SRAM, Thumb reset vector with code in the slot, info block linked here). */
+  vectorsOk: boolean;
+  vectorAddr: number;
+  sha256Length: number;
+}
+
+export interface LoaderAppInspection {
+  scheme: 'loader-app';
+  slots: SlotReport[];
+  /** The program the next reset ends in: the Loader's choice (slot2), or null (DFU mode or nothing). */
+  bootsNext: 'slot2' | null;
+  /** That start reaches a runnable image. */
+  jumps: boolean;
+  /** What no start of slot 2 means: the Loader waits in DFU mode, or nothing runs at all. */
+  noBootAs: 'waiting' | 'bricked';
+  /** The Loader is what the bootloader starts (false: it falls back to slot 2, or stops). */
+  loaderRuns: boolean;
+  bootPath: string[];
+}
+
+const ACCEPT: Record<'slot1' | 'slot2', readonly LoaderAppImageType[]> = { slot1: ['loader'], slot2: ['app', 'updater'] };
+
+function checkDump(dump: unknown): LoaderAppDump {
+  if (typeof dump !== 'object' || dump === null) throw new InspectError(`loader-app dump: expected an object with ${FWUP_DUMP_REGIONS.map((r) => r.name).join(', ')}`);
+  for (const r of FWUP_DUMP_REGIONS) {
+    const v = (dump as Record<string, unknown>)[r.name];
+    if (!(v instanceof Uint8Array)) throw new InspectError(`loader-app dump: region ${r.name} is missing (expected ${describeSize(r.size)})`, { region: r.name, expected: r.size });
+    if (v.length !== r.size) {
+      throw new InspectError(`loader-app dump: region ${r.name} is ${describeSize(v.length)}, expected ${describeSize(r.size)}`, { region: r.name, expected: r.size, actual: v.length });
+    }
+  }
+  return dump as LoaderAppDump;
+}
+
+function vectorsRunnable(name: LoaderAppSlotName, content: Buffer, vectorAddr: number): boolean {
+  const slot = LOADER_APP_SLOTS[name];
+  const at = vectorAddr - slot.base;
+  if (at < 0 || at + 8 > content.length) return false;
+  const sp = content.readUInt32LE(at);
+  const pc = content.readUInt32LE(at + 4);
+  const target = ((pc & ~1) >>> 0) - slot.base;
+  if (sp < STM32F429.sramBase || sp > STM32F429.sramEnd || pc % 2 !== 1 || target < 0 || target + 256 > content.length) return false;
+  if (isErased(content, target - (target % 256), target - (target % 256) + 256)) return false;
+  const info = decodeAppInfo(content.subarray(L.appInfoOffset, L.appInfoOffset + APPINFO_SIZE));
+  return !('error' in info) && info.linkBase === slot.base;
+}
+
+function inspectRegion(name: LoaderAppSlotName, content: Buffer, known: readonly KnownImage[]): SlotReport {
+  const slot = LOADER_APP_SLOTS[name];
+  const present = !isErased(content);
+  const check = name === 'boot' ? null : checkFwupSlot(content, slot, ACCEPT[name]);
+  const vectorAddr = name === 'boot' ? slot.base : (check?.header?.vectorAddr ?? slot.base + L.vectorOffset);
+  const vectorsOk = present && vectorsRunnable(name, content, vectorAddr);
+  const problems = [...(check?.problems ?? [])];
+  if (!present) problems.splice(0, problems.length, 'erased (no image)');
+  else if (!vectorsOk) problems.push(`the vector table at ${hex(vectorAddr)} does not start a runnable image (SP, reset vector, code or info block)`);
+  const valid = present && vectorsOk && (check === null || check.valid);
+  const info = present ? decodeAppInfo(content.subarray(L.appInfoOffset, L.appInfoOffset + APPINFO_SIZE)) : undefined;
+  const version = info && !('error' in info) ? info.version : check?.header?.version;
+  const matched = matchKnownImage(name, content, known);
+  const sha256Length = matched?.length ?? (check?.header && check.headerOk ? Math.ceil((check.header.dataSize + 32) / 256) * 256 : usedLength(content));
+  const state: LoaderAppSlotState = { check, vectorsOk, vectorAddr, sha256Length };
+  return {
+    slot: name,
+    base: slot.base,
+    present,
+    valid,
+    ...(version !== undefined && { version }),
+    ...(info && !('error' in info) && { linkBase: info.linkBase }),
+    sha256: createHash('sha256').update(content.subarray(0, sha256Length)).digest('hex'),
+    ...(matched && { matches: matched.name }),
+    problems,
+    scheme: state,
+  };
+}
+
+/** Inspects a dump. InspectError for a missing or wrongly sized region or an unusable known image; never throws on the bytes. */
+export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage[] } = {}): LoaderAppInspection {
+  const d = checkDump(dump);
+  const known = checkKnownImages(opts.known, LOADER_APP_SLOTS.slot2.size, ['boot', 'slot1', 'slot2']);
+  const slots = FWUP_DUMP_REGIONS.map((r) => inspectRegion(r.name, d[r.name], known));
+  const [boot, slot1, slot2] = slots as [SlotReport, SlotReport, SlotReport];
+  const s1 = slot1.scheme as LoaderAppSlotState;
+  const s2 = slot2.scheme as LoaderAppSlotState;
+  const bootPath: string[] = [];
+  if (!(boot.scheme as LoaderAppSlotState).vectorsOk) bootPath.push('the bootloader region does not hold a runnable bootloader: the core faults at reset');
+  const loaderRuns = s1.check?.headerOk === true;
+  const slot2Committed = s2.check?.headerOk === true;
+  let bootsNext: 'slot2' | null = null;
+  let noBootAs: 'waiting' | 'bricked' = 'waiting';
+  if (loaderRuns) {
+    bootPath.push(`slot 1 holds a committed Loader ${s1.check!.header!.version}: the bootloader starts it`);
+    if (!s1.vectorsOk) bootPath.push("the Loader's vector table is not runnable: it faults at once");
+    if (slot2Committed) {
+      bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName} ${s2.check!.header!.version}: the Loader starts it (DFU flag and boot counter taken as clear)`);
+      bootsNext = 'slot2';
+    } else bootPath.push(`slot 2 has no committed image (${s2.check?.state}): the Loader stays in DFU mode, waiting for an update`);
+  } else {
+    bootPath.push(`slot 1 has no committed Loader (${s1.check?.state}): the bootloader falls back to slot 2`);
+    if (slot2Committed) {
+      bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName}: the bootloader starts it directly`);
+      bootsNext = 'slot2';
+    } else {
+      bootPath.push('slot 2 has no committed image either: nothing runs (only a probe can recover the board)');
+      noBootAs = 'bricked';
+    }
+  }
+  const bootOk = (boot.scheme as LoaderAppSlotState).vectorsOk && (!loaderRuns || s1.vectorsOk);
+  const jumps = bootsNext !== null && bootOk && s2.vectorsOk;
+  if (bootsNext && !jumps) bootPath.push('that start does not reach a runnable image: it faults (a watchdog reset loop)');
+  if (bootsNext && !slot2.valid && s2.check?.headerOk && !s2.check.crcOk)
+    bootPath.push('slot 2 is started although its data does not match its header CRC (the header was written before all of its data)');
+  return { scheme: 'loader-app', slots, bootsNext, jumps, noBootAs, loaderRuns, bootPath };
+}
