@@ -9,6 +9,8 @@ import { removeTrackingScripts } from './offline-html.js';
 import { stopProcessGroup, watchProcessGroup } from './process-group.js';
 import { PLAN_FILE, createRunFolder, keepRuns, markAbandonedRuns, migrateOldLayout, pointCurrent, readPlanFile, runId, writeRunInfo, type RunState } from './run-folder.js';
 import { finishRun } from './run-finish.js';
+import { workerHoldsHardware } from './worker-marks.js';
+import { loadRig } from '../config/index.js';
 
 export { writeRunJUnit } from './run-finish.js';
 
@@ -48,6 +50,8 @@ export interface CampaignPaths {
   junit: string;
   /** The generated Jest test files. */
   tests: string;
+  /** One file per Jest worker running a test file: whether its rig drives hardware (worker-environment.ts). */
+  workers: string;
   /** How many runs the reports folder keeps (the latest complete one always). */
   keep: number;
 }
@@ -77,6 +81,7 @@ function setRun(paths: CampaignPaths, id: string): CampaignPaths {
     resultsFile: join(run, 'results.jsonl'),
     junit: join(run, 'junit.xml'),
     tests: join(run, 'tests'),
+    workers: join(run, 'workers'),
   });
 }
 
@@ -103,7 +108,7 @@ export function writePlan(paths: CampaignPaths, entries: Omit<PlanEntry, 'result
   const resultsFile = pointCurrent(paths.reports, paths.run) ? join(paths.reports, '.run', 'results.jsonl') : paths.resultsFile;
   // .mjs: ESM wherever the reports folder is (no package.json with "type": "module" needed there).
   return entries.map((e, i) => {
-    const file = join(paths.tests, `${String(i + 1).padStart(2, '0')}-${basename(e.suiteFile, '.yaml')}--${basename(e.rigFile, '.yaml')}.test.mjs`);
+    const file = testFile(paths, e, i);
     const entry: PlanEntry = { ...e, resultsFile };
     writeFileSync(
       file,
@@ -136,12 +141,14 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
     testMatch: ['**/*.test.mjs'],
     // allure-jest's environment plus a lifeline: a worker stops (rig safe) when hil is gone.
     testEnvironment: CAMPAIGN_MODULES.environment,
-    testEnvironmentOptions: { resultsDir: paths.results, hilPid: process.pid },
+    testEnvironmentOptions: { resultsDir: paths.results, hilPid: process.pid, workersDir: paths.workers },
     // Everything is JavaScript already (dist/ and packages): no transform, no dev dependency.
     transform: {},
     testTimeout: 30 * 60_000,
     maxWorkers: opts.workers,
   };
+  mkdirSync(paths.workers, { recursive: true });
+  await writeRigHints(paths);
   const jestBin = join(PACKAGE_ROOT, 'node_modules/jest/bin/jest.js');
   const args = [jestBin, '--config', JSON.stringify(config), '--ci', ...(opts.quiet ? ['--silent'] : [])];
   const child = execa(process.execPath, args, {
@@ -158,25 +165,51 @@ export async function runJest(paths: CampaignPaths, opts: { workers: number; qui
   // Jest writes its report to stderr; keep our stdout for data only.
   if (!opts.quiet) child.stdout?.pipe(process.stderr);
   const group = watchProcessGroup(child.pid!);
-  const onAbort = () => void stopProcessGroup(group);
+  const stop = { holdsNoHardware: (pid: number) => !workerHoldsHardware(paths.workers, pid) };
+  const onAbort = () => void stopProcessGroup(group, stop);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let exitCode: number;
   try {
     const r = await child;
     exitCode = r.exitCode ?? 1;
     // Jest is gone; its workers may not be yet (a worker still making its rig safe).
-    await stopProcessGroup(group);
+    await stopProcessGroup(group, stop);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     group.dispose();
   }
   removePartialResults(paths.results);
+  // Marks of workers killed before their teardown: no worker is left to hold anything.
+  rmSync(paths.workers, { recursive: true, force: true });
   const records = readRecords(paths);
   const crashed = exitCode !== 0 && records.length === 0;
   const state: RunState = opts.signal?.aborted ? 'interrupted' : crashed ? 'crashed' : 'complete';
   await finishRun(paths, { state, records, plan: readPlan(paths) });
   const published = existsSync(paths.results) && readdirSync(paths.results).some((f) => f.endsWith('-result.json'));
   return { exitCode, crashed, published, state };
+}
+
+function testFile(paths: Pick<CampaignPaths, 'tests'>, e: Pick<PlanEntry, 'suiteFile' | 'rigFile'>, i: number): string {
+  return join(paths.tests, `${String(i + 1).padStart(2, '0')}-${basename(e.suiteFile, '.yaml')}--${basename(e.rigFile, '.yaml')}.test.mjs`);
+}
+
+/**
+ * Beside each test file, whether its rig drives hardware (a relay, pins, a serial port, a probe) or
+ * is a twin in every part: the worker environment publishes it while it runs that file, and a stop
+ * kills a worker that holds no hardware at once instead of waiting for its event loop (see
+ * NO_HARDWARE_GRACE_MS). A rig that does not load counts as hardware.
+ */
+async function writeRigHints(paths: CampaignPaths): Promise<void> {
+  for (const [i, e] of readPlan(paths).entries()) {
+    const rig = await loadRig(e.rigFile).catch(() => undefined);
+    const twinOnly = !!rig && rig.power.driver === 'twin' && rig.console.driver === 'twin' && (!rig.probe || rig.probe.driver === 'twin') && !rig.gpio && !rig.reset && !rig.marker;
+    writeFileSync(rigHintFile(testFile(paths, e, i)), JSON.stringify({ rig: e.rigFile, hardware: !twinOnly }) + '\n');
+  }
+}
+
+/** Where a worker finds the hint for a test file it runs. */
+export function rigHintFile(testPath: string): string {
+  return testPath.replace(/\.test\.mjs$/, '.rig.json');
 }
 
 /** The plan entries writePlan stored in the run folder. */

@@ -18,6 +18,13 @@ export interface ProcessGroup {
 
 /** How long workers get to put their rigs in the safe state after SIGTERM before SIGKILL. */
 const SAFE_STATE_GRACE_MS = 20_000;
+/**
+ * How long a worker that holds no hardware gets to exit by itself after SIGTERM before SIGKILL.
+ * A worker's JavaScript can be busy for seconds without a turn of its event loop (Jest loading a
+ * test file's ESM graph: 4-6 s under load), so its signal handler runs late; one that drives no
+ * relay, pin or probe has no safe state to reach, so it need not be waited for.
+ */
+export const NO_HARDWARE_GRACE_MS = 300;
 const POLL_MS = 50;
 
 /**
@@ -133,11 +140,27 @@ export function watchProcessGroup(pgid: number): ProcessGroup {
  * put their rigs in the safe state and exit (a grace for that); then SIGTERM to anything left
  * (a helper a worker did not stop), SIGKILL last. Resolves at once for an empty group.
  */
-export function stopProcessGroup(group: ProcessGroup, graceMs = SAFE_STATE_GRACE_MS): Promise<void> {
+export interface StopOptions {
+  graceMs?: number;
+  /**
+   * Whether a Jest process holds no hardware (no rig open, or a twin's only): such a process still
+   * running NO_HARDWARE_GRACE_MS after SIGTERM is killed then; the others get the whole grace.
+   */
+  holdsNoHardware?: (pid: number) => boolean;
+}
+
+export function stopProcessGroup(group: ProcessGroup, opts: StopOptions | number = {}): Promise<void> {
+  const { graceMs = SAFE_STATE_GRACE_MS, holdsNoHardware } = typeof opts === 'number' ? { graceMs: opts } : opts;
   group.stopping ??= (async () => {
     if (!groupAlive(group.pgid)) return;
     const jest = jestProcesses(group.pgid);
     signalPids(jest, 'SIGTERM');
+    if (holdsNoHardware && !(await within(Math.min(NO_HARDWARE_GRACE_MS, graceMs), () => !jest.some(pidRunning)))) {
+      signalPids(
+        jest.filter((pid) => pidRunning(pid) && holdsNoHardware(pid)),
+        'SIGKILL',
+      );
+    }
     await within(graceMs, () => !jest.some(pidRunning));
     if (!groupAlive(group.pgid)) return;
     signalGroup(group.pgid, 'SIGTERM');

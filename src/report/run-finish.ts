@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRig, loadSuite, suiteCutPoints, type SuiteConfig } from '../config/index.js';
+import { loadRig, loadSuite, suiteCutPoints, type RigConfig, type SuiteConfig } from '../config/index.js';
 import { writeJUnit, type JUnitSuiteKey } from './junit.js';
 import type { CutRecord, PlanEntry } from './plan.js';
 import { INTERRUPTED_MARKER, pointLatest, pruneRuns, readPlanFile, readRunInfo, resolveLatest, writeRunInfo, type RunInfo, type RunState } from './run-folder.js';
@@ -106,13 +106,16 @@ interface PlanContext {
  */
 async function planContext(plan: readonly Omit<PlanEntry, 'resultsFile'>[]): Promise<PlanContext> {
   const suites = new Map<string, SuiteConfig | undefined>();
+  const rigs = new Map<string, RigConfig | undefined>();
+  const shas = new Map<string, string | undefined>();
   const props = new Map<string, Record<string, string>>();
   const safe = new Map<string, readonly string[]>();
   let planned: number | undefined = 0;
   for (const e of plan) {
     if (!suites.has(e.suiteFile)) suites.set(e.suiteFile, await loadSuite(e.suiteFile).catch(() => undefined));
     const suite = suites.get(e.suiteFile);
-    const rig = await loadRig(e.rigFile).catch(() => undefined);
+    if (!rigs.has(e.rigFile)) rigs.set(e.rigFile, await loadRig(e.rigFile).catch(() => undefined));
+    const rig = rigs.get(e.rigFile);
     if (!suite || !rig) {
       planned = undefined;
       continue;
@@ -125,7 +128,8 @@ async function planContext(plan: readonly Omit<PlanEntry, 'resultsFile'>[]): Pro
     for (const [which, file] of Object.entries(suite.images)) {
       if (!file) continue;
       p[`image ${which}`] = file;
-      const sha = sha256Of(file);
+      if (!shas.has(file)) shas.set(file, sha256Of(file));
+      const sha = shas.get(file);
       if (sha) p[`image ${which} sha256`] = sha;
     }
     // Keyed by suite and rig: a twin variant (the rig file's or the suite's) changes none of these.

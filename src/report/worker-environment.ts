@@ -14,6 +14,7 @@ import allureNode from 'allure-jest/node';
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { TestEnvironment as NodeEnvironment } from 'jest-environment-node';
 import { pidRunning } from './process-group.js';
+import { markWorker, rigHintHardware, unmarkWorker } from './worker-marks.js';
 
 // allure-jest's types describe its CommonJS build as a namespace; at run time the default import
 // is its module.exports: the class itself, or an object holding it as `default`.
@@ -82,10 +83,24 @@ function startLifeline(hilPid: number | undefined): void {
 }
 
 export default class HilWorkerEnvironment extends AllureNodeEnvironment {
+  private readonly workersDir: string | undefined;
+
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
-    const pid = Number((config.projectConfig.testEnvironmentOptions as { hilPid?: unknown }).hilPid);
+    const options = config.projectConfig.testEnvironmentOptions as { hilPid?: unknown; workersDir?: unknown };
+    const pid = Number(options.hilPid);
     startLifeline(Number.isSafeInteger(pid) && pid > 0 ? pid : undefined);
+    // Before the test file loads, so before its rig opens: hil may kill a worker whose rig is a
+    // twin at once on a stop, and must wait for one that drives a relay (./worker-marks.ts).
+    this.workersDir = typeof options.workersDir === 'string' ? options.workersDir : undefined;
+    if (this.workersDir) {
+      try {
+        markWorker(this.workersDir, { hardware: rigHintHardware(context.testPath.replace(/\.test\.mjs$/, '.rig.json')), testPath: context.testPath });
+      } catch {
+        // No mark: hil counts this worker as holding hardware and waits for its safe state.
+        this.workersDir = undefined;
+      }
+    }
     const lifeline: Lifeline = {
       signal: stopped.signal,
       onStop(safe) {
@@ -94,5 +109,11 @@ export default class HilWorkerEnvironment extends AllureNodeEnvironment {
       },
     };
     (this.global as unknown as { hilLifeline: Lifeline }).hilLifeline = lifeline;
+  }
+
+  override async teardown(): Promise<void> {
+    await super.teardown();
+    // The test file's afterAll closed its rig: nothing held until the next file's mark.
+    if (this.workersDir) unmarkWorker(this.workersDir);
   }
 }
