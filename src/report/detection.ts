@@ -53,7 +53,9 @@ export interface DetectionRow {
   windowPercent: number;
   /** The second pass: decision ops torn at every write unit (included in points and catching). */
   decision: { ops: number; points: number; catching: number };
-  /** The suites' second-cut points replayed in full (not in points: the engine sweeps no double cuts yet). */
+  /** Double cuts (a cut, then a second in the recovery it starts; included in points and catching). */
+  double: { points: number; catching: number };
+  /** The suites' second-cut points replayed in full (not in points: they are replays of the suites' own cuts). */
   secondCuts: { cuts: number; catching: number };
   outcomes: Record<string, number>;
   /** Points outside the safe outcomes that a known weakness explains (not in catching). */
@@ -71,10 +73,11 @@ export interface DetectionRepros {
   replay(use: DetectUse, r: ReplayOutcome): string | undefined;
 }
 
-/** A point as `hil sweep --point` takes it: fractions in full (the shortest text that reads back as the same number), so the line rebuilds the very state. */
+/** A point as `hil sweep --point` takes it: fractions in full (the shortest text that reads back as the same number), so the line rebuilds the very state; a double point's second cut after a slash. */
 export function pointLabel(r: Pick<DetectPointOutcome, 'point'>): string {
   const p = r.point;
-  return `${p.op}:${p.mode}${p.fraction !== undefined ? `:${String(p.fraction)}` : ''}${p.atMs !== undefined ? `@${String(p.atMs)}` : ''}`;
+  const cut = (c: { op: number; mode: string; fraction?: number }) => `${c.op}:${c.mode}${c.fraction !== undefined ? `:${String(c.fraction)}` : ''}`;
+  return `${cut(p)}${p.atMs !== undefined ? `@${String(p.atMs)}` : ''}${p.second ? `/${cut(p.second)}` : ''}`;
 }
 
 export function opWhere(op: SweepOp): string {
@@ -96,6 +99,7 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
         catching: 0,
         windowPercent: 0,
         decision: { ops: 0, points: 0, catching: 0 },
+        double: { points: 0, catching: 0 },
         secondCuts: { cuts: 0, catching: 0 },
         outcomes: {},
         known: { points: 0, hits: [] },
@@ -125,9 +129,11 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
       row.outcomes[r.outcome] = (row.outcomes[r.outcome] ?? 0) + 1;
       const second = r.decision === true;
       if (second) row.decision.points++;
+      if (r.double) row.double.points++;
       if (u.safe.includes(r.outcome)) continue;
       const op = sweep.recording?.ops[r.point.op];
-      const where = op && { where: r.settled ? `settled: after every op, the host having seen the update done` : opWhere(op) };
+      const then = r.point.second ? `; then cut ${r.point.second.mode} at op ${r.point.second.op} of the recovery it starts` : '';
+      const where = op && { where: r.settled ? `settled: after every op, the host having seen the update done` : `${opWhere(op)}${then}` };
       const known = knownFor(u.known, op, r.point, r.outcome);
       if (known) {
         row.known.points++;
@@ -141,6 +147,7 @@ export function detectionRows(plan: DetectPlan, run: DetectRunResult, repros: De
       }
       row.catching++;
       if (second) row.decision.catching++;
+      if (r.double) row.double.catching++;
       row.caught = true;
       row.first ??= {
         suite: u.suite,
@@ -216,7 +223,7 @@ export function verdictOf(r: DetectionRow): string {
 }
 
 export function formatDetectionTable(rows: readonly DetectionRow[]): string {
-  const head = ['scheme', 'variant', 'kind', 'op states', 'catching', 'window', 'decision torn', '2nd cuts', 'known', 'outcomes', 'caught', 'verdict'];
+  const head = ['scheme', 'variant', 'kind', 'op states', 'catching', 'window', 'decision torn', 'double', '2nd cuts', 'known', 'outcomes', 'caught', 'verdict'];
   const body = rows.map((r) => [
     r.scheme,
     r.variant,
@@ -225,6 +232,7 @@ export function formatDetectionTable(rows: readonly DetectionRow[]): string {
     String(r.catching),
     formatPercent(r.windowPercent),
     `${r.decision.catching}/${r.decision.points} (${r.decision.ops} ops)`,
+    r.double.points ? `${r.double.catching}/${r.double.points}` : '-',
     r.secondCuts.cuts ? `${r.secondCuts.catching}/${r.secondCuts.cuts}` : '-',
     r.known.points ? String(r.known.points) : '-',
     Object.entries(r.outcomes)

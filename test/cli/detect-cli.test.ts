@@ -78,8 +78,8 @@ describe('hil detect', () => {
     // repair-moves-boot shows only under a second cut in its recovery, and this suite has none.
     const r = await hil(['detect', 'test/cli/fixtures/detect-no-second-cuts.yaml'], SWEEP);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+op states\s+catching\s+window\s+decision torn\s+2nd cuts\s+known\s+outcomes\s+caught\s+verdict/m);
-    expect(r.stdout).toMatch(/stm32-dualbank\s+repair-moves-boot\s+buggy\s+\d{4}\s+0\s+0 %\s+\d+\/\d+ \(\d+ ops\)\s+-\s+-\s+rolled-back:\d+.*\s+no\s+MISSED/);
+    expect(r.stdout).toMatch(/^scheme\s+variant\s+kind\s+op states\s+catching\s+window\s+decision torn\s+double\s+2nd cuts\s+known\s+outcomes\s+caught\s+verdict/m);
+    expect(r.stdout).toMatch(/stm32-dualbank\s+repair-moves-boot\s+buggy\s+\d{4}\s+0\s+0 %\s+\d+\/\d+ \(\d+ ops\)\s+-\s+-\s+-\s+rolled-back:\d+.*\s+no\s+MISSED/);
     expect(r.stderr).toMatch(/0\/1 seeded bugs caught, 0 correct bootloader\(s\) failing; \d+ op states and 0 second-cut replays in/);
   });
 
@@ -117,6 +117,16 @@ describe('hil detect', () => {
     ).toEqual(buggy.sort());
     expect(caught.find((c) => c.variant === 'mcuboot-swap/correct')).toBeUndefined();
     expect(caught.find((c) => c.variant === 'stm32-dualbank/vector-row-commit')!.point).toMatch(/^1122:torn:/);
+    // The resume bugs show only under a second cut in the recovery: their first catch is a double
+    // point of the engine (hil sweep --point FIRST/SECOND), their window above 0.
+    for (const v of ['mcuboot-swap/resume-unjournaled', 'stm32-dualbank/repair-moves-boot']) {
+      const c = caught.find((x) => x.variant === v)!;
+      expect({ v, point: c.point, lines: c.lines.length }).toEqual({ v, point: expect.stringMatching(/^\d+:\w+(:[\d.]+)?\/\d+:\w+(:[\d.]+)?$/), lines: 1 });
+      expect(c.lines[0]).toMatch(new RegExp(`^hil sweep .*--point ${c.point.replace(/[.]/g, '\\.')} `));
+      const row = rows.find((l) => l.split(/\s+/).slice(0, 2).join('/') === v)!;
+      expect(row).toMatch(/\s(\d+)\s+(0\.\d+|\d+\.\d+) %\s/);
+      expect(row).not.toMatch(/\s0\s+0 %\s/);
+    }
     // A sweep point replays two ways: the engine's one point (hil sweep --point) and the full cut (hil cut).
     expect(caught.filter((c) => c.lines.length === 2).length).toBeGreaterThanOrEqual(10);
     for (const c of caught) {

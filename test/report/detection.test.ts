@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { detectionOk, detectionRows, formatDetectionTable, formatKnown, formatPercent, pointLabel, unseenKnown, type DetectionRepros } from '../../src/report/detection.js';
 import type { KnownWeakness } from '../../src/config/suite-schema.js';
 import type { DetectPlan, DetectUse } from '../../src/scenario/detect/plan.js';
-import type { DetectRunResult, DetectSweepOutcome } from '../../src/scenario/detect/run-detect.js';
+import { pointOrder, type DetectRunResult, type DetectSweepOutcome } from '../../src/scenario/detect/run-detect.js';
 import type { DetectPointOutcome } from '../../src/scenario/detect/tasks.js';
 import type { Recording } from '../../src/scenario/sweep/recording.js';
 import type { SweepRequest } from '../../src/scenario/sweep/session.js';
@@ -96,7 +96,7 @@ describe('detectionRows', () => {
     const rows = detectionRows(plan, run, repros);
     expect(rows[0]).toMatchObject({ buggy: false, caught: true, catching: 1, first: { point: '2:torn:0.375', outcome: 'boot-loop' } });
     expect(detectionOk(rows)).toBe(false);
-    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+1\s+50\.0 %\s+0\/0 \(0 ops\)\s+-\s+-\s+updated:1 boot-loop:1\s+yes\s+FALSE ALARM \/ FAILS/);
+    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+1\s+50\.0 %\s+0\/0 \(0 ops\)\s+-\s+-\s+-\s+updated:1 boot-loop:1\s+yes\s+FALSE ALARM \/ FAILS/);
   });
 
   // expect.known: an accepted weakness of a correct bootloader (op 2 is a program at 0x1020+16).
@@ -123,7 +123,7 @@ describe('detectionRows', () => {
     expect(rows[0]!.first).toBeUndefined();
     expect(detectionOk(rows)).toBe(true);
     expect(unseenKnown(plan, rows)).toEqual([]);
-    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+0\s+0 %\s+0\/0 \(0 ops\)\s+-\s+1\s+updated:1 boot-loop:1\s+no\s+ok/);
+    expect(formatDetectionTable(rows)).toMatch(/sfu-ab\s+correct\s+correct\s+2\s+0\s+0 %\s+0\/0 \(0 ops\)\s+-\s+-\s+1\s+updated:1 boot-loop:1\s+no\s+ok/);
     expect(formatKnown(rows[0]!).join('\n')).toBe(
       [
         'sfu-ab/correct: known weakness (s expect.known[0]): 1 point(s), first 2:torn:0.375 -> boot-loop (program flash @0x1020+16, update/write B)',
@@ -145,6 +145,21 @@ describe('detectionRows', () => {
     expect(rows[0]).toMatchObject({ caught: true, catching: 1, known: { points: 0, hits: [] }, first: { point: '2:torn:0.375' } });
     expect(detectionOk(rows)).toBe(false);
     expect(unseenKnown(plan, rows)).toEqual([{ suite: 's', suiteFile: '/s.yaml', known: known(over) }]);
+  });
+
+  it('double points count in the window and apart; the first catch is the earliest by first cut, then second cut; its label carries the second cut', () => {
+    const plan: DetectPlan = { sweeps: [], uses: [use({ variant: 'bug', sweep: 'k' })] };
+    const second = (o: number, mode: 'before' | 'after', outcome: DetectPointOutcome['outcome'], op2: number): DetectPointOutcome => ({
+      ...pt(o, mode, outcome),
+      point: { op: o, mode, seed: 7, second: { op: op2, mode: 'torn', fraction: 0.25, seed: 7 } },
+      double: true,
+    });
+    const results = [pt(0, 'before', 'updated'), pt(1, 'before', 'updated'), second(1, 'before', 'updated', 2), second(1, 'before', 'bricked', 5), second(1, 'before', 'bricked', 3)].sort(pointOrder);
+    const run: DetectRunResult = { sweeps: new Map([['k', sweep('k', results)]]), replays: [], workers: 0 };
+    const [row] = detectionRows(plan, run, repros);
+    expect(row).toMatchObject({ points: 5, catching: 2, double: { points: 3, catching: 2 }, caught: true });
+    expect(row!.first).toMatchObject({ point: '1:before/3:torn:0.25', where: 'program flash @0x1010+16, update/write B; then cut torn at op 3 of the recovery it starts' });
+    expect(formatDetectionTable([row!])).toMatch(/\s2\/3\s+-\s+-\s+updated:3 bricked:2/);
   });
 
   it('a known point of a seeded bug is no catch: the bug must be caught elsewhere', () => {

@@ -28,6 +28,9 @@ export async function detectRepros(plan: DetectPlan): Promise<DetectionRepros> {
       if (!sweep.recording) return {};
       const c = use.repro;
       const repro = pointCommand({ ...c, seed: sweep.sweep.request.seed }, r.point);
+      // A double point replays through the engine (its second cut is an op of the recovery's own
+      // log); a hil cut line would need one power-loss mode for both cuts and the recovery's times.
+      if (r.point.second) return { repro };
       // The settled point (the state after the update, once the host saw it done) replays by its time.
       const at = r.settled ? r.point.atMs! : undefined;
       if (at === undefined) return { repro, cut: pointRepro(c, sweep.recording, r.point) };

@@ -38,6 +38,7 @@ function jsonRow(r: DetectionRow) {
     catching: r.catching,
     windowPercent: r.windowPercent,
     decision: r.decision,
+    double: r.double,
     secondCuts: r.secondCuts,
     outcomes: r.outcomes,
     known: {

@@ -20,6 +20,8 @@ export interface DetectSweep {
   variant: string;
   /** For the progress line: the first entry that uses it. */
   label: string;
+  /** Swept for double cuts too (double-rule.ts): a suite using it has second-cut points. */
+  double?: true;
 }
 
 /** One rig entry of one suite: its sweep and how its points are judged. */
@@ -36,8 +38,8 @@ export interface DetectUse {
   sweep: string;
   repro: SweepReproContext;
   /**
-   * The suite's cut points that carry a second cut (indices into its points): replayed in full
-   * until the engine sweeps double cuts, the only catches of the resume bugs.
+   * The suite's cut points that carry a second cut (indices into its points): replayed in full, and
+   * their sweep is swept for double cuts too (DetectSweep.double).
    */
   secondCuts: number[];
   /** The suite's accepted weaknesses (`expect.known`): matching points are known, not catching. */
@@ -97,5 +99,6 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
       });
     }
   }
+  for (const u of uses) if (u.secondCuts.length) sweeps.get(u.sweep)!.double = true;
   return { sweeps: [...sweeps.values()], uses };
 }

@@ -1,6 +1,7 @@
 /**
  * Runs a detection plan: every sweep's first pass (each op before, after and torn once), then its
- * decision ops torn at every write unit (torn-rule.ts), plus the suites' second-cut replays, on a
+ * decision ops torn at every write unit (torn-rule.ts) and, where wanted, its double cuts
+ * (double-rule.ts), plus the suites' second-cut replays, on a
  * pool of worker threads that all share one queue. Each sweep's first pass is split across the
  * threads (blocks of ops, as the engine deals them): the costliest sweep (a MCUboot revert, two
  * swaps per recovery) would otherwise keep one core busy alone at the end. A thread records a
@@ -59,10 +60,16 @@ export interface DetectRunOptions {
 
 const MODE_ORDER = { before: 0, torn: 1, after: 2 } as const;
 
-/** Time order of two points of one sweep. */
+type Cut = { op: number; mode: keyof typeof MODE_ORDER; fraction?: number };
+const cutOrder = (a: Cut, b: Cut) => a.op - b.op || MODE_ORDER[a.mode] - MODE_ORDER[b.mode] || (a.fraction ?? 0) - (b.fraction ?? 0);
+
+/** Time order of two points of one sweep (a double point after its first cut alone, by its second cut). */
 export function pointOrder(a: DetectPointOutcome, b: DetectPointOutcome): number {
   if (!!a.settled !== !!b.settled) return a.settled ? 1 : -1;
-  return a.point.op - b.point.op || MODE_ORDER[a.point.mode] - MODE_ORDER[b.point.mode] || (a.point.fraction ?? 0) - (b.point.fraction ?? 0);
+  const first = cutOrder(a.point, b.point);
+  if (first || (!a.point.second && !b.point.second)) return first;
+  if (!a.point.second || !b.point.second) return a.point.second ? 1 : -1;
+  return cutOrder(a.point.second, b.point.second);
 }
 
 export async function runDetect(plan: DetectPlan, opts: DetectRunOptions): Promise<DetectRunResult> {
@@ -127,7 +134,8 @@ export async function runDetect(plan: DetectPlan, opts: DetectRunOptions): Promi
 
   const queueSecondPass = (out: DetectSweepOutcome) => {
     if (out.error || !out.recording) return;
-    const byPoint = new Map(out.results.filter((r) => !r.settled && r.point.mode !== 'torn').map((r) => [`${r.point.op}:${r.point.mode}`, r.outcome]));
+    // One-cut points only: a double point (maybe done already) carries its first cut's op and mode.
+    const byPoint = new Map(out.results.filter((r) => !r.settled && !r.double && r.point.mode !== 'torn').map((r) => [`${r.point.op}:${r.point.mode}`, r.outcome]));
     const ops = decisionOps(out.recording.ops, (op, mode) => byPoint.get(`${op}:${mode}`));
     out.decisionOps = ops.map((o) => o.index);
     const extra = decisionPoints(ops, out.sweep.request.seed, writeUnitOf(out.sweep.scheme));
@@ -137,6 +145,11 @@ export async function runDetect(plan: DetectPlan, opts: DetectRunOptions): Promi
       const id = nextId++;
       taskSweep.set(id, key);
       tasks.push({ kind: 'points', id, sweep: key, request: out.sweep.request, points: extra.slice(i, i + POINTS_PER_TASK) });
+    }
+    if (wantsDouble(plan, out)) {
+      const id = nextId++;
+      taskSweep.set(id, key);
+      tasks.push({ kind: 'double', id, sweep: key, request: out.sweep.request });
     }
     open.set(key, open.get(key)! + tasks.length);
     // First in line: the threads still hold this sweep's session.
@@ -198,6 +211,19 @@ export async function runDetect(plan: DetectPlan, opts: DetectRunOptions): Promi
     opts.signal,
   );
   return { sweeps: outcomes, replays, workers: opts.workers };
+}
+
+/**
+ * Whether a sweep gets double cuts (double-rule.ts), once its first pass is in: when a suite using
+ * it has second-cut points, and its bootloader is correct (it must stay clean under them too) or
+ * no one-cut point caught it (the resume bugs, caught only there). A seeded bug the one-cut points
+ * already caught gains nothing from them but time (hil detect must stay a per-commit check).
+ */
+export function wantsDouble(plan: DetectPlan, out: DetectSweepOutcome): boolean {
+  if (!out.sweep.double) return false;
+  const uses = plan.uses.filter((u) => u.sweep === out.sweep.key);
+  if (!uses.some((u) => u.buggy)) return true;
+  return !uses.some((u) => out.results.some((r) => !u.safe.includes(r.outcome)));
 }
 
 /** The worker's compiled file: beside this module in dist/, or dist/'s copy when run from the sources (Jest). */

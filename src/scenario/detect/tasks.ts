@@ -10,7 +10,9 @@ import { runCut } from '../cut.js';
 import { prepareSuiteRig } from '../suite-run.js';
 import type { SweepCutPoint } from '../sweep/points.js';
 import type { Recording } from '../sweep/recording.js';
-import { committedAt } from '../sweep/recover.js';
+import { committedAt, recordRecovery, summarize } from '../sweep/recover.js';
+import { secondPoints } from '../sweep/double.js';
+import { DETECT_DOUBLE_MODE, DOUBLE_FIRSTS, doubleCandidates } from './double-rule.js';
 import { SweepSession, type SweepRequest } from '../sweep/session.js';
 import { opPoints } from './torn-rule.js';
 
@@ -26,6 +28,8 @@ export type DetectTask =
   | { kind: 'ops'; id: number; sweep: string; request: SweepRequest; share: { index: number; of: number } }
   /** Given points (the second pass: decision ops torn at every unit). */
   | { kind: 'points'; id: number; sweep: string; request: SweepRequest; points: SweepCutPoint[] }
+  /** The double cuts of one sweep (double-rule.ts). */
+  | { kind: 'double'; id: number; sweep: string; request: SweepRequest }
   /** A suite's second-cut points replayed in full on one rig entry. */
   | { kind: 'replay'; id: number; suiteFile: string; entry: number; points: number[] };
 
@@ -37,6 +41,8 @@ export interface DetectPointOutcome {
   settled?: true;
   /** A second-pass point: a decision op torn at one of its write units. */
   decision?: true;
+  /** A double cut (point.second: the cut in the recovery the first cut starts). */
+  double?: true;
 }
 
 export interface ReplayOutcome {
@@ -48,7 +54,8 @@ export interface ReplayOutcome {
   reasons: string[];
 }
 
-export type DetectTaskResult = { kind: 'ops' | 'points'; id: number; sweep: string; recording: Recording; results: DetectPointOutcome[] } | { kind: 'replay'; id: number; results: ReplayOutcome[] };
+export type DetectTaskResult =
+  { kind: 'ops' | 'points' | 'double'; id: number; sweep: string; recording: Recording; results: DetectPointOutcome[] } | { kind: 'replay'; id: number; results: ReplayOutcome[] };
 
 /** Called with each point (or replayed cut) done. */
 export type OnPoint = () => void;
@@ -60,6 +67,7 @@ export class DetectRunner {
     if (task.kind === 'replay') return { kind: 'replay', id: task.id, results: await replay(task, onPoint, signal) };
     const session = await this.session(task.sweep, task.request);
     const rec = session.recording;
+    if (task.kind === 'double') return { kind: 'double', id: task.id, sweep: task.sweep, recording: rec, results: await doubleCuts(session, onPoint, signal) };
     const points = task.kind === 'points' ? task.points : opPoints(rec.ops, task.request.seed).filter((p) => Math.floor(p.op / SHARE_BLOCK_OPS) % task.share.of === task.share.index);
     const results: DetectPointOutcome[] = [];
     for (const point of points) {
@@ -105,6 +113,33 @@ export class DetectRunner {
     this.sessions.clear();
     await Promise.all(open.map((s) => s.then((x) => x.close()).catch(() => undefined)));
   }
+}
+
+/**
+ * The double cuts of one sweep (double-rule.ts): the candidates looked at in their seeded order,
+ * each one's recovery logged (a plain recovery run: most write nothing); the first DOUBLE_FIRSTS
+ * with a writing recovery get their second cuts, run right after that recovery is recorded again
+ * in the session (which keeps the last one recorded). One task per sweep, so the points taken do
+ * not depend on the number of threads.
+ */
+async function doubleCuts(session: SweepSession, onPoint: OnPoint, signal?: AbortSignal): Promise<DetectPointOutcome[]> {
+  const offMs = session.request.offMs ?? session.rig.config.power.offMs;
+  const results: DetectPointOutcome[] = [];
+  let taken = 0;
+  for (const first of doubleCandidates(session.recording.ops, session.request.seed)) {
+    if (taken >= DOUBLE_FIRSTS) break;
+    signal?.throwIfAborted();
+    if (!(await recordRecovery(session.rig, first, { offMs })).ops.length) continue;
+    taken++;
+    const recovery = await session.recoveryOf(first);
+    for (const point of secondPoints(first, summarize(recovery), DETECT_DOUBLE_MODE)) {
+      signal?.throwIfAborted();
+      const r = await session.recover(point);
+      results.push({ point, outcome: r.outcome, reasons: r.reasons, double: true });
+      onPoint();
+    }
+  }
+  return results;
 }
 
 /**
