@@ -131,6 +131,8 @@ describe('two consecutive nightly runs', () => {
     // The same summary, written beside the results.
     const written = writtenTo(second.stderr);
     expect(readFileSync(written, 'utf8')).toContain(lines[at + 2]);
+    // and the newest run's copy at the reports folder's top, which CI prints (docs/ci.md)
+    expect(readFileSync(join(reports, 'what-changed.txt'), 'utf8')).toBe(readFileSync(written, 'utf8'));
     const json = JSON.parse(readFileSync(written.replace(/\.txt$/, '.json'), 'utf8')) as { totals: Record<string, number> };
     expect(json.totals).toEqual({ newFailures: 1, fixed: 0, stillFailing: 0, flaky: 0 });
     const again = await hil(repro[1]!.split(' ').slice(1));

@@ -254,8 +254,13 @@ function recordHistory(
   const results_ = resolve(c.paths.results) === resolve('reports/allure-results') ? '' : ` --results ${displayPath(c.paths.results)}`;
   const text = formatChanges(changes, (id) => `hil repro ${id}${results_}`);
   // In the run's own folder, beside its results and junit.xml (reports/latest/what-changed.txt after a complete run).
+  // A copy at the reports folder's top is the newest run's, for a CI step that prints it (docs/ci.md).
+  const full = formatChanges(changes, (id) => `hil repro ${id}${results_}`, Infinity) + '\n';
+  const json = JSON.stringify(changes, null, 2) + '\n';
+  for (const dir of [c.paths.reports, c.paths.run]) {
+    writeFileSync(join(dir, 'what-changed.txt'), full);
+    writeFileSync(join(dir, 'what-changed.json'), json);
+  }
   const changesFile = join(c.paths.run, 'what-changed.txt');
-  writeFileSync(changesFile, formatChanges(changes, (id) => `hil repro ${id}${results_}`, Infinity) + '\n');
-  writeFileSync(join(c.paths.run, 'what-changed.json'), JSON.stringify(changes, null, 2) + '\n');
   return { changes, text, file: changesFile };
 }
