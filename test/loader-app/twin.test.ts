@@ -200,6 +200,31 @@ describe('loader-app twin: seeded bugs', () => {
     expect(check).toMatchObject({ state: 'committed', crcOk: false, valid: false });
   });
 
+  it('erase-to-invalidate: a cut 1 % (10 ms) into the first sector erase leaves the old header over half-erased code: a crash loop; the correct design stays in DFU mode', async () => {
+    for (const [variant, expected] of [
+      ['erase-to-invalidate', 'boot-loop'],
+      ['correct', 'dfu'],
+    ] as const) {
+      const b = (current = bench({ variant }));
+      b.twin.powerOn();
+      await b.line(/^hilrig-app 1\.0\.0/);
+      const off = b.twin.onEvent((e) => {
+        if (e.kind === 'flash' && e.op === 'erase') b.clock.setTimer(10, () => b.twin.powerOff());
+      });
+      await b.uploader.upload(APP2).catch(() => undefined);
+      off();
+      const from = b.console.lines.length;
+      b.twin.powerOn();
+      await b.clock.sleep(1000);
+      const t = b.text(from);
+      const seen = t.some((l) => l.includes('HardFault')) ? 'boot-loop' : t.some((l) => l.startsWith('Entering DFU Mode')) ? 'dfu' : t.join('|');
+      expect({ variant, seen }).toEqual({ variant, seen: expected });
+      b.console.close();
+      b.clock.dispose();
+      current = undefined;
+    }
+  });
+
   it('no-slot2-fallback: with slot 1 invalidated the bootloader starts it anyway and the core faults in a loop', async () => {
     const b = (current = bench({ variant: 'no-slot2-fallback', slot2: UPDATER }));
     b.twin.programMemory(SLOT1.base, Buffer.alloc(32, 0));

@@ -147,7 +147,7 @@ export class DfuServer {
       return;
     }
     const flash = mcu.flash;
-    if (!flash.read(slot.base, H.size).every((b) => b === 0)) {
+    if (variant !== 'erase-to-invalidate' && !flash.read(slot.base, H.size).every((b) => b === 0)) {
       mcu.emit({ kind: 'phase', name: 'invalidate', detail: slot.name });
       await mcu.flashOp(flash.program(slot.base, Buffer.alloc(H.size, 0)));
     }

@@ -14,6 +14,11 @@ export const LOADER_APP_VARIANTS = {
     wrong: 'writes the image in stream order, header first, so the magic the Loader trusts lands before the data it vouches for',
     seen: 'a cut after the header and before the last data starts a half-written application: wrong-image (banner of the new version over partial data) or a crash loop',
   },
+  'erase-to-invalidate': {
+    buggy: true,
+    wrong: 'invalidates the old image by erasing its first sector instead of programming zeros over its header first',
+    seen: 'a cut early in that 1 s sector erase leaves the old header (still trusted) over half-erased code: the Loader starts it and it faults (boot-loop)',
+  },
   'no-slot2-fallback': {
     buggy: true,
     wrong: 'the bootloader jumps to slot 1 without checking its header, so an invalid Loader is started instead of falling back to slot 2',
