@@ -45,6 +45,8 @@ export class Mcu {
   private powered = false;
   private epoch = 0;
   private abort = new AbortController();
+  /** This power-on's program has lost its RAM: `abort.signal.aborted`, read without the signal's getters (checked at every wait and flash op). */
+  private lost = false;
   private rxQueue: Buffer[] = [];
   private rxBytes = 0;
   private rxWaiter?: () => void;
@@ -89,6 +91,7 @@ export class Mcu {
   private start(program: (mcu: Mcu) => Promise<void>): void {
     this.epoch++;
     this.abort = new AbortController();
+    this.lost = false;
     this.rxQueue = [];
     this.rxBytes = 0;
     const epoch = this.epoch;
@@ -135,6 +138,7 @@ export class Mcu {
 
   /** The running program's RAM is gone: its signal aborts and its pending wait rejects with the same PowerLost. */
   private lose(): void {
+    this.lost = true;
     this.abort.abort(new PowerLost());
     const waits = this.waits;
     this.waits = new Set();
@@ -163,7 +167,7 @@ export class Mcu {
 
   /** Throws PowerLost if the program that asks is from an earlier power-on. */
   check(): void {
-    if (this.abort.signal.aborted) throw new PowerLost();
+    if (this.lost) throw new PowerLost();
   }
 
   async sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FlashSnapshot } from './nor-flash.js';
 
 /**
@@ -58,14 +58,18 @@ function sectorDigest(sector: Buffer): Buffer {
 }
 
 export function stateDigest(snapshot: FlashSnapshot): string {
-  const h = createHash('sha256');
-  for (const s of snapshot.sectors) h.update(sectorDigest(s));
-  // Whatever else the device stores beside the flash (option bytes), in a fixed key order.
+  // The sectors' digests laid end to end and hashed in one call (a sweep hashes a state per point:
+  // one update call per sector was most of it), then whatever else the device stores beside the
+  // flash (option bytes), in a fixed key order: the same bytes as updating sector by sector.
+  const n = snapshot.sectors.length;
+  const digests = Buffer.allocUnsafe(n * 32);
+  for (let i = 0; i < n; i++) digests.set(sectorDigest(snapshot.sectors[i]!), i * 32);
+  const extra: Buffer[] = [];
   for (const key of Object.keys(snapshot).sort()) {
     const v = (snapshot as unknown as Record<string, unknown>)[key];
-    if (key !== 'sectors' && key !== 'writes' && Buffer.isBuffer(v)) h.update(key).update(v);
+    if (key !== 'sectors' && key !== 'writes' && Buffer.isBuffer(v)) extra.push(Buffer.from(key), v);
   }
-  return h.digest('hex');
+  return hash('sha256', extra.length ? Buffer.concat([digests, ...extra]) : digests, 'hex');
 }
 
 /**

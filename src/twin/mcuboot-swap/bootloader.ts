@@ -314,8 +314,9 @@ export class McubootBootloader {
 
   // ---- flash primitives ----
 
-  private async program(address: number, data: Buffer): Promise<void> {
-    await this.mcu.flashOp(this.mcu.flash.program(address, data));
+  /** The op's own promise, not an async wrapper round it: a swap runs hundreds of these per recovery. */
+  private program(address: number, data: Buffer): Promise<void> {
+    return this.mcu.flashOp(this.mcu.flash.program(address, data));
   }
 
   private async copyRegion(from: FlashArea, to: FlashArea, fromOff: number, toOff: number, len: number): Promise<void> {
