@@ -30,7 +30,7 @@ const POWER_LOSS: Record<SweepCutMode, 'skip' | 'complete' | 'torn'> = { before:
  * variant write nothing while recovering: scanned over every scheme, variant and setup, and held
  * by the last test below).
  */
-const VARIANTS: Record<string, string[]> = { 'sfu-ab': [], 'stm32-dualbank': ['repair-moves-boot'], 'mcuboot-swap': ['correct', 'resume-unjournaled'] };
+const VARIANTS: Record<string, string[]> = { 'sfu-ab': [], 'stm32-dualbank': ['repair-moves-boot'], 'mcuboot-swap': ['correct', 'resume-unjournaled'], 'loader-app': [] };
 
 function requestFor(scheme: (typeof SCHEMES)[number], variant: string): SweepRequest {
   return { rig: scheme.bench.rig, twin: { variant }, images: { from: `firmware/${scheme.samples.from}`, to: `firmware/${scheme.samples.to}` }, seed: SEED };
