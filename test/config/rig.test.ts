@@ -122,7 +122,7 @@ describe('rig errors', () => {
 
   it.each([
     ['target: rp2040', 'target: rp2041', 'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, got "rp2041"'],
-    ['scheme: sfu-ab', 'scheme: sfu', 'rigs/x.yaml:2:9: scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap, got "sfu"'],
+    ['scheme: sfu-ab', 'scheme: sfu', 'rigs/x.yaml:2:9: scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap, loader-app, got "sfu"'],
     ['  driver: sfu', '  driver: smp', 'rigs/x.yaml:9:11: updater.driver: expected one of sfu, sfu-app, probe, got "smp"'],
   ])('rejects a word outside its list (%s -> %s)', (line, replacement, message) => {
     expect(linesOf(() => parseRig(twinRig({ [line]: replacement }), 'rigs/x.yaml'))).toEqual([message]);
