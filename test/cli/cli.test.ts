@@ -84,6 +84,14 @@ describe('hil (command line)', () => {
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+/);
   });
 
+  it('hil run --keep 0 is a usage error before any run folder is made', async () => {
+    const reports = join(tmp, 'keep0');
+    const r = await hil(['run', join(ROOT, 'suites/brownout-sfu.yaml'), '--keep', '0', '--reports', reports]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--keep: expected an integer >= 1/);
+    expect(existsSync(join(reports, 'runs'))).toBe(false);
+  });
+
   it('an image larger than a slot is refused before anything is written', async () => {
     const big = join(tmp, 'big.bin');
     writeFileSync(big, Buffer.alloc(0x1ef000 + 256, 0x11));

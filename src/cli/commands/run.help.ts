@@ -7,7 +7,7 @@ import type { CommandHelp } from '../command.js';
 export const runHelp: CommandHelp = {
   path: ['run'],
   summary: 'run suites (brownout campaigns) as Jest tests and write an Allure report',
-  usage: 'hil run [SUITE...] [--rig RIG] [--campaign NAME] [--confirm N] [--reports DIR] [--workers N] [--no-html] [--json]',
+  usage: 'hil run [SUITE...] [--rig RIG] [--campaign NAME] [--confirm N] [--reports DIR] [--keep N] [--workers N] [--no-html] [--json]',
   details: `Each suite is a set of cut points over one update (image A -> image B) on one or more rigs.
 Every cut becomes one test; a rig that runs a seeded-bug bootloader (expect: caught) gets one more
 test that the sweep caught it. With no SUITE, runs every suites/*.yaml (the default twin campaign).
@@ -24,7 +24,10 @@ many rig errors or a listed rig that gave no device result.
                      (Allure epic and history stream; default: default)
   --confirm N        re-run each failing cut N times: deterministic (N/N), intermittent (k/N)
                      or not reproduced (0/N); the result stays failed (default: the campaign's, 0)
-  --reports DIR      output folder (default: reports)
+  --reports DIR      output folder (default: reports); each run in reports/runs/<time>-<campaign>/,
+                     reports/latest on the newest complete one
+  --keep N           runs kept in reports/runs/ (default: $HIL_KEEP_RUNS, else 10); the latest
+                     complete run is never removed
   --workers N        rigs run in parallel, one per Jest worker (default: 2)
   --no-html          skip the HTML report`,
   examples: ['hil run', 'hil run suites/brownout-sfu.yaml --rig twin-rp2040-sfu', 'hil run --campaign nightly', 'hil run --campaign nightly --confirm 3 --json | jq .gate'],
@@ -33,6 +36,7 @@ many rig errors or a listed rig that gave no device result.
     campaign: { type: 'string' },
     confirm: { type: 'string' },
     reports: { type: 'string' },
+    keep: { type: 'string' },
     workers: { type: 'string' },
     'no-html': { type: 'boolean' },
   },

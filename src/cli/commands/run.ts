@@ -108,7 +108,8 @@ export const runCommand: Command = {
     // Validate everything before any rig is touched.
     const plan = config ? await planCampaign(config) : await planSuites(positionals.length ? positionals.map((p) => resolve(p)) : defaultSuites(), campaign, values.rig as string | undefined);
     // Each run gets its own folder, reports/runs/<time>-<campaign>/ (RUNS's run-folder.ts).
-    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports', { campaign });
+    const keep = values.keep === undefined ? undefined : numberOption(values, 'keep', 10, { integer: true, min: 1, max: 1000 });
+    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports', { campaign, ...(keep !== undefined && { keep }) });
     // Two runs on one folder would write into each other's results: a second one is refused.
     const lock = lockReports(paths.reports);
     try {
