@@ -1,21 +1,22 @@
 /**
  * The sign-off as an Allure result: one test (`sign-off NAME`), one step per cell with its map,
- * the page and the JSON attached, written straight into the reports' Allure results folder so the
- * next report shows it beside the campaign's cuts (Allure reads any `*-result.json` there).
+ * the page and the JSON attached, written into the sign-off's own Allure results folder.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CellResult, CellStatus, SignoffReport } from './report.js';
 import { percent, share } from './judge.js';
 
 /**
- * Where the sign-off's Allure result goes: the results folder `hil run` publishes
- * (campaignPaths(reports).results today). The one place to change when run folders move.
+ * Where the sign-off's Allure result goes: beside its page, `reports/signoff/allure-results`, not
+ * into a `hil run` folder (reports/runs/<id>/ are whole runs: a completed nightly is never written
+ * into afterwards). `allure generate reports/latest/allure-results reports/signoff/allure-results`
+ * puts the sign-off beside the latest campaign in one report.
  */
 export function signoffAllureDir(reportsDir: string): string {
-  return join(resolve(reportsDir), 'allure-results');
+  return join(resolve(reportsDir), 'signoff', 'allure-results');
 }
 
 type AllureStatus = 'passed' | 'failed' | 'broken' | 'skipped';
@@ -65,6 +66,8 @@ function cellStep(cell: CellResult, svg: string | undefined, dir: string, at: nu
  * holds each cell's map by cell id.
  */
 export function writeSignoffAllure(dir: string, report: SignoffReport, page: string, maps: ReadonlyMap<string, string>, started: number): string {
+  // One sign-off per folder: an earlier sign-off's result would read as a second, stale verdict.
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const uuid = randomUUID();
   const stop = started + Math.round(report.seconds * 1000);

@@ -108,7 +108,7 @@ threshold: { recovery: 80% }
   });
 
   test('the Allure result: one failed test with a step per cell, the page, the JSON and each map attached', () => {
-    const dir = join(reports(), 'allure-results');
+    const dir = join(reports(), 'signoff', 'allure-results');
     const results = readdirSync(dir).filter((f) => f.endsWith('-result.json'));
     expect(results).toHaveLength(1);
     const r = JSON.parse(readFileSync(join(dir, results[0]!), 'utf8')) as {
@@ -196,7 +196,7 @@ describe('exit codes', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^sign-off green: PASS/);
     expect(r.stdout).toMatch(/PASS {7}twin-rp2040-sfu × sfu v1 to v2 × random 40 ops \(seed 5\): 40 cuts, 100\.00 % recovered, bound 91\.23 %/);
-    expect(existsSync(join(tmp, 'r-green', 'allure-results'))).toBe(false);
+    expect(existsSync(join(tmp, 'r-green', 'signoff', 'allure-results'))).toBe(false);
     expect(readFileSync(join(tmp, 'r-green', 'signoff', 'index.html'), 'utf8')).toContain('data-verdict="pass"');
   });
 
