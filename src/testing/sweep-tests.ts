@@ -13,6 +13,7 @@
  */
 import { expect, it } from '@jest/globals';
 import { dirname, join } from 'node:path';
+import { realpathSync } from 'node:fs';
 import * as allure from 'allure-js-commons';
 import { RigError } from '../core/errors.js';
 import type { SuiteConfig } from '../config/index.js';
@@ -140,6 +141,7 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
   const parameters = async (run: SuiteSweepRun, mode: string) => {
     await ctx.label();
     await allure.parameter('rig', config.name);
+    await allure.parameter('board', config.board?.serial ?? config.name);
     await allure.parameter('sweep', mode);
     await allure.parameter('seed', String(run.seed));
     if (setup !== prepared.scheme.setups[0]) await allure.parameter('setup', setup);
@@ -196,10 +198,12 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
             (seeded ? `Seeded bug: ${failing.length} points end outside expect.safe (the catch).` : `${failing.length} failing (outcome not in ${safe.join(', ')}).`) +
             (knownPoints.length ? ` ${knownPoints.length} known (expect.known: ${[...new Set(knownPoints.map((x) => knownText(x.known)))].join('; ')}).` : ''),
         );
-        // Every group's whole map (reasons in the marks' titles) goes to reports/maps/, beside the report.
+        // Every group's whole map (reasons in the marks' titles) goes into the run's own folder
+        // (reports/runs/<id>/maps/): the resultsFile path may pass through reports/.run, a link the
+        // next run moves, so the map file named in the report is the resolved one.
         const mapTitle = `${suite.name} on ${config.name}${variant ? ` (${variant})` : ''}: ${group.name}`;
         const mapFile = writeResilienceMap(
-          join(dirname(dirname(entry.resultsFile)), 'maps'),
+          join(realpathSync(dirname(entry.resultsFile)), 'maps'),
           `${suite.name}--${config.name}--${group.name}`,
           sweepMapSvg({ title: mapTitle, ops: run.ops, results: group.results }),
         );
@@ -284,6 +288,7 @@ function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: stri
     await ctx.label();
     await allure.tag(seeded ? 'catch' : 'failing-point');
     await allure.parameter('rig', config.name);
+    await allure.parameter('board', config.board?.serial ?? config.name);
     await allure.parameter('sweep', group);
     await allure.parameter('point', pointArgument(r.point));
     await allure.parameter('seed', String(run.seed));

@@ -6,9 +6,9 @@
 // once as a must-recover rig and once as a seeded bug (with powerLoss: torn, which a sweep sets per
 // point anyway, so that the summary tells the two entries apart).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { CutRecord } from '../../src/report/plan.js';
 import { hil, ROOT } from '../cli/hil.js';
 
@@ -92,9 +92,11 @@ describe('an every-op sweep in a suite', () => {
         expect(map?.type).toBe('image/svg+xml');
         expect(map?.text).toMatch(/<svg/);
       }
-      // Every group's whole map is also written beside the report (reports/maps/).
+      // Every group's whole map is also written into the run's own folder (reports/runs/<id>/maps/).
       expect(readFileSync(param(r, 'map file')!, 'utf8')).toContain('<svg');
-      expect(param(r, 'map file')).toContain(join(reports, 'maps'));
+      expect(param(r, 'map file')).toContain(join(realpathSync(reports), 'runs'));
+      expect(param(r, 'map file')).toContain(`${sep}maps${sep}`);
+      expect(param(r, 'board')).toBeDefined();
       const list = attachment(r, 'failing points')!.text;
       expect(list).toContain(`${points} points, ${failing} failing`);
       expect(list).toContain('failing windows');
