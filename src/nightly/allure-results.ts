@@ -174,7 +174,7 @@ export function addConfirmation(file: string, result: AllureResult, c: Confirmat
  */
 export function writeGateResult(
   dir: string,
-  g: { campaign: string; passed: boolean; rules: { rule: string; ok: boolean; message: string }[]; changes: string; changesJson: unknown; start: number },
+  g: { campaign: string; passed: boolean; rules: { rule: string; ok: boolean; message: string }[]; changes: string; changesJson: unknown; start: number; trend?: string },
 ): string {
   const uuid = randomUUID();
   const stop = Date.now();
@@ -202,7 +202,11 @@ export function writeGateResult(
     ],
     parameters: [],
     steps: g.rules.map((r) => ({ name: `${r.rule}: ${r.message}`, status: r.ok ? 'passed' : 'failed', stage: 'finished', start: stop, stop, steps: [], attachments: [], parameters: [] })),
-    attachments: [attach('what changed', g.changes, 'text/plain', 'txt'), attach('what changed (json)', JSON.stringify(g.changesJson, null, 2), 'application/json', 'json')],
+    attachments: [
+      attach('what changed', g.changes, 'text/plain', 'txt'),
+      attach('what changed (json)', JSON.stringify(g.changesJson, null, 2), 'application/json', 'json'),
+      ...(g.trend ? [attach('trend per rig', g.trend, 'image/svg+xml', 'svg')] : []),
+    ],
   };
   writeJson(join(dir, `${uuid}-result.json`), result);
   return uuid;

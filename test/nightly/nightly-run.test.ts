@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { hil, ROOT } from '../cli/hil.js';
 import { unopenableRigFile } from '../helpers/unopenable-rig.js';
+import { render } from '../helpers/browser.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hil-nightly-'));
 const reports = join(tmp, 'reports');
@@ -153,6 +154,27 @@ describe('two consecutive nightly runs', () => {
     expect(gate.status).toBe('failed');
     const attached = gate.attachments!.find((a) => a.name === 'what changed')!;
     expect(readFileSync(join(latest().results, attached.source), 'utf8')).toContain('1 new failure(s)');
+  });
+
+  test('the trend per rig, in headless Chromium: a row per board, a column per night, the new failure red on the second night; attached to the gate', async () => {
+    const svg = join(dirname(latest().records), 'trend.svg');
+    const page = await render(svg, { select: { boards: '.trend-board', runs: '.trend-board .trend-run', failed: '.trend-failed', passed: '.trend-passed' } });
+    expect(page.parseError).toBeUndefined();
+    expect(page.counts.boards).toBe(2);
+    const rows = page.found.boards!;
+    expect(rows.map((b) => b.data.board).sort()).toEqual(['twin-rp2040-sfu', 'twin-rp2040-sfu-bug-erase-running-slot']);
+    for (const b of rows) expect(b.data.runs).toBe('2');
+    expect(rows.find((b) => b.data.board === 'twin-rp2040-sfu')!.data.state).toBe('failing');
+    const runs = page.found.runs!;
+    expect(runs).toHaveLength(4);
+    // The one failing column is the second night of twin-rp2040-sfu, and its red part is drawn.
+    expect(runs.filter((r) => r.data.failed !== '0').map((r) => r.data.failed)).toEqual(['1']);
+    const red = page.found.failed!;
+    expect(red).toHaveLength(1);
+    expect(red[0]!.box.height).toBeGreaterThan(0);
+    expect(page.counts.passed).toBe(4);
+    const gate = allureResults().find((r) => r.name === 'release gate: campaign twice')!;
+    expect(gate.attachments!.map((a) => a.name)).toContain('trend per rig');
   });
 
   test('--confirm 3 on the seeded-bug failure: deterministic 3/3 in the output, results.jsonl and the Allure result, which stays failed', async () => {

@@ -14,6 +14,7 @@ import { writeRunJUnit } from '../../report/run-finish.js';
 import { boardOf, type BoardIdentity } from '../../nightly/board.js';
 import { evaluateGate, formatGate } from '../../nightly/gate.js';
 import { appendRuns, historyFile, readHistory, runsByBoard, writeHistory } from '../../nightly/history.js';
+import { renderTrendSvg } from '../../nightly/trend.js';
 import { boardChanges, formatChanges, whatChanged, type WhatChanged } from '../../nightly/changes.js';
 import { inputsByReproId, readResults, stampBoardHistoryIds, writeGateResult } from '../../nightly/allure-results.js';
 import { numberOption, type Command } from '../command.js';
@@ -182,7 +183,8 @@ async function runAndReport(c: RunContext): Promise<number> {
   const gate = evaluateGate(c.config?.gate ?? DEFAULT_GATE, counted, c.config ? [...c.plan.boards.keys()] : [], jest.exitCode);
   if (jest.published) {
     stampBoardHistoryIds(results, records, boardOfRig);
-    if (c.config) writeGateResult(paths.results, { campaign: c.campaign, ...gate, changes: history?.text ?? '', changesJson: history?.changes ?? null, start: started });
+    if (c.config)
+      writeGateResult(paths.results, { campaign: c.campaign, ...gate, changes: history?.text ?? '', changesJson: history?.changes ?? null, start: started, ...(history && { trend: history.trend }) });
   }
 
   let report: string | undefined;
@@ -242,7 +244,7 @@ function recordHistory(
   results: ReturnType<typeof readResults>,
   boardOfRig: (rig: string) => BoardIdentity,
   date: string,
-): { changes: WhatChanged; text: string; file: string } {
+): { changes: WhatChanged; text: string; file: string; trend: string } {
   const file = historyFile(c.paths.reports, c.campaign);
   const { history, problem } = readHistory(file, c.campaign);
   if (problem) c.out.warn(problem);
@@ -262,6 +264,9 @@ function recordHistory(
     writeFileSync(join(dir, 'what-changed.txt'), full);
     writeFileSync(join(dir, 'what-changed.json'), json);
   }
+  // The trend per rig beside them: each board's kept runs as bars (src/nightly/trend.ts).
+  const trend = renderTrendSvg(history);
+  writeFileSync(join(c.paths.run, 'trend.svg'), trend);
   const changesFile = join(c.paths.run, 'what-changed.txt');
-  return { changes, text, file: changesFile };
+  return { changes, text, file: changesFile, trend };
 }
