@@ -21,6 +21,9 @@ import { declareSweepTests, runSuiteSweeps } from './sweep-tests.js';
 import { expectationMessage } from '../report/cut-summary.js';
 import { CutExpectationError, labelCatch } from './catch-label.js';
 
+/** The first catching cut of a rig carries the transcript and timeline picture (later catches: summary and repro). */
+const MAX_CATCH_DETAILS = 1;
+
 /**
  * Declares the Jest tests of one (suite, rig) pair: one test per cut point, plus, on a rig
  * running a seeded bug, one test that the suite caught it. Rig errors throw RigError (Allure
@@ -36,9 +39,15 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const results: RigCutResult[] = [];
   const variant = config.twin?.variant;
   const record = (r: CutRecord) => appendFileSync(entry.resultsFile, JSON.stringify(r) + '\n');
-  // The transcript and timeline go to the cuts an engineer opens: failed, broken, or catching the seeded bug.
-  const worthDetails = (r: CutResult): boolean =>
-    r.outcome === 'rig-error' || (entry.expect === 'caught' ? suite.expect.caughtWhen.includes(r.outcome as never) : !(suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false));
+  // The transcript and timeline go to the cuts an engineer opens: failed, broken, or catching the
+  // seeded bug, but only the first few catches of a rig (a seeded bug caught by every cut would
+  // otherwise fill the report with the same picture: the default campaign's stays under 10 MB).
+  let catchDetails = 0;
+  const worthDetails = (r: CutResult): boolean => {
+    if (r.outcome === 'rig-error') return true;
+    if (entry.expect !== 'caught') return !(suite.expect.safe.includes(r.outcome as never) && r.verdict?.agree !== false);
+    return suite.expect.caughtWhen.includes(r.outcome as never) && catchDetails++ < MAX_CATCH_DETAILS;
+  };
   // Op sweeps run now, before the tests are declared: see ./sweep-tests.ts.
   const sweepRuns = await runSuiteSweeps(suite, prepared, entry);
   const board = config.board?.serial ?? config.name;
