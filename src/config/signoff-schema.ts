@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { PathIssue } from './errors.js';
 import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
+import { parsed, rangeNumber, rangeValue } from './range-bound.js';
 import { MAX_BOOT_LOOP_CYCLES, MAX_OFF_MS, MAX_SEED, MAX_SWEEP_COUNT, MAX_TRIGGER_MS } from './limits.js';
 import { OP_CUT_MODES, type OpCutMode } from './sweep.js';
 import { parseDuration } from './trigger.js';
@@ -21,18 +22,6 @@ export const DEFAULT_CONFIDENCE = 0.95;
 
 /** Torn fractions per op, as a suite's every-op allows. */
 const MAX_TORN = 64;
-
-/** A string parsed by `parse`; its Error message becomes the issue. */
-function parsed<T>(what: string, parse: (text: string) => T) {
-  return z.string({ error: expected(what) }).transform((text, ctx): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
-      return z.NEVER;
-    }
-  });
-}
 
 /**
  * A share strictly between `min` and 1: `99%`, `99.9 %` or a fraction `0.99`. 100 % is refused: no
@@ -71,19 +60,6 @@ function share(what: string, min: number) {
 /** A time: `1500ms`, `1.5s`, or a number of milliseconds. */
 const duration = union([num({ min: 0, max: MAX_TRIGGER_MS }), parsed('a time', parseDuration)], 'a time such as 1500ms, 1.5s or 1500');
 
-/** A range bound: a number, a time (`600ms`, `1.5s`: trigger after) or a percentage (`5%`: trigger progress). */
-const rangeValue = union(
-  [
-    num({ min: 0, max: MAX_TRIGGER_MS }),
-    parsed('a number, a time or a percentage', (text) => {
-      const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-      return percent ? { percent: Number(percent[1]) } : { ms: parseDuration(text) };
-    }),
-  ],
-  'a number, a time such as 600ms (trigger after) or a percentage such as 5% (trigger progress)',
-);
-type RangeValue = number | { percent: number } | { ms: number };
-
 const seed = int({ min: 0, max: MAX_SEED }).optional();
 const cut = list(oneOf(OP_CUT_MODES as ['before', 'after', 'torn']), 1).optional();
 const count = int({ min: 1, max: MAX_SWEEP_COUNT });
@@ -105,18 +81,6 @@ export type SignoffCutMode =
   | { mode: 'every-op'; cut?: OpCutMode[]; torn?: number; seed?: number; name?: string }
   | { mode: 'random'; count: number; cut?: OpCutMode[]; seed?: number; name?: string; window?: { fromMs: number; toMs: number } }
   | { mode: 'range'; trigger: 'after' | 'progress' | 'marker'; from: number; to: number; step: number; seed?: number; name?: string };
-
-/** What a range bound means for its trigger, or the reason it cannot. */
-function rangeNumber(trigger: 'after' | 'marker' | 'progress', value: RangeValue): number | string {
-  if (typeof value === 'number') {
-    if (trigger === 'marker' && !Number.isInteger(value)) return `expected a whole op edge number, got ${value}`;
-    if (trigger === 'progress' && value > 100) return `expected a percentage of at most 100, got ${value}`;
-    return value;
-  }
-  if ('ms' in value) return trigger === 'after' ? value.ms : `a time is a bound of trigger after, not ${trigger}: give ${trigger === 'marker' ? 'an op edge number' : 'a percentage such as 5%'}`;
-  if (trigger !== 'progress') return `a percentage is a bound of trigger progress, not ${trigger}`;
-  return value.percent > 100 ? `expected a percentage of at most 100%, got ${value.percent}%` : value.percent;
-}
 
 const cutMode = cutModeFields.transform((fields, ctx): SignoffCutMode => {
   const fail = (path: string, message: string, input: unknown) => {

@@ -5,23 +5,12 @@
  */
 import { z } from 'zod';
 import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
+import { parsed, rangeNumber, rangeValue } from './range-bound.js';
 import type { PathIssue } from './errors.js';
 import { OP_CUT_MODES, type OpSweep, type OpSweepMode, type Sweep } from './sweep.js';
 import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
 import { MAX_BOOT_LOOP_CYCLES, MAX_NTH, MAX_OFF_MS, MAX_SEED, MAX_SUITE_CUTS, MAX_SWEEP_COUNT, MAX_TRIGGER_MS, formatMs } from './limits.js';
 import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome, type Scheme } from './vocabulary.js';
-
-/** A string parsed by `parse`; its Error message becomes the issue. */
-function parsed<T>(what: string, parse: (text: string) => T) {
-  return z.string({ error: expected(what) }).transform((text, ctx): T => {
-    try {
-      return parse(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
-      return z.NEVER;
-    }
-  });
-}
 
 const trigger = parsed('a trigger such as after:1500ms, progress:37% or console:/CRC OK/', parseTrigger);
 
@@ -109,19 +98,6 @@ const sweep = sweepFields.transform((fields, ctx): Sweep => {
 /** Torn fractions per op: each is a full recovery, so a few are plenty (the physics varies within one). */
 export const MAX_TORN_PER_OP = 64;
 
-/** A range bound: a number, a time (`600ms`, `1.5s`: after) or a percentage (`5%`: progress). */
-const rangeValue = union(
-  [
-    num({ min: 0, max: MAX_TRIGGER_MS }),
-    parsed('a number, a time or a percentage', (text) => {
-      const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-      return percent ? { percent: Number(percent[1]) } : { ms: parseDuration(text) };
-    }),
-  ],
-  'a number, a time such as 600ms (trigger after) or a percentage such as 5% (trigger progress)',
-);
-type RangeValue = number | { percent: number } | { ms: number };
-
 const opSeed = int({ min: 0, max: MAX_SEED }).optional();
 const sample = mapping({ sample: int({ min: 1, max: MAX_SWEEP_COUNT }).optional() }).default(() => ({}));
 
@@ -132,18 +108,6 @@ const opSweepFields = tagged('mode', [
   { mode: z.literal('random'), count, seed: opSeed },
   { mode: z.literal('double'), first: sample, second: sample, seed: opSeed },
 ]);
-
-/** What a range bound means for its trigger, or the reason it cannot. */
-function rangeNumber(trigger: 'after' | 'marker' | 'progress', value: RangeValue): number | string {
-  if (typeof value === 'number') {
-    if (trigger === 'marker' && !Number.isInteger(value)) return `expected a whole op edge number, got ${value}`;
-    if (trigger === 'progress' && value > 100) return `expected a percentage of at most 100, got ${value}`;
-    return value;
-  }
-  if ('ms' in value) return trigger === 'after' ? value.ms : `a time is a bound of trigger after, not ${trigger}: give ${trigger === 'marker' ? 'an op edge number' : 'a percentage such as 5%'}`;
-  if (trigger !== 'progress') return `a percentage is a bound of trigger progress, not ${trigger}`;
-  return value.percent > 100 ? `expected a percentage of at most 100%, got ${value.percent}%` : value.percent;
-}
 
 const opSweep = opSweepFields.transform((fields, ctx): Omit<OpSweep, 'index'> => {
   const fail = (path: string, message: string, input: unknown) => {
