@@ -242,7 +242,7 @@ export function readRecords(paths: CampaignPaths): CutRecord[] {
 }
 
 /** Allure 3 single-file HTML (opens from file://, no network). */
-export async function generateHtml(paths: CampaignPaths, signal?: AbortSignal): Promise<string> {
+export async function generateHtml(paths: Pick<CampaignPaths, 'results' | 'html'>, signal?: AbortSignal): Promise<string> {
   const allureBin = join(PACKAGE_ROOT, 'node_modules/allure/cli.js');
   const bin = existsSync(allureBin) ? allureBin : join(PACKAGE_ROOT, 'node_modules/.bin/allure');
   rmSync(paths.html, { recursive: true, force: true });

@@ -123,6 +123,10 @@ threshold: { recovery: 80% }
     const sources = [...r.attachments, ...r.steps.flatMap((s) => s.attachments)];
     expect(sources.map((a) => a.type).sort()).toEqual(['application/json', 'image/svg+xml', 'image/svg+xml', 'image/svg+xml', 'image/svg+xml', 'image/svg+xml', 'text/html']);
     for (const a of sources) expect(existsSync(join(dir, a.source))).toBe(true);
+    // and the sign-off's own Allure report beside the page, with the result in it
+    const report = readFileSync(join(reports(), 'signoff', 'html', 'index.html'), 'utf8');
+    const embedded = [...report.matchAll(/d\("data\/test-results\/[0-9a-f]+\.json","([A-Za-z0-9+/=]+)"\)/g)].map((m) => JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as { name: string });
+    expect(embedded.map((r) => r.name)).toEqual(['sign-off matrix']);
   });
 
   describe('the page in headless Chromium', () => {

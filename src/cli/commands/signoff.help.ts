@@ -21,7 +21,8 @@ a cell they left too few device results to decide is incomplete, not passed.
 Writes DIR/signoff/index.html (one self-contained page: verdict, matrix with rate and bound per cell,
 the method, each cell's resilience map, images by sha256, hilrig version, date, rig inventory with
 board serials), DIR/signoff/signoff.json (what --json prints) and an Allure result (the page, the
-JSON and every map attached) into DIR/signoff/allure-results. Progress goes to stderr; Ctrl-C stops the cell
+JSON and every map attached) into DIR/signoff/allure-results, and its Allure report
+DIR/signoff/html/index.html. Progress goes to stderr; Ctrl-C stops the cell
 in progress and writes what was done (exit 4).
 Exit 0 iff every cell passed, 1 if any cell failed, 3 if none failed but rig errors left a cell
 incomplete, 2 for a bad sign-off file (file:line:col: field: problem).

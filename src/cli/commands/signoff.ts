@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { displayFile } from '../../config/errors.js';
 import { defaultWorkers } from '../../scenario/sweep/engine.js';
@@ -7,6 +7,7 @@ import { percent, share } from '../../signoff/judge.js';
 import { loadSignoff } from '../../signoff/load.js';
 import type { CellResult, SignoffReport } from '../../signoff/report.js';
 import { runSignoff } from '../../signoff/run.js';
+import { generateHtml } from '../../report/campaign.js';
 import { numberOption, type Command } from '../command.js';
 import type { Output } from '../output.js';
 import { signoffHelp } from './signoff.help.js';
@@ -73,7 +74,19 @@ export const signoffCommand: Command = {
     out.endProgress();
     if (out.json) out.printJson(report);
     else out.data(summary(report));
-    if (report.files.allure) out.info(`Allure result written to ${displayFile(report.files.allure)}`);
+    if (report.files.allure) {
+      out.info(`Allure result written to ${displayFile(report.files.allure)}`);
+      // The sign-off's own Allure report beside its page (the page, the JSON and every map attached):
+      // a lab's report viewer shows it like a campaign's. A failure to build it is a warning, never the verdict.
+      if (!signal?.aborted) {
+        try {
+          const html = await generateHtml({ results: report.files.allure, html: join(dirname(report.files.allure), 'html') }, signal);
+          out.info(`Allure report: ${displayFile(html)}`);
+        } catch (err) {
+          out.warn(`the sign-off's Allure report was not generated: ${(err as Error).message}`);
+        }
+      }
+    }
     return report.exitCode;
   },
 };
