@@ -44,3 +44,23 @@ export function rangeNumber(trigger: 'after' | 'marker' | 'progress', value: Ran
   if (trigger !== 'progress') return `a percentage is a bound of trigger progress, not ${trigger}`;
   return value.percent > 100 ? `expected a percentage of at most 100%, got ${value.percent}%` : value.percent;
 }
+
+/**
+ * A range's from / to / step for its trigger, checked (step above 0, to at least from); a problem
+ * goes to `fail` with the field it belongs to, whose return value is handed back.
+ */
+export function rangeBounds<F>(
+  trigger: 'after' | 'marker' | 'progress',
+  fields: Record<'from' | 'to' | 'step', RangeValue>,
+  fail: (field: 'from' | 'to' | 'step', message: string, input: unknown) => F,
+): Record<'from' | 'to' | 'step', number> | F {
+  const bounds: Record<'from' | 'to' | 'step', number> = { from: 0, to: 0, step: 0 };
+  for (const key of ['from', 'to', 'step'] as const) {
+    const n = rangeNumber(trigger, fields[key]);
+    if (typeof n === 'string') return fail(key, n, fields[key]);
+    bounds[key] = n;
+  }
+  if (!(bounds.step > 0)) return fail('step', `expected a step above 0, got ${bounds.step}`, fields.step);
+  if (bounds.to < bounds.from) return fail('to', `expected at least from (${bounds.from}), got ${bounds.to}`, fields.to);
+  return bounds;
+}

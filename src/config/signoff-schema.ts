@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { PathIssue } from './errors.js';
 import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
-import { parsed, rangeNumber, rangeValue } from './range-bound.js';
+import { parsed, rangeBounds, rangeValue } from './range-bound.js';
 import { MAX_BOOT_LOOP_CYCLES, MAX_OFF_MS, MAX_SEED, MAX_SWEEP_COUNT, MAX_TRIGGER_MS } from './limits.js';
 import { OP_CUT_MODES, type OpCutMode } from './sweep.js';
 import { parseDuration } from './trigger.js';
@@ -100,14 +100,8 @@ const cutMode = cutModeFields.transform((fields, ctx): SignoffCutMode => {
       return { mode: 'random', count: fields.count, ...(fields.cut && { cut: OP_CUT_MODES.filter((m) => fields.cut!.includes(m)) }), ...window, ...common };
     }
     case 'range': {
-      const bounds = { from: 0, to: 0, step: 0 };
-      for (const key of ['from', 'to', 'step'] as const) {
-        const n = rangeNumber(fields.trigger, fields[key]);
-        if (typeof n === 'string') return fail(key, n, fields[key]);
-        bounds[key] = n;
-      }
-      if (!(bounds.step > 0)) return fail('step', `expected a step above 0, got ${bounds.step}`, fields.step);
-      if (bounds.to < bounds.from) return fail('to', `expected at least from (${bounds.from}), got ${bounds.to}`, fields.to);
+      const bounds = rangeBounds(fields.trigger, fields, fail);
+      if (bounds === z.NEVER) return z.NEVER;
       if (fields.trigger === 'marker' && bounds.from < 1) return fail('from', 'marker edges count from 1', fields.from);
       const points = Math.floor((bounds.to - bounds.from) / bounds.step + 1e-9) + 1;
       if (points > MAX_SWEEP_COUNT) return fail('step', `${points} points from ${bounds.from} to ${bounds.to}, more than ${MAX_SWEEP_COUNT}: take a larger step`, fields.step);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { expected, int, list, mapping, num, oneOf, shorthand, str, tagged, union } from './fields.js';
-import { parsed, rangeNumber, rangeValue } from './range-bound.js';
+import { parsed, rangeBounds, rangeValue } from './range-bound.js';
 import type { PathIssue } from './errors.js';
 import { OP_CUT_MODES, type OpSweep, type OpSweepMode, type Sweep } from './sweep.js';
 import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
@@ -121,14 +121,8 @@ const opSweep = opSweepFields.transform((fields, ctx): Omit<OpSweep, 'index'> =>
       sweep = { mode: 'every-op', cut: fields.cut ? OP_CUT_MODES.filter((m) => fields.cut!.includes(m)) : [...OP_CUT_MODES], ...(fields.torn !== undefined && { torn: fields.torn }) };
       break;
     case 'range': {
-      const bounds: Record<'from' | 'to' | 'step', number> = { from: 0, to: 0, step: 0 };
-      for (const key of ['from', 'to', 'step'] as const) {
-        const n = rangeNumber(fields.trigger, fields[key]);
-        if (typeof n === 'string') return fail(key, n, fields[key]);
-        bounds[key] = n;
-      }
-      if (!(bounds.step > 0)) return fail('step', `expected a step above 0, got ${bounds.step}`, fields.step);
-      if (bounds.to < bounds.from) return fail('to', `expected at least from (${bounds.from}), got ${bounds.to}`, fields.to);
+      const bounds = rangeBounds(fields.trigger, fields, fail);
+      if (bounds === z.NEVER) return z.NEVER;
       // Bounded like a trigger sweep's count: a tiny step over a long range is millions of points.
       const points = Math.floor((bounds.to - bounds.from) / bounds.step) + 1;
       if (points > MAX_SWEEP_COUNT) return fail('step', `${points} points from ${bounds.from} to ${bounds.to}, more than ${MAX_SWEEP_COUNT}: take a larger step`, fields.step);
