@@ -25,6 +25,13 @@ const twinSection = mapping({
   paceBaud: int({ above: 0, max: MAX_BAUD }).default(921600),
 });
 
+/**
+ * A cut shaped as a sag to `volts` (held for the cut's off time) instead of output off. On a
+ * supply it is what the supply does; on the twin it is a brownout: above the MCU's power-on reset
+ * threshold it trips only the brown-out reset, and SRAM keeps its contents (with a chance of flips).
+ */
+const sag = mapping({ volts: num({ min: 0 }), rampMs: num({ min: 0, max: MAX_SETTLE_MS }).default(0), steps: int({ above: 0, max: 1000 }).default(1) });
+
 const powerCommon = {
   /** Default off time of a cut. */
   offMs: num({ min: 0, max: MAX_OFF_MS }).default(200),
@@ -69,7 +76,7 @@ const gpioSection = mapping({
 });
 
 const power = tagged('driver', [
-  { driver: z.literal('twin'), ...powerCommon },
+  { driver: z.literal('twin'), ...powerCommon, sag: sag.optional() },
   {
     driver: z.literal('relay'),
     ...powerCommon,
@@ -101,7 +108,7 @@ const power = tagged('driver', [
     /** Refuses a volts: above this (a 33 typed for 3.3 must not reach the board). */
     maxVolts: num({ above: 0 }).optional(),
     /** Cuts become a sag to `volts` (held for the cut's off time) instead of output off. */
-    sag: mapping({ volts: num({ min: 0 }), rampMs: num({ min: 0, max: MAX_SETTLE_MS }).default(0), steps: int({ above: 0, max: 1000 }).default(1) }).optional(),
+    sag: sag.optional(),
   },
 ]);
 
@@ -155,7 +162,17 @@ const reset = mapping({ pin: str(), pulseMs: num({ above: 0, max: MAX_SETTLE_MS 
 /** The input the firmware pulses at every flash operation: `marker:N+delay` cuts count its edges. */
 const marker = mapping({ pin: str() });
 
-const boot = mapping({ timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(5000) });
+/** Until the app is stable it leaves the boot counter alone: a delay by default (no `boot.stable:`). */
+export const DEFAULT_STABLE_MS = 500;
+
+/**
+ * When the application counts as stable and clears the boot counter (seed 001: a timer, or a
+ * console command such as its `mark_stable`): `afterMs:` of running, or `command:` — the line the
+ * host sends after the banner. Exactly one of them (rigCrossIssues).
+ */
+const stable = mapping({ afterMs: num({ min: 0, max: MAX_WAIT_MS }).optional(), command: str().optional() });
+
+const boot = mapping({ timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(5000), stable: stable.optional() });
 
 /**
  * The board on the rig, for history and sign-off inventories: history is keyed by rig name + board
@@ -198,6 +215,8 @@ export type ConsoleConfig = RigFields['console'];
 export type UpdaterConfig = RigFields['updater'];
 export type ProbeConfig = NonNullable<RigFields['probe']>;
 export type BootConfig = RigFields['boot'];
+export type StableRule = { afterMs: number; command?: undefined } | { command: string; afterMs?: undefined };
+export type SagConfig = NonNullable<Extract<PowerConfig, { driver: 'twin' }>['sag']>;
 export type GpioConfig = NonNullable<RigFields['gpio']>;
 export type GpioPinConfig = GpioConfig['pins'][string];
 export type ResetConfig = NonNullable<RigFields['reset']>;
@@ -256,6 +275,7 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
     }
   }
 
+  issues.push(...stableIssues(raw));
   issues.push(...gpioIssues(raw));
   // openocd reads -f files and image names as TCL: a value that would run as TCL is a config error
   // here, with its line, as well as a refusal in the argv builders whatever the config says.
@@ -274,6 +294,26 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
     }
   }
   return issues;
+}
+
+/** The rule in force: `boot.stable` as written (rigCrossIssues made it one of the two), else the default delay. */
+export function stableRule(boot: BootConfig): StableRule {
+  const rule = boot.stable;
+  if (rule?.command !== undefined) return { command: rule.command };
+  return { afterMs: rule?.afterMs ?? DEFAULT_STABLE_MS };
+}
+
+/** boot.stable names one rule: a delay or a command, never both, never neither. */
+function stableIssues(raw: Record<string, unknown>): PathIssue[] {
+  const stableRule = isRecord(raw.boot) ? raw.boot.stable : undefined;
+  // An unknown key (a misspelt afterMs) is reported by the schema, and is the only problem then.
+  if (!isRecord(stableRule) || Object.keys(stableRule).some((key) => key !== 'afterMs' && key !== 'command')) return [];
+  const hasDelay = stableRule.afterMs !== undefined;
+  const hasCommand = stableRule.command !== undefined;
+  if (hasDelay && hasCommand) return [{ path: ['boot', 'stable', 'command'], message: 'give either afterMs: (a delay) or command: (a console line), not both' }];
+  if (!hasDelay && !hasCommand)
+    return [{ path: ['boot', 'stable'], message: `needs afterMs: (the app is stable after running that long) or command: (a console line the host sends); default afterMs: ${DEFAULT_STABLE_MS}` }];
+  return [];
 }
 
 /** Pins: each line named one way, declared once, and every pin a driver uses exists as an output. */
