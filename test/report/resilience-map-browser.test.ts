@@ -20,6 +20,7 @@ const SELECT = {
   map: 'svg.resilience-map',
   marks: '.mark',
   failing: '.mark.fail',
+  known: '.mark.known',
   phaseBands: '.band.phase',
   stageBands: '.band.stage',
   bandLabels: '.band-label',
@@ -32,8 +33,10 @@ const rgb = (hex: string) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(h
 const dir = mkdtempSync(join(tmpdir(), 'hil-map-browser-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** What every rendered map must show, whatever its sweep. */
-function expectReadable(page: RenderedPage, ops: readonly MapOp[], results: readonly MapResult[]): void {
+/** What every rendered map must show, whatever its sweep (judged by `safe`, the map's safe set). */
+function expectReadable(page: RenderedPage, ops: readonly MapOp[], results: readonly MapResult[], safe?: readonly Outcome[]): void {
+  const set = safe ? new Set(safe) : undefined;
+  const isKnown = (r: MapResult) => r.known !== undefined && r.known !== false && isFailing(r.outcome, set);
   expect(page.parseError).toBeUndefined();
   expect(page.errors).toEqual([]);
   expect(page.counts.map).toBe(1);
@@ -61,11 +64,12 @@ function expectReadable(page: RenderedPage, ops: readonly MapOp[], results: read
 
   // One mark per point; every failing one in its outcome's colour, visible and on top.
   expect(page.counts.marks).toBe(results.length);
-  const failing = results.filter((r) => isFailing(r.outcome));
+  const failing = results.filter((r) => isFailing(r.outcome, set) && !isKnown(r));
   expect(page.counts.failing).toBe(failing.length);
+  expect(page.counts.known).toBe(results.filter(isKnown).length);
   for (const m of page.found.failing!) {
     const outcome = /o-([a-z-]+)/.exec(m.class)![1] as Outcome;
-    expect(isFailing(outcome)).toBe(true);
+    expect(isFailing(outcome, set)).toBe(true);
     expect(m.fill).toBe(rgb(OUTCOME_COLOURS[outcome]));
     expect(m.box.width).toBeGreaterThanOrEqual(3);
     expect(m.box.height).toBeGreaterThan(0);
@@ -79,8 +83,8 @@ function expectReadable(page: RenderedPage, ops: readonly MapOp[], results: read
     expect(page.counts.windows).toBeGreaterThan(0);
     for (const w of page.found.windows!) expect(w.box.width).toBeGreaterThan(0);
   }
-  // The legend counts add up to the points.
-  expect(page.found.legend!.reduce((sum, l) => sum + Number(l.data.count), 0)).toBe(results.length);
+  // The legend counts (the known weaknesses' item with its own) add up to the points.
+  expect(page.found.legend!.reduce((sum, l) => sum + Number(l.data.count ?? l.data.known), 0)).toBe(results.length);
 }
 
 describe('resilience map in headless Chromium', () => {
@@ -124,6 +128,46 @@ describe('resilience map in headless Chromium', () => {
       expect(m.box.x + m.box.width / 2).toBeGreaterThanOrEqual(win!.box.x);
       expect(m.box.x + m.box.width / 2).toBeLessThanOrEqual(win!.box.x + win!.box.width);
     }
+  });
+
+  it("judges by the suite's safe set and draws known weaknesses apart: waiting safe, known marks visible but not failing", async () => {
+    const ops: MapOp[] = Array.from({ length: 400 }, (_, i) => ({ index: i, kind: i % 40 ? 'program' : 'erase', phase: i < 390 ? 'write slot 2' : 'header', stage: 'update' }));
+    const results: MapResult[] = [];
+    for (const op of ops)
+      for (const mode of ['before', 'after', 'torn'] as const) {
+        // A Loader update's middle waits in DFU mode (safe for this suite); two torn header writes
+        // end in a boot loop the suite accepts (expect.known); one cut bricks.
+        const outcome: Outcome = op.index === 395 && mode === 'after' ? 'bricked' : op.index >= 392 && op.index <= 393 && mode === 'torn' ? 'boot-loop' : op.index < 390 ? 'waiting' : 'updated';
+        results.push({
+          point: { op: op.index, mode, seed: op.index, ...(mode === 'torn' && { fraction: 0.5 }) },
+          outcome,
+          ...(outcome === 'boot-loop' && { known: 'torn header write (accepted)' }),
+        });
+      }
+    const safe: Outcome[] = ['updated', 'rolled-back', 'waiting'];
+    const path = writeResilienceMap(dir, 'waiting safe with known', renderResilienceMap({ title: 'waiting is safe, two known', ops, results, safe }));
+    const page = await render(path, { select: SELECT });
+    expectReadable(page, ops, results, safe);
+    expect(page.counts.failing).toBe(1);
+    expect(page.counts.known).toBe(2);
+    expect(page.counts.windows).toBe(1);
+    // Known marks: washed out, outlined, as wide as a failing mark and on top of the safe ones.
+    for (const m of page.found.known!) {
+      expect(m.class).toBe('mark known o-boot-loop');
+      expect(m.opacity).toBe(1);
+      expect(m.stroke).not.toBe('none');
+      expect(m.box.width).toBeGreaterThanOrEqual(3);
+      expect(m.onTop).toBe(true);
+      expect(m.title).toMatch(/boot-loop, known weakness \(torn header write \(accepted\)\)/);
+      // Outside the one window (op 395).
+      const w = page.found.windows![0]!.box;
+      expect(m.box.x + m.box.width).toBeLessThan(w.x + 0.5);
+    }
+    // The waiting marks are safe: the one failing mark is the bricked cut.
+    expect(page.found.failing!.map((m) => m.class)).toEqual(['mark fail o-bricked']);
+    const legendKnown = page.found.legend!.find((l) => l.data.known !== undefined);
+    expect(legendKnown?.data.known).toBe('2');
+    expect(legendKnown?.text).toContain('known weakness 2');
   });
 
   it('draws the 2-D map of a real double sweep (MCUboot resume-unjournaled, sampled first and second cuts)', async () => {

@@ -307,3 +307,91 @@ describe('writeResilienceMap', () => {
     expect(existsSync(join(root, 'escape.svg'))).toBe(false);
   });
 });
+
+describe("a map judged by the suite's safe set and its known weaknesses", () => {
+  const ops = sfuOps();
+
+  it("draws no failing mark and no window for waiting points when the suite's expect.safe lists waiting", () => {
+    const results = everyOp(ops, { '100/torn': 'waiting', '101/before': 'waiting', '644/before': 'bricked' });
+    const byDefault = renderResilienceMap({ title: 'default', ops, results });
+    expect(elements(byDefault, 'fail').map((m) => m.attrs.class)).toEqual(['mark fail o-waiting', 'mark fail o-bricked', 'mark fail o-waiting']);
+    const map = renderResilienceMap({ title: 'waiting is safe', ops, results, safe: ['updated', 'rolled-back', 'waiting'] });
+    expect(elements(map, 'fail').map((m) => [m.attrs['data-op'], m.attrs.class])).toEqual([['644', 'mark fail o-bricked']]);
+    expect(elements(map, 'window').map((w) => w.title)).toEqual(['vulnerable window op 644 (sign B): 1 failing point, bricked x1']);
+    expect(map).toContain('data-points="1935" data-failing="1"');
+    // The waiting points are safe marks in their own group, and the legend calls them safe (not bold).
+    expect(elements(map, 'safe').map((g) => g.attrs.class)).toContain('marks safe o-waiting');
+    const legendWaiting =
+      /<g class="legend-item" data-outcome="waiting" data-count="2"><title>waiting: 2 cut points \(safe\)<\/title><rect [^>]*fill="(#[0-9a-f]{6})"\/><text [^>]*>waiting 2<\/text>/.exec(map);
+    expect(legendWaiting).not.toBeNull();
+    // Paled: a safe outcome must not draw the eye as a loud one does.
+    expect(legendWaiting![1]).not.toBe('#ff8c00');
+    expect(map).toContain(`.o-waiting{fill:${legendWaiting![1]}}`);
+    expect(map).toMatch(/<desc id="map-desc">645 flash ops, 1,935 cut points: 1 failing \(bricked x1\) in 1 window: op 644<\/desc>/);
+  });
+
+  it('with a safe set of updated only, rolled-back points fail', () => {
+    // The last op's after and torn points end updated, the other seven rolled back.
+    const three = ops.slice(0, 3);
+    const map = renderResilienceMap({ title: 'updated only', ops: three, results: everyOp(three), safe: ['updated'] });
+    expect(elements(map, 'fail')).toHaveLength(7);
+    expect(map).toMatch(/font-weight="bold">rolled-back 7<\/text>/);
+  });
+
+  it('draws known points as known weaknesses: their own marks, legend item and count, never failing, never a window', () => {
+    const results = everyOp(ops, { '300/torn': 'boot-loop', '301/torn': 'boot-loop', '644/before': 'bricked' }).map((r) =>
+      r.outcome === 'boot-loop' ? { ...r, known: 'torn copy_done write (mcuboot#1966)' } : r,
+    );
+    const map = renderResilienceMap({ title: 'known', ops, results });
+    const known = elements(map, 'known').filter((k) => k.attrs.class!.startsWith('mark known'));
+    expect(known.map((k) => [k.attrs['data-op'], k.attrs.class])).toEqual([
+      ['300', 'mark known o-boot-loop'],
+      ['301', 'mark known o-boot-loop'],
+    ]);
+    expect(known[0]!.title).toMatch(/^op 300 \(write B\) torn at \d+ %: boot-loop, known weakness \(torn copy_done write \(mcuboot#1966\)\)$/);
+    for (const k of known) expect(Number(k.attrs.width)).toBeGreaterThanOrEqual(3);
+    expect(elements(map, 'fail').map((m) => m.attrs['data-op'])).toEqual(['644']);
+    expect(elements(map, 'window')).toHaveLength(1);
+    expect(map).toContain('data-points="1935" data-failing="1" data-known="2"');
+    // The legend counts each point once: boot-loop is not an outcome item, the known item has its count.
+    const items = elements(map, 'legend-item').map((i) => [i.attrs['data-outcome'] ?? 'known', Number(i.attrs['data-count'] ?? i.attrs['data-known'])]);
+    expect(items).toEqual([
+      ['updated', 2],
+      ['rolled-back', 1930],
+      ['bricked', 1],
+      ['known', 2],
+    ]);
+    expect(elements(map, 'swatch').some((s) => s.attrs.class === 'swatch known')).toBe(true);
+    expect(map).toContain('.mark.known,.swatch.known{');
+    expect(map).toContain('1 failing (bricked x1) in 1 window: op 644; 2 known weaknesses accepted (boot-loop x2)');
+    expect(map).toContain('645 points, 2 known');
+    // Known marks come after the safe marks and before the failing ones.
+    expect(map.lastIndexOf('class="mark"')).toBeLessThan(map.indexOf('class="mark known'));
+    expect(map.indexOf('class="mark known')).toBeLessThan(map.indexOf('class="mark fail'));
+  });
+
+  it('a point flagged known whose outcome is safe stays an ordinary safe mark', () => {
+    const results = everyOp(ops.slice(0, 2)).map((r) => ({ ...r, known: true }));
+    const map = renderResilienceMap({ title: 'k', ops: ops.slice(0, 2), results });
+    expect(elements(map, 'known')).toHaveLength(0);
+    expect(map).not.toContain('data-known');
+  });
+
+  it('the double map judges by the same safe set and draws known cells apart', () => {
+    const dops: MapOp[] = Array.from({ length: 10 }, (_, i) => ({ index: i, kind: 'program', phase: 'write B', stage: 'update' }));
+    const results: MapResult[] = [];
+    for (let a = 0; a < 10; a++)
+      for (let b = 0; b < 6; b++) {
+        const outcome: Outcome = a === 2 ? 'waiting' : a === 5 && b === 1 ? 'boot-loop' : a === 7 && b === 3 ? 'bricked' : 'updated';
+        results.push({ point: { op: a, mode: 'after', seed: 1, second: { op: b, mode: 'before', seed: 2 } }, outcome, ...(outcome === 'boot-loop' && { known: true }) });
+      }
+    const map = renderResilienceMap({ title: 'double', ops: dops, results, safe: ['updated', 'waiting'] });
+    expect(elements(map, 'fail').map((m) => [m.attrs['data-op'], m.attrs['data-second-op']])).toEqual([['7', '3']]);
+    const known = elements(map, 'known').filter((k) => k.attrs.class!.startsWith('mark known'));
+    expect(known.map((k) => [k.attrs['data-op'], k.attrs['data-second-op']])).toEqual([['5', '1']]);
+    expect(known[0]!.title).toBe('first cut op 5 after, second cut op 1 before of the recovery: boot-loop, known weakness');
+    expect(elements(map, 'window').map((w) => w.title)).toEqual(['first cut op 7: 1 failing point, bricked x1']);
+    expect(map).toContain('data-points="60" data-failing="1" data-known="1"');
+    expect(map).toContain('1 failing (bricked x1), first cut in op 7; 1 known weakness accepted (boot-loop x1)');
+  });
+});

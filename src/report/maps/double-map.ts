@@ -2,9 +2,9 @@ import { MAX_SAFE_MARKS, binSide, safeMarksSvg, type Rect } from './bins.js';
 import { LEFT, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
 import { legendSvg, outcomeCounts } from './legend.js';
 import type { MapCut, MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
-import { isFailing, outcomeClass, orderedOutcomes } from './outcome-style.js';
+import { outcomeClass, orderedOutcomes, safeSetOf, standingOf, type Standing } from './outcome-style.js';
 import { phaseBands } from './phase-bands.js';
-import { opsText, svgDocument, tally } from './document.js';
+import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
 
@@ -23,16 +23,22 @@ const SUB: Record<MapCutMode, number> = { before: 0, torn: 1, after: 2 };
  * that recovery's start; same thirds). A cell per point, coloured by outcome; failing cells on top
  * and at least MIN_FAIL_CELL px square; the first-cut windows where any second cut fails are shaded
  * down the grid. Points of the sweep without a second cut are drawn in a strip above the grid.
+ * Safe and known are judged as on the one-dimensional map (the input's safe set; known points
+ * drawn apart, never in a window).
  */
-export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMapInput, opts: { secondOps?: number }): string {
+export function renderDoubleMap({ title: mapTitle, ops, results, safe: safeList }: ResilienceMapInput, opts: { secondOps?: number }): string {
   const firstOps = Math.max(ops.length, ...results.map((r) => r.point.op + 1));
   const secondOps = Math.max(1, opts.secondOps ?? 0, ...results.map((r) => (r.point.second ? r.point.second.op + 1 : 0)));
   const x = new OpAxis(firstOps);
   const plotHeight = Math.min(560, Math.max(160, secondOps * 4));
   const y = new OpAxis(secondOps, 0, plotHeight);
-  const counts = outcomeCounts(results.map((r) => r.outcome));
-  const failing = results.filter((r) => isFailing(r.outcome));
-  const windows = vulnerableWindows(results);
+  const safe = safeSetOf(safeList);
+  const standing = new Map<MapResult, Standing>(results.map((r) => [r, standingOf(r, safe)]));
+  const is = (r: MapResult, s: Standing) => standing.get(r) === s;
+  const failing = results.filter((r) => is(r, 'failing'));
+  const known = results.filter((r) => is(r, 'known'));
+  const counts = outcomeCounts(results.filter((r) => !is(r, 'known')).map((r) => r.outcome));
+  const windows = vulnerableWindows(results, (r) => is(r, 'failing'));
   const singles = results.filter((r) => !r.point.second);
   const pairs = results.filter((r) => r.point.second);
   const summary =
@@ -42,7 +48,8 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
       : `${count(failing.length)} failing (${describeOutcomes(tally(failing))}), first cut in ${windows
           .map((w) => opsText(w.from, w.to))
           .slice(0, 4)
-          .join(', ')}${windows.length > 4 ? ', ...' : ''}`);
+          .join(', ')}${windows.length > 4 ? ', ...' : ''}`) +
+    knownText(known);
 
   const out: string[] = [];
   let top = 28;
@@ -50,7 +57,7 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
   top += 20;
   out.push(`<text class="map-summary" x="${LEFT - 110}" y="${top}" font-size="12" fill="#333">${esc(summary)}</text>`);
   top += 24;
-  const legend = legendSvg(counts, LEFT - 110, top, WIDTH - LEFT + 110 - 24);
+  const legend = legendSvg(counts, LEFT - 110, top, WIDTH - LEFT + 110 - 24, { safe, known: known.length });
   out.push(legend.svg);
   top += legend.height + calloutHeight();
   out.push(`<text class="row-label" x="${LEFT - 8}" y="${n(top + PHASE_ROW / 2 + 4)}" text-anchor="end" font-size="11">first cut phase</text>`);
@@ -66,20 +73,21 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
     const h = s ? (failing ? Math.max(cellH, MIN_FAIL_CELL) : Math.max(cellH, MIN_SAFE_CELL)) : STRIP - 4;
     return { x: at(r.point, x, cellW) + cellW / 2 - w / 2, y: s ? rowTop + at(s, y, cellH) + cellH / 2 - h / 2 : rowTop + 2, width: w, height: h };
   };
-  const failCellSvg = (r: MapResult, rowTop: number): string => {
+  const pointCellSvg = (r: MapResult, rowTop: number, standing: 'failing' | 'known'): string => {
     const g = cellRect(r, rowTop, true);
     const s = r.point.second;
-    const text = `first cut ${cutText(r.point)}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
-    return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${r.point.op}" data-mode="${r.point.mode}"${s ? ` data-second-op="${s.op}"` : ''} x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
+    const accepted = standing === 'known' ? `, known weakness${typeof r.known === 'string' ? ` (${r.known})` : ''}` : '';
+    const text = `first cut ${cutText(r.point)}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${accepted}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
+    return `<rect class="mark ${standing === 'known' ? 'known' : 'fail'} ${outcomeClass(r.outcome)}" data-op="${r.point.op}" data-mode="${r.point.mode}"${s ? ` data-second-op="${s.op}"` : ''} x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
   };
   // Past MAX_SAFE_MARKS safe points, safe cells are binned over the grid (about 5,000 bins per outcome).
   const binned = results.length - failing.length > MAX_SAFE_MARKS ? binSide(PLOT_WIDTH * plotHeight, MAX_SAFE_MARKS / 2) : undefined;
-  const marks = (list: readonly MapResult[], rowTop: number): { safe: string; fail: string } => {
-    const safe: string[] = [];
-    for (const o of orderedOutcomes(list.map((r) => r.outcome))) {
-      if (isFailing(o)) continue;
-      const of = list.filter((r) => r.outcome === o);
-      safe.push(
+  const marks = (list: readonly MapResult[], rowTop: number): { safe: string; known: string; fail: string } => {
+    const safeCells: string[] = [];
+    const safeHere = list.filter((r) => is(r, 'safe'));
+    for (const o of orderedOutcomes(safeHere.map((r) => r.outcome))) {
+      const of = safeHere.filter((r) => r.outcome === o);
+      safeCells.push(
         `<g class="marks safe ${outcomeClass(o)}" shape-rendering="crispEdges">${title(`${count(of.length)} ${o}${binned ? ` (drawn per ${binned} px square)` : ''}`)}` +
           `${safeMarksSvg(
             of.map((r) => cellRect(r, rowTop, false)),
@@ -87,13 +95,12 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
           )}</g>`,
       );
     }
-    return {
-      safe: safe.join(''),
-      fail: list
-        .filter((r) => isFailing(r.outcome))
-        .map((r) => failCellSvg(r, rowTop))
-        .join(''),
-    };
+    const own = (s: 'failing' | 'known') =>
+      list
+        .filter((r) => is(r, s))
+        .map((r) => pointCellSvg(r, rowTop, s))
+        .join('');
+    return { safe: safeCells.join(''), known: own('known'), fail: own('failing') };
   };
 
   const gridTop = top + (singles.length ? STRIP + 6 : 0);
@@ -110,10 +117,12 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
   }
   out.push(`</g>`);
   let fail = '';
+  let accepted = '';
   if (singles.length) {
     out.push(`<text class="row-label" x="${LEFT - 8}" y="${n(top + STRIP / 2 + 4)}" text-anchor="end" font-size="11">first cut only</text>`);
     const m = marks(singles, top);
     out.push(m.safe);
+    accepted += m.known;
     fail += m.fail;
   }
   out.push(`<rect class="grid" x="${LEFT}" y="${n(gridTop)}" width="${PLOT_WIDTH}" height="${n(plotHeight)}" fill="none" stroke="#bbb"/>`);
@@ -122,16 +131,18 @@ export function renderDoubleMap({ title: mapTitle, ops, results }: ResilienceMap
   out.push(`<text transform="translate(${LEFT - 40} ${n(gridTop + plotHeight / 2)}) rotate(-90)" text-anchor="middle">second cut: op of the recovery</text></g>`);
   const m = marks(pairs, gridTop);
   out.push(m.safe);
+  accepted += m.known;
   fail += m.fail;
+  if (accepted) out.push(`<g class="marks known">${accepted}</g>`);
   out.push(`<g class="marks failing">${fail}</g>`);
   let bottom = gridTop + plotHeight + 6;
   out.push(opAxisSvg(x, bottom, 'first cut: flash op index (each op column: before | torn | after)'));
   bottom += 44;
   out.push(
-    `<text class="map-note" x="${LEFT - 110}" y="${n(bottom)}" font-size="10" fill="#555">Failing cells are drawn on top, at least ${MIN_FAIL_CELL} px square. Hover a cell or band for details.</text>`,
+    `<text class="map-note" x="${LEFT - 110}" y="${n(bottom)}" font-size="10" fill="#555">Failing cells are drawn on top, at least ${MIN_FAIL_CELL} px square.${known.length ? ' Grey-outlined pale cells are known weaknesses the suite accepts (expect.known).' : ''} Hover a cell or band for details.</text>`,
   );
   bottom += 14;
-  return svgDocument(mapTitle, summary, bottom, out.join(''), { points: results.length, failing: failing.length });
+  return svgDocument(mapTitle, summary, bottom, out.join(''), { points: results.length, failing: failing.length, known: known.length, safe });
 }
 
 function cutText(c: MapCut): string {

@@ -1,5 +1,5 @@
 import { OUTCOMES, type Outcome } from '../../config/vocabulary.js';
-import { OUTCOME_COLOURS, isFailing, outcomeClass } from './outcome-style.js';
+import { SAFE_OUTCOMES, isFailing, outcomeClass, outcomeColour } from './outcome-style.js';
 import { count, esc, n, textWidth, title } from './svg.js';
 
 /** Outcome counts of a map's results, every outcome present (zero or not). */
@@ -10,28 +10,45 @@ export function outcomeCounts(outcomes: Iterable<Outcome>): Record<Outcome, numb
 }
 
 /**
- * One swatch and count per outcome seen, in the vocabulary's order, wrapped to `width`. Failing
- * outcomes are written bold. Returns the svg and its height.
+ * One swatch and count per outcome seen, in the vocabulary's order, then the known weaknesses'
+ * own swatch and count (known points are not in `counts`: each point is counted once), wrapped to
+ * `width`. Failing outcomes (outside `safe`) are written bold. Returns the svg and its height.
  */
-export function legendSvg(counts: Record<Outcome, number>, x: number, y: number, width: number): { svg: string; height: number } {
+export function legendSvg(counts: Record<Outcome, number>, x: number, y: number, width: number, opts: { safe?: ReadonlySet<Outcome>; known?: number } = {}): { svg: string; height: number } {
+  const safe = opts.safe ?? SAFE_OUTCOMES;
   const items: string[] = [];
   let cx = x;
   let cy = y;
   const row = 18;
-  for (const o of OUTCOMES) {
-    const c = counts[o];
-    if (c === 0) continue;
-    const text = `${o} ${count(c)}`;
+  const place = (text: string): number => {
     const w = 16 + textWidth(text, 12) + 18;
     if (cx + w > x + width && cx > x) {
       cx = x;
       cy += row;
     }
-    const weight = isFailing(o) ? ' font-weight="bold"' : '';
+    return w;
+  };
+  for (const o of OUTCOMES) {
+    const c = counts[o];
+    if (c === 0) continue;
+    const text = `${o} ${count(c)}`;
+    const w = place(text);
+    const weight = isFailing(o, safe) ? ' font-weight="bold"' : '';
     items.push(
-      `<g class="legend-item" data-outcome="${o}" data-count="${c}">${title(`${o}: ${count(c)} cut point${c === 1 ? '' : 's'}${isFailing(o) ? ' (failing)' : ' (safe)'}`)}` +
-        `<rect class="swatch ${outcomeClass(o)}" x="${n(cx)}" y="${n(cy - 10)}" width="12" height="12" fill="${OUTCOME_COLOURS[o]}"/>` +
+      `<g class="legend-item" data-outcome="${o}" data-count="${c}">${title(`${o}: ${count(c)} cut point${c === 1 ? '' : 's'}${isFailing(o, safe) ? ' (failing)' : ' (safe)'}`)}` +
+        `<rect class="swatch ${outcomeClass(o)}" x="${n(cx)}" y="${n(cy - 10)}" width="12" height="12" fill="${outcomeColour(o, safe)}"/>` +
         `<text x="${n(cx + 16)}" y="${n(cy)}"${weight}>${esc(text)}</text></g>`,
+    );
+    cx += w;
+  }
+  const known = opts.known ?? 0;
+  if (known > 0) {
+    const text = `known weakness ${count(known)}`;
+    const w = place(text);
+    items.push(
+      `<g class="legend-item known" data-known="${known}">${title(`known weakness: ${count(known)} cut point${known === 1 ? '' : 's'} outside the safe set that the suite accepts (expect.known): not failing`)}` +
+        `<rect class="swatch known" x="${n(cx + 0.5)}" y="${n(cy - 9.5)}" width="11" height="11" fill="#9e9e9e"/>` +
+        `<text x="${n(cx + 16)}" y="${n(cy)}" font-style="italic">${esc(text)}</text></g>`,
     );
     cx += w;
   }

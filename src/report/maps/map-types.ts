@@ -36,12 +36,23 @@ export interface MapResult {
   point: MapPoint;
   outcome: Outcome;
   reasons?: readonly string[];
+  /**
+   * An accepted weakness (a suite's `expect.known` entry matched the point): drawn as known, never
+   * as failing. A string is the entry's text, shown in the mark's title. Ignored when the outcome is
+   * in the safe set.
+   */
+  known?: boolean | string;
 }
 
 export interface ResilienceMapInput {
   title: string;
   ops: readonly MapOp[];
   results: readonly MapResult[];
+  /**
+   * The outcomes that count as safe (the suite's or sign-off's `expect.safe`); every other outcome
+   * is failing unless the point is known. Default: updated, rolled-back.
+   */
+  safe?: readonly string[];
   /**
    * Draw the double-cut map (first cut op x second cut op). By default it is drawn when any result
    * carries a second cut; `{ secondOps }` names how many ops the longest recovery logged (the y axis).

@@ -3,9 +3,9 @@ import { renderDoubleMap } from './double-map.js';
 import { LEFT, MIN_FAIL_WIDTH, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
 import { legendSvg, outcomeCounts } from './legend.js';
 import type { MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
-import { isFailing, outcomeClass, orderedOutcomes } from './outcome-style.js';
+import { outcomeClass, orderedOutcomes, safeSetOf, standingOf, type Standing } from './outcome-style.js';
 import { phaseBands, stageBands, type Band } from './phase-bands.js';
-import { opsText, svgDocument, tally } from './document.js';
+import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
 
@@ -33,7 +33,10 @@ const MAX_REASON = 240;
  * Thousands of points must not hide three failures: safe marks are drawn first, at their natural
  * width (a fraction of a pixel on a long sweep), failing marks after them, at least MIN_FAIL_WIDTH px
  * wide and taller than the row; the windows are shaded behind the rows and marked in their own row
- * above them. All torn points share one row whatever the number of fractions per op: a torn mark's
+ * above them. Safe means in the input's safe set (the suite's `expect.safe`; default updated,
+ * rolled-back); a point outside it that the suite accepts (`known`) is drawn as a known weakness:
+ * on top like a failing mark, but washed out and outlined in grey, counted in the legend on its own,
+ * and never part of a window. All torn points share one row whatever the number of fractions per op: a torn mark's
  * height in the row is how far through its op the cut landed (top 0, bottom 1), so several
  * fractions of one op stay apart and a window that depends on the fraction shows as a vertical
  * cluster, where one row per fraction would multiply rows with no order between them.
@@ -46,12 +49,16 @@ export function renderResilienceMap(input: ResilienceMapInput): string {
   return renderOpMap(input);
 }
 
-function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): string {
+function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: ResilienceMapInput): string {
   const lastOp = Math.max(ops.length - 1, ...results.map((r) => r.point.op));
   const axis = new OpAxis(lastOp + 1);
-  const counts = outcomeCounts(results.map((r) => r.outcome));
-  const failing = results.filter((r) => isFailing(r.outcome));
-  const windows = vulnerableWindows(results);
+  const safe = safeSetOf(safeList);
+  const standing = new Map<MapResult, Standing>(results.map((r) => [r, standingOf(r, safe)]));
+  const is = (r: MapResult, s: Standing) => standing.get(r) === s;
+  const failing = results.filter((r) => is(r, 'failing'));
+  const known = results.filter((r) => is(r, 'known'));
+  const counts = outcomeCounts(results.filter((r) => !is(r, 'known')).map((r) => r.outcome));
+  const windows = vulnerableWindows(results, (r) => is(r, 'failing'));
   const phases = phaseBands(ops);
   const stages = stageBands(ops);
   const rows = ROW_ORDER.filter((m) => results.some((r) => r.point.mode === m));
@@ -66,7 +73,8 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
           .slice(0, 4)
           .map((w) => opsText(w.from, w.to))
           .join(', ') +
-        (windows.length > 4 ? ', ...' : ''));
+        (windows.length > 4 ? ', ...' : '')) +
+    knownText(known);
 
   const out: string[] = [];
   let y = 28;
@@ -74,7 +82,7 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
   y += 20;
   out.push(`<text class="map-summary" x="${LEFT - 110}" y="${y}" font-size="12" fill="#333">${esc(summary)}</text>`);
   y += 24;
-  const legend = legendSvg(counts, LEFT - 110, y, WIDTH - LEFT + 110 - 24);
+  const legend = legendSvg(counts, LEFT - 110, y, WIDTH - LEFT + 110 - 24, { safe, known: known.length });
   out.push(legend.svg);
   y += legend.height + calloutHeight();
 
@@ -111,6 +119,7 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
   y = gridTop + FAILING_ROW + 6;
 
   const safeMarks: string[] = [];
+  const knownMarks: string[] = [];
   const failMarks: string[] = [];
   // Past MAX_SAFE_MARKS safe points, safe marks are binned over the rows' area (about 5,000 bins per outcome).
   const rowsArea = PLOT_WIDTH * rows.reduce((a, m) => a + ROW_HEIGHT[m], 0);
@@ -118,12 +127,13 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
   for (const mode of rows) {
     const h = ROW_HEIGHT[mode];
     const inRow = results.filter((r) => r.point.mode === mode);
-    const bad = inRow.filter((r) => isFailing(r.outcome)).length;
-    out.push(rowLabel(`${ROW_CAPTION[mode]}`, y, h, false, `${count(inRow.length)} points${bad ? `, ${count(bad)} failing` : ''}`));
+    const bad = inRow.filter((r) => is(r, 'failing')).length;
+    const accepted = inRow.filter((r) => is(r, 'known')).length;
+    out.push(rowLabel(`${ROW_CAPTION[mode]}`, y, h, false, `${count(inRow.length)} points${bad ? `, ${count(bad)} failing` : ''}${accepted ? `, ${count(accepted)} known` : ''}`));
     out.push(`<line x1="${LEFT}" y1="${n(y + h + 2)}" x2="${LEFT + PLOT_WIDTH}" y2="${n(y + h + 2)}" stroke="#ddd"/>`);
-    for (const o of orderedOutcomes(inRow.map((r) => r.outcome))) {
-      if (isFailing(o)) continue;
-      const of = inRow.filter((r) => r.outcome === o);
+    const safeInRow = inRow.filter((r) => is(r, 'safe'));
+    for (const o of orderedOutcomes(safeInRow.map((r) => r.outcome))) {
+      const of = safeInRow.filter((r) => r.outcome === o);
       safeMarks.push(
         `<g class="marks safe ${outcomeClass(o)}" data-mode="${mode}" shape-rendering="crispEdges">${title(`${ROW_CAPTION[mode]}: ${count(of.length)} ${o}${binned ? ` (drawn per ${binned} px square)` : ''}`)}`,
       );
@@ -135,10 +145,14 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
       );
       safeMarks.push(`</g>`);
     }
-    for (const r of inRow) if (isFailing(r.outcome)) failMarks.push(failMarkSvg(r, axis, y, h, opPhase));
+    for (const r of inRow) {
+      if (is(r, 'failing')) failMarks.push(pointMarkSvg(r, 'failing', axis, y, h, opPhase));
+      else if (is(r, 'known')) knownMarks.push(pointMarkSvg(r, 'known', axis, y, h, opPhase));
+    }
     y += h + 4;
   }
   out.push(safeMarks.join(''));
+  if (knownMarks.length) out.push(`<g class="marks known">${knownMarks.join('')}</g>`);
   out.push(`<g class="marks failing">${failMarks.join('')}</g>`);
   if (rows.length === 0) {
     out.push(`<text x="${LEFT + PLOT_WIDTH / 2}" y="${n(y + 16)}" text-anchor="middle" font-size="12">no cut points</text>`);
@@ -149,10 +163,10 @@ function renderOpMap({ title: mapTitle, ops, results }: ResilienceMapInput): str
   out.push(opAxisSvg(axis, y, 'flash op index (from the start of the update)'));
   y += 44;
   out.push(
-    `<text class="map-note" x="${LEFT - 110}" y="${y}" font-size="10" fill="#555">Failing marks are drawn on top, at least ${MIN_FAIL_WIDTH} px wide; torn marks sit as deep in their row as the cut went into the op. Hover a mark or band for details.</text>`,
+    `<text class="map-note" x="${LEFT - 110}" y="${y}" font-size="10" fill="#555">Failing marks are drawn on top, at least ${MIN_FAIL_WIDTH} px wide; torn marks sit as deep in their row as the cut went into the op.${known.length ? ' Grey-outlined pale marks are known weaknesses the suite accepts (expect.known).' : ''} Hover a mark or band for details.</text>`,
   );
   y += 14;
-  return svgDocument(mapTitle, summary, y, out.join(''), { points: results.length, failing: failing.length });
+  return svgDocument(mapTitle, summary, y, out.join(''), { points: results.length, failing: failing.length, known: known.length, safe });
 }
 
 /** Where one cut point's mark goes: in its op's column, a torn one as deep in the row as the cut went into the op. */
@@ -169,16 +183,21 @@ function markRect(r: MapResult, axis: OpAxis, rowTop: number, rowHeight: number,
   return failing ? { x, y: rowTop - 1, width, height: rowHeight + 2 } : { x, y: rowTop + 2, width, height: rowHeight - 4 };
 }
 
-/** A failing point's mark, with its own title (op, phase, mode, fraction, outcome, reasons). */
-function failMarkSvg(r: MapResult, axis: OpAxis, rowTop: number, rowHeight: number, opPhase: (op: number) => string | undefined): string {
+/**
+ * A failing or known point's own mark (as large as a failing one, so a known weakness is seen
+ * too), with its own title: op, phase, mode, fraction, outcome, the accepted weakness, reasons.
+ */
+function pointMarkSvg(r: MapResult, standing: 'failing' | 'known', axis: OpAxis, rowTop: number, rowHeight: number, opPhase: (op: number) => string | undefined): string {
   const { op, mode, fraction } = r.point;
   const g = markRect(r, axis, rowTop, rowHeight, true);
   const phase = opPhase(op);
   const reasons = (r.reasons ?? []).join('; ');
   const text =
     `op ${op}${phase ? ` (${phase})` : ''} ${mode}${mode === 'torn' && fraction !== undefined ? ` at ${Math.round(fraction * 100)} %` : ''}: ${r.outcome}` +
+    (standing === 'known' ? `, known weakness${typeof r.known === 'string' ? ` (${r.known})` : ''}` : '') +
     (reasons ? ` - ${reasons.length > MAX_REASON ? `${reasons.slice(0, MAX_REASON)}...` : reasons}` : '');
-  return `<rect class="mark fail ${outcomeClass(r.outcome)}" data-op="${op}" data-mode="${mode}" x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
+  const cls = standing === 'known' ? 'known' : 'fail';
+  return `<rect class="mark ${cls} ${outcomeClass(r.outcome)}" data-op="${op}" data-mode="${mode}" x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
 }
 
 function rowLabel(text: string, y: number, height: number, loud = false, sub?: string): string {

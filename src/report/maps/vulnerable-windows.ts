@@ -13,12 +13,17 @@ export interface VulnerableWindow {
 /**
  * Failing points grouped into windows of consecutive ops, whatever their row (`after k` and
  * `before k+1` are the same state: a window seen in one row and continued in another is one window).
- * `opOf` picks the axis: the first cut's op, or the second's.
+ * `failing` says which points fail (by default: outcome outside updated/rolled-back; a map passes
+ * its own safe set and leaves known points out); `opOf` picks the axis: the first cut's op, or the second's.
  */
-export function vulnerableWindows(results: readonly MapResult[], opOf: (r: MapResult) => number = (r) => r.point.op): VulnerableWindow[] {
+export function vulnerableWindows(
+  results: readonly MapResult[],
+  failing: (r: MapResult) => boolean = (r) => isFailing(r.outcome),
+  opOf: (r: MapResult) => number = (r) => r.point.op,
+): VulnerableWindow[] {
   const byOp = new Map<number, MapResult[]>();
   for (const r of results) {
-    if (!isFailing(r.outcome)) continue;
+    if (!failing(r)) continue;
     const op = opOf(r);
     const list = byOp.get(op);
     if (list) list.push(r);
