@@ -145,7 +145,7 @@ function resultOf(plan: SignoffPlan, cell: PlannedCell, run: CellRun | undefined
   };
   const title = `${base.rig} × ${base.path} × ${base.mode}`;
   let svg: string | undefined;
-  if (run?.sweep && run.ops) svg = renderResilienceMap({ title, ops: run.ops, results: run.sweep });
+  if (run?.sweep && run.ops) svg = renderResilienceMap({ title, ops: run.ops, results: run.sweep, safe });
   else if (run?.replay && run.replay.length + rigErrors.length > 0) {
     const valueOf = (t: CellRun['replay'] extends (infer R)[] | undefined ? R : never) =>
       t.trigger.kind === 'after' ? t.trigger.ms : t.trigger.kind === 'progress' ? ('percent' in t.trigger ? t.trigger.percent : t.trigger.bytes) : t.trigger.kind === 'marker' ? t.trigger.edge : 0;
