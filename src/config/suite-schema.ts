@@ -161,6 +161,14 @@ function isOpSweep(s: Sweep | Omit<OpSweep, 'index'>): s is Omit<OpSweep, 'index
   return 'sweep' in s;
 }
 
+/**
+ * Retries of the update after a cut's recovery (`retry: N`): each is a whole update over the rig's
+ * update path, so a few are what an OTA agent makes; more would only hide a device that never
+ * takes the update.
+ */
+export const MAX_RETRY = 10;
+const retry = int({ min: 0, max: MAX_RETRY });
+
 const rigRef = shorthand(
   'rig',
   mapping({
@@ -174,6 +182,8 @@ const rigRef = shorthand(
     variant: str().optional(),
     /** On a twin rig: this power-loss mode instead of the rig file's. */
     powerLoss: oneOf(['skip', 'complete', 'torn', 'random']).optional(),
+    /** This rig's retries instead of the suite's `retry:`. */
+    retry: retry.optional(),
   }),
 );
 
@@ -245,6 +255,8 @@ export const suiteSchema = mapping({
     to: str(),
     /** An older image the baseline puts in the other slot (a board that has been updated before). */
     previous: str().optional(),
+    /** Images sent in order before `to`, each a whole transfer (a multi-stage update), relative to the suite file. */
+    via: list(str(), 1).optional(),
   }),
   /**
    * How the scheme sets up the baseline and the update (each scheme's `setups` in its
@@ -253,6 +265,12 @@ export const suiteSchema = mapping({
   setup: str().optional(),
   /** Optional (`hil run --rig` names the rig), but never an empty list. */
   rigs: list(rigRef).optional(),
+  /**
+   * After a cut's recovery, while the device is reachable but not on the new image (waiting,
+   * rolled-back), the host sends the same update again, up to this many times; the outcome is
+   * judged after the last.
+   */
+  retry: retry.default(0),
   cuts: mapping({
     offMs: num({ min: 0, max: MAX_OFF_MS }).optional(),
     points: list(cutPoint).default([]),
@@ -299,6 +317,8 @@ export interface SuiteRig {
   path: string;
   expect: 'recovers' | 'caught';
   twin?: TwinOverrides;
+  /** The entry's own `retry:` (else the suite's). */
+  retry?: number;
 }
 
 /** A validated suite, as loaded from its file. */
@@ -310,9 +330,11 @@ export interface SuiteConfig {
   description?: string;
   scheme?: Scheme;
   /** Absolute paths of the baseline image, the update and an optional older image; all exist. */
-  images: { from: string; to: string; previous?: string };
+  images: { from: string; to: string; previous?: string; via?: string[] };
   setup?: string;
   rigs: SuiteRig[];
+  /** Retries of the update after each cut's recovery (waiting / rolled-back only); 0 = none. */
+  retry: number;
   cuts: {
     /** Off time for every cut without its own; when absent, the rig's power.offMs. */
     offMs?: number;

@@ -125,8 +125,9 @@ async function planContext(plan: readonly Omit<PlanEntry, 'resultsFile'>[]): Pro
     const p: Record<string, string> = { 'suite file': e.suiteFile, 'rig file': rig.file, scheme: rig.scheme };
     if (rig.board?.serial) p['board serial'] = rig.board.serial;
     if (rig.board?.label) p['board label'] = rig.board.label;
-    for (const [which, file] of Object.entries(suite.images)) {
-      if (!file) continue;
+    // A multi-stage update's `via` images are listed one by one (image via 1, ...).
+    const images = Object.entries(suite.images).flatMap(([which, f]): [string, string][] => (Array.isArray(f) ? f.map((v, i) => [`${which} ${i + 1}`, v]) : f ? [[which, f]] : []));
+    for (const [which, file] of images) {
       p[`image ${which}`] = file;
       if (!shas.has(file)) shas.set(file, sha256Of(file));
       const sha = shas.get(file);
