@@ -22,6 +22,29 @@ export interface CutSpec {
   second?: number;
   /** The scheme's baseline setup (suite `setup:`); default: the scheme's first. */
   setup?: string;
+  /**
+   * Retries of the same update after the recovery, while the device is reachable but not updated
+   * (waiting or rolled-back): a suite's `retry: N`. Default 0.
+   */
+  retry?: number;
+}
+
+/** One retry of the update after the recovery (cut/state-retrying.ts), and what the device did then. */
+export interface RetryResult {
+  /** 1 for the first retry. */
+  attempt: number;
+  /** Judged after this retry. */
+  outcome: Outcome;
+  update: { finished: boolean; committed: boolean; acked: number; total: number };
+  /**
+   * Why the retry's update did not finish, when the device refused it (rejected, reset, timed
+   * out): the device is judged as it is afterwards. A rig failure ends the cut as a rig error.
+   */
+  error?: string;
+  verdict?: Verdict;
+  observation?: BootObservation;
+  /** Clock ms from the scenario's start to this retry's judgement. */
+  atMs: number;
 }
 
 export interface CutResult {
@@ -33,7 +56,15 @@ export interface CutResult {
   fired?: FirePoint & { devicePhase?: string };
   /** The second cut, when the spec asked for one: ms after power returned, and the device phase then. */
   secondCut?: { afterMs: number; devicePhase?: string };
+  /** The final outcome: after the last retry, when there were retries. */
   outcome: Outcome;
+  /** The outcome judged right after the cut's recovery, when retries followed it. */
+  firstOutcome?: Outcome;
+  /** The recovery's own verdict, when retries followed it (`verdict` is then the last retry's). */
+  firstVerdict?: Verdict;
+  /** Each retry of the update, in order (only when the spec asked for retries and one was made). */
+  retries?: RetryResult[];
+  /** The final verdict, observation and flash: the last retry's when there were retries. */
   verdict?: Verdict;
   observation?: BootObservation;
   flash?: FlashView;

@@ -29,7 +29,7 @@ export function checkOpSweepRig(config: RigConfig, suite: SuiteConfig): void {
   );
 }
 
-export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin'>): Promise<PreparedSuiteRig> {
+export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin' | 'retry'>): Promise<PreparedSuiteRig> {
   const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
   checkRigForSuite(config, suite);
   checkOpSweepRig(config, suite);
@@ -38,6 +38,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
   const from = await loadUpdateImage(suite.images.from, config.scheme);
   const to = await loadUpdateImage(suite.images.to, config.scheme);
   const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
+  const retry = entry.retry ?? suite.retry;
   return {
     config,
     scheme,
@@ -51,6 +52,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
       bootLoopCycles: suite.expect.bootLoopCycles,
       setup,
       ...(point.second !== undefined && { second: point.second }),
+      ...(retry > 0 && { retry }),
     }),
   };
 }

@@ -9,7 +9,7 @@ import { formatTrigger } from '../../config/trigger.js';
 import type { Outcome } from '../../config/vocabulary.js';
 import type { Rig } from '../../rig/rig.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
-import type { CutResult, CutSpec } from '../cut.js';
+import type { CutResult, CutSpec, RetryResult } from '../cut.js';
 import type { BootObservation } from '../observe-boot.js';
 import type { FirePoint, TriggerWatch } from '../trigger-watch.js';
 import type { UpdateImage } from '../update-image.js';
@@ -54,6 +54,8 @@ export class CutContext {
   flash?: FlashView;
   verdict?: Verdict;
   outcome?: Outcome;
+  /** Set by the retrying state: the recovery's own judgement and each retry's. */
+  retried?: { firstOutcome: Outcome; firstVerdict: Verdict; retries: RetryResult[] };
   result?: CutResult;
 
   private current: CutState = 'baseline';
@@ -130,10 +132,10 @@ export class CutContext {
   }
 
   /** Ends the machine with a rig error: nothing is known about the device. */
-  rigError(message: string): void {
+  rigError(message: string, extra: Partial<CutResult> = {}): void {
     this.watch?.disarm();
     this.enter('rig-error');
-    this.result = this.finish('rig-error', { rigError: message });
+    this.result = this.finish('rig-error', { ...extra, rigError: message });
   }
 
   /** The trigger's callback: the cut starts now, whatever state's flow is running. */

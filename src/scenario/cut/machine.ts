@@ -11,6 +11,7 @@ import { BaselineState } from './state-baseline.js';
 import { PowerCutState } from './state-cut.js';
 import { LoopCheckState } from './state-loop-check.js';
 import { RecoveringState } from './state-recovering.js';
+import { RetryingState } from './state-retrying.js';
 import { UpdatingState } from './state-updating.js';
 import type { CutState, StateHandler } from './states.js';
 
@@ -22,6 +23,7 @@ export function cutStateHandlers(ctx: CutContext): Readonly<Record<CutState, Sta
     armed: new ArmedState(ctx),
     cut: new PowerCutState(ctx),
     recovering: new RecoveringState(ctx),
+    retrying: new RetryingState(ctx),
     'loop-check': new LoopCheckState(ctx),
     judged: new FinalState('judged'),
     'rig-error': new FinalState('rig-error'),

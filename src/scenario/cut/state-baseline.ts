@@ -6,6 +6,7 @@
  */
 import { RigError } from '../../core/errors.js';
 import { observeBoot } from '../observe-boot.js';
+import { confirmStable } from './stable-command.js';
 import type { CutContext } from './context.js';
 import type { StateHandler } from './states.js';
 
@@ -64,6 +65,8 @@ async function installBaseline(ctx: CutContext): Promise<void> {
   if (obs.banner?.version !== from.version) {
     throw new RigError(`device did not come up running ${from.name} ${from.version} (${obs.banner ? `runs ${obs.banner.version}` : obs.state}); last line: ${console.lines.at(-1)?.text ?? '(none)'}`);
   }
+  // A rig whose app is stable only when told so: told now, so the baseline boot does not count as a failed attempt.
+  await confirmStable(rig, obs);
   // Only a baseline seen running is kept: one stopped half-way (an abort, a failed write) is never restored.
   if (rig.twin && cache && !snap) cache.set(key, rig.twin.snapshot());
 }

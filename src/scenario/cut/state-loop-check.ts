@@ -3,6 +3,7 @@
  * again. One that does not (another image, or none) is a boot loop, whatever the first boot said.
  */
 import { observeBoot } from '../observe-boot.js';
+import { confirmStable } from './stable-command.js';
 import type { CutContext } from './context.js';
 import { judgedResult } from './state-recovering.js';
 import type { StateHandler } from './states.js';
@@ -23,6 +24,7 @@ export class LoopCheckState implements StateHandler {
       const line = console.lines.length;
       await rig.power.on();
       const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs, ...(signal && { signal }) });
+      await confirmStable(rig, again);
       if (again.banner?.line !== first.line) {
         ctx.verdict!.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
         ctx.outcome = 'boot-loop';

@@ -12,21 +12,32 @@
  *   armed      --the trigger can no longer fire-->               rig-error
  *   cut        --power is back-->                                recovering
  *   recovering --`second` ms later (the spec's second cut)-->    cut
+ *   recovering --judged waiting/rolled-back, retries asked for--> retrying
  *   recovering --judged, extra power cycles asked for-->         loop-check
  *   recovering --judged-->                                       judged
+ *   retrying   --retried, extra power cycles asked for-->       loop-check
+ *   retrying   --retried until updated, or N times-->           judged
+ *   retrying   --the retry's update failed on the rig's side-->  rig-error
  *   loop-check --cycles done, or another image came up-->        judged
  *
  * The states follow the rig, not the code: the trigger's callback makes the transition into cut at
  * the moment it fires (power goes off then, while the updater is still being stopped), and cut
  * hands over to recovering the moment power returns.
  *
+ * retrying is what an OTA agent does after a failed update (the spec's `retry: N`): a device that
+ * recovered reachable but not on the new image (waiting in its bootloader, or back on the old
+ * image) gets the same update again over the same path, with power left alone, and is judged
+ * again; up to N times within the one state (each attempt on the timeline as `scenario retry`),
+ * stopping once the outcome is no longer waiting/rolled-back. The boot-loop check, when asked for, runs
+ * on the state the last retry left.
+ *
  * judged and rig-error are final: each carries the CutResult. An abort (Ctrl-C) is not a state: it
  * ends the scenario from whichever state it reaches, leaving the rig in its safe state.
  */
-export type CutState = 'baseline' | 'updating' | 'armed' | 'cut' | 'recovering' | 'loop-check' | 'judged' | 'rig-error';
+export type CutState = 'baseline' | 'updating' | 'armed' | 'cut' | 'recovering' | 'retrying' | 'loop-check' | 'judged' | 'rig-error';
 
 /** The states in the order a cut that uses all of them goes through them. */
-export const CUT_STATES: readonly CutState[] = ['baseline', 'updating', 'armed', 'cut', 'recovering', 'loop-check', 'judged', 'rig-error'];
+export const CUT_STATES: readonly CutState[] = ['baseline', 'updating', 'armed', 'cut', 'recovering', 'retrying', 'loop-check', 'judged', 'rig-error'];
 
 /** Where each state may go next; a state with nowhere to go is final. */
 export const CUT_TRANSITIONS: Readonly<Record<CutState, readonly CutState[]>> = {
@@ -34,7 +45,8 @@ export const CUT_TRANSITIONS: Readonly<Record<CutState, readonly CutState[]>> = 
   updating: ['cut', 'armed', 'rig-error'],
   armed: ['cut', 'rig-error'],
   cut: ['recovering'],
-  recovering: ['cut', 'loop-check', 'judged'],
+  recovering: ['cut', 'retrying', 'loop-check', 'judged'],
+  retrying: ['loop-check', 'judged', 'rig-error'],
   'loop-check': ['judged'],
   judged: [],
   'rig-error': [],
