@@ -25,7 +25,7 @@ export const loaderAppMeta: SchemeMeta = {
   target: 'stm32f429',
   setups: ['factory'],
   updaters: ['sfu-app'],
-  variants: ['correct', 'header-first', 'erase-to-invalidate', 'no-slot2-fallback'],
+  variants: ['correct', 'header-first', 'erase-to-invalidate', 'no-slot2-fallback', 'header-before-crc', 'updater-erases-loader-early'],
   consoleFraming: 'sfu-and-text',
   dumpRegions: FWUP_DUMP_REGIONS,
   readImage,

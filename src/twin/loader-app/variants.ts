@@ -24,6 +24,16 @@ export const LOADER_APP_VARIANTS = {
     wrong: 'the bootloader jumps to slot 1 without checking its header, so an invalid Loader is started instead of falling back to slot 2',
     seen: 'a cut while the Updater rewrites the Loader leaves a core that faults at every start (boot-loop) instead of the Updater taking over',
   },
+  'header-before-crc': {
+    buggy: true,
+    wrong: 'programs the received header before checking the CRCs (the transfer CRC and the header CRC over the data), and zeroes it again when a check fails',
+    seen: 'with an image whose data does not match its header CRC (a corrupted download), a cut between the header program and its zeroing leaves it committed: the Loader starts what the correct design refuses (updated to a CRC-failing slot 2)',
+  },
+  'updater-erases-loader-early': {
+    buggy: true,
+    wrong: 'the Updater erases slot 1 at the ERASE and writes the new Loader as it arrives, instead of receiving all of it into RAM and checking it first',
+    seen: "no outcome while the bootloader falls back to slot 2: a cut anywhere in the Loader transfer leaves no Loader, the bootloader starts the Updater (waiting), as after a cut in the correct design's short final write; only the console shows it (boot: no valid Loader in slot 1), or a board without the fallback (boot-loop)",
+  },
 } as const;
 
 export type LoaderAppVariant = keyof typeof LOADER_APP_VARIANTS;
