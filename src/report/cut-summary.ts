@@ -39,6 +39,8 @@ export function reproCommand(c: {
   bootLoopCycles?: number;
   setup?: string;
   second?: number;
+  /** Retries of the update after the recovery (a suite's `retry:`). */
+  retry?: number;
 }): string {
   const rel = (p: string) => {
     const r = relative(process.cwd(), p);
@@ -59,7 +61,23 @@ export function reproCommand(c: {
     `--seed ${c.seed}`,
     ...(c.second !== undefined ? [`--second ${c.second}ms`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
+    ...(c.retry ? [`--retry ${c.retry}`] : []),
   ].join(' ');
+}
+
+/**
+ * How a retried cut's outcome came about: `waiting → retry 1 → updated`, a retry whose update the
+ * device refused marked `(failed)`, a retry the rig failed ending in `rig-error`, and a boot-loop
+ * check that changed the last retry's outcome after it. Undefined for a cut without retries.
+ */
+export function retryChain(r: Pick<CutResult, 'outcome' | 'firstOutcome' | 'retries'>): string | undefined {
+  if (r.firstOutcome === undefined) return undefined;
+  const retries = r.retries ?? [];
+  const steps: string[] = [r.firstOutcome];
+  for (const x of retries) steps.push(`retry ${x.attempt}${x.error !== undefined ? ' (failed)' : ''}`, x.outcome);
+  if (r.outcome === 'rig-error') steps.push(`retry ${retries.length + 1}`, 'rig-error');
+  else if (steps.at(-1) !== r.outcome) steps.push(r.outcome);
+  return steps.join(' → ');
 }
 
 /** A few human lines about one cut. */
@@ -70,12 +88,17 @@ export function cutSummary(r: CutResult): string {
       `fired:   ${r.fired.forced ? '(forced: the update failed first) ' : ''}${r.fired.offsetMs.toFixed(3)} ms after update start, ${r.fired.acked}/${r.update.total} bytes acked, updater phase ${r.fired.phase}${r.fired.devicePhase ? `, device phase ${r.fired.devicePhase}` : ''}`,
     );
   }
+  const chain = retryChain(r);
+  if (chain) {
+    lines.push(`retried: ${chain}`);
+    for (const x of r.retries ?? []) if (x.error !== undefined) lines.push(`  - retry ${x.attempt}: ${x.error}`);
+  }
   if (r.verdict) lines.push(`console: ${r.verdict.fromConsole}${r.observation?.banner ? ` (${r.observation.banner.line})` : ''}`, `flash:   ${r.verdict.fromFlash}`);
   for (const reason of r.verdict?.reasons ?? []) lines.push(`  - ${reason}`);
   if (r.update.error) lines.push(`update:  ${r.update.error}`);
   if (r.rigError) lines.push(`rig error: ${r.rigError}`);
   // The slot table is the flash half of the verdict: said as such, so it is not read as the baseline's.
-  if (r.flash) lines.push('', 'flash slots, read through the probe after the recovery:', r.flash.table);
+  if (r.flash) lines.push('', `flash slots, read through the probe after the ${chain ? 'last retry' : 'recovery'}:`, r.flash.table);
   return lines.join('\n');
 }
 
@@ -105,7 +128,9 @@ export function expectationMessage(r: CutResult, expected: readonly string[]): s
   const v = r.verdict;
   const why = v?.reasons.length ? v.reasons.join('; ') : v ? `console says ${v.fromConsole}, flash says ${v.fromFlash}` : (r.rigError ?? 'no verdict');
   const lines = [`expected one of ${expected.join(', ')}; saw ${r.outcome}${v && !v.agree ? ' (console and flash disagree)' : ''}: ${why}`];
-  if (v) lines.push(`console says ${consoleSays(r)}; flash says ${flashSays(r)}`);
+  const chain = retryChain(r);
+  if (chain) lines.push(`retried after the recovery: ${chain}${(r.retries ?? []).flatMap((x) => (x.error !== undefined ? [`; retry ${x.attempt}: ${x.error}`] : [])).join('')}`);
+  if (v) lines.push(`console says ${consoleSays(r)}; flash says ${flashSays(r)}${chain ? ' (after the last retry)' : ''}`);
   if (r.fired) {
     const phases = [`updater phase ${r.fired.phase}`, r.fired.devicePhase && `device phase ${r.fired.devicePhase}`].filter(Boolean).join(', ');
     lines.push(

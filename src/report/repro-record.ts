@@ -47,6 +47,8 @@ export interface ReproRecord {
   /** A second cut, this long after power returned (a suite's `second:`). */
   secondMs?: number;
   bootLoopCycles?: number;
+  /** Retries of the update after the recovery (a suite's `retry:`); absent = none (records before it). */
+  retry?: number;
   /** Outcomes the result expected: a suite's expect.safe, or its caughtWhen on a seeded-bug rig. */
   expected: string[];
   /** The outcome the result saw. */
@@ -101,7 +103,7 @@ export function cutReproRecord(c: {
   config: { name: string; file: string; twin?: { variant: string; powerLoss: string; timeFactor: number } };
   images: { from: ReproImage; to: ReproImage; previous?: ReproImage };
   suite?: { name: string; file: string };
-  spec: { trigger: Trigger; offMs: number; seed: number; setup?: string; second?: number; bootLoopCycles?: number };
+  spec: { trigger: Trigger; offMs: number; seed: number; setup?: string; second?: number; bootLoopCycles?: number; retry?: number };
   expected: readonly string[];
   result: { outcome: string; verdict?: { agree: boolean } };
 }): ReproRecord {
@@ -121,6 +123,7 @@ export function cutReproRecord(c: {
     seed: spec.seed,
     ...(spec.second !== undefined && { secondMs: spec.second }),
     ...(spec.bootLoopCycles ? { bootLoopCycles: spec.bootLoopCycles } : {}),
+    ...(spec.retry ? { retry: spec.retry } : {}),
     expected: [...c.expected],
     seen: c.result.outcome,
     ...(c.result.verdict && { agree: c.result.verdict.agree }),

@@ -4,7 +4,8 @@
  * another bootloader variant or power-loss mode than the rig file's.
  */
 import { UsageError } from '../../core/errors.js';
-import { DEFAULT_VARIANTS, type RigConfig, type TwinOverrides } from '../../config/index.js';
+import { DEFAULT_VARIANTS, limits, type RigConfig, type TwinOverrides } from '../../config/index.js';
+import { numberOption } from '../command.js';
 
 export const POWER_LOSS_MODES = ['skip', 'complete', 'torn', 'random'] as const;
 
@@ -26,4 +27,16 @@ export function twinOverridesFrom(values: Record<string, unknown>, config: RigCo
     throw new UsageError(`--power-loss: expected one of ${POWER_LOSS_MODES.join(', ')}, got ${JSON.stringify(powerLoss)}`);
   }
   return { ...(variant !== undefined && { variant }), ...(powerLoss !== undefined && { powerLoss: powerLoss as NonNullable<TwinOverrides['powerLoss']> }) };
+}
+
+/**
+ * `--time-factor X`: the twin's pace instead of the rig file's `twin.timeFactor` (0 = virtual time,
+ * 1 = the real device's pace, to watch a cut on the console as it happens). The outcome does not
+ * depend on it, so the repro line leaves it out.
+ */
+export function withTimeFactor(config: RigConfig, values: Record<string, unknown>): RigConfig {
+  if (values['time-factor'] === undefined) return config;
+  const timeFactor = numberOption(values, 'time-factor', 0, { min: 0, max: limits.MAX_TIME_FACTOR });
+  if (!config.twin) throw new UsageError(`--time-factor only applies to twin rigs, and ${config.name} is a bench rig (it runs at the real device's pace)`);
+  return { ...config, twin: { ...config.twin, timeFactor } };
 }

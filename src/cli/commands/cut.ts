@@ -8,7 +8,8 @@ import { loadUpdateImage } from '../../scenario/update-image.js';
 import { numberOption, requireOption, type Command } from '../command.js';
 import { consoleTail, cutSummary, failureLines } from '../../report/cut-summary.js';
 import { CUT_SAFE, cutExitCode, cutOnce } from './cut-once.js';
-import { twinOverridesFrom } from './cut-twin.js';
+import { twinOverridesFrom, withTimeFactor } from './cut-twin.js';
+import { MAX_RETRY } from '../../config/suite-schema.js';
 import { cutHelp } from './cut.help.js';
 
 export const cutCommand: Command = {
@@ -22,7 +23,7 @@ export const cutCommand: Command = {
       throw new UsageError(`--trigger: ${(err as Error).message}`);
     }
     const rigFile = await loadRig(rigName);
-    const config = withTwinOverrides(rigFile, twinOverridesFrom(values, rigFile), '--variant');
+    const config = withTimeFactor(withTwinOverrides(rigFile, twinOverridesFrom(values, rigFile), '--variant'), values);
     const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)), config.scheme);
     const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)), config.scheme);
     const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
@@ -37,16 +38,21 @@ export const cutCommand: Command = {
     const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
     const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
+    const retry = numberOption(values, 'retry', 0, { integer: true, min: 0, max: MAX_RETRY });
     const scheme = await schemeAdapter(config.scheme);
     const setup = setupOption(scheme, values);
-    const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }) };
-    out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}`);
+    const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }), ...(retry > 0 && { retry }) };
+    out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}${retry ? `, up to ${retry} retries` : ''}`);
     const { result, repro } = await cutOnce({ config, scheme, images: { from, to, ...(previous && { previous }) }, spec, ...(rigFile.twin && { fileTwin: rigFile.twin }) }, { out, signal });
     if (out.json) {
       out.printJson({
         rig: config.name,
         variant: result.variant,
         outcome: result.outcome,
+        ...(result.retries && {
+          firstOutcome: result.firstOutcome,
+          retries: result.retries.map(({ attempt, outcome, error, update }) => ({ attempt, outcome, ...(error !== undefined && { error }), update })),
+        }),
         agree: result.verdict?.agree,
         fromConsole: result.verdict?.fromConsole,
         fromFlash: result.verdict?.fromFlash,

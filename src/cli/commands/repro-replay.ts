@@ -94,11 +94,12 @@ export async function cutReplayer(record: ReproRecord, images: ResolvedImages, w
     bootLoopCycles: record.bootLoopCycles ?? 0,
     setup: setupOf(scheme, record, where),
     ...(record.secondMs !== undefined && { second: record.secondMs }),
+    ...(record.retry ? { retry: record.retry } : {}),
   };
   const loaded = await loadImages(images, config.scheme);
   let cutLine: string | undefined;
   return {
-    describe: `cut ${record.trigger}${record.secondMs !== undefined ? ` + ${record.secondMs} ms into recovery` : ''} on ${config.name}, off ${record.offMs} ms, seed ${record.seed}`,
+    describe: `cut ${record.trigger}${record.secondMs !== undefined ? ` + ${record.secondMs} ms into recovery` : ''} on ${config.name}, off ${record.offMs} ms, seed ${record.seed}${record.retry ? `, retry ${record.retry}` : ''}`,
     get cutLine() {
       return cutLine;
     },
