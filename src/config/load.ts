@@ -94,17 +94,21 @@ function imageIssues(raw: YamlMapping, dir: string): PathIssue[] {
   const images = raw.images;
   if (typeof images !== 'object' || images === null) return [];
   const issues: PathIssue[] = [];
-  for (const key of ['from', 'to', 'previous'] as const) {
-    const value = (images as Record<string, unknown>)[key];
+  const via = (images as Record<string, unknown>).via;
+  const named: [ConfigPath, unknown][] = [
+    ...(['from', 'to', 'previous'] as const).map((key): [ConfigPath, unknown] => [['images', key], (images as Record<string, unknown>)[key]]),
+    ...(Array.isArray(via) ? via.map((v, i): [ConfigPath, unknown] => [['images', 'via', i], v]) : []),
+  ];
+  for (const [at, value] of named) {
     if (typeof value !== 'string' || value === '') continue;
     const resolved = path.resolve(dir, value);
     try {
       const { size } = checkRegularFileSync(resolved, MAX_IMAGE_BYTES);
-      if (size === 0) issues.push({ path: ['images', key], message: `image ${displayFile(resolved)} is empty` });
+      if (size === 0) issues.push({ path: at, message: `image ${displayFile(resolved)} is empty` });
     } catch (error) {
       if (!(error instanceof FileRefusal)) throw error;
       const message = error.reason === 'no such file' ? `image not found: ${displayFile(resolved)}` : `image ${displayFile(resolved)} ${error.reason}`;
-      issues.push({ path: ['images', key], message });
+      issues.push({ path: at, message });
     }
   }
   return issues;
@@ -127,10 +131,11 @@ function buildSuite(file: string, fields: SuiteFields): SuiteConfig {
       from: path.resolve(dir, images.from),
       to: path.resolve(dir, images.to),
       ...(images.previous !== undefined && { previous: path.resolve(dir, images.previous) }),
+      ...(images.via !== undefined && { via: images.via.map((v) => path.resolve(dir, v)) }),
     },
-    rigs: (rigs ?? []).map(({ rig, expect, variant, powerLoss }) => {
+    rigs: (rigs ?? []).map(({ rig, expect, variant, powerLoss, retry }) => {
       const twin = { ...(variant !== undefined && { variant }), ...(powerLoss !== undefined && { powerLoss }) };
-      return { rig, path: suiteRigPath(file, rig), expect, ...(Object.keys(twin).length && { twin }) };
+      return { rig, path: suiteRigPath(file, rig), expect, ...(Object.keys(twin).length && { twin }), ...(retry !== undefined && { retry }) };
     }),
   };
 }

@@ -1,5 +1,8 @@
 /** SFU update path: the host uploader for Mirn's SFU bootloaders (RP2040-SFU, STM32F4 original). */
 export { SfuUploader } from './uploader.js';
+export { registerStages, resumeStage, stagesOf, type DeviceAnswer, type UpdateStage } from './stages.js';
+export { uploadStages, type StagedResult } from './staged-upload.js';
+export { askDevice } from './ask-device.js';
 export type { SfuChannel, SfuFrameIn, SfuLineIn } from './channel.js';
 export { describeChannel } from './channel.js';
 export { DEFAULT_INFO_TIMEOUT_MS, DEFAULT_WRITE_BLOCK, MAX_WRITE_BLOCK, type SfuUploadOptions, type SfuUploaderOptions } from './options.js';
