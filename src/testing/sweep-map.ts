@@ -10,7 +10,10 @@ import type { SweepRun } from '../scenario/sweep/engine.js';
 export interface SweepMapInput {
   title: string;
   ops: SweepRun['ops'];
-  results: readonly PointResult[];
+  /** `known`: the point is an accepted weakness (the suite's expect.known), drawn apart, never failing. */
+  results: readonly (PointResult & { known?: boolean | string })[];
+  /** The suite's expect.safe. */
+  safe?: readonly string[];
 }
 
 export function sweepMapSvg(input: SweepMapInput): string {

@@ -205,7 +205,7 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
         const mapFile = writeResilienceMap(
           join(realpathSync(dirname(entry.resultsFile)), 'maps'),
           `${suite.name}--${config.name}--${group.name}`,
-          sweepMapSvg({ title: mapTitle, ops: run.ops, results: group.results }),
+          sweepMapSvg({ title: mapTitle, ops: run.ops, results: group.results.map((r) => ({ ...r, known: isKnown.has(r) })), safe }),
         );
         await allure.parameter('map file', mapFile, { excluded: true });
         // In the report, the map shows where the failing points are; a clean sweep's map (every mark
@@ -215,7 +215,8 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
           const svg = sweepMapSvg({
             title: mapTitle,
             ops: run.ops,
-            results: group.results.map((r) => ({ ...r, reasons: [] })),
+            results: group.results.map((r) => ({ ...r, reasons: [], known: isKnown.has(r) })),
+            safe,
           });
           await allure.attachment('resilience map', svg, 'image/svg+xml');
         } else if (failing.length) await allure.parameter('resilience map', `in the result of sweep ${seededMap!.name}`, { excluded: true });
