@@ -23,7 +23,7 @@ const readImage: ImageReader = (stream) => {
 export const loaderAppMeta: SchemeMeta = {
   name: 'loader-app',
   target: 'stm32f429',
-  setups: ['factory'],
+  setups: ['factory', 'after-loader-update'],
   updaters: ['sfu-app'],
   variants: ['correct', 'header-first', 'erase-to-invalidate', 'no-slot2-fallback', 'header-before-crc', 'updater-erases-loader-early'],
   consoleFraming: 'sfu-and-text',

@@ -33,11 +33,12 @@ import {
   encodeWriteReply,
   sfuCrc,
 } from '../../protocols/sfu/index.js';
+import { APPINFO_SIZE, decodeAppInfo } from '../../protocols/appinfo.js';
 import { hexDigits as hex8 } from '../../core/hex.js';
 import { STM32_SECTORS } from '../../targets/stm32f429.js';
-import { LOADER_APP_HEADER as H, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
+import { LOADER_APP_HEADER as H, LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_SLOTS, type LoaderAppImageType, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
 import type { Mcu } from '../mcu.js';
-import { dataCrcMatches, parseHeader } from './image-check.js';
+import { dataCrcMatches, imageCrcMatches, parseHeader } from './image-check.js';
 import type { LoaderAppVariant } from './variants.js';
 
 /** The USART RX ring the Loader advertises (as the F4 OTA app's). */
@@ -69,6 +70,10 @@ interface Session {
   writeAddr: number;
   /** The header, held until the commit (absent in header-first). */
   hold?: Buffer;
+  /** The whole image, received into RAM before the slot is touched (the Updater writing the Loader). */
+  ram?: Buffer;
+  /** Sectors the image covers (erased at the commit when the image is in RAM). */
+  sectors: readonly { address: number; size: number; index: number; inBank: number }[];
 }
 
 export class DfuServer {
@@ -125,6 +130,10 @@ export class DfuServer {
 
   private info(): void {
     const { slot, deviceId } = this.opts;
+    // Which program answers, for a host that updates in stages (the program that runs is the other slot's).
+    const running = slot.base === LOADER_APP_SLOTS.slot2.base ? LOADER_APP_SLOTS.slot1 : LOADER_APP_SLOTS.slot2;
+    const self = decodeAppInfo(this.mcu.flash.read(running.base + L.appInfoOffset, APPINFO_SIZE));
+    if (!('error' in self)) this.mcu.print(`dfu: running ${self.version} @0x${hex8(running.base)}, receiving @0x${hex8(slot.base)}\r\n`);
     this.send(
       SfuCode.INFO,
       encodeInfoReply({ deviceId, cpuType: CPU_TYPE, slotKib: slot.size / 1024, sfuVersion: SFU_VER_F4, rxBufferSize: LOADER_APP_RX_RING, mainStartFrom: slot.base, mainRunFrom: slot.base }),
@@ -146,11 +155,6 @@ export class DfuServer {
       this.send(SfuCode.WRERROR);
       return;
     }
-    const flash = mcu.flash;
-    if (variant !== 'erase-to-invalidate' && !flash.read(slot.base, H.size).every((b) => b === 0)) {
-      mcu.emit({ kind: 'phase', name: 'invalidate', detail: slot.name });
-      await mcu.flashOp(flash.program(slot.base, Buffer.alloc(H.size, 0)));
-    }
     const sectors = STM32_SECTORS.filter((s) => slot.sectors.includes(s.index));
     let covered = 0;
     const used = sectors.filter((s) => {
@@ -158,14 +162,44 @@ export class DfuServer {
       covered += s.size;
       return take;
     });
-    mcu.emit({ kind: 'phase', name: 'erase', detail: `${slot.name} sectors ${used[0]!.index}-${used.at(-1)!.index}` });
-    for (const s of used) {
-      await mcu.flashOp(flash.erase(s.address, s.size));
-      this.send(SfuCode.ERASE_PART, encodeErasePart(s.inBank));
+    if (this.buffersInRam()) {
+      // The Loader is small enough for SRAM: nothing in slot 1 changes until all of it is here and checked.
+      this.session = { end: slot.base + covered, writeAddr: slot.base, ram: Buffer.alloc(covered, 0xff), sectors: used };
+      mcu.emit({ kind: 'phase', name: 'receive', detail: `${slot.name} image into RAM` });
+      this.send(SfuCode.ERASE, body.subarray(0, 4));
+      return;
     }
-    this.session = { end: slot.base + covered, writeAddr: slot.base, ...(variant !== 'header-first' && { hold: Buffer.alloc(H.size, 0xff) }) };
+    await this.invalidate();
+    await this.eraseSectors(used, true);
+    this.session = { end: slot.base + covered, writeAddr: slot.base, sectors: used, ...(variant !== 'header-first' && { hold: Buffer.alloc(H.size, 0xff) }) };
     mcu.emit({ kind: 'phase', name: 'write', detail: slot.name });
     this.send(SfuCode.ERASE, body.subarray(0, 4));
+  }
+
+  /**
+   * The Updater writing the Loader holds the whole image in RAM first (correct design); the
+   * `updater-erases-loader-early` bug erases slot 1 at the ERASE, as the Loader does for slot 2.
+   */
+  private buffersInRam(): boolean {
+    return this.opts.accept.includes('loader') && this.opts.variant !== 'updater-erases-loader-early';
+  }
+
+  /** dfu_invalidate_image: zeros over the header, one short program (the erase-to-invalidate bug skips it). */
+  private async invalidate(): Promise<void> {
+    const { mcu } = this;
+    const { slot, variant } = this.opts;
+    if (variant === 'erase-to-invalidate' || mcu.flash.read(slot.base, H.size).every((b) => b === 0)) return;
+    mcu.emit({ kind: 'phase', name: 'invalidate', detail: slot.name });
+    await mcu.flashOp(mcu.flash.program(slot.base, Buffer.alloc(H.size, 0)));
+  }
+
+  private async eraseSectors(used: Session['sectors'], report: boolean): Promise<void> {
+    const { mcu } = this;
+    mcu.emit({ kind: 'phase', name: 'erase', detail: `${this.opts.slot.name} sectors ${used[0]!.index}-${used.at(-1)!.index}` });
+    for (const s of used) {
+      await mcu.flashOp(mcu.flash.erase(s.address, s.size));
+      if (report) this.send(SfuCode.ERASE_PART, encodeErasePart(s.inBank));
+    }
   }
 
   private replyWriteStatus(): void {
@@ -196,6 +230,15 @@ export class DfuServer {
   /** Straight to flash in bursts; the header's 32 bytes go to RAM instead (correct design). */
   private async program(s: Session, addr: number, data: Buffer): Promise<void> {
     const base = this.opts.slot.base;
+    if (s.ram) {
+      data.copy(s.ram, addr - base);
+      return;
+    }
+    await this.programData(s, addr, data);
+  }
+
+  private async programData(s: Session, addr: number, data: Buffer): Promise<void> {
+    const base = this.opts.slot.base;
     for (let pos = 0; pos < data.length;) {
       const offset = addr + pos - base;
       if (s.hold && offset < H.size) {
@@ -218,40 +261,63 @@ export class DfuServer {
     const s = this.session;
     this.session = undefined;
     const count = s ? s.writeAddr - slot.base : 0;
-    const image = mcu.flash.read(slot.base, count);
+    const image = s?.ram ? Buffer.from(s.ram.subarray(0, count)) : mcu.flash.read(slot.base, count);
     s?.hold?.copy(image, 0, 0, Math.min(count, H.size));
     mcu.emit({ kind: 'phase', name: 'verify', detail: `${count} bytes` });
     await mcu.sleep((count / 1024) * VERIFY_MS_PER_KIB);
     const crc = sfuCrc(image);
     this.send(SfuCode.START, encodeStartReply({ slotBase: slot.base, count, crc }));
     if (!s) return;
-    if (crc >>> 0 !== expected >>> 0) {
-      mcu.print('CRC != NEED\r\n');
-      return;
-    }
     const header = parseHeader(image.subarray(0, H.size), slot, accept);
-    if (!header) {
-      mcu.print(`IMAGE INVALID: no header for ${slot.name} (${accept.join('/')})\r\n`);
-      return;
-    }
-    if (H.size + header.dataSize > count || !dataCrcMatches(mcu.flash, slot, header)) {
-      mcu.print('IMAGE INVALID: CRC of the data does not match the header\r\n');
+    // The seeded bug: the header goes in before either CRC is looked at; a failed check zeroes it again.
+    const early = this.opts.variant === 'header-before-crc' && header !== undefined && (await this.commit(s, image));
+    const problem =
+      crc >>> 0 !== expected >>> 0
+        ? 'CRC != NEED'
+        : !header
+          ? `IMAGE INVALID: no header for ${slot.name} (${accept.join('/')})`
+          : H.size + header.dataSize > count || !(s.ram ? imageCrcMatches(image, header) : dataCrcMatches(mcu.flash, slot, header))
+            ? 'IMAGE INVALID: CRC of the data does not match the header'
+            : undefined;
+    if (problem || !header) {
+      mcu.print(`${problem}\r\n`);
+      if (early) {
+        mcu.emit({ kind: 'phase', name: 'invalidate', detail: `${slot.name} after a failed check` });
+        await mcu.flashOp(mcu.flash.program(slot.base, Buffer.alloc(H.size, 0)));
+      }
       return;
     }
     // The verdict line an SFU 0x0100 uploader waits for (it never signs).
     await mcu.printBlocking('\r\nCRC OK\r\n');
-    if (s.hold) {
-      mcu.emit({ kind: 'phase', name: 'commit', detail: slot.name });
-      await mcu.flashOp(mcu.flash.program(slot.base + WORD, s.hold.subarray(WORD)));
-      await mcu.flashOp(mcu.flash.program(slot.base, s.hold.subarray(0, WORD)));
-      if (!mcu.flash.read(slot.base, H.size).equals(s.hold)) {
-        mcu.print('COMMIT FAILED: the header does not read back\r\n');
-        return;
-      }
-    }
+    if (!early && !(await this.commit(s, image))) return;
     await mcu.printBlocking(`COMMIT ${slot.name} ${header.type} ${header.version}\r\n`);
     this.opts.afterCommit?.();
     await mcu.printBlocking('reset\r\n');
     this.opts.reset();
+  }
+
+  /**
+   * Makes the received image the slot's: from RAM, the slot is invalidated, erased and programmed
+   * now; then the held header, words 1-7 first and the magic word last. False when it does not read back.
+   */
+  private async commit(s: Session, image: Buffer): Promise<boolean> {
+    const { mcu } = this;
+    const { slot } = this.opts;
+    if (s.ram) {
+      await this.invalidate();
+      await this.eraseSectors(s.sectors, false);
+      mcu.emit({ kind: 'phase', name: 'write', detail: slot.name });
+      if (image.length > H.size) await this.programData(s, slot.base + H.size, image.subarray(H.size));
+    }
+    const header = s.ram ? image.subarray(0, H.size) : s.hold;
+    if (!header) return true;
+    mcu.emit({ kind: 'phase', name: 'commit', detail: slot.name });
+    await mcu.flashOp(mcu.flash.program(slot.base + WORD, header.subarray(WORD)));
+    await mcu.flashOp(mcu.flash.program(slot.base, header.subarray(0, WORD)));
+    if (!mcu.flash.read(slot.base, H.size).equals(header)) {
+      mcu.print('COMMIT FAILED: the header does not read back\r\n');
+      return false;
+    }
+    return true;
   }
 }

@@ -40,3 +40,8 @@ export function parseHeader(h: Buffer, slot: LoaderAppSlot, accept: readonly Loa
 export function dataCrcMatches(flash: NorFlash, slot: LoaderAppSlot, header: SlotHeader): boolean {
   return crc32(flash.read(slot.base + H.size, header.dataSize)) >>> 0 === header.crc >>> 0;
 }
+
+/** image_validate over an image still in RAM (the Updater checks the Loader before slot 1 is touched). */
+export function imageCrcMatches(image: Buffer, header: SlotHeader): boolean {
+  return crc32(image.subarray(H.size, H.size + header.dataSize)) >>> 0 === header.crc >>> 0;
+}
