@@ -24,6 +24,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import type { CutRecord } from './plan.js';
+import { retryChain } from './retry-chain.js';
 
 export interface JUnitOptions {
   /** The run's start (the testsuites' timestamp, UTC, whole seconds as the Ant schema wants). */
@@ -155,7 +156,9 @@ function expectedOf(r: CutRecord, safe: readonly string[] | undefined): string {
 function seenOf(r: CutRecord): string {
   // hil run --confirm N: whether the failure came back on every replay.
   const confirmed = r.confirm ? ` [${r.confirm.label} ${r.confirm.reproduced}/${r.confirm.times}]` : '';
-  if (r.kind !== 'sweep') return r.outcome + (r.agree === false ? ' (console and flash disagree)' : '') + confirmed;
+  // A retried cut: how it came to its outcome (waiting → retry 1 → waiting → retry 2 → waiting).
+  const chain = retryChain(r);
+  if (r.kind !== 'sweep') return r.outcome + (chain ? ` (${chain})` : '') + (r.agree === false ? ' (console and flash disagree)' : '') + confirmed;
   const failing =
     r.failingCounts && Object.keys(r.failingCounts).length
       ? ` (${Object.entries(r.failingCounts)

@@ -28,6 +28,9 @@ export interface CutRecord {
   test: string;
   trigger: string;
   outcome: string;
+  /** kind cut, retried: the outcome right after the recovery (`outcome` is the final one) and each retry's. */
+  firstOutcome?: string;
+  retries?: { attempt: number; outcome: string; error?: string }[];
   agree?: boolean;
   status: 'passed' | 'failed' | 'broken';
   offsetMs?: number;

@@ -4,6 +4,7 @@ import { textTable } from '../core/text-table.js';
 import { ConfigError } from '../core/errors.js';
 import { displayFile } from '../config/errors.js';
 import { consoleTail, failureLines } from './cut-summary.js';
+import { retryChain } from './retry-chain.js';
 import { attachmentText, findReproIds, readAllureResult, reproFromFile } from './repro-find.js';
 import type { ReproRecord } from './repro-record.js';
 
@@ -19,6 +20,8 @@ export interface RigSummary {
   broken: number;
   /** Seeded-bug rigs: whether some cut ended in a `caughtWhen` outcome. */
   caught?: boolean;
+  /** Retried cuts by how their outcome came about (`waiting → retry 1 → updated`). */
+  retried?: Record<string, number>;
 }
 
 /** Per (suite, rig): cuts, outcomes, statuses; and a plain table for stdout. */
@@ -35,6 +38,8 @@ export function summarizeRecords(records: CutRecord[]): { rigs: RigSummary[]; to
     }
     s.cuts++;
     s.outcomes[r.outcome] = (s.outcomes[r.outcome] ?? 0) + 1;
+    const chain = retryChain(r);
+    if (chain) (s.retried ??= {})[chain] = (s.retried[chain] ?? 0) + 1;
   }
   const rigs = [...byKey.values()];
   const totals = { passed: 0, failed: 0, broken: 0 };
@@ -48,9 +53,7 @@ export function summarizeRecords(records: CutRecord[]): { rigs: RigSummary[]; to
     s.rig,
     s.expect === 'caught' ? `caught:${s.caught ? 'yes' : 'NO'}` : 'recovers',
     String(s.cuts),
-    Object.entries(s.outcomes)
-      .map(([k, v]) => `${k}:${v}`)
-      .join(' '),
+    [...Object.entries(s.outcomes).map(([k, v]) => `${k}:${v}`), ...Object.entries(s.retried ?? {}).map(([chain, n]) => `(${n}× ${chain})`)].join(' '),
     `${s.passed}/${s.failed}/${s.broken}`,
   ]);
   const head = ['suite', 'rig', 'expect', 'cuts', 'outcomes', 'pass/fail/broken'];
@@ -86,7 +89,8 @@ export function failureReport(records: readonly CutRecord[], resultsDir: string,
   const lines: string[] = [];
   for (const r of shown) {
     // A sweep point's test name already ends in its outcome.
-    const outcome = r.test.endsWith(`-> ${r.outcome}`) ? '' : ` -> ${r.outcome}`;
+    const chain = retryChain(r);
+    const outcome = r.test.endsWith(`-> ${r.outcome}`) ? '' : ` -> ${chain ?? r.outcome}`;
     // --confirm's replays say whether the failure comes back every time (hil run --confirm N).
     const confirmed = r.confirm ? ` [${r.confirm.label} ${r.confirm.reproduced}/${r.confirm.times}]` : '';
     lines.push(`${r.status.toUpperCase()}${confirmed}: ${r.suite} on ${r.rig}: ${r.test}${outcome}${r.message ? `: ${r.message}` : ''}`);

@@ -29,6 +29,8 @@ export interface CutOptions {
   bootLoopCycles?: number;
   /** A second cut this many ms after power returns from the first (during the recovery itself). */
   second?: number;
+  /** Retries of the same update after the recovery while the device is waiting or rolled-back (a suite's `retry:`). */
+  retry?: number;
   /**
    * Whether this cut's result gets the console transcript and event timeline attachments (excerpts
    * around the cut: ./excerpt.ts). Default: always. The YAML runner keeps them for the cuts an
@@ -71,6 +73,7 @@ export async function planCut(config: RigConfig, scheme: SchemeAdapter, o: CutOp
     setup,
     ...(o.bootLoopCycles !== undefined && { bootLoopCycles: o.bootLoopCycles }),
     ...(o.second !== undefined && { second: o.second }),
+    ...(o.retry ? { retry: o.retry } : {}),
   };
   const [from, to, previous] = await Promise.all([image(o.from), image(o.to), o.previous ? image(o.previous) : undefined]);
   const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });

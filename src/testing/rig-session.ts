@@ -108,6 +108,7 @@ const SAFE: readonly string[] = ['updated', 'rolled-back'];
  * ended in: "console says: rolled-back" on a cut judged wrong-image is not a green fact.
  */
 async function verdictSteps(r: CutResult, expected: readonly string[] | false): Promise<void> {
+  await retrySteps(r, expected);
   const v = r.verdict;
   if (!v) return;
   const failed = expected !== false && (!expected.includes(r.outcome) || !v.agree);
@@ -124,6 +125,39 @@ async function verdictSteps(r: CutResult, expected: readonly string[] | false): 
     failed ? Status.FAILED : Status.PASSED,
     failed ? new Error(expectationMessage(r, expected as readonly string[])) : undefined,
   );
+}
+
+/**
+ * A retried cut: what the recovery was judged (before any retry), then a step per retry with its
+ * update and what console and flash said after it. The final steps (verdictSteps) are the last
+ * retry's. A retry the device refused is named so; the last retry's step is red when the cut failed.
+ */
+async function retrySteps(r: CutResult, expected: readonly string[] | false): Promise<void> {
+  if (r.firstOutcome === undefined) return;
+  const first = r.firstVerdict;
+  await allure.logStep(`after the recovery: ${r.firstOutcome}${first ? ` (console says ${first.fromConsole}, flash says ${first.fromFlash})` : ''}; retrying`, Status.PASSED);
+  const retries = r.retries ?? [];
+  const failed = expected !== false && (!expected.includes(r.outcome) || r.verdict?.agree === false);
+  for (const [i, x] of retries.entries()) {
+    const last = i === retries.length - 1 && r.outcome !== 'rig-error';
+    const red = failed && last;
+    const update = x.error !== undefined ? `refused: ${x.error}` : `${x.update.acked}/${x.update.total} bytes${x.update.committed ? ', committed' : ''}`;
+    try {
+      await allure.step(`retry ${x.attempt}: the same update again -> ${x.outcome}`, async (ctx) => {
+        await allure.logStep(`update: ${update}`, x.error !== undefined ? Status.BROKEN : Status.PASSED);
+        if (x.verdict) {
+          await allure.logStep(`console says: ${x.verdict.fromConsole}${x.observation?.banner ? ` (${x.observation.banner.version} from slot ${x.observation.banner.slot})` : ''}`, Status.PASSED);
+          await allure.logStep(`flash says: ${x.verdict.fromFlash}`, x.verdict.fromFlash === 'not-inspected' ? Status.SKIPPED : Status.PASSED);
+        }
+        await ctx.parameter('outcome', x.outcome);
+        if (red) throw new Error(`retry ${x.attempt} left the device ${x.outcome}: ${x.verdict?.reasons.join('; ') || 'no reasons'}`);
+      });
+    } catch (err) {
+      // The red step is the report's; the test's own failure comes from the suite's expectation.
+      if (!red) throw err;
+    }
+  }
+  if (r.outcome === 'rig-error') await allure.logStep(`retry ${retries.length + 1}: ${r.rigError ?? 'rig error'}`, Status.BROKEN);
 }
 
 /**

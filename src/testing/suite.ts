@@ -19,7 +19,12 @@ import { useRig } from './use-rig.js';
 import type { CutResult } from '../scenario/cut.js';
 import { declareSweepTests, runSuiteSweeps } from './sweep-tests.js';
 import { expectationMessage } from '../report/cut-summary.js';
+import { retryChain } from '../report/retry-chain.js';
 import { CutExpectationError, labelCatch } from './catch-label.js';
+
+function sameTwin(a: PlanEntry['twin'], b: PlanEntry['twin']): boolean {
+  return (a?.variant ?? '') === (b?.variant ?? '') && (a?.powerLoss ?? '') === (b?.powerLoss ?? '');
+}
 
 /** The first catching cut of a rig carries the transcript and timeline picture (later catches: summary and repro). */
 const MAX_CATCH_DETAILS = 1;
@@ -33,7 +38,9 @@ const MAX_CATCH_DETAILS = 1;
  */
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
-  const prepared = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }) });
+  // A rig entry's own retry: the plan carries only file, expect and twin, so the entry is found again by those.
+  const retry = suite.rigs.find((r) => r.path === entry.rigFile && r.expect === entry.expect && sameTwin(r.twin, entry.twin))?.retry;
+  const prepared = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }), ...(retry !== undefined && { retry }) });
   const { config, scheme, setup, images, points, spec: specOf } = prepared;
   const { from, to, previous } = images;
   const results: RigCutResult[] = [];
@@ -81,6 +88,7 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
         await allure.parameter('seed', String(seed));
         if (point.second !== undefined) await allure.parameter('second cut', `${point.second} ms after power returned`);
         if (setup !== scheme.setups[0]) await allure.parameter('setup', setup);
+        if (spec.retry) await allure.parameter('retry', String(spec.retry));
         await allure.parameter('image A sha256', from.sha256);
         await allure.parameter('image B sha256', to.sha256);
         await allure.parameter('rig file', config.file, { excluded: true });
@@ -100,6 +108,11 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           const expected = entry.expect === 'caught' ? suite.expect.caughtWhen : suite.expect.safe;
           reproId = await attachRepro(cutReproRecord({ config, images, suite, spec, expected, result: r }));
           await allure.parameter('outcome', r.outcome, { excluded: true });
+          const chain = retryChain(r);
+          if (chain) {
+            await allure.parameter('retries', chain, { excluded: true });
+            await allure.tag('retried');
+          }
           if (r.fired) {
             await allure.parameter('fired at ms', r.fired.offsetMs.toFixed(3), { excluded: true });
             await allure.parameter('phase', r.fired.devicePhase ?? r.fired.phase, { excluded: true });
@@ -117,6 +130,10 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           test: name,
           trigger,
           outcome: r.outcome,
+          ...(r.firstOutcome !== undefined && {
+            firstOutcome: r.firstOutcome,
+            retries: (r.retries ?? []).map((x) => ({ attempt: x.attempt, outcome: x.outcome, ...(x.error !== undefined && { error: x.error }) })),
+          }),
           ...(r.verdict && { agree: r.verdict.agree }),
           status,
           ...(r.fired && { offsetMs: r.fired.offsetMs, phase: r.fired.devicePhase ?? r.fired.phase }),
