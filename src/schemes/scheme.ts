@@ -62,6 +62,8 @@ export interface SchemeMeta {
   readonly bench: { readonly rig: string; readonly trigger: 'progress' | 'after' };
   /** `hil inspect --help`: the dump files this scheme takes (lines indented by the caller). */
   readonly inspectHelp: string;
+  /** RAM whose contents the next boot reads (kept over resets that keep SRAM powered): what `hil inspect --ram FILE` takes. */
+  readonly ramDump?: { readonly base: number; readonly size: number };
 }
 
 /** What the flash says, read through the probe and judged by `src/images/` alone. */
@@ -108,8 +110,8 @@ export interface SchemeHost extends SchemeMeta {
   baseline(probe: Probe, images: BaselineImages, setup: string, opts?: ProbeOptions): Promise<void>;
   /** Reads the flash through the probe and judges it. */
   inspect(probe: Probe, known: UpdateImage[]): Promise<FlashView>;
-  /** `hil inspect`: reads dump files (per region, or one whole-flash file) and judges them. */
-  inspectFiles(files: string[], known: KnownImage[]): Promise<{ inspection: unknown; table: string }>;
+  /** `hil inspect`: reads dump files (per region, or one whole-flash file) and judges them; `ram` only when the meta has `ramDump`. */
+  inspectFiles(files: string[], known: KnownImage[], opts?: { ram?: string }): Promise<{ inspection: unknown; table: string }>;
 }
 
 /** The scenario engine's name for a scheme's host part. */
