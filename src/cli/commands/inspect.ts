@@ -20,6 +20,12 @@ export const inspectCommand: Command = {
       throw new UsageError(`--target: ${s} runs on ${meta.target}, got ${JSON.stringify(values.target)}`);
     }
     if (!positionals.length) throw new UsageError(`no dump files given\nusage: ${this.usage}`);
+    const ram = values.ram as string | undefined;
+    if (ram !== undefined && !meta.ramDump) {
+      const readers = SCHEMES.filter((m) => m.ramDump).map((m) => m.name);
+      throw new UsageError(`--ram: ${s} keeps no boot state in RAM that its inspection reads${readers.length ? ` (--ram is for ${readers.join(', ')})` : ''}`);
+    }
+    if (ram === '') throw new UsageError('--ram: expected a file name');
     const known: KnownImage[] = [];
     for (const k of (values.known as string[] | undefined) ?? []) {
       const file = resolve(k);
@@ -35,6 +41,7 @@ export const inspectCommand: Command = {
     const { inspection, table } = await host.inspectFiles(
       positionals.map((p) => resolve(p)),
       known,
+      ram === undefined ? undefined : { ram: resolve(ram) },
     );
     if (out.json) out.printJson(inspection);
     else out.data(table);

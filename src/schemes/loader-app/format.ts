@@ -15,6 +15,8 @@ const yesNo = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : '-');
  * slot 2 has no committed image (erased): the Loader stays in DFU mode, waiting for an update
  * boots next: none (waiting)
  * ```
+ * With a RAM dump, the Loader's reading of it sits in the boot path, and a DFU mode it causes is named:
+ * `boots next: none (waiting: app-unstable)`.
  */
 export function formatLoaderAppInspection(i: LoaderAppInspection): string {
   const header = ['region', 'present', 'header', 'type', 'version', 'CRC ok', 'vectors', 'valid', 'matches'];
@@ -33,7 +35,11 @@ export function formatLoaderAppInspection(i: LoaderAppInspection): string {
     ];
   });
   const out = [...textTable(header, rows), ...i.bootPath];
-  out.push(i.bootsNext ? `boots next: ${i.bootsNext}${i.jumps ? '' : ' (faults at once)'}` : `boots next: none (${i.noBootAs})`);
+  out.push(
+    i.bootsNext
+      ? `boots next: ${i.bootsNext}${i.jumps ? '' : ' (faults at once)'}`
+      : `boots next: none (${i.noBootAs}${i.ramDecides ? `: ${i.ramDecides}` : i.updaterWaits ? ': the Updater waits for a Loader' : ''})`,
+  );
   for (const s of i.slots) {
     const st = s.scheme as LoaderAppSlotState;
     for (const p of s.problems) out.push(`${s.slot}: ${p}`);

@@ -5,9 +5,12 @@
  * - the bootloader starts the Loader when slot 1 holds a committed Loader header, else whatever
  *   committed image slot 2 holds, else nothing ("Unable to find bootable image": bricked, only a
  *   probe helps);
- * - the Loader starts slot 2 when it holds a committed Application or Updater header (the shared
- *   RAM's DFU flag and boot counter are not in a flash dump: taken as clear), else stays in DFU
- *   mode (waiting: an update over the console recovers it).
+ * - the Loader starts slot 2 when it holds a committed Application or Updater header, else stays
+ *   in DFU mode (waiting: an update over the console recovers it). The shared RAM's DFU flag and
+ *   boot counter are not in a flash dump: given a RAM dump (`ram`), the Loader's reading of it
+ *   decides first (shared-ram-reading.ts: DFU requested or counter at 3 → DFU mode; wrong magic →
+ *   re-initialised); without one they are taken as clear. The bootloader never reads the RAM, so
+ *   when it falls back to slot 2 the RAM does not matter.
  * A committed header is trusted at boot (it is written only after its data): so a slot whose
  * header is there but whose CRC fails is started anyway, and reported as not valid.
  */
@@ -20,8 +23,10 @@ import { InspectError, describeSize } from '../../images/inspect-error.js';
 import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
 import { isErased, usedLength, type SlotReport } from '../../images/slot-report.js';
 import { hex32 as hex } from '../../core/hex.js';
+import { readSharedRam, readSharedRamFields, type LoaderRamDecision, type SharedRamReading } from './shared-ram-reading.js';
 
-export type LoaderAppDump = Record<LoaderAppSlotName, Buffer>;
+/** The flash regions, and optionally the 256 B of shared RAM at 0x2000_0000 (`hil inspect --ram`). */
+export type LoaderAppDump = Record<LoaderAppSlotName, Buffer> & { ram?: Buffer };
 
 /** The loader-app part of a SlotReport (`scheme`). */
 export interface LoaderAppSlotState extends Record<string, unknown> {
@@ -36,7 +41,7 @@ export interface LoaderAppSlotState extends Record<string, unknown> {
 export interface LoaderAppInspection {
   scheme: 'loader-app';
   slots: SlotReport[];
-  /** The program the next reset ends in: the Loader's choice (slot2), or null (DFU mode or nothing). */
+  /** The program the next reset ends in: slot 2's application, or null (DFU mode, the Updater waiting for a Loader, or nothing). */
   bootsNext: 'slot2' | null;
   /** That start reaches a runnable image. */
   jumps: boolean;
@@ -45,6 +50,12 @@ export interface LoaderAppInspection {
   /** The Loader is what the bootloader starts (false: it falls back to slot 2, or stops). */
   loaderRuns: boolean;
   bootPath: string[];
+  /** The shared RAM's reading, when a RAM dump was given. */
+  ram?: SharedRamReading;
+  /** Slot 2's committed Updater is what runs: it waits for a Loader (bootsNext null, waiting). */
+  updaterWaits?: true;
+  /** The RAM kept the Loader from starting a committed slot 2 (it enters DFU mode instead). */
+  ramDecides?: Exclude<LoaderRamDecision, 'start-slot2'>;
 }
 
 const ACCEPT: Record<'slot1' | 'slot2', readonly LoaderAppImageType[]> = { slot1: ['loader'], slot2: ['app', 'updater'] };
@@ -57,6 +68,11 @@ function checkDump(dump: unknown): LoaderAppDump {
     if (v.length !== r.size) {
       throw new InspectError(`loader-app dump: region ${r.name} is ${describeSize(v.length)}, expected ${describeSize(r.size)}`, { region: r.name, expected: r.size, actual: v.length });
     }
+  }
+  const ram = (dump as Record<string, unknown>).ram;
+  if (ram !== undefined) {
+    if (!(ram instanceof Uint8Array)) throw new InspectError('loader-app dump: ram must be the bytes of the shared RAM', { region: 'ram' });
+    readSharedRamFields(ram);
   }
   return dump as LoaderAppDump;
 }
@@ -117,15 +133,27 @@ export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage
   const slot2Committed = s2.check?.headerOk === true;
   let bootsNext: 'slot2' | null = null;
   let noBootAs: 'waiting' | 'bricked' = 'waiting';
+  const ram = d.ram ? readSharedRam(d.ram) : undefined;
+  let ramDecides: LoaderAppInspection['ramDecides'];
   if (loaderRuns) {
     bootPath.push(`slot 1 holds a committed Loader ${s1.check!.header!.version}: the bootloader starts it`);
     if (!s1.vectorsOk) bootPath.push("the Loader's vector table is not runnable: it faults at once");
-    if (slot2Committed) {
-      bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName} ${s2.check!.header!.version}: the Loader starts it (DFU flag and boot counter taken as clear)`);
+    if (ram) bootPath.push(...ram.lines);
+    if (ram && ram.decision !== 'start-slot2') {
+      ramDecides = ram.decision;
+      bootPath.push(
+        slot2Committed
+          ? `slot 2 holds a committed ${s2.check!.header!.typeName} ${s2.check!.header!.version}, not started this time: the Loader waits in DFU mode`
+          : `slot 2 has no committed image (${s2.check?.state}) either`,
+      );
+    } else if (slot2Committed) {
+      bootPath.push(
+        `slot 2 holds a committed ${s2.check!.header!.typeName} ${s2.check!.header!.version}: the Loader starts it${ram ? '' : ' (DFU flag and boot counter taken as clear: no RAM dump given)'}`,
+      );
       bootsNext = 'slot2';
     } else bootPath.push(`slot 2 has no committed image (${s2.check?.state}): the Loader stays in DFU mode, waiting for an update`);
   } else {
-    bootPath.push(`slot 1 has no committed Loader (${s1.check?.state}): the bootloader falls back to slot 2`);
+    bootPath.push(`slot 1 has no committed Loader (${s1.check?.state}): the bootloader falls back to slot 2${ram ? ' (it does not read the shared RAM)' : ''}`);
     if (slot2Committed) {
       bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName}: the bootloader starts it directly`);
       bootsNext = 'slot2';
@@ -135,9 +163,20 @@ export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage
     }
   }
   const bootOk = (boot.scheme as LoaderAppSlotState).vectorsOk && (!loaderRuns || s1.vectorsOk);
-  const jumps = bootsNext !== null && bootOk && s2.vectorsOk;
+  let jumps = bootsNext !== null && bootOk && s2.vectorsOk;
   if (bootsNext && !jumps) bootPath.push('that start does not reach a runnable image: it faults (a watchdog reset loop)');
   if (bootsNext && !slot2.valid && s2.check?.headerOk && !s2.check.crcOk)
     bootPath.push('slot 2 is started although its data does not match its header CRC (the header was written before all of its data)');
-  return { scheme: 'loader-app', slots, bootsNext, jumps, noBootAs, loaderRuns, bootPath };
+  // The Updater (step 1 of a Loader update) runs only to wait for a new Loader over the console: for
+  // the verdict that is DFU-like waiting, not an application start.
+  let updaterWaits = false;
+  if (bootsNext && jumps && s2.check?.header?.typeName === 'updater') {
+    bootPath.push('the Updater then waits for a Loader over the console (waiting: a Loader update recovers it)');
+    bootsNext = null;
+    jumps = false;
+    noBootAs = 'waiting';
+    updaterWaits = true;
+  }
+  if (ram) bootPath.push('the RAM holds over a system, watchdog or pin reset; a power cut loses it (the Loader then re-initialises it)');
+  return { scheme: 'loader-app', slots, bootsNext, jumps, noBootAs, loaderRuns, bootPath, ...(updaterWaits && { updaterWaits }), ...(ram && { ram }), ...(ramDecides && { ramDecides }) };
 }
