@@ -36,7 +36,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
   const scheme = await schemeAdapter(config.scheme);
   const setup = schemeSetup(scheme, suite.setup, suite.file);
   const from = await loadUpdateImage(suite.images.from, config.scheme);
-  const to = await loadUpdateImage(suite.images.to, config.scheme);
+  const to = await loadUpdateImage(suite.images.to, config.scheme, suite.images.via);
   const previous = suite.images.previous ? await loadUpdateImage(suite.images.previous, config.scheme) : undefined;
   const retry = entry.retry ?? suite.retry;
   return {
