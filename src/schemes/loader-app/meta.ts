@@ -4,7 +4,7 @@
  * src/targets/stm32f429-fwup.ts.
  */
 import { APPINFO_SIZE, decodeAppInfo, isAppInfo } from '../../protocols/appinfo.js';
-import { FWUP_DUMP_REGIONS, LOADER_APP_HEADER as H, LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_IMAGE_TYPES as T, LOADER_APP_SLOTS } from '../../targets/stm32f429-fwup.js';
+import { FWUP_DUMP_REGIONS, LOADER_APP_HEADER as H, LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_IMAGE_TYPES as T, LOADER_APP_SHARED_RAM, LOADER_APP_SLOTS } from '../../targets/stm32f429-fwup.js';
 import { ImageProblem, type ImageReader } from '../meta-image.js';
 import type { SchemeMeta } from '../scheme.js';
 
@@ -25,7 +25,17 @@ export const loaderAppMeta: SchemeMeta = {
   target: 'stm32f429',
   setups: ['factory', 'after-loader-update'],
   updaters: ['sfu-app'],
-  variants: ['correct', 'header-first', 'erase-to-invalidate', 'no-slot2-fallback', 'header-before-crc', 'updater-erases-loader-early'],
+  variants: [
+    'correct',
+    'header-first',
+    'erase-to-invalidate',
+    'no-slot2-fallback',
+    'header-before-crc',
+    'updater-erases-loader-early',
+    'counter-never-cleared',
+    'counter-cleared-early',
+    'ram-trusted-after-brownout',
+  ],
   consoleFraming: 'sfu-and-text',
   dumpRegions: FWUP_DUMP_REGIONS,
   readImage,
@@ -37,5 +47,7 @@ export const loaderAppMeta: SchemeMeta = {
   bench: { rig: 'rigs/twin-stm32f429-loader-app.yaml', trigger: 'progress' },
   inspectHelp: `loader-app (stm32f429) boot.bin slot1.bin slot2.bin, or the first 1 MiB of flash (offset
                            0 = 0x08000000): bootloader, Loader (slot 1) and Application or Updater
-                           (slot 2), each with its image header and CRC`,
+                           (slot 2), each with its image header and CRC; --ram: the 256 B of shared
+                           RAM at 0x20000000 (magic, DFU request, boot counter) the Loader reads`,
+  ramDump: LOADER_APP_SHARED_RAM,
 };
