@@ -14,8 +14,8 @@ export const loaderAppHost: SchemeHost = {
   ...loaderAppMeta,
   scheme: loaderAppMeta.name,
   ...loaderAppSetups,
-  async inspectFiles(files, known) {
-    const i = inspectLoaderApp(await loadLoaderAppDump(files.length === 1 ? { wholeFlash: files[0]! } : files), { known });
+  async inspectFiles(files, known, opts) {
+    const i = inspectLoaderApp(await loadLoaderAppDump(files.length === 1 ? { wholeFlash: files[0]! } : files, opts?.ram), { known });
     return { inspection: i, table: formatLoaderAppInspection(i) };
   },
 };
