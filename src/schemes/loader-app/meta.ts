@@ -45,7 +45,7 @@ export const loaderAppMeta: SchemeMeta = {
     idleReset: false,
   },
   bench: { rig: 'rigs/twin-stm32f429-loader-app.yaml', trigger: 'progress' },
-  inspectHelp: `loader-app (stm32f429) boot.bin slot1.bin slot2.bin, or the first 1 MiB of flash (offset
+  inspectHelp: `loader-app (stm32f429)     boot.bin slot1.bin slot2.bin, or the first 1 MiB of flash (offset
                            0 = 0x08000000): bootloader, Loader (slot 1) and Application or Updater
                            (slot 2), each with its image header and CRC; --ram: the 256 B of shared
                            RAM at 0x20000000 (magic, DFU request, boot counter) the Loader reads`,
