@@ -13,6 +13,7 @@ import { buildFwupBootloader, buildFwupImage } from '../../src/firmware/fwup-ima
 import { InspectError } from '../../src/images/inspect-error.js';
 import { formatLoaderAppInspection, inspectLoaderApp, loadLoaderAppDump, type LoaderAppDump } from '../../src/schemes/loader-app/index.js';
 import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-fwup.js';
+import { hil } from '../cli/hil.js';
 
 const BOOT = buildFwupBootloader();
 const LOADER = buildFwupImage({ type: 'loader', version: '1.0.0', size: 24 * 1024 });
@@ -139,5 +140,50 @@ describe('RAM dump files', () => {
       `loader-app RAM dump ${join(dir, 'sram.bin')} is 196608 bytes (0x30000), expected 256 bytes (0x100): the shared RAM only, 256 bytes from 0x20000000 (OpenOCD: dump_image ram.bin 0x20000000 256)`,
     );
     expect((err as InspectError).file).toBe(join(dir, 'sram.bin'));
+  });
+});
+
+describe('hil inspect --scheme loader-app --ram (the built CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'loader-app-cli-'));
+    const d = flash();
+    writeFileSync(join(dir, 'flash.bin'), Buffer.concat([d.boot, d.slot1, d.slot2]));
+    writeFileSync(join(dir, 'ram.bin'), ram({ flags: 1 }));
+    writeFileSync(join(dir, 'short.bin'), Buffer.alloc(128));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a whole-flash dump and a RAM dump: the DFU request keeps the Loader in DFU mode', async () => {
+    const r = await hil(['inspect', '--scheme', 'loader-app', join(dir, 'flash.bin'), '--ram', join(dir, 'ram.bin')]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('flags 0x00000001 (DFU requested)');
+    expect(r.stdout).toContain('boots next: none (waiting: dfu-requested)');
+    const doc = JSON.parse((await hil(['inspect', '--scheme', 'loader-app', join(dir, 'flash.bin'), '--ram', join(dir, 'ram.bin'), '--json'])).stdout);
+    expect(doc).toMatchObject({ bootsNext: null, ramDecides: 'dfu-requested', ram: { magic: 0x0badcafe, dfuRequested: true, bootCounter: 0 } });
+  });
+
+  it('bad RAM dumps and a scheme without one: exit 2 and a message naming what is wrong', async () => {
+    const short = await hil(['inspect', '--scheme', 'loader-app', join(dir, 'flash.bin'), '--ram', join(dir, 'short.bin')]);
+    expect(short.exitCode).toBe(2);
+    expect(short.stderr).toContain(`loader-app RAM dump ${join(dir, 'short.bin')} is 128 bytes (0x80), expected 256 bytes (0x100)`);
+    const missing = await hil(['inspect', '--scheme', 'loader-app', join(dir, 'flash.bin'), '--ram', join(dir, 'missing.bin')]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('missing.bin: cannot read it (no such file)');
+    const other = await hil(['inspect', '--scheme', 'mcuboot-swap', join(dir, 'flash.bin'), '--ram', join(dir, 'ram.bin')]);
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain('--ram: mcuboot-swap keeps no boot state in RAM that its inspection reads (--ram is for loader-app)');
+  });
+
+  it('--help lists --ram with an example, and each target once', async () => {
+    const r = await hil(['inspect', '--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('--ram FILE');
+    expect(r.stdout).toContain('loader-app: 256 B at 0x20000000');
+    expect(r.stdout).toMatch(/hil inspect --scheme loader-app .* --ram dump\/ram\.bin/);
+    const targets = /implied by the scheme \(([^)]*)\)/.exec(r.stdout)![1]!.split(' | ');
+    expect(targets.length).toBe(new Set(targets).size);
+    expect(targets).toContain('stm32f429');
   });
 });

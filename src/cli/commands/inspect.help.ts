@@ -28,9 +28,9 @@ ${SCHEMES.flatMap((s) => s.inspectHelp.split('\n').map((l) => `  ${l}`)).join('\
   --scheme S         ${SCHEMES.map((s) => s.name).join(' | ')}
   --target T         implied by the scheme (${TARGETS.join(' | ')}); checked when given
   --known FILE       an image to recognise (repeat the flag for more)
-  --ram FILE         a dump of the RAM the boot chain reads at reset (${RAM_READERS.length ? RAM_READERS.join('; ') : 'no scheme reads one'}),
-                     taken with the core halted, not reset (OpenOCD: halt, then dump_image ram.bin ADDRESS SIZE);
-                     the reading says what the next reset that keeps SRAM powered does with it`,
+  --ram FILE         a RAM dump the boot chain reads at reset (${RAM_READERS.length ? RAM_READERS.join('; ') : 'no scheme reads one'}),
+                     taken halted, never reset (OpenOCD: halt; dump_image ram.bin ADDRESS SIZE): the
+                     reading says what the next reset that keeps SRAM powered (system, watchdog, pin) does`,
   examples: [...EXAMPLES, `hil inspect --scheme ${SCHEMES[0]!.name} flash.bin --json | jq .bootsNext`],
   options: {
     scheme: { type: 'string' },
