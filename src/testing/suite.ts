@@ -9,7 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import * as allure from 'allure-js-commons';
-import { RigError } from '../core/errors.js';
+import { ConfigError, RigError } from '../core/errors.js';
 import { formatTrigger, loadSuite } from '../config/index.js';
 import { prepareSuiteRig } from '../scenario/suite-run.js';
 import type { CutRecord, PlanEntry } from '../report/plan.js';
@@ -39,7 +39,13 @@ const MAX_CATCH_DETAILS = 1;
 export async function defineRigSuite(entry: PlanEntry): Promise<void> {
   const suite = await loadSuite(entry.suiteFile);
   // A rig entry's own retry: the plan carries only file, expect and twin, so the entry is found again by those.
-  const retry = suite.rigs.find((r) => r.path === entry.rigFile && r.expect === entry.expect && sameTwin(r.twin, entry.twin))?.retry;
+  const same = suite.rigs.filter((r) => r.path === entry.rigFile && r.expect === entry.expect && sameTwin(r.twin, entry.twin));
+  const retries = new Set(same.map((r) => r.retry ?? suite.retry));
+  if (retries.size > 1)
+    throw new ConfigError(
+      `${suite.file}: rigs: ${entry.rigFile} is listed more than once with the same expect and twin overrides but different retry: values; give each entry its own variant or powerLoss, or one retry`,
+    );
+  const retry = same[0]?.retry;
   const prepared = await prepareSuiteRig(suite, { path: entry.rigFile, ...(entry.twin && { twin: entry.twin }), ...(retry !== undefined && { retry }) });
   const { config, scheme, setup, images, points, spec: specOf } = prepared;
   const { from, to, previous } = images;
