@@ -23,6 +23,14 @@ const twinSection = mapping({
   transport: oneOf(['in-process', 'pty']).default('in-process'),
   /** Wire rate the twin models on its console. */
   paceBaud: int({ above: 0, max: MAX_BAUD }).default(921600),
+  /** Chance per SRAM bit that a brownout which trips only the BOR (power.sag) flips it; twins whose programs share RAM read it (default 0.001). */
+  sramFlipRate: num({ min: 0, max: 1 }).optional(),
+  /**
+   * What resets the board after its app crashes: the watchdog (SRAM kept), a power cut (the
+   * supply collapses or a supervisor cycles it: POR, SRAM lost) or a brownout (BOR only, SRAM
+   * kept). Twins whose programs keep state in SRAM read it (default watchdog).
+   */
+  crashReset: oneOf(['watchdog', 'power-cut', 'brownout']).optional(),
 });
 
 /**

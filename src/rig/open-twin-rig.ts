@@ -2,6 +2,7 @@ import { ScaledClock, VirtualClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
+import { stableRule } from '../config/rig-schema.js';
 import { TwinProbe } from '../drivers/flasher/twin-probe.js';
 import { TwinPower } from '../drivers/power/twin.js';
 import { createTwin } from '../drivers/device/twin.js';
@@ -26,6 +27,7 @@ export function openTwinRig(config: RigConfig, openLink: TwinLinkOpener = openTw
     if (clock instanceof VirtualClock) cleanups.push(() => clock.dispose());
     const timeline = new Timeline(clock);
     const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
+    device.configureBoard?.({ stable: stableRule(config.boot), ...(t.sramFlipRate !== undefined && { sramFlipRate: t.sramFlipRate }), ...(t.crashReset && { crashReset: t.crashReset }) });
     device.onEvent((e) => {
       if (e.kind === 'phase') timeline.add('twin', `phase:${e.name}`, e.detail);
       else if (e.kind === 'boot') timeline.add('twin', `boot:${e.image}`, e.slot);
@@ -46,6 +48,14 @@ export function openTwinRig(config: RigConfig, openLink: TwinLinkOpener = openTw
       sweep: twinSweep(device),
     };
     cleanups.push(() => device.powerOff());
-    return { clock, timeline, link: opened.link, power: new TwinPower(device, timeline), probe: new TwinProbe(device, timeline), twin, marker: twin.onMarker };
+    return {
+      clock,
+      timeline,
+      link: opened.link,
+      power: new TwinPower(device, timeline, config.power.driver === 'twin' ? config.power.sag : undefined),
+      probe: new TwinProbe(device, timeline),
+      twin,
+      marker: twin.onMarker,
+    };
   });
 }

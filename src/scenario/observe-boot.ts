@@ -17,6 +17,11 @@ export interface BootObservation {
   heard: boolean;
   /** ms from power-on to the banner. */
   bootMs?: number;
+  /**
+   * A loader that gave up on the app and waits for an update (seed 001's Loader: "Entering DFU
+   * Mode"), with the reason it printed just before and the crashes seen before it.
+   */
+  dfu?: { reason?: string; afterCrashes: number };
   /** What the console state means on its own. */
   state: 'running' | 'boot-loop' | 'waiting' | 'hung' | 'silent';
 }
@@ -28,6 +33,8 @@ const WAITING = /No any variant|Broken also|is single, but also broken|CONTEXT E
 const HUNG = /Unable to find bootable image/;
 /** MCUboot's boot banner: one per bootloader start. */
 const MCUBOOT_START = /^I: Starting bootloader/;
+/** A loader entering its DFU mode (seed 001): it stays there, taking updates, until one arrives. */
+const DFU_MODE = /^Entering DFU Mode/;
 
 /**
  * Watches the console from `fromLine` for up to `timeoutMs`: returns as soon as the app banner
@@ -54,8 +61,12 @@ export async function observeBoot(
   const obs: BootObservation = { boots: 0, crashes: 0, bootloaderWaiting: false, bootloaderHung: false, heard: false, state: 'silent' };
   let lastStart: { writes: number; crashes: number } | undefined;
   let looping = false;
+  let previous = '';
   const look = (line: ConsoleLine): boolean => {
     if (line.text.trim()) obs.heard = true;
+    if (DFU_MODE.test(line.text)) obs.dfu = { ...(previous && { reason: previous }), afterCrashes: obs.crashes };
+    else if (CRASH.test(line.text)) delete obs.dfu;
+    if (line.text.trim()) previous = line.text.trim();
     if (BOOT.test(line.text) || MCUBOOT_START.test(line.text)) {
       obs.boots++;
       if (opts.writes) {
@@ -102,7 +113,10 @@ export async function observeBoot(
   } finally {
     offFrame();
   }
-  // A crash with no banner is a loop: the watchdog restarts the same boot chain into the same image.
-  obs.state = obs.banner ? 'running' : obs.crashes > 0 ? 'boot-loop' : obs.bootloaderHung ? 'hung' : obs.heard ? 'waiting' : 'silent';
+  // A crash with no banner is a loop: the watchdog restarts the same boot chain into the same image,
+  // unless a loader's boot counter ended it in DFU mode (no crash since): that device waits, and
+  // the update path recovers it.
+  const settledInDfu = obs.dfu !== undefined;
+  obs.state = obs.banner ? 'running' : obs.crashes > 0 && !settledInDfu ? 'boot-loop' : obs.bootloaderHung ? 'hung' : obs.heard ? 'waiting' : 'silent';
   return obs;
 }

@@ -3,7 +3,16 @@ import type { TwinDevice } from './device.js';
 import type { FlashGeometry } from './flash/geometry.js';
 import { NorFlash, type FlashSnapshot } from './flash/nor-flash.js';
 import type { PowerLossMode } from './flash/power-loss.js';
-import { Mcu, type TwinEvent } from './mcu.js';
+import { Mcu, type SupplyDrop, type TwinEvent } from './mcu.js';
+import type { RetainedRam } from './retained-ram.js';
+
+/**
+ * Supply levels that reset the MCU, falling edge: the power-on/power-down reset (AN4488: 1.70 V
+ * typ. on the STM32F4) and the brown-out reset at BOR level 3 (RM0090: 2.70 V and up; BOR is off
+ * from the factory, a product that cares about brownouts programs level 3 in its option bytes —
+ * the twin assumes it did). Between the two the core is held in reset while SRAM stays powered.
+ */
+export const SUPPLY_RESET_LEVELS = { porVolts: 1.7, borVolts: 2.7 } as const;
 
 export interface McuTwinOptions {
   clock: Clock;
@@ -12,6 +21,8 @@ export interface McuTwinOptions {
   seed?: number;
   /** Bytes the UART receive ring holds before it overflows. */
   rxCapacity: number;
+  /** SRAM the board's programs keep over resets, if they share any. */
+  ram?: RetainedRam;
 }
 
 /**
@@ -32,7 +43,7 @@ export abstract class McuTwin implements TwinDevice {
   constructor(opts: McuTwinOptions) {
     this.clock = opts.clock;
     this.flash = new NorFlash(opts.geometry);
-    this.mcu = new Mcu({ clock: opts.clock, flash: this.flash, powerLoss: opts.powerLoss ?? 'random', seed: opts.seed ?? 1, rxCapacity: opts.rxCapacity });
+    this.mcu = new Mcu({ clock: opts.clock, flash: this.flash, powerLoss: opts.powerLoss ?? 'random', seed: opts.seed ?? 1, rxCapacity: opts.rxCapacity, ...(opts.ram && { ram: opts.ram }) });
   }
 
   get powered(): boolean {
@@ -43,8 +54,14 @@ export abstract class McuTwin implements TwinDevice {
     this.mcu.powerOn(this.boot);
   }
 
-  powerOff(): void {
-    this.mcu.powerOff();
+  powerOff(drop?: SupplyDrop): void {
+    this.mcu.powerOff(drop);
+  }
+
+  /** What a sag of the supply down to `volts` does: a POR, a BOR-only brownout, or nothing (the board rides through). */
+  dropAt(volts: number): SupplyDrop | 'none' {
+    if (volts < SUPPLY_RESET_LEVELS.porVolts) return 'power-on';
+    return volts < SUPPLY_RESET_LEVELS.borVolts ? 'brownout' : 'none';
   }
 
   uartRx(bytes: Buffer): void {

@@ -2,6 +2,8 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { FlashOp } from './flash/nor-flash.js';
 import type { NorFlash } from './flash/nor-flash.js';
 import type { PowerLossMode } from './flash/power-loss.js';
+import type { RetainedRam } from './retained-ram.js';
+import { RESET_FLAGS } from './reset-cause.js';
 import { Rng } from './rng.js';
 
 /** Thrown inside firmware code when the power goes: it unwinds every await of the running program. */
@@ -30,12 +32,18 @@ export interface McuOptions {
   seed: number;
   /** Bytes the receive ring holds before it overflows. */
   rxCapacity: number;
+  /** SRAM the programs keep over resets (only twins whose programs share RAM have it). */
+  ram?: RetainedRam;
 }
+
+/** How the supply went away: below the power-on reset, or a brownout that trips only the BOR. */
+export type SupplyDrop = 'power-on' | 'brownout';
 
 /**
  * The part of a microcontroller that power cuts act on: a running program (an async function
  * that awaits sleeps, flash operations and UART input), its RAM (whatever that program holds,
- * lost when it unwinds), the UART, and the flash operation in flight.
+ * lost when it unwinds), the UART, and the flash operation in flight; the reset-cause flags and,
+ * on twins whose programs share it, SRAM kept over resets (`ram`).
  */
 export class Mcu {
   readonly clock: Clock;
@@ -63,12 +71,20 @@ export class Mcu {
   opObserver?: { started(op: FlashOp): void; done(op: FlashOp): void };
   private eventListeners = new Set<(e: TwinEvent) => void>();
   rxOverflows = 0;
+  /** RCC_CSR's reset flags (reset-cause.ts): set by each reset, kept until clearResetFlags (RMVF). */
+  resetFlags = 0;
+  readonly ram?: RetainedRam;
+  /** What the next power-on recovers from: the board starts unpowered. */
+  private dropped: SupplyDrop = 'power-on';
+  /** A power-on the board schedules itself (its supply dropping out at a crash), cancelled by any host power change. */
+  private selfRestore?: Timer;
 
   constructor(private readonly opts: McuOptions) {
     this.clock = opts.clock;
     this.flash = opts.flash;
     this.rng = new Rng(opts.seed);
     this.powerLoss = opts.powerLoss;
+    if (opts.ram) this.ram = opts.ram;
     this.flash.onOp = (op) => this.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
   }
 
@@ -80,12 +96,29 @@ export class Mcu {
     return this.powered;
   }
 
-  /** Starts `program` on a fresh power-on; it runs until it returns or the power goes. */
+  /**
+   * Starts `program` on a fresh power-on; it runs until it returns or the power goes. The reset
+   * flags and SRAM show how the supply went away: a POR (random SRAM) or a BOR-only brownout
+   * (SRAM kept, maybe with flipped bits).
+   */
   powerOn(program: (mcu: Mcu) => Promise<void>): void {
+    this.cancelSelfRestore();
     if (this.powered) return;
     this.powered = true;
+    this.resetFlags |= RESET_FLAGS[this.dropped];
+    if (this.dropped === 'power-on') this.ram?.powerOnReset();
+    else if (this.ram) {
+      const flips = this.ram.brownout(this.rng);
+      if (flips.length) this.emit({ kind: 'phase', name: 'brownout', detail: `SRAM kept, ${flips.length} bit(s) flipped` });
+    }
+    this.dropped = 'power-on';
     this.emit({ kind: 'power', on: true });
     this.start(program);
+  }
+
+  /** Software writes RMVF: every reset flag clears. */
+  clearResetFlags(): void {
+    this.resetFlags = 0;
   }
 
   private start(program: (mcu: Mcu) => Promise<void>): void {
@@ -104,9 +137,18 @@ export class Mcu {
     });
   }
 
-  /** Cuts power: the flash operation in flight lands per the power-loss mode, RAM is gone. */
-  powerOff(): void {
-    if (!this.powered) return;
+  /**
+   * Cuts power: the flash operation in flight lands per the power-loss mode, the program's RAM is
+   * gone. `brownout`: the supply only sags below the BOR level, so SRAM stays powered; a cut while
+   * already off (or a deeper one) makes the next power-on a POR.
+   */
+  powerOff(drop: SupplyDrop = 'power-on'): void {
+    this.cancelSelfRestore();
+    if (!this.powered) {
+      if (drop === 'power-on') this.dropped = 'power-on';
+      return;
+    }
+    this.dropped = drop;
     this.powered = false;
     const inFlight = this.inFlight;
     this.inFlight = undefined;
@@ -124,16 +166,48 @@ export class Mcu {
   }
 
   /**
-   * Reset without a power cut (watchdog, NVIC system reset), called by the running program: like
-   * the real thing it never returns, so the old program cannot run on beside the new one.
+   * Reset without a power cut (NVIC system reset, or the watchdog the program stopped feeding),
+   * called by the running program: like the real thing it never returns, so the old program cannot
+   * run on beside the new one. SRAM stays.
    */
-  reset(program: (mcu: Mcu) => Promise<void>): never {
+  reset(program: (mcu: Mcu) => Promise<void>, cause: 'software' | 'watchdog' = 'software'): never {
     if (this.powered) {
+      this.resetFlags |= RESET_FLAGS[cause];
       this.lose();
       this.rxWaiter?.();
       this.start(program);
     }
     throw new PowerLost();
+  }
+
+  /** The NRST pin pulsed from outside: the program stops, `program` starts, SRAM stays. */
+  pinReset(program: (mcu: Mcu) => Promise<void>): void {
+    if (!this.powered) return;
+    this.resetFlags |= RESET_FLAGS.pin;
+    this.lose();
+    this.rxWaiter?.();
+    this.start(program);
+  }
+
+  /**
+   * Called by the running program when the board's own supply drops out under it (a crash that
+   * leaves a load on, an external supervisor cycling the rail): power goes as `drop`, and comes
+   * back by itself after `offMs` unless the host switches power meanwhile. Never returns.
+   */
+  supplyDropout(program: (mcu: Mcu) => Promise<void>, drop: SupplyDrop, offMs: number): never {
+    if (this.powered) {
+      this.powerOff(drop);
+      this.selfRestore = this.clock.setTimer(offMs, () => {
+        this.selfRestore = undefined;
+        this.powerOn(program);
+      });
+    }
+    throw new PowerLost();
+  }
+
+  private cancelSelfRestore(): void {
+    this.selfRestore?.cancel();
+    this.selfRestore = undefined;
   }
 
   /** The running program's RAM is gone: its signal aborts and its pending wait rejects with the same PowerLost. */

@@ -50,12 +50,14 @@ afterEach(() => {
 });
 
 describe('loader-app twin: what starts at reset', () => {
-  it('factory: bootloader -> Loader -> application, boot counter 1 then cleared by the running app', async () => {
+  it('factory: bootloader -> Loader -> application, boot counter 1 then cleared once the app is stable (500 ms by default)', async () => {
     const b = (current = bench());
     b.twin.powerOn();
     expect(await b.line(/^hilrig-app /)).toMatch(/^hilrig-app 1\.0\.0 running from slot slot2 @0x08020000 build [0-9a-f]{16}$/);
     expect(b.text()).toEqual(expect.arrayContaining(['Loader 1.0.0 started', 'Shared memory uninitialized, setting magic', 'Booting slot 2 (app 1.0.0), attempt 1']));
     expect(b.events.filter((x) => x.e.kind === 'boot').map((x) => (x.e as { slot: string }).slot)).toEqual(['boot', 'slot1', 'slot2']);
+    expect(b.twin.sharedRam.bootCounter).toBe(1);
+    await b.line(/^Marking app as stable$/);
     expect(b.twin.sharedRam.bootCounter).toBe(0);
   });
 

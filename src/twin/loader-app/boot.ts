@@ -9,7 +9,12 @@
  * - the Updater (slot 2, for a while) receives a new Loader for slot 1.
  * Each start checks the vector table it jumps to (initial SP in SRAM, a Thumb reset vector in the
  * slot, code there, the info block linked for the slot): anything else is a HardFault and a
- * watchdog reset, which keeps SRAM and so the boot counter.
+ * watchdog reset, which keeps SRAM and so the boot counter — unless the board's supply drops out
+ * at a crash (`crashReset`: a POR loses SRAM, a brownout keeps it).
+ *
+ * The boot counter: the Loader counts each start of slot 2 and drops to DFU mode at the third;
+ * the Application clears it once stable (`stable`: after running `afterMs`, or when it reads the
+ * rig's `command` line), never before.
  */
 import { APPINFO_SIZE, decodeAppInfo, type AppInfo } from '../../protocols/appinfo.js';
 import { DeviceFrameReceiver, SfuCode } from '../../protocols/sfu/index.js';
@@ -17,6 +22,7 @@ import { hexDigits as hex8 } from '../../core/hex.js';
 import { STM32F429 } from '../../targets/stm32f429.js';
 import { LOADER_APP_IMAGE_LAYOUT as L, LOADER_APP_SLOTS, type LoaderAppSlot } from '../../targets/stm32f429-fwup.js';
 import { appBanner } from '../app.js';
+import type { TwinBoardOptions } from '../device.js';
 import { PowerLost, type Mcu } from '../mcu.js';
 import { DfuServer } from './dfu.js';
 import { bootableHeader, type SlotHeader } from './image-check.js';
@@ -27,11 +33,18 @@ export const MAX_BOOT_ATTEMPTS = 3;
 const WATCHDOG_MS = 100;
 /** Clock and UART setup of each program before its first line [inferred]. */
 const START_MS = 1;
+/** How long the board's rail stays down when it drops out at a crash (crashReset power-cut / brownout) [a model figure]. */
+export const CRASH_DROPOUT_MS = 200;
+export const DEFAULT_STABLE_AFTER_MS = 500;
+/** How long the app waits for input between looks at its stability timer. */
+const IDLE_MS = 60_000;
 
 export interface BootChainOptions {
   ram: SharedRam;
   variant: LoaderAppVariant;
   deviceId: Buffer;
+  /** The board around the MCU (read at each use: the rig sets it after the twin is built). */
+  board: TwinBoardOptions;
 }
 
 export function loaderAppBootChain(opts: BootChainOptions): (mcu: Mcu) => Promise<void> {
@@ -55,7 +68,25 @@ class Programs {
     this.mcu.print('=== ERROR HardFault ===\r\n');
     this.mcu.print(`PC\t0x${hex8(pc)}\r\n`);
     await this.mcu.sleep(WATCHDOG_MS);
-    return this.reset();
+    const how = this.opts.board.crashReset ?? 'watchdog';
+    if (how === 'watchdog') {
+      this.mcu.reset(this.boot, 'watchdog');
+      throw new PowerLost();
+    }
+    this.mcu.emit({ kind: 'phase', name: 'supply-dropout', detail: how });
+    return this.mcu.supplyDropout(this.boot, how === 'power-cut' ? 'power-on' : 'brownout', CRASH_DROPOUT_MS);
+  }
+
+  /**
+   * The early init of the first program after any reset: whether the shared RAM can be trusted
+   * (PORRSTF: the seed clears its magic; BORRSTF alone: the correct design checks the CRC), then
+   * RMVF so the next reset's flags stand alone.
+   */
+  private earlyInit(): void {
+    const { mcu } = this;
+    const trust = this.opts.ram.trustAfterReset(mcu.resetFlags, this.opts.variant !== 'ram-trusted-after-brownout');
+    if (trust === 'corrupt') mcu.print('boot: brownout reset, shared memory fails its check: cleared\r\n');
+    mcu.clearResetFlags();
   }
 
   /** What the core finds when it jumps through the vector table at `vectors`; a crash when it cannot run. */
@@ -78,6 +109,7 @@ class Programs {
     const { boot, slot1, slot2 } = LOADER_APP_SLOTS;
     mcu.emit({ kind: 'boot', image: 'bootloader', slot: 'boot' });
     await this.enter(boot, boot.base);
+    this.earlyInit();
     if (this.opts.variant === 'no-slot2-fallback') {
       // The seeded bug: slot 1 is started through its linked vector table, unchecked.
       return this.loader(slot1.base + L.vectorOffset);
@@ -127,6 +159,8 @@ class Programs {
 
   private async startSlot2(header: SlotHeader): Promise<void> {
     const slot2 = LOADER_APP_SLOTS.slot2;
+    // The seeded bug: a header that checks out is taken for a stable app, so nothing is ever counted.
+    if (this.opts.variant === 'counter-cleared-early') this.opts.ram.bootCounter = 0;
     this.mcu.emit({ kind: 'boot', image: 'app', slot: 'slot2' });
     const info = await this.enter(slot2, header.vectorAddr);
     if (header.type === 'updater') return this.updater(info);
@@ -138,21 +172,44 @@ class Programs {
     const { ram } = this.opts;
     const slot2 = LOADER_APP_SLOTS.slot2;
     mcu.print(appBanner(info.version, slot2.name, slot2.base, info.buildId) + '\r\n');
-    // Stable as soon as it runs (a configurable stability rule is issue 12 item 4).
-    ram.bootCounter = 0;
+    const rule = this.opts.board.stable ?? { afterMs: DEFAULT_STABLE_AFTER_MS };
+    const clears = this.opts.variant !== 'counter-never-cleared';
+    let stableAt = 'afterMs' in rule ? mcu.clock.now() + rule.afterMs : Number.POSITIVE_INFINITY;
+    let stable = false;
+    const markStable = () => {
+      stable = true;
+      stableAt = Number.POSITIVE_INFINITY;
+      // The seeded bug: the app never tells the Loader it is fine.
+      if (!clears) return;
+      ram.bootCounter = 0;
+      mcu.print('Marking app as stable\r\n');
+    };
     const rx = new DeviceFrameReceiver();
+    let line = '';
     for (;;) {
-      await mcu.waitRx(60_000);
+      const now = mcu.clock.now();
+      if (now >= stableAt) markStable();
+      await mcu.waitRx(Math.min(IDLE_MS, Math.max(0, stableAt - now)));
       const data = mcu.takeRx();
       if (!data) continue;
-      for (const ev of rx.push(data)) {
-        const asked = ev.type === 'packet' ? ev.code === SfuCode.INFO : /(^|\n)\s*dfu\s*$/m.test(ev.text);
-        if (!asked) continue;
-        mcu.print('Rebooting into DFU mode\r\n');
-        ram.dfuRequested = true;
-        await mcu.sleep(START_MS);
-        this.reset();
+      let dfu = false;
+      for (const ev of rx.push(data)) if (ev.type === 'packet' && ev.code === SfuCode.INFO) dfu = true;
+      // Console lines beside the SFU frames: `dfu` (the seed's cli_command_dfu_mode) and the rig's stable command.
+      for (const ch of data.toString('latin1')) {
+        if (ch !== '\r' && ch !== '\n') {
+          line = (line + ch).slice(-256);
+          continue;
+        }
+        const command = line.trim();
+        line = '';
+        if (command === 'dfu') dfu = true;
+        else if ('command' in rule && !stable && command === rule.command.trim()) markStable();
       }
+      if (!dfu) continue;
+      mcu.print('Rebooting into DFU mode\r\n');
+      ram.dfuRequested = true;
+      await mcu.sleep(START_MS);
+      this.reset();
     }
   }
 
@@ -160,6 +217,8 @@ class Programs {
     const { mcu } = this;
     const { ram } = this.opts;
     mcu.print(`hilrig-updater ${info.version} running from slot slot2: waiting for a Loader for slot 1\r\n`);
+    // shared_memory_init in every program: when the bootloader fell back to the Updater, no Loader ran it.
+    if (ram.init()) mcu.print('Shared memory uninitialized, setting magic\r\n');
     ram.bootCounter = 0;
     const dfu = new DfuServer(mcu, {
       slot: LOADER_APP_SLOTS.slot1,

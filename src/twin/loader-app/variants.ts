@@ -34,6 +34,21 @@ export const LOADER_APP_VARIANTS = {
     wrong: 'the Updater erases slot 1 at the ERASE and writes the new Loader as it arrives, instead of receiving all of it into RAM and checking it first',
     seen: "no outcome while the bootloader falls back to slot 2: a cut anywhere in the Loader transfer leaves no Loader, the bootloader starts the Updater (waiting), as after a cut in the correct design's short final write; only the console shows it (boot: no valid Loader in slot 1), or a board without the fallback (boot-loop)",
   },
+  'counter-never-cleared': {
+    buggy: true,
+    wrong: 'the Application never clears the boot counter (no stable rule), so every start of slot 2 counts as a failed attempt',
+    seen: 'a good app survives power cuts (a POR wipes the counter) but its third start without one (brownouts, watchdog or pin resets) ends in DFU mode: waiting, "App unstable", with a valid app in slot 2',
+  },
+  'counter-cleared-early': {
+    buggy: true,
+    wrong: 'the Loader clears the boot counter as it starts slot 2 (a header that checks out taken for a stable app) instead of leaving it to the app once stable',
+    seen: 'an image that crashes at start is started again after every watchdog reset: an endless crash loop (boot-loop) where the correct design ends in DFU mode after three boots',
+  },
+  'ram-trusted-after-brownout': {
+    buggy: true,
+    wrong: 'trusts the shared RAM whenever its magic is intact, whatever the reset flags say: no check of the flags and counter after a BOR-only brownout',
+    seen: 'a brownout that flips the DFU flag or a high counter bit behind an intact magic sends a good app into DFU mode (waiting with a valid app in slot 2); needs a brownout deep enough to flip SRAM bits, so it shows rarely',
+  },
 } as const;
 
 export type LoaderAppVariant = keyof typeof LOADER_APP_VARIANTS;
