@@ -271,14 +271,15 @@ export class DfuServer {
     const header = parseHeader(image.subarray(0, H.size), slot, accept);
     // The seeded bug: the header goes in before either CRC is looked at; a failed check zeroes it again.
     const early = this.opts.variant === 'header-before-crc' && header !== undefined && (await this.commit(s, image));
-    const problem =
-      crc >>> 0 !== expected >>> 0
-        ? 'CRC != NEED'
-        : !header
-          ? `IMAGE INVALID: no header for ${slot.name} (${accept.join('/')})`
-          : H.size + header.dataSize > count || !(s.ram ? imageCrcMatches(image, header) : dataCrcMatches(mcu.flash, slot, header))
-            ? 'IMAGE INVALID: CRC of the data does not match the header'
-            : undefined;
+    let problem: string | undefined;
+    if (crc >>> 0 !== expected >>> 0) problem = 'CRC != NEED';
+    else if (!header) problem = `IMAGE INVALID: no header for ${slot.name} (${accept.join('/')})`;
+    else if (H.size + header.dataSize > count) problem = 'IMAGE INVALID: the header claims more data than was received';
+    else {
+      // image_validate reads the data back (from flash, or the RAM copy) and computes its CRC.
+      await mcu.sleep((header.dataSize / 1024) * VERIFY_MS_PER_KIB);
+      if (!(s.ram ? imageCrcMatches(image, header) : dataCrcMatches(mcu.flash, slot, header))) problem = 'IMAGE INVALID: CRC of the data does not match the header';
+    }
     if (problem || !header) {
       mcu.print(`${problem}\r\n`);
       if (early) {
