@@ -10,13 +10,13 @@ import { describe, expect, it } from '@jest/globals';
 import { loadRig, parseRig, type RigConfig } from '../../src/config/index.js';
 
 const RIGS = path.join(import.meta.dirname, '../../rigs');
-const EXAMPLES = ['pi-stm32f429-disco', 'pi-pico-sfu', 'pi-nrf52840-dk'] as const;
+const EXAMPLES = ['pi-stm32f429-disco', 'pi-pico-sfu', 'pi-nrf52840-dk', 'pi-stm32f429-disc1-loader-app'] as const;
 const OPENOCD_SCRIPTS = '/usr/share/openocd/scripts';
 
 const load = (name: string): Promise<RigConfig> => loadRig(path.join(RIGS, `${name}.yaml`));
 
 /** Header pins a Pi line name sits on (40-pin header, all Pi models with one). */
-const HEADER_PIN: Record<string, number> = { GPIO5: 29, GPIO6: 31, GPIO17: 11, GPIO22: 15, GPIO23: 16, GPIO24: 18, GPIO25: 22, GPIO27: 13 };
+const HEADER_PIN: Record<string, number> = { GPIO5: 29, GPIO6: 31, GPIO16: 36, GPIO17: 11, GPIO20: 38, GPIO22: 15, GPIO23: 16, GPIO24: 18, GPIO25: 22, GPIO26: 37, GPIO27: 13 };
 
 function pins(rig: RigConfig) {
   expect(rig.gpio).toBeDefined();
