@@ -10,6 +10,7 @@ import { openOcdProbeIssues } from '../protocols/openocd/words.js';
 import type { PathIssue } from './errors.js';
 import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
 import { MAX_BAUD, MAX_OFF_MS, MAX_SEED, MAX_SETTLE_MS, MAX_TIME_FACTOR, MAX_WAIT_MS } from './limits.js';
+import { DEFAULT_STABLE_MS } from './stable-rule.js';
 import { DEFAULT_VARIANTS, SCHEME_TARGET, SCHEME_UPDATERS, SCHEMES, TARGETS, type Scheme, type Target, type VariantLists } from './vocabulary.js';
 
 const twinSection = mapping({
@@ -170,14 +171,13 @@ const reset = mapping({ pin: str(), pulseMs: num({ above: 0, max: MAX_SETTLE_MS 
 /** The input the firmware pulses at every flash operation: `marker:N+delay` cuts count its edges. */
 const marker = mapping({ pin: str() });
 
-/** Until the app is stable it leaves the boot counter alone: a delay by default (no `boot.stable:`). */
-export const DEFAULT_STABLE_MS = 500;
-
 /**
  * When the application counts as stable and clears the boot counter (seed 001: a timer, or a
  * console command such as its `mark_stable`): `afterMs:` of running, or `command:` — the line the
  * host sends after the banner. Exactly one of them (rigCrossIssues).
  */
+export { DEFAULT_STABLE_MS, stableRule, type StableRule } from './stable-rule.js';
+
 const stable = mapping({ afterMs: num({ min: 0, max: MAX_WAIT_MS }).optional(), command: str().optional() });
 
 const boot = mapping({ timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(5000), stable: stable.optional() });
@@ -223,7 +223,6 @@ export type ConsoleConfig = RigFields['console'];
 export type UpdaterConfig = RigFields['updater'];
 export type ProbeConfig = NonNullable<RigFields['probe']>;
 export type BootConfig = RigFields['boot'];
-export type StableRule = { afterMs: number; command?: undefined } | { command: string; afterMs?: undefined };
 export type SagConfig = NonNullable<Extract<PowerConfig, { driver: 'twin' }>['sag']>;
 export type GpioConfig = NonNullable<RigFields['gpio']>;
 export type GpioPinConfig = GpioConfig['pins'][string];
@@ -302,13 +301,6 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
     }
   }
   return issues;
-}
-
-/** The rule in force: `boot.stable` as written (rigCrossIssues made it one of the two), else the default delay. */
-export function stableRule(boot: BootConfig): StableRule {
-  const rule = boot.stable;
-  if (rule?.command !== undefined) return { command: rule.command };
-  return { afterMs: rule?.afterMs ?? DEFAULT_STABLE_MS };
 }
 
 /** boot.stable names one rule: a delay or a command, never both, never neither. */

@@ -2,7 +2,7 @@ import { ScaledClock, VirtualClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { Timeline } from '../core/timeline.js';
 import type { RigConfig } from '../config/index.js';
-import { stableRule } from '../config/rig-schema.js';
+import { stableRule } from '../config/stable-rule.js';
 import { TwinProbe } from '../drivers/flasher/twin-probe.js';
 import { TwinPower } from '../drivers/power/twin.js';
 import { createTwin } from '../drivers/device/twin.js';
