@@ -17,7 +17,7 @@ export const LOADER_APP_VARIANTS = {
   'erase-to-invalidate': {
     buggy: true,
     wrong: 'invalidates the old image by erasing its first sector instead of programming zeros over its header first',
-    seen: 'a cut early in that 1 s sector erase leaves the old header (still trusted) over half-erased code: the Loader starts it and it faults (boot-loop)',
+    seen: 'a cut in the first ms of that 1 s sector erase leaves the old header (still trusted) over a few erased bits: the old application runs over corrupted data (wrong-image); a later cut leaves faulting code, which the boot counter turns into DFU mode after three HardFaults (waiting)',
   },
   'no-slot2-fallback': {
     buggy: true,
