@@ -1,8 +1,11 @@
 import type { Outcome } from '../../config/vocabulary.js';
 import type { Rig } from '../../rig/rig.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
-import { observeBoot } from '../observe-boot.js';
-import { judge, judgeConsoleOnly } from '../verdict.js';
+import { observeBoot, type BootObservation } from '../observe-boot.js';
+import { judge, judgeConsoleOnly, type Verdict } from '../verdict.js';
+import { retryable } from '../cut/retry-policy.js';
+import { retryUpdate } from '../cut/retry-update.js';
+import { confirmStable, stableCommand } from '../cut/stable-command.js';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 import { sweepOf, type Recording, type SweepImages } from './recording.js';
 import type { SweepCutPoint } from './points.js';
@@ -25,6 +28,10 @@ export interface RecoverySpec {
   offMs: number;
   /** Extra plain power cycles after recovery that must keep the same image running. */
   bootLoopCycles?: number;
+  /** Retries of the update after the recovery while the device is waiting or rolled-back (a suite's `retry:`). */
+  retry?: number;
+  /** The scheme's setup the retries' updates go with (as the recorded update's). */
+  setup?: string;
 }
 
 /** One cut point's outcome, judged as a replayed cut is. */
@@ -36,6 +43,10 @@ export interface PointResult {
   stateHash: string;
   /** The point shared its recovery with an earlier point of the same state. */
   shared?: boolean;
+  /** Retried (RecoverySpec.retry): the outcome the recovery was judged, before the retries. */
+  firstOutcome?: Outcome;
+  /** Each retry's outcome (and the device's refusal, if it refused the update). */
+  retries?: { attempt: number; outcome: Outcome; error?: string }[];
   /**
    * A double sweep's first cut: the size of the recovery it starts (its own op log), which a
    * second cut indexes; ops that never completed there have no `after` cut.
@@ -75,7 +86,7 @@ export function committedAt(rec: Recording, point: SweepCutPoint): boolean {
  * Simulates only the recovery from one cut point: the device's persistent state is loaded as the
  * cut left it (RAM gone), power comes back after the off time, and the outcome is judged from the
  * console and from the flash as runCut judges a replayed cut (same observation, settle time,
- * scheme inspection and verdict; the boot-loop check when asked).
+ * scheme inspection and verdict; the retries and the boot-loop check when asked).
  */
 export async function recoverPoint(
   rig: Rig,
@@ -110,21 +121,41 @@ export async function recoverPoint(
   const timeoutMs = rig.config.boot.timeoutMs;
   // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
   const writes = () => rig.twin!.flashOps();
-  const observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes });
-  if (rig.probe && observation.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
-  let stateHash = sweep.stateHash();
-  let flash = rig.probe ? views?.get(stateHash) : undefined;
-  if (rig.probe && !flash) {
-    // The sweep's probe: the bytes the rig's probe would dump, into buffers reused from point to point.
-    flash = await scheme.inspect(sweep.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
-    if (views) {
-      if (views.size >= MAX_VIEWS) views.clear();
-      views.set(stateHash, flash);
+  let observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes });
+  const judgeNow = async (obs: BootObservation, committed: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
+    if (stableCommand(rig)) await confirmStable(rig, obs);
+    if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+    const hash = sweep.stateHash();
+    let flash = rig.probe ? views?.get(hash) : undefined;
+    if (rig.probe && !flash) {
+      // The sweep's probe: the bytes the rig's probe would dump, into buffers reused from point to point.
+      flash = await scheme.inspect(sweep.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+      if (views) {
+        if (views.size >= MAX_VIEWS) views.clear();
+        views.set(hash, flash);
+      }
     }
-  }
-  const judged = { committed: committedAt(rec, point), silence: scheme.silence };
-  const verdict = flash ? judge(observation, flash, from, to, judged) : judgeConsoleOnly(observation, from, to, judged);
+    const judged = { committed, silence: scheme.silence };
+    return { verdict: flash ? judge(obs, flash, from, to, judged) : judgeConsoleOnly(obs, from, to, judged), stateHash: hash };
+  };
+  let { verdict, stateHash } = await judgeNow(observation, committedAt(rec, point));
   let outcome = verdict.outcome;
+  // The suite's retries (../cut/state-retrying.ts does the same for a replayed cut): the same update
+  // again while the device is reachable but not updated, judged after each.
+  let retried: Pick<PointResult, 'firstOutcome' | 'retries'> | undefined;
+  while ((spec.retry ?? 0) > (retried?.retries?.length ?? 0) && retryable(outcome)) {
+    const retries = (retried ??= { firstOutcome: outcome, retries: [] }).retries!;
+    const attempt = retries.length + 1;
+    const r = await retryUpdate(rig, to, { attempt, of: spec.retry!, offMs: spec.offMs, ...(spec.setup !== undefined && { setup: spec.setup }), writes });
+    if ('rigError' in r) {
+      // A twin's update path has no rig of its own to fail: this is a bug in hilrig, not a result.
+      throw new Error(`sweep point op ${point.op} ${point.mode}: retry ${attempt}: ${r.rigError}`);
+    }
+    observation = r.observation;
+    ({ verdict, stateHash } = await judgeNow(observation, r.update.committed));
+    outcome = verdict.outcome;
+    retries.push({ attempt, outcome, ...(r.error !== undefined && { error: r.error }) });
+  }
   const cycles = spec.bootLoopCycles ?? 0;
   for (let i = 0; i < cycles && observation.banner; i++) {
     await rig.power.off();
@@ -132,6 +163,7 @@ export async function recoverPoint(
     const line = console.lines.length;
     await rig.power.on();
     const again = await observeBoot(console, clock, { fromLine: line, timeoutMs });
+    if (stableCommand(rig)) await confirmStable(rig, again);
     if (again.banner?.line !== observation.banner.line) {
       verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
       outcome = 'boot-loop';
@@ -140,7 +172,7 @@ export async function recoverPoint(
   }
   if (cycles > 0 && observation.banner) stateHash = sweep.stateHash();
   if (record) record(await recordRecovery(rig, point, spec));
-  return { point, outcome, reasons: verdict.reasons, stateHash };
+  return { point, outcome, reasons: verdict.reasons, stateHash, ...retried };
 }
 
 /**
