@@ -71,6 +71,14 @@ export interface TwinSweep {
   /** sha256 of the device's persistent state now (flash and option bytes). */
   stateHash(): string;
   /**
+   * For one recovery: the firmware may jump to where a job it ran before from the same state
+   * ended (src/twin/flash/resume-memo.ts), as long as the jump lands before `untilMs` (virtual
+   * clock: the host's next look at the device); undefined: never (a full replay, a recording).
+   */
+  allowJumps(untilMs: number | undefined): void;
+  /** Recoveries so far that ended a job by such a jump. */
+  jumps(): number;
+  /**
    * The twin's debug port for a sweep's readings: the same bytes as the rig's probe, read into
    * buffers it keeps per region, so a dump is only valid until the next one (a sweep reads
    * megabytes per point; fresh buffers cost more than the copy).
@@ -104,6 +112,10 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     loadSecond: (second) => recovery.load(second.op, second.mode, second.fraction),
     secondStateId: (op, mode) => recovery.stateId(op, mode),
     stateHash: () => stateDigest(device.snapshot()),
+    allowJumps: (untilMs) => {
+      device.flash.resume.until = untilMs;
+    },
+    jumps: () => device.flash.resume.jumps,
     probe: reusingProbe(device),
   };
 }

@@ -164,20 +164,26 @@ export class SweepSession {
     return id === undefined ? `torn ${point.op} ${point.fraction} ${point.seed} ${committed}` : `${id} ${committed}`;
   }
 
-  private recoverOnce(point: SweepCutPoint, record?: (r: RecordedRecovery) => void): Promise<PointResult> {
-    return recoverPoint(
-      this.rig,
-      this.scheme,
-      this.images,
-      this.recording,
-      point,
-      {
-        offMs: offMsOf(this.request, this.rig.config),
-        ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
-      },
-      this.views,
-      record,
-    );
+  private async recoverOnce(point: SweepCutPoint, record?: (r: RecordedRecovery) => void): Promise<PointResult> {
+    const offMs = offMsOf(this.request, this.rig.config);
+    const sweep = this.rig.twin!.sweep;
+    // Until the boot watch's deadline at the earliest, nothing but the firmware acts: a job it ran
+    // before from the same state may end by a jump (the twin disarms it once the app is up).
+    sweep.allowJumps(this.rig.clock.now() + offMs + this.rig.config.boot.timeoutMs);
+    try {
+      return await recoverPoint(
+        this.rig,
+        this.scheme,
+        this.images,
+        this.recording,
+        point,
+        { offMs, ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }) },
+        this.views,
+        record,
+      );
+    } finally {
+      sweep.allowJumps(undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import type { RigConfig } from '../../config/index.js';
 import { SweepSession, type SweepRequest } from './session-core.js';
+import { threadCpuMs } from './thread-cpu.js';
 
 const SHARE_BLOCK_OPS = 16;
 /** Points between progress messages: often enough for a live line, rare enough to cost nothing. */
@@ -32,7 +33,7 @@ export interface WorkerTask {
   claim?: SharedArrayBuffer;
 }
 
-/** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread. */
+/** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread (of the process where the system cannot tell a thread's). */
 export interface WorkerTiming {
   /** The thread that ran it (pooled threads serve several sweeps of one process). */
   threadId: number;
@@ -52,7 +53,7 @@ export type WorkerMessage = WorkerReply | WorkerProgress;
 
 async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Promise<WorkerReply> {
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMs();
   const session = await SweepSession.openWith(task.config, task.request);
   const t1 = performance.now();
   try {
@@ -74,11 +75,17 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
     }
     // Always one, so the engine learns the total even from a worker whose share is empty.
     report({ progress: { done: results.length, total: points.length } });
-    const cpu = process.cpuUsage(cpu0);
-    return { ok: true, ops: session.recording.ops, results, timing: { threadId, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: (cpu.user + cpu.system) / 1000 } };
+    return { ok: true, ops: session.recording.ops, results, timing: { threadId, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: cpuMs() - cpu0 } };
   } finally {
     await session.close();
   }
+}
+
+function cpuMs(): number {
+  const thread = threadCpuMs();
+  if (thread !== undefined) return thread;
+  const all = process.cpuUsage();
+  return (all.user + all.system) / 1000;
 }
 
 /** Point indices by block of SHARE_BLOCK_OPS consecutive ops, blocks in op order, points in list order. */

@@ -4,6 +4,7 @@ import { crcShift } from './crc-combine.js';
 import type { FlashGeometry } from './geometry.js';
 import type { PowerLossMode } from './power-loss.js';
 import type { Rng } from '../rng.js';
+import { ResumeMemo } from './resume-memo.js';
 
 export type FlashOpKind = 'program' | 'erase';
 
@@ -51,6 +52,8 @@ export class NorFlash {
   /** Operations started so far: the twin's marker pin toggles on each. */
   opCount = 0;
   onOp?: (op: { kind: FlashOpKind; address: number; length: number; index: number }) => void;
+  /** Ends of resumable jobs run before on this flash (a sweep arms it for each recovery). */
+  readonly resume = new ResumeMemo(this);
 
   constructor(readonly geometry: FlashGeometry) {
     if (geometry.size % geometry.sectorSize) throw new RangeError('flash size must be a multiple of the sector size');

@@ -92,3 +92,54 @@ export function sameState(a: FlashSnapshot, b: FlashSnapshot): boolean {
   }
   return true;
 }
+
+/** sha256 of a write-count array, kept per array (shared with snapshots, as sectors are). */
+const writesDigests = new WeakMap<Uint8Array, Buffer>();
+const NO_WRITES = Buffer.alloc(32);
+
+function writesDigest(counts: Uint8Array | undefined): Buffer {
+  if (!counts) return NO_WRITES;
+  let d = writesDigests.get(counts);
+  if (!d) writesDigests.set(counts, (d = hash('sha256', counts, 'buffer')));
+  return d;
+}
+
+/**
+ * Keys of one flash's states: the whole stored state a firmware's next flash ops depend on, the
+ * sectors and the per-unit write counts too (a part that limits writes per unit clears extra bits
+ * past the limit). Equal keys: the same ops from here give the same flash. Flash snapshots only (their
+ * buffers are never written again); the digests of the last one are kept by buffer, so a key costs
+ * the sectors written since, not the whole flash.
+ */
+export class StateKeys {
+  private sectors: readonly Buffer[] = [];
+  private writes: readonly (Uint8Array | undefined)[] = [];
+  private digests = Buffer.alloc(0);
+
+  of(snapshot: FlashSnapshot): string {
+    const sectors = snapshot.sectors;
+    const writes = snapshot.writes ?? [];
+    const n = sectors.length;
+    if (this.sectors.length !== n || this.writes.length !== writes.length) {
+      this.sectors = new Array<Buffer>(n);
+      this.writes = new Array<Uint8Array | undefined>(writes.length).fill(undefined);
+      this.digests = Buffer.alloc((n + writes.length) * 32);
+    }
+    const keptSectors = this.sectors as Buffer[];
+    const keptWrites = this.writes as (Uint8Array | undefined)[];
+    for (let i = 0; i < n; i++) {
+      const sector = sectors[i]!;
+      if (keptSectors[i] === sector) continue;
+      keptSectors[i] = sector;
+      this.digests.set(sectorDigest(sector), i * 32);
+    }
+    for (let i = 0; i < writes.length; i++) {
+      const counts = writes[i];
+      // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
+      if (keptWrites[i] === counts) continue;
+      keptWrites[i] = counts;
+      this.digests.set(writesDigest(counts), (n + i) * 32);
+    }
+    return hash('sha256', this.digests, 'hex');
+  }
+}

@@ -54,6 +54,9 @@ export async function runMcubootApp(mcu: Mcu, opts: McubootAppOptions): Promise<
     mcu.check();
     return;
   }
+  // The host acts once it sees the banner (settles, reads the flash, cuts the power): from here on
+  // no job may end by a jump (../flash/resume-memo.ts). A crash before it (a revert to come) may.
+  mcu.flash.resume.until = undefined;
   mcu.print(appBanner(app.version!, 'primary', PRIMARY.base, app.buildId!) + '\n');
   const deadline = opts.confirmAfterMs === null ? Infinity : mcu.clock.now() + opts.confirmAfterMs;
   let confirmed = false;

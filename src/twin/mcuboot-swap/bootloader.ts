@@ -6,6 +6,7 @@
  */
 import { NRF52840_MCUBOOT } from '../../targets/nrf52840.js';
 import type { Mcu } from '../mcu.js';
+import { JumpedToEnd, type ResumeTrail } from '../flash/resume-memo.js';
 import { checkImage, readHeader } from './image-check.js';
 import {
   BOOT_MAGIC,
@@ -56,6 +57,8 @@ export class McubootBootloader {
   private resuming = false;
   /** The first step after a resume has not finished yet. */
   private redoingStep = false;
+  /** This swap's checkpoints, when a sweep's recovery lets it jump to an end run before (../flash/resume-memo.ts). */
+  private trail?: ResumeTrail;
 
   constructor(
     private readonly mcu: Mcu,
@@ -95,8 +98,7 @@ export class McubootBootloader {
       this.resuming = true;
       this.redoingStep = true;
       await this.log(`I: Resuming interrupted ${SWAP_TYPE_NAMES[bs.swapType] ?? 'none'} swap at idx ${bs.idx} state ${bs.state}`);
-      await this.swapRun(bs);
-      await this.finalize(bs);
+      await this.swapOrJump(bs);
     } else {
       let type: number;
       if (trailerType !== SwapType.NONE) {
@@ -124,8 +126,7 @@ export class McubootBootloader {
         await this.log('I: Starting swap using scratch algorithm.');
         const swapSize = Math.max(this.imageSize(PRIMARY), this.imageSize(SECONDARY));
         const fresh: BootStatus = { idx: 1, state: 1, useScratch: false, swapType: type, swapSize };
-        await this.swapRun(fresh);
-        await this.finalize(fresh);
+        await this.swapOrJump(fresh);
       }
     }
 
@@ -194,6 +195,44 @@ export class McubootBootloader {
 
   // ---- the swap (swap_run / boot_swap_sectors) ----
 
+  /**
+   * The swap and its finalization: one silent job, which a sweep's recovery may finish by a jump
+   * to where an earlier run of it from the same checkpoint ended. Unarmed, exactly the plain calls
+   * (a full replay keeps every await it had).
+   */
+  private async swapOrJump(bs: BootStatus): Promise<void> {
+    const trail = this.mcu.flash.resume.trail(this.mcu.clock, this.mcu.opObserver !== undefined);
+    if (!trail) {
+      await this.swapRun(bs);
+      await this.finalize(bs);
+      return;
+    }
+    this.trail = trail;
+    try {
+      await this.swapRun(bs);
+      await this.finalize(bs);
+      trail.finish();
+    } catch (err) {
+      if (!(err instanceof JumpedToEnd)) throw err;
+    } finally {
+      this.trail = undefined;
+    }
+  }
+
+  /**
+   * Before each step, and before each step's copy (after its erases: every cut inside a step's
+   * copy, and every earlier cut once its redo has erased past it, stands there with the same flash):
+   * the rest of the swap depends only on the flash, the position (idx, state, where in the step;
+   * the region follows from idx and the swap size) and these flags, so a recovery that stands here
+   * with the same flash as an earlier one ends as it did. Not at the start of a step being redone
+   * (its flash is the cut's own: a digest for nothing).
+   */
+  private async checkpoint(bs: BootStatus, where: 'step' | 'copy'): Promise<void> {
+    if (!this.trail || (where === 'step' && this.redoingStep)) return;
+    const ram = `${this.variant} ${bs.idx} ${bs.state} ${where} ${bs.swapType} ${bs.swapSize} ${bs.useScratch} ${this.resuming} ${this.redoingStep}`;
+    await this.trail.at(ram, (ms) => this.mcu.sleep(ms));
+  }
+
   private async swapRun(bs: BootStatus): Promise<void> {
     const size = Math.max(bs.swapSize, 1);
     const lastSector = Math.min(Math.ceil(size / SECTOR), PRIMARY.size / SECTOR) - 1;
@@ -224,6 +263,8 @@ export class McubootBootloader {
     const early = this.variant === 'journal-before-copy';
 
     if (bs.state === 1) {
+      // Never an await of its own unarmed: a full replay's ops keep their exact turns.
+      if (this.trail) await this.checkpoint(bs, 'step');
       this.phase(bs);
       await this.eraseRegion(SCRATCH, 0, SCRATCH.size);
       if (bs.idx === 1) {
@@ -236,6 +277,7 @@ export class McubootBootloader {
         }
       }
       if (early) await this.writeStatus(bs);
+      if (this.trail) await this.checkpoint(bs, 'copy');
       await this.copyRegion(SECONDARY, SCRATCH, imgOff, 0, copySz);
       if (!early) await this.writeStatus(bs);
       bs.state = 2;
@@ -243,9 +285,12 @@ export class McubootBootloader {
     }
 
     if (bs.state === 2) {
+      // Never an await of its own unarmed: a full replay's ops keep their exact turns.
+      if (this.trail) await this.checkpoint(bs, 'step');
       this.phase(bs);
       if (early) await this.writeStatus(bs);
       await this.eraseRegion(SECONDARY, imgOff, sz);
+      if (this.trail) await this.checkpoint(bs, 'copy');
       await this.copyRegion(PRIMARY, SECONDARY, imgOff, imgOff, copySz);
       // Only one trailer may be live: the request in the secondary is now in the status trailer.
       if (bs.idx === 1 && !bs.useScratch) await this.eraseTrailerSectors(SECONDARY);
@@ -255,9 +300,12 @@ export class McubootBootloader {
     }
 
     if (bs.state === 3) {
+      // Never an await of its own unarmed: a full replay's ops keep their exact turns.
+      if (this.trail) await this.checkpoint(bs, 'step');
       this.phase(bs);
       if (early) await this.writeStatus(bs);
       await this.eraseRegion(PRIMARY, imgOff, sz);
+      if (this.trail) await this.checkpoint(bs, 'copy');
       await this.copyRegion(SCRATCH, PRIMARY, 0, imgOff, copySz);
       if (bs.useScratch) {
         const scratchStatus = trailerOffsets(SCRATCH).status;
