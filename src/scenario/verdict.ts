@@ -39,10 +39,20 @@ export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage
   return 'wrong-image';
 }
 
+/**
+ * A device that crashed and then stayed in its bootloader (seed 001's boot counter: three attempts,
+ * then DFU mode) is `waiting`, and the crashes are what a lab needs to hear about.
+ */
+function crashReasons(obs: BootObservation): string[] {
+  const dfu = obs.dfu;
+  if (!dfu || dfu.afterCrashes === 0) return [];
+  return [`the app crashed ${dfu.afterCrashes} time${dfu.afterCrashes === 1 ? '' : 's'}, then the bootloader entered DFU mode${dfu.reason ? ` (${dfu.reason})` : ''}`];
+}
+
 export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome } = { committed: false }): Verdict {
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const fromFlash = flashOutcome(view, from, to);
-  const reasons: string[] = [];
+  const reasons: string[] = crashReasons(obs);
   let agree = fromConsole === fromFlash;
   if (obs.banner) {
     // The running slot must hold, bit for bit, the image whose banner it prints.
@@ -81,7 +91,7 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
  */
 export function judgeConsoleOnly(obs: BootObservation, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome }): Verdict {
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
-  const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)'];
+  const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)', ...crashReasons(obs)];
   let outcome = fromConsole;
   if (opts.committed && outcome === 'rolled-back') {
     reasons.push(`the device committed ${to.name} before the cut, then booted ${from.name} again`);

@@ -194,6 +194,8 @@ export class CutContext {
     const { console, clock, timeline } = this.rig;
     console.flushPartial();
     this.update.acked = this.progress.acked;
+    // A multi-stage update's total counts every stage's bytes (the updater's), not the `to` image's alone.
+    this.update.total = this.progress.total;
     return {
       ...this.base,
       outcome,

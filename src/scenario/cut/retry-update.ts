@@ -37,7 +37,10 @@ export async function retryUpdate(
     const result = await rig.updater.update(to.stream, {
       ...(signal && { signal }),
       ...(opts.setup !== undefined && { setup: opts.setup }),
-      onProgress: (p) => (update.acked = p.acked),
+      onProgress: (p) => {
+        update.acked = p.acked;
+        update.total = p.total;
+      },
     });
     update.finished = true;
     update.committed = result.committed;
