@@ -149,7 +149,7 @@ function resultOf(plan: SignoffPlan, cell: PlannedCell, run: CellRun | undefined
   else if (run?.replay && run.replay.length + rigErrors.length > 0) {
     const valueOf = (t: CellRun['replay'] extends (infer R)[] | undefined ? R : never) =>
       t.trigger.kind === 'after' ? t.trigger.ms : t.trigger.kind === 'progress' ? ('percent' in t.trigger ? t.trigger.percent : t.trigger.bytes) : t.trigger.kind === 'marker' ? t.trigger.edge : 0;
-    svg = renderTimeMap({ title, axis: axisOf(cell), marks: run.replay.map((r) => ({ value: valueOf(r), text: r.text, outcome: r.outcome, reasons: r.reasons })) });
+    svg = renderTimeMap({ title, axis: axisOf(cell), marks: run.replay.map((r) => ({ value: valueOf(r), text: r.text, outcome: r.outcome, reasons: r.reasons })), safe });
   }
   return { result, ...(svg && { svg }) };
 }

@@ -9,7 +9,7 @@ import type { Outcome } from '../config/vocabulary.js';
 import { svgDocument } from '../report/maps/document.js';
 import { LEFT, MIN_FAIL_WIDTH, PLOT_WIDTH, WIDTH } from '../report/maps/layout.js';
 import { legendSvg, outcomeCounts } from '../report/maps/legend.js';
-import { isFailing, outcomeClass } from '../report/maps/outcome-style.js';
+import { isFailing, outcomeClass, safeSetOf } from '../report/maps/outcome-style.js';
 import { count, esc, fittedText, n, title } from '../report/maps/svg.js';
 
 export interface TimeMark {
@@ -26,6 +26,8 @@ export interface TimeMapInput {
   /** The axis caption: `ms after the update started`, `% of the update sent`, `marker edge`. */
   axis: string;
   marks: readonly TimeMark[];
+  /** The sign-off's expect.safe (default updated, rolled-back). */
+  safe?: readonly string[];
 }
 
 const ROW = 40;
@@ -41,13 +43,14 @@ function tickValues(lo: number, hi: number): number[] {
   return out;
 }
 
-export function renderTimeMap({ title: mapTitle, axis, marks }: TimeMapInput): string {
+export function renderTimeMap({ title: mapTitle, axis, marks, safe: safeList }: TimeMapInput): string {
+  const safe = safeSetOf(safeList);
   const values = marks.map((m) => m.value);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const span = hi > lo ? hi - lo : 1;
   const x = (v: number) => LEFT + ((v - lo) / span) * PLOT_WIDTH * (hi > lo ? 1 : 0) + (hi > lo ? 0 : PLOT_WIDTH / 2);
-  const failing = marks.filter((m) => isFailing(m.outcome));
+  const failing = marks.filter((m) => isFailing(m.outcome, safe));
   const natural = Math.max(1, Math.min(8, PLOT_WIDTH / Math.max(marks.length, 1)));
   const summary = `${count(marks.length)} cuts replayed in full: ${failing.length ? `${count(failing.length)} failing` : 'no failing cut'}`;
 
@@ -57,7 +60,7 @@ export function renderTimeMap({ title: mapTitle, axis, marks }: TimeMapInput): s
   y += 20;
   out.push(`<text class="map-summary" x="${LEFT - 110}" y="${y}" font-size="12" fill="#333">${esc(summary)}</text>`);
   y += 24;
-  const legend = legendSvg(outcomeCounts(marks.map((m) => m.outcome)), LEFT - 110, y, WIDTH - LEFT + 110 - 24);
+  const legend = legendSvg(outcomeCounts(marks.map((m) => m.outcome)), LEFT - 110, y, WIDTH - LEFT + 110 - 24, { safe });
   out.push(legend.svg);
   y += legend.height + 8;
   const top = y;
@@ -72,7 +75,7 @@ export function renderTimeMap({ title: mapTitle, axis, marks }: TimeMapInput): s
   };
   out.push(
     `<g class="marks safe">${marks
-      .filter((m) => !isFailing(m.outcome))
+      .filter((m) => !isFailing(m.outcome, safe))
       .map((m) => mark(m, false))
       .join('')}</g>`,
   );
@@ -85,5 +88,5 @@ export function renderTimeMap({ title: mapTitle, axis, marks }: TimeMapInput): s
   y += 34;
   out.push(`<text class="axis-caption" x="${LEFT + PLOT_WIDTH / 2}" y="${n(y)}" text-anchor="middle" font-size="11" fill="#333">${esc(axis)}</text>`);
   y += 12;
-  return svgDocument(mapTitle, summary, y, out.join(''), { points: marks.length, failing: failing.length });
+  return svgDocument(mapTitle, summary, y, out.join(''), { points: marks.length, failing: failing.length, safe });
 }
