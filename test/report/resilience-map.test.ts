@@ -7,6 +7,7 @@ import type { MapOp, MapResult } from '../../src/report/maps/resilience-map.js';
 import { mapFileName, renderResilienceMap, writeResilienceMap } from '../../src/report/maps/resilience-map.js';
 import { MAX_SAFE_MARKS } from '../../src/report/maps/bins.js';
 import { MAX_BANDS, phaseBands, phaseLabel, stageBands } from '../../src/report/maps/phase-bands.js';
+import { renderTimeMap } from '../../src/signoff/time-map.js';
 
 /** Ops shaped like the SFU twin's update: erase B, write B page by page, sign B. */
 function sfuOps(): MapOp[] {
@@ -393,5 +394,21 @@ describe("a map judged by the suite's safe set and its known weaknesses", () => 
     expect(elements(map, 'window').map((w) => w.title)).toEqual(['first cut op 7: 1 failing point, bricked x1']);
     expect(map).toContain('data-points="60" data-failing="1" data-known="1"');
     expect(map).toContain('1 failing (bricked x1), first cut in op 7; 1 known weakness accepted (boot-loop x1)');
+  });
+});
+
+describe("the sign-off's time map (replay cells)", () => {
+  it("judges by the sign-off's safe set, as the op maps do", () => {
+    const marks = [
+      { value: 100, text: 'after:100ms', outcome: 'waiting' as const },
+      { value: 200, text: 'after:200ms', outcome: 'updated' as const },
+      { value: 300, text: 'after:300ms', outcome: 'bricked' as const },
+    ];
+    const byDefault = renderTimeMap({ title: 't', axis: 'ms after the update started', marks });
+    expect(elements(byDefault, 'fail').map((m) => m.attrs.class)).toEqual(['mark fail o-waiting', 'mark fail o-bricked']);
+    const map = renderTimeMap({ title: 't', axis: 'ms after the update started', marks, safe: ['updated', 'rolled-back', 'waiting'] });
+    expect(elements(map, 'fail').map((m) => m.attrs.class)).toEqual(['mark fail o-bricked']);
+    expect(map).toContain('data-points="3" data-failing="1"');
+    expect(map).toMatch(/waiting: 1 cut point \(safe\)/);
   });
 });
