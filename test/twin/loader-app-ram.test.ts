@@ -205,6 +205,9 @@ describe('loader-app: the boot counter and the stable rule', () => {
     await b.console.write('le\r\n');
     await b.console.expect(/^Marking app as stable$/, { timeoutMs: 100 });
     expect(b.twin.sharedRam.bootCounter).toBe(0);
+    // The debug port reads the same bytes a probe would dump from 0x2000_0000.
+    const dump = b.twin.readMemory(0x2000_0000, 256);
+    expect([dump.readUInt32LE(0).toString(16), dump.readUInt32LE(4), dump[8]]).toEqual(['badcafe', 0, 0]);
   });
 
   it('a POR wipes the shared RAM (the seed: magic cleared on PORRSTF) even when power-up left the magic in place', async () => {

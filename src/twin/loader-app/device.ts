@@ -6,6 +6,7 @@ import type { PowerLossMode } from '../flash/power-loss.js';
 import type { Mcu } from '../mcu.js';
 import { STM32F429_FLASH } from '../stm32-dualbank/geometry.js';
 import { loaderAppBootChain } from './boot.js';
+import { LOADER_APP_SHARED_RAM } from '../../targets/stm32f429-fwup.js';
 import { LOADER_APP_RX_RING } from './dfu.js';
 import { SharedRam } from './shared-ram.js';
 import type { LoaderAppVariant } from './variants.js';
@@ -50,6 +51,13 @@ export class LoaderAppTwin extends McuTwin {
   configureBoard(board: TwinBoardOptions): void {
     Object.assign(this.board, board);
     if (board.sramFlipRate !== undefined) this.sharedRam.ram.flipRate = board.sramFlipRate;
+  }
+
+  /** The debug port reads SRAM as a probe does (a RAM dump for `hil inspect --ram`), flash otherwise. */
+  override readMemory(address: number, length: number): Buffer {
+    const ram = LOADER_APP_SHARED_RAM;
+    if (address >= ram.base && address + length <= ram.base + ram.size) return Buffer.from(this.sharedRam.bytes.subarray(address - ram.base, address - ram.base + length));
+    return super.readMemory(address, length);
   }
 
   /** The NRST pin pulsed (a bench's reset line): SRAM stays, PINRSTF says so. */
