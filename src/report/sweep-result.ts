@@ -9,6 +9,7 @@
 import type { SweepRun } from '../scenario/sweep/engine.js';
 import type { SweepCutPoint } from '../scenario/sweep/points.js';
 import type { PointResult } from '../scenario/sweep/recover.js';
+import { retryChain } from './retry-chain.js';
 
 type SweepOp = SweepRun['ops'][number];
 
@@ -42,6 +43,16 @@ export function opContext(op: SweepOp | undefined): string {
 export function countByOutcome(results: readonly PointResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  return counts;
+}
+
+/** Retried points by how their outcome came about (`waiting → retry 1 → updated`: 320). */
+export function countByRetryChain(results: readonly PointResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const chain = retryChain(r);
+    if (chain) counts[chain] = (counts[chain] ?? 0) + 1;
+  }
   return counts;
 }
 

@@ -21,7 +21,7 @@ import { opSweepName, type OpSweep, type OpSweepMode } from '../config/sweep.js'
 import type { CutRecord, PlanEntry } from '../report/plan.js';
 import { attachRepro, reproPath, type ReproRecord } from '../report/repro-record.js';
 import { sweepCommand } from '../report/sweep-command.js';
-import { countByOutcome, countsText, failingPointsText, MAX_POINT_RESULTS, opContext, pointArgument, pointLabel, pointsWithResults } from '../report/sweep-result.js';
+import { countByOutcome, countByRetryChain, countsText, failingPointsText, MAX_POINT_RESULTS, opContext, pointArgument, pointLabel, pointsWithResults } from '../report/sweep-result.js';
 import type { Lifeline } from '../report/worker-environment.js';
 import { defaultWorkers, runSweep } from '../scenario/sweep/engine.js';
 import { runDoubleSweep } from '../scenario/sweep/double.js';
@@ -187,6 +187,8 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
       it(name, async () => {
         await parameters(run, group.name);
         for (const [outcome, n] of Object.entries(counts)) await allure.parameter(`points ${outcome}`, String(n), { excluded: true });
+        // The suite's retries: how many points got their outcome only after one.
+        for (const [chain, n] of Object.entries(countByRetryChain(group.results))) await allure.parameter(`points ${chain}`, String(n), { excluded: true });
         await allure.parameter('failing points', String(failing.length), { excluded: true });
         if (knownPoints.length) {
           await allure.parameter('known points', String(knownPoints.length), { excluded: true });
