@@ -67,7 +67,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
       const request: SweepRequest = {
         rig: config.file,
         ...(rigEntry.twin?.variant !== undefined && { twin: { variant: rigEntry.twin.variant } }),
-        images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) },
+        images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }), ...(suite.images.via && { via: suite.images.via }) },
         setup,
         seed: config.twin?.seed ?? 1,
         offMs,

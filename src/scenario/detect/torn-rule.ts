@@ -19,7 +19,12 @@
  * so a decision op is torn at every write unit (fraction (k + 0.5)/n: units 0..k-1 programmed,
  * unit k torn with seeded bits), which is every torn prefix state the part's physics can leave;
  * a decision erase, which has no prefix, is torn at ERASE_FRACTIONS (each programmed bit back to 1
- * with that probability: nearly intact, half, nearly erased). Measured on the detection suites:
+ * with that probability: barely begun, nearly intact, half, nearly erased). Barely begun (1e-4: a
+ * hundred or so of a 128 KiB sector's programmed bits back to 1) is code that still looks whole:
+ * loader-app erase-to-invalidate (slot 2 erased to invalidate it) is caught only by a tear in the
+ * first few tenths of a ms of its ~1 s sector erase (the old app runs over corrupted code:
+ * wrong-image; measured: 1e-4 caught with seeds 1-3, 2e-4 and 3e-4 with some, 1e-3 ends in DFU mode
+ * after three HardFaults, which is safe). Measured on the detection suites:
  * 0-12 decision ops per sweep, so the rule costs at most a few hundred points per sweep
  * (an SFU signature page: 256 one-byte units) where one fraction per unit of every op would cost
  * ~50,000 (STM32) to ~160,000 (SFU).
@@ -40,7 +45,7 @@ import { everyOpPoints, tornPoint, type SweepCutPoint } from '../sweep/points.js
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
 
 /** Torn fractions of a decision erase. */
-export const ERASE_FRACTIONS: readonly number[] = [0.1, 0.3, 0.5, 0.7, 0.9];
+export const ERASE_FRACTIONS: readonly number[] = [0.0001, 0.1, 0.3, 0.5, 0.7, 0.9];
 
 /** Every erase is torn this far too (see the file comment). */
 export const NEARLY_ERASED = 0.99;

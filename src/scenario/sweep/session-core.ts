@@ -22,8 +22,11 @@ export interface SweepRequest {
   rig: string;
   /** Twin settings that override the rig file's (a suite's `rigs:` entry). */
   twin?: { variant?: string; powerLoss?: 'skip' | 'complete' | 'torn' | 'random'; seed?: number };
-  images: { from: string; to: string; previous?: string };
+  /** `via`: images sent before `to`, each a whole transfer (a multi-stage update, one update to the scenario). */
+  images: { from: string; to: string; previous?: string; via?: string[] };
   setup?: string;
+  /** Retries of the update after a point's recovery while it is waiting or rolled-back (a suite's `retry:`). */
+  retry?: number;
   /** Seeds the recording's baseline and every point's torn fraction and bits. */
   seed: number;
   offMs?: number;
@@ -72,7 +75,7 @@ export class SweepSession {
     const scheme = await schemeAdapter(config.scheme);
     const images: SweepImages = {
       from: await loadUpdateImage(request.images.from, config.scheme),
-      to: await loadUpdateImage(request.images.to, config.scheme),
+      to: await loadUpdateImage(request.images.to, config.scheme, request.images.via),
       ...(request.images.previous !== undefined && { previous: await loadUpdateImage(request.images.previous, config.scheme) }),
     };
     const rig = await openTwinRig(config);
@@ -177,7 +180,11 @@ export class SweepSession {
         this.images,
         this.recording,
         point,
-        { offMs, ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }) },
+        {
+          offMs,
+          ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
+          ...(this.request.retry ? { retry: this.request.retry, ...(this.request.setup !== undefined && { setup: this.request.setup }) } : {}),
+        },
         this.views,
         record,
       );
