@@ -11,6 +11,8 @@ export interface PreparedSuiteRig {
   setup: string;
   images: { from: UpdateImage; to: UpdateImage; previous?: UpdateImage };
   points: CutPoint[];
+  /** Retries after each recovery: the rig entry's `retry:`, else the suite's (op sweeps take it too). */
+  retry: number;
   /** The cut spec of point i: the suite's and the rig's defaults filled in. */
   spec(point: CutPoint, i: number): CutSpec;
 }
@@ -45,6 +47,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
     setup,
     images: { from, to, ...(previous && { previous }) },
     points: suiteCutPoints(suite),
+    retry,
     spec: (point, i) => ({
       trigger: point.trigger,
       offMs: point.offMs ?? suite.cuts.offMs ?? config.power.offMs,

@@ -65,11 +65,12 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       rig: config.file,
       // The power-loss mode is the sweep's own (each point sets it): only the variant is taken.
       ...(entry.twin?.variant !== undefined && { twin: { variant: entry.twin.variant } }),
-      images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) },
+      images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }), ...(suite.images.via && { via: suite.images.via }) },
       setup,
       seed,
       offMs: suite.cuts.offMs ?? config.power.offMs,
       ...(suite.expect.bootLoopCycles > 0 && { bootLoopCycles: suite.expect.bootLoopCycles }),
+      ...(prepared.retry > 0 && { retry: prepared.retry }),
     };
     const command = sweepCommand({
       rig: config.file,
@@ -318,6 +319,7 @@ function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: stri
       offMs: suite.cuts.offMs ?? config.power.offMs,
       seed: run.seed,
       ...(suite.expect.bootLoopCycles ? { bootLoopCycles: suite.expect.bootLoopCycles } : {}),
+      ...(ctx.prepared.retry > 0 && { retry: ctx.prepared.retry }),
       expected: [...expected],
       seen: r.outcome,
     };

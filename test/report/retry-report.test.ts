@@ -50,6 +50,7 @@ beforeAll(async () => {
       'cuts:',
       '  offMs: 200',
       '  points: [progress:50%]',
+      '  sweeps: [{ mode: random, count: 6, seed: 1 }]',
       'expect:',
       '  safe: [updated]',
     ].join('\n') + '\n',
@@ -73,6 +74,7 @@ describe('hil run: a retried cut and one the entry does not retry', () => {
   it('exits 1: the entry with retry: 0 stays waiting, which the suite does not accept', () => {
     expect(run.exitCode).toBe(1);
     const cuts = records.filter((r) => r.kind === 'cut').sort((a, b) => a.rig.localeCompare(b.rig));
+    expect(cuts).toHaveLength(2);
     expect(cuts.map((r) => [r.rig, r.outcome, r.status, r.firstOutcome, r.retries])).toEqual([
       ['twin-stm32f429-loader-app', 'updated', 'passed', 'waiting', [{ attempt: 1, outcome: 'updated' }]],
       ['twin-stm32f429-loader-app[torn-loss]', 'waiting', 'failed', undefined, undefined],
@@ -106,12 +108,22 @@ describe('hil run: a retried cut and one the entry does not retry', () => {
     expect(r.steps.some((s) => s.name.startsWith('retry '))).toBe(false);
   });
 
+  it("an op sweep judges its points after the entry's retries: every point updated on the retried entry, each counted by chain", () => {
+    const sweep = (rig: string) => records.find((r) => r.kind === 'sweep' && r.rig === rig)!;
+    expect(sweep('twin-stm32f429-loader-app')).toMatchObject({ points: 6, counts: { updated: 6 }, failing: 0, status: 'passed' });
+    expect(sweep('twin-stm32f429-loader-app[torn-loss]').status).toBe('failed');
+    const r = results.find((x) => board(x) === 'twin-stm32f429-loader-app' && x.name.startsWith('sweep random'))!;
+    const chains = r.parameters.filter((p) => p.name.startsWith('points ') && p.name.includes('→'));
+    expect(chains.length).toBeGreaterThan(0);
+    expect(chains.every((p) => / → retry 1 → updated$/.test(p.name))).toBe(true);
+  });
+
   it('the terminal summary counts the chain', () => {
     expect(run.stdout + run.stderr).toContain('(1× waiting → retry 1 → updated)');
   });
 
   it('hil repro replays the retried cut with its retry and sees updated; its hil cut line carries --retry 2', async () => {
-    const rec = records.find((r) => r.kind === 'cut' && r.status === 'passed')!;
+    const rec = records.find((r) => r.kind === 'cut' && r.status === 'passed' && r.rig === 'twin-stm32f429-loader-app')!;
     expect(rec.repro).toMatch(/ --retry 2$/);
     const r = await hil(['repro', rec.reproId!, '--results', join(reports, 'allure-results'), '--json'], { timeoutMs: 120_000 });
     expect(r.exitCode).toBe(0);

@@ -137,6 +137,7 @@ export async function sweepPointReplayer(record: ReproRecord, images: ResolvedIm
     seed: record.seed,
     offMs: record.offMs,
     ...(record.bootLoopCycles ? { bootLoopCycles: record.bootLoopCycles } : {}),
+    ...(record.retry ? { retry: record.retry } : {}),
   };
   const fraction = point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : '';
   const second = point.second ? `, then op ${point.second.op} ${point.second.mode}${point.second.fraction !== undefined ? ` ${point.second.fraction.toFixed(3)}` : ''} of its recovery` : '';
