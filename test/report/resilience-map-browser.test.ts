@@ -2,7 +2,8 @@
  * The resilience map as a browser shows it: a real headless Chromium (Debian's package; scripts/test.sh
  * installs it) renders maps written by writeResilienceMap, and the test asserts on the laid-out page:
  * the bands and their labels have a size, there is one mark per cut point, failing marks have their
- * outcome's colour, a visible box and are on top.
+ * outcome's colour, a visible box and are on top; judged by a suite's safe set, known weaknesses
+ * (expect.known) are drawn apart, visible and outside every window.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
