@@ -31,6 +31,8 @@ export interface CutRecord {
   /** kind cut, retried: the outcome right after the recovery (`outcome` is the final one) and each retry's. */
   firstOutcome?: string;
   retries?: { attempt: number; outcome: string; error?: string }[];
+  /** kind sweep: points judged only after retries, by how their outcome came about (`waiting → retry 1 → updated`). */
+  retried?: Record<string, number>;
   agree?: boolean;
   status: 'passed' | 'failed' | 'broken';
   offsetMs?: number;

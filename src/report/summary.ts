@@ -40,6 +40,7 @@ export function summarizeRecords(records: CutRecord[]): { rigs: RigSummary[]; to
     s.outcomes[r.outcome] = (s.outcomes[r.outcome] ?? 0) + 1;
     const chain = retryChain(r);
     if (chain) (s.retried ??= {})[chain] = (s.retried[chain] ?? 0) + 1;
+    for (const [c, n] of Object.entries(r.retried ?? {})) (s.retried ??= {})[c] = (s.retried[c] ?? 0) + n;
   }
   const rigs = [...byKey.values()];
   const totals = { passed: 0, failed: 0, broken: 0 };

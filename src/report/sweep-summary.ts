@@ -49,13 +49,16 @@ export function summaryRecords(records: readonly CutRecord[]): CutRecord[] {
       continue;
     }
     const knownCounts = (r as SweepRecordWithKnown).knownCounts ?? {};
+    // The retried points' chains ride on the sweep's first entry (the table counts them per rig).
+    let retried = r.retried;
     for (const [outcome, n] of Object.entries(r.counts)) {
       const failing = r.failingCounts?.[outcome] ?? 0;
       const known = knownCounts[outcome] ?? 0;
       for (let i = 0; i < n; i++) {
         // Failing first, then the known ones (their own outcome in the table), the rest passed.
         const own = i < failing ? { outcome, status: r.status } : i < failing + known ? { outcome: knownOutcome(outcome), status: 'passed' as const } : { outcome, status: 'passed' as const };
-        out.push({ ...r, kind: 'cut', ...own, counts: undefined, failingCounts: undefined });
+        out.push({ ...r, kind: 'cut', ...own, counts: undefined, failingCounts: undefined, retried });
+        retried = undefined;
       }
     }
   }

@@ -182,6 +182,7 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
       const withResults = pointsWithResults(failing, seeded ? 1 : MAX_POINT_RESULTS);
       if (seeded) catches.push(...failing.filter((r) => caughtWhen.includes(r.outcome)));
       const counts = countByOutcome(group.results);
+      const retried = countByRetryChain(group.results);
       // Each group's line sweeps its own cut mode only (a `--point` of it replays the same point).
       const command = group.mode ? run.command.replace(/--modes \S+/, `--modes ${group.mode}`) : run.command;
       const name = `sweep ${group.name}: ${group.results.length} points`;
@@ -189,7 +190,7 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
         await parameters(run, group.name);
         for (const [outcome, n] of Object.entries(counts)) await allure.parameter(`points ${outcome}`, String(n), { excluded: true });
         // The suite's retries: how many points got their outcome only after one.
-        for (const [chain, n] of Object.entries(countByRetryChain(group.results))) await allure.parameter(`points ${chain}`, String(n), { excluded: true });
+        for (const [chain, n] of Object.entries(retried)) await allure.parameter(`points ${chain}`, String(n), { excluded: true });
         await allure.parameter('failing points', String(failing.length), { excluded: true });
         if (knownPoints.length) {
           await allure.parameter('known points', String(knownPoints.length), { excluded: true });
@@ -250,6 +251,7 @@ export function declareSweepTests(ctx: SweepTestContext, runs: readonly SuiteSwe
           counts,
           failing: failing.length,
           failingCounts,
+          ...(Object.keys(retried).length && { retried }),
           ...(knownPoints.length && {
             message: `${knownPoints.length} known point(s): ${[...new Set(knownPoints.map((x) => knownText(x.known)))].join('; ')}`,
             known: knownPoints.length,

@@ -119,7 +119,8 @@ describe('hil run: a retried cut and one the entry does not retry', () => {
   });
 
   it('the terminal summary counts the chain', () => {
-    expect(run.stdout + run.stderr).toContain('(1× waiting → retry 1 → updated)');
+    // The replayed cut and the six sweep points.
+    expect(run.stdout + run.stderr).toContain('updated:7 (7× waiting → retry 1 → updated)');
   });
 
   it('hil repro replays the retried cut with its retry and sees updated; its hil cut line carries --retry 2', async () => {
