@@ -18,6 +18,7 @@ import { connectInProcess } from '../../src/twin/transport/in-process.js';
 const BOOT = buildFwupBootloader();
 const LOADER = buildFwupImage({ type: 'loader', version: '1.0.0', size: 24 * 1024 });
 const APP1 = buildFwupImage({ type: 'app', version: '1.0.0', size: 96 * 1024 });
+const UPDATER = buildFwupImage({ type: 'updater', version: '1.0.0', size: 40 * 1024 });
 
 /** The fields the seed's shared_memory_t holds, written where the example's packed struct puts them. */
 interface RamState {
@@ -75,5 +76,28 @@ describe('hil inspect --ram predicts what the twin Loader does after a pin reset
     const r = await afterPinReset(state);
     expect({ host: r.host, twin: r.twin, reason: r.hostReason }).toEqual({ host: expected, twin: expected, reason });
     expect(r.console.some((l) => line.test(l))).toBe(true);
+  });
+});
+
+describe('a committed Updater in slot 2', () => {
+  it('the host says waiting (the Updater waits for a Loader), and the twin starts the Updater, which waits', async () => {
+    const clock = new VirtualClock();
+    const twin = new LoaderAppTwin({ clock, variant: 'correct', seed: 3 });
+    twin.programMemory(LOADER_APP_SLOTS.boot.base, BOOT);
+    twin.programMemory(LOADER_APP_SLOTS.slot1.base, LOADER);
+    twin.programMemory(LOADER_APP_SLOTS.slot2.base, UPDATER);
+    const dump = Object.fromEntries(FWUP_DUMP_REGIONS.map((r) => [r.name, twin.readMemory(r.base, r.size)])) as LoaderAppDump;
+    const i = inspectLoaderApp(dump);
+    expect(i).toMatchObject({ bootsNext: null, noBootAs: 'waiting', updaterWaits: true });
+    const console = new Console({ link: connectInProcess(twin, { baud: 921600 }), clock, sfuFrames: true });
+    try {
+      twin.powerOn();
+      await console.expect(/^hilrig-updater 1\.0\.0 running from slot slot2: waiting for a Loader/, { timeoutMs: 3000 });
+      await clock.sleep(1500);
+      expect(console.lines.some((l) => l.text.startsWith('hilrig-app '))).toBe(false);
+    } finally {
+      console.close();
+      clock.dispose();
+    }
   });
 });
