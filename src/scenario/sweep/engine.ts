@@ -8,14 +8,15 @@ import type { PointResult } from './recover.js';
 import type { SweepMode } from './modes.js';
 import { loadRig } from '../../config/index.js';
 import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './session.js';
-import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
+import { threadCpuMs } from './thread-cpu.js';
+import { recoverShare, type WorkerMessage, type WorkerReply, type WorkerTask, type WorkerTiming } from './worker.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
   results: PointResult[];
-  /** Worker threads used (0: in this thread). */
+  /** Sessions that shared the points: this thread's and `workers - 1` worker threads' (0: this thread alone, in order). */
   workers: number;
-  /** Per worker: time to open its session (rig, images, the recording) and to run its points. */
+  /** Per session (this thread's first, threadId 0): time to open it (rig, images, the recording) and to run its points. */
   timing?: WorkerTiming[];
 }
 
@@ -24,6 +25,7 @@ export interface SweepOptions {
   mode?: SweepMode;
   modes?: readonly SweepCutMode[];
   points?: readonly SweepCutPoint[];
+  /** Sessions sharing the points: this thread and `workers - 1` worker threads; 0: this thread alone, points in order. */
   workers?: number;
   /** Points done so far out of all of them: after each point in this thread, per block of points from workers. */
   onProgress?: (done: number, total: number) => void;
@@ -34,9 +36,11 @@ export interface SweepOptions {
 /**
  * An op-exhaustive sweep: records the update once per session, builds each point's state from
  * the recording and simulates only its recovery. With `workers` > 0 the points go in blocks of ops
- * to worker threads, each claiming the next block when free, each of which rebuilds the rig,
- * images and recording from the request (deterministic: the same recording in every thread) and
- * returns plain results.
+ * to `workers` sessions, each claiming the next block when free: this thread's, which starts at
+ * once (its modules are loaded), and `workers - 1` worker threads, which join once they have
+ * started (a thread's imports take a few tenths of a second: a small sweep is done before they
+ * help). Each session rebuilds the rig, images and recording from the request (deterministic: the
+ * same recording in every thread) and returns plain results.
  */
 export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
   request = withMode(request, opts.mode);
@@ -59,18 +63,71 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       await session.close();
     }
   }
-  // Loaded here once: the workers open their sessions on it and never read the rig file themselves.
-  // The threads start meanwhile (a new thread's imports take far longer than this).
+  // Loaded here once: every session opens on it, and the threads never read the rig file themselves.
   const config = loadRig(request.rig).then((c) => sweepRigConfig(c, request));
-  const pool = new WorkerPool(workers, onProgress);
-  // The workers' shared block counter: each takes the next block when it is free (see worker.ts).
+  // Points done per session, summed for onProgress.
+  const done = new Array<number>(workers).fill(0);
+  const progress = (index: number, n: number, total: number) => {
+    done[index] = n;
+    onProgress?.(
+      done.reduce((a, b) => a + b, 0),
+      total,
+    );
+  };
+  // The sessions' shared block counter: each takes the next block when it is free (see worker.ts).
   const claim = new SharedArrayBuffer(4);
-  const replies = await pool.run(async (i) => ({ request, config: await config, modes, ...(opts.points && { points: [...opts.points] }), share: { index: i, of: workers }, claim }), signal);
+  const share = (index: number) => ({ modes, ...(opts.points && { points: [...opts.points] }), share: { index, of: workers }, claim });
+  // One failing session ends the others (a thread left running would keep the process alive until its share is done).
+  const failed = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+  const fail = (err: unknown): never => {
+    failed.abort(err);
+    throw err;
+  };
+  const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total));
+  const theirs = pool.run(async (i) => ({ request, config: await config, ...share(i + 1) }), stop).catch(fail);
+  const mine = recoverHere(request, await config, share(0), (n, total) => progress(0, n, total), stop).catch(fail);
+  const [here, there] = await Promise.allSettled([mine, theirs]);
+  if (signal?.aborted) throw signal.reason;
+  if (here.status === 'rejected') throw here.reason;
+  if (there.status === 'rejected') throw there.reason;
+  const replies = [here.value, ...there.value];
   const results = replies
     .flatMap((r) => r.results)
     .sort((a, b) => a.order - b.order)
     .map((r) => r.result);
-  return { ops: replies[0]!.ops, results, workers, timing: replies.map((r) => r.timing) };
+  return { ops: here.value.ops, results, workers, timing: replies.map((r) => r.timing) };
+}
+
+/** This thread's share of a sweep (it takes blocks as the worker threads do): stops between points once `stop` aborts. */
+async function recoverHere(
+  request: SweepRequest,
+  config: Awaited<ReturnType<typeof loadRig>>,
+  share: Pick<WorkerTask, 'modes' | 'points' | 'share' | 'claim'>,
+  onProgress: (done: number, total: number) => void,
+  stop: AbortSignal,
+): Promise<Reply> {
+  const t0 = performance.now();
+  const cpu0 = threadCpuMs();
+  const session = await SweepSession.openWith(config, request, { signal: stop });
+  const t1 = performance.now();
+  try {
+    const results = await recoverShare(
+      session,
+      share,
+      (p) => onProgress(p.progress.done, p.progress.total),
+      () => stop.throwIfAborted(),
+    );
+    const cpu = threadCpuMs();
+    return {
+      ok: true,
+      ops: session.recording.ops,
+      results,
+      timing: { threadId: 0, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: cpu0 === undefined || cpu === undefined ? 0 : cpu - cpu0 },
+    };
+  } finally {
+    await session.close();
+  }
 }
 
 /** Both cores by default (this project's target is a 2-core Pi-class machine). */
@@ -100,15 +157,12 @@ type Reply = Extract<WorkerReply, { ok: true }>;
 class WorkerPool {
   /** Threads running one of this sweep's tasks (an abort or a failure ends them; finished ones go back idle). */
   private readonly busy = new Set<Worker>();
-  private readonly done: number[];
-  private total: number | undefined;
 
   constructor(
     private readonly size: number,
-    private readonly onProgress?: (done: number, total: number) => void,
-  ) {
-    this.done = new Array<number>(size).fill(0);
-  }
+    /** Points done so far by the thread of share `index` (0-based among the pool's threads). */
+    private readonly onProgress?: (index: number, done: number, total: number) => void,
+  ) {}
 
   async run(taskFor: (index: number) => Promise<WorkerTask>, signal?: AbortSignal): Promise<Reply[]> {
     let onAbort: (() => void) | undefined;
@@ -134,23 +188,14 @@ class WorkerPool {
     await Promise.all(threads.map((w) => w.terminate()));
   }
 
-  private progress(index: number, done: number, total: number): void {
-    this.done[index] = done;
-    this.total = total;
-    this.onProgress?.(
-      this.done.reduce((a, b) => a + b, 0),
-      this.total,
-    );
-  }
-
   /** Takes a thread at once (a new one starts importing) and gives it the task once it is ready. */
   private start(index: number, taskFor: (index: number) => Promise<WorkerTask>): Promise<Reply> {
     const worker = takeIdle() ?? newPooledWorker();
     this.busy.add(worker);
-    return taskFor(index).then((task) => this.serve(worker, task));
+    return taskFor(index).then((task) => this.serve(worker, task, index));
   }
 
-  private serve(worker: Worker, task: WorkerTask): Promise<Reply> {
+  private serve(worker: Worker, task: WorkerTask, index: number): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const detach = () => {
         worker.off('message', onMessage);
@@ -158,7 +203,7 @@ class WorkerPool {
         worker.off('exit', onExit);
       };
       const onMessage = (msg: WorkerMessage) => {
-        if ('progress' in msg) return this.progress(task.share.index, msg.progress.done, msg.progress.total);
+        if ('progress' in msg) return this.onProgress?.(index, msg.progress.done, msg.progress.total);
         detach();
         if (msg.ok) {
           this.busy.delete(worker);

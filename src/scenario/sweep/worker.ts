@@ -57,28 +57,44 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
   const session = await SweepSession.openWith(task.config, task.request);
   const t1 = performance.now();
   try {
-    const points = task.points ?? session.everyOp(task.modes);
-    const results: { order: number; result: PointResult }[] = [];
-    let reported = 0;
-    const blocks = blocksOf(points);
-    const next = task.claim ? new Int32Array(task.claim) : undefined;
-    for (let turn = 0; ; turn++) {
-      const b = next ? Atomics.add(next, 0, 1) : task.share.index + turn * task.share.of;
-      if (b >= blocks.length) break;
-      for (const i of blocks[b]!) {
-        results.push({ order: i, result: await session.recover(points[i]!) });
-        if (results.length - reported >= PROGRESS_EVERY) {
-          reported = results.length;
-          report({ progress: { done: reported, total: points.length } });
-        }
-      }
-    }
-    // Always one, so the engine learns the total even from a worker whose share is empty.
-    report({ progress: { done: results.length, total: points.length } });
+    const results = await recoverShare(session, task, report);
     return { ok: true, ops: session.recording.ops, results, timing: { threadId, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: cpuMs() - cpu0 } };
   } finally {
     await session.close();
   }
+}
+
+/**
+ * One share of a sweep's points on an open session: blocks claimed from the shared counter (or
+ * every `of`-th block), each point's result with its index in the sweep's point list. The engine's
+ * own thread runs a share this way too. Stops between points once `stop` says so.
+ */
+export async function recoverShare(
+  session: SweepSession,
+  task: Pick<WorkerTask, 'modes' | 'points' | 'share' | 'claim'>,
+  report: (p: WorkerProgress) => void,
+  stop?: () => void,
+): Promise<{ order: number; result: PointResult }[]> {
+  const points = task.points ?? session.everyOp(task.modes);
+  const results: { order: number; result: PointResult }[] = [];
+  let reported = 0;
+  const blocks = blocksOf(points);
+  const next = task.claim ? new Int32Array(task.claim) : undefined;
+  for (let turn = 0; ; turn++) {
+    const b = next ? Atomics.add(next, 0, 1) : task.share.index + turn * task.share.of;
+    if (b >= blocks.length) break;
+    for (const i of blocks[b]!) {
+      stop?.();
+      results.push({ order: i, result: await session.recover(points[i]!) });
+      if (results.length - reported >= PROGRESS_EVERY) {
+        reported = results.length;
+        report({ progress: { done: reported, total: points.length } });
+      }
+    }
+  }
+  // Always one, so the engine learns the total even from a share that is empty.
+  report({ progress: { done: results.length, total: points.length } });
+  return results;
 }
 
 function cpuMs(): number {
