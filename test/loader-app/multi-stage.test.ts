@@ -15,6 +15,7 @@ import { runCut } from '../../src/scenario/cut.js';
 import { loadUpdateImage, viaFiles } from '../../src/scenario/update-image.js';
 import { schemeAdapter, type SchemeAdapter } from '../../src/schemes/registry.js';
 import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-fwup.js';
+import { hil } from '../cli/hil.js';
 
 const F = 'firmware/';
 const STAGE_BYTES = [40 * 1024, 28 * 1024, 213_044];
@@ -149,5 +150,25 @@ describe('suite images.via', () => {
     ['a number in the list', '[../firmware/fwup-updater-v1.bin, 3]', /suites\/x\.yaml:5:42: images\.via\[1\]: expected a string, got 3/],
   ])('%s is an error at its line and column', (_what, via, message) => {
     expect(() => parseSuite(suite(via), 'suites/x.yaml')).toThrow(message);
+  });
+});
+
+describe('hil sweep --via (the built CLI)', () => {
+  const args = ['sweep', '--rig', 'twin-stm32f429-loader-app', '--from', `${F}fwup-app-v1.bin`, '--to', `${F}fwup-app-v2.bin`];
+  const via = `${F}fwup-updater-v1.bin,${F}fwup-loader-v2.bin`;
+  it('replays a point of the three-step update: no-slot2-fallback erasing slot 1 is a boot-loop, and the line carries --via', async () => {
+    const r = await hil([...args, '--via', via, '--variant', 'no-slot2-fallback', '--point', '25:after', '--seed', '1', '--off-ms', '200']);
+    expect(r.stdout).toMatch(/op 25 after \(erase flash @0x8004000\+16384, update\/erase slot1 sectors 1-2\)/);
+    expect(r.stdout).toMatch(/outcome: boot-loop/);
+    expect(r.exitCode).toBe(1);
+    const correct = await hil([...args, '--via', via, '--point', '25:after', '--seed', '1', '--off-ms', '200', '--json']);
+    const point = JSON.parse(correct.stdout) as { outcome: string; repro: string };
+    expect(point.outcome).toBe('waiting');
+    expect(point.repro).toContain(`--via ${via} `);
+  });
+  it('an empty entry in --via is a usage error (exit 2)', async () => {
+    const r = await hil([...args, '--via', `${F}fwup-updater-v1.bin,,${F}fwup-loader-v2.bin`]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--via: expected image files separated by commas/);
   });
 });

@@ -41,6 +41,8 @@ export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCut
 
 /** What a `hil sweep --point` line needs beyond the point: the sweep's seed rebuilds the point's own. */
 export interface PointCommandContext extends SweepReproContext {
+  /** Images sent before `to` (a multi-stage update): `--via`. */
+  via?: readonly string[];
   /** The sweep's seed (`--seed`): a point's seed is derived from it (points.ts seedFor). */
   seed: number;
 }
@@ -65,6 +67,7 @@ export function pointCommand(c: PointCommandContext, point: SweepCutPoint): stri
     `--from ${q(rel(c.from))}`,
     `--to ${q(rel(c.to))}`,
     ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
+    ...(c.via?.length ? [`--via ${c.via.map((f) => q(rel(f))).join(',')}`] : []),
     ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
     `--point ${q(formatPoint(point))}`,
     `--seed ${c.seed}`,

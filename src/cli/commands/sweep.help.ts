@@ -8,7 +8,7 @@ export const sweepHelp: CommandHelp = {
   path: ['sweep'],
   summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a map and a repro per failing point',
   usage:
-    'hil sweep --rig RIG --from A.bin --to B.bin [--mode every-op|range|random|double] [--modes before,after,torn] [--torn N] [--trigger KIND:FROM..TO --step S] [--count N] [--sample N[/M]] [--point OP:MODE[:F][/OP2:MODE2[:F2]]] [--variant V] [--power-loss MODE] [--setup S] [--previous OLD.bin] [--workers N] [--seed N] [--off-ms N] [--boot-loop-cycles N] [--json]',
+    'hil sweep --rig RIG --from A.bin --to B.bin [--mode every-op|range|random|double] [--modes before,after,torn] [--torn N] [--trigger KIND:FROM..TO --step S] [--count N] [--sample N[/M]] [--point OP:MODE[:F][/OP2:MODE2[:F2]]] [--variant V] [--power-loss MODE] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--workers N] [--seed N] [--off-ms N] [--boot-loop-cycles N] [--json]',
   details: `Runs the update once on the rig's twin, logging every flash operation of the update and of the
 bootloader's work after the reset (SFU signing, the STM32 commit, the MCUboot swap), then cuts the
 power at the points the mode names: before an op started, after it completed, or torn (a seeded
@@ -44,6 +44,8 @@ Modes:
   --power-loss MODE  the twin's power-loss mode, as a suite's powerLoss: (carried; points set their own)
   --setup S          the scheme's baseline setup (default its first)
   --previous FILE    an older image the baseline puts in the other slot
+  --via FILES        images sent before --to, comma-separated, each a whole transfer: a multi-stage
+                     update (a suite's images.via), swept as one update
   --workers N        worker threads (default: the cores, at most 8; 0 runs in this thread)
   --seed N           seeds every point's torn fraction and bits (default: the rig's twin.seed)
   --off-ms N         power-off time at each cut (default: the rig's power.offMs)
@@ -64,6 +66,7 @@ Modes:
     'power-loss': { type: 'string' },
     setup: { type: 'string' },
     previous: { type: 'string' },
+    via: { type: 'string' },
     mode: { type: 'string' },
     modes: { type: 'string' },
     torn: { type: 'string' },

@@ -57,6 +57,13 @@ function pointProblem(rec: Recording, p: SweepCutPoint): string | undefined {
   return undefined;
 }
 
+/** `--via a.bin,b.bin`: the files, resolved; an empty entry is a usage error. */
+function viaOption(value: string): string[] {
+  const files = value.split(',');
+  if (files.some((f) => f.trim() === '')) throw new UsageError(`--via: expected image files separated by commas, got ${JSON.stringify(value)}`);
+  return files.map((f) => resolve(f.trim()));
+}
+
 export const sweepCommand: Command = {
   ...sweepHelp,
   async run({ values, out, signal }) {
@@ -78,18 +85,30 @@ export const sweepCommand: Command = {
     const setup = setupOption(scheme, values);
     // Loaded here so a bad image is a usage error before any recording or worker starts.
     const from = await loadUpdateImage(resolve(fromArg), config.scheme);
-    const to = await loadUpdateImage(resolve(toArg), config.scheme);
+    const via = typeof values.via === 'string' ? viaOption(values.via) : undefined;
+    const to = await loadUpdateImage(resolve(toArg), config.scheme, via);
     const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
     const request: SweepRequest = {
       rig: config.file,
       ...((overrides.variant !== undefined || overrides.powerLoss !== undefined) && { twin: { ...overrides } }),
-      images: { from: from.file, to: to.file, ...(previous && { previous: previous.file }) },
+      images: { from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...(via && { via }) },
       setup,
       seed,
       ...(offMs !== config.power.offMs && { offMs }),
       ...(bootLoopCycles > 0 && { bootLoopCycles }),
     };
-    const context: PointCommandContext = { rig: config.file, twin: config.twin, from: from.file, to: to.file, ...(previous && { previous: previous.file }), setup, offMs, bootLoopCycles, seed };
+    const context: PointCommandContext = {
+      rig: config.file,
+      twin: config.twin,
+      from: from.file,
+      to: to.file,
+      ...(previous && { previous: previous.file }),
+      ...(via && { via }),
+      setup,
+      offMs,
+      bootLoopCycles,
+      seed,
+    };
 
     const started = Date.now();
     out.info(`rig ${config.name}: recording the update (${from.version} -> ${to.version}) and its op log`);
@@ -130,7 +149,8 @@ export const sweepCommand: Command = {
     out.endProgress();
     const seconds = (Date.now() - started) / 1000;
     const modes = ('cut' in mode && mode.cut) || [...SWEEP_CUT_MODES];
-    const cutLine = (r: PointResult) => (r.point.second || r.point.atMs !== undefined ? undefined : pointRepro(context, rec, r.point));
+    // hil cut sends one image: a multi-stage point has no hil cut line (its hil sweep --point line replays it).
+    const cutLine = (r: PointResult) => (via || r.point.second || r.point.atMs !== undefined ? undefined : pointRepro(context, rec, r.point));
     const head = { rig: config.name, scheme: config.scheme, variant: rec.variant, setup, seed, mode: mode.mode, sweep: mode, modes };
     const report: SweepReport = buildReport(head, rec, results, (r) => pointCommand(context, r.point), cutLine, firsts);
     const svg = renderResilienceMap({
