@@ -20,6 +20,7 @@ import { BORRSTF, IWDGRSTF, PINRSTF, PORRSTF, SFTRSTF, resetFlagNames } from '..
 import { RetainedRam } from '../../src/twin/retained-ram.js';
 import { Rng } from '../../src/twin/rng.js';
 import { connectInProcess } from '../../src/twin/transport/in-process.js';
+import { TwinPower } from '../../src/drivers/power/twin.js';
 
 const BOOT = buildFwupBootloader();
 const LOADER = buildFwupImage({ type: 'loader', version: '1.0.0', size: 24 * 1024 });
@@ -221,6 +222,24 @@ describe('loader-app: the boot counter and the stable rule', () => {
     const { lines } = await b.boot();
     expect(lines).toContain('Shared memory uninitialized, setting magic');
     expect(lines).toContain('Booting slot 2 (app 2.0.0), attempt 1');
+  });
+});
+
+describe('twin power with power.sag', () => {
+  it('a cut sags the supply: below 1.70 V a POR, below 2.70 V a BOR-only brownout (SRAM kept), above it nothing', async () => {
+    const b = (current = bench({ board: { stable: { command: 'never sent' }, sramFlipRate: 0 } }));
+    await b.boot();
+    const counterAfter = async (volts: number) => {
+      const power = new TwinPower(b.twin, undefined, { volts });
+      const from = b.console.lines.length;
+      await power.cut!(200);
+      await b.clock.sleep(50);
+      return { counter: b.twin.sharedRam.bootCounter, rebooted: b.text(from).some((l) => l.startsWith('Loader ')) };
+    };
+    expect(await counterAfter(2.2)).toEqual({ counter: 2, rebooted: true });
+    expect(await counterAfter(2.9)).toEqual({ counter: 2, rebooted: false });
+    expect(await counterAfter(1.2)).toEqual({ counter: 1, rebooted: true });
+    expect(new TwinPower(b.twin).cut).toBeUndefined();
   });
 });
 
