@@ -9,7 +9,7 @@ import type { Clock } from '../../../core/clock.js';
 import { SfuCode, decodeInfoReply, encodeFrame } from '../../../protocols/sfu/index.js';
 import type { SfuChannel } from './channel.js';
 import { describeChannel } from './channel.js';
-import { SfuLinkError } from './errors.js';
+import { SfuDeviceError, SfuLinkError } from './errors.js';
 import type { DeviceAnswer } from './stages.js';
 import { SFU_TIMING } from './timing.js';
 
@@ -23,7 +23,10 @@ export interface AskOptions {
   signal?: AbortSignal;
 }
 
-/** Resolves with the first answer (for `wantSlot`, if given); rejects with SfuLinkError when none comes in time, or the signal's reason. */
+/**
+ * Resolves with the first answer (for `wantSlot`, if given); rejects when none comes in time with
+ * SfuDeviceError if the device answered for another slot only, else SfuLinkError; or the signal's reason.
+ */
 export function askDevice(channel: SfuChannel, clock: Clock, opts: AskOptions): Promise<DeviceAnswer & { offered: number[] }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
@@ -68,7 +71,9 @@ export function askDevice(channel: SfuChannel, clock: Clock, opts: AskOptions): 
       finish(() => {
         const seen = offered.length ? `it answered for ${[...new Set(offered)].map((b) => '0x' + b.toString(16).padStart(8, '0')).join(', ')}` : 'no INFO reply';
         const want = opts.wantSlot !== undefined ? ` for slot 0x${opts.wantSlot.toString(16).padStart(8, '0')}` : '';
-        reject(new SfuLinkError(`no DFU program${want} answered INFO on ${describeChannel(channel)} within ${opts.timeoutMs} ms (${seen})`, 'info'));
+        const message = `no DFU program${want} answered INFO on ${describeChannel(channel)} within ${opts.timeoutMs} ms (${seen})`;
+        // A device that answers, but only for another slot, is the device's doing (it waits in the wrong program), not the link's.
+        reject(offered.length ? new SfuDeviceError(message, 'info') : new SfuLinkError(message, 'info'));
       }),
     );
     const send = (): void => {
