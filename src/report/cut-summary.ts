@@ -34,6 +34,8 @@ export function reproCommand(c: {
   from: string;
   to: string;
   previous?: string;
+  /** Images a multi-stage update sends before `to`: `--via`. */
+  via?: readonly string[];
   trigger: Trigger;
   offMs: number;
   seed: number;
@@ -56,6 +58,7 @@ export function reproCommand(c: {
     `--from ${q(rel(c.from))}`,
     `--to ${q(rel(c.to))}`,
     ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
+    ...(c.via?.length ? [`--via ${c.via.map((f) => q(rel(f))).join(',')}`] : []),
     ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
     `--trigger ${q(formatTrigger(c.trigger))}`,
     `--off-ms ${c.offMs}`,

@@ -189,6 +189,10 @@ export function checkRecord(data: unknown, file: string): ReproRecord {
       if (i === undefined && key === 'previous') continue;
       if (!obj(i) || !str(i.file) || typeof i.sha256 !== 'string' || !HEX64.test(i.sha256)) at(`images.${key}`, '{file, sha256 (64 hex digits)}');
     }
+    const via = r.images.via;
+    if (via !== undefined && (!Array.isArray(via) || !via.every((i) => obj(i) && str(i.file) && typeof i.sha256 === 'string' && HEX64.test(i.sha256)))) {
+      at('images.via', 'a list of {file, sha256 (64 hex digits)}');
+    }
   }
   if (r.suite !== undefined && (!obj(r.suite) || !str(r.suite.name) || !str(r.suite.file))) at('suite', '{name, file}');
   if (!str(r.setup)) at('setup', 'a setup name');

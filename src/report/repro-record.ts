@@ -35,7 +35,8 @@ export interface ReproRecord {
   rig: { name: string; file: string };
   /** Twin rigs: the settings that made the cut, whatever the rig file says today. */
   twin?: { variant: string; powerLoss: string; timeFactor: number };
-  images: { from: ReproImage; to: ReproImage; previous?: ReproImage };
+  /** `via`: the images a multi-stage update sends before `to`, in order (a suite's `images.via`). */
+  images: { from: ReproImage; to: ReproImage; previous?: ReproImage; via?: ReproImage[] };
   /** The suite the result came from: its folder is where `hil repro` looks for a moved image. */
   suite?: { name: string; file: string };
   setup: string;
@@ -98,6 +99,16 @@ export async function attachRepro(record: ReproRecord): Promise<string> {
   return id;
 }
 
+/**
+ * A result's images as its record keeps them: paths as reproPath gives them, with the images a
+ * multi-stage update's `to` carries (scenario/update-image.ts puts them on it as `via`).
+ */
+export function reproImages(images: { from: ReproImage; to: ReproImage; previous?: ReproImage }): ReproRecord['images'] {
+  const image = (i: ReproImage): ReproImage => ({ file: reproPath(i.file), sha256: i.sha256 });
+  const via = (images.to as ReproImage & { via?: readonly ReproImage[] }).via;
+  return { from: image(images.from), to: image(images.to), ...(images.previous && { previous: image(images.previous) }), ...(via?.length && { via: via.map(image) }) };
+}
+
 /** What a suite's cut test has at hand, turned into its record (src/testing/suite.ts). */
 export function cutReproRecord(c: {
   config: { name: string; file: string; twin?: { variant: string; powerLoss: string; timeFactor: number } };
@@ -107,7 +118,6 @@ export function cutReproRecord(c: {
   expected: readonly string[];
   result: { outcome: string; verdict?: { agree: boolean } };
 }): ReproRecord {
-  const image = (i: ReproImage): ReproImage => ({ file: reproPath(i.file), sha256: i.sha256 });
   const { twin } = c.config;
   const { images, spec } = c;
   return {
@@ -115,7 +125,7 @@ export function cutReproRecord(c: {
     kind: 'cut',
     rig: { name: c.config.name, file: reproPath(c.config.file) },
     ...(twin && { twin: { variant: twin.variant, powerLoss: twin.powerLoss, timeFactor: twin.timeFactor } }),
-    images: { from: image(images.from), to: image(images.to), ...(images.previous && { previous: image(images.previous) }) },
+    images: reproImages(images),
     ...(c.suite && { suite: { name: c.suite.name, file: reproPath(c.suite.file) } }),
     setup: spec.setup ?? 'default',
     trigger: formatTrigger(spec.trigger),

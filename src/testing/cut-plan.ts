@@ -6,7 +6,7 @@
 import { ConfigError } from '../core/errors.js';
 import { parseTrigger, type RigConfig, type Trigger } from '../config/index.js';
 import type { CutResult, CutSpec } from '../scenario/cut.js';
-import type { UpdateImage } from '../scenario/update-image.js';
+import { viaFiles, type UpdateImage } from '../scenario/update-image.js';
 import { schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
 import { reproCommand, reproTwin } from '../report/cut-summary.js';
 
@@ -76,6 +76,14 @@ export async function planCut(config: RigConfig, scheme: SchemeAdapter, o: CutOp
     ...(o.retry ? { retry: o.retry } : {}),
   };
   const [from, to, previous] = await Promise.all([image(o.from), image(o.to), o.previous ? image(o.previous) : undefined]);
-  const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+  const repro = reproCommand({
+    rig: config.file,
+    twin: reproTwin(config.twin),
+    from: from.file,
+    to: to.file,
+    ...(previous && { previous: previous.file }),
+    ...(viaFiles(to) && { via: viaFiles(to)! }),
+    ...spec,
+  });
   return { spec, images: { from, to, ...(previous && { previous }) }, repro };
 }

@@ -19,7 +19,7 @@ import { RigError } from '../core/errors.js';
 import type { SuiteConfig } from '../config/index.js';
 import { opSweepName, type OpSweep, type OpSweepMode } from '../config/sweep.js';
 import type { CutRecord, PlanEntry } from '../report/plan.js';
-import { attachRepro, reproPath, type ReproRecord } from '../report/repro-record.js';
+import { attachRepro, reproImages, reproPath, type ReproRecord } from '../report/repro-record.js';
 import { sweepCommand } from '../report/sweep-command.js';
 import { countByOutcome, countByRetryChain, countsText, failingPointsText, MAX_POINT_RESULTS, opContext, pointArgument, pointLabel, pointsWithResults } from '../report/sweep-result.js';
 import type { Lifeline } from '../report/worker-environment.js';
@@ -305,7 +305,6 @@ function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: stri
     await allure.parameter('outcome', r.outcome, { excluded: true });
     await allure.attachment('reasons', r.reasons.join('\n') || '(none)', 'text/plain');
     const expected = seeded ? suite.expect.caughtWhen : suite.expect.safe;
-    const image = (i: { file: string; sha256: string }) => ({ file: reproPath(i.file), sha256: i.sha256 });
     const twin = config.twin;
     const record: ReproRecord = {
       version: 1,
@@ -313,7 +312,7 @@ function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: stri
       rig: { name: config.name, file: reproPath(config.file) },
       // The sweep engine runs the twin at time factor 0; each point sets the power-loss mode itself.
       ...(twin && { twin: { variant: twin.variant, powerLoss: twin.powerLoss, timeFactor: 0 } }),
-      images: { from: image(images.from), to: image(images.to), ...(images.previous && { previous: image(images.previous) }) },
+      images: reproImages(images),
       suite: { name: suite.name, file: reproPath(suite.file) },
       setup,
       // The point as the engine took it (a range point's atMs, a double point's second cut included).

@@ -30,6 +30,16 @@ describe('hil cut --retry', () => {
     expect(doc.repro).toMatch(/ --retry 1$/);
   });
 
+  it('a multi-stage update (--via) cut in its first stage is retried from the stage the device is at, and the repro line carries --via', async () => {
+    const r = await hil([...CUT.slice(0, -1), 'progress:7%', '--via', 'firmware/fwup-updater-v1.bin,firmware/fwup-loader-v2.bin', '--retry', '2']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^retried: waiting → retry 1 → updated$/m);
+    expect(r.stderr).toMatch(/repro: hil cut .* --via firmware\/fwup-updater-v1\.bin,firmware\/fwup-loader-v2\.bin .* --retry 2$/m);
+    const bad = await hil([...CUT, '--via', 'a.bin,,b.bin']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--via: expected image files separated by commas, got "a.bin,,b.bin"');
+  });
+
   it('a bad --retry is a usage error naming the option', async () => {
     for (const bad of ['-1', '1.5', 'two', '11']) {
       const r = await hil([...CUT, `--retry=${bad}`]);

@@ -7,7 +7,7 @@ import type { RigConfig } from '../../config/index.js';
 import { openRig } from '../../rig/open-rig.js';
 import { runCut, type CutResult, type CutSpec } from '../../scenario/cut.js';
 import type { SchemeAdapter } from '../../schemes/registry.js';
-import type { UpdateImage } from '../../scenario/update-image.js';
+import { viaFiles, type UpdateImage } from '../../scenario/update-image.js';
 import { reproCommand, reproTwin, type ReproTwin } from '../../report/cut-summary.js';
 import { ExitCode } from '../../core/errors.js';
 import type { Output } from '../output.js';
@@ -40,7 +40,15 @@ export async function cutOnce(c: OneCut, ctx: { out: Output; signal?: AbortSigna
     await rig.close();
   }
   const { from, to, previous } = images;
-  const repro = reproCommand({ rig: config.file, twin: reproTwin(config.twin, c.fileTwin), from: from.file, to: to.file, ...(previous && { previous: previous.file }), ...spec });
+  const repro = reproCommand({
+    rig: config.file,
+    twin: reproTwin(config.twin, c.fileTwin),
+    from: from.file,
+    to: to.file,
+    ...(previous && { previous: previous.file }),
+    ...(viaFiles(to) && { via: viaFiles(to)! }),
+    ...spec,
+  });
   return { result, repro };
 }
 

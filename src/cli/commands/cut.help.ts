@@ -9,7 +9,7 @@ export const cutHelp: CommandHelp = {
   path: ['cut'],
   summary: 'one reproducible power cut during an update, judged from console and flash',
   usage:
-    'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--time-factor X] [--json]',
+    'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--time-factor X] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
 waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
@@ -28,6 +28,8 @@ same cut: this is the command a report's repro line runs.
     .map((s) => `${s.name}: ${s.setups.join(' | ')}`)
     .join('; ')})
   --previous FILE        an older image the baseline puts in the other slot
+  --via FILES            images sent before --to, comma-separated, each a whole transfer: a multi-stage
+                         update (a suite's images.via), cut and retried as one update
   --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)
   --retry N              after the recovery, send the same update again up to N times while the device
                          is waiting or rolled-back (a suite's retry:); judged after the last (default 0)
@@ -48,6 +50,7 @@ same cut: this is the command a report's repro line runs.
     second: { type: 'string' },
     setup: { type: 'string' },
     previous: { type: 'string' },
+    via: { type: 'string' },
     variant: { type: 'string' },
     'power-loss': { type: 'string' },
     retry: { type: 'string' },

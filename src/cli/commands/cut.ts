@@ -9,6 +9,7 @@ import { numberOption, requireOption, type Command } from '../command.js';
 import { consoleTail, cutSummary, failureLines } from '../../report/cut-summary.js';
 import { CUT_SAFE, cutExitCode, cutOnce } from './cut-once.js';
 import { twinOverridesFrom, withTimeFactor } from './cut-twin.js';
+import { viaOption } from './cut-via.js';
 import { MAX_RETRY } from '../../config/suite-schema.js';
 import { cutHelp } from './cut.help.js';
 
@@ -25,7 +26,8 @@ export const cutCommand: Command = {
     const rigFile = await loadRig(rigName);
     const config = withTimeFactor(withTwinOverrides(rigFile, twinOverridesFrom(values, rigFile), '--variant'), values);
     const from = await loadUpdateImage(resolve(requireOption(values, 'from', this)), config.scheme);
-    const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)), config.scheme);
+    const via = typeof values.via === 'string' ? viaOption(values.via) : undefined;
+    const to = await loadUpdateImage(resolve(requireOption(values, 'to', this)), config.scheme, via);
     const previous = values.previous ? await loadUpdateImage(resolve(values.previous as string), config.scheme) : undefined;
     let second: number | undefined;
     if (values.second !== undefined) {
@@ -64,7 +66,7 @@ export const cutCommand: Command = {
         seed,
         update: result.update,
         rigError: result.rigError,
-        images: { from: { file: from.file, sha256: from.sha256 }, to: { file: to.file, sha256: to.sha256 } },
+        images: { from: { file: from.file, sha256: from.sha256 }, to: { file: to.file, sha256: to.sha256 }, ...(via && { via }) },
         repro,
       });
     } else {

@@ -29,9 +29,11 @@ export interface ResolvedImages {
   from: ResolvedImage;
   to: ResolvedImage;
   previous?: ResolvedImage;
+  /** A multi-stage update's images before `to`, in order. */
+  via?: ResolvedImage[];
 }
 
-const LABEL = { from: 'image A (from)', to: 'image B (to)', previous: 'the previous image' } as const;
+const LABEL = { from: 'image A (from)', to: 'image B (to)', previous: 'the previous image', via: 'an image sent before B (via)' } as const;
 
 /** The sha256 of a file's bytes, or why it could not be read. */
 function hashFile(file: string): { sha256: string } | { why: string } {
@@ -107,6 +109,6 @@ export function resolveReproImages(record: ReproRecord, opts: { resultFile?: str
       `${LABEL[key]} sha256 ${image.sha256}: no file has these bytes. The result used ${image.file}, which ${why === 'no such file' ? 'is gone' : why}; looked in ${looked}. Put the image back or name its folder with --images DIR`,
     );
   };
-  const { from, to, previous } = record.images;
-  return { from: find('from', from), to: find('to', to), ...(previous && { previous: find('previous', previous) }) };
+  const { from, to, previous, via } = record.images;
+  return { from: find('from', from), to: find('to', to), ...(previous && { previous: find('previous', previous) }), ...(via?.length && { via: via.map((i) => find('via', i)) }) };
 }

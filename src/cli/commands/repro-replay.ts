@@ -68,7 +68,11 @@ function asRecorded(rig: RigConfig, record: ReproRecord, where: string): RigConf
 
 async function loadImages(images: ResolvedImages, scheme: string): Promise<OneCut['images']> {
   const from = await loadUpdateImage(images.from.file, scheme);
-  const to = await loadUpdateImage(images.to.file, scheme);
+  const to = await loadUpdateImage(
+    images.to.file,
+    scheme,
+    images.via?.map((i) => i.file),
+  );
   const previous = images.previous ? await loadUpdateImage(images.previous.file, scheme) : undefined;
   return { from, to, ...(previous && { previous }) };
 }
@@ -132,7 +136,7 @@ export async function sweepPointReplayer(record: ReproRecord, images: ResolvedIm
   const request: SweepRequest = {
     rig: rig.file,
     ...(variant !== undefined && variant !== rig.twin.variant && { twin: { variant } }),
-    images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }) },
+    images: { from: images.from.file, to: images.to.file, ...(images.previous && { previous: images.previous.file }), ...(images.via && { via: images.via.map((i) => i.file) }) },
     setup: setupOf(scheme, record, where),
     seed: record.seed,
     offMs: record.offMs,
