@@ -129,9 +129,10 @@ async function doubleCuts(session: SweepSession, onPoint: OnPoint, signal?: Abor
   for (const first of doubleCandidates(session.recording.ops, session.request.seed)) {
     if (taken >= DOUBLE_FIRSTS) break;
     signal?.throwIfAborted();
-    if (!(await recordRecovery(session.rig, first, { offMs })).ops.length) continue;
+    const recorded = await recordRecovery(session.rig, first, { offMs });
+    if (!recorded.ops.length) continue;
     taken++;
-    const recovery = await session.recoveryOf(first);
+    const recovery = await session.recoveryOf(first, recorded);
     for (const point of secondPoints(first, summarize(recovery), DETECT_DOUBLE_MODE)) {
       signal?.throwIfAborted();
       const r = await session.recover(point);

@@ -14,7 +14,7 @@ import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
-import { committedAt, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
+import { committedAt, recordRecovery, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
 
 /** Everything that makes a sweep, as plain data (a worker thread rebuilds its own session from it). */
 export interface SweepRequest {
@@ -131,16 +131,18 @@ export class SweepSession {
   /**
    * The recovery a first cut starts, as recorded (op log and power-on instant): recorded now unless
    * it is the last one recorded. Points whose first cut leaves the same state share it (the seed
-   * only draws the torn bits of a later cut, not the recovery's ops).
+   * only draws the torn bits of a later cut, not the recovery's ops). `recorded`: the caller has
+   * just recorded it on this session's rig (recordRecovery, the last recording the twin holds), so
+   * it is taken as is.
    */
-  async recoveryOf(first: SweepCutPoint): Promise<RecordedRecovery> {
+  async recoveryOf(first: SweepCutPoint, recorded?: RecordedRecovery): Promise<RecordedRecovery> {
     const key = this.firstKey(first);
     if (this.recovery?.key !== key) {
-      let recorded: RecordedRecovery | undefined;
       const plain: SweepCutPoint = { ...first };
       delete plain.second;
-      await this.recoverOnce(plain, (r) => (recorded = r));
-      this.recovery = { key, recorded: recorded! };
+      // Only the op log is wanted: the recording run alone (it loads the cut state itself), not a judged recovery first.
+      recorded ??= await recordRecovery(this.rig, plain, { offMs: offMsOf(this.request, this.rig.config) });
+      this.recovery = { key, recorded };
       this.secondShared.clear();
     }
     return this.recovery.recorded;
