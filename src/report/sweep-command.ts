@@ -32,6 +32,8 @@ export interface SweepLine {
   from: string;
   to: string;
   previous?: string;
+  /** Images a multi-stage update sends before `to`: `--via`. */
+  via?: readonly string[];
   setup?: string;
   /** The sweep's mode and its settings, as a suite's `cuts.sweeps` entry gives them. */
   sweep: OpSweepMode;
@@ -53,6 +55,7 @@ export function sweepCommand(c: SweepLine): string {
     `--from ${q(rel(c.from))}`,
     `--to ${q(rel(c.to))}`,
     ...(c.previous ? [`--previous ${q(rel(c.previous))}`] : []),
+    ...(c.via?.length ? [`--via ${c.via.map((f) => q(rel(f))).join(',')}`] : []),
     ...(c.setup && c.setup !== 'default' ? [`--setup ${q(c.setup)}`] : []),
     `--mode ${c.sweep.mode}`,
     ...modeArgs(c.sweep).map((a) => a.replace(/ (\S+)$/, (_m, v: string) => ` ${q(v)}`)),

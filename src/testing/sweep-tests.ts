@@ -78,6 +78,7 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       from: images.from.file,
       to: images.to.file,
       ...(images.previous && { previous: images.previous.file }),
+      ...(suite.images.via && { via: suite.images.via }),
       setup,
       sweep: opSweep.sweep,
       seed,
