@@ -69,6 +69,15 @@ describe('retry after the recovery', () => {
     expect(retried.timeline).toMatch(/scenario retry +1 of 2: fwup-app-v2\.bin/);
   });
 
+  it('a rolled-back device is retried too (RP2040 SFU A/B: the app hands over to its bootloader for the retry)', async () => {
+    const rig = await rigOf(await loadRig('rigs/twin-rp2040-sfu.yaml'));
+    const sfu = await schemeAdapter('sfu-ab');
+    const ab = { from: await loadUpdateImage('firmware/app-v1.page2bin'), to: await loadUpdateImage('firmware/app-v2.page2bin') };
+    const r = await runCut(rig, sfu, ab, { trigger: parseTrigger('progress:37%'), offMs: 200, seed: 1, retry: 1 });
+    expect(retryChain(r)).toBe('rolled-back → retry 1 → updated');
+    expect(r.verdict?.agree).toBe(true);
+  });
+
   it('the boot-loop check runs on the state the retry left', async () => {
     const rig = await rigOf();
     const r = await runCut(rig, scheme, images, spec('progress:10%', { retry: 1, bootLoopCycles: 2 }));
