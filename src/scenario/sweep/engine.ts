@@ -9,7 +9,8 @@ import type { SweepMode } from './modes.js';
 import { loadRig } from '../../config/index.js';
 import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './session.js';
 import { threadCpuMs } from './thread-cpu.js';
-import { recoverShare, type WorkerMessage, type WorkerReply, type WorkerTask, type WorkerTiming } from './worker.js';
+import { recoverShare, type Share } from './share.js';
+import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
@@ -100,13 +101,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
 }
 
 /** This thread's share of a sweep (it takes blocks as the worker threads do): stops between points once `stop` aborts. */
-async function recoverHere(
-  request: SweepRequest,
-  config: Awaited<ReturnType<typeof loadRig>>,
-  share: Pick<WorkerTask, 'modes' | 'points' | 'share' | 'claim'>,
-  onProgress: (done: number, total: number) => void,
-  stop: AbortSignal,
-): Promise<Reply> {
+async function recoverHere(request: SweepRequest, config: Awaited<ReturnType<typeof loadRig>>, share: Share, onProgress: (done: number, total: number) => void, stop: AbortSignal): Promise<Reply> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
   const session = await SweepSession.openWith(config, request, { signal: stop });

@@ -8,29 +8,18 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
-import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import type { RigConfig } from '../../config/index.js';
 import { SweepSession, type SweepRequest } from './session-core.js';
 import { threadCpuMs } from './thread-cpu.js';
+import { recoverShare, type Share, type ShareProgress } from './share.js';
 
-const SHARE_BLOCK_OPS = 16;
-/** Points between progress messages: often enough for a live line, rare enough to cost nothing. */
-const PROGRESS_EVERY = 16;
+export { blocksOf } from './share.js';
 
-export interface WorkerTask {
+export interface WorkerTask extends Share {
   request: SweepRequest;
   /** The request's rig as the engine loaded it for a sweep (sweepRigConfig): the worker never reads the rig file (no zod or yaml in its start-up). */
   config: RigConfig;
-  modes: readonly SweepCutMode[];
-  /** The points to share out; absent: every op in `modes`. */
-  points?: SweepCutPoint[];
-  share: { index: number; of: number };
-  /**
-   * The next block to take (an Int32Array of one over a SharedArrayBuffer all workers see):
-   * blocks are claimed one at a time. Absent: this worker takes every `of`-th block from `index`.
-   */
-  claim?: SharedArrayBuffer;
 }
 
 /** Where a worker's time went: opening (rig, images, the recording) and the points; CPU ms of the thread (of the process where the system cannot tell a thread's). */
@@ -45,9 +34,7 @@ export interface WorkerTiming {
 export type WorkerReply = { ok: true; ops: readonly SweepOp[]; results: { order: number; result: PointResult }[]; timing: WorkerTiming } | { ok: false; error: string };
 
 /** Sent while the worker runs: points of its share done so far, out of every point of the sweep (all shares). */
-export interface WorkerProgress {
-  progress: { done: number; total: number };
-}
+export type WorkerProgress = ShareProgress;
 
 export type WorkerMessage = WorkerReply | WorkerProgress;
 
@@ -64,56 +51,11 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
   }
 }
 
-/**
- * One share of a sweep's points on an open session: blocks claimed from the shared counter (or
- * every `of`-th block), each point's result with its index in the sweep's point list. The engine's
- * own thread runs a share this way too. Stops between points once `stop` says so.
- */
-export async function recoverShare(
-  session: SweepSession,
-  task: Pick<WorkerTask, 'modes' | 'points' | 'share' | 'claim'>,
-  report: (p: WorkerProgress) => void,
-  stop?: () => void,
-): Promise<{ order: number; result: PointResult }[]> {
-  const points = task.points ?? session.everyOp(task.modes);
-  const results: { order: number; result: PointResult }[] = [];
-  let reported = 0;
-  const blocks = blocksOf(points);
-  const next = task.claim ? new Int32Array(task.claim) : undefined;
-  for (let turn = 0; ; turn++) {
-    const b = next ? Atomics.add(next, 0, 1) : task.share.index + turn * task.share.of;
-    if (b >= blocks.length) break;
-    for (const i of blocks[b]!) {
-      stop?.();
-      results.push({ order: i, result: await session.recover(points[i]!) });
-      if (results.length - reported >= PROGRESS_EVERY) {
-        reported = results.length;
-        report({ progress: { done: reported, total: points.length } });
-      }
-    }
-  }
-  // Always one, so the engine learns the total even from a share that is empty.
-  report({ progress: { done: results.length, total: points.length } });
-  return results;
-}
-
 function cpuMs(): number {
   const thread = threadCpuMs();
   if (thread !== undefined) return thread;
   const all = process.cpuUsage();
   return (all.user + all.system) / 1000;
-}
-
-/** Point indices by block of SHARE_BLOCK_OPS consecutive ops, blocks in op order, points in list order. */
-export function blocksOf(points: readonly SweepCutPoint[]): number[][] {
-  const byBlock = new Map<number, number[]>();
-  points.forEach((p, i) => {
-    const b = Math.floor(p.op / SHARE_BLOCK_OPS);
-    let list = byBlock.get(b);
-    if (!list) byBlock.set(b, (list = []));
-    list.push(i);
-  });
-  return [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!);
 }
 
 if (parentPort) {
