@@ -21,6 +21,7 @@ const SWEEPS = [
   '<rootDir>/test/nightly/nightly-run.test.ts',
   '<rootDir>/test/signoff/signoff-cli.test.ts',
   '<rootDir>/test/report/cut-report-browser.test.ts',
+  '<rootDir>/test/report/resilience-map-browser.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
