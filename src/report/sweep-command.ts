@@ -40,6 +40,8 @@ export interface SweepLine {
   seed: number;
   offMs?: number;
   bootLoopCycles?: number;
+  /** Retries after each recovery (a suite's `retry:`). */
+  retry?: number;
 }
 
 export function sweepCommand(c: SweepLine): string {
@@ -62,5 +64,6 @@ export function sweepCommand(c: SweepLine): string {
     `--seed ${c.seed}`,
     ...(c.offMs !== undefined ? [`--off-ms ${c.offMs}`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
+    ...(c.retry ? [`--retry ${c.retry}`] : []),
   ].join(' ');
 }

@@ -84,6 +84,7 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       seed,
       ...(suite.cuts.offMs !== undefined && { offMs: suite.cuts.offMs }),
       bootLoopCycles: suite.expect.bootLoopCycles,
+      ...(prepared.retry > 0 && { retry: prepared.retry }),
     });
     const run: SuiteSweepRun = { opSweep, name: opSweepName(opSweep.sweep), seed, ops: [], results: [], command };
     try {

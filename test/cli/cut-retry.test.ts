@@ -66,3 +66,19 @@ describe('hil cut --time-factor', () => {
     expect(bench.stderr).toContain('--time-factor only applies to twin rigs, and pi-stm32f429-disco is a bench rig');
   });
 });
+
+describe('hil sweep --retry', () => {
+  const SWEEP = ['sweep', '--rig', 'twin-stm32f429-loader-app', '--from', 'firmware/fwup-app-v1.bin', '--setup', 'factory', '--mode', 'random', '--count', '3', '--workers', '0'];
+
+  it('judges each point after its retries; a point still failing after them replays with --retry', async () => {
+    const plain = await hil([...SWEEP, '--to', 'firmware/fwup-app-v2.bin', '--json']);
+    expect(plain.exitCode).toBe(1);
+    const retried = await hil([...SWEEP, '--to', 'firmware/fwup-app-v2.bin', '--retry', '1', '--json']);
+    expect(retried.exitCode).toBe(0);
+    expect((JSON.parse(retried.stdout) as { failing: unknown[] }).failing).toEqual([]);
+    // An update to an app that crashes at start: the Loader ends in DFU mode after every retry too.
+    const crashing = await hil([...SWEEP, '--to', 'firmware/fwup-app-v2-crashes.bin', '--retry', '1']);
+    expect(crashing.exitCode).toBe(1);
+    expect(crashing.stdout).toMatch(/hil sweep .* --point \S+ --seed 1 --off-ms 200 --retry 1$/m);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import type { RigConfig } from '../../config/index.js';
 import type { ReproRecord } from '../../report/repro-record.js';
-import { reproPath } from '../../report/repro-record.js';
+import { reproImages, reproPath } from '../../report/repro-record.js';
 import { storeRepro } from '../../report/repro-store.js';
 import type { PointResult } from '../../scenario/sweep/recover.js';
 import type { UpdateImage } from '../../scenario/update-image.js';
@@ -21,10 +21,10 @@ export interface SweepRecordContext {
   offMs: number;
   seed: number;
   bootLoopCycles: number;
+  retry?: number;
 }
 
 export function sweepPointRecord(c: SweepRecordContext, r: PointResult): ReproRecord {
-  const image = (i: UpdateImage) => ({ file: reproPath(i.file), sha256: i.sha256 });
   const twin = c.config.twin;
   return {
     version: 1,
@@ -32,12 +32,13 @@ export function sweepPointRecord(c: SweepRecordContext, r: PointResult): ReproRe
     rig: { name: c.config.name, file: reproPath(c.config.file) },
     // The engine runs the twin at time factor 0; each point sets its own power-loss landing.
     ...(twin && { twin: { variant: twin.variant, powerLoss: twin.powerLoss, timeFactor: 0 } }),
-    images: { from: image(c.images.from), to: image(c.images.to), ...(c.images.previous && { previous: image(c.images.previous) }) },
+    images: reproImages(c.images),
     setup: c.setup,
     trigger: { ...r.point },
     offMs: c.offMs,
     seed: c.seed,
     ...(c.bootLoopCycles > 0 && { bootLoopCycles: c.bootLoopCycles }),
+    ...(c.retry ? { retry: c.retry } : {}),
     expected: [...SWEEP_SAFE],
     seen: r.outcome,
   };

@@ -24,7 +24,7 @@ export function pointTrigger(rec: Recording, point: SweepCutPoint): Trigger {
   return { kind: 'after', ms: op.startMs - rec.updateStartMs + (point.mode === 'torn' ? into : op.durationMs / 2) };
 }
 
-export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCutPoint): string {
+export function pointRepro(c: SweepReproContext & { retry?: number }, rec: Recording, point: SweepCutPoint): string {
   return reproCommand({
     rig: c.rig,
     twin: { ...reproTwin(c.twin), powerLoss: POWER_LOSS[point.mode] },
@@ -36,6 +36,7 @@ export function pointRepro(c: SweepReproContext, rec: Recording, point: SweepCut
     offMs: c.offMs,
     seed: point.seed,
     ...(c.bootLoopCycles ? { bootLoopCycles: c.bootLoopCycles } : {}),
+    ...(c.retry ? { retry: c.retry } : {}),
   });
 }
 
@@ -45,6 +46,8 @@ export interface PointCommandContext extends SweepReproContext {
   via?: readonly string[];
   /** The sweep's seed (`--seed`): a point's seed is derived from it (points.ts seedFor). */
   seed: number;
+  /** Retries after each recovery (`--retry`). */
+  retry?: number;
 }
 
 /**
@@ -73,6 +76,7 @@ export function pointCommand(c: PointCommandContext, point: SweepCutPoint): stri
     `--seed ${c.seed}`,
     `--off-ms ${c.offMs}`,
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
+    ...(c.retry ? [`--retry ${c.retry}`] : []),
   ].join(' ');
 }
 

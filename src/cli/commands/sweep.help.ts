@@ -8,7 +8,7 @@ export const sweepHelp: CommandHelp = {
   path: ['sweep'],
   summary: 'cut at every flash operation of an update and of the recovery after it (twin rigs), with a map and a repro per failing point',
   usage:
-    'hil sweep --rig RIG --from A.bin --to B.bin [--mode every-op|range|random|double] [--modes before,after,torn] [--torn N] [--trigger KIND:FROM..TO --step S] [--count N] [--sample N[/M]] [--point OP:MODE[:F][/OP2:MODE2[:F2]]] [--variant V] [--power-loss MODE] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--workers N] [--seed N] [--off-ms N] [--boot-loop-cycles N] [--json]',
+    'hil sweep --rig RIG --from A.bin --to B.bin [--mode every-op|range|random|double] [--modes before,after,torn] [--torn N] [--trigger KIND:FROM..TO --step S] [--count N] [--sample N[/M]] [--point OP:MODE[:F][/OP2:MODE2[:F2]]] [--variant V] [--power-loss MODE] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--workers N] [--seed N] [--off-ms N] [--boot-loop-cycles N] [--retry N] [--json]',
   details: `Runs the update once on the rig's twin, logging every flash operation of the update and of the
 bootloader's work after the reset (SFU signing, the STM32 commit, the MCUboot swap), then cuts the
 power at the points the mode names: before an op started, after it completed, or torn (a seeded
@@ -49,7 +49,9 @@ Modes:
   --workers N        worker threads (default: the cores, at most 8; 0 runs in this thread)
   --seed N           seeds every point's torn fraction and bits (default: the rig's twin.seed)
   --off-ms N         power-off time at each cut (default: the rig's power.offMs)
-  --boot-loop-cycles N  extra power cycles after each recovery that must keep the same image`,
+  --boot-loop-cycles N  extra power cycles after each recovery that must keep the same image
+  --retry N          retry the update after each recovery while the device is waiting or rolled-back
+                     (a suite's retry:); each point is judged after its retries`,
   examples: [
     'hil sweep --rig twin-rp2040-sfu --from firmware/app-v1.page2bin --to firmware/app-v2.page2bin',
     'hil sweep --rig twin-nrf52840-mcuboot --from firmware/mcuboot-app-v1.signed.bin --to firmware/mcuboot-app-v2.signed.bin --setup test --modes torn --torn 4 --json',
@@ -79,5 +81,6 @@ Modes:
     seed: { type: 'string' },
     'off-ms': { type: 'string' },
     'boot-loop-cycles': { type: 'string' },
+    retry: { type: 'string' },
   },
 };

@@ -20,6 +20,7 @@ import { parsePoint, sweepModeFrom } from './sweep-options.js';
 import { pointCommand, pointRepro, type PointCommandContext } from './sweep-repro.js';
 import { failingResults, storeFailingRecords } from './sweep-records.js';
 import { sweepHelp } from './sweep.help.js';
+import { MAX_RETRY } from '../../config/suite-schema.js';
 
 const MAX_WORKERS = 64;
 /** Where `hil sweep` writes its resilience maps (as the suites do). */
@@ -79,6 +80,7 @@ export const sweepCommand: Command = {
     const config = withTwinOverrides(rigFile, overrides, overrides.variant !== undefined ? '--variant' : '--power-loss');
     const seed = numberOption(values, 'seed', config.twin!.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
+    const retry = numberOption(values, 'retry', 0, { integer: true, min: 0, max: MAX_RETRY });
     const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
     const point = values.point !== undefined ? parsePoint(values.point, seed) : undefined;
     const scheme = await schemeAdapter(config.scheme);
@@ -96,6 +98,7 @@ export const sweepCommand: Command = {
       seed,
       ...(offMs !== config.power.offMs && { offMs }),
       ...(bootLoopCycles > 0 && { bootLoopCycles }),
+      ...(retry > 0 && { retry }),
     };
     const context: PointCommandContext = {
       rig: config.file,
@@ -107,6 +110,7 @@ export const sweepCommand: Command = {
       setup,
       offMs,
       bootLoopCycles,
+      ...(retry > 0 && { retry }),
       seed,
     };
 
@@ -167,6 +171,7 @@ export const sweepCommand: Command = {
       offMs,
       seed,
       bootLoopCycles,
+      ...(retry > 0 && { retry }),
     });
     if (out.json) out.printJson(report);
     else out.data(formatReport(report));
