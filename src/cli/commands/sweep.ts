@@ -153,7 +153,7 @@ export const sweepCommand: Command = {
     out.endProgress();
     const seconds = (Date.now() - started) / 1000;
     const modes = ('cut' in mode && mode.cut) || [...SWEEP_CUT_MODES];
-    // hil cut sends one image: a multi-stage point has no hil cut line (its hil sweep --point line replays it).
+    // `hil cut` sends one image, so a multi-stage point gets no cut line: its point line replays it.
     const cutLine = (r: PointResult) => (via || r.point.second || r.point.atMs !== undefined ? undefined : pointRepro(context, rec, r.point));
     const head = { rig: config.name, scheme: config.scheme, variant: rec.variant, setup, seed, mode: mode.mode, sweep: mode, modes };
     const report: SweepReport = buildReport(head, rec, results, (r) => pointCommand(context, r.point), cutLine, firsts);
