@@ -123,6 +123,15 @@ describe('the three-step Loader update on the loader-app twin', () => {
   });
 });
 
+describe('a device that stays in the wrong program', () => {
+  it('an update that skips the Loader step: the Updater answers for slot 1 only, the update fails on the device side (not the rig), waiting', async () => {
+    const skip = await loadUpdateImage(`${F}fwup-app-v2.bin`, 'loader-app', [`${F}fwup-updater-v1.bin`]);
+    const r = await cut('correct', 'after:30000ms', { images: { from, to: skip } });
+    expect(r.outcome).toBe('waiting');
+    expect(r.update.error).toMatch(/no DFU program for slot 0x08020000 answered INFO .* \(it answered for 0x08004000\)/);
+  });
+});
+
 describe('a corrupted application download (data not matching its header CRC)', () => {
   const images = { from, to: badCrc };
   it('the correct Loader refuses it, cut or not (waiting)', async () => {
