@@ -37,6 +37,7 @@ describe('a valid suite', () => {
         ],
         opSweeps: [],
       },
+      retry: 0,
       expect: { safe: ['updated', 'rolled-back'], caughtWhen: ['bricked', 'wrong-image'], bootLoopCycles: 0 },
     });
   });
