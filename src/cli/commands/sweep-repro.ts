@@ -24,13 +24,14 @@ export function pointTrigger(rec: Recording, point: SweepCutPoint): Trigger {
   return { kind: 'after', ms: op.startMs - rec.updateStartMs + (point.mode === 'torn' ? into : op.durationMs / 2) };
 }
 
-export function pointRepro(c: SweepReproContext & { retry?: number }, rec: Recording, point: SweepCutPoint): string {
+export function pointRepro(c: SweepReproContext & { retry?: number; via?: readonly string[] }, rec: Recording, point: SweepCutPoint): string {
   return reproCommand({
     rig: c.rig,
     twin: { ...reproTwin(c.twin), powerLoss: POWER_LOSS[point.mode] },
     from: c.from,
     to: c.to,
     ...(c.previous !== undefined && { previous: c.previous }),
+    ...(c.via?.length && { via: c.via }),
     setup: c.setup,
     trigger: pointTrigger(rec, point),
     offMs: c.offMs,

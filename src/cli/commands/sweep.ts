@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { limits, loadRig, withTwinOverrides } from '../../config/index.js';
 import { renderResilienceMap, writeResilienceMap } from '../../report/maps/resilience-map.js';
 import { twinOverridesFrom } from './cut-twin.js';
+import { viaOption } from './cut-via.js';
 import { loadUpdateImage } from '../../scenario/update-image.js';
 import { defaultWorkers, runSweep } from '../../scenario/sweep/engine.js';
 import { DoubleSweepTooLarge, runDoubleSweep } from '../../scenario/sweep/double.js';
@@ -56,13 +57,6 @@ function pointProblem(rec: Recording, p: SweepCutPoint): string | undefined {
   if (!op) return `op ${p.op} is outside the recording (${rec.ops.length} ops: 0..${rec.ops.length - 1})`;
   if (p.mode === 'after' && op.endMs === undefined) return `op ${p.op} never completed in the recording: no after state`;
   return undefined;
-}
-
-/** `--via a.bin,b.bin`: the files, resolved; an empty entry is a usage error. */
-function viaOption(value: string): string[] {
-  const files = value.split(',');
-  if (files.some((f) => f.trim() === '')) throw new UsageError(`--via: expected image files separated by commas, got ${JSON.stringify(value)}`);
-  return files.map((f) => resolve(f.trim()));
 }
 
 export const sweepCommand: Command = {
@@ -153,8 +147,7 @@ export const sweepCommand: Command = {
     out.endProgress();
     const seconds = (Date.now() - started) / 1000;
     const modes = ('cut' in mode && mode.cut) || [...SWEEP_CUT_MODES];
-    // `hil cut` sends one image, so a multi-stage point gets no cut line: its point line replays it.
-    const cutLine = (r: PointResult) => (via || r.point.second || r.point.atMs !== undefined ? undefined : pointRepro(context, rec, r.point));
+    const cutLine = (r: PointResult) => (r.point.second || r.point.atMs !== undefined ? undefined : pointRepro(context, rec, r.point));
     const head = { rig: config.name, scheme: config.scheme, variant: rec.variant, setup, seed, mode: mode.mode, sweep: mode, modes };
     const report: SweepReport = buildReport(head, rec, results, (r) => pointCommand(context, r.point), cutLine, firsts);
     const svg = renderResilienceMap({
