@@ -90,6 +90,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
           from: images.from.file,
           to: images.to.file,
           ...(images.previous && { previous: images.previous.file }),
+          ...(suite.images.via && { via: suite.images.via }),
           setup,
           offMs,
           ...(bootLoopCycles ? { bootLoopCycles } : {}),

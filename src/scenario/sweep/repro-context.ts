@@ -6,6 +6,8 @@ export interface SweepReproContext {
   from: string;
   to: string;
   previous?: string;
+  /** A multi-stage update's images sent before `to`. */
+  via?: readonly string[];
   setup: string;
   offMs: number;
   bootLoopCycles?: number;
