@@ -76,7 +76,7 @@ describe('no stale references', () => {
           // a doctor check id 'gpio.tools'.
           for (const m of line.matchAll(new RegExp(`(?<![\\w.$'])(${sections.join('|')})\\.([a-z][a-zA-Z]*)\\b(?![(\\w])`, 'g'))) {
             const field = m[2]!;
-            if (['js', 'ts', 'yaml', 'log', 'path', 'rules'].includes(field)) continue; // file names, not fields
+            if (['js', 'ts', 'yaml', 'log', 'path', 'rules', 'bin', 'test'].includes(field)) continue; // file names (boot.bin, x-twin.test.ts), not fields
             if (!declared(field)) stale.push(`${f}:${i + 1}: ${m[0]}`);
           }
         });
