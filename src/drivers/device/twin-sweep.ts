@@ -121,7 +121,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
 }
 
 function reusingProbe(device: TwinDevice): Probe {
-  const buffers = new Map<string, Buffer>();
+  const buffers = new Map<string, { buf: Buffer; seen: (Buffer | undefined)[] }>();
   const flash = device.flash;
   const inFlash = (r: MemoryRegion) => r.base >= flash.base && r.base + r.size <= flash.base + flash.geometry.size;
   return {
@@ -134,9 +134,10 @@ function reusingProbe(device: TwinDevice): Probe {
           continue;
         }
         const key = `${r.base}+${r.size}`;
-        let buf = buffers.get(key);
-        if (!buf) buffers.set(key, (buf = Buffer.allocUnsafe(r.size)));
-        out[r.name] = flash.readInto(r.base, buf);
+        let kept = buffers.get(key);
+        if (!kept) buffers.set(key, (kept = { buf: Buffer.allocUnsafe(r.size), seen: [] }));
+        // Only the sectors that changed since this buffer's last dump are copied (readInto's `seen`).
+        out[r.name] = flash.readInto(r.base, kept.buf, kept.seen);
       }
       return out;
     },

@@ -86,10 +86,21 @@ export class NorFlash {
    * Reads `out.length` bytes at `address` into `out`. A sweep's probe reads megabytes per cut
    * point: into buffers it keeps, the read is a copy (TypedArray.set, several times faster than
    * Buffer.copy here), where a fresh multi-megabyte buffer each time costs its page faults.
+   * `seen` (kept by the caller with `out`, which nobody else writes): the sector buffer each span
+   * was last read from, so a span still read from the same shared buffer is not copied again.
    */
-  readInto(address: number, out: Buffer): Buffer {
+  readInto(address: number, out: Buffer, seen?: (Buffer | undefined)[]): Buffer {
+    let span = 0;
     this.forEachSpan(address, out.length, (sector, offset, pos, n) => {
       const src = this.sectors[sector]!;
+      if (seen) {
+        // `out` already holds this span from the same shared sector buffer, which nobody writes
+        // again (the flash copies a sector before writing it): a sweep reads both 1 MiB STM32 banks
+        // per point, and most of their sectors are the recording's.
+        const i = span++;
+        if (!this.owned[sector] && seen[i] === src) return;
+        seen[i] = this.owned[sector] ? undefined : src;
+      }
       out.set(offset === 0 && n === src.length ? src : src.subarray(offset, offset + n), pos);
     });
     return out;
