@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CutRecord } from '../report/plan.js';
+import { compactResult } from '../report/compact-result.js';
 import { REPRO_ATTACHMENT, REPRO_ID_PARAMETER, type ReproRecord } from '../report/repro-record.js';
 import type { BoardIdentity } from './board.js';
 import { testKey } from './history.js';
@@ -30,6 +31,7 @@ export interface AllureResult extends AllureStep {
   historyId?: string;
   testCaseId?: string;
   fullName?: string;
+  titlePath?: string[];
   labels?: { name: string; value: string }[];
 }
 
@@ -100,13 +102,18 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /**
  * Gives every result of a known record a history id from its board and test key, the same on every
  * run of that board: Allure's own ids hash the generated test file's path, which holds the reports
- * folder and the plan's order. Returns how many results were stamped.
+ * folder and the plan's order. Every result is also compacted (../report/compact-result.ts).
+ * Returns how many results were stamped.
  */
 export function stampBoardHistoryIds(results: readonly ResultFile[], records: readonly CutRecord[], boardOf: (rig: string) => BoardIdentity): number {
   let n = 0;
   for (const { file, result } of results) {
+    const compacted = compactResult(result);
     const record = recordOfResult(result, records);
-    if (!record) continue;
+    if (!record) {
+      if (compacted) writeJson(file, result);
+      continue;
+    }
     const board = boardOf(record.rig);
     const id = md5(`${board.key}\u0000${testKey(record)}`);
     result.testCaseId = id;

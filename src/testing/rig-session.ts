@@ -257,14 +257,19 @@ function sessionOf(rig: Rig, scheme: SchemeAdapter, signal: AbortSignal | undefi
       }
       const recording = watch.recording();
       if (reporting()) await verdictSteps(r, o.expect === undefined ? SAFE : o.expect);
-      await attach('summary', cutSummary(r));
       if (o.details?.(r) ?? true) {
+        await attach('summary', cutSummary(r));
         const moments = cutMoments(recording);
         await attach('console transcript', recording.lines.length ? transcriptExcerpt(cutTranscript(recording, moments)) : '(nothing received)');
         await attach('event timeline', timelineExcerpt(formatEvents(recording.events, moments.origin)));
         if (reporting()) await allure.attachment('event timeline (picture)', cutTimelineSvg(recording, { heading: `${rig.name}: ${r.trigger} -> ${r.outcome}` }, moments), 'image/svg+xml');
+        await attach('repro command', repro);
+      } else if (reporting()) {
+        // A cut that needs no details (it passed) says what the verdict steps say already; its replay
+        // line is a step's name, not an attachment: each attachment costs the single-file report
+        // ~3 KB, and a campaign has hundreds of passing cuts.
+        await allure.step(`repro: ${repro}`, () => undefined);
       }
-      await attach('repro command', repro);
       const result: RigCutResult = { ...r, repro };
       // A rig that failed is never reported as a device outcome (Allure `broken`, not `failed`).
       if (r.outcome === 'rig-error') throw new RigCutError(`${r.rigError ?? 'rig error'} (repro: ${repro})`, result);
