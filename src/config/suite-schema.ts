@@ -204,8 +204,12 @@ const knownOp = mapping({
   target: oneOf(['flash', 'options']).optional(),
   /** An address the op covers, or a range `{ from, to }` (both included) the op overlaps. */
   address: union([address, mapping({ from: address, to: address })], 'an address such as 0x72FE0 or a range such as { from: 0x72000, to: 0x72FFF }').optional(),
-  /** `update` (while the host writes the update) or `reboot` (the bootloader's work after the reset). */
-  stage: oneOf(['update', 'reboot']).optional(),
+  /**
+   * `update` (while the host sends the update), `verify` (an SFU host has sent a whole image and
+   * waits for the device to check and commit it: each transfer of a multi-stage update) or `reboot`
+   * (the bootloader's work after the reset).
+   */
+  stage: oneOf(['update', 'verify', 'reboot']).optional(),
 });
 
 /** An accepted weakness of a correct bootloader: sweep points it matches are reported as known, not failing. */
@@ -370,7 +374,7 @@ export interface KnownWeakness {
     target?: 'flash' | 'options';
     /** The op overlaps this range (both ends included). */
     address?: { from: number; to: number };
-    stage?: 'update' | 'reboot';
+    stage?: 'update' | 'verify' | 'reboot';
   };
   reason: string;
   /** Where it is tracked (an upstream issue, a ticket). */

@@ -17,15 +17,19 @@ export type Scheme = string;
 /** Each boot scheme exists for exactly one target. */
 export const SCHEME_TARGET: Readonly<Record<Scheme, Target>> = Object.fromEntries(REGISTERED.map((s) => [s.name, s.target as Target]));
 
-/** What the device did after a cut, plus `rig-error` when the rig itself failed. */
-export const OUTCOMES = ['updated', 'rolled-back', 'waiting', 'bricked', 'wrong-image', 'boot-loop', 'rig-error'] as const;
+/**
+ * What the device did after a cut, plus `rig-error` when the rig itself failed. `degraded`: it
+ * answers (waiting or running) only through its last-resort path (seed 001: the bootloader found no
+ * valid Loader and started slot 2 itself), recoverable but one fault from bricked.
+ */
+export const OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'boot-loop', 'rig-error'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * Outcomes that describe the device. A suite's expectations may only name these: a rig error
  * is never a device result, in either direction.
  */
-export const DEVICE_OUTCOMES = ['updated', 'rolled-back', 'waiting', 'bricked', 'wrong-image', 'boot-loop'] as const;
+export const DEVICE_OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'boot-loop'] as const;
 export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
 
 /**

@@ -22,6 +22,11 @@ export interface BootObservation {
    * Mode"), with the reason it printed just before and the crashes seen before it.
    */
   dfu?: { reason?: string; afterCrashes: number };
+  /**
+   * The bootloader's own line saying it skipped its first choice and started its last resort
+   * (seed 001: `boot: no valid Loader in slot 1, starting slot 2`): what answers after it is degraded.
+   */
+  fallback?: string;
   /** What the console state means on its own. */
   state: 'running' | 'boot-loop' | 'waiting' | 'hung' | 'silent';
 }
@@ -35,6 +40,8 @@ const HUNG = /Unable to find bootable image/;
 const MCUBOOT_START = /^I: Starting bootloader/;
 /** A loader entering its DFU mode (seed 001): it stays there, taking updates, until one arrives. */
 const DFU_MODE = /^Entering DFU Mode/;
+/** A bootloader that found no valid image where it looks first and starts another slot instead. */
+const FALLBACK = /\bno valid \S+ in slot \S+, starting slot \S+/;
 
 /**
  * Watches the console from `fromLine` for up to `timeoutMs`: returns as soon as the app banner
@@ -78,6 +85,7 @@ export async function observeBoot(
     if (HUNG.test(line.text)) obs.bootloaderHung = true;
     if (CRASH.test(line.text)) obs.crashes++;
     if (WAITING.test(line.text)) obs.bootloaderWaiting = true;
+    if (FALLBACK.test(line.text)) obs.fallback = line.text.trim();
     const m = BANNER.exec(line.text);
     if (m) {
       obs.banner = { version: m[1]!, slot: m[2]!, base: parseInt(m[3]!, 16), line: line.text };

@@ -16,8 +16,19 @@ export interface Verdict {
   reasons: string[];
 }
 
+/** Outcomes of a device that answers: reached through a last-resort boot path, they are `degraded`. */
+const ANSWERING: readonly Outcome[] = ['waiting', 'updated', 'rolled-back'];
+
+function throughFallback(outcome: Outcome, fallback: string | undefined): Outcome {
+  return fallback !== undefined && ANSWERING.includes(outcome) ? 'degraded' : outcome;
+}
+
 /** What the console alone says happened. */
 export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: UpdateImage, silence: Outcome = 'bricked'): Outcome {
+  return throughFallback(plainConsoleOutcome(obs, from, to, silence), obs.fallback);
+}
+
+function plainConsoleOutcome(obs: BootObservation, from: UpdateImage, to: UpdateImage, silence: Outcome): Outcome {
   if (obs.state === 'boot-loop') return 'boot-loop';
   if (obs.state === 'waiting') return 'waiting';
   if (obs.state === 'hung') return 'bricked';
@@ -30,6 +41,10 @@ export function consoleOutcome(obs: BootObservation, from: UpdateImage, to: Upda
 
 /** What the flash alone says will run. */
 export function flashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage): Outcome {
+  return throughFallback(plainFlashOutcome(view, from, to), view.fallback);
+}
+
+function plainFlashOutcome(view: FlashView, from: UpdateImage, to: UpdateImage): Outcome {
   if (!view.bootsNext) return view.noBootAs;
   if (!view.jumps) return view.stuckAs;
   const next = view.next ?? view.slots.find((s) => s.slot === view.bootsNext);
@@ -49,15 +64,24 @@ function crashReasons(obs: BootObservation): string[] {
   return [`the app crashed ${dfu.afterCrashes} time${dfu.afterCrashes === 1 ? '' : 's'}, then the bootloader entered DFU mode${dfu.reason ? ` (${dfu.reason})` : ''}`];
 }
 
+/**
+ * Why a device came back through its last resort, from each source that says so: the lab needs
+ * to hear it (one more fault there and it is bricked).
+ */
+function fallbackReasons(obs: BootObservation, view: FlashView): string[] {
+  return [...(obs.fallback ? [`the bootloader fell back: "${obs.fallback}"`] : []), ...(view.fallback ? [`the flash says the bootloader falls back: ${view.fallback}`] : [])];
+}
+
 export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome } = { committed: false }): Verdict {
+  const plain = plainConsoleOutcome(obs, from, to, opts.silence ?? 'bricked');
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const fromFlash = flashOutcome(view, from, to);
-  const reasons: string[] = crashReasons(obs);
+  const reasons: string[] = [...crashReasons(obs), ...fallbackReasons(obs, view)];
   let agree = fromConsole === fromFlash;
   if (obs.banner) {
     // The running slot must hold, bit for bit, the image whose banner it prints.
     const running = view.slots.find((s) => s.slot === obs.banner!.slot);
-    const expected = fromConsole === 'updated' ? to.name : fromConsole === 'rolled-back' ? from.name : undefined;
+    const expected = plain === 'updated' ? to.name : plain === 'rolled-back' ? from.name : undefined;
     if (!running) reasons.push(`console says slot ${obs.banner.slot} runs, the dump has no such slot`);
     else {
       if (expected && running.matches !== expected) {
@@ -70,7 +94,7 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
         agree = false;
       }
     }
-  } else if (fromFlash !== 'waiting' && fromConsole === 'waiting') {
+  } else if (fromFlash !== 'waiting' && fromFlash !== 'degraded' && (fromConsole === 'waiting' || fromConsole === 'degraded')) {
     reasons.push(`the device stays in its bootloader although slot ${view.bootsNext} looks bootable`);
   }
   if (fromConsole !== fromFlash) reasons.push(`console says ${fromConsole}, flash says ${fromFlash}`);
@@ -91,7 +115,7 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
  */
 export function judgeConsoleOnly(obs: BootObservation, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome }): Verdict {
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
-  const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)', ...crashReasons(obs)];
+  const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)', ...crashReasons(obs), ...(obs.fallback ? [`the bootloader fell back: "${obs.fallback}"`] : [])];
   let outcome = fromConsole;
   if (opts.committed && outcome === 'rolled-back') {
     reasons.push(`the device committed ${to.name} before the cut, then booted ${from.name} again`);

@@ -85,6 +85,12 @@ export interface FlashView {
    * swap or revert runs the other slot's image, a resumed swap a reassembled one).
    */
   next?: { matches?: string; valid: boolean; version?: string };
+  /**
+   * Set when the boot chain reaches what it starts only through its last-resort path (seed 001: no
+   * valid Loader, the bootloader starts slot 2 itself): why. The device answers, one fault from
+   * bricked: a waiting or running device is then `degraded`.
+   */
+  fallback?: string;
   /** A short human table for reports. */
   table: string;
 }

@@ -95,31 +95,44 @@ describe('the three-step Loader update on the loader-app twin', () => {
     ["step 2 (the Loader half in the Updater's RAM)", 'progress:20%', ['2/3 fwup-loader-v2.bin', '3/3 fwup-app-v2.bin']],
     ['step 2, slot 1 being erased: no valid Loader', 'console:/CRC OK/#2+100ms', ['2/3 fwup-loader-v2.bin', '3/3 fwup-app-v2.bin']],
     ['step 3 (the application half in slot 2)', 'progress:60%', ['3/3 fwup-app-v2.bin']],
-  ])('a cut in %s ends waiting; the retry resumes at that step and ends updated', async (_where, trigger, resent) => {
+  ])('a cut in %s ends waiting (degraded with no Loader); the retry resumes at that step and ends updated', async (where, trigger, resent) => {
     const rig = rigs.get('correct')!;
     const r = await cut('correct', trigger, { retry: 1 });
     // A progress trigger counts the bytes of all three transfers.
     if (trigger.startsWith('progress:')) expect(Math.abs(r.fired!.acked! - (TOTAL * parseInt(trigger.slice(9), 10)) / 100)).toBeLessThan(4096);
-    expect(r.firstOutcome).toBe('waiting');
+    expect(r.firstOutcome).toBe(where.includes('no valid Loader') ? 'degraded' : 'waiting');
     expect(r.outcome).toBe('updated');
     const retryStart = rig.timeline.events.filter((e) => e.source === 'updater' && e.kind === 'stages').at(-1)!.t;
     expect(stagesSent(rig, retryStart)).toEqual(resent);
   });
 
-  it('with no valid Loader the bootloader starts the Updater; without the fallback the core faults (boot-loop)', async () => {
+  it('with no valid Loader the bootloader starts the Updater (degraded, both sources name the fallback); without the fallback the core faults (boot-loop)', async () => {
     const ok = await cut('correct', 'console:/CRC OK/#2+100ms');
-    expect(ok.outcome).toBe('waiting');
+    expect(ok.outcome).toBe('degraded');
+    expect(ok.verdict).toMatchObject({ fromConsole: 'degraded', fromFlash: 'degraded', agree: true });
+    expect(ok.verdict!.reasons.join('\n')).toMatch(
+      /the bootloader fell back: "boot: no valid Loader in slot 1, starting slot 2"[\s\S]*the flash says the bootloader falls back: slot 1 holds no committed Loader/,
+    );
     expect(lastRun(ok.transcript)).toMatch(/boot: no valid Loader in slot 1, starting slot 2[\s\S]*hilrig-updater 1\.0\.0/);
     const bug = await cut('no-slot2-fallback', 'console:/CRC OK/#2+100ms');
     expect(bug.outcome).toBe('boot-loop');
   });
 
-  it('updater-erases-loader-early: a cut mid-transfer leaves no Loader (the console shows the fallback), the outcome is the same waiting', async () => {
+  it('updater-erases-loader-early: a cut mid-transfer leaves no Loader: degraded, with reasons naming the fallback; the correct Updater at the same cut: waiting', async () => {
     const ok = await cut('correct', 'progress:20%');
     const bug = await cut('updater-erases-loader-early', 'progress:20%');
-    expect([ok.outcome, bug.outcome]).toEqual(['waiting', 'waiting']);
+    expect([ok.outcome, bug.outcome]).toEqual(['waiting', 'degraded']);
+    expect(ok.verdict!.reasons.join('\n')).not.toMatch(/fell back|falls back/);
     expect(lastRun(ok.transcript)).not.toMatch(/no valid Loader/);
-    expect(lastRun(bug.transcript)).toMatch(/boot: no valid Loader in slot 1, starting slot 2/);
+    expect(bug.verdict).toMatchObject({ fromConsole: 'degraded', fromFlash: 'degraded', agree: true });
+    expect(bug.verdict!.reasons.join('\n')).toMatch(/the bootloader fell back: "boot: no valid Loader in slot 1, starting slot 2"/);
+    expect(bug.verdict!.reasons.join('\n')).toMatch(/the flash says the bootloader falls back/);
+  });
+
+  it('updater-erases-loader-early: degraded is retried (the Updater answers) and ends updated, the first outcome kept', async () => {
+    const r = await cut('updater-erases-loader-early', 'progress:20%', { retry: 1 });
+    expect(r.firstOutcome).toBe('degraded');
+    expect(r.outcome).toBe('updated');
   });
 });
 
@@ -165,14 +178,14 @@ describe('suite images.via', () => {
 describe('hil sweep --via (the built CLI)', () => {
   const args = ['sweep', '--rig', 'twin-stm32f429-loader-app', '--from', `${F}fwup-app-v1.bin`, '--to', `${F}fwup-app-v2.bin`];
   const via = `${F}fwup-updater-v1.bin,${F}fwup-loader-v2.bin`;
-  it('replays a point of the three-step update: no-slot2-fallback erasing slot 1 is a boot-loop, and the line carries --via', async () => {
+  it('replays a point of the three-step update: no-slot2-fallback erasing slot 1 is a boot-loop (the correct design degraded), and the line carries --via', async () => {
     const r = await hil([...args, '--via', via, '--variant', 'no-slot2-fallback', '--point', '25:after', '--seed', '1', '--off-ms', '200']);
     expect(r.stdout).toMatch(/op 25 after \(erase flash @0x8004000\+16384, update\/erase slot1 sectors 1-2\)/);
     expect(r.stdout).toMatch(/outcome: boot-loop/);
     expect(r.exitCode).toBe(1);
     const correct = await hil([...args, '--via', via, '--point', '25:after', '--seed', '1', '--off-ms', '200', '--json']);
     const point = JSON.parse(correct.stdout) as { outcome: string; repro: string };
-    expect(point.outcome).toBe('waiting');
+    expect(point.outcome).toBe('degraded');
     expect(point.repro).toContain(`--via ${via} `);
   });
   it('an empty entry in --via is a usage error (exit 2)', async () => {

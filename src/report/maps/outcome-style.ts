@@ -37,6 +37,7 @@ export const OUTCOME_COLOURS: Readonly<Record<Outcome, string>> = {
   updated: '#7cb98b',
   'rolled-back': '#8fb3d1',
   waiting: '#ff8c00',
+  degraded: '#ff3d00',
   bricked: '#d50000',
   'wrong-image': '#d500f9',
   'boot-loop': '#6200ea',

@@ -49,6 +49,8 @@ export interface LoaderAppInspection {
   noBootAs: 'waiting' | 'bricked';
   /** The Loader is what the bootloader starts (false: it falls back to slot 2, or stops). */
   loaderRuns: boolean;
+  /** No committed Loader: the bootloader starts slot 2's committed image itself (its last resort, the seed's "degraded mode"). */
+  fallback?: true;
   bootPath: string[];
   /** The shared RAM's reading, when a RAM dump was given. */
   ram?: SharedRamReading;
@@ -133,6 +135,7 @@ export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage
   const slot2Committed = s2.check?.headerOk === true;
   let bootsNext: 'slot2' | null = null;
   let noBootAs: 'waiting' | 'bricked' = 'waiting';
+  let fallback = false;
   const ram = d.ram ? readSharedRam(d.ram) : undefined;
   let ramDecides: LoaderAppInspection['ramDecides'];
   if (loaderRuns) {
@@ -155,8 +158,9 @@ export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage
   } else {
     bootPath.push(`slot 1 has no committed Loader (${s1.check?.state}): the bootloader falls back to slot 2${ram ? ' (it does not read the shared RAM)' : ''}`);
     if (slot2Committed) {
-      bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName}: the bootloader starts it directly`);
+      bootPath.push(`slot 2 holds a committed ${s2.check!.header!.typeName}: the bootloader starts it directly (degraded: one more fault from bricked)`);
       bootsNext = 'slot2';
+      fallback = true;
     } else {
       bootPath.push('slot 2 has no committed image either: nothing runs (only a probe can recover the board)');
       noBootAs = 'bricked';
@@ -178,5 +182,17 @@ export function inspectLoaderApp(dump: LoaderAppDump, opts: { known?: KnownImage
     updaterWaits = true;
   }
   if (ram) bootPath.push('the RAM holds over a system, watchdog or pin reset; a power cut loses it (the Loader then re-initialises it)');
-  return { scheme: 'loader-app', slots, bootsNext, jumps, noBootAs, loaderRuns, bootPath, ...(updaterWaits && { updaterWaits }), ...(ram && { ram }), ...(ramDecides && { ramDecides }) };
+  return {
+    scheme: 'loader-app',
+    slots,
+    bootsNext,
+    jumps,
+    noBootAs,
+    loaderRuns,
+    ...(fallback && { fallback }),
+    bootPath,
+    ...(updaterWaits && { updaterWaits }),
+    ...(ram && { ram }),
+    ...(ramDecides && { ramDecides }),
+  };
 }

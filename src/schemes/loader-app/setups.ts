@@ -34,7 +34,15 @@ export const loaderAppSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baselin
   async inspect(probe, known) {
     const d = (await probe.dump(FWUP_DUMP_REGIONS)) as LoaderAppDump;
     const i = inspectLoaderApp(d, { known: known.map((k) => ({ name: k.name, slotImage: k.slotImage })) });
-    return { slots: i.slots, bootsNext: i.bootsNext, jumps: i.jumps, stuckAs: stuckAs(i), noBootAs: i.noBootAs, table: formatLoaderAppInspection(i) };
+    return {
+      slots: i.slots,
+      bootsNext: i.bootsNext,
+      jumps: i.jumps,
+      stuckAs: stuckAs(i),
+      noBootAs: i.noBootAs,
+      ...(i.fallback && { fallback: 'slot 1 holds no committed Loader: the bootloader starts slot 2 itself' }),
+      table: formatLoaderAppInspection(i),
+    };
   },
 };
 
