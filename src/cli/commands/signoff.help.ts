@@ -29,7 +29,8 @@ incomplete, 2 for a bad sign-off file (file:line:col: field: problem).
 
   SIGNOFF.yaml   the sign-off file (default signoff.yaml in the working directory)
   --reports DIR  reports folder (default reports)
-  --workers N    sweep worker threads (default: the cores, at most 8; 0 runs in this thread)
+  --workers N    sweep sessions: this thread + N-1 worker threads (default: the cores, at most 8;
+                 0 = this thread alone)
   --no-allure    do not write the Allure result`,
   examples: [
     'hil signoff',

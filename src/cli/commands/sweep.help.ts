@@ -13,7 +13,7 @@ export const sweepHelp: CommandHelp = {
 bootloader's work after the reset (SFU signing, the STM32 commit, the MCUboot swap), then cuts the
 power at the points the mode names: before an op started, after it completed, or torn (a seeded
 fraction through it, with the part's torn-write and torn-erase physics). Each point's flash is built
-from the recording and only the recovery is simulated, on worker threads. Prints progress on
+from the recording and only the recovery is simulated, in this thread and worker threads. Prints progress on
 stderr, then the ops per stage, the outcomes per mode, the resilience map it wrote (reports/maps/)
 and every failing point (outside updated / rolled-back) with the hil sweep --point line that
 replays it. Exit 0 if no point failed, 1 if any did.
@@ -46,7 +46,8 @@ Modes:
   --previous FILE    an older image the baseline puts in the other slot
   --via FILES        images sent before --to, comma-separated, each a whole transfer: a multi-stage
                      update (a suite's images.via), swept as one update
-  --workers N        worker threads (default: the cores, at most 8; 0 runs in this thread)
+  --workers N        sessions: this thread + N-1 worker threads (default: the cores, at most 8;
+                     0 = this thread alone)
   --seed N           seeds every point's torn fraction and bits (default: the rig's twin.seed)
   --off-ms N         power-off time at each cut (default: the rig's power.offMs)
   --boot-loop-cycles N  extra power cycles after each recovery that must keep the same image

@@ -125,7 +125,7 @@ export const sweepCommand: Command = {
       if (point) return await replayPoint(session, point, context, out);
       const onProgress = progressLine(out, Date.now());
       if (mode.mode === 'double') {
-        out.info(`${rec.ops.length} ops; double sweep on ${workers || 'no'} worker thread(s): first cuts, then second cuts in each recovery`);
+        out.info(`${rec.ops.length} ops; double sweep in ${workers || 1} session(s): first cuts, then second cuts in each recovery`);
         await close();
         const run = await runDoubleSweep(request, mode, { workers, onProgress, ...(signal && { signal }) }).catch((err: unknown) => {
           throw err instanceof DoubleSweepTooLarge ? new UsageError(`--sample: ${err.message}`) : err;
