@@ -32,7 +32,7 @@ export const LOADER_APP_VARIANTS = {
   'updater-erases-loader-early': {
     buggy: true,
     wrong: 'the Updater erases slot 1 at the ERASE and writes the new Loader as it arrives, instead of receiving all of it into RAM and checking it first',
-    seen: "no outcome while the bootloader falls back to slot 2: a cut anywhere in the Loader transfer leaves no Loader, the bootloader starts the Updater (waiting), as after a cut in the correct design's short final write; only the console shows it (boot: no valid Loader in slot 1), or a board without the fallback (boot-loop)",
+    seen: 'a cut anywhere in the Loader transfer leaves slot 1 without a Loader: the bootloader starts the Updater itself (degraded: its "no valid Loader" line and the flash agree), where the correct Updater, still receiving into RAM, leaves Loader 1 running (waiting); the correct design is degraded only in its short rewrite after the whole Loader is checked (the host waiting for it: stage verify); a board without the fallback loops (boot-loop)',
   },
   'counter-never-cleared': {
     buggy: true,
