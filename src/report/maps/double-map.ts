@@ -1,12 +1,13 @@
 import { MAX_SAFE_MARKS, binSide, safeMarksSvg, type Rect } from './bins.js';
 import { LEFT, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
-import { legendSvg, outcomeCounts } from './legend.js';
+import { legendSvg } from './legend.js';
 import type { MapCut, MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
-import { outcomeClass, orderedOutcomes, safeSetOf, standingOf, type Standing } from './outcome-style.js';
+import { outcomeClass, orderedOutcomes } from './outcome-style.js';
+import { standings } from './standings.js';
 import { phaseBands } from './phase-bands.js';
 import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
-import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
+import { describeOutcomes } from './vulnerable-windows.js';
 
 /** A failing cell is never smaller than this (px), however dense the grid. */
 const MIN_FAIL_CELL = 4;
@@ -32,13 +33,7 @@ export function renderDoubleMap({ title: mapTitle, ops, results, safe: safeList 
   const x = new OpAxis(firstOps);
   const plotHeight = Math.min(560, Math.max(160, secondOps * 4));
   const y = new OpAxis(secondOps, 0, plotHeight);
-  const safe = safeSetOf(safeList);
-  const standing = new Map<MapResult, Standing>(results.map((r) => [r, standingOf(r, safe)]));
-  const is = (r: MapResult, s: Standing) => standing.get(r) === s;
-  const failing = results.filter((r) => is(r, 'failing'));
-  const known = results.filter((r) => is(r, 'known'));
-  const counts = outcomeCounts(results.filter((r) => !is(r, 'known')).map((r) => r.outcome));
-  const windows = vulnerableWindows(results, (r) => is(r, 'failing'));
+  const { safe, is, failing, known, counts, windows } = standings(results, safeList);
   const singles = results.filter((r) => !r.point.second);
   const pairs = results.filter((r) => r.point.second);
   const summary =

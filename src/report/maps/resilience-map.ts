@@ -1,13 +1,14 @@
 import { MAX_SAFE_MARKS, binSide, safeMarksSvg, type Rect } from './bins.js';
 import { renderDoubleMap } from './double-map.js';
 import { LEFT, MIN_FAIL_WIDTH, OpAxis, PLOT_WIDTH, WIDTH, bandRowSvg, calloutHeight, opAxisSvg } from './layout.js';
-import { legendSvg, outcomeCounts } from './legend.js';
+import { legendSvg } from './legend.js';
 import type { MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
-import { outcomeClass, orderedOutcomes, safeSetOf, standingOf, type Standing } from './outcome-style.js';
+import { outcomeClass, orderedOutcomes } from './outcome-style.js';
+import { standings } from './standings.js';
 import { phaseBands, stageBands, type Band } from './phase-bands.js';
 import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
-import { describeOutcomes, vulnerableWindows } from './vulnerable-windows.js';
+import { describeOutcomes } from './vulnerable-windows.js';
 
 export type { MapCut, MapOp, MapPoint, MapResult, ResilienceMapInput } from './map-types.js';
 export { writeResilienceMap, mapFileName } from './write-map.js';
@@ -52,13 +53,7 @@ export function renderResilienceMap(input: ResilienceMapInput): string {
 function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: ResilienceMapInput): string {
   const lastOp = Math.max(ops.length - 1, ...results.map((r) => r.point.op));
   const axis = new OpAxis(lastOp + 1);
-  const safe = safeSetOf(safeList);
-  const standing = new Map<MapResult, Standing>(results.map((r) => [r, standingOf(r, safe)]));
-  const is = (r: MapResult, s: Standing) => standing.get(r) === s;
-  const failing = results.filter((r) => is(r, 'failing'));
-  const known = results.filter((r) => is(r, 'known'));
-  const counts = outcomeCounts(results.filter((r) => !is(r, 'known')).map((r) => r.outcome));
-  const windows = vulnerableWindows(results, (r) => is(r, 'failing'));
+  const { safe, is, failing, known, counts, windows } = standings(results, safeList);
   const phases = phaseBands(ops);
   const stages = stageBands(ops);
   const rows = ROW_ORDER.filter((m) => results.some((r) => r.point.mode === m));
