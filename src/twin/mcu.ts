@@ -2,18 +2,15 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { FlashOp } from './flash/nor-flash.js';
 import type { NorFlash } from './flash/nor-flash.js';
 import type { PowerLossMode } from './flash/power-loss.js';
+import { ControlFlow } from './control-flow.js';
 import type { RetainedRam } from './retained-ram.js';
 import { RESET_FLAGS } from './reset-cause.js';
 import { Rng } from './rng.js';
 
 /** Thrown inside firmware code when the power goes: it unwinds every await of the running program. */
-export class PowerLost extends Error {
+export class PowerLost extends ControlFlow {
   constructor() {
-    // Control flow, not a fault: no stack trace to capture (a sweep loses power thousands of times).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super('power lost');
-    Error.stackTraceLimit = limit;
   }
 }
 

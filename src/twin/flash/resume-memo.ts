@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js';
+import { ControlFlow } from '../control-flow.js';
 import type { FlashSnapshot, NorFlash } from './nor-flash.js';
 import { StateKeys } from './state-digest.js';
 
@@ -85,12 +86,9 @@ export class ResumeMemo {
 }
 
 /** Thrown from a checkpoint that jumped to the job's end: the firmware skips the rest of the job. */
-export class JumpedToEnd extends Error {
+export class JumpedToEnd extends ControlFlow {
   constructor() {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super('jumped to the end of a job run before');
-    Error.stackTraceLimit = limit;
   }
 }
 

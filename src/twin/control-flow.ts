@@ -1,0 +1,12 @@
+/**
+ * An exception the twin throws to unwind firmware code, not to report a fault (power lost, a jump
+ * to a job's known end): a sweep throws thousands, so no stack trace is captured.
+ */
+export class ControlFlow extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
