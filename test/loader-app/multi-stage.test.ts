@@ -12,6 +12,7 @@ import { resumeStage, type UpdateStage } from '../../src/drivers/updater/sfu/ind
 import { openTwinRig } from '../../src/rig/open-twin-rig.js';
 import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
+import { recordUpdate } from '../../src/scenario/sweep/recording.js';
 import { loadUpdateImage, viaFiles } from '../../src/scenario/update-image.js';
 import { schemeAdapter, type SchemeAdapter } from '../../src/schemes/registry.js';
 import { LOADER_APP_SLOTS } from '../../src/targets/stm32f429-fwup.js';
@@ -129,6 +130,16 @@ describe('the three-step Loader update on the loader-app twin', () => {
     expect(bug.verdict!.reasons.join('\n')).toMatch(/the flash says the bootloader falls back/);
   });
 
+  it("the op log's stages: the correct Updater writes slot 1 only once the host has sent the whole Loader (verify), the bug while it still sends (update)", async () => {
+    const slot1Stages = async (variant: string) => {
+      const rec = await recordUpdate(rigs.get(variant)!, scheme, { from, to }, { seed: 1, offMs: 200 });
+      const ops = rec.ops.filter((o) => o.target === 'flash' && o.address >= slot1.base && o.address < slot1.base + slot1.size);
+      return { erase: new Set(ops.filter((o) => o.kind === 'erase').map((o) => o.stage)), program: new Set(ops.filter((o) => o.kind === 'program').map((o) => o.stage)) };
+    };
+    expect(await slot1Stages('correct')).toEqual({ erase: new Set(['verify']), program: new Set(['verify']) });
+    expect(await slot1Stages('updater-erases-loader-early')).toEqual({ erase: new Set(['update']), program: new Set(['update', 'verify']) });
+  });
+
   it('updater-erases-loader-early: degraded is retried (the Updater answers) and ends updated, the first outcome kept', async () => {
     const r = await cut('updater-erases-loader-early', 'progress:20%', { retry: 1 });
     expect(r.firstOutcome).toBe('degraded');
@@ -180,7 +191,7 @@ describe('hil sweep --via (the built CLI)', () => {
   const via = `${F}fwup-updater-v1.bin,${F}fwup-loader-v2.bin`;
   it('replays a point of the three-step update: no-slot2-fallback erasing slot 1 is a boot-loop (the correct design degraded), and the line carries --via', async () => {
     const r = await hil([...args, '--via', via, '--variant', 'no-slot2-fallback', '--point', '25:after', '--seed', '1', '--off-ms', '200']);
-    expect(r.stdout).toMatch(/op 25 after \(erase flash @0x8004000\+16384, update\/erase slot1 sectors 1-2\)/);
+    expect(r.stdout).toMatch(/op 25 after \(erase flash @0x8004000\+16384, verify\/erase slot1 sectors 1-2\)/);
     expect(r.stdout).toMatch(/outcome: boot-loop/);
     expect(r.exitCode).toBe(1);
     const correct = await hil([...args, '--via', via, '--point', '25:after', '--seed', '1', '--off-ms', '200', '--json']);

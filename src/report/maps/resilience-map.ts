@@ -18,7 +18,11 @@ const ROW_ORDER: readonly MapCutMode[] = ['before', 'after', 'torn'];
 const ROW_CAPTION: Record<MapCutMode, string> = { before: 'before op', after: 'after op', torn: 'torn in op' };
 const FAILING_ROW = 14;
 /** The host's stage names as a reader knows them. */
-const STAGE_NAMES: Record<string, string> = { update: 'update (host sends the image)', reboot: 'after the update: reset, bootloader, new app' };
+const STAGE_NAMES: Record<string, string> = {
+  update: 'update (host sends the image)',
+  verify: 'verify (host sent the whole image, device checks and commits it)',
+  reboot: 'after the update: reset, bootloader, new app',
+};
 const STAGE_ROW = 16;
 const PHASE_ROW = 24;
 /** A torn mark's height; its top is placed by how far through the op the cut landed. */

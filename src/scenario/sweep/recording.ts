@@ -18,6 +18,22 @@ export interface SweepImages {
   previous?: UpdateImage;
 }
 
+/**
+ * The host's own phases of a transfer (the SFU driver's `phase:*` events) as op stages: `update`
+ * while it sends an image, `verify` once it has sent all of it (START with its CRC) and waits for
+ * the device's check and commit. So a known weakness can accept what a device writes once it holds
+ * a whole image and not the same write made while the image still arrives (seed 001's Updater).
+ * A multi-stage update's next transfer starts `update` again; other updaters send no such events.
+ */
+const HOST_PHASE_STAGE: Readonly<Record<string, string>> = {
+  'phase:info': 'update',
+  'phase:erase': 'update',
+  'phase:write': 'update',
+  'phase:start': 'verify',
+  'phase:sign': 'verify',
+  'phase:done': 'verify',
+};
+
 /** One uncut run of an update with its flash op log: what every cut point of a sweep is built from. */
 export interface Recording {
   rig: string;
@@ -101,6 +117,8 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
       updateDoneMs = e.t;
       committed = e.detail === 'committed';
       sweep.stage('reboot');
+    } else if (e.source === 'updater' && updateDoneMs === undefined && HOST_PHASE_STAGE[e.kind] !== undefined) {
+      sweep.stage(HOST_PHASE_STAGE[e.kind]!);
     } else if (e.source === 'cut' && e.kind === 'fire' && !ops) ops = sweep.stopRecording();
   });
   let result: CutResult;
