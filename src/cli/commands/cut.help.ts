@@ -12,7 +12,7 @@ export const cutHelp: CommandHelp = {
     'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--time-factor X] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
-waiting, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
+waiting, degraded, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
 same cut: this is the command a report's repro line runs.
 
   --rig RIG              rig name (rigs/RIG.yaml) or path
