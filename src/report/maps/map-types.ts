@@ -16,6 +16,10 @@ export interface MapOp {
   phase?: string;
   /** The host's part of the scenario (`update`, `reboot`). */
   stage?: string;
+  /** A product's processor that ran the op (`host`, `radio`); `phase` is then that processor's last phase. */
+  mcu?: string;
+  /** A product's every processor's last phase when the op started (absent: carried from each one's own ops). */
+  phases?: Readonly<Record<string, string>>;
 }
 
 export type MapCutMode = 'before' | 'after' | 'torn';

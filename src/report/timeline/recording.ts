@@ -13,6 +13,15 @@ export interface RecordedLine {
   host?: boolean;
 }
 
+/**
+ * What the rig knows of one flash operation besides its start (a product twin: which processor ran
+ * it and which memory it touched, the dump region's name: `host-flash`, `radio-flash`, `shared-flash`).
+ */
+export interface FlashOpInfo {
+  mcu?: string;
+  memory?: string;
+}
+
 export interface CutRecording {
   /** The rig's timeline events of this cut only (the rig clears it when a cut starts). */
   events: readonly TimelineEvent[];
@@ -20,6 +29,13 @@ export interface CutRecording {
   lines: readonly RecordedLine[];
   /** Clock ms of each flash operation's start during this cut, in order (empty: no marker input). */
   flashOps: readonly number[];
+  /** Per flash op, index for index with `flashOps` (absent: a single-MCU rig, one flash lane). */
+  flashOpInfo?: readonly FlashOpInfo[];
+  /**
+   * A product's members in the rig's order (`rig.mcus` keys); console lines are then `<member>| <text>`.
+   * Absent: the members found in the events, in order of appearance.
+   */
+  members?: readonly string[];
 }
 
 /** The moments of a cut that the transcript marks and the picture draws, clock ms. */
