@@ -6,7 +6,7 @@
  */
 import { SCHEMES as REGISTERED, SCHEME_NAMES } from '../schemes/meta-registry.js';
 
-export const TARGETS = ['rp2040', 'stm32f429', 'nrf52840'] as const;
+export const TARGETS = ['rp2040', 'stm32f429', 'nrf52840', 'nrf9160'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** The registered boot schemes' names. */
