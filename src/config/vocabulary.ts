@@ -21,15 +21,18 @@ export const SCHEME_TARGET: Readonly<Record<Scheme, Target>> = Object.fromEntrie
  * What the device did after a cut, plus `rig-error` when the rig itself failed. `degraded`: it
  * answers (waiting or running) only through its last-resort path (seed 001: the bootloader found no
  * valid Loader and started slot 2 itself), recoverable but one fault from bricked.
+ * `version-mismatch` (a product of several processors, seed 000): every processor runs a valid
+ * image, as console and flash agree, but the versions together are not a pair the suite's
+ * `compatible:` supports — each side works, the product does not.
  */
-export const OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'boot-loop', 'rig-error'] as const;
+export const OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'version-mismatch', 'boot-loop', 'rig-error'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * Outcomes that describe the device. A suite's expectations may only name these: a rig error
  * is never a device result, in either direction.
  */
-export const DEVICE_OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'boot-loop'] as const;
+export const DEVICE_OUTCOMES = ['updated', 'rolled-back', 'waiting', 'degraded', 'bricked', 'wrong-image', 'version-mismatch', 'boot-loop'] as const;
 export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
 
 /**

@@ -12,8 +12,10 @@ export const cutHelp: CommandHelp = {
     'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--time-factor X] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
-waiting, degraded, bricked, wrong-image, boot-loop (or rig-error). Same rig, images, trigger and seed give the
-same cut: this is the command a report's repro line runs.
+waiting, degraded, bricked, wrong-image, version-mismatch, boot-loop (or rig-error). A product of several
+processors (a rig with mcus:) is judged per member, then as a version set: version-mismatch when each
+member runs a valid image but the pair is not one the suite's compatible: lists. Same rig, images, trigger
+and seed give the same cut: this is the command a report's repro line runs.
 
   --rig RIG              rig name (rigs/RIG.yaml) or path
   --from FILE            baseline image (RAW or BIN2Page)
