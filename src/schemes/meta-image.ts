@@ -5,6 +5,8 @@
 export interface ImageReading {
   version?: string;
   slotImage: Partial<Record<string, Buffer>>;
+  /** A product image: each member's image (see UpdateImage.members in scheme.ts). */
+  members?: Record<string, { version?: string; sha256: string; size: number; image: Buffer }>;
 }
 
 /** What is wrong with an image's bytes; the message does not name the file (the caller does). */

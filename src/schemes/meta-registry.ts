@@ -45,4 +45,4 @@ export function readImage(scheme: string, stream: Buffer): ImageReading {
 }
 
 export { ImageProblem, type ImageReading, type ImageReader } from './meta-image.js';
-export type { SchemeMeta, UpdaterDriverName } from './scheme.js';
+export type { SchemeMeta, SchemeMember, MemberImage, UpdaterDriverName } from './scheme.js';

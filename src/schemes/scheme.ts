@@ -14,7 +14,23 @@ import type { KnownImage, SlotReport } from '../images/index.js';
 import type { ImageReader } from './meta-image.js';
 
 /** Update paths a rig's `updater.driver` may name (the drivers that exist). */
-export type UpdaterDriverName = 'sfu' | 'sfu-app' | 'probe';
+export type UpdaterDriverName = 'sfu' | 'sfu-app' | 'probe' | 'fota';
+
+/** One processor of a product scheme (several MCUs behind one power switch): its name and target. */
+export interface SchemeMember {
+  readonly name: string;
+  /** One of config's TARGETS. */
+  readonly target: string;
+}
+
+/** One member's part of a product image (a member of the update tar). */
+export interface MemberImage {
+  /** From the MCUboot header (major.minor.revision). */
+  version?: string;
+  sha256: string;
+  size: number;
+  image: Buffer;
+}
 
 /**
  * An image as a suite names it: the bytes sent over the update path (a RAW image, a BIN2Page
@@ -30,12 +46,24 @@ export interface UpdateImage {
   /** From the app info block the banner prints. */
   version?: string;
   slotImage: Partial<Record<string, Buffer>>;
+  /**
+   * A product image (several processors): each member's image, keyed by member name in the
+   * scheme's member order; `version` is then `host=2.0.0,radio=2.0.0` and slotImage's keys are
+   * `<member>:<slot>`.
+   */
+  members?: Record<string, MemberImage>;
 }
 
 export interface SchemeMeta {
   readonly name: string;
   /** The one target (memory map) this scheme runs on: one of config's TARGETS. */
   readonly target: string;
+  /**
+   * A product scheme's processors, in scheme order (the first is the one `target` names and the
+   * rig's console writes go to). Absent on single-MCU schemes. Product-aware code keys on this,
+   * never on a scheme's name.
+   */
+  readonly members?: readonly SchemeMember[];
   /** `setup:` values a suite may give; the first is the default. */
   readonly setups: readonly string[];
   /** Update paths the scheme allows (rig `updater.driver`). */
@@ -91,6 +119,12 @@ export interface FlashView {
    * bricked: a waiting or running device is then `degraded`.
    */
   fallback?: string;
+  /**
+   * A product (meta.members): each member's own view (its MCUboot slots), keyed by member name.
+   * The top-level slots are then the members' slots named `<member>:<slot>`, bootsNext is e.g.
+   * `host:primary+radio:primary` (null when any member's is), next.version the product version.
+   */
+  members?: Record<string, FlashView>;
   /** A short human table for reports. */
   table: string;
 }
