@@ -7,7 +7,9 @@
  * - app-v1.page2bin, app-v2.page2bin: the BIN2Page streams of each pair;
  * - stm32-app-v{1,2,3}.bin: stm32-dualbank images (linked for 0x0800_0000, either bank);
  * - mcuboot-app-v{1,2}.signed.bin: MCUboot images (header, payload, SHA-256 TLV), unpadded;
- * - mcuboot-app-v2-crashes.signed.bin: a valid MCUboot image whose app crashes at start.
+ * - mcuboot-app-v2-crashes.signed.bin: a valid MCUboot image whose app crashes at start;
+ * - product-{host,radio}-v{1,2}.signed.bin: the two-processor product's member images (seed 000);
+ * - product-v{1,2}.tar: its update bundles (host.signed.bin + radio.signed.bin, fixed tar metadata).
  *
  * Every file is a pure function of the code in src/firmware/: running this
  * again gives the same bytes.
@@ -18,6 +20,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decodeBin2PageStream, encodeBin2Page } from '../protocols/sfu/bin2page.js';
 import { buildMcubootImage } from './mcuboot-image.js';
+import { PRODUCT_BUNDLES, PRODUCT_MEMBER_SAMPLES, buildProductBundle, buildProductMemberImage } from './product-samples.js';
 import { buildSamplePair } from './sample-app.js';
 import { buildStm32Image } from './stm32-image.js';
 
@@ -106,6 +109,13 @@ export async function makeSamples(
   // Hashed and signed like any other, but linked for the wrong address: it HardFaults at start, so
   // a test swap to it must be reverted by the bootloader.
   await write(MCUBOOT_CRASHING_SAMPLE, buildMcubootImage('2.0.1', MCUBOOT_SAMPLE_SIZE, { linkBase: 0x7_3200 }));
+  const members = new Map<string, Buffer>();
+  for (const s of PRODUCT_MEMBER_SAMPLES) {
+    const image = buildProductMemberImage(s.member, s.version);
+    members.set(s.file, image);
+    await write(s.file, image);
+  }
+  for (const b of PRODUCT_BUNDLES) await write(b.file, buildProductBundle(members.get(b.host)!, members.get(b.radio)!));
   return made;
 }
 

@@ -21,7 +21,7 @@ describe('make-samples', () => {
     }
   });
 
-  it('writes every sample image of the three schemes, and each is what the committed firmware/ holds', async () => {
+  it('writes every sample image of the four schemes, and each is what the committed firmware/ holds', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hilrig-samples-'));
     try {
       const lines: string[] = [];
@@ -41,6 +41,12 @@ describe('make-samples', () => {
           'mcuboot-app-v1.signed.bin',
           'mcuboot-app-v2.signed.bin',
           'mcuboot-app-v2-crashes.signed.bin',
+          'product-host-v1.signed.bin',
+          'product-host-v2.signed.bin',
+          'product-radio-v1.signed.bin',
+          'product-radio-v2.signed.bin',
+          'product-v1.tar',
+          'product-v2.tar',
         ].sort(),
       );
       // Deterministic: the same bytes as the images the suites use.
