@@ -41,6 +41,8 @@ export const OUTCOME_COLOURS: Readonly<Record<Outcome, string>> = {
   bricked: '#d50000',
   'wrong-image': '#d500f9',
   'boot-loop': '#6200ea',
+  // Each processor runs a valid image, the pair is not one the product supports: loud, and unlike any one-device failure.
+  'version-mismatch': '#00b8d4',
   'rig-error': '#212121',
 };
 
