@@ -1,6 +1,42 @@
 import type { Clock } from '../core/clock.js';
-import type { FlashSnapshot, NorFlash } from './flash/nor-flash.js';
+import type { FlashSnapshot } from './flash/nor-flash.js';
 import type { Mcu, SupplyDrop, TwinEvent } from './mcu.js';
+
+/**
+ * What orchestrator code (the twin drivers, the sweep, the rig) uses of a device's flash: one
+ * NorFlash on a single-MCU twin, a FlashSet over several parts (each processor's internal flash,
+ * the shared SPI NOR) at their virtual bases on a product. Addresses are the device's (virtual) ones.
+ */
+export interface FlashStore {
+  readonly base: number;
+  readonly geometry: { readonly name: string; readonly size: number };
+  read(address: number, length: number): Buffer;
+  /** As NorFlash.readInto: `seen` is kept by the caller with `out` (sectors unchanged since its last read are not copied again). */
+  readInto(address: number, out: Buffer, seen?: (Buffer | undefined)[]): Buffer;
+  crc32(address: number, length: number): number;
+  /** Operations started so far (the marker pin's count). */
+  readonly opCount: number;
+  /**
+   * The resume memo a sweep arms for each recovery (src/twin/flash/resume-memo.ts). A FlashSet's
+   * is a no-op (never jumps): its firmware's jobs span several flashes, which one memo cannot key.
+   */
+  readonly resume: { until?: number; readonly jumps: number };
+  snapshot(): FlashSnapshot;
+  restore(snapshot: FlashSnapshot): void;
+}
+
+/**
+ * One processor of a board with several (a product): its own MCU (named `name`: the events it
+ * emits carry it), target and console UART. TwinDevice's own uartRx/onUartTx are the first member's.
+ */
+export interface TwinMember {
+  readonly name: string;
+  readonly target: string;
+  readonly mcu: Mcu;
+  /** Bytes into this member's console RX (already paced by the transport). */
+  uartRx(bytes: Buffer): void;
+  onUartTx(listener: (bytes: Buffer) => void): () => void;
+}
 
 /**
  * What a rig file says about the board around the MCU, for twins whose programs read it: the
@@ -26,8 +62,11 @@ export interface TwinDevice {
   readonly scheme: string;
   readonly variant: string;
   readonly clock: Clock;
+  /** The (first) processor: a sweep reseeds it and uses its generator; every member's flash ops reach its op observer. */
   readonly mcu: Mcu;
-  readonly flash: NorFlash;
+  readonly flash: FlashStore;
+  /** The processors of a board with several, in the scheme's order (absent: a single-MCU twin). */
+  readonly members?: readonly TwinMember[];
   readonly powered: boolean;
   powerOn(): void;
   /** A cut: below the power-on reset by default; `brownout` when the supply only sags below the BOR level. */

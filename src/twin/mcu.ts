@@ -14,13 +14,35 @@ export class PowerLost extends ControlFlow {
   }
 }
 
-/** Something the twin did, for the test's timeline (and the marker pin). */
-export type TwinEvent =
+/**
+ * Something the twin did, for the test's timeline (and the marker pin). On a board with several
+ * processors each event says whose it is (`mcu`, the member's name); their events are one stream.
+ */
+export type TwinEvent = (
   | { kind: 'power'; on: boolean }
   | { kind: 'flash'; op: 'program' | 'erase'; address: number; length: number; index: number }
   | { kind: 'flash-interrupted'; op: 'program' | 'erase'; address: number; length: number; fraction: number; applied: string }
   | { kind: 'phase'; name: string; detail?: string }
-  | { kind: 'boot'; image: 'bootloader' | 'app'; slot?: string };
+  | { kind: 'boot'; image: 'bootloader' | 'app'; slot?: string }
+  /** The shared bus's GPIO lock line: who drives it low now (several names joined by '+' after a race), null once released. */
+  | { kind: 'lock'; holder: string | null }
+  /** A message on the UART link between two processors (not a console). */
+  | { kind: 'link'; from: string; to: string; text: string }
+) & { mcu?: string };
+
+/** Sees every flash operation a running program starts and completes (a sweep's recorder); `mcu`: the name of the MCU that ran it, if it has one. */
+export interface OpObserver {
+  started(op: FlashOp, mcu?: string): void;
+  done(op: FlashOp, mcu?: string): void;
+}
+
+/**
+ * Where an MCU's op observer lives: one holder shared by the processors of a board, so that a
+ * recorder set on the first one (TwinDevice.mcu) sees both processors' ops, in start order.
+ */
+export class OpObserverSlot {
+  observer?: OpObserver;
+}
 
 export interface McuOptions {
   clock: Clock;
@@ -31,6 +53,10 @@ export interface McuOptions {
   rxCapacity: number;
   /** SRAM the programs keep over resets (only twins whose programs share RAM have it). */
   ram?: RetainedRam;
+  /** The processor's name on a board with several (a product member): every event it emits carries it as `mcu`. */
+  name?: string;
+  /** An op-observer holder shared with the board's other processors (default: one of its own). */
+  ops?: OpObserverSlot;
 }
 
 /** How the supply went away: below the power-on reset, or a brownout that trips only the BOR. */
@@ -64,8 +90,11 @@ export class Mcu {
    */
   private waits = new Set<() => void>();
   private txListeners = new Set<(bytes: Buffer) => void>();
-  /** Sees every flash operation the running program starts and completes (a sweep's recorder). */
-  opObserver?: { started(op: FlashOp): void; done(op: FlashOp): void };
+  /** Sees every flash operation the running program starts and completes (a sweep's recorder); shared by a board's processors (McuOptions.ops). */
+  readonly ops: OpObserverSlot;
+  readonly name?: string;
+  /** Called whenever the running program loses its state (power loss or any reset): its GPIOs go back to inputs. */
+  private loseListeners = new Set<() => void>();
   private eventListeners = new Set<(e: TwinEvent) => void>();
   rxOverflows = 0;
   /** RCC_CSR's reset flags (reset-cause.ts): set by each reset, kept until clearResetFlags (RMVF). */
@@ -82,7 +111,17 @@ export class Mcu {
     this.rng = new Rng(opts.seed);
     this.powerLoss = opts.powerLoss;
     if (opts.ram) this.ram = opts.ram;
+    this.ops = opts.ops ?? new OpObserverSlot();
+    if (opts.name !== undefined) this.name = opts.name;
     this.flash.onOp = (op) => this.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
+  }
+
+  get opObserver(): OpObserver | undefined {
+    return this.ops.observer;
+  }
+
+  set opObserver(observer: OpObserver | undefined) {
+    this.ops.observer = observer;
   }
 
   reseed(seed: number): void {
@@ -214,6 +253,16 @@ export class Mcu {
     const waits = this.waits;
     this.waits = new Set();
     for (const end of waits) end();
+    for (const l of this.loseListeners) l();
+  }
+
+  /**
+   * `listener` runs whenever the running program loses its state: a power loss or any reset,
+   * after which the pins it drove are inputs again (a lock line it held is released).
+   */
+  onProgramLost(listener: () => void): () => void {
+    this.loseListeners.add(listener);
+    return () => this.loseListeners.delete(listener);
   }
 
   /** clock.sleep(ms, signal) without a listener on the signal: ended by lose(). */
@@ -249,13 +298,13 @@ export class Mcu {
   /** Runs a flash operation for its datasheet time; a cut meanwhile interrupts it. */
   async flashOp(op: FlashOp): Promise<void> {
     this.check();
-    this.opObserver?.started(op);
+    this.ops.observer?.started(op, this.name);
     this.inFlight = { op, startedAt: this.clock.now() };
     await this.wait(op.durationMs);
     if (this.inFlight?.op === op) {
       this.inFlight = undefined;
       op.complete();
-      this.opObserver?.done(op);
+      this.ops.observer?.done(op, this.name);
     }
   }
 
@@ -343,6 +392,7 @@ export class Mcu {
   }
 
   emit(e: TwinEvent): void {
+    if (this.name !== undefined && e.mcu === undefined) e = { ...e, mcu: this.name };
     for (const l of this.eventListeners) l(e);
   }
 }

@@ -24,8 +24,12 @@ export interface RecordedOp {
   /** Absent when the op never completed (the recording stopped, or a reset cut it). */
   endMs?: number;
   durationMs: number;
-  /** The device's last phase event before the op (`swap idx 1 state 2`, `erase B`). */
+  /** The last phase event before the op of the processor that ran it (`swap idx 1 state 2`, `erase B`). */
   phase?: string;
+  /** The processor that ran it, on a device with several (its member name). */
+  mcu?: string;
+  /** On a device with several processors: each one's last phase when the op started (what the others were doing). */
+  phases?: Record<string, string>;
   /** The host's label of the part of the scenario it ran in (`update`, `reboot`). */
   stage: string;
 }
@@ -53,7 +57,8 @@ export class OpRecorder {
   private entries: Entry[] = [];
   private byOp = new Map<FlashOp, Entry>();
   private edges = 0;
-  private phase?: string;
+  /** Each processor's last phase, by member name ('' for an unnamed MCU). */
+  private phases = new Map<string, string>();
   private stageName = 'update';
   private last?: StateRef;
   private nextId = 0;
@@ -67,15 +72,15 @@ export class OpRecorder {
     this.entries = [];
     this.byOp.clear();
     this.edges = 0;
-    this.phase = undefined;
+    this.phases.clear();
     this.stageName = stage;
     this.last = undefined;
     const mcu = this.device.mcu;
     const offEvents = this.device.onEvent((e) => {
       if (e.kind === 'flash') this.edges++;
-      else if (e.kind === 'phase') this.phase = e.detail ? `${e.name} ${e.detail}` : e.name;
+      else if (e.kind === 'phase') this.phases.set(e.mcu ?? '', e.detail ? `${e.name} ${e.detail}` : e.name);
     });
-    const observer = { started: (op: FlashOp) => this.started(op), done: (op: FlashOp) => this.done(op) };
+    const observer = { started: (op: FlashOp, by?: string) => this.started(op, by), done: (op: FlashOp) => this.done(op) };
     mcu.opObserver = observer;
     this.detach = () => {
       offEvents();
@@ -147,10 +152,11 @@ export class OpRecorder {
     return e;
   }
 
-  private started(flashOp: FlashOp): void {
+  private started(flashOp: FlashOp, by?: string): void {
     const inFlash = flashOp.address >= this.device.flash.base && flashOp.address < this.device.flash.base + this.device.flash.geometry.size;
     // A main-flash op pulsed the marker pin when it was issued, just before it started here; the
     // option-byte program has no marker edge.
+    const phase = this.phases.get(by ?? '');
     const op: RecordedOp = {
       index: this.entries.length,
       ...(inFlash && { marker: this.edges }),
@@ -161,7 +167,8 @@ export class OpRecorder {
       length: flashOp.length,
       startMs: this.device.clock.now(),
       durationMs: flashOp.durationMs,
-      ...(this.phase !== undefined && { phase: this.phase }),
+      ...(phase !== undefined && { phase }),
+      ...(by !== undefined && { mcu: by, phases: Object.fromEntries(this.phases) }),
       stage: this.stageName,
     };
     const entry: Entry = { op, flashOp, before: this.capture() };
