@@ -12,9 +12,10 @@ import { sfuAbMeta } from './sfu-ab/meta.js';
 import { stm32DualBankMeta } from './stm32-dualbank/meta.js';
 import { mcubootSwapMeta } from './mcuboot-swap/meta.js';
 import { loaderAppMeta } from './loader-app/meta.js';
+import { multiMcuDfuMeta } from './multi-mcu-dfu/meta.js';
 
 /** Every registered scheme, in the order help texts and lists show them. Add a scheme here. */
-export const SCHEMES: readonly SchemeMeta[] = [sfuAbMeta, stm32DualBankMeta, mcubootSwapMeta, loaderAppMeta];
+export const SCHEMES: readonly SchemeMeta[] = [sfuAbMeta, stm32DualBankMeta, mcubootSwapMeta, loaderAppMeta, multiMcuDfuMeta];
 
 export const SCHEME_NAMES: readonly string[] = SCHEMES.map((s) => s.name);
 
