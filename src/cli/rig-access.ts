@@ -6,6 +6,7 @@
 import type { RigConfig } from '../config/index.js';
 import type { Scheme, Target } from '../config/vocabulary.js';
 import { NRF52840 } from '../targets/nrf52840.js';
+import { NRF9160 } from '../targets/nrf9160.js';
 import { RP2040 } from '../targets/rp2040.js';
 import { STM32F429 } from '../targets/stm32f429.js';
 import { SCHEMES } from '../schemes/registry.js';
@@ -18,6 +19,7 @@ export const FLASH_BASE: Readonly<Record<Target, number>> = {
   rp2040: RP2040.xipBase,
   stm32f429: STM32F429.flashBase,
   nrf52840: NRF52840.flashBase,
+  nrf9160: NRF9160.flashBase,
 };
 
 /** Every region `hil inspect` reads for a scheme, named as it expects the files. */

@@ -11,6 +11,11 @@ import { OP_CUT_MODES, type OpSweep, type OpSweepMode, type Sweep } from './swee
 import { compileConsolePattern, parseDuration, parseProgress, parseTrigger, type ProgressAmount, type Trigger } from './trigger.js';
 import { MAX_BOOT_LOOP_CYCLES, MAX_NTH, MAX_OFF_MS, MAX_SEED, MAX_SUITE_CUTS, MAX_SWEEP_COUNT, MAX_TRIGGER_MS, formatMs } from './limits.js';
 import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome, type Scheme } from './vocabulary.js';
+import { describeValue } from './describe-value.js';
+import { issueAt } from './locate.js';
+import type { ConfigIssue } from './errors.js';
+import { findScheme } from '../schemes/meta-registry.js';
+import { parseVersionPattern, type CompatibleSet, type VersionPattern } from './version-pattern.js';
 
 const trigger = parsed('a trigger such as after:1500ms, progress:37% or console:/CRC OK/', parseTrigger);
 
@@ -245,7 +250,54 @@ const knownEntry = mapping({
 });
 
 const DEFAULT_SAFE: DeviceOutcome[] = ['updated', 'rolled-back'];
-const DEFAULT_CAUGHT_WHEN: DeviceOutcome[] = ['bricked', 'wrong-image'];
+const DEFAULT_CAUGHT_WHEN: DeviceOutcome[] = ['bricked', 'wrong-image', 'version-mismatch'];
+
+const PATTERN_WHAT = 'a version pattern such as 2.x, 2.0.x, 2.0.0 or *';
+/** A member name as a scheme declares it (`host`, `radio`): a word, so a typo reads as one. */
+const MEMBER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** A product has a handful of processors. */
+const MAX_SET_MEMBERS = 8;
+
+/**
+ * One `compatible:` entry: a mapping `{ host: 2.x, radio: 1.x }`, or the issue's list form
+ * `[host 2.x, radio 1.x]` (each item `<member> <pattern>`). Parsed by hand so that each problem
+ * is reported at its own item (`compatible[2][1]`, `compatible[0].radio`).
+ */
+const compatibleSet = z.unknown().transform((value, ctx): Omit<CompatibleSet, 'index'> => {
+  const fail = (path: (string | number)[], message: string, input: unknown) => {
+    ctx.addIssue({ code: 'custom', path, message, input });
+  };
+  const members: Record<string, VersionPattern> = {};
+  const at: Record<string, string | number> = {};
+  const add = (path: string | number, member: string, text: unknown) => {
+    if (!MEMBER_NAME.test(member)) return fail([path], `expected a member name such as host or radio, got ${describeValue(member)}`, member);
+    if (member in members) return fail([path], `member ${member} is named twice in this set`, member);
+    // YAML reads `host: 2.0` as the number 2: a version must be written as text.
+    if (typeof text !== 'string') return fail([path], `expected ${PATTERN_WHAT}, got ${describeValue(text)}${typeof text === 'number' ? ' (quote it: "2.0.x")' : ''}`, text);
+    const pattern = parseVersionPattern(text);
+    if (typeof pattern === 'string') return fail([path], `expected ${PATTERN_WHAT}, got ${pattern}`, text);
+    members[member] = pattern;
+    at[member] = path;
+  };
+  if (Array.isArray(value)) {
+    if (value.length === 0) fail([], 'expected at least one member, got an empty list', value);
+    if (value.length > MAX_SET_MEMBERS) fail([], `expected at most ${MAX_SET_MEMBERS} members, got ${value.length}`, value);
+    else
+      value.forEach((item, i) => {
+        const m = typeof item === 'string' ? /^\s*(\S+)\s+(\S+)\s*$/.exec(item) : null;
+        if (!m) return fail([i], `expected "<member> <pattern>" such as "host 2.x", got ${describeValue(item)}`, item);
+        add(i, m[1]!, m[2]!);
+      });
+  } else if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) fail([], 'expected at least one member, got an empty mapping', value);
+    if (entries.length > MAX_SET_MEMBERS) fail([], `expected at most ${MAX_SET_MEMBERS} members, got ${entries.length}`, value);
+    else for (const [member, text] of entries) add(member, member, text);
+  } else {
+    fail([], `expected a set of versions such as { host: 2.x, radio: 1.x } or [host 2.x, radio 1.x], got ${describeValue(value)}`, value);
+  }
+  return { members, at };
+});
 
 export const suiteSchema = mapping({
   name: str().optional(),
@@ -262,6 +314,13 @@ export const suiteSchema = mapping({
     /** Images sent in order before `to`, each a whole transfer (a multi-stage update), relative to the suite file. */
     via: list(str(), 1).optional(),
   }),
+  /**
+   * A product's supported version sets (seed 000): after a cut every member must run a version
+   * that, together with the others', matches one entry; else the outcome is version-mismatch.
+   */
+  compatible: list(compatibleSet, 1)
+    .transform((sets) => sets.map((set, index): CompatibleSet => ({ index, ...set })))
+    .optional(),
   /**
    * How the scheme sets up the baseline and the update (each scheme's `setups` in its
    * src/schemes/<name>/meta.ts; the first is the default).
@@ -336,6 +395,8 @@ export interface SuiteConfig {
   /** Absolute paths of the baseline image, the update and an optional older image; all exist. */
   images: { from: string; to: string; previous?: string; via?: string[] };
   setup?: string;
+  /** Supported version sets of a product's members (`compatible:`); absent: any pair of valid images is supported. */
+  compatible?: CompatibleSet[];
   rigs: SuiteRig[];
   /** Retries of the update after each cut's recovery (waiting / rolled-back only); 0 = none. */
   retry: number;
@@ -425,6 +486,9 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
       });
     });
   }
+  if (typeof raw.scheme === 'string' && findScheme(raw.scheme) && Array.isArray(raw.compatible)) {
+    issues.push(...compatibleMemberIssues(raw.compatible, raw.scheme, `scheme ${raw.scheme}`));
+  }
   if (isRecord(expect) && Array.isArray(expect.safe) && Array.isArray(expect.caughtWhen)) {
     const safe = expect.safe;
     expect.caughtWhen.forEach((outcome, i) => {
@@ -434,6 +498,50 @@ export function suiteCrossIssues(raw: Record<string, unknown>): PathIssue[] {
     });
   }
   return issues;
+}
+
+/** The members a scheme's product has (SchemeMeta.members), or none for a single processor. */
+function membersOf(scheme: string): readonly string[] {
+  return findScheme(scheme)?.members?.map((m) => m.name) ?? [];
+}
+
+/**
+ * `compatible:` against a scheme's members, on the raw document (the schema has checked the form):
+ * only a product has version sets, each names members of it and every one of them.
+ */
+function compatibleMemberIssues(raw: readonly unknown[], scheme: string, whose: string): PathIssue[] {
+  const members = membersOf(scheme);
+  if (members.length === 0) return [{ path: ['compatible'], message: `${whose} runs one processor: compatible: is for products whose scheme has members (a version set per processor)` }];
+  const issues: PathIssue[] = [];
+  raw.forEach((entry, i) => {
+    const named: [string, string | number][] = Array.isArray(entry)
+      ? entry.flatMap((item, j): [string, string | number][] => (typeof item === 'string' && /^\s*\S+\s+\S+\s*$/.test(item) ? [[item.trim().split(/\s+/)[0]!, j]] : []))
+      : isRecord(entry)
+        ? Object.keys(entry).map((k): [string, string] => [k, k])
+        : [];
+    if (!Array.isArray(entry) && !isRecord(entry)) return;
+    for (const [member, at] of named) {
+      if (!members.includes(member)) issues.push({ path: ['compatible', i, at], message: `${member} is not a member of ${whose} (members: ${members.join(', ')})` });
+    }
+    const missing = members.filter((m) => !named.some(([n]) => n === m));
+    if (missing.length) issues.push({ path: ['compatible', i], message: `names no version for ${missing.join(', ')} (write ${missing[0]} * for any)` });
+  });
+  return issues;
+}
+
+/**
+ * A suite's `compatible:` checked against the rig it runs on (hil run, the suite runner): located in
+ * the suite. Empty when the suite has no `compatible:`.
+ */
+export function compatibleIssuesFor(suite: SuiteConfig, scheme: string, rigName: string): ConfigIssue[] {
+  if (!suite.compatible) return [];
+  const raw = suite.compatible.map((set) => Object.fromEntries(Object.keys(set.members).map((m) => [m, '*'])));
+  // The raw form is lost after parsing; a member's own path (`[1]` or `.radio`) is kept in `at`.
+  return compatibleMemberIssues(raw, scheme, `scheme ${scheme} (rig ${rigName})`).map((issue) => {
+    const [, i, member] = issue.path as [string, number, string?];
+    const at = member === undefined ? undefined : suite.compatible![i]!.at[member];
+    return issueAt(suite, ['compatible', i, ...(at === undefined ? [] : [at])], issue.message);
+  });
 }
 
 /** What a known entry reads of an op (a sweep's recorded op: config sits below the engine, so only its shape). */

@@ -1,3 +1,5 @@
+import { compatibleIssuesFor } from '../config/suite-schema.js';
+import { ConfigFileError } from '../config/errors.js';
 import { checkRigForSuite, configErrorAt, displayFile, loadRig, suiteCutPoints, withTwinOverrides, type CutPoint, type RigConfig, type SuiteConfig, type SuiteRig } from '../config/index.js';
 import { openRig } from '../rig/open-rig.js';
 import { runCut, type CutResult, type CutSpec } from './cut.js';
@@ -31,10 +33,20 @@ export function checkOpSweepRig(config: RigConfig, suite: SuiteConfig): void {
   );
 }
 
+/**
+ * A suite's `compatible:` version sets name the members of the rig's product scheme, every one of
+ * them; a single-processor rig has none. Checked before any rig is touched, at the suite's lines.
+ */
+export function checkCompatibleRig(config: RigConfig, suite: SuiteConfig): void {
+  const issues = compatibleIssuesFor(suite, config.scheme, config.name);
+  if (issues.length) throw new ConfigFileError(issues);
+}
+
 export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 'path' | 'twin' | 'retry'>): Promise<PreparedSuiteRig> {
   const config = withTwinOverrides(await loadRig(entry.path), entry.twin, suite.file);
   checkRigForSuite(config, suite);
   checkOpSweepRig(config, suite);
+  checkCompatibleRig(config, suite);
   const scheme = await schemeAdapter(config.scheme);
   const setup = schemeSetup(scheme, suite.setup, suite.file);
   const from = await loadUpdateImage(suite.images.from, config.scheme);

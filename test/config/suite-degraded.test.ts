@@ -39,7 +39,7 @@ describe('degraded in the vocabulary', () => {
 
   it('a misspelt outcome names the list with degraded in it', () => {
     const error = configErrorOf(() => suite('expect:', '  caughtWhen: [degradd]'));
-    expect(error.message).toBe(`${SHOWN}:7:16: expect.caughtWhen[0]: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, boot-loop, got "degradd"`);
+    expect(error.message).toBe(`${SHOWN}:7:16: expect.caughtWhen[0]: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, version-mismatch, boot-loop, got "degradd"`);
   });
 });
 

@@ -52,7 +52,7 @@ describe('expect.known', () => {
       ),
     );
     expect(error.message.split('\n')).toEqual([
-      `${SHOWN}:8:18: expect.known[0].outcome: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, boot-loop, got "boot-lop"`,
+      `${SHOWN}:8:18: expect.known[0].outcome: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, version-mismatch, boot-loop, got "boot-lop"`,
       `${SHOWN}:9:68: expect.known[1].ref: expected a non-empty string, got ""`,
       `${SHOWN}:10:35: expect.known[2].op.index: unknown key`,
       `${SHOWN}:11:77: expect.known[3].op.address.to: expected at least from (0x20), got 0x10`,

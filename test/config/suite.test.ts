@@ -38,7 +38,7 @@ describe('a valid suite', () => {
         opSweeps: [],
       },
       retry: 0,
-      expect: { safe: ['updated', 'rolled-back'], caughtWhen: ['bricked', 'wrong-image'], bootLoopCycles: 0 },
+      expect: { safe: ['updated', 'rolled-back'], caughtWhen: ['bricked', 'wrong-image', 'version-mismatch'], bootLoopCycles: 0 },
     });
   });
 
@@ -124,7 +124,7 @@ describe('suite errors', () => {
       `${SHOWN}:15:42: cuts.sweeps[2].to: from is a percentage, so to must be one too, got 65536 bytes`,
       `${SHOWN}:16:36: cuts.sweeps[3].pattern: invalid regular expression: /a[/: Unterminated character class`,
       `${SHOWN}:17:18: cuts.sweeps[4].trigger: expected one of progress, after, marker, console, got "pause"`,
-      `${SHOWN}:19:19: expect.safe[1]: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, boot-loop, got "rig-error"`,
+      `${SHOWN}:19:19: expect.safe[1]: expected one of updated, rolled-back, waiting, degraded, bricked, wrong-image, version-mismatch, boot-loop, got "rig-error"`,
       `${SHOWN}:20:25: expect.caughtWhen[1]: updated is also in expect.safe: an outcome cannot be both`,
       `${SHOWN}:21:19: expect.bootLoopCycles: expected an integer >= 0 and <= 1000, got -3`,
     ]);

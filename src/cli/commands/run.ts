@@ -8,7 +8,7 @@ import { PACKAGE_ROOT, campaignPaths, displayPath, generateHtml, readRecords, ru
 import { failureReport, summarizeRecords } from '../../report/summary.js';
 import { summaryRecords } from '../../report/sweep-summary.js';
 import type { CutRecord, PlanEntry } from '../../report/plan.js';
-import { checkOpSweepRig } from '../../scenario/suite-run.js';
+import { checkCompatibleRig, checkOpSweepRig } from '../../scenario/suite-run.js';
 import { lockReports } from '../../report/reports-lock.js';
 import { writeRunJUnit } from '../../report/run-finish.js';
 import { boardOf, type BoardIdentity } from '../../nightly/board.js';
@@ -50,6 +50,7 @@ interface Plan {
 function addEntry(plan: Plan, campaign: string, suite: SuiteConfig, rig: RigConfig, expect: PlanEntry['expect'], twin?: PlanEntry['twin']): void {
   checkRigForSuite(rig, suite);
   checkOpSweepRig(rig, suite);
+  checkCompatibleRig(rig, suite);
   plan.entries.push({ campaign, suiteFile: suite.file, rigFile: rig.file, expect, ...(twin && { twin }) });
   plan.boards.set(rig.name, boardOf(rig));
   plan.cuts += suiteCutPoints(suite).length;
