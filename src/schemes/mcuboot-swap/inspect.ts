@@ -1,350 +1,37 @@
 /**
- * Host-side inspection of an nRF52840 MCUboot swap-scratch dump (reference/bootloader-formats-and-faults.md
- * §2.6 and §3.1), read independently of the twin: per slot what is there, its trailer, and what
- * the bootloader will do on its next boot (resume, swap, revert or nothing) and what will then run.
+ * Host-side inspection of an nRF52840 MCUboot swap-scratch dump: the neutral MCUboot reading
+ * (src/images/mcuboot-inspect.ts) over this board's partitions.
  */
-import { createHash } from 'node:crypto';
-import { APPINFO_OFFSET, APPINFO_SIZE, decodeAppInfo } from '../../protocols/appinfo.js';
-import { MCUBOOT_DUMP_REGIONS, NRF52840, NRF52840_MCUBOOT, type McubootDumpRegionName } from '../../targets/nrf52840.js';
-import { InspectError, describeSize } from '../../images/inspect-error.js';
-import { checkKnownImages, matchKnownImage, type KnownImage } from '../../images/known-images.js';
-import { readMcubootImage, type McubootImageFacts } from '../../protocols/mcuboot/header.js';
-import { decodeTrailer, trailerSize, type SwapTypeName, type TrailerGeometry, type TrailerState } from './trailer.js';
-import { isErased, roundUpToPage, usedLength, type SlotReport } from '../../images/slot-report.js';
+import { MCUBOOT_DUMP_REGIONS, NRF52840, NRF52840_MCUBOOT } from '../../targets/nrf52840.js';
+import { inspectMcubootSlots, type McubootDump, type McubootInspectOptions, type McubootSlotLayout, type McubootSlotsInspection } from '../../images/mcuboot-inspect.js';
 
-export interface McubootDump {
-  primary: Buffer;
-  secondary: Buffer;
-  /** Needed to see a swap whose status lives in the scratch, and to predict a resume. */
-  scratch?: Buffer;
-}
+export type { McubootDump, McubootInspectOptions, McubootNextAction, McubootRunningImage } from '../../images/mcuboot-inspect.js';
 
-export interface McubootInspectOptions {
-  known?: KnownImage[];
-  /** 0xFF (default) or 0x00. */
-  erasedValue?: number;
-  /** BOOT_MAX_ALIGN (default 8). */
-  align?: number;
-  /** Flash write size (default 4 on the nRF52840). */
-  writeSize?: number;
-}
-
-export type McubootNextAction = 'none' | 'test' | 'perm' | 'revert' | 'resume';
-
-/** The image that runs after the next boot, as far as the dump tells. */
-export interface McubootRunningImage {
-  /** Where its bytes are now: a slot, or split over the slots mid-swap ('resumed'). */
-  from: 'primary' | 'secondary' | 'resumed';
-  valid: boolean;
-  version?: string;
-  matches?: string;
-}
-
-export interface McubootInspection {
+export interface McubootInspection extends McubootSlotsInspection {
   scheme: 'mcuboot-swap';
-  /** primary, then secondary. */
-  slots: SlotReport[];
-  /** 'primary' when the bootloader ends up jumping to an image (after any swap); null when it hangs. */
-  bootsNext: 'primary' | null;
-  /** The bootloader jumps (MCUboot jumps to whatever passes validation). */
-  jumps: boolean;
-  /** Which current content will run: 'resumed' = the image being swapped in, reassembled. */
-  willRun: 'primary' | 'secondary' | 'resumed' | null;
-  runs?: McubootRunningImage;
-  nextAction: McubootNextAction;
-  /** An interrupted swap the next boot resumes. */
-  swapInProgress?: { idx: number; state: number; source: 'primary' | 'scratch'; swapType: SwapTypeName; swapSize: number };
-  /**
-   * A swap cut before its first status record: the status trailer already holds its swap type,
-   * so the next boot starts that swap over (nextAction is that type), whatever the swap tables say.
-   */
-  swapBegun?: { source: 'primary' | 'scratch'; swapType: Exclude<SwapTypeName, 'none'> };
-  /** Where MCUboot reads its status from (swap_status_source). */
-  statusSource: 'none' | 'primary' | 'scratch';
-  scratch?: { magic: string; swapType: SwapTypeName; statusWritten: number; imageNum: number };
-  /** What the next boot does, in words. */
-  summary: string;
 }
 
-const SECTOR = NRF52840.pageSize;
-const REGION_SIZE: Record<McubootDumpRegionName, number> = Object.fromEntries(MCUBOOT_DUMP_REGIONS.map((r) => [r.name, r.size])) as Record<McubootDumpRegionName, number>;
-const REGION_BASE: Record<McubootDumpRegionName, number> = Object.fromEntries(MCUBOOT_DUMP_REGIONS.map((r) => [r.name, r.base])) as Record<McubootDumpRegionName, number>;
-/** Where a swapped-in payload runs (primary base + header). */
-const RUN_ADDRESS = REGION_BASE.primary + NRF52840_MCUBOOT.headerSize;
+const region = (name: 'primary' | 'secondary' | 'scratch') => MCUBOOT_DUMP_REGIONS.find((r) => r.name === name)!;
 
-function checkDump(dump: unknown): { primary: Buffer; secondary: Buffer; scratch?: Buffer } {
-  if (typeof dump !== 'object' || dump === null) throw new InspectError('MCUboot dump: expected an object with primary, secondary and optionally scratch');
-  const out: Partial<Record<McubootDumpRegionName, Buffer>> = {};
-  for (const region of MCUBOOT_DUMP_REGIONS) {
-    const value = (dump as Record<string, unknown>)[region.name];
-    if (value === undefined && region.name === 'scratch') continue;
-    if (value === undefined || value === null) {
-      throw new InspectError(`MCUboot dump: region ${region.name} is missing (expected ${describeSize(region.size)})`, { region: region.name, expected: region.size });
-    }
-    if (!(value instanceof Uint8Array)) throw new InspectError(`MCUboot dump: region ${region.name} is not a Buffer`, { region: region.name, expected: region.size });
-    if (value.length !== region.size) {
-      throw new InspectError(`MCUboot dump: region ${region.name} is ${describeSize(value.length)}, expected ${describeSize(region.size)}`, {
-        region: region.name,
-        expected: region.size,
-        actual: value.length,
-      });
-    }
-    out[region.name] = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
-  }
-  return out as { primary: Buffer; secondary: Buffer; scratch?: Buffer };
-}
-
-function checkGeometry(opts: McubootInspectOptions): TrailerGeometry {
-  const erasedValue = opts.erasedValue ?? NRF52840.erasedValue;
-  const align = opts.align ?? NRF52840_MCUBOOT.maxAlign;
-  const writeSize = opts.writeSize ?? NRF52840_MCUBOOT.writeSize;
-  if (erasedValue !== 0xff && erasedValue !== 0x00) throw new InspectError(`MCUboot dump: erasedValue must be 0xFF or 0x00, got ${String(erasedValue)}`);
-  const pow2 = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max && (n & (n - 1)) === 0;
-  if (!pow2(align, 32) || align < 8) throw new InspectError(`MCUboot dump: align (BOOT_MAX_ALIGN) must be 8, 16 or 32, got ${String(align)}`);
-  if (!pow2(writeSize, align)) throw new InspectError(`MCUboot dump: writeSize must be a power of two up to align (${align}), got ${String(writeSize)}`);
-  return { erasedValue, align, writeSize, maxSectors: NRF52840_MCUBOOT.maxSectors };
-}
-
-interface SlotFacts {
-  report: SlotReport;
-  image: McubootImageFacts;
-  trailer: TrailerState;
-}
-
-/** The image bytes only (header + payload + TLVs), erased after them to a 256-byte boundary: what a known image is compared with. */
-function imageView(content: Buffer, image: McubootImageFacts, limit: number): Buffer {
-  if (image.totalSize === undefined) return content.subarray(0, limit);
-  const len = Math.min(roundUpToPage(image.totalSize), content.length);
-  const view = Buffer.from(content.subarray(0, len));
-  view.fill(0xff, image.totalSize);
-  return view;
-}
-
-function describeImage(name: 'primary' | 'secondary', content: Buffer, g: TrailerGeometry, known: readonly KnownImage[]) {
-  const limit = content.length - trailerSize(g, false);
-  const image = readMcubootImage(content, limit);
-  const view = imageView(content, image, limit);
-  const matched = matchKnownImage(name, view, known);
-  const shaLength = image.totalSize ?? usedLength(content.subarray(0, limit));
-  const sha256 = createHash('sha256').update(content.subarray(0, shaLength)).digest('hex');
-  let appVersion: string | undefined;
-  let vectorOk = false;
-  if (image.header && image.hdrSize !== undefined && image.hdrSize + APPINFO_OFFSET + APPINFO_SIZE <= limit) {
-    const info = decodeAppInfo(content.subarray(image.hdrSize + APPINFO_OFFSET, image.hdrSize + APPINFO_OFFSET + APPINFO_SIZE));
-    if (!('error' in info)) appVersion = info.version;
-    const sp = content.readUInt32LE(image.hdrSize);
-    const pc = content.readUInt32LE(image.hdrSize + 4);
-    vectorOk = !('error' in info) && info.linkBase === RUN_ADDRESS && sp > NRF52840.sramBase && sp <= NRF52840.sramTop && pc % 2 === 1 && pc > RUN_ADDRESS && pc < REGION_BASE.primary + content.length;
-  }
-  return { image, matched, sha256, shaLength, appVersion, vectorOk };
-}
-
-function inspectSlot(name: 'primary' | 'secondary', content: Buffer, g: TrailerGeometry, known: readonly KnownImage[]): SlotFacts {
-  const trailer = decodeTrailer(content, g, false);
-  const d = describeImage(name, content, g, known);
-  const present = !isErased(content) && !(g.erasedValue === 0 && content.every((b) => b === 0));
-  const problems = [...d.image.problems];
-  if (!present) problems.unshift('erased (no image)');
-  else if (!d.image.header && d.image.problems.length === 0) problems.push('no image header (erased at offset 0)');
-  if (trailer.magic === 'bad') problems.push('trailer magic is neither erased nor valid (BAD)');
-  if (trailer.imageOk === 'bad') problems.push('image_ok is neither 0x01 nor erased (BAD)');
-  if (trailer.copyDone === 'bad') problems.push('copy_done is neither 0x01 nor erased (BAD)');
-  if (trailer.statusInconsistent) problems.push('inconsistent swap status (a written record after an erased one)');
-  if (d.image.valid && !d.vectorOk) problems.push(`payload is not linked to run at 0x${RUN_ADDRESS.toString(16)} or its vector table is implausible (it would fault)`);
-  const report: SlotReport = {
-    slot: name,
-    base: REGION_BASE[name],
-    present,
-    valid: d.image.valid,
-    ...(d.image.version !== undefined && { version: d.image.version }),
-    ...(d.image.header && { linkBase: RUN_ADDRESS }),
-    sha256: d.sha256,
-    ...(d.matched && { matches: d.matched.name }),
-    problems,
-    scheme: {
-      magic: trailer.magic,
-      imageOk: trailer.imageOk,
-      copyDone: trailer.copyDone,
-      swapType: trailer.swapType,
-      imageNum: trailer.imageNum,
-      swapSize: trailer.swapSize,
-      statusWritten: trailer.statusWritten,
-      ...(trailer.status && { statusIdx: trailer.status.idx, statusState: trailer.status.state }),
-      hdrSize: d.image.hdrSize,
-      imgSize: d.image.imgSize,
-      totalSize: d.image.totalSize,
-      hashOk: d.image.hashOk,
-      tlvTypes: d.image.tlvTypes,
-      appVersion: d.appVersion,
-      vectorOk: d.vectorOk,
-      sha256Length: d.shaLength,
-      state: '',
-    },
-  };
-  return { report, image: d.image, trailer };
-}
-
-/** swap_status_source, with MCUboot's real table: a GOOD scratch magic wins over a primary trailer. */
-function statusSource(p: TrailerState, s: TrailerState | undefined): 'none' | 'primary' | 'scratch' {
-  const scratchGood = s?.magic === 'good';
-  if (p.magic === 'good' && !scratchGood && p.copyDone === 'set') return 'none';
-  if (p.magic === 'good' && !scratchGood && p.copyDone === 'unset') return 'primary';
-  if (scratchGood) return 'scratch';
-  if (p.magic === 'unset' && p.copyDone === 'unset') return 'primary';
-  return 'none';
-}
-
-function swapTable(p: TrailerState, s: TrailerState): 'none' | 'test' | 'perm' | 'revert' {
-  if (s.magic === 'good' && s.imageOk === 'unset') return 'test';
-  if (s.magic === 'good' && s.imageOk === 'set') return 'perm';
-  if (p.magic === 'good' && p.imageOk === 'unset' && p.copyDone === 'set') return 'revert';
-  return 'none';
-}
-
-/**
- * Finishes an interrupted swap on copies of the regions (data only, as boot_swap_sectors moves
- * it), so the host can say which image the resume produces. Returns the primary afterwards.
- */
-function completeSwap(dump: { primary: Buffer; secondary: Buffer; scratch: Buffer }, g: TrailerGeometry, idx: number, state: number, swapSize: number): Buffer {
-  const P = Buffer.from(dump.primary);
-  const S2 = Buffer.from(dump.secondary);
-  const SC = Buffer.from(dump.scratch);
-  const slotSize = P.length;
-  const size = Math.min(Math.max(swapSize, 1), slotSize);
-  let last = Math.ceil(size / SECTOR) - 1;
-  let region = 1;
-  while (last >= 0) {
-    let sz = 0;
-    let first = last;
-    for (let i = last; i >= 0 && sz + SECTOR <= SC.length; i--) {
-      sz += SECTOR;
-      first = i;
-    }
-    if (region >= idx) {
-      const off = first * SECTOR;
-      const copySz = off + sz > slotSize - SECTOR ? sz - trailerSize(g, false) : sz;
-      const st = region === idx ? state : 1;
-      if (st <= 1) {
-        SC.fill(g.erasedValue);
-        S2.copy(SC, 0, off, off + copySz);
-      }
-      if (st <= 2) {
-        S2.fill(g.erasedValue, off, off + sz);
-        P.copy(S2, off, off, off + copySz);
-      }
-      P.fill(g.erasedValue, off, off + sz);
-      SC.copy(P, off, 0, copySz);
-    }
-    last = first - 1;
-    region++;
-  }
-  return P;
-}
-
-function classify(name: 'primary' | 'secondary', f: SlotFacts, midSwap: boolean): string {
-  const t = f.trailer;
-  if (name === 'primary') {
-    if (midSwap) return 'swap in progress (resume pending): halves may be interleaved';
-    if (t.magic === 'good' && t.copyDone === 'set' && t.imageOk === 'unset') return 'running a test image; next reset reverts';
-    if (t.imageOk === 'set') return 'confirmed';
-    // imgtool --pad leaves magic GOOD with no swap type; a swap type there means a swap has begun.
-    if (t.magic === 'unset' || (t.magic === 'good' && t.copyDone === 'unset' && t.statusWritten === 0 && t.swapType === 'none')) {
-      return 'flashed directly; no revert possible, effectively confirmed';
-    }
-    return `trailer magic ${t.magic}, copy_done ${t.copyDone}, image_ok ${t.imageOk}`;
-  }
-  if (t.magic === 'good' && t.imageOk === 'unset') return 'pending TEST';
-  if (t.magic === 'good' && t.imageOk === 'set') return 'pending PERM';
-  if (t.magic === 'unset') return 'no request';
-  return `trailer magic ${t.magic}: no request the bootloader can read`;
-}
+/** The nRF52840 dk's "old scratch" layout (src/targets/nrf52840.ts). */
+export const NRF52840_MCUBOOT_LAYOUT: McubootSlotLayout = {
+  regions: { primary: region('primary'), secondary: region('secondary'), scratch: region('scratch') },
+  sectorSize: NRF52840.pageSize,
+  runAddress: region('primary').base + NRF52840_MCUBOOT.headerSize,
+  headerSize: NRF52840_MCUBOOT.headerSize,
+  sramBase: NRF52840.sramBase,
+  sramTop: NRF52840.sramTop,
+  erasedValue: NRF52840.erasedValue,
+  maxAlign: NRF52840_MCUBOOT.maxAlign,
+  writeSize: NRF52840_MCUBOOT.writeSize,
+  maxSectors: NRF52840_MCUBOOT.maxSectors,
+  label: 'MCUboot dump',
+};
 
 /**
  * Inspects an MCUboot swap-scratch dump. Throws InspectError for a missing or wrongly sized
  * region, bad options or unusable known images; otherwise never throws, whatever the bytes are.
  */
 export function inspectMcuboot(dump: McubootDump, opts: McubootInspectOptions = {}): McubootInspection {
-  const regions = checkDump(dump);
-  const g = checkGeometry(opts ?? {});
-  const known = checkKnownImages(opts?.known, REGION_SIZE.primary, ['primary', 'secondary']);
-  const primary = inspectSlot('primary', regions.primary, g, known);
-  const secondary = inspectSlot('secondary', regions.secondary, g, known);
-  const scratchTrailer = regions.scratch ? decodeTrailer(regions.scratch, g, true) : undefined;
-
-  const source = statusSource(primary.trailer, scratchTrailer);
-  const holder = source === 'primary' ? primary.trailer : source === 'scratch' ? scratchTrailer : undefined;
-  let nextAction: McubootNextAction;
-  let swapInProgress: McubootInspection['swapInProgress'];
-  let swapBegun: McubootInspection['swapBegun'];
-  if (holder?.status) {
-    nextAction = 'resume';
-    swapInProgress = { ...holder.status, source: source as 'primary' | 'scratch', swapType: holder.swapType, swapSize: holder.swapSize };
-  } else if (holder && holder.swapType !== 'none') {
-    // swap_read_status takes the swap type from the status trailer even with no record written,
-    // and boot_prepare_image_for_update then starts that swap over (after validating the
-    // secondary) instead of consulting the swap tables: by now the request that started it may
-    // be gone (a revert has just re-initialised the primary trailer, copy_done unset).
-    nextAction = holder.swapType;
-    swapBegun = { source: source as 'primary' | 'scratch', swapType: holder.swapType };
-  } else {
-    nextAction = swapTable(primary.trailer, secondary.trailer);
-  }
-
-  let runs: McubootRunningImage | undefined;
-  let willRun: McubootInspection['willRun'] = null;
-  let summary: string;
-  const fromSlot = (f: SlotFacts, from: 'primary' | 'secondary'): McubootRunningImage => ({
-    from,
-    valid: f.image.valid,
-    ...(f.report.version !== undefined && { version: f.report.version }),
-    ...(f.report.matches !== undefined && { matches: f.report.matches }),
-  });
-  if (nextAction === 'resume') {
-    const s = swapInProgress!;
-    if (regions.scratch) {
-      const after = completeSwap({ ...regions, scratch: regions.scratch }, g, s.idx, s.state, s.swapSize);
-      const d = describeImage('primary', after, g, known);
-      runs = { from: 'resumed', valid: d.image.valid, ...(d.image.version && { version: d.image.version }), ...(d.matched && { matches: d.matched.name }) };
-      willRun = d.image.valid ? 'resumed' : null;
-      summary = `resumes the interrupted ${s.swapType} swap at region ${s.idx} state ${s.state} (status in ${s.source}); ${d.image.valid ? `then runs ${d.image.version}` : 'the reassembled primary fails validation: hangs'}`;
-    } else {
-      summary = `resumes the interrupted ${s.swapType} swap at region ${s.idx} state ${s.state}; without the scratch region the result cannot be predicted`;
-    }
-  } else if (nextAction !== 'none' && secondary.image.valid) {
-    runs = fromSlot(secondary, 'secondary');
-    willRun = 'secondary';
-    const begun = swapBegun ? `starts over the ${swapBegun.swapType} swap cut before its first status record (swap type in the ${swapBegun.source} trailer) and ` : '';
-    summary = `${begun}${nextAction === 'revert' ? 'reverts to' : `swaps in (${nextAction})`} the secondary's image ${secondary.report.version ?? ''}`.trimEnd();
-  } else {
-    if (nextAction !== 'none') {
-      secondary.report.problems.push(`a ${nextAction} swap is requested but the image is not valid: MCUboot erases this slot and boots the primary`);
-    }
-    runs = fromSlot(primary, 'primary');
-    willRun = primary.image.valid ? 'primary' : null;
-    summary = primary.image.valid ? `boots the primary's image ${primary.report.version ?? ''}`.trimEnd() : 'primary image is not valid: "Unable to find bootable image", hangs';
-  }
-
-  const midSwap = nextAction === 'resume' && source === 'primary';
-  primary.report.scheme.state = swapBegun?.source === 'primary' ? `${swapBegun.swapType} swap begun (no status record yet): the next boot starts it over` : classify('primary', primary, midSwap);
-  secondary.report.scheme.state = classify('secondary', secondary, false);
-  if (midSwap || (nextAction === 'resume' && source === 'scratch')) {
-    for (const f of [primary, secondary]) f.report.problems.push('mid-swap: this slot may hold parts of both images');
-  }
-  const bootsNext = willRun ? 'primary' : null;
-  return {
-    scheme: 'mcuboot-swap',
-    slots: [primary.report, secondary.report],
-    bootsNext,
-    jumps: bootsNext !== null,
-    willRun,
-    ...(runs && { runs }),
-    nextAction,
-    ...(swapInProgress && { swapInProgress }),
-    ...(swapBegun && { swapBegun }),
-    statusSource: source,
-    ...(scratchTrailer && {
-      scratch: { magic: scratchTrailer.magic, swapType: scratchTrailer.swapType, statusWritten: scratchTrailer.statusWritten, imageNum: scratchTrailer.imageNum },
-    }),
-    summary,
-  };
+  return { scheme: 'mcuboot-swap', ...inspectMcubootSlots(dump, NRF52840_MCUBOOT_LAYOUT, opts) };
 }
