@@ -3,6 +3,7 @@
  * device's phases) and instants (flash ops, console lines). Times stay clock ms; the SVG maps them.
  */
 import type { TimelineEvent } from '../../core/timeline.js';
+import { memberOf } from './members.js';
 import type { CutMoments, CutRecording } from './recording.js';
 
 export interface Span {
@@ -30,7 +31,7 @@ export function timeRange(m: CutMoments): { lo: number; hi: number } {
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
 
 /** Spans from a sequence of state changes: each state lasts until the next change, the last one until `hi`. */
-function spans(changes: { t: number; state: string | null }[], lo: number, hi: number, initial: string | null): Span[] {
+export function spans(changes: { t: number; state: string | null }[], lo: number, hi: number, initial: string | null): Span[] {
   const out: Span[] = [];
   let state = initial;
   let since = lo;
@@ -51,12 +52,12 @@ function spans(changes: { t: number; state: string | null }[], lo: number, hi: n
   return out;
 }
 
-function powerChanges(events: readonly TimelineEvent[]): { t: number; state: string | null }[] {
+export function powerChanges(events: readonly TimelineEvent[]): { t: number; state: string | null }[] {
   return events.filter((e) => e.source === 'power' && (e.kind === 'on' || e.kind === 'off')).map((e) => ({ t: e.t, state: e.kind }));
 }
 
 /** The updater's phases, from the update's start to its end (done, failed, or cut). */
-function updaterChanges(events: readonly TimelineEvent[], m: CutMoments): { t: number; state: string | null }[] {
+export function updaterChanges(events: readonly TimelineEvent[], m: CutMoments): { t: number; state: string | null }[] {
   const out: { t: number; state: string | null }[] = [];
   for (const e of events) {
     if (e.source === 'scenario' && e.kind === 'update-start') out.push({ t: e.t, state: 'connect' });
@@ -67,11 +68,15 @@ function updaterChanges(events: readonly TimelineEvent[], m: CutMoments): { t: n
   return out.sort((a, b) => a.t - b.t);
 }
 
-/** The device's own phases (a twin's bootloader, app, swap, erase...); power off ends whatever it was doing. */
-function deviceChanges(events: readonly TimelineEvent[]): { t: number; state: string | null }[] {
+/**
+ * The device's own phases (a twin's bootloader, app, swap, erase...); power off ends whatever it was
+ * doing. `member`: one processor's phases only (a product's events name theirs in `data.mcu`).
+ */
+export function deviceChanges(events: readonly TimelineEvent[], member?: string): { t: number; state: string | null }[] {
   const out: { t: number; state: string | null }[] = [];
   for (const e of events) {
     if (e.source === 'power' && e.kind === 'off') out.push({ t: e.t, state: null });
+    else if (member !== undefined && memberOf(e) !== member) continue;
     else if (e.source === 'twin' && e.kind.startsWith('boot:')) out.push({ t: e.t, state: e.kind.slice(5) + (e.detail ? ` ${e.detail}` : '') });
     else if (e.source === 'twin' && e.kind.startsWith('phase:')) out.push({ t: e.t, state: e.kind.slice(6) });
   }

@@ -5,6 +5,7 @@
  * on one time axis whose 0 is the update's start, so a line, an op and the cut can be compared.
  */
 import type { TimelineEvent } from '../../core/timeline.js';
+import { isLock, lockHolder, memberOf, membersOf } from './members.js';
 
 /** A console line (a device line, or a host note such as a serial gap), clock ms. */
 export interface RecordedLine {
@@ -64,6 +65,10 @@ export interface CutFire {
   updaterPhase?: string;
   /** The device's own phase at the cut (a twin's). */
   devicePhase?: string;
+  /** A product's: each processor's own phase at the cut, in the members' order. */
+  devicePhases?: Record<string, string>;
+  /** A product's: who held the bus lock at the cut (null: nobody); absent when the recording has no lock events. */
+  lockHolder?: string | null;
   /** The fire event's own words (ms after the update's start, bytes acked). */
   detail?: string;
 }
@@ -88,7 +93,17 @@ export function cutMoments(rec: CutRecording): CutMoments {
     const updaterPhase = last(before, (e) => e.source === 'updater' && e.kind.startsWith('phase:'))?.kind.slice(6);
     const devicePhase = last(before, (e) => e.source === 'twin' && e.kind.startsWith('phase:'))?.kind.slice(6);
     // The twin says which op a cut tore, at the moment power went (the first such event after the fire).
-    const interrupted = events.find((e) => e.source === 'twin' && e.kind === 'flash-interrupted' && e.t >= t && e.t - t < 1)?.detail;
+    const torn = events.find((e) => e.source === 'twin' && e.kind === 'flash-interrupted' && e.t >= t && e.t - t < 1);
+    const interrupted = torn?.detail && (memberOf(torn) ? `${memberOf(torn)}'s ${torn.detail}` : torn.detail);
+    const members = membersOf(rec);
+    const devicePhases: Record<string, string> = {};
+    for (const member of members) {
+      const p = last(before, (e) => e.source === 'twin' && e.kind.startsWith('phase:') && memberOf(e) === member);
+      if (p) devicePhases[member] = p.kind.slice(6);
+    }
+    // An earlier power cut released the lock; this cut's own power-off (at t) is what the reader asks about, not an answer.
+    const lock = last(before, (e) => isLock(e) || (e.source === 'power' && e.kind === 'off' && e.t < t));
+    const hasLock = events.some(isLock);
     const ops = rec.flashOps.filter((x) => x >= origin && x <= t).length;
     m.fire = {
       t,
@@ -96,7 +111,9 @@ export function cutMoments(rec: CutRecording): CutMoments {
       ...(rec.flashOps.length > 0 && { op: ops }),
       ...(interrupted && { interrupted }),
       ...(updaterPhase && { updaterPhase }),
-      ...(devicePhase && { devicePhase }),
+      ...(devicePhase && members.length === 0 && { devicePhase }),
+      ...(members.length > 0 && { devicePhases }),
+      ...(hasLock && { lockHolder: lock && isLock(lock) ? lockHolder(lock) : null }),
       ...(fireEvent.detail && { detail: fireEvent.detail }),
     };
     const back = events.find((e) => e.source === 'power' && e.kind === 'on' && e.t > t);
@@ -117,7 +134,12 @@ export function fireWhere(f: CutFire): string {
   const parts: string[] = [];
   if (f.op !== undefined) parts.push(f.op === 0 ? 'before the first flash op' : `flash op ${f.op}${f.interrupted ? `, ${f.interrupted}` : ', between ops'}`);
   else if (f.interrupted) parts.push(f.interrupted);
-  const phases = [f.updaterPhase && `updater phase ${f.updaterPhase}`, f.devicePhase && `device phase ${f.devicePhase}`].filter(Boolean);
+  const phases = [
+    f.updaterPhase && `updater phase ${f.updaterPhase}`,
+    f.devicePhase && `device phase ${f.devicePhase}`,
+    ...Object.entries(f.devicePhases ?? {}).map(([member, phase]) => `${member} phase ${phase}`),
+  ].filter(Boolean);
   if (phases.length) parts.push(phases.join(', '));
+  if (f.lockHolder !== undefined) parts.push(f.lockHolder ? `lock held by ${f.lockHolder}` : 'lock free');
   return parts.join('; ');
 }

@@ -3,21 +3,19 @@
  * flash operations and console lines on one time axis (ms after the update's start), a red line
  * where power was cut and a dashed one for a second cut. Plain SVG text like the resilience maps
  * (../maps/): it opens in any browser, and a cut of 10,000 console lines stays a few KB because
- * instants are drawn per pixel column, not per event.
+ * instants are drawn per pixel column, not per event. A product's cut (its events name their
+ * processor) gets the product's lanes: see product-svg.ts.
  */
-import { esc, n, textWidth, title } from '../maps/svg.js';
-import { cutLanes, timeRange, type Span } from './lanes.js';
-import { cutMoments, fireWhere, msText, type CutMoments, type CutRecording } from './recording.js';
+import { esc } from '../maps/svg.js';
+import { GAP, LANE, STYLE, TOP, band, cutLinesSvg, frame, laneBackground, mergeNarrow, ticks, timeAxisSvg, timelineDocument } from './draw.js';
+import { cutLanes, timeRange } from './lanes.js';
+import { isProductRecording } from './product-lanes.js';
+import { productTimelineSvg } from './product-svg.js';
+import { cutMoments, msText, type CutMoments, type CutRecording } from './recording.js';
 
-export const TIMELINE_WIDTH = 1000;
+export { TIMELINE_WIDTH } from './draw.js';
+
 const LEFT = 110;
-const RIGHT = 24;
-const TOP = 44;
-const LANE = 22;
-const GAP = 8;
-const PLOT = TIMELINE_WIDTH - LEFT - RIGHT;
-/** Instants closer than this many px share one tick (its title counts them). */
-const BIN = 2;
 
 const LANES = [
   { key: 'power', label: 'power' },
@@ -27,36 +25,6 @@ const LANES = [
   { key: 'console', label: 'console lines' },
 ] as const;
 
-const SPAN_FILL: Record<string, string> = { on: '#7cb98b', off: '#bdbdbd' };
-/** Phases get quiet colours from a fixed list by name, so the same phase has the same colour on every cut. */
-const PHASE_FILLS = ['#cfe3f5', '#fde9c4', '#e3d7f2', '#d4efe0', '#f6d5d5', '#e8e8c9', '#d9e6e6', '#f0dcea'];
-
-function phaseFill(name: string): string {
-  let h = 0;
-  for (const c of name.split(' ')[0]!) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return PHASE_FILLS[h % PHASE_FILLS.length]!;
-}
-
-const STYLE =
-  // A white edge between bands: a boot loop's app/bootloader alternation shows as stripes, not one block.
-  `.lane-label{font-size:11px;fill:#333}.band-label{font-size:10px;fill:#222;pointer-events:none}.lane-bg{fill:#f7f7f7}.band rect{stroke:#fff;stroke-width:0.5}` +
-  `.tick{stroke:#37474f;stroke-width:1.5}.tick.flash-op{stroke:#8d6e63}.axis{stroke:#555}.axis-label{font-size:10px;fill:#444}` +
-  `.cut-line{stroke:#d50000;stroke-width:2}.second-cut-line{stroke:#ff6d00;stroke-width:2;stroke-dasharray:5 3}.cut-label{font-size:11px;font-weight:bold}` +
-  `.cut-label.first{fill:#d50000}.cut-label.second{fill:#e65100}.heading{font-size:13px;font-weight:bold;fill:#111}`;
-
-/** A step for about `ticks` axis ticks: 1, 2 or 5 times a power of ten (ms). */
-function niceStep(span: number, ticks = 8): number {
-  const raw = span / ticks;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p;
-}
-
-function axisText(ms: number, step: number): string {
-  if (step >= 1000) return `${ms / 1000} s`;
-  if (step >= 1) return `${Math.round(ms)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
-
 export interface TimelineSvgOptions {
   /** The heading: what cut this is (test name, rig, outcome). */
   heading?: string;
@@ -64,9 +32,11 @@ export interface TimelineSvgOptions {
 
 /** The SVG document of one cut's timeline. */
 export function cutTimelineSvg(rec: CutRecording, opts: TimelineSvgOptions = {}, moments: CutMoments = cutMoments(rec)): string {
+  if (isProductRecording(rec)) return productTimelineSvg(rec, opts, moments);
   const m = moments;
   const { lo, hi } = timeRange(m);
-  const x = (t: number) => LEFT + ((t - lo) / (hi - lo)) * PLOT;
+  const f = frame(LEFT, lo, hi);
+  const { x } = f;
   const lanes = cutLanes(rec, m);
   const laneY = (i: number) => TOP + i * (LANE + GAP);
   const axisY = laneY(LANES.length) + 2;
@@ -77,7 +47,7 @@ export function cutTimelineSvg(rec: CutRecording, opts: TimelineSvgOptions = {},
 
   LANES.forEach((lane, i) => {
     const y = laneY(i);
-    const inner: string[] = [`<rect class="lane-bg" x="${LEFT}" y="${y}" width="${PLOT}" height="${LANE}"/>`, `<text class="lane-label" x="8" y="${n(y + LANE / 2 + 4)}">${esc(lane.label)}</text>`];
+    const inner = laneBackground(f, y, lane.label);
     if (lane.key === 'power' || lane.key === 'updater' || lane.key === 'device') {
       for (const s of mergeNarrow(lanes[lane.key], x)) inner.push(band(s, lane.key, y, x, m.origin));
     } else {
@@ -88,104 +58,9 @@ export function cutTimelineSvg(rec: CutRecording, opts: TimelineSvgOptions = {},
     body.push(`<g class="lane" data-lane="${lane.key}" data-count="${count}">${inner.join('')}</g>`);
   });
 
-  // The time axis: ms after the update's start.
-  const step = niceStep(hi - lo);
-  const axis: string[] = [`<line class="axis" x1="${LEFT}" y1="${n(axisY)}" x2="${LEFT + PLOT}" y2="${n(axisY)}"/>`];
-  for (let v = Math.ceil((lo - m.origin) / step) * step; v <= hi - m.origin + 1e-9; v += step) {
-    const xv = x(m.origin + v);
-    axis.push(`<line class="axis axis-tick" x1="${n(xv)}" y1="${n(axisY)}" x2="${n(xv)}" y2="${n(axisY + 4)}"/>`);
-    axis.push(`<text class="axis-label" x="${n(xv)}" y="${n(axisY + 15)}" text-anchor="middle">${esc(axisText(v, step))}</text>`);
-  }
-  axis.push(`<text class="axis-label" x="${LEFT + PLOT}" y="${n(axisY + 29)}" text-anchor="end">time after the update's start</text>`);
-  body.push(`<g class="time-axis">${axis.join('')}</g>`);
-
-  // The cuts go on top of every lane.
-  const lineTop = TOP - 12;
-  if (m.fire) {
-    const xf = x(m.fire.t);
-    const where = fireWhere(m.fire);
-    const what = `${m.fire.forced ? 'forced cut' : 'power cut'} at ${msText(m.fire.t, m.origin)}${where ? ` (${where})` : ''}`;
-    const label = `cut ${(m.fire.t - m.origin).toFixed(1)} ms${m.fire.op !== undefined ? `, op ${m.fire.op}` : ''}`;
-    body.push(
-      `<g class="cut" data-ms="${(m.fire.t - m.origin).toFixed(3)}"${m.fire.op !== undefined ? ` data-op="${m.fire.op}"` : ''}>${title(what)}` +
-        `<line class="cut-line" x1="${n(xf)}" y1="${lineTop}" x2="${n(xf)}" y2="${n(axisY)}"/>` +
-        `<text class="cut-label first" x="${n(xf)}" y="${lineTop - 2}" text-anchor="${anchor(xf, label)}">${esc(label)}</text></g>`,
-    );
-  }
-  if (m.second) {
-    const xs = x(m.second.t);
-    const label = `second cut ${(m.second.t - m.origin).toFixed(1)} ms`;
-    body.push(
-      `<g class="second-cut" data-ms="${(m.second.t - m.origin).toFixed(3)}">${title(`second power cut at ${msText(m.second.t, m.origin)}${m.second.detail ? ` (${m.second.detail})` : ''}`)}` +
-        `<line class="second-cut-line" x1="${n(xs)}" y1="${lineTop + 12}" x2="${n(xs)}" y2="${n(axisY)}"/>` +
-        `<text class="cut-label second" x="${n(xs)}" y="${lineTop + 10}" text-anchor="${anchor(xs, label)}">${esc(label)}</text></g>`,
-    );
-  }
+  body.push(timeAxisSvg(f, m, lo, hi, axisY));
+  body.push(...cutLinesSvg(f, m, axisY));
 
   const desc = `Power, update phases, device phases, ${lanes.flashOps.length} flash ops and ${lanes.console.length} console lines from ${msText(lo, m.origin)} to ${msText(hi, m.origin)} after the update's start${m.fire ? `; power cut at ${msText(m.fire.t, m.origin)}` : ''}${m.second ? `; second cut at ${msText(m.second.t, m.origin)}` : ''}.`;
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<svg xmlns="http://www.w3.org/2000/svg" class="cut-timeline" width="${TIMELINE_WIDTH}" height="${n(height)}" viewBox="0 0 ${TIMELINE_WIDTH} ${n(height)}" role="img" ` +
-    `aria-labelledby="tl-title tl-desc" data-span-ms="${(hi - lo).toFixed(3)}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">\n` +
-    `<title id="tl-title">${esc(opts.heading ?? 'cut timeline')}</title><desc id="tl-desc">${esc(desc)}</desc>\n` +
-    `<style>${STYLE}</style>\n<rect class="background" width="100%" height="100%" fill="#fff"/>\n` +
-    body.join('\n') +
-    `\n</svg>\n`
-  );
-}
-
-/**
- * Runs of spans narrower than a tick (a boot loop's bootloader/app alternations, a power cycle in a
- * loop) become one band that counts them: a picture of a thousand one-pixel bands says no more and
- * costs a thousand elements.
- */
-function mergeNarrow(spans: readonly Span[], x: (t: number) => number): Span[] {
-  const out: Span[] = [];
-  let run: Span[] = [];
-  const flush = () => {
-    if (run.length === 1) out.push(run[0]!);
-    else if (run.length > 1) {
-      const names = [...new Set(run.map((s) => s.label))];
-      out.push({ from: run[0]!.from, to: run.at(-1)!.to, label: `${run.length} changes: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`, kind: 'many' });
-    }
-    run = [];
-  };
-  for (const s of spans) {
-    const narrow = x(s.to) - x(s.from) < BIN;
-    // A run is consecutive narrow spans with no gap between them wider than a tick.
-    if (narrow && (run.length === 0 || x(s.from) - x(run.at(-1)!.to) < BIN)) run.push(s);
-    else {
-      flush();
-      if (narrow) run.push(s);
-      else out.push(s);
-    }
-  }
-  flush();
-  return out;
-}
-
-/** A label near the right edge reads leftwards from its line, so it never runs off the picture. */
-function anchor(xv: number, label: string): string {
-  return xv + textWidth(label, 11) > TIMELINE_WIDTH - 4 ? 'end' : 'start';
-}
-
-function band(s: Span, lane: string, y: number, x: (t: number) => number, origin: number): string {
-  const x0 = x(s.from);
-  const w = Math.max(0.5, x(s.to) - x0);
-  const fill = lane === 'power' ? (SPAN_FILL[s.kind] ?? '#bdbdbd') : phaseFill(s.label);
-  const tip = `${lane === 'power' ? `power ${s.label}` : s.label}: ${msText(s.from, origin)} to ${msText(s.to, origin)}`;
-  const text = textWidth(s.label, 10) + 4 <= w ? `<text class="band-label" x="${n(x0 + 3)}" y="${n(y + LANE / 2 + 3.5)}">${esc(s.label)}</text>` : '';
-  return `<g class="band ${lane} ${lane}-${s.kind}"><rect x="${n(x0)}" y="${y + 2}" width="${n(w)}" height="${LANE - 4}" fill="${fill}">${title(tip)}</rect>${text}</g>`;
-}
-
-/** Instants as ticks, one per BIN px column that has any, in one path; its title counts them. */
-function ticks(ts: readonly number[], kind: string, y: number, x: (t: number) => number, what: string): string {
-  if (ts.length === 0) return '';
-  const cols = new Set<number>();
-  for (const t of ts) cols.add(Math.round(x(t) / BIN) * BIN);
-  const d = [...cols]
-    .sort((a, b) => a - b)
-    .map((c) => `M${n(c)} ${y + 3}v${LANE - 6}`)
-    .join('');
-  return `<path class="tick ${kind}" d="${d}">${title(`${ts.length} ${what}${ts.length === 1 ? '' : 's'}`)}</path>`;
+  return timelineDocument({ ...(opts.heading !== undefined && { heading: opts.heading }), desc, height, spanMs: hi - lo, style: STYLE, body });
 }

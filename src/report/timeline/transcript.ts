@@ -4,6 +4,7 @@
  * where it came back, so "what did the device say just before the cut" needs no arithmetic. The
  * baseline boot before the update (image A starting, as in every cut) is left out, with its count.
  */
+import { isLink, linkOf } from './members.js';
 import { cutMoments, fireWhere, msText, type CutMoments, type CutRecording, type RecordedLine } from './recording.js';
 
 /** How every cut marker line starts: the excerpt centres on it, tests find it. */
@@ -32,11 +33,25 @@ function marks(m: CutMoments): Mark[] {
   return out.sort((a, b) => a.t - b.t);
 }
 
+/**
+ * A product's link messages between its processors, as lines among the consoles' (`[link host → radio] dfu ready ...`):
+ * what one processor told the other is half of why it did what its console says.
+ */
+function linkLines(rec: CutRecording): RecordedLine[] {
+  return rec.events.filter(isLink).map((e) => {
+    const l = linkOf(e);
+    return { t: e.t, text: `[link ${l.from} → ${l.to}] ${l.text}` };
+  });
+}
+
 /** The transcript of one cut, time 0 at the update's start, the cut and power's return marked. */
 export function cutTranscript(rec: CutRecording, moments: CutMoments = cutMoments(rec)): string {
   const { origin } = moments;
-  const before = rec.lines.filter((l) => l.t < origin).length;
-  const lines = rec.lines.filter((l) => l.t >= origin);
+  const links = linkLines(rec);
+  // A stable sort: a console line and a link message at the same moment keep the console's first.
+  const all = links.length ? [...rec.lines, ...links].sort((a, b) => a.t - b.t) : rec.lines;
+  const before = all.filter((l) => l.t < origin).length;
+  const lines = all.filter((l) => l.t >= origin);
   const out: string[] = [];
   if (before > 0) out.push(`(time 0 is the update's start; left out: ${before} line${before === 1 ? '' : 's'} of the baseline boot before it)`);
   else out.push(`(time 0 is the update's start)`);
