@@ -125,6 +125,13 @@ export interface FlashView {
    * `host:primary+radio:primary` (null when any member's is), next.version the product version.
    */
   members?: Record<string, FlashView>;
+  /**
+   * A product whose updating member keeps a persisted record (the host's dfu-state): what it says
+   * when it holds an accepted update that is not finished (e.g. `pkg 1a2b3c4d accepted, radio
+   * 12000/25180 B`); absent when the record is erased, complete or unreadable. A device that
+   * settles at its old versions while this is set has lost the update.
+   */
+  pending?: string;
   /** A short human table for reports. */
   table: string;
 }
