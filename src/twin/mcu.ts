@@ -28,6 +28,12 @@ export type TwinEvent = (
   | { kind: 'lock'; holder: string | null }
   /** A message on the UART link between two processors (not a console). */
   | { kind: 'link'; from: string; to: string; text: string }
+  /**
+   * A shared-bus transaction of this processor the flash did not get as sent (src/twin/spi-bus/):
+   * it overlapped `other`'s on the wire (`collision`: both garbled), or the flash was busy with
+   * `other`'s program or erase (`busy`: ignored).
+   */
+  | { kind: 'bus-conflict'; conflict: 'collision' | 'busy'; op: 'read' | 'program' | 'erase'; address: number; other: string }
 ) & { mcu?: string };
 
 /** Sees every flash operation a running program starts and completes (a sweep's recorder); `mcu`: the name of the MCU that ran it, if it has one. */

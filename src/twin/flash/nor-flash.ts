@@ -235,6 +235,18 @@ export class NorFlash {
 
   /** Starts programming up to one page (or row). */
   program(address: number, data: Uint8Array): FlashOp {
+    return this.programOp(address, data, true);
+  }
+
+  /**
+   * A program op that is not a new operation (no count, no marker edge): what lands of an op
+   * already issued when a shared bus altered its bytes on the way (src/twin/spi-bus/).
+   */
+  programUncounted(address: number, data: Uint8Array): FlashOp {
+    return this.programOp(address, data, false);
+  }
+
+  private programOp(address: number, data: Uint8Array, counted: boolean): FlashOp {
     const g = this.geometry;
     this.checkRange(address, data.length);
     const pageStart = address - ((address - g.base) % g.pageSize);
@@ -248,7 +260,7 @@ export class NorFlash {
     const bytes = Buffer.from(data);
     const units = bytes.length / u;
     const ms = g.programMs + (g.programMsPerUnit ?? 0) * units;
-    return this.op('program', address, bytes.length, ms, {
+    return (counted ? this.op : this.uncountedOp).call(this, 'program', address, bytes.length, ms, {
       complete: () => this.writeUnits(address, bytes),
       torn: (fraction, rng) => {
         // Reference §5.4: the first k units are complete, unit k has a random subset of its 1->0
