@@ -40,6 +40,7 @@
  */
 import { SCHEME_TARGET, type Outcome, type Target } from '../../config/vocabulary.js';
 import { NRF52840_NVMC } from '../../targets/nrf52840.js';
+import { NRF9160_NVMC } from '../../targets/nrf9160.js';
 import { STM32F429_FLASH_GEOMETRY } from '../../targets/stm32f429.js';
 import { everyOpPoints, tornPoint, type SweepCutPoint } from '../sweep/points.js';
 import type { SweepOp } from '../../drivers/device/twin-sweep.js';
@@ -57,6 +58,8 @@ export const MAX_UNITS_PER_OP = 1024;
 const WRITE_UNIT: Readonly<Record<Target, number>> = {
   stm32f429: STM32F429_FLASH_GEOMETRY.writeUnit,
   nrf52840: NRF52840_NVMC.writeUnit,
+  // A product's host member; its shared SPI NOR programs bytes, so a prefix step there is coarser than the part's.
+  nrf9160: NRF9160_NVMC.writeUnit,
   // The RP2040's QSPI NOR (W25Q32) programs bytes: a page program tears byte by byte.
   rp2040: 1,
 };
