@@ -45,8 +45,12 @@ export type {
   ResetConfig,
   MarkerConfig,
   BoardConfig,
+  McuConfig,
+  SharedConfig,
+  FlashReaderConfig,
+  FotaUpdaterConfig,
 } from './rig-schema.js';
-export { PIN_NAME } from './rig-schema.js';
+export { PIN_NAME, MEMBER_NAME, rigMembers, schemeMembers } from './rig-schema.js';
 export type { SuiteConfig, SuiteRig, CutPoint, TwinOverrides } from './suite-schema.js';
 export { parseRig, loadRig, rigPath, parseSuite, loadSuite, suiteRigPath, checkRigForSuite, withTwinOverrides, noRigsError, loadSuiteRig } from './load.js';
 export { FileRefusal, readRegularFile, readRegularFileSync, formatSize } from './file-read.js';

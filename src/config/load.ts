@@ -10,7 +10,7 @@ import { FileRefusal, checkRegularFileSync, formatSize, readRegularFile, readReg
 import { ImageProblem, readImage } from './image-readers.js';
 import { MAX_CONFIG_BYTES, MAX_IMAGE_BYTES } from './limits.js';
 import { issueAt, rememberSource, sourceOf, type SourceLocator } from './locate.js';
-import { rigCrossIssues, rigSchema, type RigConfig, type RigOptions } from './rig-schema.js';
+import { completeRigFields, rigCrossIssues, rigSchema, type RigConfig, type RigOptions } from './rig-schema.js';
 import { suiteCrossIssues, suiteSchema, type SuiteConfig, type SuiteFields, type TwinOverrides } from './suite-schema.js';
 import { decodeConfigText } from './text.js';
 import { DEFAULT_VARIANTS, SCHEME_SETUPS } from './vocabulary.js';
@@ -65,7 +65,7 @@ export function parseRig(text: string, file: string, options: RigOptions = {}): 
   const issues = [...(result.ok ? [] : result.issues), ...located(read.locator, rigCrossIssues(read.data, options))];
   if (!result.ok || issues.length > 0) throw new ConfigFileError(issues, result.ok ? 0 : result.more);
   const { name, ...fields } = result.value;
-  const rig: RigConfig = { file: absolute, name: name ?? basename(absolute), ...fields };
+  const rig: RigConfig = { file: absolute, name: name ?? basename(absolute), ...completeRigFields(fields) };
   rememberSource(rig, read.locator);
   return rig;
 }

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { openOcdProbeIssues } from '../protocols/openocd/words.js';
+import { findScheme } from '../schemes/meta-registry.js';
+import { closest } from './did-you-mean.js';
 import type { PathIssue } from './errors.js';
 import { bool, expected, int, mapping, num, oneOf, str, tagged } from './fields.js';
 import { MAX_BAUD, MAX_OFF_MS, MAX_SEED, MAX_SETTLE_MS, MAX_TIME_FACTOR, MAX_WAIT_MS } from './limits.js';
@@ -141,7 +143,25 @@ const consoleSection = tagged('driver', [
  * running app, which speaks the STM32F4 SFU command set; probe: write the inactive slot and the
  * scheme's pending mark through the probe, then reset. Which a scheme allows is in its meta.ts.
  */
-const updater = tagged('driver', [{ driver: z.literal('sfu') }, { driver: z.literal('sfu-app') }, { driver: z.literal('probe') }]);
+const updater = tagged('driver', [
+  { driver: z.literal('sfu') },
+  { driver: z.literal('sfu-app') },
+  { driver: z.literal('probe') },
+  /**
+   * fota: the rig is the product's "cloud": it offers the update to the host MCU over its console and
+   * serves the chunks it asks for (src/drivers/updater/fota/).
+   */
+  {
+    driver: z.literal('fota'),
+    /** How long the device may take to accept (or refuse) the offered package. */
+    acceptMs: num({ above: 0, max: MAX_WAIT_MS }).default(10000),
+    /** How long the device may stay silent (no fota line) before the update counts as stalled. */
+    quietMs: num({ above: 0, max: MAX_WAIT_MS }).default(60000),
+  },
+]);
+
+/** The update paths the drivers implement; a scheme's meta lists which of them it allows. */
+const UPDATER_DRIVERS = ['sfu', 'sfu-app', 'probe', 'fota'];
 
 /** Which update paths exist for each scheme (from the scheme registry). */
 export { SCHEME_UPDATERS };
@@ -168,6 +188,53 @@ const probe = tagged('driver', [
 /** Reset through a pin (a pulse) instead of a short power cycle. */
 const reset = mapping({ pin: str(), pulseMs: num({ above: 0, max: MAX_SETTLE_MS }).default(50) });
 
+/**
+ * One processor of a product rig (`mcus.NAME`): its target, the boot scheme it runs itself (MCUboot on
+ * each side of a two-MCU product), its own console, probe and reset line. The product's power, updater
+ * and twin are the rig's.
+ */
+const mcuSection = mapping({
+  target: oneOf(TARGETS),
+  /** The MCU's own boot scheme (`mcuboot-swap`); the rig's `scheme:` is the product's. */
+  scheme: oneOf(SCHEMES),
+  console: consoleSection,
+  probe: probe.optional(),
+  reset: reset.optional(),
+});
+
+/**
+ * The reader of the shared SPI NOR on a bench: flashrom through the Pi's SPI controller, with every
+ * MCU held in reset so that their SPI pins float (src/drivers/flasher/flashrom.ts).
+ */
+const flashReader = tagged('driver', [
+  {
+    driver: z.literal('flashrom'),
+    /** flashrom's `-p` (`linux_spi:dev=/dev/spidev0.0,spispeed=8000`). */
+    programmer: str(),
+    /** flashrom's `-c`, when it cannot tell the part from its JEDEC ID alone. */
+    chip: str().optional(),
+    binary: str().default('flashrom'),
+    /** Per flashrom run. */
+    timeoutMs: num({ above: 0, max: MAX_WAIT_MS }).default(60000),
+  },
+]);
+
+/** What the processors of a product share: the SPI NOR, the GPIO lock line on its bus, the UART between them. */
+const sharedSection = mapping({
+  flash: mapping({
+    /** The part (`W25Q32JV`), for reports and the reader. */
+    part: str(),
+    sizeMiB: num({ above: 0, max: 256 }),
+    reader: flashReader.optional(),
+  }).optional(),
+  /** The GPIO line the MCUs pull low while one of them owns the SPI bus; on a bench the rig watches it (an input pin). */
+  lock: mapping({ pin: str().optional() }).optional(),
+  link: mapping({ baud: int({ above: 0, max: MAX_BAUD }).default(115200) }).optional(),
+});
+
+/** Member names are typed on command lines and printed as `radio| text` console prefixes. */
+export const MEMBER_NAME = /^[a-z][a-z0-9_-]*$/;
+
 /** The input the firmware pulses at every flash operation: `marker:N+delay` cuts count its edges. */
 const marker = mapping({ pin: str() });
 
@@ -191,13 +258,18 @@ const board = mapping({ serial: str().optional(), label: str().optional() });
 export const rigSchema = mapping({
   name: str().optional(),
   description: z.string({ error: expected('a string') }).optional(),
-  target: oneOf(TARGETS),
+  /** Required, except on a product rig (`mcus:`), whose target is its scheme's (the host MCU's). */
+  target: oneOf(TARGETS).optional(),
   scheme: oneOf(SCHEMES),
   /** Present = the device is the built-in twin. `twin:` alone means all defaults. */
   twin: z.preprocess((value) => (value === null ? {} : value), twinSection).optional(),
   power,
-  console: consoleSection,
+  /** Required, except on a product rig: there each MCU has its own (mcus.NAME.console). */
+  console: consoleSection.optional(),
   updater,
+  /** A product with several processors behind one power switch, by member name (the scheme's members). */
+  mcus: z.record(z.string(), mcuSection, { error: expected('a mapping of MCU names') }).optional(),
+  shared: sharedSection.optional(),
   probe: probe.optional(),
   gpio: gpioSection.optional(),
   reset: reset.optional(),
@@ -209,17 +281,27 @@ export const rigSchema = mapping({
 type RigFields = z.output<typeof rigSchema>;
 
 /** A validated rig, as loaded from its file. */
-export type RigConfig = Omit<RigFields, 'name'> & {
+export type RigConfig = Omit<RigFields, 'name' | 'target' | 'console'> & {
   /** Absolute path of the rig file. */
   file: string;
   /** `name:` or the file's basename without `.yaml`. */
   name: string;
+  /** On a product rig: the scheme's target (its host MCU's). */
   target: Target;
   scheme: Scheme;
+  /**
+   * The console the rig's `console` writes to. On a product rig: the host member's (the first in
+   * the scheme's member order); the rig's console there merges every member's lines.
+   */
+  console: ConsoleConfig;
 };
 export type TwinConfig = NonNullable<RigFields['twin']>;
 export type PowerConfig = RigFields['power'];
-export type ConsoleConfig = RigFields['console'];
+export type ConsoleConfig = NonNullable<RigFields['console']>;
+export type McuConfig = NonNullable<RigFields['mcus']>[string];
+export type SharedConfig = NonNullable<RigFields['shared']>;
+export type FlashReaderConfig = NonNullable<NonNullable<SharedConfig['flash']>['reader']>;
+export type FotaUpdaterConfig = Extract<RigFields['updater'], { driver: 'fota' }>;
 export type UpdaterConfig = RigFields['updater'];
 export type ProbeConfig = NonNullable<RigFields['probe']>;
 export type BootConfig = RigFields['boot'];
@@ -236,6 +318,37 @@ export interface RigOptions {
 }
 
 const TWIN_CAPABLE = ['power', 'console', 'probe'] as const;
+
+/**
+ * The processors a scheme's product has (its meta's `members`), in the scheme's order; undefined
+ * for a scheme that runs one MCU.
+ */
+export function schemeMembers(scheme: string): readonly string[] | undefined {
+  return findScheme(scheme)?.members?.map((m) => m.name);
+}
+
+/**
+ * A product rig's member names in the scheme's order (the first is the host: the rig's console
+ * writes to it, the updater talks to it), or the file's order where the scheme lists none.
+ */
+export function rigMembers(config: Pick<RigConfig, 'scheme' | 'mcus'>): string[] {
+  const names = Object.keys(config.mcus ?? {});
+  const order = schemeMembers(config.scheme);
+  if (!order) return names;
+  return [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))];
+}
+
+/**
+ * Fills what a product rig leaves to its members: the target is the scheme's (the host MCU's) and
+ * `console` is the host member's. Schema and cross checks have passed, so single rigs have both.
+ */
+export function completeRigFields(fields: Omit<RigFields, 'name'>): Omit<RigConfig, 'file' | 'name'> {
+  const host = fields.mcus ? fields.mcus[rigMembers(fields)[0]!] : undefined;
+  const console = fields.console ?? host?.console;
+  const target = (fields.target ?? SCHEME_TARGET[fields.scheme] ?? host?.target) as Target | undefined;
+  if (!console || !target) throw new TypeError('completeRigFields: a rig without console or target passed validation');
+  return { ...fields, target, console };
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -254,10 +367,22 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
     issues.push({ path: ['scheme'], message: `scheme ${scheme} needs target ${SCHEME_TARGET[scheme]}, but target is ${target}` });
   }
 
-  const drivers = TWIN_CAPABLE.filter((section) => raw[section] !== undefined).map((section) => ({
-    section,
-    driver: isRecord(raw[section]) ? raw[section].driver : undefined,
-  }));
+  issues.push(...productIssues(raw));
+  const mcus = isRecord(raw.mcus) ? raw.mcus : {};
+  const drivers = [
+    ...TWIN_CAPABLE.filter((section) => raw[section] !== undefined).map((section) => ({
+      section,
+      driver: isRecord(raw[section]) ? raw[section].driver : undefined,
+    })),
+    ...Object.entries(mcus).flatMap(([name, mcu]) =>
+      (['console', 'probe'] as const)
+        .filter((part) => isRecord(mcu) && mcu[part] !== undefined)
+        .map((part) => {
+          const section = (mcu as Record<string, unknown>)[part];
+          return { section: `mcus.${name}.${part}`, driver: isRecord(section) ? section.driver : undefined };
+        }),
+    ),
+  ];
   const twinDrivers = drivers.filter((d) => d.driver === 'twin').map((d) => `${d.section}.driver`);
   if (twinDrivers.length > 0 && twin === undefined) {
     const verb = twinDrivers.length === 1 ? 'is' : 'are';
@@ -273,7 +398,7 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
   }
 
   const updaterDriver = isRecord(raw.updater) ? raw.updater.driver : undefined;
-  if (isOneOf(scheme, SCHEMES) && typeof updaterDriver === 'string' && ['sfu', 'sfu-app', 'probe'].includes(updaterDriver)) {
+  if (isOneOf(scheme, SCHEMES) && typeof updaterDriver === 'string' && UPDATER_DRIVERS.includes(updaterDriver)) {
     if (!SCHEME_UPDATERS[scheme].includes(updaterDriver)) {
       issues.push({ path: ['updater', 'driver'], message: `${scheme} updates through ${SCHEME_UPDATERS[scheme].join(' or ')}, not ${updaterDriver}` });
     }
@@ -286,10 +411,12 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
   issues.push(...gpioIssues(raw));
   // openocd reads -f files and image names as TCL: a value that would run as TCL is a config error
   // here, with its line, as well as a refusal in the argv builders whatever the config says.
-  if (isRecord(raw.probe) && raw.probe.driver === 'openocd') {
-    for (const i of openOcdProbeIssues(raw.probe)) {
+  const probes: [string[], unknown][] = [[['probe'], raw.probe], ...Object.entries(mcus).map(([name, mcu]): [string[], unknown] => [['mcus', name, 'probe'], isRecord(mcu) ? mcu.probe : undefined])];
+  for (const [at, section] of probes) {
+    if (!isRecord(section) || section.driver !== 'openocd') continue;
+    for (const i of openOcdProbeIssues(section)) {
       if (i.path[0] === 'adapterSpeedKhz' || i.message.startsWith('expected a string')) continue; // the schema reports these
-      issues.push({ path: ['probe', ...i.path], message: i.message });
+      issues.push({ path: [...at, ...i.path], message: i.message });
     }
   }
 
@@ -300,6 +427,56 @@ export function rigCrossIssues(raw: Record<string, unknown>, options: RigOptions
       issues.push({ path: ['twin', 'variant'], message: `expected one of ${known.join(', ')} (variants of ${scheme}), got ${JSON.stringify(twin.variant)}` });
     }
   }
+  return issues;
+}
+
+/**
+ * A product rig (`mcus:`) against a single one: each has what the other must not, and the members
+ * are the scheme's. Single rigs need target and console; a product rig names them per member.
+ */
+function productIssues(raw: Record<string, unknown>): PathIssue[] {
+  const issues: PathIssue[] = [];
+  const { scheme, mcus } = raw;
+  const members = isOneOf(scheme, SCHEMES) ? schemeMembers(scheme) : undefined;
+  if (mcus === undefined) {
+    if (raw.target === undefined) issues.push({ path: ['target'], message: 'required' });
+    if (raw.console === undefined) issues.push({ path: ['console'], message: 'required' });
+    if (members) issues.push({ path: ['mcus'], message: `required: ${String(scheme)} is a product of ${members.join(' and ')} (one entry each under mcus:)` });
+    if (raw.shared !== undefined) issues.push({ path: ['shared'], message: 'only on a product rig (one with mcus:): the parts its processors share' });
+    return issues;
+  }
+  for (const part of ['console', 'probe', 'reset'] as const) {
+    if (raw[part] !== undefined) issues.push({ path: [part], message: `not allowed with mcus: (each MCU has its own, under mcus.NAME.${part})` });
+  }
+  if (!isRecord(mcus)) return issues;
+  const names = Object.keys(mcus);
+  if (names.length === 0) issues.push({ path: ['mcus'], message: 'expected at least one MCU' });
+  for (const name of names) {
+    if (!MEMBER_NAME.test(name)) issues.push({ path: ['mcus', name], message: 'MCU names are lower-case letters, digits, - and _ (console lines are prefixed with them)' });
+  }
+  if (!isOneOf(scheme, SCHEMES)) return issues;
+  if (!members) {
+    // Until every product scheme's meta lists its members, a scheme without them is not refused.
+    const anyProduct = SCHEMES.some((s) => schemeMembers(s) !== undefined);
+    if (anyProduct) issues.push({ path: ['mcus'], message: `scheme ${scheme} runs one MCU: mcus: is for product schemes` });
+    return issues;
+  }
+  for (const name of names) {
+    if (members.includes(name)) continue;
+    const hint = closest(
+      name,
+      members.filter((m) => !names.includes(m)),
+    );
+    issues.push({ path: ['mcus', name], message: `not a member of ${scheme} (its members: ${members.join(', ')})${hint ? ` (did you mean "${hint}"?)` : ''}` });
+  }
+  for (const m of findScheme(scheme)?.members ?? []) {
+    const mcu = mcus[m.name];
+    if (isRecord(mcu) && isOneOf(mcu.target, TARGETS) && mcu.target !== m.target) {
+      issues.push({ path: ['mcus', m.name, 'target'], message: `${m.name} of ${scheme} is an ${m.target}, not ${mcu.target}` });
+    }
+  }
+  const missing = members.filter((m) => !names.includes(m));
+  if (missing.length > 0) issues.push({ path: ['mcus'], message: `missing ${missing.join(' and ')} (${scheme}'s members: ${members.join(', ')})` });
   return issues;
 }
 
@@ -341,6 +518,18 @@ function gpioIssues(raw: Record<string, unknown>): PathIssue[] {
   const uses: { path: string[]; pin: unknown; what: string }[] = [];
   if (isRecord(raw.power) && raw.power.driver === 'relay') uses.push({ path: ['power', 'pin'], pin: raw.power.pin, what: 'the relay' });
   if (isRecord(raw.reset)) uses.push({ path: ['reset', 'pin'], pin: raw.reset.pin, what: 'reset' });
+  for (const [name, mcu] of Object.entries(isRecord(raw.mcus) ? raw.mcus : {})) {
+    if (isRecord(mcu) && isRecord(mcu.reset)) uses.push({ path: ['mcus', name, 'reset', 'pin'], pin: mcu.reset.pin, what: `the reset of ${name}` });
+  }
+  const lock = isRecord(raw.shared) && isRecord(raw.shared.lock) ? raw.shared.lock.pin : undefined;
+  if (typeof lock === 'string') {
+    // The MCUs drive the lock line; a rig that drove it too would take the bus from under them.
+    const pin = pins?.[lock];
+    if (!pins) issues.push({ path: ['shared', 'lock', 'pin'], message: `pin ${JSON.stringify(lock)} needs a gpio: section that declares it` });
+    else if (pin === undefined) issues.push({ path: ['shared', 'lock', 'pin'], message: `no pin ${JSON.stringify(lock)} in gpio.pins` });
+    else if (isRecord(pin) && pin.direction !== 'in')
+      issues.push({ path: ['shared', 'lock', 'pin'], message: `pin ${lock} is the lock line the MCUs drive, so the rig only watches it: direction: in` });
+  }
   const used = new Map<string, string>();
   if (isRecord(raw.marker)) {
     const name = raw.marker.pin;

@@ -8,7 +8,9 @@ import type { ByteLink } from '../drivers/console/byte-link.js';
 import { Console } from '../drivers/console/console.js';
 import { noteGaps } from '../drivers/console/gap-notes.js';
 import { ConfigError } from '../core/errors.js';
-import type { Rig, TwinHandle } from './rig.js';
+import type { Rig, RigMcu, TwinHandle } from './rig.js';
+import { MergedConsole } from '../drivers/console/merged-console.js';
+import { fotaUpdater } from '../drivers/updater/fota/index.js';
 import { sfuUpdater } from './sfu-updater.js';
 import type { BenchGpio } from './bench-gpio.js';
 import { toSafeState } from './safe-state.js';
@@ -27,6 +29,8 @@ export interface RigParts {
   gpio?: BenchGpio;
   marker?: (listener: () => void) => () => void;
   pinReset?: () => Promise<void>;
+  /** A product rig's processors, in the scheme's order; the rig's console then merges theirs (`link` is unused). */
+  mcus?: RigMcu[];
 }
 
 export type Cleanups = (() => Promise<void> | void)[];
@@ -47,13 +51,19 @@ export async function openWith(config: RigConfig, build: (cleanups: Cleanups) =>
 }
 
 function finishRig(config: RigConfig, parts: RigParts, cleanups: Cleanups): Rig {
-  const { clock, timeline, link, power, probe, twin, gpio, marker, pinReset } = parts;
+  const { clock, timeline, link, power, probe, twin, gpio, marker, pinReset, mcus } = parts;
   const scheme = schemeMeta(config.scheme);
   // Where SFU frames share the UART with text (a bootloader or an app that takes uploads), the console must skip them.
-  const console = new Console({ link, clock, sfuFrames: scheme.consoleFraming === 'sfu-and-text', timeline });
+  const console = mcus
+    ? new MergedConsole(
+        mcus.map((m) => ({ name: m.name, console: m.console })),
+        { clock, timeline },
+      )
+    : new Console({ link, clock, sfuFrames: scheme.consoleFraming === 'sfu-and-text', timeline });
   cleanups.push(() => console.close());
   // Where the port vanished and came back (USB re-enumeration after a cut) shows in the transcript.
-  noteGaps(console, link);
+  if (mcus) for (const m of mcus) noteGaps(m.console);
+  else noteGaps(console, link);
   const reset = pinReset ?? (() => power.cycle(config.twin ? RESET_CYCLE_MS : config.power.offMs));
   let updater: Updater;
   switch (config.updater.driver) {
@@ -69,6 +79,13 @@ function finishRig(config: RigConfig, parts: RigParts, cleanups: Cleanups): Rig 
       if (!scheme.stageThroughProbe) throw new ConfigError(`${config.file}: scheme ${scheme.name} cannot be updated through the probe`);
       updater = probeUpdater({ stage: scheme.stageThroughProbe, probe, timeline, reset });
       break;
+    case 'fota': {
+      // The host's own console (unprefixed): the chunk server stays on it for the rig's life.
+      const fota = fotaUpdater({ console: mcus?.[0]?.console ?? console, clock, timeline, acceptMs: config.updater.acceptMs, quietMs: config.updater.quietMs });
+      cleanups.push(() => fota.close());
+      updater = fota;
+      break;
+    }
   }
   let closed = false;
   const safe = async () => {
@@ -87,6 +104,7 @@ function finishRig(config: RigConfig, parts: RigParts, cleanups: Cleanups): Rig 
     console,
     updater,
     ...(probe && { probe }),
+    ...(mcus && { mcus: Object.fromEntries(mcus.map((m) => [m.name, m])) }),
     ...(twin && { twin }),
     ...(gpio && { gpio }),
     ...(marker && { marker }),

@@ -27,6 +27,18 @@ export interface TwinHandle {
   sweep: TwinSweep;
 }
 
+/** One processor of a product rig (`mcus:` in its file). */
+export interface RigMcu {
+  readonly name: string;
+  readonly target: string;
+  /** Its own console: its lines unprefixed (the rig's console has them as `<name>| <text>`). */
+  readonly console: Console;
+  /** Its own debug port, at its own (real) addresses. */
+  readonly probe?: Probe;
+  /** A pulse on its reset line; without one, a short power cycle of the whole product. */
+  reset(): Promise<void>;
+}
+
 /** A bench with its capabilities bound. Scenarios use these, never a backend. */
 export interface Rig {
   readonly name: string;
@@ -36,7 +48,16 @@ export interface Rig {
   readonly power: Power;
   readonly console: Console;
   readonly updater: Updater;
+  /**
+   * On a product rig: the debug access of the whole product, by the product's virtual addresses
+   * (each member's flash and the shared flash side by side, as the scheme's dump regions name them).
+   */
   readonly probe?: Probe;
+  /**
+   * A product rig's processors by member name, in the scheme's order (the first is the host: the
+   * rig's console writes to it, the fota updater speaks to it). Absent on a single-MCU rig.
+   */
+  readonly mcus?: Readonly<Record<string, RigMcu>>;
   readonly twin?: TwinHandle;
   /** The bench's GPIO pins by rig-file name (real rigs with a gpio: section). */
   readonly gpio?: BenchGpio;

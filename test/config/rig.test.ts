@@ -78,7 +78,7 @@ describe('rig errors', () => {
 
   it('shows a file outside the working directory by its absolute path', () => {
     const lines = linesOf(() => parseRig(twinRig({ 'target: rp2040': 'target: 7' }), '/elsewhere/rigs/x.yaml'));
-    expect(lines).toEqual(['/elsewhere/rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, got 7']);
+    expect(lines).toEqual(['/elsewhere/rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, nrf9160, got 7']);
   });
 
   it('reports an unknown key at the key, with a did-you-mean hint', () => {
@@ -110,7 +110,7 @@ describe('rig errors', () => {
     );
     const error = configErrorOf(() => parseRig(text, 'rigs/x.yaml'));
     expect(error.message.split('\n')).toEqual([
-      'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, got "rp2041"',
+      'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, nrf9160, got "rp2041"',
       'rigs/x.yaml:4:9: twin.seed: expected an integer >= 0 and <= 4294967295, got -3',
       'rigs/x.yaml:5:3: twin.timeFactr: unknown key (did you mean "timeFactor"?)',
       'rigs/x.yaml:8:10: power.offMs: expected a number, got "fast"',
@@ -121,9 +121,9 @@ describe('rig errors', () => {
   });
 
   it.each([
-    ['target: rp2040', 'target: rp2041', 'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, got "rp2041"'],
-    ['scheme: sfu-ab', 'scheme: sfu', 'rigs/x.yaml:2:9: scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap, loader-app, got "sfu"'],
-    ['  driver: sfu', '  driver: smp', 'rigs/x.yaml:9:11: updater.driver: expected one of sfu, sfu-app, probe, got "smp"'],
+    ['target: rp2040', 'target: rp2041', 'rigs/x.yaml:1:9: target: expected one of rp2040, stm32f429, nrf52840, nrf9160, got "rp2041"'],
+    ['scheme: sfu-ab', 'scheme: sfu', 'rigs/x.yaml:2:9: scheme: expected one of sfu-ab, stm32-dualbank, mcuboot-swap, loader-app, multi-mcu-dfu, got "sfu"'],
+    ['  driver: sfu', '  driver: smp', 'rigs/x.yaml:9:11: updater.driver: expected one of sfu, sfu-app, probe, fota, got "smp"'],
   ])('rejects a word outside its list (%s -> %s)', (line, replacement, message) => {
     expect(linesOf(() => parseRig(twinRig({ [line]: replacement }), 'rigs/x.yaml'))).toEqual([message]);
   });

@@ -9,7 +9,7 @@
 import { adapterSpeedProblem, assertOpenOcdValue, OpenOcdValueError } from './words.js';
 import { hex } from '../../core/hex.js';
 
-export type OpenOcdTargetName = 'stm32f429' | 'rp2040' | 'nrf52840' | 'generic';
+export type OpenOcdTargetName = 'stm32f429' | 'rp2040' | 'nrf52840' | 'nrf9160' | 'generic';
 
 export interface OpenOcdSetup {
   target: OpenOcdTargetName;
@@ -28,6 +28,8 @@ export const DEFAULT_TARGET_CFG: Record<OpenOcdTargetName, string | undefined> =
   stm32f429: 'target/stm32f4x.cfg',
   rp2040: 'target/rp2040.cfg',
   nrf52840: 'target/nrf52.cfg',
+  // Upstream OpenOCD after 0.12 (Debian's 0.12 has no nRF91 target: a rig names its own config then).
+  nrf9160: 'target/nordic/nrf91.cfg',
   generic: undefined,
 };
 
@@ -40,6 +42,8 @@ export const DEFAULT_INTERFACE_CFG: Record<Exclude<OpenOcdTargetName, 'generic'>
   rp2040: 'interface/cmsis-dap.cfg',
   stm32f429: 'interface/stlink.cfg',
   nrf52840: 'interface/jlink.cfg',
+  // The nRF9160-DK's on-board probe is a J-Link OB too.
+  nrf9160: 'interface/jlink.cfg',
 };
 
 /** rp2040.cfg sets no speed (warns and falls back to 100 kHz); 5000 as the Raspberry Pi docs. */
@@ -145,6 +149,8 @@ export function massEraseArgv(s: OpenOcdSetup): string[] {
   const cmd: Record<OpenOcdTargetName, string | undefined> = {
     stm32f429: 'stm32f2x mass_erase 0',
     nrf52840: 'nrf5 mass_erase',
+    // Upstream's nRF91 support extends the nrf5 flash driver (inferred: not tried on a chip here).
+    nrf9160: 'nrf5 mass_erase',
     rp2040: 'flash erase_sector 0 0 last',
     // A custom board (or the dummy-adapter fake): its first flash bank, whole.
     generic: 'flash erase_sector 0 0 last',
