@@ -2,6 +2,8 @@ import type { Outcome } from '../config/vocabulary.js';
 import type { BootObservation } from './observe-boot.js';
 import type { FlashView } from '../schemes/scheme.js';
 import type { UpdateImage } from './update-image.js';
+import type { CompatibleSet } from '../config/version-pattern.js';
+import { judgeProduct, type ProductVerdict } from './version-set.js';
 
 /**
  * An outcome judged twice, from sources that do not share code: what the device said on its
@@ -14,6 +16,19 @@ export interface Verdict {
   fromFlash: Outcome | 'not-inspected';
   agree: boolean;
   reasons: string[];
+  /** A product (several processors): each member's verdict and the versions they run together. */
+  product?: ProductVerdict;
+}
+
+export interface JudgeOptions {
+  /** The update had finished (the updater saw it committed) before the cut. */
+  committed: boolean;
+  /** What a silent console means for this scheme. */
+  silence?: Outcome;
+  /** A product's supported version sets (the suite's `compatible:`); absent: only the from and to sets. */
+  compatible?: readonly CompatibleSet[];
+  /** A product's host had accepted the update (`fota: accepted`) before the cut: it must finish it or say it failed. */
+  accepted?: boolean;
 }
 
 /** Outcomes of a device that answers: reached through a last-resort boot path, they are `degraded`. */
@@ -72,7 +87,20 @@ function fallbackReasons(obs: BootObservation, view: FlashView): string[] {
   return [...(obs.fallback ? [`the bootloader fell back: "${obs.fallback}"`] : []), ...(view.fallback ? [`the flash says the bootloader falls back: ${view.fallback}`] : [])];
 }
 
-export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome } = { committed: false }): Verdict {
+export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: JudgeOptions = { committed: false }): Verdict {
+  if (to.members) return judgeProduct(obs, view, from, to, opts, judgeMember);
+  return judgeDevice(obs, view, from, to, opts);
+}
+
+/** One member of a product, judged as a single device: from both sources, or the console alone without a probe. */
+function judgeMember(obs: BootObservation, view: FlashView | undefined, from: UpdateImage, to: UpdateImage, opts: JudgeOptions): Verdict {
+  if (view) return judgeDevice(obs, view, from, to, opts);
+  // The product's verdict says once that there is no probe.
+  const v = judgeConsoleOnly(obs, from, to, opts);
+  return { ...v, reasons: v.reasons.slice(1) };
+}
+
+function judgeDevice(obs: BootObservation, view: FlashView, from: UpdateImage, to: UpdateImage, opts: JudgeOptions): Verdict {
   const plain = plainConsoleOutcome(obs, from, to, opts.silence ?? 'bricked');
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const fromFlash = flashOutcome(view, from, to);
@@ -113,7 +141,11 @@ export function judge(obs: BootObservation, view: FlashView, from: UpdateImage, 
  * A bench without a probe has one source only. The verdict says so in its reasons; a committed
  * update that came back as the old image is still a lost update.
  */
-export function judgeConsoleOnly(obs: BootObservation, from: UpdateImage, to: UpdateImage, opts: { committed: boolean; silence?: Outcome }): Verdict {
+export function judgeConsoleOnly(obs: BootObservation, from: UpdateImage, to: UpdateImage, opts: JudgeOptions): Verdict {
+  if (to.members) {
+    const v = judgeProduct(obs, undefined, from, to, opts, judgeMember);
+    return { ...v, reasons: ['no probe on this rig: the flash was not inspected (console-only verdict)', ...v.reasons] };
+  }
   const fromConsole = consoleOutcome(obs, from, to, opts.silence);
   const reasons = ['no probe on this rig: the flash was not inspected (console-only verdict)', ...crashReasons(obs), ...(obs.fallback ? [`the bootloader fell back: "${obs.fallback}"`] : [])];
   let outcome = fromConsole;
