@@ -5,6 +5,7 @@ import type { MapCut, MapCutMode, MapResult, ResilienceMapInput } from './map-ty
 import { outcomeClass, orderedOutcomes } from './outcome-style.js';
 import { standings } from './standings.js';
 import { phaseBands } from './phase-bands.js';
+import { productBands, productRowsSvg } from './product-bands.js';
 import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes } from './vulnerable-windows.js';
@@ -55,9 +56,18 @@ export function renderDoubleMap({ title: mapTitle, ops, results, safe: safeList 
   const legend = legendSvg(counts, LEFT - 110, top, WIDTH - LEFT + 110 - 24, { safe, known: known.length });
   out.push(legend.svg);
   top += legend.height + calloutHeight();
-  out.push(`<text class="row-label" x="${LEFT - 8}" y="${n(top + PHASE_ROW / 2 + 4)}" text-anchor="end" font-size="11">first cut phase</text>`);
-  out.push(bandRowSvg(phaseBands(ops), x, top, PHASE_ROW, 'phase', (b) => `${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`));
-  top += PHASE_ROW + 8;
+  const rowLabel = (text: string, y: number, h: number) => `<text class="row-label" x="${LEFT - 8}" y="${n(y + h / 2 + 4)}" text-anchor="end" font-size="11">${esc(text)}</text>`;
+  // A product's first cut: which processor issued the op and each one's phase, a row each.
+  const product = productBands(ops);
+  if (product) {
+    const drawn = productRowsSvg(product, x, top, rowLabel);
+    out.push(drawn.svg);
+    top += drawn.height;
+  } else {
+    out.push(rowLabel('first cut phase', top, PHASE_ROW));
+    out.push(bandRowSvg(phaseBands(ops), x, top, PHASE_ROW, 'phase', (b) => `${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`));
+    top += PHASE_ROW + 8;
+  }
 
   const cellW = x.column / 3;
   const cellH = y.column / 3;
@@ -72,7 +82,8 @@ export function renderDoubleMap({ title: mapTitle, ops, results, safe: safeList 
     const g = cellRect(r, rowTop, true);
     const s = r.point.second;
     const accepted = standing === 'known' ? `, known weakness${typeof r.known === 'string' ? ` (${r.known})` : ''}` : '';
-    const text = `first cut ${cutText(r.point)}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${accepted}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
+    const where = product?.where(r.point.op);
+    const text = `first cut ${cutText(r.point)}${where ? ` (${where})` : ''}${s ? `, second cut ${cutText(s)} of the recovery` : ', no second cut'}: ${r.outcome}${accepted}${r.reasons?.length ? ` - ${r.reasons.join('; ').slice(0, 240)}` : ''}`;
     return `<rect class="mark ${standing === 'known' ? 'known' : 'fail'} ${outcomeClass(r.outcome)}" data-op="${r.point.op}" data-mode="${r.point.mode}"${s ? ` data-second-op="${s.op}"` : ''} x="${n(g.x)}" y="${n(g.y)}" width="${n(g.width)}" height="${n(g.height)}">${title(text)}</rect>`;
   };
   // Past MAX_SAFE_MARKS safe points, safe cells are binned over the grid (about 5,000 bins per outcome).

@@ -28,9 +28,13 @@ export function phaseLabel(op: MapOp): string {
   return op.kind === 'erase' ? 'erase' : 'write';
 }
 
-/** A label's broad kind, for a second, coarser pass: `erase bank2 sectors 12-17` -> `erase`, `swap region 3` -> `swap`. */
+/**
+ * A label's broad kind, for a second, coarser pass: `erase bank2 sectors 12-17` -> `erase`, `swap region 3` -> `swap`;
+ * a processor's name before it stays (`radio: swap region 2` -> `radio: swap`).
+ */
 function coarse(label: string): string {
-  return /^[a-z]+/i.exec(label)?.[0]?.toLowerCase() ?? label;
+  const m = /^([\w-]+: )?([a-z]+)/i.exec(label);
+  return m ? `${m[1] ?? ''}${m[2]!.toLowerCase()}` : label;
 }
 
 function runs(ops: readonly MapOp[], key: (op: MapOp) => string): Band[] {
@@ -64,10 +68,10 @@ function mergeSameLabels(bands: Band[], relabel: (label: string) => string): Ban
  * then labels are made coarser (`erase`, `write`), and if that is still too many the smallest band
  * is folded into its smaller neighbour until MAX_BANDS remain; a merged band is labelled by its first
  * part and how many more (`erase +2`), and lists them all in its title. A band of a single op (SFU's signing, MCUboot's image_ok) survives whenever the count
- * allows: those are often where the window is.
+ * allows: those are often where the window is. `label` names an op's phase (a product's map asks per processor).
  */
-export function phaseBands(ops: readonly MapOp[], max = MAX_BANDS): Band[] {
-  let bands = runs(ops, phaseLabel);
+export function phaseBands(ops: readonly MapOp[], max = MAX_BANDS, label: (op: MapOp) => string = phaseLabel): Band[] {
+  let bands = runs(ops, label);
   if (bands.length > max) bands = mergeSameLabels(bands, coarse);
   while (bands.length > max) {
     let smallest = 0;

@@ -6,6 +6,7 @@ import type { MapCutMode, MapResult, ResilienceMapInput } from './map-types.js';
 import { outcomeClass, orderedOutcomes } from './outcome-style.js';
 import { standings } from './standings.js';
 import { phaseBands, stageBands, type Band } from './phase-bands.js';
+import { productBands, productRowsSvg } from './product-bands.js';
 import { knownText, opsText, svgDocument, tally } from './document.js';
 import { count, esc, fittedText, n, title } from './svg.js';
 import { describeOutcomes } from './vulnerable-windows.js';
@@ -46,6 +47,11 @@ const MAX_REASON = 240;
  * fractions of one op stay apart and a window that depends on the fraction shows as a vertical
  * cluster, where one row per fraction would multiply rows with no order between them.
  *
+ * A product's op log (its ops name the processor that issued them, `mcu`) gets a row coloured by
+ * that processor and one phase row per processor in place of the one phase row, and each failing
+ * mark's title says which processor issued the op and what phase each processor was in: see
+ * product-bands.ts.
+ *
  * Double cuts (results with a `second` cut) get the 2-D map instead: see double-map.ts.
  */
 export function renderResilienceMap(input: ResilienceMapInput): string {
@@ -58,10 +64,13 @@ function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: Resilien
   const lastOp = Math.max(ops.length - 1, ...results.map((r) => r.point.op));
   const axis = new OpAxis(lastOp + 1);
   const { safe, is, failing, known, counts, windows } = standings(results, safeList);
-  const phases = phaseBands(ops);
+  // A product's log: which processor issued each op and each one's phase (their own rows); the issuing one's phase behind the marks.
+  const product = productBands(ops);
+  const phases = product ? product.issued : phaseBands(ops);
   const stages = stageBands(ops);
   const rows = ROW_ORDER.filter((m) => results.some((r) => r.point.mode === m));
-  const opPhase = phaseOfOp(phases);
+  const windowPhase = phaseOfOp(phases);
+  const opPhase = product ? product.where : windowPhase;
 
   const summary =
     `${count(ops.length)} flash ops, ${count(results.length)} cut points: ` +
@@ -89,9 +98,15 @@ function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: Resilien
   out.push(rowLabel('stage', y, STAGE_ROW));
   out.push(bandRowSvg(stages, axis, y, STAGE_ROW, 'stage', (b) => `stage ${b.label}: ${opsText(b.from, b.to)}`, 1, STAGE_NAMES));
   y += STAGE_ROW + calloutHeight();
-  out.push(rowLabel('phase', y, PHASE_ROW));
-  out.push(bandRowSvg(phases, axis, y, PHASE_ROW, 'phase', (b) => `${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`));
-  y += PHASE_ROW + 8;
+  if (product) {
+    const drawn = productRowsSvg(product, axis, y, (text, ty, h) => rowLabel(text, ty, h));
+    out.push(drawn.svg);
+    y += drawn.height;
+  } else {
+    out.push(rowLabel('phase', y, PHASE_ROW));
+    out.push(bandRowSvg(phases, axis, y, PHASE_ROW, 'phase', (b) => `${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`));
+    y += PHASE_ROW + 8;
+  }
 
   const gridTop = y;
   const gridHeight = FAILING_ROW + 6 + rows.reduce((h, m) => h + ROW_HEIGHT[m] + 4, 0);
@@ -107,7 +122,7 @@ function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: Resilien
     const x0 = axis.x(w.from);
     const width = Math.max(axis.x(w.to + 1) - x0, MIN_FAIL_WIDTH + 2);
     const x = x0 + (axis.x(w.to + 1) - x0) / 2 - width / 2;
-    const text = `vulnerable window ${opsText(w.from, w.to)} (${phaseNames(opPhase, w.from, w.to)}): ${w.points} failing point${w.points === 1 ? '' : 's'}, ${describeOutcomes(w.outcomes)}`;
+    const text = `vulnerable window ${opsText(w.from, w.to)} (${phaseNames(windowPhase, w.from, w.to)}): ${w.points} failing point${w.points === 1 ? '' : 's'}, ${describeOutcomes(w.outcomes)}`;
     out.push(
       `<rect class="window" x="${n(x)}" y="${n(gridTop)}" width="${n(width)}" height="${n(gridHeight)}" fill="#d50000" fill-opacity="0.1" stroke="#d50000" stroke-opacity="0.5">${title(text)}</rect>`,
     );

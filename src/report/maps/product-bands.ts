@@ -1,0 +1,110 @@
+/**
+ * A product's op log on a map: which processor issued each op, and what each processor was doing
+ * at it (its own phase, from the op log's `phases`; without them, carried from that processor's
+ * own last op). Nothing here knows a product: a log whose ops name no processor (`mcu`) has no
+ * members and the map is drawn as for one device.
+ */
+import { memberColour } from '../timeline/members.js';
+import type { OpAxis } from './layout.js';
+import { bandRowSvg, calloutHeight } from './layout.js';
+import type { MapOp } from './map-types.js';
+import { phaseBands, phaseLabel, type Band } from './phase-bands.js';
+import { esc, n, textWidth, title } from './svg.js';
+import { opsText } from './document.js';
+
+/** A processor's phase before it reported any. */
+export const NO_PHASE = 'no phase yet';
+
+/** The processors that issued ops, in order of their first op. */
+export function mapMembers(ops: readonly MapOp[]): string[] {
+  const seen = new Set<string>();
+  for (const op of ops) if (op.mcu) seen.add(op.mcu);
+  for (const op of ops) for (const m of Object.keys(op.phases ?? {})) if (m) seen.add(m);
+  return [...seen];
+}
+
+/** Each processor's phase label at each op (index for index), as phaseLabel words it. */
+export function memberPhases(ops: readonly MapOp[], members: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of members) {
+    let carried: string | undefined;
+    out.set(
+      m,
+      ops.map((op) => {
+        const raw = op.phases?.[m] ?? (op.mcu === m ? op.phase : undefined) ?? carried;
+        carried = raw;
+        return raw ? phaseLabel({ index: op.index, kind: op.kind, phase: raw }) : NO_PHASE;
+      }),
+    );
+  }
+  return out;
+}
+
+export interface ProductBands {
+  members: string[];
+  /** Runs of ops by the processor that issued them (the band's label is its name). */
+  issuer: Band[];
+  /** One band row per processor. */
+  rows: { member: string; bands: Band[] }[];
+  /** The issuing processor's phase per op run (`radio: swap region 2`), for the columns behind the marks and the windows' names. */
+  issued: Band[];
+  /** Where an op's cut lands, for a mark's title: `by radio; radio: swap region 2, host: wait radio`. */
+  where: (op: number) => string | undefined;
+}
+
+export function productBands(ops: readonly MapOp[]): ProductBands | undefined {
+  const members = mapMembers(ops);
+  if (members.length === 0) return undefined;
+  const phases = memberPhases(ops, members);
+  const at = new Map(ops.map((op, i) => [op.index, i]));
+  const label = (m: string) => (op: MapOp) => phases.get(m)![at.get(op.index)!]!;
+  const issuer: Band[] = [];
+  for (const op of ops) {
+    const who = op.mcu ?? '?';
+    const last = issuer.at(-1);
+    if (last && last.label === who) last.to = op.index;
+    else issuer.push({ from: op.index, to: op.index, label: who, parts: [who] });
+  }
+  return {
+    members,
+    issuer,
+    rows: members.map((m) => ({ member: m, bands: phaseBands(ops, undefined, label(m)) })),
+    issued: phaseBands(ops, undefined, (op) => (op.mcu ? `${op.mcu}: ${label(op.mcu)(op)}` : phaseLabel(op))),
+    where: (index) => {
+      const i = at.get(index);
+      if (i === undefined) return undefined;
+      const op = ops[i]!;
+      const own = op.mcu ? [op.mcu, ...members.filter((m) => m !== op.mcu)] : members;
+      return `${op.mcu ? `by ${op.mcu}; ` : ''}${own.map((m) => `${m}: ${phases.get(m)![i]}`).join(', ')}`;
+    },
+  };
+}
+
+const ISSUER_ROW = 12;
+const MEMBER_ROW = 22;
+
+/**
+ * The product's rows above the marks: a thin row coloured by the processor that issued each op,
+ * then one labelled phase row per processor (their narrow bands' labels call out above them).
+ * Returns the svg and the height used from `y`.
+ */
+export function productRowsSvg(pb: ProductBands, axis: OpAxis, y: number, rowLabel: (text: string, y: number, height: number) => string): { svg: string; height: number } {
+  const out: string[] = [];
+  let top = y;
+  out.push(rowLabel('op issued by', top, ISSUER_ROW));
+  const rects = pb.issuer.map((b) => {
+    const x0 = axis.x(b.from);
+    const w = Math.max(axis.x(b.to + 1) - x0, 0.5);
+    const text = textWidth(b.label, 9) + 4 <= w ? `<text class="issuer-label" x="${n(x0 + 2)}" y="${n(top + ISSUER_ROW - 3)}" font-size="9" fill="#fff">${esc(b.label)}</text>` : '';
+    return `<g class="issuer" data-member="${esc(b.label)}"><rect class="band issuer" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${ISSUER_ROW}" fill="${memberColour(pb.members, b.label)}">${title(`${opsText(b.from, b.to)} issued by ${b.label}`)}</rect>${text}</g>`;
+  });
+  out.push(`<g class="issuers">${rects.join('')}</g>`);
+  top += ISSUER_ROW + calloutHeight();
+  pb.rows.forEach(({ member, bands }, i) => {
+    const names = Object.fromEntries(bands.map((b) => [b.label, `${member}: ${b.label}`]));
+    out.push(rowLabel(`${member} phase`, top, MEMBER_ROW));
+    out.push(bandRowSvg(bands, axis, top, MEMBER_ROW, `phase member-${member}`, (b) => `${member}: ${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`, 2, names));
+    top += MEMBER_ROW + (i + 1 < pb.rows.length ? calloutHeight() : 8);
+  });
+  return { svg: out.join(''), height: top - y };
+}

@@ -1,0 +1,83 @@
+// A two-processor product's resilience map (issue 13 item 5): which processor issued each op, a
+// phase row per processor, and every failing mark and window naming the processor and phase its cut
+// landed in; the double-cut map gets the same rows. An op log that names no processor is drawn as
+// before (resilience-map.test.ts).
+import { describe, expect, it } from '@jest/globals';
+import { NO_PHASE, productBands } from '../../src/report/maps/product-bands.js';
+import { renderResilienceMap, type MapOp } from '../../src/report/maps/resilience-map.js';
+import { productOps, productResults } from './resilience-map-product-fixture.js';
+
+const titles = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<rect class="${cls}"[^>]*><title>([^<]+)</title>`, 'g'))].map((m) => m[1]);
+
+describe("a product's op log as band rows", () => {
+  it('gives the issuing processor per op run and one phase row per processor', () => {
+    const pb = productBands(productOps())!;
+    expect(pb.members).toEqual(['host', 'radio']);
+    expect(pb.issuer.map((b) => [b.label, b.from, b.to])).toEqual([
+      ['host', 0, 59],
+      ['radio', 60, 85],
+      ['host', 86, 169],
+    ]);
+    expect(pb.rows.map((r) => [r.member, r.bands.map((b) => b.label)])).toEqual([
+      ['host', ['download radio', 'wait radio', 'download host', 'swap region 1']],
+      ['radio', ['app', 'swap region 1', 'swap region 2', 'confirm image_ok', 'app']],
+    ]);
+    expect(pb.issued.map((b) => b.label)).toEqual(['host: download radio', 'radio: swap region 1', 'radio: swap region 2', 'radio: confirm image_ok', 'host: download host', 'host: swap region 1']);
+    expect(pb.where(75)).toBe('by radio; radio: swap region 2, host: wait radio');
+    expect(pb.where(10)).toBe('by host; host: download radio, radio: app');
+  });
+
+  it("carries each processor's phase from its own last op when the log has no `phases`", () => {
+    const ops: MapOp[] = productOps().map(({ phases: _, ...op }) => op);
+    const pb = productBands(ops)!;
+    expect(pb.rows.map((r) => [r.member, r.bands.map((b) => b.label)])).toEqual([
+      ['host', ['download radio', 'download host', 'swap region 1']],
+      ['radio', [NO_PHASE, 'swap region 1', 'swap region 2', 'confirm image_ok']],
+    ]);
+    expect(pb.where(75)).toBe('by radio; radio: swap region 2, host: download radio');
+  });
+
+  it('is absent for an op log that names no processor', () => {
+    expect(productBands(productOps().map(({ mcu: _, phases: __, ...op }) => op))).toBeUndefined();
+  });
+});
+
+describe("a product's resilience map", () => {
+  const ops = productOps();
+  const results = productResults(ops);
+
+  it('draws the issuer row, both phase rows labelled with their processor, and the stage row as before', () => {
+    const svg = renderResilienceMap({ title: 'product every-op', ops, results });
+    expect(titles(svg, 'band issuer')).toEqual(['ops 0-59 issued by host', 'ops 60-85 issued by radio', 'ops 86-169 issued by host']);
+    expect(titles(svg, 'band phase member-host')).toEqual(['host: download radio: ops 0-59', 'host: wait radio: ops 60-85', 'host: download host: ops 86-145', 'host: swap region 1: ops 146-169']);
+    expect(titles(svg, 'band phase member-radio')).toHaveLength(5);
+    expect([...svg.matchAll(/<text class="band-label phase member-radio"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual([
+      'radio: app',
+      'radio: swap region 1',
+      'radio: swap region 2',
+      'radio: confirm image_ok',
+      'radio: app',
+    ]);
+    expect(svg).toContain('>host phase</text>');
+    expect(svg).toContain('>radio phase</text>');
+    expect(svg).toContain('>op issued by</text>');
+    expect(titles(svg, 'band stage')).toEqual(['stage update: ops 0-145', 'stage reboot: ops 146-169']);
+  });
+
+  it('names the processor and phase of each failing cut, and of its window', () => {
+    const svg = renderResilienceMap({ title: 'product every-op', ops, results });
+    const failing = [...svg.matchAll(/<rect class="mark fail o-bricked" data-op="(\d+)" data-mode="(\w+)"[^>]*><title>([^<]+)<\/title>/g)];
+    expect(failing).toHaveLength(24);
+    expect(failing.find((m) => m[1] === '75' && m[2] === 'torn')![3]).toBe('op 75 (by radio; radio: swap region 2, host: wait radio) torn at 50 %: bricked - radio: no valid image in primary');
+    expect(svg).toMatch(/<rect class="window" [^>]+><title>vulnerable window ops 72-83 \(radio: swap region 2\): 24 failing points, bricked x24<\/title>/);
+  });
+
+  it('keeps the double-cut map working, with the product rows and each cell naming where its first cut landed', () => {
+    const double = [...results.slice(0, 30), ...results.slice(200, 260).map((r, i) => ({ ...r, point: { ...r.point, second: { op: i % 20, mode: 'before' as const } } }))];
+    const svg = renderResilienceMap({ title: 'product double', ops, results: double, double: { secondOps: 20 } });
+    expect(svg).toContain('>op issued by</text>');
+    expect(titles(svg, 'band phase member-radio')).toHaveLength(5);
+    const cell = /<rect class="mark fail o-bricked" data-op="(\d+)" data-mode="before" data-second-op="(\d+)"[^>]*><title>([^<]+)<\/title>/.exec(svg)!;
+    expect(cell[3]).toMatch(new RegExp(`^first cut op ${cell[1]} before \\(by radio; radio: swap region 2, host: wait radio\\), second cut op ${cell[2]} before of the recovery: bricked`));
+  });
+});
