@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
-import { OpRecorder, type RecordedOp } from '../../twin/flash/op-recorder.js';
+import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
 import { stateDigest } from '../../twin/flash/state-digest.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
@@ -50,6 +50,10 @@ export interface TwinSweep {
   /** Labels the ops that follow (`reboot` after the update is over). */
   stage(name: string): void;
   stopRecording(): readonly SweepOp[];
+  /** The stopped recording as plain data for another thread's twin (its before/after states; torn cuts need the ops themselves). */
+  exportRecording(): RecordedStates;
+  /** Takes another thread's recording of the same rig and update as this twin's (only before/after cuts load from it). */
+  importRecording(recorded: RecordedStates): void;
   /** Ops started since the recording began: where a host event falls among them. */
   opsStarted(): number;
   /** Loads a cut point's first cut state (flash and option bytes; RAM is gone) into the unpowered device. */
@@ -97,6 +101,8 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       recorder.stop();
       return recorder.ops;
     },
+    exportRecording: () => recorder.exportStates(),
+    importRecording: (recorded) => recorder.importStates(recorded),
     opsStarted: () => recorder.opsStarted,
     load: (point) => {
       device.mcu.reseed(point.seed);

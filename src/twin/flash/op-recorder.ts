@@ -36,9 +36,21 @@ export interface RecordedOp {
 
 interface Entry {
   op: RecordedOp;
-  flashOp: FlashOp;
+  /** Absent in a recording taken from another thread (importStates): its ops cannot be torn here. */
+  flashOp?: FlashOp;
   before: StateRef;
   after?: StateRef;
+}
+
+/**
+ * A recording's op log and states as plain data another thread can take (structured clone): a
+ * sweep's worker threads load before/after cut states from the engine's recording instead of
+ * recording the update again. States by id, each snapshot once (shared sector buffers stay shared).
+ */
+export interface RecordedStates {
+  ops: RecordedOp[];
+  states: { id: number; snapshot: FlashSnapshot }[];
+  entries: { before: number; after?: number }[];
 }
 
 /** A snapshot with an id: equal ids are the same state (see sameState). */
@@ -140,10 +152,39 @@ export class OpRecorder {
     }
     this.device.restore(e.before.snapshot);
     if (mode === 'torn') {
+      if (!e.flashOp) throw new Error(`op ${index} cannot be torn here: its recording was taken in another thread`);
       const again = e.flashOp.again?.();
       if (!again) throw new Error(`op ${index} cannot be torn (its store gives no way to run it again)`);
       again.interrupt('torn', Math.min(1, Math.max(0, fraction)), this.device.mcu.rng);
     }
+  }
+
+  /** The op log and its states as plain data (see RecordedStates). */
+  exportStates(): RecordedStates {
+    const states = new Map<number, FlashSnapshot>();
+    for (const e of this.entries) {
+      states.set(e.before.id, e.before.snapshot);
+      if (e.after) states.set(e.after.id, e.after.snapshot);
+    }
+    return {
+      ops: this.entries.map((e) => e.op),
+      states: [...states].map(([id, snapshot]) => ({ id, snapshot })),
+      entries: this.entries.map((e) => ({ before: e.before.id, ...(e.after && { after: e.after.id }) })),
+    };
+  }
+
+  /** Takes another recorder's exported recording as this one's (before/after cuts only: no op can be torn from it). */
+  importStates(recorded: RecordedStates): void {
+    this.stop();
+    const refs = new Map(recorded.states.map((s) => [s.id, { id: s.id, snapshot: s.snapshot }]));
+    const ref = (id: number) => refs.get(id) ?? fail(`state ${id} is not in the recording`);
+    this.entries = recorded.ops.map((op, i) => {
+      const e = recorded.entries[i] ?? fail(`op ${i} has no states in the recording`);
+      return { op, before: ref(e.before), ...(e.after !== undefined && { after: ref(e.after) }) };
+    });
+    this.byOp.clear();
+    this.nextId = Math.max(-1, ...refs.keys()) + 1;
+    this.last = undefined;
   }
 
   private entry(index: number): Entry {
@@ -190,4 +231,8 @@ export class OpRecorder {
     if (this.last && sameState(this.last.snapshot, snapshot)) return this.last;
     return (this.last = { id: this.nextId++, snapshot });
   }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
