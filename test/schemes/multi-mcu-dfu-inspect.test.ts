@@ -5,12 +5,36 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { mcubootTrailerWrites } from '../../src/firmware/mcuboot-image.js';
 import { readImage, schemeAdapter } from '../../src/schemes/registry.js';
-import { inspectProduct, productFlashView, type ProductDump } from '../../src/schemes/multi-mcu-dfu/index.js';
+import { formatProductInspection, inspectProduct, productFlashView, type ProductDump } from '../../src/schemes/multi-mcu-dfu/index.js';
 import { HOST_PARTITIONS, PRODUCT_REGIONS, RADIO_PARTITIONS, SHARED_PARTITIONS } from '../../src/targets/nrf91-nrf52-product.js';
 import type { MemoryRegion, Probe } from '../../src/drivers/capabilities.js';
 import type { UpdateImage } from '../../src/schemes/scheme.js';
+
+/** The host app's record as its documented layout says (written here by hand, not by the twin). */
+function dfuHeader(rec: Buffer, pkg8: string, image: ReturnType<typeof readImage>): void {
+  rec.write('HDFU', 0, 'latin1');
+  rec.writeUInt32LE(1, 4);
+  rec.write(pkg8, 8, 'latin1');
+  rec.writeUInt32LE(image.members!.host!.size, 0x10);
+  rec.writeUInt32LE(image.members!.radio!.size, 0x14);
+  rec.write(image.members!.host!.sha256, 0x18, 'hex');
+  rec.write(image.members!.radio!.sha256, 0x38, 'hex');
+  rec.writeUInt32LE(crc32(rec.subarray(0, 0x58)) >>> 0, 0x58);
+}
+
+function dfuEntry(rec: Buffer, n: number, kind: string, arg: number, value: number, opts: { torn?: boolean } = {}): void {
+  const e = Buffer.alloc(8);
+  e.write(kind, 0, 'latin1');
+  e[1] = arg;
+  e.writeUInt32LE(value, 4);
+  e.writeUInt16LE((crc32(Buffer.concat([e.subarray(0, 2), e.subarray(4, 8)])) & 0xffff) ^ (opts.torn ? 1 : 0), 2);
+  e.copy(rec, 0x80 + 8 * n);
+}
+
+const lastLine = (i: ReturnType<typeof inspectProduct>) => formatProductInspection(i).split('\n').at(-1);
 
 const v1 = readFileSync('firmware/product-v1.tar');
 const v2 = readFileSync('firmware/product-v2.tar');
@@ -97,10 +121,39 @@ describe('multi-mcu-dfu inspection', () => {
     expect(i.summary).toBe('radio will hang in MCUboot: the product does not start');
   });
 
-  it("a written dfu-state record is reported (its layout is the host app's)", () => {
+  it("the dfu-state record: an update downloading, its members' progress, a torn entry skipped; pending until done", () => {
     const d = factory();
-    d['host-flash'].fill(0x00, HOST_PARTITIONS.dfuState.base, HOST_PARTITIONS.dfuState.base + 40);
-    expect(inspectProduct(d).dfuState).toMatchObject({ state: 'written' });
+    const rec = d['host-flash'].subarray(HOST_PARTITIONS.dfuState.base, HOST_PARTITIONS.dfuState.base + HOST_PARTITIONS.dfuState.size);
+    dfuHeader(rec, '21988bf4', r2);
+    dfuEntry(rec, 0, 'P', 0, 25180);
+    dfuEntry(rec, 1, 'P', 1, 8192);
+    dfuEntry(rec, 2, 'P', 1, 12288, { torn: true });
+    let i = inspectProduct(d, { known });
+    expect(i.dfuState).toMatchObject({ state: 'record', pkg: '21988bf4', stage: 'downloading', tornEntries: 1, pending: 'pkg 21988bf4 downloading, host 25180/25180 B, radio 8192/25180 B' });
+    expect(i.dfuState!.members!.radio.sha256).toBe(r2.members!.radio!.sha256);
+    expect(productFlashView(i).pending).toBe('pkg 21988bf4 downloading, host 25180/25180 B, radio 8192/25180 B');
+    dfuEntry(rec, 3, 'P', 1, 25180);
+    dfuEntry(rec, 4, 'V', 1, 2);
+    dfuEntry(rec, 5, 'S', 2, 0);
+    i = inspectProduct(d, { known });
+    expect(i.dfuState).toMatchObject({ stage: 'radio-done', pending: 'pkg 21988bf4 radio-done, host 25180/25180 B, radio 25180/25180 B' });
+    expect(i.dfuState!.members!.radio.version).toBe('2.0.0');
+    expect(lastLine(i)).toBe('dfu-state: pkg 21988bf4 radio-done (pending), host 25180/25180 B, radio 25180/25180 B, 1 torn entry skipped');
+    dfuEntry(rec, 6, 'S', 4, 0);
+    i = inspectProduct(d, { known });
+    expect(i.dfuState).toMatchObject({ stage: 'done' });
+    expect(i.dfuState!.pending).toBeUndefined();
+    expect(productFlashView(i).pending).toBeUndefined();
+  });
+
+  it('a dfu-state header torn mid-write (bad CRC) or of another layout is no update', () => {
+    const d = factory();
+    const rec = d['host-flash'].subarray(HOST_PARTITIONS.dfuState.base, HOST_PARTITIONS.dfuState.base + HOST_PARTITIONS.dfuState.size);
+    dfuHeader(rec, '21988bf4', r2);
+    rec.fill(0xff, 0x40, 0x5c);
+    expect(inspectProduct(d).dfuState).toEqual({ state: 'invalid', text: 'dfu-state: no valid update record (header CRC-32 does not match (torn or damaged)): no update' });
+    rec.write('XDFU', 0, 'latin1');
+    expect(inspectProduct(d).dfuState!.text).toMatch(/magic is "XDFU", not "HDFU"/);
   });
 
   it('the FlashView: members as single-MCU views, prefixed slots on top, the product version as next', () => {
