@@ -1,11 +1,12 @@
 import type { Clock } from '../../core/clock.js';
-import { NRF52840_NVMC, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
+import { NRF52840_MCUBOOT, NRF52840_NVMC, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
 import { McuTwin } from '../mcu-twin.js';
 import type { FlashGeometry } from '../flash/geometry.js';
 import type { PowerLossMode } from '../flash/power-loss.js';
 import type { Mcu } from '../mcu.js';
 import { DEFAULT_CONFIRM_AFTER_MS, runMcubootApp } from './app.js';
-import { McubootBootloader } from './bootloader.js';
+import { McubootBootloader } from '../mcuboot/bootloader.js';
+import { nrf52840Areas } from './trailer.js';
 import type { McubootVariant } from './variants.js';
 
 export interface McubootSwapOptions {
@@ -39,9 +40,13 @@ export class McubootSwapTwin extends McuTwin {
     super({ clock: opts.clock, geometry: NVMC, ...(opts.powerLoss && { powerLoss: opts.powerLoss }), ...(opts.seed !== undefined && { seed: opts.seed }), rxCapacity: 4096 });
     this.variant = opts.variant ?? 'correct';
     const confirmAfterMs = opts.confirmAfterMs === undefined ? DEFAULT_CONFIRM_AFTER_MS : opts.confirmAfterMs;
+    const areas = nrf52840Areas(this.flash);
+    const variant = this.variant;
     const boot: (mcu: Mcu) => Promise<void> = McubootBootloader.program({
-      variant: this.variant,
-      runApp: (mcu, vectorTable) => runMcubootApp(mcu, { vectorTable, confirmAfterMs, reboot: boot }),
+      areas,
+      ...(variant !== 'correct' && { bug: variant }),
+      chainloadOffset: NRF52840_MCUBOOT.chainloadOffset,
+      runApp: (mcu, vectorTable) => runMcubootApp(mcu, { vectorTable, primary: areas.primary, confirmAfterMs, reboot: boot }),
     });
     this.boot = boot;
     this.writeBootloaderImage();

@@ -1,10 +1,10 @@
 /**
  * MCUboot's image validation as the twin's bootloader does it (bootutil_img_validate with a
  * SHA-256 TLV and no key): header magic, a TLV area inside the slot, the hash over header +
- * payload + protected TLVs.
+ * payload + protected TLVs. Reads the area's part as it is now.
  */
-import type { NorFlash } from '../flash/nor-flash.js';
-import { trailerSize, type FlashArea } from './trailer.js';
+import type { FlashArea } from './flash-area.js';
+import { trailerSize } from './trailer.js';
 
 const IMAGE_MAGIC = 0x96f3b83d;
 const TLV_INFO = 0x6907;
@@ -17,17 +17,26 @@ export interface ImageHeader {
   protectTlvSize: number;
 }
 
-export function readHeader(flash: NorFlash, area: FlashArea): ImageHeader | undefined {
-  const h = flash.read(area.base, 32);
+export function readHeader(area: FlashArea): ImageHeader | undefined {
+  const h = area.flash.read(area.base, 32);
   if (h.readUInt32LE(0) !== IMAGE_MAGIC) return undefined;
   return { hdrSize: h.readUInt16LE(8), protectTlvSize: h.readUInt16LE(10), imgSize: h.readUInt32LE(12) };
+}
+
+/** The header's version, major.minor.revision (+build when non-zero); undefined without an image header. */
+export function headerVersion(area: FlashArea): string | undefined {
+  const h = area.flash.read(area.base, 32);
+  if (h.readUInt32LE(0) !== IMAGE_MAGIC) return undefined;
+  const build = h.readUInt32LE(24);
+  return `${h[20]}.${h[21]}.${h.readUInt16LE(22)}${build ? `+${build}` : ''}`;
 }
 
 export type ImageCheck = { ok: true; totalSize: number; hashedSize: number } | { ok: false; reason: string; totalSize?: number };
 
 /** Header + payload + TLVs, or a reason. Never reads outside the slot. */
-export function checkImage(flash: NorFlash, area: FlashArea): ImageCheck {
-  const hdr = readHeader(flash, area);
+export function checkImage(area: FlashArea): ImageCheck {
+  const flash = area.flash;
+  const hdr = readHeader(area);
   if (!hdr) return { ok: false, reason: 'bad image magic' };
   const limit = area.size - trailerSize(area);
   const tlvOff = hdr.hdrSize + hdr.imgSize;
