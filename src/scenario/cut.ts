@@ -7,6 +7,7 @@ import type { FlashView, SchemeAdapter } from '../schemes/scheme.js';
 import type { FirePoint } from './trigger-watch.js';
 import type { UpdateImage } from './update-image.js';
 import type { Verdict } from './verdict.js';
+import type { CompatibleSet } from '../config/version-pattern.js';
 import { CutContext } from './cut/context.js';
 import { runCutMachine } from './cut/machine.js';
 
@@ -27,6 +28,8 @@ export interface CutSpec {
    * (waiting or rolled-back): a suite's `retry: N`. Default 0.
    */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`); absent: only the from and to sets. */
+  compatible?: readonly CompatibleSet[];
 }
 
 /** One retry of the update after the recovery (cut/state-retrying.ts), and what the device did then. */

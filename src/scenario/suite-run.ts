@@ -15,6 +15,8 @@ export interface PreparedSuiteRig {
   points: CutPoint[];
   /** Retries after each recovery: the rig entry's `retry:`, else the suite's (op sweeps take it too). */
   retry: number;
+  /** A product's supported version sets (the suite's `compatible:`; op sweeps take them too). */
+  compatible?: SuiteConfig['compatible'];
   /** The cut spec of point i: the suite's and the rig's defaults filled in. */
   spec(point: CutPoint, i: number): CutSpec;
 }
@@ -60,6 +62,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
     images: { from, to, ...(previous && { previous }) },
     points: suiteCutPoints(suite),
     retry,
+    ...(suite.compatible && { compatible: suite.compatible }),
     spec: (point, i) => ({
       trigger: point.trigger,
       offMs: point.offMs ?? suite.cuts.offMs ?? config.power.offMs,
@@ -68,6 +71,7 @@ export async function prepareSuiteRig(suite: SuiteConfig, entry: Pick<SuiteRig, 
       setup,
       ...(point.second !== undefined && { second: point.second }),
       ...(retry > 0 && { retry }),
+      ...(suite.compatible && { compatible: suite.compatible }),
     }),
   };
 }

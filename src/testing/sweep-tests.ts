@@ -71,6 +71,7 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       offMs: suite.cuts.offMs ?? config.power.offMs,
       ...(suite.expect.bootLoopCycles > 0 && { bootLoopCycles: suite.expect.bootLoopCycles }),
       ...(prepared.retry > 0 && { retry: prepared.retry }),
+      ...(prepared.compatible && { compatible: prepared.compatible }),
     };
     const command = sweepCommand({
       rig: config.file,

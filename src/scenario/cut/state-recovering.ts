@@ -7,7 +7,7 @@
  */
 import { observeBoot } from '../observe-boot.js';
 import { lastPhaseBefore, type CutContext } from './context.js';
-import { judgeDevice } from './judge-device.js';
+import { acceptedBeforeCut, judgeDevice } from './judge-device.js';
 import { shouldRetry } from './retry-policy.js';
 import type { StateHandler } from './states.js';
 
@@ -30,7 +30,7 @@ export class RecoveringState implements StateHandler {
     signal?.throwIfAborted();
     ctx.devicePhase = lastPhaseBefore(rig, ctx.fired!.t);
     const observation = await observeBoot(console, clock, { fromLine: ctx.fromLine, timeoutMs: rig.config.boot.timeoutMs, ...(signal && { signal }) });
-    const judged = await judgeDevice(ctx, observation, ctx.update.committed);
+    const judged = await judgeDevice(ctx, observation, ctx.update.committed, acceptedBeforeCut(ctx));
     ctx.observation = observation;
     ctx.flash = judged.flash;
     ctx.verdict = judged.verdict;
