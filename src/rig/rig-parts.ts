@@ -8,7 +8,7 @@ import type { ByteLink } from '../drivers/console/byte-link.js';
 import { Console } from '../drivers/console/console.js';
 import { noteGaps } from '../drivers/console/gap-notes.js';
 import { ConfigError } from '../core/errors.js';
-import type { Rig, RigMcu, TwinHandle } from './rig.js';
+import type { MarkerOp, Rig, RigMcu, TwinHandle } from './rig.js';
 import { MergedConsole } from '../drivers/console/merged-console.js';
 import { fotaUpdater } from '../drivers/updater/fota/index.js';
 import { sfuUpdater } from './sfu-updater.js';
@@ -27,7 +27,7 @@ export interface RigParts {
   probe?: Probe;
   twin?: TwinHandle;
   gpio?: BenchGpio;
-  marker?: (listener: () => void) => () => void;
+  marker?: (listener: (op?: MarkerOp) => void) => () => void;
   pinReset?: () => Promise<void>;
   /** A product rig's processors, in the scheme's order; the rig's console then merges theirs (`link` is unused). */
   mcus?: RigMcu[];

@@ -6,6 +6,12 @@ import type { Console } from '../drivers/console/console.js';
 import type { BenchGpio } from './bench-gpio.js';
 import type { TwinSweep } from '../drivers/device/twin-sweep.js';
 
+/** A product twin's flash operation at a marker edge: the processor that ran it, the memory (dump region name) it hit. */
+export interface MarkerOp {
+  mcu?: string;
+  memory?: string;
+}
+
 /** Twin-only extras: what a simulated bench can do that a real one cannot. */
 export interface TwinHandle {
   variant: string;
@@ -16,8 +22,8 @@ export interface TwinHandle {
   flashOps(): number;
   /** Reseeds the twin's random choices (power-loss mode, torn bits) for a reproducible cut. */
   reseed(seed: number): void;
-  /** The marker pin: an edge at the start of every flash operation. */
-  onMarker(listener: () => void): () => void;
+  /** The marker pin: an edge at the start of every flash operation (on a product: whose, and in which memory). */
+  onMarker(listener: (op?: MarkerOp) => void): () => void;
   /**
    * Baselines the cut scenario installed on this twin (by setup and images), as flash snapshots:
    * after the first, a cut restores one. Kept here so that the cache lives and dies with the rig.
@@ -62,7 +68,7 @@ export interface Rig {
   /** The bench's GPIO pins by rig-file name (real rigs with a gpio: section). */
   readonly gpio?: BenchGpio;
   /** Edges of the marker input: the twin's flash operations, or the rig's marker pin. */
-  readonly marker?: (listener: () => void) => () => void;
+  readonly marker?: (listener: (op?: MarkerOp) => void) => () => void;
   /** Resets the target: a pulse on the reset pin, or a short power cycle. */
   reset(): Promise<void>;
   /** Puts the rig in its declared safe state (power as configured). Never throws. */

@@ -82,7 +82,7 @@ export function fotaUpdater(opts: FotaUpdaterOptions): FotaUpdater {
           if (l.kind === 'accepted' && l.pkg === pkg.id && !accepted) {
             accepted = true;
             timeline?.add('updater', 'fota-accepted', pkg.id);
-            onProgress?.({ phase: 'download', acked: served, total: pkg.total });
+            onProgress?.({ phase: 'accepted', acked: served, total: pkg.total });
             arm(opts.quietMs, `the device said no fota line for ${opts.quietMs} ms`);
           } else if (l.kind === 'busy' && !accepted) {
             finish(new DeviceError(`fota: the device is busy with another update and refused package ${pkg.id}`));
