@@ -9,9 +9,11 @@
  *   suite supports: rolled-back, with the mix named in the reasons (the product works, the update
  *   did not finish). A set `compatible:` does not list: version-mismatch. Without `compatible:`
  *   the only sets known to work are the two the suite ships: `from` and `to`.
- * - A lost update: the host accepted the update before the cut (`fota: accepted`, its record
- *   persisted) or had finished it, and settles idle at its `from` versions: it forgot work it had
- *   promised, judged wrong-image as a single device's committed-then-rolled-back update is.
+ * - A lost update: the host accepted the update before the cut (`fota: accepted`: its record is
+ *   persisted, so a cut must not lose it) or had finished it, and settles idle or failed at its
+ *   `from` versions: it dropped work it had promised, judged wrong-image as a single device's
+ *   committed-then-rolled-back update is. A cut before `accepted` that ends on the old set is a
+ *   plain rollback (the host never took the update).
  */
 import type { Outcome } from '../config/vocabulary.js';
 import { formatCompatibleSet, supportedBy, type CompatibleSet } from '../config/version-pattern.js';
@@ -198,14 +200,17 @@ export function judgeProduct(
     reasons.push('every member runs, but the host printed no settled line (fota: idle|complete|failed) within the boot timeout');
   }
   const allFrom = names.every((m) => members[m]!.outcome === 'rolled-back');
-  const idle = obs.settled !== undefined && /^fota: idle\b/.test(obs.settled);
+  // Settled at the old set: idle (nothing left to do) or failed (gave up).
+  const gaveUp = obs.settled !== undefined && /^fota: (idle|failed)\b/.test(obs.settled);
   if (outcome === 'rolled-back' && allFrom && opts.committed) {
     // The host had said the update was complete: coming back on the old set is a lost update.
     reasons.push(`the host completed ${to.name} before the cut, then every member booted its ${from.name} image again`);
     outcome = 'wrong-image';
-  } else if (outcome === 'rolled-back' && allFrom && idle && (opts.accepted || view?.pending)) {
+  } else if (outcome === 'rolled-back' && allFrom && gaveUp && (opts.accepted || view?.pending)) {
+    // Accepted = persisted: a cut must not lose it. The correct product resumes and finishes.
     const evidence = [opts.accepted && 'it had printed fota: accepted before the cut', view?.pending && `its flash still holds the update's record (${view.pending})`].filter(Boolean).join('; ');
-    reasons.push(`the host accepted ${to.name} (${evidence}), then settled idle at the old versions: an accepted update was lost (never resumed)`);
+    const how = /^fota: idle\b/.test(obs.settled!) ? 'then settled idle at the old versions: an accepted update was lost (never resumed)' : 'then gave up at the old versions: an accepted update was lost';
+    reasons.push(`the host accepted ${to.name} (${evidence}), ${how}`);
     outcome = 'wrong-image';
   }
   const agree = names.every((m) => members[m]!.agree);

@@ -162,7 +162,7 @@ describe('the version-set verdict', () => {
     expect(v.reasons.some((r) => r.startsWith('radio: slot primary runs 2.0.0 but does not hold product-v2.tar:radio bit-exactly'))).toBe(true);
   });
 
-  it('an update the host accepted, then idle at the old set: a lost update (wrong-image); failed says it gave up', async () => {
+  it('an update the host accepted, then idle or failed at the old set: a lost update (wrong-image); not accepted: a rollback', async () => {
     const lost = judge(await running('1.0.0', '1.0.0'), productView('1.0.0', '1.0.0'), from, to, { committed: false, accepted: true, compatible: COMPATIBLE });
     expect(lost.outcome).toBe('wrong-image');
     expect(lost.reasons.at(-1)).toBe(
@@ -171,8 +171,11 @@ describe('the version-set verdict', () => {
     const pending = judge(await running('1.0.0', '1.0.0'), productView('1.0.0', '1.0.0', { pending: 'pkg 1a2b3c4d accepted' }), from, to, { committed: false, compatible: COMPATIBLE });
     expect(pending.outcome).toBe('wrong-image');
     const gaveUp = judge(await running('1.0.0', '1.0.0', 'fota: failed radio-bad host=1.0.0 radio=1.0.0'), productView('1.0.0', '1.0.0'), from, to, { committed: false, accepted: true });
-    expect(gaveUp.outcome).toBe('rolled-back');
+    expect(gaveUp.outcome).toBe('wrong-image');
     expect(gaveUp.reasons).toContain('the host gave up: "fota: failed radio-bad host=1.0.0 radio=1.0.0"');
+    expect(gaveUp.reasons.at(-1)).toBe('the host accepted product-v2.tar (it had printed fota: accepted before the cut), then gave up at the old versions: an accepted update was lost');
+    const early = judge(await running('1.0.0', '1.0.0'), productView('1.0.0', '1.0.0'), from, to, { committed: false, accepted: false });
+    expect(early.outcome).toBe('rolled-back');
   });
 
   it('the host reporting another version than the member prints is said', async () => {
