@@ -112,6 +112,35 @@ describe("a product's cut timeline in headless Chromium", () => {
     expect(page.found.bannerLabels!.map((l) => l.text)).toContain('I: Starting bootloader');
   });
 
+  it('stays well-formed with hostile processor names and link text (quotes, markup, control characters)', async () => {
+    const evil = 'ra"dio <b>&';
+    const rec = productRecording();
+    const rename = (v: unknown) => (v === 'radio' ? evil : v);
+    const events = rec.events.map((e) => (e.data ? { ...e, data: Object.fromEntries(Object.entries(e.data).map(([k, v]) => [k, rename(v)])) } : e));
+    events.push({ t: 1507, source: 'twin', kind: 'link', detail: '</title><script>x</script>\u0001', data: { from: 'host', to: evil } });
+    events.push({ t: 1508, source: 'twin', kind: 'link', detail: 'no ends' });
+    const path = join(dir, 'evil.svg');
+    writeFileSync(
+      path,
+      cutTimelineSvg({
+        ...rec,
+        events: events.sort((a, b) => a.t - b.t),
+        members: ['host', evil],
+        flashOpInfo: rec.flashOpInfo!.map((o) => ({ ...o, mcu: rename(o.mcu) as string, memory: o.memory === 'radio-flash' ? `${evil}-flash` : o.memory! })),
+        lines: rec.lines.map((l) => ({ ...l, text: l.text.replace(/^radio\|/, `${evil}|`) })),
+      }),
+    );
+    const evilPage = await render(path, { select: { lanes: '.lane', links: '.link-msg', scripts: 'svg script, svg b', labels: '.lane-label' } });
+    expect(evilPage.parseError).toBeUndefined();
+    expect(evilPage.counts.scripts).toBe(0);
+    expect(evilPage.counts.lanes).toBe(11);
+    expect(evilPage.found.labels!.map((l) => l.text)).toContain(`${evil} phase`);
+    // Messages a moment apart share one arrow: its title lists them a line each.
+    const said = evilPage.found.links!.flatMap((l) => (l.title ?? '').split('\n'));
+    expect(said).toContain(`host → ${evil}: </title><script>x</script>\ufffd (507.000 ms)`);
+    expect(said).toContain('? → ?: no ends (508.000 ms)');
+  });
+
   it('draws the cut line over every lane', () => {
     const cut = page.found.cut![0]!;
     const lanes = page.found.lanes!;

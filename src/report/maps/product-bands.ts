@@ -4,7 +4,7 @@
  * own last op). Nothing here knows a product: a log whose ops name no processor (`mcu`) has no
  * members and the map is drawn as for one device.
  */
-import { memberColour } from '../timeline/members.js';
+import { classSafe, memberColour } from '../timeline/members.js';
 import type { OpAxis } from './layout.js';
 import { bandRowSvg, calloutHeight } from './layout.js';
 import type { MapOp } from './map-types.js';
@@ -103,7 +103,7 @@ export function productRowsSvg(pb: ProductBands, axis: OpAxis, y: number, rowLab
   pb.rows.forEach(({ member, bands }, i) => {
     const names = Object.fromEntries(bands.map((b) => [b.label, `${member}: ${b.label}`]));
     out.push(rowLabel(`${member} phase`, top, MEMBER_ROW));
-    out.push(bandRowSvg(bands, axis, top, MEMBER_ROW, `phase member-${member}`, (b) => `${member}: ${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`, 2, names));
+    out.push(bandRowSvg(bands, axis, top, MEMBER_ROW, `phase member-${classSafe(member)}`, (b) => `${member}: ${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`, 2, names));
     top += MEMBER_ROW + (i + 1 < pb.rows.length ? calloutHeight() : 8);
   });
   return { svg: out.join(''), height: top - y };

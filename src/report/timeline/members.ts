@@ -67,3 +67,8 @@ export function memberColour(members: readonly string[], member: string | undefi
   const i = member === undefined ? -1 : members.indexOf(member);
   return i < 0 ? '#546e7a' : COLOURS[i % COLOURS.length]!;
 }
+
+/** A member's name as a CSS class suffix (`member-<name>`): a rig may name a processor with any text. */
+export function classSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-');
+}

@@ -9,7 +9,7 @@
 import { esc, n, textWidth, title } from '../maps/svg.js';
 import { BIN, GAP, LANE, STYLE, band, cutLinesSvg, frame, laneBackground, mergeNarrow, ticks, timeAxisSvg, timelineDocument, type Frame } from './draw.js';
 import { timeRange } from './lanes.js';
-import { memberColour } from './members.js';
+import { classSafe, memberColour } from './members.js';
 import { productLanes, type Banner, type FlashLane, type LinkMessage } from './product-lanes.js';
 import { msText, type CutMoments, type CutRecording } from './recording.js';
 
@@ -54,7 +54,7 @@ export function productTimelineSvg(rec: CutRecording, opts: { heading?: string }
       label: `${member} phase`,
       count: spans.length,
       member,
-      draw: (y) => mergeNarrow(spans, f.x).map((s) => band(s, 'device', y, f.x, m.origin, { tipLabel: `${member}: ${s.label}`, extraClass: `member-${member}`, short: shortPhase })),
+      draw: (y) => mergeNarrow(spans, f.x).map((s) => band(s, 'device', y, f.x, m.origin, { tipLabel: `${member}: ${s.label}`, extraClass: `member-${classSafe(member)}`, short: shortPhase })),
     })),
     {
       key: 'lock',
@@ -130,7 +130,7 @@ function flashRow(lane: FlashLane, f: Frame, colour: (m: string | undefined) => 
     ...(lane.owner && { member: lane.owner }),
     draw: (y) =>
       [...by].map(([mcu, ts]) =>
-        ticks(ts, `flash-op${mcu ? ` by-${mcu}` : ''}`, y, f.x, 'flash op', {
+        ticks(ts, `flash-op${mcu ? ` by-${classSafe(mcu)}` : ''}`, y, f.x, 'flash op', {
           stroke: colour(mcu),
           tip: `${ts.length} flash op${ts.length === 1 ? '' : 's'}${mcu ? ` by ${mcu}` : ''} in ${lane.memory}`,
         }),
