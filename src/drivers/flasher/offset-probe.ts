@@ -20,19 +20,19 @@ export class OffsetProbe implements Probe {
     return this.base + address;
   }
 
-  dump(regions: readonly MemoryRegion[], opts?: ProbeOptions): Promise<Record<string, Buffer>> {
+  async dump(regions: readonly MemoryRegion[], opts?: ProbeOptions): Promise<Record<string, Buffer>> {
     return this.inner.dump(
       regions.map((r) => ({ ...r, base: this.at(r.base, r.size) })),
       opts,
     );
   }
 
-  program(address: number, data: Uint8Array, opts?: ProbeOptions): Promise<void> {
+  async program(address: number, data: Uint8Array, opts?: ProbeOptions): Promise<void> {
     return this.inner.program(this.at(address, data.length), data, opts);
   }
 
   /** This memory only: erased as a probe's programming erases (every sector touched), with nothing written back but 0xFF. */
-  massErase(opts?: ProbeOptions): Promise<void> {
+  async massErase(opts?: ProbeOptions): Promise<void> {
     return this.inner.program(this.base, Buffer.alloc(this.size, 0xff), opts);
   }
 }
