@@ -95,6 +95,7 @@ export class SharedSpiFlash {
   readonly byteMs: number;
   private readonly clock: Clock;
   private active: Txn[] = [];
+  private readonly ports = new Map<string, PortImpl>();
   /** The master whose op the flash is counting now (its flash event goes to that master's stream). */
   private issuer?: Mcu;
   /** Transactions that overlapped another master's on the wire. */
@@ -109,10 +110,16 @@ export class SharedSpiFlash {
     this.flash.onOp = (op) => this.issuer?.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
   }
 
-  /** A master's port: `name` (default its Mcu's name) holds the lock and names it in lock events. */
+  /**
+   * A master's port: `name` (default its Mcu's name) holds the lock and names it in lock events.
+   * One per master: a program that asks at every boot gets the same port (its hold survives no reset).
+   */
   port(mcu: Mcu, name = mcu.name): SpiPort {
     if (!name) throw new Error('a bus master needs a name (Mcu option name, or pass one)');
-    return new PortImpl(this, mcu, name);
+    let port = this.ports.get(name);
+    if (port && port.mcu !== mcu) throw new Error(`bus master '${name}' is another MCU already`);
+    if (!port) this.ports.set(name, (port = new PortImpl(this, mcu, name)));
+    return port;
   }
 
   /** The board is powered down and rebuilt (a sweep's restore): no transaction, nobody on the lock line. */
