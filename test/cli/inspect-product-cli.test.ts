@@ -36,9 +36,9 @@ describe('hil inspect --scheme multi-mcu-dfu', () => {
     const r = await hil(['inspect', '--scheme', 'multi-mcu-dfu', ...files(), '--known', 'firmware/product-v1.tar', '--known', 'firmware/product-v2.tar']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^host \(nrf9160\)\n/);
+    expect(r.stdout).toMatch(/^host \(nrf9160\): primary host-flash\+0x00c000, secondary shared-flash\+0x000000/);
     expect(r.stdout).toMatch(/next boot: boots the primary's image 1\.0\.0\+0/);
-    expect(r.stdout).toMatch(/\nradio \(nrf52840\)\n/);
+    expect(r.stdout).toMatch(/\nradio \(nrf52840\): primary radio-flash\+0x00c000, secondary shared-flash\+0x020000/);
     expect(r.stdout).toMatch(/secondary +yes +yes +2\.0\.0\+0 +good .*product-v2\.tar:radio +pending TEST/);
     expect(r.stdout).toMatch(/next boot: swaps in \(test\) the secondary's image 2\.0\.0\+0/);
     expect(r.stdout).toMatch(/\nproduct: boots host:primary\+radio:primary, running host=1\.0\.0,radio=2\.0\.0\n/);

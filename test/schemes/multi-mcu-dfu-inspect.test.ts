@@ -166,8 +166,8 @@ describe('multi-mcu-dfu inspection', () => {
     expect(view.members!.radio).toMatchObject({ bootsNext: 'primary', jumps: true, noBootAs: 'bricked', next: { valid: true, version: '2.0.0+0', matches: 'product-v2.tar:radio' } });
     expect(view.members!.radio!.slots.map((s) => s.slot)).toEqual(['primary', 'secondary']);
     expect(view.pending).toBeUndefined();
-    expect(view.table).toMatch(/^host \(nrf9160\)\n/);
-    expect(view.table).toMatch(/\nradio \(nrf52840\)\n/);
+    expect(view.table).toMatch(/^host \(nrf9160\): primary host-flash\+0x00c000, secondary shared-flash\+0x000000, scratch host-flash\+0x0f0000\n/);
+    expect(view.table).toMatch(/\nradio \(nrf52840\): primary radio-flash\+0x00c000, secondary shared-flash\+0x020000, scratch radio-flash\+0x0f0000\n/);
     expect(view.table).toMatch(/next boot: swaps in \(test\) the secondary's image 2\.0\.0\+0/);
     expect(view.table).toMatch(/\nproduct: boots host:primary\+radio:primary, running host=1\.0\.0,radio=2\.0\.0\n/);
   });
