@@ -27,6 +27,7 @@ const SELECT = {
   bannerLabels: '.banner-label',
   cut: '.cut-line',
   swatches: '.member-swatch rect',
+  conflicts: '.bus-conflict path',
 };
 
 let page: RenderedPage;
@@ -65,7 +66,7 @@ describe("a product's cut timeline in headless Chromium", () => {
     expect(page.found.swatches!.map((s) => s.fill)).toEqual([HOST, RADIO]);
   });
 
-  it("shows both processors' phases, and the lock held by each in its colour", () => {
+  it("shows both processors' phases, the lock held by each in its colour, and a bus conflict in red on top", () => {
     for (const key of ['hostPhases', 'radioPhases'] as const) {
       expect(page.counts[key]).toBeGreaterThan(3);
       for (const b of page.found[key]!) expect(b.box.width).toBeGreaterThan(0);
@@ -76,6 +77,11 @@ describe("a product's cut timeline in headless Chromium", () => {
       [RADIO, 'lock held by radio: 520.000 ms to 700.000 ms'],
       [RADIO, 'lock held by radio: 910.000 ms to 1300.000 ms'],
     ]);
+    const conflict = page.found.conflicts![0]!;
+    expect(page.counts.conflicts).toBe(1);
+    expect(conflict.stroke).toBe('rgb(213, 0, 0)');
+    expect(conflict.box.width).toBeGreaterThan(5);
+    expect(conflict.onTop).toBe(true);
   });
 
   it("draws the link's messages both ways, visible, their words on hover", () => {

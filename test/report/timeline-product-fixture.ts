@@ -45,6 +45,7 @@ export function productRecording(): CutRecording {
     twin(1510, 'radio', 'boot:bootloader'),
     twin(1520, 'radio', 'phase:swap idx 1 state 0'),
     lock(1520, 'radio'),
+    ev(1600, 'twin', 'bus-conflict', 'busy: program at 0x220000 with radio', { mcu: 'host' }),
     ev(CUT_AT, 'cut', 'fire', '700.000 ms after update start'),
     ev(CUT_AT, 'power', 'off'),
     ev(CUT_AT, 'twin', 'flash-interrupted', 'erase at 0x100c000 (4096 B) 40% done -> torn', { mcu: 'radio' }),

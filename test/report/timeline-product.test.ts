@@ -37,6 +37,19 @@ describe("a product's cut on one time axis", () => {
     expect(svg).toMatch(/<g class="band lock lock-radio"><rect [^>]+ fill="#e65100"><title>lock held by radio: 520\.000 ms to 700\.000 ms<\/title>/);
   });
 
+  it("marks where both processors were on the shared bus at once, and draws a download's thousand lock takes as one band in its holder's colour", () => {
+    const rec = productRecording();
+    const svg = cutTimelineSvg(rec);
+    expect(svg).toContain('<g class="bus-conflict" data-count="1"><title>bus conflict (host): busy: program at 0x220000 with radio (600.000 ms)</title>');
+    const takes = Array.from({ length: 1000 }, (_, i) => [
+      { t: 1020 + i * 0.4, source: 'twin' as const, kind: 'lock', detail: 'host', data: { holder: 'host', mcu: 'host' } },
+      { t: 1020 + i * 0.4 + 0.3, source: 'twin' as const, kind: 'lock', detail: 'released', data: { holder: null } },
+    ]).flat();
+    const busy = cutTimelineSvg({ ...rec, events: [...rec.events.filter((e) => e.kind !== 'lock' || e.t > 1500), ...takes].sort((a, b) => a.t - b.t) });
+    expect(busy).toMatch(/<g class="band lock lock-host many"><rect [^>]+ fill="#1565c0"><title>lock taken 1000 times by host: 20\.000 ms to 419\.\d+ ms<\/title>/);
+    expect(busy.length).toBeLessThan(svg.length + 2_000);
+  });
+
   it("draws each link message as an arrow its way, with the message's words in its title", () => {
     const svg = cutTimelineSvg(productRecording());
     const arrows = [...svg.matchAll(/<g class="link-msg" data-from="(\w+)" data-to="(\w+)" data-count="1"><title>([^<]+)<\/title>/g)].map((m) => [m[1], m[2], m[3]]);

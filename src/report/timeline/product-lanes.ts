@@ -6,7 +6,7 @@
  */
 import type { TimelineEvent } from '../../core/timeline.js';
 import { deviceChanges, powerChanges, spans, timeRange, updaterChanges, type Span } from './lanes.js';
-import { isLink, isLock, linkOf, lockHolder, membersOf, splitLine } from './members.js';
+import { isLink, isLock, linkOf, lockHolder, memberOf, membersOf, splitLine } from './members.js';
 import type { CutMoments, CutRecording } from './recording.js';
 
 /** A flash op's start and the processor that ran it. */
@@ -43,6 +43,13 @@ export interface MemberConsole {
   banners: Banner[];
 }
 
+/** Two processors on the shared bus at once, as the twin saw it (a missing lock's footprint). */
+export interface BusConflict {
+  t: number;
+  mcu?: string;
+  text: string;
+}
+
 export interface ProductLanes {
   members: string[];
   power: Span[];
@@ -51,6 +58,7 @@ export interface ProductLanes {
   flash: FlashLane[];
   /** Who held the bus lock (the span's label is the holder); released time has no span. */
   lock: Span[];
+  conflicts: BusConflict[];
   link: LinkMessage[];
   console: MemberConsole[];
 }
@@ -64,6 +72,16 @@ const BANNER = /hilrig-app \S+ running|Starting bootloader|Jumping to|^fota: (id
 /** True when the recording is a product's: some event, op or line names a processor. */
 export function isProductRecording(rec: CutRecording): boolean {
   return membersOf(rec).length > 0;
+}
+
+/**
+ * A processor's phase changes without its repeats: an app that reports `download` at every chunk is
+ * in one phase, not a hundred (the single-device picture keeps each report, as it always drew them).
+ */
+function withoutRepeats(changes: { t: number; state: string | null }[]): { t: number; state: string | null }[] {
+  const out: { t: number; state: string | null }[] = [];
+  for (const c of changes) if (out.length === 0 || out.at(-1)!.state !== c.state) out.push(c);
+  return out;
 }
 
 function lockChanges(events: readonly TimelineEvent[]): { t: number; state: string | null }[] {
@@ -114,9 +132,12 @@ export function productLanes(rec: CutRecording, m: CutMoments): ProductLanes {
     members,
     power: spans(power, lo, hi, initialPower),
     updater: spans(updaterChanges(rec.events, m), lo, hi, null),
-    phases: members.map((member) => ({ member, spans: spans(deviceChanges(rec.events, member), lo, hi, null) })),
+    phases: members.map((member) => ({ member, spans: spans(withoutRepeats(deviceChanges(rec.events, member)), lo, hi, null) })),
     flash: flashLanes(rec, members, lo, hi),
-    lock: spans(lockChanges(rec.events), lo, hi, null),
+    lock: spans(withoutRepeats(lockChanges(rec.events)), lo, hi, null),
+    conflicts: rec.events
+      .filter((e) => e.source === 'twin' && e.kind === 'bus-conflict' && inRange(e.t))
+      .map((e) => ({ t: e.t, text: e.detail ?? 'bus conflict', ...(memberOf(e) && { mcu: memberOf(e)! }) })),
     link: rec.events.filter((e) => isLink(e) && inRange(e.t)).map((e) => ({ t: e.t, ...linkOf(e) })),
     console: [...consoles.values()],
   };

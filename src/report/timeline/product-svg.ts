@@ -8,9 +8,9 @@
  */
 import { esc, n, textWidth, title } from '../maps/svg.js';
 import { BIN, GAP, LANE, STYLE, band, cutLinesSvg, frame, laneBackground, mergeNarrow, ticks, timeAxisSvg, timelineDocument, type Frame } from './draw.js';
-import { timeRange } from './lanes.js';
+import { timeRange, type Span } from './lanes.js';
 import { classSafe, memberColour } from './members.js';
-import { productLanes, type Banner, type FlashLane, type LinkMessage } from './product-lanes.js';
+import { productLanes, type Banner, type BusConflict, type FlashLane, type LinkMessage } from './product-lanes.js';
 import { msText, type CutMoments, type CutRecording } from './recording.js';
 
 const LEFT = 150;
@@ -60,10 +60,7 @@ export function productTimelineSvg(rec: CutRecording, opts: { heading?: string }
       key: 'lock',
       label: 'bus lock held by',
       count: lanes.lock.length,
-      draw: (y) =>
-        mergeNarrow(lanes.lock, f.x).map((s) =>
-          band(s, 'lock', y, f.x, m.origin, { fill: colour(s.kind === 'many' ? undefined : s.label), tipLabel: s.kind === 'many' ? s.label : `lock held by ${s.label}` }),
-        ),
+      draw: (y) => [...lockBands(lanes.lock, f, y, m.origin, colour), ...conflictMarks(lanes.conflicts, f, y, m.origin)],
     },
     { key: 'link', label: `link ${members.join(' ↔ ')}`, count: lanes.link.length, draw: (y) => linkMarks(lanes.link, members, f, y, m.origin, colour) },
     ...lanes.flash.map((lane): Row => flashRow(lane, f, colour)),
@@ -96,6 +93,42 @@ export function productTimelineSvg(rec: CutRecording, opts: { heading?: string }
     `flash ops (${ops}) and console lines (${lines}) from ${msText(lo, m.origin)} to ${msText(hi, m.origin)} after the update's start` +
     `${m.fire ? `; power cut at ${msText(m.fire.t, m.origin)}` : ''}${m.second ? `; second cut at ${msText(m.second.t, m.origin)}` : ''}.`;
   return timelineDocument({ ...(opts.heading !== undefined && { heading: opts.heading }), desc, height: axisY + 34, spanMs: hi - lo, style: PRODUCT_STYLE, body, cls: 'product' });
+}
+
+/**
+ * Who held the lock. A run of takes too short to draw one by one (a download takes it around every
+ * chunk) is one band, in its holder's colour when one processor made them all.
+ */
+function lockBands(lock: readonly Span[], f: Frame, y: number, origin: number, colour: (m: string | undefined) => string): string[] {
+  return mergeNarrow(lock, f.x).map((s) => {
+    if (s.kind !== 'many') return band(s, 'lock', y, f.x, origin, { fill: colour(s.label), tipLabel: `lock held by ${s.label}` });
+    const inside = lock.filter((x) => x.from >= s.from && x.to <= s.to);
+    const holders = [...new Set(inside.map((x) => x.label))];
+    const one = holders.length === 1 ? holders[0] : undefined;
+    return band({ ...s, label: one ?? s.label, kind: one ? `${classSafe(one)} many` : 'many' }, 'lock', y, f.x, origin, {
+      fill: colour(one),
+      tipLabel: `lock taken ${inside.length} times by ${holders.join(' and ')}`,
+    });
+  });
+}
+
+/** Where two processors were on the shared bus at once: a red cross on the lock lane (one per pixel column, its title lists them). */
+function conflictMarks(conflicts: readonly BusConflict[], f: Frame, y: number, origin: number): string[] {
+  const cols = new Map<number, BusConflict[]>();
+  for (const c of conflicts) {
+    const x = Math.round(f.x(c.t) / BIN) * BIN;
+    if (!cols.has(x)) cols.set(x, []);
+    cols.get(x)!.push(c);
+  }
+  return [...cols].map(([x, cs]) => {
+    const said = cs
+      .slice(0, 5)
+      .map((c) => `bus conflict${c.mcu ? ` (${c.mcu})` : ''}: ${c.text} (${msText(c.t, origin)})`)
+      .join('\n');
+    const tip = cs.length > 5 ? `${said}\n… ${cs.length - 5} more` : said;
+    const cy = y + LANE / 2;
+    return `<g class="bus-conflict" data-count="${cs.length}">${title(tip)}<path d="M${n(x - 4)} ${n(cy - 4)}l8 8m0 -8l-8 8" style="stroke:#d50000;stroke-width:2.5"/></g>`;
+  });
 }
 
 /** The processors' colours, top right under the heading. */
