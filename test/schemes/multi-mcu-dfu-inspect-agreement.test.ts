@@ -13,7 +13,10 @@ import { everyOpPoints } from '../../src/scenario/sweep/points.js';
 import { SweepSession } from '../../src/scenario/sweep/session.js';
 import { loadUpdateImage } from '../../src/scenario/update-image.js';
 import type { UpdateImage } from '../../src/schemes/scheme.js';
-import { PRODUCT_MEMBERS, productSlotAddress } from '../../src/targets/nrf91-nrf52-product.js';
+import { HOST_DFU_STATE_ADDRESS, HOST_PARTITIONS, PRODUCT_MEMBERS, productSlotAddress } from '../../src/targets/nrf91-nrf52-product.js';
+import { readDfuState } from '../../src/schemes/multi-mcu-dfu/dfu-state.js';
+// The twin's own decoder, only to hold the host-side reading to it (src/schemes never imports the twin).
+import { decodeRecord, unpackVersion } from '../../src/twin/multi-mcu-dfu/dfu-state.js';
 
 const RIG = 'rigs/twin-nrf9160-nrf52840-product.yaml';
 const FROM = 'firmware/product-v1.tar';
@@ -37,13 +40,33 @@ function identify(member: string, primary: Buffer, known: readonly UpdateImage[]
   return k ? `${k.name}:${member}` : 'an unknown image';
 }
 
-async function checkPoint(session: SweepSession, known: readonly UpdateImage[], point: SweepCutPoint): Promise<{ predicted: Boots; performed: Boots; summary: string }> {
+const STAGE_NAMES = ['downloading', 'verified', 'radio-done', 'host-applying', 'done', 'failed'];
+
+/** The host's dfu-state as the inspection reads it and as the twin's host app decodes it, in one comparable shape. */
+function dfuBoth(hostFlash: Buffer): { host: string; twin: string } {
+  const mine = readDfuState(hostFlash);
+  const rec = decodeRecord(hostFlash.subarray(HOST_PARTITIONS.dfuState.base, HOST_PARTITIONS.dfuState.base + HOST_PARTITIONS.dfuState.size));
+  const host =
+    mine?.state === 'record' ? `${mine.pkg} ${mine.stage} ${PRODUCT_MEMBERS.map((m) => `${m.name}:${mine.members![m.name].settled}:${mine.members![m.name].version ?? '-'}`).join(' ')}` : 'no update';
+  const twin = rec
+    ? `${rec.pkg8} ${STAGE_NAMES[rec.stage]} ${PRODUCT_MEMBERS.map((m) => `${m.name}:${rec.progress[m.name]}:${rec.version[m.name] === undefined ? '-' : unpackVersion(rec.version[m.name]!)}`).join(' ')}`
+    : 'no update';
+  return { host, twin };
+}
+
+async function checkPoint(
+  session: SweepSession,
+  known: readonly UpdateImage[],
+  point: SweepCutPoint,
+): Promise<{ predicted: Boots; performed: Boots; summary: string; dfu: { host: string; twin: string } }> {
   const { rig, scheme } = session;
   const sweep = rig.twin!.sweep;
   rig.timeline.clear();
   await rig.power.off();
   sweep.load(point);
   const view = await scheme.inspect(sweep.probe, [...known]);
+  const hostFlash = (await sweep.probe.dump([{ name: 'host-flash', base: HOST_DFU_STATE_ADDRESS - HOST_PARTITIONS.dfuState.base, size: 0x10_0000 }]))['host-flash']!;
+  const dfu = dfuBoth(hostFlash);
   const predicted: Boots = {};
   for (const m of PRODUCT_MEMBERS) {
     const v = view.members![m.name]!;
@@ -78,11 +101,11 @@ async function checkPoint(session: SweepSession, known: readonly UpdateImage[], 
     performed[m.name] = s ? identify(m.name, (await s).primary!, known) : null;
   }
   await rig.power.off();
-  return { predicted, performed, summary };
+  return { predicted, performed, summary, dfu };
 }
 
 describe('multi-mcu-dfu: twin and hil inspect agree per member at every op state (product 1.0.0 -> 2.0.0)', () => {
-  it('at every distinct before/after state and a torn sample', async () => {
+  it("at every distinct before/after state and a torn sample: each member's next boot, and the host's dfu-state record", async () => {
     const known = [await loadUpdateImage(FROM, 'multi-mcu-dfu'), await loadUpdateImage(TO, 'multi-mcu-dfu')];
     const session = await SweepSession.open({ rig: RIG, twin: { variant: 'correct' }, images: { from: FROM, to: TO }, setup: 'factory', seed: 7 });
     sessions.push(session);
@@ -101,9 +124,12 @@ describe('multi-mcu-dfu: twin and hil inspect agree per member at every op state
     const torn = everyOpPoints(ops, ['torn'], 11).filter((p) => p.op % step === 0);
     const bad: string[] = [];
     const outcomes = new Set<string>();
+    const stages = new Set<string>();
     for (const point of [...exact, ...torn]) {
       const r = await checkPoint(session, known, point);
       for (const m of PRODUCT_MEMBERS) outcomes.add(`${m.name}: ${r.performed[m.name] ?? 'no app start'}`);
+      stages.add(r.dfu.twin.split(' ')[1] ?? r.dfu.twin);
+      if (r.dfu.host !== r.dfu.twin) bad.push(`op ${point.op} ${point.mode}: dfu-state read as "${r.dfu.host}", the twin's host app decodes "${r.dfu.twin}"`);
       if (PRODUCT_MEMBERS.some((m) => r.predicted[m.name] !== r.performed[m.name])) {
         const op = ops[point.op]!;
         bad.push(
@@ -112,6 +138,8 @@ describe('multi-mcu-dfu: twin and hil inspect agree per member at every op state
       }
     }
     expect(bad).toEqual([]);
+    // The record was read in every stage an update passes through.
+    expect([...stages].sort()).toEqual(expect.arrayContaining(['downloading', 'verified', 'radio-done', 'host-applying', 'done']));
     // Both members were seen at both ends of the update.
     expect([...outcomes].sort()).toEqual(expect.arrayContaining(['host: product-v1.tar:host', 'host: product-v2.tar:host', 'radio: product-v1.tar:radio', 'radio: product-v2.tar:radio']));
   });

@@ -48,7 +48,7 @@ export interface DfuStateReading {
   /** Erased, a header that is not valid (no update), or a record. */
   state: 'erased' | 'invalid' | 'record';
   pkg?: string;
-  /** downloading, verified, radio-done, host-applying, done, failed (or `stage N` for an unknown one). */
+  /** downloading, verified, radio-done, host-applying, done, failed. */
   stage?: string;
   members?: Record<(typeof MEMBERS)[number], DfuMemberRecord>;
   /** Entries whose check failed (torn writes). */
@@ -97,13 +97,14 @@ export function readDfuState(hostFlash: Buffer): DfuStateReading | undefined {
     const arg = e[1]!;
     const value = e.readUInt32LE(4);
     const m = MEMBERS[arg];
-    if (kind === 'S') stageNo = arg;
+    // A stage number the layout does not define is no stage (a garbled entry that passed its check).
+    if (kind === 'S') stageNo = STAGES[arg] ? arg : stageNo;
     else if (m && kind === 'P') members[m].settled = value;
     else if (m && kind === 'V') members[m].version = unpackVersion(value);
     else if (m && kind === 'A') members[m].applyAttempts++;
     else if (m && kind === 'R') members[m].redownloads++;
   }
-  const stage = stageNo === undefined ? 'downloading' : (STAGES[stageNo] ?? `stage ${stageNo}`);
+  const stage = stageNo === undefined ? 'downloading' : STAGES[stageNo]!;
   const progress = MEMBERS.map((m) => `${m} ${members[m].settled}/${members[m].size} B`).join(', ');
   const unfinished = stageNo === undefined || stageNo < 4;
   const pending = unfinished ? `pkg ${pkg} ${stage}, ${progress}` : undefined;
