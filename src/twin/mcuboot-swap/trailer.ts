@@ -2,9 +2,9 @@
  * The nRF52840 MCUboot swap-scratch twin's flash areas (the Zephyr nrf52840dk layout, all in the
  * MCU's own flash) and MCUboot build constants; the trailer code itself is ../mcuboot/trailer.ts.
  */
-import { NRF52840, NRF52840_MCUBOOT, NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
+import { NRF52840_PARTITIONS } from '../../targets/nrf52840.js';
 import type { NorFlash } from '../flash/nor-flash.js';
-import type { FlashArea as McubootFlashArea, McubootAreas, McubootConfig } from '../mcuboot/flash-area.js';
+import { NRF52840_MCUBOOT_CONFIG, type FlashArea as McubootFlashArea, type McubootAreas } from '../mcuboot/flash-area.js';
 import { readSwapState as readAreaSwapState, type SwapState } from '../mcuboot/trailer.js';
 
 /** A slot of the nRF52840 layout (its flash is the board's). */
@@ -17,14 +17,6 @@ export interface FlashArea {
 export const PRIMARY: FlashArea = { name: 'primary', ...NRF52840_PARTITIONS.primary };
 export const SECONDARY: FlashArea = { name: 'secondary', ...NRF52840_PARTITIONS.secondary };
 export const SCRATCH: FlashArea = { name: 'scratch', ...NRF52840_PARTITIONS.scratch };
-
-export const NRF52840_MCUBOOT_CONFIG: McubootConfig = {
-  sector: NRF52840.pageSize,
-  writeSize: NRF52840_MCUBOOT.writeSize,
-  maxAlign: NRF52840_MCUBOOT.maxAlign,
-  maxSectors: NRF52840_MCUBOOT.maxSectors,
-  erasedValue: NRF52840.erasedValue,
-};
 
 /** The three areas in `flash` (the board's NVMC). */
 export function nrf52840Areas(flash: NorFlash): McubootAreas {

@@ -4,6 +4,8 @@
  * over a shared bus (`port`), whose locking driver takes the bus's lock around each access, as
  * an MCUboot built with the IRNAS-style shared-flash driver does.
  */
+import { NRF52840, NRF52840_MCUBOOT } from '../../targets/nrf52840.js';
+import { NRF9160, NRF9160_MCUBOOT } from '../../targets/nrf9160.js';
 import type { NorFlash } from '../flash/nor-flash.js';
 import type { Mcu } from '../mcu.js';
 import type { SpiPort } from '../spi-bus/shared-flash.js';
@@ -20,6 +22,24 @@ export interface McubootConfig {
   maxSectors: number;
   erasedValue: number;
 }
+
+/** MCUboot as Zephyr builds it for an nRF52840 (NVMC words, 4 KiB pages). */
+export const NRF52840_MCUBOOT_CONFIG: McubootConfig = {
+  sector: NRF52840.pageSize,
+  writeSize: NRF52840_MCUBOOT.writeSize,
+  maxAlign: NRF52840_MCUBOOT.maxAlign,
+  maxSectors: NRF52840_MCUBOOT.maxSectors,
+  erasedValue: NRF52840.erasedValue,
+};
+
+/** The same for an nRF9160 (its NVMC writes words too). */
+export const NRF9160_MCUBOOT_CONFIG: McubootConfig = {
+  sector: NRF9160.pageSize,
+  writeSize: NRF9160_MCUBOOT.writeSize,
+  maxAlign: NRF9160_MCUBOOT.maxAlign,
+  maxSectors: NRF9160_MCUBOOT.maxSectors,
+  erasedValue: NRF9160.erasedValue,
+};
 
 export type FlashAreaName = 'primary' | 'secondary' | 'scratch';
 
