@@ -9,9 +9,10 @@ import { sfuTwin } from './sfu-ab/registration.js';
 import { stm32Twin } from './stm32-dualbank/registration.js';
 import { mcubootTwin } from './mcuboot-swap/registration.js';
 import { loaderAppTwin } from './loader-app/registration.js';
+import { multiMcuDfuTwin } from './multi-mcu-dfu/registration.js';
 
 /** Every twin, by the scheme it models. Add a twin here. */
-export const TWINS: readonly SchemeTwin[] = [sfuTwin, stm32Twin, mcubootTwin, loaderAppTwin];
+export const TWINS: readonly SchemeTwin[] = [sfuTwin, stm32Twin, mcubootTwin, loaderAppTwin, multiMcuDfuTwin];
 
 export function findTwin(scheme: string): SchemeTwin | undefined {
   return TWINS.find((t) => t.scheme === scheme);
