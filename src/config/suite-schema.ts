@@ -533,7 +533,7 @@ function compatibleMemberIssues(raw: readonly unknown[], scheme: string, whose: 
  * A suite's `compatible:` checked against the rig it runs on (hil run, the suite runner): located in
  * the suite. Empty when the suite has no `compatible:`.
  */
-export function compatibleIssuesFor(suite: SuiteConfig, scheme: string, rigName: string): ConfigIssue[] {
+export function compatibleIssuesFor(suite: Pick<SuiteConfig, 'file' | 'compatible'>, scheme: string, rigName: string): ConfigIssue[] {
   if (!suite.compatible) return [];
   const raw = suite.compatible.map((set) => Object.fromEntries(Object.keys(set.members).map((m) => [m, '*'])));
   // The raw form is lost after parsing; a member's own path (`[1]` or `.radio`) is kept in `at`.

@@ -64,3 +64,38 @@ export function formatCompatibleSet(set: CompatibleSet): string {
 export function supportedBy(sets: readonly CompatibleSet[], versions: Readonly<Record<string, string | undefined>>): CompatibleSet | undefined {
   return sets.find((set) => Object.entries(set.members).every(([member, pattern]) => versionMatches(pattern, versions[member])));
 }
+
+/**
+ * `hil cut --compatible` and a repro line: sets separated by `;`, members by `,`, each
+ * `<member> <pattern>` (`host 1.x, radio 1.x; host 2.x, radio 2.x`). Throws an Error saying which
+ * set and item is wrong.
+ */
+export function parseCompatibleText(text: string): CompatibleSet[] {
+  const sets = text.split(';').map((s) => s.trim());
+  if (sets.some((s) => s === '')) throw new Error(`expected sets such as "host 1.x, radio 1.x; host 2.x, radio 2.x", got ${JSON.stringify(text)}`);
+  return sets.map((set, index) => {
+    const members: Record<string, VersionPattern> = {};
+    const at: Record<string, number> = {};
+    set.split(',').forEach((item, i) => {
+      const m = /^\s*([a-z][a-z0-9-]{0,31})\s+(\S+)\s*$/.exec(item);
+      if (!m) throw new Error(`set ${index + 1}, item ${i + 1}: expected "<member> <pattern>" such as "host 2.x", got ${JSON.stringify(item.trim())}`);
+      if (m[1]! in members) throw new Error(`set ${index + 1}: member ${m[1]} is named twice`);
+      const pattern = parseVersionPattern(m[2]!);
+      if (typeof pattern === 'string') throw new Error(`set ${index + 1}, ${m[1]}: expected a version pattern such as 2.x, 2.0.x, 2.0.0 or *, got ${pattern}`);
+      members[m[1]!] = pattern;
+      at[m[1]!] = i;
+    });
+    return { index, members, at };
+  });
+}
+
+/** The sets as `hil cut --compatible` takes them. */
+export function formatCompatibleText(sets: readonly CompatibleSet[]): string {
+  return sets
+    .map((set) =>
+      Object.entries(set.members)
+        .map(([m, p]) => `${m} ${p.text}`)
+        .join(', '),
+    )
+    .join('; ');
+}

@@ -2,6 +2,8 @@ import { relative } from 'node:path';
 import { formatTrigger, type Trigger } from '../config/trigger.js';
 import type { CutResult } from '../scenario/cut.js';
 import { retryChain } from './retry-chain.js';
+import type { Verdict } from '../scenario/verdict.js';
+import { formatCompatibleText, type CompatibleSet } from '../config/version-pattern.js';
 
 /** A twin's bootloader variant and power-loss mode, as a repro line needs them. */
 export interface ReproTwin {
@@ -44,6 +46,8 @@ export function reproCommand(c: {
   second?: number;
   /** Retries of the update after the recovery (a suite's `retry:`). */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`). */
+  compatible?: readonly CompatibleSet[];
 }): string {
   const rel = (p: string) => {
     const r = relative(process.cwd(), p);
@@ -66,7 +70,33 @@ export function reproCommand(c: {
     ...(c.second !== undefined ? [`--second ${c.second}ms`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
     ...(c.retry ? [`--retry ${c.retry}`] : []),
+    ...(c.compatible?.length ? [`--compatible ${q(formatCompatibleText(c.compatible))}`] : []),
   ].join(' ');
+}
+
+/** A product's running versions: `host=2.0.0 radio=1.0.0`. */
+export function productVersions(v: Verdict): string | undefined {
+  const p = v.product;
+  if (!p) return undefined;
+  return Object.entries(p.versions)
+    .map(([m, ver]) => `${m}=${ver ?? '?'}`)
+    .join(' ');
+}
+
+/**
+ * A product's verdict beyond the outcome: the versions it runs and the supported set they match
+ * (or not), each member's own verdict from both sources, and the host's settled line.
+ */
+export function productLines(v: Verdict | undefined): string[] {
+  const p = v?.product;
+  if (!v || !p) return [];
+  const set = p.supported ? ` (supported: ${p.supported})` : v.outcome === 'version-mismatch' ? ' (not a supported set)' : '';
+  const width = Math.max(...Object.keys(p.members).map((m) => m.length));
+  return [
+    `versions: ${productVersions(v)}${set}`,
+    ...Object.entries(p.members).map(([m, mv]) => `  ${`${m}:`.padEnd(width + 1)} ${mv.outcome} (console ${mv.fromConsole}, flash ${mv.fromFlash}${mv.agree ? '' : ', disagree'})`),
+    ...(p.settled ? [`settled: ${p.settled}`] : []),
+  ];
 }
 
 /** A few human lines about one cut. */
@@ -83,6 +113,7 @@ export function cutSummary(r: CutResult): string {
     for (const x of r.retries ?? []) if (x.error !== undefined) lines.push(`  - retry ${x.attempt}: ${x.error}`);
   }
   if (r.verdict) lines.push(`console: ${r.verdict.fromConsole}${r.observation?.banner ? ` (${r.observation.banner.line})` : ''}`, `flash:   ${r.verdict.fromFlash}`);
+  lines.push(...productLines(r.verdict));
   for (const reason of r.verdict?.reasons ?? []) lines.push(`  - ${reason}`);
   if (r.update.error) lines.push(`update:  ${r.update.error}`);
   if (r.rigError) lines.push(`rig error: ${r.rigError}`);
@@ -103,6 +134,8 @@ export function flashSays(r: CutResult): string {
   const view = r.flash;
   if (!view) return from;
   if (!view.bootsNext) return `${from} (no slot boots next)`;
+  // A product: each member's slot boots next, the versions together.
+  if (view.members) return `${from} (boots ${view.bootsNext} next${view.next?.version ? `: ${view.next.version}` : ''}${view.next && !view.next.valid ? ', not valid' : ''})`;
   const slot = view.slots.find((s) => s.slot === view.bootsNext);
   const holds = slot ? `: holds ${slot.matches ?? 'no known image'}${slot.version ? ` ${slot.version}` : ''}${slot.valid ? '' : ', not valid'}` : '';
   return `${from} (boots slot ${view.bootsNext} next${holds})`;
@@ -120,6 +153,12 @@ export function expectationMessage(r: CutResult, expected: readonly string[]): s
   const chain = retryChain(r);
   if (chain) lines.push(`retried after the recovery: ${chain}${(r.retries ?? []).flatMap((x) => (x.error !== undefined ? [`; retry ${x.attempt}: ${x.error}`] : [])).join('')}`);
   if (v) lines.push(`console says ${consoleSays(r)}; flash says ${flashSays(r)}${chain ? ' (after the last retry)' : ''}`);
+  if (v?.product)
+    lines.push(
+      productLines(v)
+        .map((l) => l.trim())
+        .join('; '),
+    );
   if (r.fired) {
     const phases = [`updater phase ${r.fired.phase}`, r.fired.devicePhase && `device phase ${r.fired.devicePhase}`].filter(Boolean).join(', ');
     lines.push(

@@ -207,6 +207,7 @@ export function checkRecord(data: unknown, file: string): ReproRecord {
   if (r.secondMs !== undefined && !num(r.secondMs)) at('secondMs', 'a number of ms');
   if (r.bootLoopCycles !== undefined && !int(r.bootLoopCycles)) at('bootLoopCycles', 'an integer');
   if (r.retry !== undefined && !int(r.retry)) at('retry', 'an integer');
+  if (r.compatible !== undefined && !str(r.compatible)) at('compatible', 'version sets such as "host 1.x, radio 1.x; host 2.x, radio 2.x"');
   if (!Array.isArray(r.expected) || !r.expected.every(str)) at('expected', 'a list of outcomes');
   if (!str(r.seen)) at('seen', 'an outcome');
   if (r.agree !== undefined && typeof r.agree !== 'boolean') at('agree', 'true or false');

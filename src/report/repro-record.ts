@@ -6,6 +6,7 @@
  * in a failure line finds it again.
  */
 import { createHash } from 'node:crypto';
+import { formatCompatibleText, type CompatibleSet } from '../config/version-pattern.js';
 import { isAbsolute, relative } from 'node:path';
 import * as allure from 'allure-js-commons';
 import { formatTrigger, type Trigger } from '../config/trigger.js';
@@ -50,6 +51,8 @@ export interface ReproRecord {
   bootLoopCycles?: number;
   /** Retries of the update after the recovery (a suite's `retry:`); absent = none (records before it). */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`), as `hil cut --compatible` takes them. */
+  compatible?: string;
   /** Outcomes the result expected: a suite's expect.safe, or its caughtWhen on a seeded-bug rig. */
   expected: string[];
   /** The outcome the result saw. */
@@ -114,7 +117,7 @@ export function cutReproRecord(c: {
   config: { name: string; file: string; twin?: { variant: string; powerLoss: string; timeFactor: number } };
   images: { from: ReproImage; to: ReproImage; previous?: ReproImage };
   suite?: { name: string; file: string };
-  spec: { trigger: Trigger; offMs: number; seed: number; setup?: string; second?: number; bootLoopCycles?: number; retry?: number };
+  spec: { trigger: Trigger; offMs: number; seed: number; setup?: string; second?: number; bootLoopCycles?: number; retry?: number; compatible?: readonly CompatibleSet[] };
   expected: readonly string[];
   result: { outcome: string; verdict?: { agree: boolean } };
 }): ReproRecord {
@@ -134,6 +137,7 @@ export function cutReproRecord(c: {
     ...(spec.second !== undefined && { secondMs: spec.second }),
     ...(spec.bootLoopCycles ? { bootLoopCycles: spec.bootLoopCycles } : {}),
     ...(spec.retry ? { retry: spec.retry } : {}),
+    ...(spec.compatible?.length && { compatible: formatCompatibleText(spec.compatible) }),
     expected: [...c.expected],
     seen: c.result.outcome,
     ...(c.result.verdict && { agree: c.result.verdict.agree }),

@@ -9,6 +9,7 @@ import type { CutResult, CutSpec } from '../scenario/cut.js';
 import { viaFiles, type UpdateImage } from '../scenario/update-image.js';
 import { schemeSetup, type SchemeAdapter } from '../schemes/registry.js';
 import { reproCommand, reproTwin } from '../report/cut-summary.js';
+import type { CompatibleSet } from '../config/version-pattern.js';
 
 export interface CutOptions {
   /** Image running before the update: a file (read as the rig's scheme reads it), or an image already loaded. */
@@ -31,6 +32,8 @@ export interface CutOptions {
   second?: number;
   /** Retries of the same update after the recovery while the device is waiting or rolled-back (a suite's `retry:`). */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`); default: only the from and the to set. */
+  compatible?: readonly CompatibleSet[];
   /**
    * Whether this cut's result gets the console transcript and event timeline attachments (excerpts
    * around the cut: ./excerpt.ts). Default: always. The YAML runner keeps them for the cuts an
@@ -74,6 +77,7 @@ export async function planCut(config: RigConfig, scheme: SchemeAdapter, o: CutOp
     ...(o.bootLoopCycles !== undefined && { bootLoopCycles: o.bootLoopCycles }),
     ...(o.second !== undefined && { second: o.second }),
     ...(o.retry ? { retry: o.retry } : {}),
+    ...(o.compatible && { compatible: o.compatible }),
   };
   const [from, to, previous] = await Promise.all([image(o.from), image(o.to), o.previous ? image(o.previous) : undefined]);
   const repro = reproCommand({

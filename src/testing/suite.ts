@@ -114,6 +114,10 @@ export async function defineRigSuite(entry: PlanEntry): Promise<void> {
           const expected = entry.expect === 'caught' ? suite.expect.caughtWhen : suite.expect.safe;
           reproId = await attachRepro(cutReproRecord({ config, images, suite, spec, expected, result: r }));
           await allure.parameter('outcome', r.outcome, { excluded: true });
+          // A product: each member's running version and its own verdict (`host` = `2.0.0 (updated)`).
+          for (const [member, version] of Object.entries(r.verdict?.product?.versions ?? {})) {
+            await allure.parameter(member, `${version ?? '?'} (${r.verdict!.product!.members[member]?.outcome ?? '?'})`, { excluded: true });
+          }
           const chain = retryChain(r);
           if (chain) {
             await allure.parameter('retries', chain, { excluded: true });

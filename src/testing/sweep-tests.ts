@@ -12,6 +12,7 @@
  * beforeAll), and stops with hil's worker lifeline.
  */
 import { expect, it } from '@jest/globals';
+import { formatCompatibleText } from '../config/version-pattern.js';
 import { dirname, join } from 'node:path';
 import { realpathSync } from 'node:fs';
 import * as allure from 'allure-js-commons';
@@ -324,6 +325,7 @@ function declarePointTest(ctx: SweepTestContext, run: SuiteSweepRun, group: stri
       seed: run.seed,
       ...(suite.expect.bootLoopCycles ? { bootLoopCycles: suite.expect.bootLoopCycles } : {}),
       ...(ctx.prepared.retry > 0 && { retry: ctx.prepared.retry }),
+      ...(ctx.prepared.compatible && { compatible: formatCompatibleText(ctx.prepared.compatible) }),
       expected: [...expected],
       seen: r.outcome,
     };

@@ -9,7 +9,7 @@ export const cutHelp: CommandHelp = {
   path: ['cut'],
   summary: 'one reproducible power cut during an update, judged from console and flash',
   usage:
-    'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--time-factor X] [--json]',
+    'hil cut --rig RIG --from A.bin --to B.bin --trigger TRIGGER [--variant V] [--power-loss MODE] [--second 300ms] [--setup S] [--previous OLD.bin] [--via U.bin,L.bin] [--off-ms N] [--seed N] [--boot-loop-cycles N] [--retry N] [--compatible SETS] [--time-factor X] [--json]',
   details: `Puts image A on the device (probe), starts the update to B, cuts power when the trigger fires,
 restores it after --off-ms, waits for the device and classifies the outcome: updated, rolled-back,
 waiting, degraded, bricked, wrong-image, version-mismatch, boot-loop (or rig-error). A product of several
@@ -35,6 +35,9 @@ and seed give the same cut: this is the command a report's repro line runs.
   --boot-loop-cycles N   extra power cycles after recovery that must keep the same image (default 0)
   --retry N              after the recovery, send the same update again up to N times while the device
                          is waiting or rolled-back (a suite's retry:); judged after the last (default 0)
+  --compatible SETS      a product's supported version sets (a suite's compatible:), e.g.
+                         'host 1.x, radio 1.x; host 1.x, radio 2.x; host 2.x, radio 2.x'; default: only the
+                         from and the to set
   --time-factor X        twin rigs: the twin's pace instead of the rig file's twin.timeFactor
                          (0 virtual time, 1 the real device's pace)`,
   examples: [
@@ -57,5 +60,6 @@ and seed give the same cut: this is the command a report's repro line runs.
     'power-loss': { type: 'string' },
     retry: { type: 'string' },
     'time-factor': { type: 'string' },
+    compatible: { type: 'string' },
   },
 };

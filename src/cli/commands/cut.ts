@@ -12,6 +12,22 @@ import { twinOverridesFrom, withTimeFactor } from './cut-twin.js';
 import { viaOption } from './cut-via.js';
 import { MAX_RETRY } from '../../config/suite-schema.js';
 import { cutHelp } from './cut.help.js';
+import { parseCompatibleText } from '../../config/version-pattern.js';
+import { compatibleIssuesFor } from '../../config/suite-schema.js';
+
+/** `--compatible`: a product's supported version sets, members checked against the rig's scheme. */
+function compatibleOption(value: unknown, config: { scheme: string; name: string; file: string }) {
+  if (typeof value !== 'string') return undefined;
+  let sets;
+  try {
+    sets = parseCompatibleText(value);
+  } catch (err) {
+    throw new UsageError(`--compatible: ${(err as Error).message}`);
+  }
+  const issue = compatibleIssuesFor({ file: config.file, compatible: sets }, config.scheme, config.name)[0];
+  if (issue) throw new UsageError(`--compatible: ${issue.message}`);
+  return sets;
+}
 
 export const cutCommand: Command = {
   ...cutHelp,
@@ -41,9 +57,10 @@ export const cutCommand: Command = {
     const seed = numberOption(values, 'seed', config.twin?.seed ?? 1, { integer: true, min: 0, max: limits.MAX_SEED });
     const bootLoopCycles = numberOption(values, 'boot-loop-cycles', 0, { integer: true, min: 0, max: limits.MAX_BOOT_LOOP_CYCLES });
     const retry = numberOption(values, 'retry', 0, { integer: true, min: 0, max: MAX_RETRY });
+    const compatible = compatibleOption(values.compatible, config);
     const scheme = await schemeAdapter(config.scheme);
     const setup = setupOption(scheme, values);
-    const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }), ...(retry > 0 && { retry }) };
+    const spec = { trigger, offMs, seed, bootLoopCycles, setup, ...(second !== undefined && { second }), ...(retry > 0 && { retry }), ...(compatible && { compatible }) };
     out.info(`rig ${config.name}: cut at ${values.trigger}, off ${offMs} ms, seed ${seed}${retry ? `, up to ${retry} retries` : ''}`);
     const { result, repro } = await cutOnce({ config, scheme, images: { from, to, ...(previous && { previous }) }, spec, ...(rigFile.twin && { fileTwin: rigFile.twin }) }, { out, signal });
     if (out.json) {

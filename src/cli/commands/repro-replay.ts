@@ -4,6 +4,7 @@
  * point. Each replay returns the same small shape, so `hil repro` can count and print them alike.
  */
 import { existsSync } from 'node:fs';
+import { parseCompatibleText, type CompatibleSet } from '../../config/version-pattern.js';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { displayFile } from '../../config/errors.js';
@@ -99,6 +100,7 @@ export async function cutReplayer(record: ReproRecord, images: ResolvedImages, w
     setup: setupOf(scheme, record, where),
     ...(record.secondMs !== undefined && { second: record.secondMs }),
     ...(record.retry ? { retry: record.retry } : {}),
+    ...(record.compatible !== undefined && { compatible: recordCompatible(record.compatible, where) }),
   };
   const loaded = await loadImages(images, config.scheme);
   let cutLine: string | undefined;
@@ -119,6 +121,15 @@ export async function cutReplayer(record: ReproRecord, images: ResolvedImages, w
       };
     },
   };
+}
+
+/** A record's version sets, read back as `hil cut --compatible` reads them. */
+function recordCompatible(text: string, where: string): CompatibleSet[] {
+  try {
+    return parseCompatibleText(text);
+  } catch (err) {
+    throw new ConfigError(`${where}: compatible: ${(err as Error).message}`);
+  }
 }
 
 /** The point as the engine takes it (MODES' `second` and `atMs` carried when the record has them). */
@@ -142,6 +153,7 @@ export async function sweepPointReplayer(record: ReproRecord, images: ResolvedIm
     offMs: record.offMs,
     ...(record.bootLoopCycles ? { bootLoopCycles: record.bootLoopCycles } : {}),
     ...(record.retry ? { retry: record.retry } : {}),
+    ...(record.compatible !== undefined && { compatible: recordCompatible(record.compatible, where) }),
   };
   const fraction = point.fraction !== undefined ? ` ${point.fraction.toFixed(3)}` : '';
   const second = point.second ? `, then op ${point.second.op} ${point.second.mode}${point.second.fraction !== undefined ? ` ${point.second.fraction.toFixed(3)}` : ''} of its recovery` : '';
