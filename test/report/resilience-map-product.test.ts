@@ -37,6 +37,17 @@ describe("a product's op log as band rows", () => {
     expect(pb.where(75)).toBe('by radio; radio: swap region 2, host: download radio');
   });
 
+  it("drops an app's progress count from its phase: one band for a download, not one per chunk", () => {
+    const ops: MapOp[] = Array.from({ length: 40 }, (_, i) => ({
+      index: i,
+      kind: 'program',
+      mcu: 'host',
+      phase: `download radio ${(i + 1) * 500}/20000`,
+      phases: { host: `download radio ${(i + 1) * 500}/20000` },
+    }));
+    expect(productBands(ops)!.rows[0]!.bands.map((b) => b.label)).toEqual(['download radio']);
+  });
+
   it('is absent for an op log that names no processor', () => {
     expect(productBands(productOps().map(({ mcu: _, phases: __, ...op }) => op))).toBeUndefined();
   });
@@ -51,13 +62,8 @@ describe("a product's resilience map", () => {
     expect(titles(svg, 'band issuer')).toEqual(['ops 0-59 issued by host', 'ops 60-85 issued by radio', 'ops 86-169 issued by host']);
     expect(titles(svg, 'band phase member-host')).toEqual(['host: download radio: ops 0-59', 'host: wait radio: ops 60-85', 'host: download host: ops 86-145', 'host: swap region 1: ops 146-169']);
     expect(titles(svg, 'band phase member-radio')).toHaveLength(5);
-    expect([...svg.matchAll(/<text class="band-label phase member-radio"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual([
-      'radio: app',
-      'radio: swap region 1',
-      'radio: swap region 2',
-      'radio: confirm image_ok',
-      'radio: app',
-    ]);
+    // The row's label names the processor; its bands say the phase.
+    expect([...svg.matchAll(/<text class="band-label phase member-radio"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(['app', 'swap region 1', 'swap region 2', 'confirm image_ok', 'app']);
     expect(svg).toContain('>host phase</text>');
     expect(svg).toContain('>radio phase</text>');
     expect(svg).toContain('>op issued by</text>');
@@ -70,6 +76,23 @@ describe("a product's resilience map", () => {
     expect(failing).toHaveLength(24);
     expect(failing.find((m) => m[1] === '75' && m[2] === 'torn')![3]).toBe('op 75 (by radio; radio: swap region 2, host: wait radio) torn at 50 %: bricked - radio: no valid image in primary');
     expect(svg).toMatch(/<rect class="window" [^>]+><title>vulnerable window ops 72-83 \(radio: swap region 2\): 24 failing points, bricked x24<\/title>/);
+  });
+
+  it('draws a log where both processors issue ops within one pixel column as striped columns, its size bounded by the width', () => {
+    // The radio appends its log between every two of the host's ops: 20,000 runs of one op.
+    const dense: MapOp[] = Array.from({ length: 20_000 }, (_, i) => ({
+      index: i,
+      kind: 'program',
+      mcu: i % 2 ? 'radio' : 'host',
+      phase: i % 2 ? 'log' : 'download radio',
+      phases: { host: 'download radio', radio: 'log' },
+    }));
+    const svg = renderResilienceMap({ title: 'dense', ops: dense, results: [] });
+    const issuers = titles(svg, 'band issuer');
+    expect(issuers).toEqual(['ops 0-19999 issued by host and radio']);
+    expect(svg).toContain('fill="url(#issuers-mixed)"');
+    expect(svg).toMatch(/<pattern id="issuers-mixed" [^>]+><rect width="2" height="4" fill="#1565c0"\/><rect x="2" width="2" height="4" fill="#e65100"\/><\/pattern>/);
+    expect(svg.length).toBeLessThan(30_000);
   });
 
   it('keeps the double-cut map working, with the product rows and each cell naming where its first cut landed', () => {

@@ -23,6 +23,11 @@ export function mapMembers(ops: readonly MapOp[]): string[] {
   return [...seen];
 }
 
+/** A phase without the progress count an app appends to it (`download radio 7000/25180` -> `download radio`): one phase, not a band per chunk. */
+function withoutCount(phase: string): string {
+  return phase.replace(/\s+\d+\/\d+$/, '');
+}
+
 /** Each processor's phase label at each op (index for index), as phaseLabel words it. */
 export function memberPhases(ops: readonly MapOp[], members: readonly string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -33,9 +38,51 @@ export function memberPhases(ops: readonly MapOp[], members: readonly string[]):
       ops.map((op) => {
         const raw = op.phases?.[m] ?? (op.mcu === m ? op.phase : undefined) ?? carried;
         carried = raw;
-        return raw ? phaseLabel({ index: op.index, kind: op.kind, phase: raw }) : NO_PHASE;
+        return raw ? phaseLabel({ index: op.index, kind: op.kind, phase: withoutCount(raw) }) : NO_PHASE;
       }),
     );
+  }
+  return out;
+}
+
+/** Runs of ops by the processor that issued them (`host`, `radio`; `?` for an op that names none). */
+function issuerRuns(ops: readonly MapOp[]): Band[] {
+  const runs: Band[] = [];
+  for (const op of ops) {
+    const who = op.mcu ?? '?';
+    const last = runs.at(-1);
+    if (last && last.label === who) last.to = op.index;
+    else runs.push({ from: op.index, to: op.index, label: who, parts: [who] });
+  }
+  return runs;
+}
+
+/**
+ * The issuer runs as drawn: where ops are narrower than a pixel (a radio appending its log between
+ * the host's chunks makes thousands of runs), each pixel column's processors make one run, and
+ * neighbouring columns with the same set merge: `host+radio` where both issued ops there.
+ */
+function issuerColumns(runs: readonly Band[], axis: OpAxis): Band[] {
+  if (axis.column >= 1) return [...runs];
+  const out: Band[] = [];
+  const col = (op: number) => Math.floor(axis.x(op) - axis.left);
+  let i = 0;
+  while (i < runs.length) {
+    const c = col(runs[i]!.from);
+    const who = new Set<string>();
+    let to = runs[i]!.to;
+    let j = i;
+    // Every run that starts in column c belongs to it (a long run also covers the columns after).
+    while (j < runs.length && col(runs[j]!.from) === c) {
+      who.add(runs[j]!.label);
+      to = runs[j]!.to;
+      j++;
+    }
+    const label = [...who].sort().join('+');
+    const last = out.at(-1);
+    if (last && last.label === label) last.to = to;
+    else out.push({ from: runs[i]!.from, to, label, parts: [...who].sort() });
+    i = j;
   }
   return out;
 }
@@ -58,16 +105,9 @@ export function productBands(ops: readonly MapOp[]): ProductBands | undefined {
   const phases = memberPhases(ops, members);
   const at = new Map(ops.map((op, i) => [op.index, i]));
   const label = (m: string) => (op: MapOp) => phases.get(m)![at.get(op.index)!]!;
-  const issuer: Band[] = [];
-  for (const op of ops) {
-    const who = op.mcu ?? '?';
-    const last = issuer.at(-1);
-    if (last && last.label === who) last.to = op.index;
-    else issuer.push({ from: op.index, to: op.index, label: who, parts: [who] });
-  }
   return {
     members,
-    issuer,
+    issuer: issuerRuns(ops),
     rows: members.map((m) => ({ member: m, bands: phaseBands(ops, undefined, label(m)) })),
     issued: phaseBands(ops, undefined, (op) => (op.mcu ? `${op.mcu}: ${label(op.mcu)(op)}` : phaseLabel(op))),
     where: (index) => {
@@ -81,6 +121,9 @@ export function productBands(ops: readonly MapOp[]): ProductBands | undefined {
 }
 
 const ISSUER_ROW = 12;
+/** Callout lines above a processor's row: a product's phases are many and short next to its download. */
+const CALLOUTS = 3;
+const MIXED = 'issuers-mixed';
 const MEMBER_ROW = 22;
 
 /**
@@ -92,19 +135,32 @@ export function productRowsSvg(pb: ProductBands, axis: OpAxis, y: number, rowLab
   const out: string[] = [];
   let top = y;
   out.push(rowLabel('op issued by', top, ISSUER_ROW));
-  const rects = pb.issuer.map((b) => {
-    const x0 = axis.x(b.from);
-    const w = Math.max(axis.x(b.to + 1) - x0, 0.5);
-    const text = textWidth(b.label, 9) + 4 <= w ? `<text class="issuer-label" x="${n(x0 + 2)}" y="${n(top + ISSUER_ROW - 3)}" font-size="9" fill="#fff">${esc(b.label)}</text>` : '';
-    return `<g class="issuer" data-member="${esc(b.label)}"><rect class="band issuer" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${ISSUER_ROW}" fill="${memberColour(pb.members, b.label)}">${title(`${opsText(b.from, b.to)} issued by ${b.label}`)}</rect>${text}</g>`;
+  // Two processors issuing ops within one pixel column: their colours in stripes.
+  const [a, b] = pb.members;
+  const mixed = pb.members.length === 2 ? `url(#${MIXED})` : '#9e9e9e';
+  if (a && b)
+    out.push(
+      `<defs><pattern id="${MIXED}" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
+        `<rect width="2" height="4" fill="${memberColour(pb.members, a)}"/><rect x="2" width="2" height="4" fill="${memberColour(pb.members, b)}"/></pattern></defs>`,
+    );
+  const rects = issuerColumns(pb.issuer, axis).map((band) => {
+    const x0 = axis.x(band.from);
+    const w = Math.max(axis.x(band.to + 1) - x0, 0.5);
+    const who = band.parts.length > 1 ? band.parts.join(' and ') : band.label;
+    const fill = band.parts.length > 1 ? mixed : memberColour(pb.members, band.label);
+    const text =
+      textWidth(band.label, 9) + 4 <= w && band.parts.length === 1
+        ? `<text class="issuer-label" x="${n(x0 + 2)}" y="${n(top + ISSUER_ROW - 3)}" font-size="9" fill="#fff">${esc(band.label)}</text>`
+        : '';
+    return `<g class="issuer" data-member="${esc(band.label)}"><rect class="band issuer" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${ISSUER_ROW}" fill="${fill}">${title(`${opsText(band.from, band.to)} issued by ${who}`)}</rect>${text}</g>`;
   });
   out.push(`<g class="issuers">${rects.join('')}</g>`);
-  top += ISSUER_ROW + calloutHeight();
+  top += ISSUER_ROW + calloutHeight(CALLOUTS);
   pb.rows.forEach(({ member, bands }, i) => {
-    const names = Object.fromEntries(bands.map((b) => [b.label, `${member}: ${b.label}`]));
+    // The row's label names the processor; its bands' titles name it again (a title is read alone).
     out.push(rowLabel(`${member} phase`, top, MEMBER_ROW));
-    out.push(bandRowSvg(bands, axis, top, MEMBER_ROW, `phase member-${classSafe(member)}`, (b) => `${member}: ${b.parts.join(' / ')}: ${opsText(b.from, b.to)}`, 2, names));
-    top += MEMBER_ROW + (i + 1 < pb.rows.length ? calloutHeight() : 8);
+    out.push(bandRowSvg(bands, axis, top, MEMBER_ROW, `phase member-${classSafe(member)}`, (band) => `${member}: ${band.parts.join(' / ')}: ${opsText(band.from, band.to)}`, CALLOUTS));
+    top += MEMBER_ROW + (i + 1 < pb.rows.length ? calloutHeight(CALLOUTS) : 8);
   });
   return { svg: out.join(''), height: top - y };
 }
