@@ -521,6 +521,17 @@ function gpioIssues(raw: Record<string, unknown>): PathIssue[] {
   for (const [name, mcu] of Object.entries(isRecord(raw.mcus) ? raw.mcus : {})) {
     if (isRecord(mcu) && isRecord(mcu.reset)) uses.push({ path: ['mcus', name, 'reset', 'pin'], pin: mcu.reset.pin, what: `the reset of ${name}` });
   }
+  const reader = isRecord(raw.shared) && isRecord(raw.shared.flash) ? raw.shared.flash.reader : undefined;
+  if (reader !== undefined && isRecord(raw.mcus)) {
+    // The Pi can only master the shared bus while no MCU drives it: each one is held in reset then.
+    const unheld = Object.entries(raw.mcus).filter(([, mcu]) => isRecord(mcu) && mcu.reset === undefined);
+    if (unheld.length > 0) {
+      issues.push({
+        path: ['shared', 'flash', 'reader'],
+        message: `needs a reset: pin on every MCU (held while the Pi reads the shared flash), missing on ${unheld.map(([n]) => `mcus.${n}`).join(' and ')}`,
+      });
+    }
+  }
   const lock = isRecord(raw.shared) && isRecord(raw.shared.lock) ? raw.shared.lock.pin : undefined;
   if (typeof lock === 'string') {
     // The MCUs drive the lock line; a rig that drove it too would take the bus from under them.

@@ -21,8 +21,8 @@ export function rigRelative(rigFile: string, name: string): string {
 }
 
 /** Every openocd-bound value of the probe section that openocd would not read literally, located. */
-export function openOcdProbeConfigIssues(config: RigConfig, probe: OpenOcdConfig): ConfigIssue[] {
-  const issues = openOcdProbeIssues(probe).map((i) => issueAt(config, ['probe', ...i.path], i.message));
+export function openOcdProbeConfigIssues(config: RigConfig, probe: OpenOcdConfig, at: readonly (string | number)[] = ['probe']): ConfigIssue[] {
+  const issues = openOcdProbeIssues(probe).map((i) => issueAt(config, [...at, ...i.path], i.message));
   if (issues.length > 0) return issues;
   const resolved: [(string | number)[], string | undefined][] = [
     [['interface'], probe.interface],
@@ -33,21 +33,28 @@ export function openOcdProbeConfigIssues(config: RigConfig, probe: OpenOcdConfig
     if (name === undefined) continue;
     const full = rigRelative(config.file, name);
     const problem = full === name ? undefined : openOcdValueProblem('script', full);
-    if (problem !== undefined) issues.push(issueAt(config, ['probe', ...path], `resolves to ${JSON.stringify(full)} next to the rig file: ${problem}`));
+    if (problem !== undefined) issues.push(issueAt(config, [...at, ...path], `resolves to ${JSON.stringify(full)} next to the rig file: ${problem}`));
   }
   return issues;
 }
 
-export function openOcdProbeFor(config: RigConfig, probe: OpenOcdConfig, timeline?: Timeline): OpenOcdProbe {
-  const issues = openOcdProbeConfigIssues(config, probe);
+/** A product member's probe: its own target and its place in the file (`mcus.NAME.probe`). */
+export interface MemberProbeOf {
+  name: string;
+  target: Exclude<OpenOcdTargetName, 'generic'>;
+}
+
+export function openOcdProbeFor(config: RigConfig, probe: OpenOcdConfig, timeline?: Timeline, member?: MemberProbeOf): OpenOcdProbe {
+  const issues = openOcdProbeConfigIssues(config, probe, member ? ['mcus', member.name, 'probe'] : ['probe']);
   if (issues.length > 0) throw new ConfigFileError(issues);
   // `target: none`: the configs describe the whole target (a custom board, the dummy-adapter fake).
   const bare = probe.target === 'none';
-  const target: OpenOcdTargetName = bare ? 'generic' : config.target;
+  const own = member?.target ?? config.target;
+  const target: OpenOcdTargetName = bare ? 'generic' : own;
   return new OpenOcdProbe({
-    name: `${config.name} probe`,
+    name: member ? `${config.name} ${member.name} probe` : `${config.name} probe`,
     target,
-    interfaceCfg: rigRelative(config.file, probe.interface ?? DEFAULT_INTERFACE_CFG[config.target]),
+    interfaceCfg: rigRelative(config.file, probe.interface ?? DEFAULT_INTERFACE_CFG[own]),
     ...(!bare && probe.target !== undefined && { targetCfg: rigRelative(config.file, probe.target) }),
     configs: probe.configs.map((c) => rigRelative(config.file, c)),
     ...(probe.adapterSerial !== undefined && { adapterSerial: probe.adapterSerial }),

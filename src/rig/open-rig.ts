@@ -7,6 +7,7 @@ import { openBenchControls } from './bench-controls.js';
 import { openBenchConsole } from './bench-console.js';
 import { openOcdProbeFor } from './bench-probe.js';
 import { openTwinRig } from './open-twin-rig.js';
+import { openBenchProduct } from './open-bench-product.js';
 import { openWith } from './rig-parts.js';
 
 /**
@@ -16,6 +17,7 @@ import { openWith } from './rig-parts.js';
  */
 export function openRig(config: RigConfig): Promise<Rig> {
   if (config.twin) return openTwinRig(config, openTwinLink);
+  if (config.mcus) return openBenchProduct(config);
   return openWith(config, async (cleanups) => {
     const clock = new ScaledClock(1);
     const timeline = new Timeline(clock);

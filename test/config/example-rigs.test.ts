@@ -179,3 +179,62 @@ describe('rigs/pi-nrf52840-dk.yaml', () => {
     expect(pins(rig).RESET).toEqual({ line: 'GPIO5', activeLow: true, safe: 0, direction: 'out' });
   });
 });
+
+describe('rigs/pi-nrf9160-nrf52840-product.yaml', () => {
+  const NAME = 'pi-nrf9160-nrf52840-product';
+
+  it('is a two-processor product on one relay: each MCU with a by-id console, a J-Link by serial and its own reset line', async () => {
+    const rig = await load(NAME);
+    expect([rig.scheme, rig.target, rig.twin]).toEqual(['multi-mcu-dfu', 'nrf9160', undefined]);
+    expect(rig.description).toEqual(expect.any(String));
+    expect(rig.power).toMatchObject({ driver: 'relay', pin: 'RELAY', poweredLevel: 1, safeState: 'off' });
+    expect(rig.power.offMs).toBeGreaterThanOrEqual(rig.power.minOffMs!);
+    expect(rig.updater.driver).toBe('fota');
+    const text = readFileSync(rig.file, 'utf8');
+    const serials = new Set<string>();
+    for (const [name, mcu] of Object.entries(rig.mcus!)) {
+      expect([name, mcu.console.driver === 'serial' && /^\/dev\/serial\/by-id\/usb-/.test(mcu.console.port)]).toEqual([name, true]);
+      expect(mcu.probe).toMatchObject({ driver: 'openocd', interface: 'interface/jlink.cfg' });
+      if (mcu.probe?.driver === 'openocd') serials.add(mcu.probe.adapterSerial!);
+      const reset = pins(rig)[mcu.reset!.pin]!;
+      expect(reset).toMatchObject({ activeLow: true, safe: 0, direction: 'out' });
+      expect(text).toContain(`${reset.line} (pin ${HEADER_PIN[reset.line!]})`);
+    }
+    // Two probes of one kind in one rig: told apart only by their serials.
+    expect(serials.size).toBe(2);
+    expect(pins(rig).RELAY).toEqual({ line: 'GPIO17', activeLow: true, safe: 0, direction: 'out' });
+    expect(text).toContain('GPIO17 (pin 11)');
+  });
+
+  it('watches the lock line as an input and reads the shared NOR over the Pi SPI0 with flashrom, wiring in the comments', async () => {
+    const rig = await load(NAME);
+    expect(rig.shared?.lock?.pin).toBe('LOCK');
+    expect(pins(rig).LOCK).toMatchObject({ line: 'GPIO25', direction: 'in' });
+    expect(rig.shared?.flash).toMatchObject({ part: 'W25Q32JV', sizeMiB: 4, reader: { driver: 'flashrom', programmer: 'linux_spi:dev=/dev/spidev0.0,spispeed=8000' } });
+    const text = readFileSync(rig.file, 'utf8');
+    for (const wire of ['GPIO25 (pin 22)', 'GPIO11 SCLK (pin 23)', 'GPIO10 MOSI (pin 19)', 'GPIO9  MISO (pin 21)', 'GPIO8  CE0  (pin 24)', 'dtparam=spi=on']) expect(text).toContain(wire);
+    expect(text).toMatch(/hold[s]? BOTH MCUs in reset/);
+  });
+
+  it("names openocd configs the installed openocd has (the nRF91 target only in openocd newer than Debian's 0.12)", async () => {
+    const rig = await load(NAME);
+    if (!existsSync(OPENOCD_SCRIPTS)) return;
+    for (const mcu of Object.values(rig.mcus!)) {
+      if (mcu.probe?.driver !== 'openocd') continue;
+      for (const cfg of [mcu.probe.interface!, mcu.probe.target!]) {
+        if (cfg === 'target/nordic/nrf91.cfg') continue;
+        expect([cfg, existsSync(path.join(OPENOCD_SCRIPTS, cfg))]).toEqual([cfg, true]);
+      }
+    }
+  });
+});
+
+describe('rigs/twin-nrf9160-nrf52840-product.yaml', () => {
+  it('is the twin of the same product: members host and radio, fota, the shared parts', async () => {
+    const rig = await loadRig(path.join(RIGS, 'twin-nrf9160-nrf52840-product.yaml'));
+    expect(Object.keys(rig.mcus!)).toEqual(['host', 'radio']);
+    expect(rig.twin).toMatchObject({ variant: 'correct', timeFactor: 0 });
+    expect(rig.updater.driver).toBe('fota');
+    expect(rig.shared?.flash).toEqual({ part: 'W25Q32JV', sizeMiB: 4 });
+  });
+});

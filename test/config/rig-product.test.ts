@@ -101,6 +101,13 @@ describe('a product rig', () => {
     ]);
   });
 
+  it('needs every MCU on a reset line before the Pi may read the shared flash', () => {
+    const text = product({}, 'shared: { flash: { part: W25Q32JV, sizeMiB: 4, reader: { driver: flashrom, programmer: "linux_spi:dev=/dev/spidev0.0" } } }');
+    expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual([
+      'rigs/x.yaml:16:56: shared.flash.reader: needs a reset: pin on every MCU (held while the Pi reads the shared flash), missing on mcus.host and mcus.radio',
+    ]);
+  });
+
   it('rejects the fota updater on a scheme that does not update that way', () => {
     const text = yaml('target: nrf52840', 'scheme: mcuboot-swap', 'twin: {}', 'power: { driver: twin }', 'console: { driver: twin }', 'updater: { driver: fota }');
     expect(linesOf(() => parseRig(text, 'rigs/x.yaml'))).toEqual(['rigs/x.yaml:6:20: updater.driver: mcuboot-swap updates through probe, not fota']);
