@@ -103,8 +103,8 @@ describe('GPIO lock line', () => {
     expect(lockEvents(b)).toEqual(['host', null, 'radio', null]);
     const radioIn = b.events.find((x) => x.e.kind === 'lock' && x.e.holder === 'radio')!;
     // The radio polls every 1 ms: it sees the line free within a poll of the host's release.
-    expect(radioIn.t).toBeGreaterThan(20);
-    expect(radioIn.t).toBeLessThanOrEqual(20 + CHECK_TO_ASSERT_MS + 1 + CHECK_TO_ASSERT_MS);
+    expect(radioIn.t).toBeGreaterThanOrEqual(20);
+    expect(radioIn.t).toBeLessThanOrEqual(21);
     expect(radioIn.e.mcu).toBe('radio');
     expect(b.bus.lock.races).toBe(0);
     expect(radioPort.holdsLock).toBe(false);
@@ -192,7 +192,7 @@ describe('shared SPI NOR on the bus', () => {
     expect(b.events.some((x) => x.e.kind === 'bus-conflict')).toBe(false);
   });
 
-  it('a writer that skips the lock collides with the locked one: garbled pages or lost commands, the same per seed', async () => {
+  it('a writer that skips the lock collides with the locked one: garbled pages or lost commands, the same again on the same seed', async () => {
     const r1 = await download(board(1), false);
     const r2 = await download(board(1), false);
     expect(r1.image.equals(r1.data) && r1.log.equals(allRecords)).toBe(false);
@@ -203,15 +203,17 @@ describe('shared SPI NOR on the bus', () => {
     const conflicts = b.events.filter((x) => x.e.kind === 'bus-conflict');
     expect(conflicts.length).toBe(b.bus.collisions + b.bus.ignoredWhileBusy);
     expect(conflicts.length).toBeGreaterThan(0);
-    // Some other seed garbles differently (bit flips are drawn from the colliding master's generator).
-    const other = [2, 3, 4, 5].map((s) => download(board(s), false));
-    const digests = new Set((await Promise.all(other)).map((r) => r.image.toString('hex') + r.log.toString('hex')));
-    digests.add(r1.image.toString('hex') + r1.log.toString('hex'));
-    expect(digests.size).toBeGreaterThan(1);
   });
 
   it('overlapping transactions on the wire garble the earlier program and lose the later command (bus model)', async () => {
-    const b = board();
+    const landed = await Promise.all([1, 1, 2, 3, 4].map((seed) => overlap(seed)));
+    expect(landed[1]).toEqual(landed[0]);
+    // The bit flips are drawn from the colliding master's generator: another seed, other flips.
+    expect(new Set(landed.map((x) => x.toString('hex'))).size).toBeGreaterThan(1);
+  });
+
+  function overlap(seed: number): Promise<Buffer> {
+    const b = board(seed);
     const page = Buffer.alloc(256, 0xa5);
     b.start(
       async (mcu) => {
@@ -225,15 +227,17 @@ describe('shared SPI NOR on the bus', () => {
         await idle(mcu);
       },
     );
-    await b.clock.sleep(10);
-    const landed = b.bus.flash.read(IMAGE, 256);
-    expect(landed.subarray(0, 90)).toEqual(page.subarray(0, 90));
-    expect(landed.equals(page)).toBe(false);
-    expect(b.bus.flash.read(LOG, 32).every((x) => x === 0xff)).toBe(true);
-    expect(b.bus.collisions).toBe(1);
-    const conflict = b.events.find((x) => x.e.kind === 'bus-conflict')!.e;
-    expect(conflict).toMatchObject({ kind: 'bus-conflict', conflict: 'collision', op: 'program', address: LOG, other: 'host', mcu: 'radio' });
-  });
+    return b.clock.sleep(10).then(() => {
+      const landed = b.bus.flash.read(IMAGE, 256);
+      expect(landed.subarray(0, 90)).toEqual(page.subarray(0, 90));
+      expect(landed.equals(page)).toBe(false);
+      expect(b.bus.flash.read(LOG, 32).every((x) => x === 0xff)).toBe(true);
+      expect(b.bus.collisions).toBe(1);
+      const conflict = b.events.find((x) => x.e.kind === 'bus-conflict')!.e;
+      expect(conflict).toMatchObject({ kind: 'bus-conflict', conflict: 'collision', op: 'program', address: LOG, other: 'host', mcu: 'radio' });
+      return landed;
+    });
+  }
 
   it('a read while the other master programs gets 0xFF (the busy flash ignores it); a read it collides with gets flipped bits', async () => {
     const b = board();
@@ -315,5 +319,38 @@ describe('shared SPI NOR on the bus', () => {
     }, idle);
     await b.clock.sleep(10);
     expect(errors).toEqual([expect.stringMatching(/erase of 4096 bytes at 0x220100: the driver erases whole 4096-byte sectors/), expect.stringMatching(/0x5ffffc\+8 is outside W25Q32JV SPI NOR/)]);
+  });
+});
+
+describe('request-lines lock protocol', () => {
+  it('never lets two masters in at once, even when they ask at the same instant; the later one in priority backs off', async () => {
+    const b = new TwoMcuBoard({ lock: { protocol: 'request-lines', priority: ['host', 'radio'] } });
+    boards.push(b);
+    const inside = new Set<string>();
+    let overlaps = 0;
+    const order: string[] = [];
+    const worker = (rounds: number, hold: number) => async (mcu: Mcu) => {
+      const port = b.bus.port(mcu);
+      for (let i = 0; i < rounds; i++) {
+        await port.withLock(async () => {
+          inside.add(mcu.name!);
+          if (inside.size > 1) overlaps++;
+          order.push(mcu.name!);
+          await port.program(LOG + (mcu.name === 'host' ? 0 : 0x8000) + i * 32, record(i));
+          await mcu.sleep(hold);
+          inside.delete(mcu.name!);
+        });
+      }
+      await idle(mcu);
+    };
+    b.start(worker(40, 0.3), worker(40, 0.7));
+    await b.clock.sleep(1000);
+    expect(overlaps).toBe(0);
+    expect(order[0]).toBe('host');
+    expect(order.filter((n) => n === 'radio').length).toBe(40);
+    expect(b.bus.lock.races).toBe(0);
+    expect(b.bus.collisions + b.bus.ignoredWhileBusy).toBe(0);
+    expect(b.bus.flash.read(LOG, 40 * 32)).toEqual(allRecords.subarray(0, 40 * 32));
+    expect(b.bus.flash.read(LOG + 0x8000, 40 * 32)).toEqual(allRecords.subarray(0, 40 * 32));
   });
 });

@@ -11,6 +11,7 @@ import { FlashSet } from '../../src/twin/flash/flash-set.js';
 import { NorFlash, type FlashSnapshot } from '../../src/twin/flash/nor-flash.js';
 import type { PowerLossMode } from '../../src/twin/flash/power-loss.js';
 import { Mcu, OpObserverSlot, type TwinEvent } from '../../src/twin/mcu.js';
+import type { LockProtocol } from '../../src/twin/spi-bus/lock-line.js';
 import { SharedSpiFlash } from '../../src/twin/spi-bus/shared-flash.js';
 
 export const HOST_BASE = 0x0000_0000;
@@ -28,7 +29,7 @@ export class TwoMcuBoard implements Pick<TwinDevice, 'clock' | 'mcu' | 'flash' |
   readonly events: { t: number; e: TwinEvent }[] = [];
   private readonly listeners = new Set<(e: TwinEvent) => void>();
 
-  constructor(opts: { seed?: number; powerLoss?: PowerLossMode } = {}) {
+  constructor(opts: { seed?: number; powerLoss?: PowerLossMode; lock?: { protocol?: LockProtocol; priority?: readonly string[] } } = {}) {
     const ops = new OpObserverSlot();
     const seed = opts.seed ?? 1;
     const powerLoss = opts.powerLoss ?? 'torn';
@@ -36,7 +37,7 @@ export class TwoMcuBoard implements Pick<TwinDevice, 'clock' | 'mcu' | 'flash' |
     const radioFlash = new NorFlash({ ...NRF52840_NVMC, base: RADIO_BASE });
     this.host = new Mcu({ clock: this.clock, flash: hostFlash, powerLoss, seed, rxCapacity: 4096, name: 'host', ops });
     this.radio = new Mcu({ clock: this.clock, flash: radioFlash, powerLoss, seed: seed ^ 0x5a5a, rxCapacity: 4096, name: 'radio', ops });
-    this.bus = new SharedSpiFlash({ clock: this.clock });
+    this.bus = new SharedSpiFlash({ clock: this.clock, ...(opts.lock && { lock: opts.lock }) });
     this.flash = new FlashSet([hostFlash, radioFlash, this.bus.flash], 'product');
     for (const m of [this.host, this.radio]) {
       m.onEvent((e) => {

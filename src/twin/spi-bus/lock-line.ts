@@ -6,68 +6,121 @@ import type { Mcu } from '../mcu.js';
  * line inside each other's window both see it free and both take it.
  */
 export const CHECK_TO_ASSERT_MS = 0.005;
-/** How long a driver that finds the line held waits before it looks again (a k_sleep of 1 ms). */
+/** How long a driver that finds the bus taken waits before it looks again (a k_sleep of 1 ms). */
 export const LOCK_POLL_MS = 1;
 
 /**
- * The GPIO lock line of a shared SPI bus (seed 000): one open-drain line with a pull-up, so it
- * reads high (free) unless some master drives it low. A driver takes it by reading it and, if
- * it is high, driving it low: check, then assert, with nothing atomic between the two, so two
- * masters that check within each other's window both hold it (a race the model keeps). A
- * master's pins go back to inputs whenever its program loses its state (a power cut or any
- * reset), which releases the line.
+ * How the masters negotiate the bus:
+ * - `check-then-assert`: the seed's one open-drain line with a pull-up (reads high = free). A
+ *   driver reads it and, if high, drives it low; nothing is atomic between the two, so two masters
+ *   that check within CHECK_TO_ASSERT_MS of each other both hold it (the race, kept).
+ * - `request-lines`: the same idea made race-free with one more GPIO: each master drives its own
+ *   request line and reads the other's. It raises its request, then reads the other's: clear, the
+ *   bus is its own; set, the master later in `priority` drops its request and waits for the other's
+ *   to clear before it tries again, the earlier one waits for the other to finish. Raising before
+ *   reading means two masters can never both see the other's clear.
+ */
+export type LockProtocol = 'check-then-assert' | 'request-lines';
+
+/**
+ * The lock of a shared SPI bus (seed 000). A master's pins go back to inputs whenever its program
+ * loses its state (a power cut or any reset), which releases whatever it drove.
  *
- * Lock events go to the stream of the MCU that changed the line: `holder` is every master
- * driving it low ('+'-joined after a race), null once it is free.
+ * Lock events go to the stream of the MCU that changed who holds the bus: `holder` is every
+ * master holding it ('+'-joined after a race), null once it is free. A check and an assert are
+ * modelled at one instant, with the window kept as arithmetic on the clock (a master that finds
+ * the line taken less than CHECK_TO_ASSERT_MS after the other's check read it high too): no timer
+ * that short, which a wall-clock twin could not honour.
  */
 export class LockLine {
-  private readonly drivers = new Set<string>();
+  private readonly holders = new Map<string, number>();
+  /** request-lines: the masters whose request line is raised. */
+  private readonly requests = new Set<string>();
   /** Two masters held it at once (each took it inside the other's check-to-assert window). */
   races = 0;
 
+  constructor(
+    readonly protocol: LockProtocol = 'check-then-assert',
+    /** request-lines: who wins a tie, first first (a master not listed comes after the listed ones). */
+    readonly priority: readonly string[] = [],
+  ) {}
+
   get low(): boolean {
-    return this.drivers.size > 0;
+    return this.holders.size > 0;
   }
 
   get holder(): string | null {
-    return this.drivers.size ? [...this.drivers].join('+') : null;
+    return this.holders.size ? [...this.holders.keys()].join('+') : null;
   }
 
   holds(name: string): boolean {
-    return this.drivers.has(name);
+    return this.holders.has(name);
   }
 
-  /**
-   * The seed's driver: wait until the line reads free, then drive it low. The running program
-   * loses the wait with its power (Mcu.sleep throws PowerLost).
-   */
+  /** Waits until `name` holds the bus. The running program loses the wait with its power (Mcu.sleep throws PowerLost). */
   async take(mcu: Mcu, name: string): Promise<void> {
+    if (this.holders.has(name)) return;
+    if (this.protocol === 'request-lines') return this.takeByRequest(mcu, name);
     for (;;) {
-      if (!this.low) {
-        await mcu.sleep(CHECK_TO_ASSERT_MS);
-        this.assert(mcu, name);
+      mcu.check();
+      const now = mcu.clock.now();
+      let free = true;
+      // Still high when we read it: every holder checked less than the window before us.
+      for (const checkedAt of this.holders.values()) if (now - checkedAt >= CHECK_TO_ASSERT_MS) free = false;
+      if (free) {
+        this.assert(mcu, name, now);
         return;
       }
       await mcu.sleep(LOCK_POLL_MS);
     }
   }
 
-  /** Drives the line low now (no check): what a racing driver or a test does. */
-  assert(mcu: Mcu, name: string): void {
-    if (this.drivers.has(name)) return;
-    if (this.drivers.size) this.races++;
-    this.drivers.add(name);
+  private async takeByRequest(mcu: Mcu, name: string): Promise<void> {
+    for (;;) {
+      mcu.check();
+      this.requests.add(name);
+      const others = [...this.requests].filter((n) => n !== name);
+      if (!others.length) {
+        this.assert(mcu, name, mcu.clock.now());
+        return;
+      }
+      if (others.every((o) => this.outranks(name, o))) {
+        // Ours stays raised: a later master backs off; one in the bus finishes first.
+        while ([...this.requests].some((n) => n !== name)) await mcu.sleep(LOCK_POLL_MS);
+        this.assert(mcu, name, mcu.clock.now());
+        return;
+      }
+      this.requests.delete(name);
+      while (others.some((o) => this.requests.has(o))) await mcu.sleep(LOCK_POLL_MS);
+    }
+  }
+
+  private outranks(a: string, b: string): boolean {
+    const rank = (n: string) => {
+      const i = this.priority.indexOf(n);
+      return i < 0 ? this.priority.length : i;
+    };
+    return rank(a) < rank(b) || (rank(a) === rank(b) && a < b);
+  }
+
+  /** `name` holds the bus from now (no check): a racing driver, or a test. `checkedAt`: when it read the line. */
+  assert(mcu: Mcu, name: string, checkedAt = mcu.clock.now()): void {
+    if (this.holders.has(name)) return;
+    if (this.holders.size) this.races++;
+    this.holders.set(name, checkedAt);
     mcu.emit({ kind: 'lock', holder: this.holder });
   }
 
-  /** `name` stops driving the line (idempotent). */
+  /** `name` lets go of the bus (idempotent). */
   release(mcu: Mcu, name: string): void {
-    if (!this.drivers.delete(name)) return;
+    this.requests.delete(name);
+    if (!this.holders.delete(name)) return;
     mcu.emit({ kind: 'lock', holder: this.holder });
   }
 
-  /** Nobody drives it (a board powered down as a whole, then restored): no event. */
+  /** Nobody drives anything (a board powered down as a whole, then restored): no event. */
   reset(): void {
-    this.drivers.clear();
+    this.holders.clear();
+    this.requests.clear();
   }
 }

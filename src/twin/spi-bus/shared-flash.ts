@@ -5,7 +5,7 @@ import { FlashError, NorFlash, type FlashOp } from '../flash/nor-flash.js';
 import type { PowerLossMode } from '../flash/power-loss.js';
 import type { Mcu } from '../mcu.js';
 import type { Rng } from '../rng.js';
-import { LockLine } from './lock-line.js';
+import { LockLine, type LockProtocol } from './lock-line.js';
 
 /** SPI clock both masters run the bus at (Zephyr's spi-nor at 8 MHz on these boards; a figure, not a datasheet limit). */
 export const SPI_CLOCK_HZ = 8_000_000;
@@ -90,7 +90,7 @@ export interface SpiPort {
  */
 export class SharedSpiFlash {
   readonly flash: NorFlash;
-  readonly lock = new LockLine();
+  readonly lock: LockLine;
   /** Milliseconds one byte takes on the bus. */
   readonly byteMs: number;
   private readonly clock: Clock;
@@ -103,8 +103,9 @@ export class SharedSpiFlash {
   /** Commands the flash ignored because another master's program or erase was running. */
   ignoredWhileBusy = 0;
 
-  constructor(opts: { clock: Clock; geometry?: FlashGeometry; flash?: NorFlash; clockHz?: number }) {
+  constructor(opts: { clock: Clock; geometry?: FlashGeometry; flash?: NorFlash; clockHz?: number; lock?: { protocol?: LockProtocol; priority?: readonly string[] } }) {
     this.clock = opts.clock;
+    this.lock = new LockLine(opts.lock?.protocol, opts.lock?.priority);
     this.flash = opts.flash ?? new NorFlash(opts.geometry ?? SHARED_NOR_GEOMETRY);
     this.byteMs = 8000 / (opts.clockHz ?? SPI_CLOCK_HZ);
     this.flash.onOp = (op) => this.issuer?.emit({ kind: 'flash', op: op.kind, address: op.address, length: op.length, index: op.index });
