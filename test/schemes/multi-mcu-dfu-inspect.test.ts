@@ -172,6 +172,31 @@ describe('multi-mcu-dfu inspection', () => {
     expect(view.table).toMatch(/\nproduct: boots host:primary\+radio:primary, running host=1\.0\.0,radio=2\.0\.0\n/);
   });
 
+  it('never throws on any bytes: random memories, and a factory dump with random bytes over the trailers, scratch and dfu-state', () => {
+    let seed = 0x9160;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    const noise = (b: Buffer, from = 0, to = b.length) => {
+      for (let i = from; i < to; i++) b[i] = rnd();
+    };
+    const random = erased();
+    for (const b of Object.values(random)) noise(b, 0, 0x2_1000);
+    noise(random['host-flash'], HOST_PARTITIONS.scratch.base, HOST_PARTITIONS.dfuState.base + HOST_PARTITIONS.dfuState.size);
+    expect(() => inspectProduct(random, { known })).not.toThrow();
+    for (let round = 0; round < 8; round++) {
+      const d = factory();
+      pending(d, 'radio', r2.members!.radio!.image);
+      noise(d['shared-flash'], 0x4_0000 - 64 - round * 512, 0x4_0000);
+      noise(d['radio-flash'], RADIO_PARTITIONS.scratch.base + RADIO_PARTITIONS.scratch.size - 2048, RADIO_PARTITIONS.scratch.base + RADIO_PARTITIONS.scratch.size);
+      noise(d['host-flash'], HOST_PARTITIONS.dfuState.base + (round % 2 ? 0x80 : 0), HOST_PARTITIONS.dfuState.base + 0x400);
+      const i = inspectProduct(d, { known });
+      expect(i.members.host!.runs?.version).toBe('1.0.0+0');
+      expect(typeof i.summary).toBe('string');
+    }
+  });
+
   it('bad dumps: a region missing or of the wrong size is an InspectError naming it and the expected size', () => {
     const d = factory() as Partial<ProductDump>;
     delete d['shared-flash'];
