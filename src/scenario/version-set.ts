@@ -10,10 +10,12 @@
  *   did not finish). A set `compatible:` does not list: version-mismatch. Without `compatible:`
  *   the only sets known to work are the two the suite ships: `from` and `to`.
  * - A lost update: the host accepted the update before the cut (`fota: accepted`: its record is
- *   persisted, so a cut must not lose it) or had finished it, and settles idle or failed at its
- *   `from` versions: it dropped work it had promised, judged wrong-image as a single device's
- *   committed-then-rolled-back update is. A cut before `accepted` that ends on the old set is a
- *   plain rollback (the host never took the update).
+ *   persisted, so a cut must not lose it) or had finished it, and settles idle or failed short of
+ *   the `to` set (the old set, or a supported mix): it dropped work it had promised, judged
+ *   wrong-image as a single device's committed-then-rolled-back update is. A cut before `accepted`
+ *   that ends on the old set is a plain rollback (the host never took the update).
+ * - Every member runs but the host never settles within the boot timeout: stuck mid-update, `waiting`
+ *   (an unsupported set stays version-mismatch).
  */
 import type { Outcome } from '../config/vocabulary.js';
 import { formatCompatibleSet, supportedBy, type CompatibleSet } from '../config/version-pattern.js';
@@ -196,22 +198,28 @@ export function judgeProduct(
       if (said[m] !== undefined && banner !== undefined && said[m] !== banner) reasons.push(`the host reports ${m}=${said[m]}, ${m}'s own banner says ${banner}`);
     }
     if (/^fota: failed\b/.test(obs.settled)) reasons.push(`the host gave up: "${obs.settled}"`);
-  } else if (names.every((m) => obs.members?.[m]?.banner)) {
-    reasons.push('every member runs, but the host printed no settled line (fota: idle|complete|failed) within the boot timeout');
   }
+  const running = names.every((m) => obs.members?.[m]?.banner);
   const allFrom = names.every((m) => members[m]!.outcome === 'rolled-back');
-  // Settled at the old set: idle (nothing left to do) or failed (gave up).
+  const where = allFrom ? 'the old versions' : `a mix (${names.map((m) => `${m}=${versions[m] ?? '?'}`).join(', ')})`;
+  // Settled short of the new set: idle (nothing left to do) or failed (gave up).
   const gaveUp = obs.settled !== undefined && /^fota: (idle|failed)\b/.test(obs.settled);
-  if (outcome === 'rolled-back' && allFrom && opts.committed) {
-    // The host had said the update was complete: coming back on the old set is a lost update.
-    reasons.push(`the host completed ${to.name} before the cut, then every member booted its ${from.name} image again`);
+  if (outcome === 'rolled-back' && opts.committed) {
+    // The host had said the update was complete: coming back short of the new set is a lost update.
+    reasons.push(`the host completed ${to.name} before the cut, then the product came back on ${where}`);
     outcome = 'wrong-image';
-  } else if (outcome === 'rolled-back' && allFrom && gaveUp && (opts.accepted || view?.pending)) {
+  } else if (outcome === 'rolled-back' && gaveUp && (opts.accepted || view?.pending)) {
     // Accepted = persisted: a cut must not lose it. The correct product resumes and finishes.
     const evidence = [opts.accepted && 'it had printed fota: accepted before the cut', view?.pending && `its flash still holds the update's record (${view.pending})`].filter(Boolean).join('; ');
-    const how = /^fota: idle\b/.test(obs.settled!) ? 'then settled idle at the old versions: an accepted update was lost (never resumed)' : 'then gave up at the old versions: an accepted update was lost';
+    const how = /^fota: idle\b/.test(obs.settled!) ? `then settled idle at ${where}: an accepted update was lost (never resumed)` : `then gave up at ${where}: an accepted update was lost`;
     reasons.push(`the host accepted ${to.name} (${evidence}), ${how}`);
     outcome = 'wrong-image';
+  } else if (running && !obs.settled && (outcome === 'updated' || outcome === 'rolled-back')) {
+    // Every member answers, but the host neither finished nor gave up: the product is stuck mid-update.
+    reasons.push('every member runs, but the host printed no settled line (fota: idle|complete|failed) within the boot timeout: it is stuck mid-update');
+    outcome = 'waiting';
+  } else if (running && !obs.settled) {
+    reasons.push('every member runs, but the host printed no settled line (fota: idle|complete|failed) within the boot timeout');
   }
   const agree = names.every((m) => members[m]!.agree);
   return {

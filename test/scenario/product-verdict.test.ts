@@ -178,6 +178,20 @@ describe('the version-set verdict', () => {
     expect(early.outcome).toBe('rolled-back');
   });
 
+  it('a supported mix the host gave up at, after accepting: lost too; members running but the host never settling: waiting', async () => {
+    const mix = judge(await running('1.0.0', '2.0.0', 'fota: failed host-not-updated host=1.0.0 radio=2.0.0'), productView('1.0.0', '2.0.0'), from, to, {
+      committed: false,
+      accepted: true,
+      compatible: [set(0, '1.x', '1.x'), set(1, '1.x', '2.x'), set(2, '2.x', '2.x')],
+    });
+    expect(mix.outcome).toBe('wrong-image');
+    expect(mix.reasons.at(-1)).toMatch(/then gave up at a mix \(host=1.0.0, radio=2.0.0\): an accepted update was lost$/);
+    const stuck = await observe([BOOT('host'), BOOT('radio'), `host| ${banner('1.0.0')}`, `radio| ${banner('2.0.0')}`]);
+    const v = judge(stuck, productView('1.0.0', '2.0.0'), from, to, { committed: false, compatible: [set(0, '1.x', '*')] });
+    expect(v.outcome).toBe('waiting');
+    expect(v.reasons.at(-1)).toMatch(/no settled line .* it is stuck mid-update$/);
+  });
+
   it('the host reporting another version than the member prints is said', async () => {
     const v = judge(await running('2.0.0', '2.0.0', 'fota: complete host=2.0.0 radio=1.0.0'), productView('2.0.0', '2.0.0'), from, to, { committed: false });
     expect(v.reasons).toContain("the host reports radio=1.0.0, radio's own banner says 2.0.0");
