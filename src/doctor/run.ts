@@ -3,6 +3,7 @@ import type { RigConfig } from '../config/index.js';
 import { checkGpio } from './gpio.js';
 import { checkNode } from './node.js';
 import { checkOpenOcd } from './openocd.js';
+import { checkSharedFlash, perMember } from './product.js';
 import { checkRigWiring } from './rig-wiring.js';
 import { checkSerial } from './serial.js';
 import type { Check, CheckContext, DoctorEnv } from './types.js';
@@ -12,7 +13,17 @@ import { checkUsbProbes } from './usb-probes.js';
 export type CheckFamily = (ctx: CheckContext) => Promise<Check[]>;
 
 /** In the order a reader fixes things: runtime, tools, devices, then the bench as a whole. */
-export const CHECK_FAMILIES: readonly CheckFamily[] = [checkNode, checkOpenOcd, checkUsbProbes, checkGpio, checkSerial, checkUhubctl, checkRigWiring];
+// A product rig's per-processor parts (console, probe) are checked once per member (product.ts).
+export const CHECK_FAMILIES: readonly CheckFamily[] = [
+  checkNode,
+  perMember(checkOpenOcd),
+  perMember(checkUsbProbes),
+  checkGpio,
+  perMember(checkSerial),
+  checkSharedFlash,
+  checkUhubctl,
+  checkRigWiring,
+];
 
 export interface DoctorReport {
   /** Nothing failed: the rig can run (without a rig: this machine runs hil). */
