@@ -110,9 +110,9 @@ describe('the product map of a real twin sweep', () => {
       {
         workers: 0,
         points: [
-          { op: 10, mode: 'before' },
-          { op: 450, mode: 'torn', fraction: 0.5 },
-          { op: 700, mode: 'after' },
+          { op: 10, mode: 'before', seed: 1 },
+          { op: 450, mode: 'torn', fraction: 0.5, seed: 1 },
+          { op: 700, mode: 'after', seed: 1 },
         ],
       },
     );
