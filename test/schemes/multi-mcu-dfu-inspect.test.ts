@@ -229,9 +229,8 @@ class MockedCompositeProbe implements Probe {
     Buffer.from(data).copy(b, o);
   }
   async massErase() {
-    this.log.push('mass-erase (MCUs only)');
-    this.mem['host-flash'].fill(0xff);
-    this.mem['radio-flash'].fill(0xff);
+    this.log.push('mass-erase');
+    for (const b of Object.values(this.mem)) b.fill(0xff);
   }
 }
 
@@ -250,17 +249,36 @@ describe('multi-mcu-dfu baseline and inspection through a probe (a mocked compos
     };
   };
 
-  it('factory baseline: primaries programmed at their virtual addresses, a leftover secondary in the shared NOR erased; inspect reads it back', async () => {
+  it('factory baseline: whole primaries programmed at their virtual addresses, leftovers erased, MCUboot untouched (no mass erase); inspect reads it back', async () => {
     const d = erased();
-    d['shared-flash'].fill(0x00, 0x2_0000, 0x2_1000); // an old radio image the mass erase does not reach
+    const mcuboot = Buffer.alloc(HOST_PARTITIONS.mcuboot.size, 0x42);
+    mcuboot.copy(d['host-flash'], 0);
+    mcuboot.copy(d['radio-flash'], 0);
+    // What a previous update left: a primary trailer at the slot's end, the radio's v2 in the shared NOR, a log record, an update record.
+    d['host-flash'].fill(0x01, HOST_PARTITIONS.primary.base + HOST_PARTITIONS.primary.size - 16, HOST_PARTITIONS.primary.base + HOST_PARTITIONS.primary.size);
+    r2.members!.radio!.image.copy(d['shared-flash'], SHARED_PARTITIONS.radioSecondary.base);
+    d['shared-flash'].fill(0x00, SHARED_PARTITIONS.radioLog.base, SHARED_PARTITIONS.radioLog.base + 32);
+    d['host-flash'].fill(0x00, HOST_PARTITIONS.dfuState.base, HOST_PARTITIONS.dfuState.base + 0x5c);
     const probe = new MockedCompositeProbe(d);
     const host = await schemeAdapter('multi-mcu-dfu');
     await host.baseline(probe, { from: image('product-v1.tar', v1) }, 'factory');
-    expect(probe.log).toEqual(['mass-erase (MCUs only)', 'program 0xc000 25180', 'program 0x10c000 25180', 'dump host-secondary,radio-secondary,host-dfu-state', 'program 0x220000 131072']);
+    expect(probe.log).toEqual([
+      'program 0xc000 131072',
+      'program 0x10c000 131072',
+      'dump host-scratch,radio-scratch,host-secondary,radio-secondary,radio-log,host-dfu-state',
+      'program 0x220000 131072',
+      'program 0x300000 65536',
+      'program 0xf8000 8192',
+    ]);
+    expect(d['host-flash'].subarray(0, HOST_PARTITIONS.mcuboot.size).equals(mcuboot)).toBe(true);
+    expect(d['radio-flash'].subarray(0, RADIO_PARTITIONS.mcuboot.size).equals(mcuboot)).toBe(true);
     const view = await host.inspect(probe, [image('product-v1.tar', v1), image('product-v2.tar', v2)]);
     expect(view.bootsNext).toBe('host:primary+radio:primary');
     expect(view.next).toEqual({ valid: true, version: 'host=1.0.0,radio=1.0.0' });
     expect(view.members!.host!.next?.matches).toBe('product-v1.tar:host');
+    expect(view.members!.host!.slots[0]!.scheme.magic).toBe('unset');
+    expect(view.members!.radio!.slots[1]!.present).toBe(false);
+    expect(view.pending).toBeUndefined();
   });
 
   it('a baseline image that is not a product tar is refused before the probe is touched', async () => {
