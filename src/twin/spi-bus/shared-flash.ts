@@ -73,9 +73,10 @@ export interface SpiPort {
  *   the other clock's extra edges (drawn from the colliding master's seeded generator). If the
  *   overlap reaches the first transaction's opcode or address, the flash decodes no command
  *   from it (nothing happens); otherwise a page program lands with its data so corrupted, and a
- *   read returns its bytes from there on with those bit flips. The second transaction is never
- *   decoded (the flash is mid-command): its program or erase does nothing, its read returns the
- *   garbled overlap and then 0xFF (MISO floats high on the pulled-up line). The first transaction
+ *   read (whose MOSI the flash ignores) gets one bit flipped in each byte of the overlap, the
+ *   extra clock edges shifting the flash's bit count. The second transaction is never decoded
+ *   (the flash is mid-command): its program or erase does nothing, its read returns random bytes
+ *   over the overlap and then 0xFF (MISO floats high on the pulled-up line). The first transaction
  *   keeps its length (the model does not end it at the second master's CS edge).
  * - While a page program or erase runs (WIP set, tPP 0.7 ms / tSE 45 ms), the W25Q32JV ignores
  *   every instruction but Read Status and Suspend: a program or erase then does nothing and a
