@@ -121,6 +121,19 @@ describe('scheme registry: one folder per scheme', () => {
       expect(meta.updaters.includes('probe')).toBe(meta.stageThroughProbe !== undefined);
     });
 
+    it("a product scheme names its members once each, on known targets, the first on the scheme's target", () => {
+      if (!meta.members) return;
+      const names = meta.members.map((m) => m.name);
+      expect(new Set(names).size).toBe(names.length);
+      for (const m of meta.members) expect(TARGETS).toContain(m.target);
+      expect(meta.members[0]!.target).toBe(meta.target);
+      // Its images say each member's version and bytes, and its dump regions cover each member's flash.
+      const reading = readImage(name, readFileSync(join(ROOT, 'firmware', meta.samples.to)));
+      expect(Object.keys(reading.members ?? {})).toEqual(names);
+      expect(reading.version).toBe(names.map((n) => `${n}=${reading.members![n]!.version}`).join(','));
+      for (const n of names) expect(meta.dumpRegions.map((r) => r.name)).toContain(`${n}-flash`);
+    });
+
     it('config accepts exactly what the registration declares', () => {
       expect(CONFIG_SCHEMES).toContain(name);
       expect(SCHEME_TARGET[name]).toBe(meta.target);
