@@ -15,6 +15,7 @@ import type { Probe } from '../drivers/capabilities.js';
 import { schemeMeta } from '../schemes/meta-registry.js';
 import { openBenchConsole } from './bench-console.js';
 import { openBenchControls, pulsePin } from './bench-controls.js';
+import type { BenchGpio } from './bench-gpio.js';
 import { openOcdProbeFor } from './bench-probe.js';
 import { productMemories, SHARED } from './product-regions.js';
 import type { Rig, RigMcu } from './rig.js';
@@ -28,12 +29,7 @@ export function openBenchProduct(config: RigConfig): Promise<Rig> {
     const timeline = new Timeline(clock);
     const names = rigMembers(config);
     // Before any pin or power is touched: every probe value openocd would run as TCL is refused here.
-    const probes = new Map<string, Probe>();
-    for (const name of names) {
-      const p = mcus[name]!.probe;
-      if (p?.driver === 'openocd') probes.set(name, openOcdProbeFor(config, p, timeline, { name, target: mcus[name]!.target }));
-      else if (p) throw new ConfigError(`${config.file}: mcus.${name}.probe.driver ${p.driver} needs a twin: section`);
-    }
+    const probes = memberProbes(config, timeline);
     const controls = await openBenchControls(config, clock, timeline);
     cleanups.push(() => controls.close());
     const { gpio, power } = controls;
@@ -55,40 +51,64 @@ export function openBenchProduct(config: RigConfig): Promise<Rig> {
       const probe = probes.get(name);
       members.push({ name, target: mcu.target, console, ...(probe && { probe }), reset });
     }
-    const reader = config.shared?.flash?.reader;
-    const shared = reader
-      ? new FlashromProbe({
-          programmer: reader.programmer,
-          ...(reader.chip !== undefined && { chip: reader.chip }),
-          binary: reader.binary,
-          timeoutMs: reader.timeoutMs,
-          name: `${config.name} shared flash reader`,
-          timeline,
-          // Every MCU in reset: their SPI pins float and the Pi is the bus's only master (flashrom.ts).
-          holdBus: async () => {
-            const pins = names.map((n) => mcus[n]!.reset?.pin).filter((p): p is string => p !== undefined);
-            if (!gpio || pins.length < names.length) throw new ConfigError(`${config.file}: shared.flash.reader needs a reset: pin on every MCU (to hold it off the shared bus)`);
-            for (const p of pins) await gpio.lines.set(p, 1);
-            timeline.add('power', 'hold-reset', `${pins.join(', ')}: the Pi masters the shared SPI bus`);
-            return async () => {
-              for (const p of pins) await gpio.lines.set(p, 0);
-            };
-          },
-        })
-      : undefined;
-    const routes: ProbeRoute[] = productMemories(schemeMeta(config.scheme)).map((m) => {
-      const probe = m.owner === SHARED ? shared : probes.get(m.owner);
-      return { name: m.name, base: m.base, size: m.size, field: m.owner === SHARED ? 'shared.flash.reader' : `mcus.${m.owner}.probe`, ...(probe && { probe }) };
-    });
+    const probe = productProbe(config, probes, gpio, timeline);
     return {
       clock,
       timeline,
       link: members[0]!.console.link,
       power,
-      ...(routes.some((r) => r.probe) && { probe: new RoutedProbe(routes) }),
+      ...(probe && { probe }),
       ...(gpio && { gpio }),
       ...(controls.marker && { marker: controls.marker }),
       mcus: members,
     };
   });
+}
+
+/** Each member's openocd probe (by adapterSerial), refused with file:line before anything runs when a value would run as TCL. */
+export function memberProbes(config: RigConfig, timeline: Timeline): Map<string, Probe> {
+  const probes = new Map<string, Probe>();
+  for (const name of rigMembers(config)) {
+    const mcu = config.mcus![name]!;
+    const p = mcu.probe;
+    if (p?.driver === 'openocd') probes.set(name, openOcdProbeFor(config, p, timeline, { name, target: mcu.target }));
+    else if (p) throw new ConfigError(`${config.file}: mcus.${name}.probe.driver ${p.driver} needs a twin: section`);
+  }
+  return probes;
+}
+
+/**
+ * The product's probe on a bench: its virtual addresses routed to each member's probe and to the
+ * shared flash's reader (flashrom, with every MCU held in reset while it runs). Undefined when the
+ * rig reaches no memory at all.
+ */
+export function productProbe(config: RigConfig, probes: ReadonlyMap<string, Probe>, gpio: BenchGpio | undefined, timeline: Timeline): RoutedProbe | undefined {
+  const mcus = config.mcus!;
+  const names = rigMembers(config);
+  const reader = config.shared?.flash?.reader;
+  const shared = reader
+    ? new FlashromProbe({
+        programmer: reader.programmer,
+        ...(reader.chip !== undefined && { chip: reader.chip }),
+        binary: reader.binary,
+        timeoutMs: reader.timeoutMs,
+        name: `${config.name} shared flash reader`,
+        timeline,
+        // Every MCU in reset: their SPI pins float and the Pi is the bus's only master (flashrom.ts).
+        holdBus: async () => {
+          const pins = names.map((n) => mcus[n]!.reset?.pin).filter((p): p is string => p !== undefined);
+          if (!gpio || pins.length < names.length) throw new ConfigError(`${config.file}: shared.flash.reader needs a reset: pin on every MCU (to hold it off the shared bus)`);
+          for (const p of pins) await gpio.lines.set(p, 1);
+          timeline.add('power', 'hold-reset', `${pins.join(', ')}: the Pi masters the shared SPI bus`);
+          return async () => {
+            for (const p of pins) await gpio.lines.set(p, 0);
+          };
+        },
+      })
+    : undefined;
+  const routes: ProbeRoute[] = productMemories(schemeMeta(config.scheme)).map((m) => {
+    const probe = m.owner === SHARED ? shared : probes.get(m.owner);
+    return { name: m.name, base: m.base, size: m.size, field: m.owner === SHARED ? 'shared.flash.reader' : `mcus.${m.owner}.probe`, ...(probe && { probe }) };
+  });
+  return routes.some((r) => r.probe) ? new RoutedProbe(routes) : undefined;
 }

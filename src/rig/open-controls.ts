@@ -8,6 +8,7 @@ import { ScaledClock, type Clock } from '../core/clock.js';
 import { Timeline } from '../core/timeline.js';
 import type { Power, Probe } from '../drivers/capabilities.js';
 import type { BenchGpio } from './bench-gpio.js';
+import { memberProbes, productProbe } from './open-bench-product.js';
 import { openBenchControls, toSafeState } from './bench-controls.js';
 import { openRig } from './open-rig.js';
 import { openOcdProbeFor } from './bench-probe.js';
@@ -30,8 +31,11 @@ export async function openRigControls(config: RigConfig): Promise<RigControls> {
   const clock = new ScaledClock(1);
   const timeline = new Timeline(clock);
   // Before any pin or power is touched: a probe value openocd would run as TCL is refused here.
-  const probe = config.probe?.driver === 'openocd' ? openOcdProbeFor(config, config.probe, timeline) : undefined;
+  const members = config.mcus ? memberProbes(config, timeline) : undefined;
+  const single = config.probe?.driver === 'openocd' ? openOcdProbeFor(config, config.probe, timeline) : undefined;
   const c = await openBenchControls(config, clock, timeline);
+  // A product's probe routes its virtual addresses to each member's probe and the shared flash reader.
+  const probe = members ? productProbe(config, members, c.gpio, timeline) : single;
   let closed = false;
   return {
     clock,
