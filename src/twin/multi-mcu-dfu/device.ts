@@ -80,7 +80,9 @@ export class MultiMcuDfuTwin implements TwinDevice {
     host.partner = radio;
     this.mcu = host;
     this.radio = radio;
-    this.shared = new SharedSpiFlash({ clock: opts.clock });
+    // Each master's own request line, the host first (race-free; the seed's single check-then-assert
+    // line lets two masters that look within microseconds of each other both in).
+    this.shared = new SharedSpiFlash({ clock: opts.clock, lock: { protocol: 'request-lines', priority: ['host', 'radio'] } });
     this.flash = new FlashSet([hostFlash, radioFlash, this.shared.flash], 'host + radio + shared NOR');
     this.link = new UartLink(host, radio);
     const hostPort = this.shared.port(host);

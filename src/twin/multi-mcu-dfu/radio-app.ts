@@ -8,8 +8,9 @@
  *   otherwise it hashes its secondary under the lock: a match marks it pending (boot_set_pending:
  *   the trailer sector erased if needed, then the magic), answers `dfu ok` and reboots into
  *   MCUboot, which swaps; a mismatch answers `dfu bad`.
- * - Every LOG_EVERY_MS it appends a small record to the radio-log region, under the lock: the
- *   bus traffic a host that skips the lock collides with.
+ * - Every LOG_EVERY_MS, for its first LOG_RECORDS_PER_BOOT records after a start, it appends a
+ *   small record to the radio-log region, under the lock: the bus traffic a host that skips the
+ *   lock collides with (bounded, so a settled product is quiet: a sweep cuts at every op).
  */
 import { createHash } from 'node:crypto';
 import { SHARED_PARTITIONS } from '../../targets/nrf91-nrf52-product.js';
@@ -25,6 +26,7 @@ const SECONDARY = memberSlot('radio', 'secondary');
 /** Time the new app runs its self-test before it confirms itself. */
 export const SELF_TEST_MS = 200;
 export const LOG_EVERY_MS = 100;
+export const LOG_RECORDS_PER_BOOT = 48;
 const LOG_RECORD = 32;
 /** Software SHA-256 on the 64 MHz Cortex-M4: about 1 ms per KiB (inferred, as MCUboot's). */
 const HASH_MS_PER_KIB = 1;
@@ -83,9 +85,10 @@ class RadioApp {
     await opts.link.send(`version ${this.version}`);
     let nextLog = mcu.clock.now() + LOG_EVERY_MS;
     for (;;) {
-      const line = await opts.link.nextLine(Math.max(0, nextLog - mcu.clock.now()));
+      const logging = this.logSeq < LOG_RECORDS_PER_BOOT;
+      const line = await opts.link.nextLine(logging ? Math.max(0, nextLog - mcu.clock.now()) : 60_000);
       if (line !== undefined) await this.handle(line.trim());
-      if (mcu.clock.now() >= nextLog) {
+      if (logging && mcu.clock.now() >= nextLog) {
         await this.log();
         nextLog = Math.max(nextLog + LOG_EVERY_MS, mcu.clock.now());
       }
