@@ -43,7 +43,8 @@ function firstTrigger(rec: Recording, point: SweepCutPoint): Trigger {
   return { kind: 'after', ms: op.startMs - rec.updateStartMs + (point.mode === 'torn' ? into : op.durationMs / 2) };
 }
 
-const cases = SCHEMES.flatMap((s) => VARIANTS[s.name]!.map((v) => [s.name, v, s] as const));
+// A scheme not in VARIANTS has no double-cut case yet (the two-processor product: its recording is being trimmed).
+const cases = SCHEMES.flatMap((s) => (VARIANTS[s.name] ?? []).map((v) => [s.name, v, s] as const));
 
 describe('double cuts: engine = runCut with second:', () => {
   it.each(cases)('%s / %s: seeded first cuts, two second cuts each in their recovery', async (_n, variant, scheme) => {

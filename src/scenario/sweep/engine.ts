@@ -10,7 +10,9 @@ import { loadRig } from '../../config/index.js';
 import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './session.js';
 import { threadCpuMs } from './thread-cpu.js';
 import { recoverShare, type Share } from './share.js';
+import { SweepPace } from './pace.js';
 import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
+import type { SweepRecording } from './transfer.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
@@ -38,10 +40,12 @@ export interface SweepOptions {
  * An op-exhaustive sweep: records the update once per session, builds each point's state from
  * the recording and simulates only its recovery. With `workers` > 0 the points go in blocks of ops
  * to `workers` sessions, each claiming the next block when free: this thread's, which starts at
- * once (its modules are loaded), and `workers - 1` worker threads, which join once they have
- * started (a thread's imports take a few tenths of a second: a small sweep is done before they
- * help). Each session rebuilds the rig, images and recording from the request (deterministic: the
- * same recording in every thread) and returns plain results.
+ * once (its modules are loaded) and records the update, and `workers - 1` worker threads, which
+ * start meanwhile (a thread's imports take a few tenths of a second) and open their sessions on
+ * that recording once both are ready: rig and images of their own, the update's states sent
+ * over (./transfer.ts), no second run of the update. Torn cuts rerun their op, which only this
+ * thread's session holds, so it takes those first (see ./worker.ts). A thread still starting when
+ * this one has taken every block is not waited for. Every session returns plain results.
  */
 export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
   request = withMode(request, opts.mode);
@@ -75,8 +79,8 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       total,
     );
   };
-  // The sessions' shared block counter: each takes the next block when it is free (see worker.ts).
-  const claim = new SharedArrayBuffer(4);
+  // The sessions' shared block counter (each takes the next block when it is free, see worker.ts) and this thread's pace.
+  const claim = new SweepPace().buffer;
   const share = (index: number) => ({ modes, ...(opts.points && { points: [...opts.points] }), share: { index, of: workers }, claim });
   // One failing session ends the others (a thread left running would keep the process alive until its share is done).
   const failed = new AbortController();
@@ -85,9 +89,14 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
     failed.abort(err);
     throw err;
   };
+  // This thread's recording, for the workers' sessions: they are given their tasks once it is there.
+  let recorded!: (r: SweepRecording) => void;
+  const recording = new Promise<SweepRecording>((resolve) => (recorded = resolve));
   const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total));
-  const theirs = pool.run(async (i) => ({ request, config: await config, ...share(i + 1) }), stop).catch(fail);
-  const mine = recoverHere(request, await config, share(0), (n, total) => progress(0, n, total), stop).catch(fail);
+  const theirs = pool.run(async (i) => ({ request, config: await config, recorded: await recording, ...share(i + 1) }), stop).catch(fail);
+  const mine = recoverHere(request, await config, share(0), (n, total) => progress(0, n, total), stop, recorded)
+    .finally(() => pool.release())
+    .catch(fail);
   const [here, there] = await Promise.allSettled([mine, theirs]);
   if (signal?.aborted) throw signal.reason;
   if (here.status === 'rejected') throw here.reason;
@@ -101,18 +110,21 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
 }
 
 /** This thread's share of a sweep (it takes blocks as the worker threads do): stops between points once `stop` aborts. */
-async function recoverHere(request: SweepRequest, config: Awaited<ReturnType<typeof loadRig>>, share: Share, onProgress: (done: number, total: number) => void, stop: AbortSignal): Promise<Reply> {
+async function recoverHere(
+  request: SweepRequest,
+  config: Awaited<ReturnType<typeof loadRig>>,
+  share: Share,
+  onProgress: (done: number, total: number) => void,
+  stop: AbortSignal,
+  recorded: (r: SweepRecording) => void,
+): Promise<Reply> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
   const session = await SweepSession.openWith(config, request, { signal: stop });
   const t1 = performance.now();
   try {
-    const results = await recoverShare(
-      session,
-      share,
-      (p) => onProgress(p.progress.done, p.progress.total),
-      () => stop.throwIfAborted(),
-    );
+    recorded(session.exportRecording());
+    const results = await recoverShare(session, share, (p) => onProgress(p.progress.done, p.progress.total), { stop: () => stop.throwIfAborted(), lead: { openMs: t1 - t0 } });
     const cpu = threadCpuMs();
     return {
       ok: true,
@@ -183,11 +195,35 @@ class WorkerPool {
     await Promise.all(threads.map((w) => w.terminate()));
   }
 
-  /** Takes a thread at once (a new one starts importing) and gives it the task once it is ready. */
+  /**
+   * Takes a thread at once (a new one starts importing) and gives it the task once both are
+   * ready, unless the sweep no longer needs it by then (release): then it goes back idle unused.
+   */
   private start(index: number, taskFor: (index: number) => Promise<WorkerTask>): Promise<Reply> {
     const worker = takeIdle() ?? newPooledWorker();
     this.busy.add(worker);
-    return taskFor(index).then((task) => this.serve(worker, task, index));
+    const both = Promise.all([readyOf(worker), taskFor(index)]);
+    return Promise.race([both, this.released]).then((got) => {
+      if (got) return this.serve(worker, got[1], index);
+      void both.then(
+        () => this.unused(worker),
+        () => this.unused(worker),
+      );
+      return { ok: true, ops: [], results: [], timing: { threadId: worker.threadId, openMs: 0, pointsMs: 0, cpuMs: 0, late: true } };
+    });
+  }
+
+  private readonly release$ = withResolvers<undefined>();
+  private readonly released = this.release$.promise;
+
+  /** The engine's thread has taken every block: threads not given their task yet are not waited for. */
+  release(): void {
+    this.release$.resolve(undefined);
+  }
+
+  private unused(worker: Worker): void {
+    if (!this.busy.delete(worker)) return;
+    giveBack(worker);
   }
 
   private serve(worker: Worker, task: WorkerTask, index: number): Promise<Reply> {
@@ -198,6 +234,7 @@ class WorkerPool {
         worker.off('exit', onExit);
       };
       const onMessage = (msg: WorkerMessage) => {
+        if ('ready' in msg) return;
         if ('progress' in msg) return this.onProgress?.(index, msg.progress.done, msg.progress.total);
         detach();
         if (msg.ok) {
@@ -232,14 +269,57 @@ class WorkerPool {
 const idle: Worker[] = [];
 const MAX_IDLE = 8;
 
+/** Resolves once the thread's modules are loaded (its first message); at once for a thread that has served before. */
+const ready = new WeakMap<Worker, Promise<void>>();
+
+function readyOf(worker: Worker): Promise<void> {
+  return ready.get(worker) ?? Promise.resolve();
+}
+
+function withResolvers<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 function newPooledWorker(): Worker {
-  const worker = new Worker(workerFile());
+  const worker = new Worker(workerFile(), { execArgv: workerExecArgv() });
+  ready.set(
+    worker,
+    new Promise((resolve, reject) => {
+      const onMessage = (msg: WorkerMessage) => {
+        if (!('ready' in msg)) return;
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (code: number) => reject(new Error(`sweep worker exited with code ${code} while starting`));
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+    }),
+  );
   // A thread that dies while idle (it should not) leaves the pool.
   worker.once('exit', () => {
     const i = idle.indexOf(worker);
     if (i >= 0) idle.splice(i, 1);
   });
   return worker;
+}
+
+/**
+ * This process's Node options without its module loaders (`--import tsx`, a test runner's hooks):
+ * a sweep thread runs the compiled JavaScript, and a loader's resolve and load hooks made its
+ * start-up a third slower (every import a round trip to the hooks' thread). Other options (heap
+ * limits, profiling) carry over as a worker's default would.
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^(--import|--require|-r|--loader|--experimental-loader)(=.*)?$/.exec(argv[i]!);
+    if (!m) kept.push(argv[i]!);
+    else if (m[2] === undefined) i++;
+  }
+  return kept;
 }
 
 function takeIdle(): Worker | undefined {

@@ -6,6 +6,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import type { RigConfig } from '../../config/index.js';
 import type { Outcome } from '../../config/vocabulary.js';
+import type { CompatibleSet } from '../../config/version-pattern.js';
 import { openTwinRig } from '../../rig/open-twin-rig.js';
 import type { Rig } from '../../rig/rig.js';
 import { schemeAdapter } from '../../schemes/registry.js';
@@ -14,7 +15,8 @@ import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
-import { committedAt, recordRecovery, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
+import { acceptedAt, committedAt, recordRecovery, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
+import { reviveStates, type SweepRecording } from './transfer.js';
 
 /** Everything that makes a sweep, as plain data (a worker thread rebuilds its own session from it). */
 export interface SweepRequest {
@@ -27,6 +29,8 @@ export interface SweepRequest {
   setup?: string;
   /** Retries of the update after a point's recovery while it is waiting or rolled-back (a suite's `retry:`). */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`), for the verdict. */
+  compatible?: readonly CompatibleSet[];
   /** Seeds the recording's baseline and every point's torn fraction and bits. */
   seed: number;
   offMs?: number;
@@ -64,6 +68,8 @@ export class SweepSession {
     readonly images: SweepImages,
     readonly recording: Recording,
     readonly request: SweepRequest,
+    /** Torn first cuts load here (the session recorded the update itself: a torn state reruns its op). */
+    readonly tears = true,
   ) {}
 
   /**
@@ -71,7 +77,7 @@ export class SweepSession {
    * a worker thread gets it from the engine, so its start-up loads no config reader (zod, yaml).
    * `SweepSession.open` in ./session.ts loads the rig file itself.
    */
-  static async openWith(config: RigConfig, request: SweepRequest, opts: { signal?: AbortSignal } = {}): Promise<SweepSession> {
+  static async openWith(config: RigConfig, request: SweepRequest, opts: { signal?: AbortSignal; recorded?: SweepRecording } = {}): Promise<SweepSession> {
     const scheme = await schemeAdapter(config.scheme);
     const images: SweepImages = {
       from: await loadUpdateImage(request.images.from, config.scheme),
@@ -80,6 +86,12 @@ export class SweepSession {
     };
     const rig = await openTwinRig(config);
     try {
+      if (opts.recorded) {
+        // Another thread's recording of the same request: its before/after states, no update run here.
+        rig.twin!.sweep.importRecording(reviveStates(opts.recorded.states));
+        if (rig.clock instanceof VirtualClock) rig.clock.batched = true;
+        return new SweepSession(rig, scheme, images, opts.recorded.recording, request, false);
+      }
       const recording = await recordUpdate(rig, scheme, images, {
         seed: request.seed,
         offMs: offMsOf(request, config),
@@ -93,6 +105,11 @@ export class SweepSession {
       await rig.close();
       throw err;
     }
+  }
+
+  /** The recording as plain data for a worker thread's session (see openWith's `recorded`). */
+  exportRecording(): SweepRecording {
+    return { recording: this.recording, states: this.rig.twin!.sweep.exportRecording() };
   }
 
   /**
@@ -112,7 +129,7 @@ export class SweepSession {
   async recover(point: SweepCutPoint): Promise<PointResult> {
     if (point.second) return this.recoverSecond(point);
     const id = this.rig.twin!.sweep.stateId(point.op, point.mode);
-    const key = id === undefined ? undefined : `${id}/${committedAt(this.recording, point)}`;
+    const key = id === undefined ? undefined : `${id}/${committedAt(this.recording, point)}/${acceptedAt(this.recording, point)}`;
     const known = key === undefined ? undefined : this.shared.get(key);
     if (known) return { point, ...known, reasons: [...known.reasons], shared: true };
     // A double sweep's first cut: its recovery's op log is what the second cuts will index.
@@ -165,8 +182,8 @@ export class SweepSession {
   /** Same state, same recovery: a before/after cut by its state id, a torn cut by its own tear. */
   private firstKey(point: SweepCutPoint): string {
     const id = this.rig.twin!.sweep.stateId(point.op, point.mode);
-    const committed = committedAt(this.recording, point);
-    return id === undefined ? `torn ${point.op} ${point.fraction} ${point.seed} ${committed}` : `${id} ${committed}`;
+    const host = `${committedAt(this.recording, point)} ${acceptedAt(this.recording, point)}`;
+    return id === undefined ? `torn ${point.op} ${point.fraction} ${point.seed} ${host}` : `${id} ${host}`;
   }
 
   private async recoverOnce(point: SweepCutPoint, record?: (r: RecordedRecovery) => void): Promise<PointResult> {
@@ -185,6 +202,7 @@ export class SweepSession {
         {
           offMs,
           ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
+          ...(this.request.compatible && { compatible: this.request.compatible }),
           ...(this.request.retry ? { retry: this.request.retry, ...(this.request.setup !== undefined && { setup: this.request.setup }) } : {}),
         },
         this.views,

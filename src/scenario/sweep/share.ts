@@ -7,6 +7,7 @@
 import type { SweepCutMode, SweepCutPoint } from './points.js';
 import type { PointResult } from './recover.js';
 import type { SweepSession } from './session-core.js';
+import { SweepPace } from './pace.js';
 
 const SHARE_BLOCK_OPS = 16;
 /** Points between progress messages: often enough for a live line, rare enough to cost nothing. */
@@ -18,8 +19,8 @@ export interface Share {
   points?: SweepCutPoint[];
   share: { index: number; of: number };
   /**
-   * The next block to take (an Int32Array of one over a SharedArrayBuffer all sessions see):
-   * blocks are claimed one at a time. Absent: this session takes every `of`-th block from `index`.
+   * The next block to take, in a SweepPace's buffer all sessions see (./pace.ts): blocks are
+   * claimed one at a time. Absent: this session takes every `of`-th block from `index`.
    */
   claim?: SharedArrayBuffer;
 }
@@ -30,31 +31,64 @@ export interface ShareProgress {
 }
 
 /**
- * One share of a sweep's points on an open session: blocks claimed from the shared counter (or
- * every `of`-th block), each point's result with its index in the sweep's point list. The engine's
- * own thread runs a share this way too. Stops between points once `stop` says so.
+ * One share of a sweep's points on an open session: blocks claimed from the shared counters (or
+ * every `of`-th block), each point's result with its index in the sweep's point list. With shared
+ * counters, torn cuts go in blocks of their own, taken only by sessions that recorded the update
+ * (`session.tears`: a torn state reruns its op); such a session takes them first, leaving the
+ * other blocks to sessions opened on its recording. The engine's own thread runs a share this way
+ * too, and publishes its pace (`lead`: how long its session took to open, ./pace.ts). Stops
+ * between points once `stop` says so. `doneBefore`: points this thread did in an earlier share of
+ * the same sweep (progress counts on from there).
  */
-export async function recoverShare(session: SweepSession, task: Share, report: (p: ShareProgress) => void, stop?: () => void): Promise<{ order: number; result: PointResult }[]> {
+export async function recoverShare(
+  session: SweepSession,
+  task: Share,
+  report: (p: ShareProgress) => void,
+  opts: { stop?: () => void; lead?: { openMs: number }; doneBefore?: number } = {},
+): Promise<{ order: number; result: PointResult }[]> {
+  const { stop, lead, doneBefore = 0 } = opts;
   const points = task.points ?? session.everyOp(task.modes);
   const results: { order: number; result: PointResult }[] = [];
   let reported = 0;
-  const blocks = blocksOf(points);
-  const next = task.claim ? new Int32Array(task.claim) : undefined;
-  for (let turn = 0; ; turn++) {
-    const b = next ? Atomics.add(next, 0, 1) : task.share.index + turn * task.share.of;
-    if (b >= blocks.length) break;
-    for (const i of blocks[b]!) {
+  const run = async (block: readonly number[]) => {
+    for (const i of block) {
       stop?.();
       results.push({ order: i, result: await session.recover(points[i]!) });
       if (results.length - reported >= PROGRESS_EVERY) {
         reported = results.length;
-        report({ progress: { done: reported, total: points.length } });
+        report({ progress: { done: doneBefore + reported, total: points.length } });
       }
+    }
+  };
+  if (!task.claim) {
+    const blocks = blocksOf(points);
+    for (let b = task.share.index; b < blocks.length; b += task.share.of) await run(blocks[b]!);
+  } else {
+    const { blocks, torn } = splitTorn(points, blocksOf(points));
+    const pace = new SweepPace(task.claim);
+    if (lead) pace.opened(lead.openMs, blocks.length, torn.length);
+    for (;;) {
+      const t0 = performance.now();
+      const t = session.tears ? pace.claimTorn() : torn.length;
+      if (t < torn.length) await run(torn[t]!);
+      else {
+        const b = pace.claim();
+        if (b >= blocks.length) break;
+        await run(blocks[b]!);
+      }
+      if (lead) pace.blockDone(performance.now() - t0);
     }
   }
   // Always one, so the engine learns the total even from a share that is empty.
-  report({ progress: { done: results.length, total: points.length } });
+  report({ progress: { done: doneBefore + results.length, total: points.length } });
   return results;
+}
+
+/** Each block's torn first cuts apart (blocks of their own), the rest as they were; empty blocks dropped. */
+export function splitTorn(points: readonly SweepCutPoint[], blocks: readonly number[][]): { blocks: number[][]; torn: number[][] } {
+  const torn = blocks.map((b) => b.filter((i) => points[i]!.mode === 'torn')).filter((b) => b.length);
+  const rest = blocks.map((b) => b.filter((i) => points[i]!.mode !== 'torn')).filter((b) => b.length);
+  return { blocks: rest, torn };
 }
 
 /** Point indices by block of SHARE_BLOCK_OPS consecutive ops, blocks in op order, points in list order. */
