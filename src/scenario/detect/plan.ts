@@ -10,6 +10,7 @@ import { TWIN_VARIANTS } from '../../drivers/device/twin.js';
 import { prepareSuiteRig } from '../suite-run.js';
 import type { SweepRequest } from '../sweep/session.js';
 import type { SweepReproContext } from '../sweep/repro-context.js';
+import { formatCompatibleText } from '../../config/version-pattern.js';
 import type { KnownWeakness } from '../../config/suite-schema.js';
 
 export interface DetectSweep {
@@ -60,7 +61,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
   const uses: DetectUse[] = [];
   for (const suite of suites) {
     for (const [entry, rigEntry] of suite.rigs.entries()) {
-      const { config, images, points, setup } = await prepareSuiteRig(suite, rigEntry);
+      const { config, images, points, setup, compatible } = await prepareSuiteRig(suite, rigEntry);
       const variant = config.twin?.variant ?? 'correct';
       const offMs = suite.cuts.offMs ?? config.power.offMs;
       const bootLoopCycles = suite.expect.bootLoopCycles;
@@ -72,6 +73,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
         seed: config.twin?.seed ?? 1,
         offMs,
         ...(bootLoopCycles ? { bootLoopCycles } : {}),
+        ...(compatible && { compatible }),
       };
       const key = JSON.stringify(request);
       if (!sweeps.has(key)) sweeps.set(key, { key, request, scheme: config.scheme, variant, label: `${suite.name} / ${variant}` });
@@ -94,6 +96,7 @@ export async function detectPlan(suites: readonly SuiteConfig[]): Promise<Detect
           setup,
           offMs,
           ...(bootLoopCycles ? { bootLoopCycles } : {}),
+          ...(compatible && { compatible: formatCompatibleText(compatible) }),
         },
         secondCuts: points.flatMap((p, i) => (p.second !== undefined ? [i] : [])),
         ...(suite.expect.known && { known: suite.expect.known }),

@@ -3,6 +3,7 @@ import type { SweepOp, TwinSweep } from '../../drivers/device/twin-sweep.js';
 import type { Rig } from '../../rig/rig.js';
 import type { SchemeAdapter } from '../../schemes/scheme.js';
 import { runCut, type CutResult } from '../cut.js';
+import { SETTLED } from '../observe-boot.js';
 import type { UpdateImage } from '../update-image.js';
 
 /**
@@ -34,6 +35,11 @@ const HOST_PHASE_STAGE: Readonly<Record<string, string>> = {
   'phase:done': 'verify',
 };
 
+/** A product's settled line (`fota: complete ... host=…`), on a merged console (`host| …`) or the host's own. */
+function settledLine(text: string): boolean {
+  return SETTLED.test(text.trim().replace(/^[a-z][a-z0-9-]*\| ?/, ''));
+}
+
 /** One uncut run of an update with its flash op log: what every cut point of a sweep is built from. */
 export interface Recording {
   rig: string;
@@ -47,6 +53,8 @@ export interface Recording {
   opsBeforeUpdateDone?: number;
   /** The host saw the update finish before this virtual-clock time (ms). */
   updateDoneMs?: number;
+  /** Ops started before a product's host said it accepted the update (`fota: accepted`; a cut at a later op comes after it). */
+  opsBeforeAccepted?: number;
   /** The update's progress reports, in order: where a progress trigger lands among the ops. */
   progress: readonly ProgressMark[];
   /** The device announced the new image as its boot choice (a later rollback is a lost update). */
@@ -88,6 +96,7 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
   let updateStartMs = 0;
   let opsBeforeUpdateDone: number | undefined;
   let updateDoneMs: number | undefined;
+  let opsBeforeAccepted: number | undefined;
   let committed = false;
   const progress: ProgressMark[] = [];
   // The rig's updater, watched: each report the trigger watch would see, placed among the ops.
@@ -108,15 +117,31 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
         }),
     },
   };
+  // A product's host says when it has settled (nothing pending: the update applied on every member
+  // and confirmed, or given up). Its apps keep writing flash after that (the co-processor's log
+  // appends), for as long as the recording runs: the op log ends at that line, where the update's
+  // work ends. Devices that print no such line are logged to the horizon, as before.
+  let started = false;
+  let settledInUpdate = false;
+  const offLine = rig.console.onLine((line) => {
+    if (!started || ops || !settledLine(line.text)) return;
+    if (updateDoneMs === undefined) settledInUpdate = true;
+    else ops = sweep.stopRecording();
+  });
   const off = rig.timeline.subscribe((e) => {
     if (e.source === 'scenario' && e.kind === 'update-start') {
       updateStartMs = e.t;
+      started = true;
       sweep.startRecording('update');
     } else if (e.source === 'scenario' && e.kind === 'update-done') {
       opsBeforeUpdateDone = sweep.opsStarted();
       updateDoneMs = e.t;
       committed = e.detail === 'committed';
       sweep.stage('reboot');
+      // The updater finished at the settled line (`fota: complete`): nothing of the update's is left.
+      if (settledInUpdate && !ops) ops = sweep.stopRecording();
+    } else if (e.source === 'updater' && e.kind === 'fota-accepted' && opsBeforeAccepted === undefined) {
+      opsBeforeAccepted = sweep.opsStarted();
     } else if (e.source === 'updater' && updateDoneMs === undefined && HOST_PHASE_STAGE[e.kind] !== undefined) {
       sweep.stage(HOST_PHASE_STAGE[e.kind]!);
     } else if (e.source === 'cut' && e.kind === 'fire' && !ops) ops = sweep.stopRecording();
@@ -132,6 +157,7 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
     );
   } finally {
     off();
+    offLine();
     if (!ops) ops = sweep.stopRecording();
   }
   if (result.outcome === 'rig-error') throw new Error(`recording the update on ${rig.name} failed: ${result.rigError}`);
@@ -145,6 +171,7 @@ export async function recordUpdate(rig: Rig, scheme: SchemeAdapter, images: Swee
     progress,
     ...(opsBeforeUpdateDone !== undefined && { opsBeforeUpdateDone }),
     ...(updateDoneMs !== undefined && { updateDoneMs }),
+    ...(opsBeforeAccepted !== undefined && { opsBeforeAccepted }),
     committed,
     outcome: result.outcome,
   };

@@ -1,4 +1,5 @@
 import type { Outcome } from '../../config/vocabulary.js';
+import type { CompatibleSet } from '../../config/version-pattern.js';
 import type { Rig } from '../../rig/rig.js';
 import type { FlashView, SchemeAdapter } from '../../schemes/scheme.js';
 import { observeBoot, type BootObservation } from '../observe-boot.js';
@@ -32,6 +33,8 @@ export interface RecoverySpec {
   retry?: number;
   /** The scheme's setup the retries' updates go with (as the recorded update's). */
   setup?: string;
+  /** A product's supported version sets (a suite's `compatible:`). */
+  compatible?: readonly CompatibleSet[];
 }
 
 /** One cut point's outcome, judged as a replayed cut is. */
@@ -83,6 +86,14 @@ export function committedAt(rec: Recording, point: SweepCutPoint): boolean {
 }
 
 /**
+ * Whether a product's host had said it accepted the update (`fota: accepted`) before this point's
+ * cut: it must then finish the update or say it failed (as a replayed cut judges it from its timeline).
+ */
+export function acceptedAt(rec: Recording, point: SweepCutPoint): boolean {
+  return rec.opsBeforeAccepted !== undefined && point.op >= rec.opsBeforeAccepted;
+}
+
+/**
  * Simulates only the recovery from one cut point: the device's persistent state is loaded as the
  * cut left it (RAM gone), power comes back after the off time, and the outcome is judged from the
  * console and from the flash as runCut judges a replayed cut (same observation, settle time,
@@ -122,7 +133,7 @@ export async function recoverPoint(
   // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
   const writes = () => rig.twin!.flashOps();
   let observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes });
-  const judgeNow = async (obs: BootObservation, committed: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
+  const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
     if (stableCommand(rig)) await confirmStable(rig, obs);
     if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
     const hash = sweep.stateHash();
@@ -135,10 +146,10 @@ export async function recoverPoint(
         views.set(hash, flash);
       }
     }
-    const judged = { committed, silence: scheme.silence };
+    const judged = { committed, silence: scheme.silence, ...(spec.compatible && { compatible: spec.compatible }), ...(accepted && { accepted }) };
     return { verdict: flash ? judge(obs, flash, from, to, judged) : judgeConsoleOnly(obs, from, to, judged), stateHash: hash };
   };
-  let { verdict, stateHash } = await judgeNow(observation, committedAt(rec, point));
+  let { verdict, stateHash } = await judgeNow(observation, committedAt(rec, point), acceptedAt(rec, point));
   let outcome = verdict.outcome;
   // The suite's retries (../cut/state-retrying.ts does the same for a replayed cut): the same update
   // again while the device is reachable but not updated, judged after each.

@@ -11,4 +11,6 @@ export interface SweepReproContext {
   setup: string;
   offMs: number;
   bootLoopCycles?: number;
+  /** A product's supported version sets as `hil cut --compatible` takes them (formatCompatibleText). */
+  compatible?: string;
 }
