@@ -41,6 +41,11 @@ export async function rigClaims(env: DoctorEnv, rig: RigConfig, chips: GpioChip[
   if (rig.probe?.driver === 'openocd' && rig.probe.adapterSerial !== undefined) {
     claims.push({ key: `probe ${rig.probe.adapterSerial}`, label: `probe.adapterSerial ${rig.probe.adapterSerial}`, kind: 'probe' });
   }
+  for (const [name, mcu] of Object.entries(rig.mcus ?? {})) {
+    if (mcu.probe?.driver === 'openocd' && mcu.probe.adapterSerial !== undefined) {
+      claims.push({ key: `probe ${mcu.probe.adapterSerial}`, label: `mcus.${name}.probe.adapterSerial ${mcu.probe.adapterSerial}`, kind: 'probe' });
+    }
+  }
   return claims;
 }
 

@@ -12,7 +12,12 @@ const BY_ID = '/dev/serial/by-id';
 /** The serial ports a rig opens, with the key that names each in the rig file. */
 export function rigSerialPorts(rig: NonNullable<CheckContext['rig']>): { role: string; key: string; port: string }[] {
   const ports: { role: string; key: string; port: string }[] = [];
-  if (rig.console.driver === 'serial') ports.push({ role: 'console', key: 'console.port', port: rig.console.port });
+  // A product rig: every processor's console (its top-level console is the host's, listed here by member).
+  if (rig.mcus) {
+    for (const [name, mcu] of Object.entries(rig.mcus)) {
+      if (mcu.console.driver === 'serial') ports.push({ role: `console (${name})`, key: `mcus.${name}.console.port`, port: mcu.console.port });
+    }
+  } else if (rig.console.driver === 'serial') ports.push({ role: 'console', key: 'console.port', port: rig.console.port });
   if (rig.power.driver === 'supply') ports.push({ role: 'supply', key: 'power.port', port: rig.power.port });
   return ports;
 }

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { loadRig } from '../../src/config/index.js';
 import { runDoctor } from '../../src/doctor/run.js';
+import { checkRigWiring } from '../../src/doctor/rig-wiring.js';
 import { checkSerial } from '../../src/doctor/serial.js';
 import { checkSharedFlash, perMember } from '../../src/doctor/product.js';
-import { byId, fakeMachine, fakeSerial, type FakeMachine } from './fake.js';
+import { benchRig, byId, fakeMachine, fakeSerial, writeRig, type FakeMachine } from './fake.js';
 
 let m: FakeMachine;
 afterEach(() => m?.cleanup());
@@ -53,5 +54,16 @@ describe('hil doctor on a product rig (fake /dev)', () => {
     expect(ids.some((id) => id.endsWith('.radio') && id.startsWith('openocd'))).toBe(true);
     expect(ids).toContain('flashrom.spi');
     expect(report.checks.filter((c) => c.id.endsWith('.error'))).toEqual([]);
+  });
+
+  test("another rig of the bench claiming the radio's console or probe is caught, naming the member's key", async () => {
+    m = fakeMachine({ inDeviceGroup: true });
+    const rig = await productRig(m);
+    const radio = rig.mcus!.radio!;
+    if (radio.console.driver !== 'serial' || radio.probe?.driver !== 'openocd') throw new Error('example changed');
+    writeRig(join(m.root, 'rigs'), 'other', benchRig({ port: radio.console.port, probe: `  driver: openocd\n  interface: interface/jlink.cfg\n  adapterSerial: "${radio.probe.adapterSerial}"` }));
+    const checks = await checkRigWiring({ env: m.env, rig });
+    expect(byId(checks, 'wiring.ports')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`mcus.radio.console.port ${radio.console.port}`) });
+    expect(byId(checks, 'wiring.probe')).toMatchObject({ status: 'warn', detail: expect.stringContaining(`mcus.radio.probe.adapterSerial ${radio.probe.adapterSerial}`) });
   });
 });
