@@ -76,6 +76,7 @@ describe("a product's resilience map", () => {
     expect(failing).toHaveLength(24);
     expect(failing.find((m) => m[1] === '75' && m[2] === 'torn')![3]).toBe('op 75 (by radio; radio: swap region 2, host: wait radio) torn at 50 %: bricked - radio: no valid image in primary');
     expect(svg).toMatch(/<rect class="window" [^>]+><title>vulnerable window ops 72-83 \(radio: swap region 2\): 24 failing points, bricked x24<\/title>/);
+    expect(svg).toContain('>170 flash ops (host 144, radio 26), 510 cut points: 24 failing (bricked x24) in 1 window: ops 72-83 (radio: swap region 2)</text>');
   });
 
   it('draws a log where both processors issue ops within one pixel column as striped columns, its size bounded by the width', () => {

@@ -72,16 +72,19 @@ function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: Resilien
   const windowPhase = phaseOfOp(phases);
   const opPhase = product ? product.where : windowPhase;
 
+  // A product's summary says whose ops they were and, for its first windows, whose phase.
+  const byMember = product ? ` (${product.members.map((m) => `${m} ${count(ops.filter((o) => o.mcu === m).length)}`).join(', ')})` : '';
+  const shown = product ? 3 : 4;
   const summary =
-    `${count(ops.length)} flash ops, ${count(results.length)} cut points: ` +
+    `${count(ops.length)} flash ops${byMember}, ${count(results.length)} cut points: ` +
     (failing.length === 0
       ? 'no failing point'
       : `${count(failing.length)} failing (${describeOutcomes(tally(failing))}) in ${windows.length} window${windows.length === 1 ? '' : 's'}: ` +
         windows
-          .slice(0, 4)
-          .map((w) => opsText(w.from, w.to))
+          .slice(0, shown)
+          .map((w) => opsText(w.from, w.to) + (product ? ` (${phaseNames(windowPhase, w.from, w.to)})` : ''))
           .join(', ') +
-        (windows.length > 4 ? ', ...' : '')) +
+        (windows.length > shown ? ', ...' : '')) +
     knownText(known);
 
   const out: string[] = [];
