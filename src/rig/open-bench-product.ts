@@ -33,6 +33,12 @@ export function openBenchProduct(config: RigConfig): Promise<Rig> {
     const controls = await openBenchControls(config, clock, timeline);
     cleanups.push(() => controls.close());
     const { gpio, power } = controls;
+    const lock = config.shared?.lock?.pin;
+    if (gpio && lock) {
+      // The lock line into the timeline: one wire tells when the bus is taken or given back, not by whom.
+      const off = await gpio.onEdge(lock, () => timeline.add('gpio', 'lock-edge', lock, { pin: lock }));
+      cleanups.push(off);
+    }
     const members: RigMcu[] = [];
     for (const name of names) {
       const mcu = mcus[name]!;

@@ -69,7 +69,7 @@ async function bench(): Promise<Bench> {
     file,
     [
       'scheme: multi-mcu-dfu',
-      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 }, HOST_RESET: { chip: gpiochip0, offset: 27, activeLow: true }, RADIO_RESET: { chip: gpiochip0, offset: 22, activeLow: true } } }',
+      'gpio: { pins: { RELAY: { chip: gpiochip0, offset: 17 }, HOST_RESET: { chip: gpiochip0, offset: 27, activeLow: true }, RADIO_RESET: { chip: gpiochip0, offset: 22, activeLow: true }, LOCK: { chip: gpiochip0, offset: 25, direction: in, edge: both } } }',
       'power: { driver: relay, pin: RELAY, onSettleMs: 1, offSettleMs: 1, minOffMs: 10 }',
       'updater: { driver: fota }',
       'mcus:',
@@ -85,7 +85,7 @@ async function bench(): Promise<Bench> {
       `    console: { driver: serial, port: ${r.a}, baud: 115200 }`,
       `    probe: ${probe('000801067890')}`,
       '    reset: { pin: RADIO_RESET, pulseMs: 5 }',
-      `shared: { flash: { part: W25Q32JV, sizeMiB: 4, reader: { driver: flashrom, programmer: "dummy:emulate=W25Q128FV,image=${nor}" } } }`,
+      `shared: { lock: { pin: LOCK }, flash: { part: W25Q32JV, sizeMiB: 4, reader: { driver: flashrom, programmer: "dummy:emulate=W25Q128FV,image=${nor}" } } }`,
     ].join('\n'),
   );
   const clock = new ScaledClock(1);
@@ -111,6 +111,12 @@ describe('product rig on a bench (fake gpioset v2, real socat ptys, fake openocd
     await b.rig.console.write('version?\n');
     await b.host.expect(/^version\?$/, { timeoutMs: 20_000, fromLine: 0 });
     expect(b.radio.lines).toEqual([]);
+  });
+
+  test('the lock line (an input) is watched into the timeline (fake gpiomon: two edges)', async () => {
+    const b = await bench();
+    await waitFor('two lock edges', () => b.rig.timeline.events.filter((e) => e.kind === 'lock-edge').length >= 2);
+    expect(b.rig.timeline.events.find((e) => e.kind === 'lock-edge')).toMatchObject({ source: 'gpio', detail: 'LOCK' });
   });
 
   test("each processor's reset pulses its own line", async () => {
