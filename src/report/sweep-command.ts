@@ -3,6 +3,7 @@
  * one point of it: src/report/sweep-result.ts pointArgument). Pure formatting.
  */
 import { relative } from 'node:path';
+import { formatCompatibleText, type CompatibleSet } from '../config/version-pattern.js';
 import type { OpSweepMode } from '../config/sweep.js';
 import type { ReproTwin } from './cut-summary.js';
 
@@ -42,6 +43,8 @@ export interface SweepLine {
   bootLoopCycles?: number;
   /** Retries after each recovery (a suite's `retry:`). */
   retry?: number;
+  /** A product's supported version sets (a suite's `compatible:`). */
+  compatible?: readonly CompatibleSet[];
 }
 
 export function sweepCommand(c: SweepLine): string {
@@ -65,5 +68,6 @@ export function sweepCommand(c: SweepLine): string {
     ...(c.offMs !== undefined ? [`--off-ms ${c.offMs}`] : []),
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
     ...(c.retry ? [`--retry ${c.retry}`] : []),
+    ...(c.compatible?.length ? [`--compatible ${q(formatCompatibleText(c.compatible))}`] : []),
   ].join(' ');
 }

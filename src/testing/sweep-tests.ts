@@ -87,6 +87,7 @@ export async function runSuiteSweeps(suite: SuiteConfig, prepared: PreparedSuite
       ...(suite.cuts.offMs !== undefined && { offMs: suite.cuts.offMs }),
       bootLoopCycles: suite.expect.bootLoopCycles,
       ...(prepared.retry > 0 && { retry: prepared.retry }),
+      ...(prepared.compatible && { compatible: prepared.compatible }),
     });
     const run: SuiteSweepRun = { opSweep, name: opSweepName(opSweep.sweep), seed, ops: [], results: [], command };
     try {

@@ -12,22 +12,7 @@ import { twinOverridesFrom, withTimeFactor } from './cut-twin.js';
 import { viaOption } from './cut-via.js';
 import { MAX_RETRY } from '../../config/suite-schema.js';
 import { cutHelp } from './cut.help.js';
-import { parseCompatibleText } from '../../config/version-pattern.js';
-import { compatibleIssuesFor } from '../../config/suite-schema.js';
-
-/** `--compatible`: a product's supported version sets, members checked against the rig's scheme. */
-function compatibleOption(value: unknown, config: { scheme: string; name: string; file: string }) {
-  if (typeof value !== 'string') return undefined;
-  let sets;
-  try {
-    sets = parseCompatibleText(value);
-  } catch (err) {
-    throw new UsageError(`--compatible: ${(err as Error).message}`);
-  }
-  const issue = compatibleIssuesFor({ file: config.file, compatible: sets }, config.scheme, config.name)[0];
-  if (issue) throw new UsageError(`--compatible: ${issue.message}`);
-  return sets;
-}
+import { compatibleOption } from '../compatible-option.js';
 
 export const cutCommand: Command = {
   ...cutHelp,

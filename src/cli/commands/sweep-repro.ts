@@ -78,6 +78,7 @@ export function pointCommand(c: PointCommandContext, point: SweepCutPoint): stri
     `--off-ms ${c.offMs}`,
     ...(c.bootLoopCycles ? [`--boot-loop-cycles ${c.bootLoopCycles}`] : []),
     ...(c.retry ? [`--retry ${c.retry}`] : []),
+    ...(c.compatible ? [`--compatible ${q(c.compatible)}`] : []),
   ].join(' ');
 }
 

@@ -50,6 +50,7 @@ Modes:
                      0 = this thread alone)
   --seed N           seeds every point's torn fraction and bits (default: the rig's twin.seed)
   --off-ms N         power-off time at each cut (default: the rig's power.offMs)
+  --compatible SETS  a product's supported version sets, as hil cut takes them
   --boot-loop-cycles N  extra power cycles after each recovery that must keep the same image
   --retry N          retry the update after each recovery while the device is waiting or rolled-back
                      (a suite's retry:); each point is judged after its retries`,
@@ -82,6 +83,7 @@ Modes:
     seed: { type: 'string' },
     'off-ms': { type: 'string' },
     'boot-loop-cycles': { type: 'string' },
+    compatible: { type: 'string' },
     retry: { type: 'string' },
   },
 };

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { compatibleOption } from '../compatible-option.js';
+import { formatCompatibleText } from '../../config/version-pattern.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { limits, loadRig, withTwinOverrides } from '../../config/index.js';
 import { renderResilienceMap, writeResilienceMap } from '../../report/maps/resilience-map.js';
@@ -77,6 +79,7 @@ export const sweepCommand: Command = {
     const retry = numberOption(values, 'retry', 0, { integer: true, min: 0, max: MAX_RETRY });
     const offMs = numberOption(values, 'off-ms', config.power.offMs, { min: 0, max: limits.MAX_OFF_MS });
     const point = values.point !== undefined ? parsePoint(values.point, seed) : undefined;
+    const compatible = compatibleOption(values.compatible, config);
     const scheme = await schemeAdapter(config.scheme);
     const setup = setupOption(scheme, values);
     // Loaded here so a bad image is a usage error before any recording or worker starts.
@@ -93,6 +96,7 @@ export const sweepCommand: Command = {
       ...(offMs !== config.power.offMs && { offMs }),
       ...(bootLoopCycles > 0 && { bootLoopCycles }),
       ...(retry > 0 && { retry }),
+      ...(compatible && { compatible }),
     };
     const context: PointCommandContext = {
       rig: config.file,
@@ -105,6 +109,7 @@ export const sweepCommand: Command = {
       offMs,
       bootLoopCycles,
       ...(retry > 0 && { retry }),
+      ...(compatible && { compatible: formatCompatibleText(compatible) }),
       seed,
     };
 
