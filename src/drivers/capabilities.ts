@@ -65,4 +65,11 @@ export interface UpdateResult {
 /** Sends a new image through the device's own update path (sfu, smp). */
 export interface Updater {
   update(image: Buffer, opts: { signal?: AbortSignal; onProgress?: (p: UpdateProgress) => void; setup?: string }): Promise<UpdateResult>;
+  /**
+   * Makes the image available to a device that asks for it without an update() running (fota: the
+   * chunk server learns the package). A sweep worker, which imports a recorded update instead of
+   * running one, calls it so that a host resuming its download after a cut is served. Optional:
+   * updaters that push (sfu, probe) have nothing to prepare.
+   */
+  prepare?(image: Buffer): void;
 }

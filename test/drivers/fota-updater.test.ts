@@ -161,6 +161,15 @@ describe('fota updater (real pty, scripted device)', () => {
     expect((await get(device, pkg, 'host', 500, 500)).equals(HOST.subarray(500, 1000))).toBe(true);
   });
 
+  it('prepare() offers a package with no update running: a download resumed in a sweep worker is served', async () => {
+    const { fota, device } = await wire();
+    const tar = await productTar();
+    const pkg = sha(tar).slice(0, 8);
+    fota.prepare!(tar);
+    expect((await get(device, pkg, 'radio', 500, 200)).equals(RADIO.subarray(500, 700))).toBe(true);
+    expect(() => fota.prepare!(Buffer.from('junk'))).toThrow(RigError);
+  });
+
   it('refuses an image that is not a product tar, and a device that never answers the offer', async () => {
     const { fota } = await wire(300);
     await expect(fota.update(Buffer.from('not a tar'), {})).rejects.toThrow(RigError);

@@ -11,7 +11,7 @@ import type { Timeline } from '../../../core/timeline.js';
 import type { UpdateResult, Updater } from '../../capabilities.js';
 import type { Console } from '../../console/console.js';
 import { FotaChunkServer } from './chunk-server.js';
-import { fotaPackage } from './package.js';
+import { fotaPackage, type FotaPackage } from './package.js';
 import { beginLine, versionsText, type DeviceLine } from './protocol.js';
 
 export { FotaChunkServer } from './chunk-server.js';
@@ -37,18 +37,23 @@ export interface FotaUpdater extends Updater {
 export function fotaUpdater(opts: FotaUpdaterOptions): FotaUpdater {
   const { console, clock, timeline } = opts;
   const server = new FotaChunkServer(console, timeline);
+  const offer = (tar: Buffer): FotaPackage => {
+    let pkg: FotaPackage;
+    try {
+      pkg = fotaPackage(tar);
+    } catch (error) {
+      throw new RigError(`fota: the image is not a product update (a tar of one image per member): ${(error as Error).message}`, { cause: error });
+    }
+    server.offer(pkg);
+    return pkg;
+  };
   return {
     server,
     close: () => server.close(),
+    prepare: (tar) => void offer(tar),
     async update(tar, { signal, onProgress }): Promise<UpdateResult> {
       signal?.throwIfAborted();
-      let pkg;
-      try {
-        pkg = fotaPackage(tar);
-      } catch (error) {
-        throw new RigError(`fota: the image is not a product update (a tar of one image per member): ${(error as Error).message}`, { cause: error });
-      }
-      server.offer(pkg);
+      const pkg = offer(tar);
       const started = clock.now();
       const seen = new Set<string>();
       let served = 0;
