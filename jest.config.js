@@ -22,6 +22,8 @@ const SWEEPS = [
   '<rootDir>/test/signoff/signoff-cli.test.ts',
   '<rootDir>/test/report/cut-report-browser.test.ts',
   '<rootDir>/test/report/resilience-map-browser.test.ts',
+  '<rootDir>/test/schemes/multi-mcu-dfu-inspect-agreement.test.ts',
+  '<rootDir>/test/report/timeline-product-twin.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
