@@ -5,6 +5,7 @@
  * suite runner (./suite.ts) is built on it; scripts may use a session directly.
  */
 import * as allure from 'allure-js-commons';
+import type { FlashOpInfo } from '../report/timeline/recording.js';
 import { Status } from 'allure-js-commons';
 import { ConfigError, RigError } from '../core/errors.js';
 import { formatTrigger, loadRig, withTwinOverrides, type RigConfig, type TwinOverrides } from '../config/index.js';
@@ -169,13 +170,21 @@ function watchCut(rig: Rig): { stop(): void; recording(): CutRecording } {
   const firstLine = rig.console.lines.length;
   const firstNote = rig.console.notes.length;
   const flashOps: number[] = [];
-  const unwatch = rig.twin && rig.marker ? rig.marker(() => flashOps.push(rig.clock.now())) : undefined;
+  // A product's ops say which processor ran them and in which memory: the picture's per-memory lanes.
+  const info: FlashOpInfo[] = [];
+  const unwatch =
+    rig.twin && rig.marker
+      ? rig.marker((op) => {
+          flashOps.push(rig.clock.now());
+          info.push({ ...(op?.mcu && { mcu: op.mcu }), ...(op?.memory && { memory: op.memory }) });
+        })
+      : undefined;
   return {
     stop: () => unwatch?.(),
     recording: () => {
       const notes = rig.console.notes.slice(firstNote).map((l) => ({ t: l.t, text: l.text, host: true }));
       const lines = [...rig.console.lines.slice(firstLine).map((l) => ({ t: l.t, text: l.text })), ...notes].sort((a, b) => a.t - b.t);
-      return { events: [...rig.timeline.events], lines, flashOps };
+      return { events: [...rig.timeline.events], lines, flashOps, ...(info.some((o) => o.mcu) && { flashOpInfo: info }), ...(rig.mcus && { members: Object.keys(rig.mcus) }) };
     },
   };
 }
