@@ -33,10 +33,10 @@ describe('multi-mcu-dfu twin: the correct product', () => {
     expect(b.radio()).toMatch(BANNER2);
     // The radio reported 2.0.0 before the host marked its own image.
     const link = b.events.filter((x) => x.e.kind === 'link').map((x) => x.e.kind === 'link' && `${x.e.from}>${x.e.to} ${x.e.text}`);
-    const reported = link.findIndex((l) => l === 'radio>host version 2.0.0');
+    const reported = link.findIndex((l) => l === 'radio>host boot 2.0.0');
     expect(reported).toBeGreaterThan(link.findIndex((l) => typeof l === 'string' && l.startsWith('host>radio dfu ready')));
     const hostMark = b.events.findIndex((x) => x.e.kind === 'phase' && x.e.mcu === 'host' && x.e.name === 'apply host');
-    const radioReport = b.events.findIndex((x) => x.e.kind === 'link' && x.e.text === 'version 2.0.0');
+    const radioReport = b.events.findIndex((x) => x.e.kind === 'link' && x.e.text === 'boot 2.0.0');
     expect(hostMark).toBeGreaterThan(radioReport);
     // Both swapped under the bus lock: no conflict on the bus.
     expect(b.twin.shared.collisions).toBe(0);
@@ -108,13 +108,13 @@ describe('multi-mcu-dfu twin: each variant in its window', () => {
     const b = bench({ variant: 'unchecked-apply' });
     b.twin.powerOn();
     await b.begin();
-    await b.cutWhen((e) => e.kind === 'link' && e.from === 'radio' && e.text === 'version 2.0.0');
+    await b.cutWhen((e) => e.kind === 'link' && e.from === 'radio' && e.text === 'boot 2.0.0');
     await b.waitFor(/fota: failed radio-not-updated host=1\.0\.0 radio=1\.0\.0/, { from: b.host().length });
 
     const correct = bench();
     correct.twin.powerOn();
     await correct.begin();
-    await correct.cutWhen((e) => e.kind === 'link' && e.from === 'radio' && e.text === 'version 2.0.0');
+    await correct.cutWhen((e) => e.kind === 'link' && e.from === 'radio' && e.text === 'boot 2.0.0');
     await correct.waitFor(COMPLETE, { from: correct.host().length });
   });
 });

@@ -52,8 +52,9 @@ const SECONDARY: Record<Member, Slot> = { host: memberSlot('host', 'secondary'),
 
 class UpdateFailed extends Error {}
 
+/** The version in a radio's `version <v>` (an answer) or `boot <v>` (its report at each start). */
 function versionOf(text: string): string | undefined {
-  return /^version (\S+)/.exec(text)?.[1];
+  return /^(?:version|boot) (\S+)/.exec(text)?.[1];
 }
 
 export interface HostAppOptions {
@@ -119,7 +120,7 @@ class HostApp {
 
   private async serve(): Promise<void> {
     for (;;) {
-      const l = await this.inbox.next(60_000, (x) => x.from === 'console' || x.text.startsWith('version '));
+      const l = await this.inbox.next(60_000, (x) => x.from === 'console' || versionOf(x.text) !== undefined);
       if (!l || l.from !== 'console') continue;
       const begin = parseBegin(l.text);
       if (!begin) continue;
@@ -276,7 +277,7 @@ class HostApp {
       if (rec.attempts.radio >= MAX_SIGNALS) throw new UpdateFailed(this.radio === undefined ? 'radio-silent' : 'radio-not-updated');
       rec = await this.state.append('A', 1);
       this.phase('signal', 'radio');
-      this.inbox.discard((l) => l.from === 'link' && /^(dfu|version) /.test(l.text));
+      this.inbox.discard((l) => l.from === 'link' && (l.text.startsWith('dfu ') || versionOf(l.text) !== undefined));
       await this.opts.link.send(`dfu ready ${rec.images.radio.size} ${rec.images.radio.sha256.toString('hex')}`);
       if (this.variant === 'host-confirms-early') {
         // The seeded bug: the host goes ahead (pending and permanent) without the radio's word.
@@ -288,7 +289,8 @@ class HostApp {
       if (ans?.text === `dfu done ${target}`) return this.state.append('S', Stage.RADIO_DONE);
       if (ans?.text === 'dfu ok') {
         this.phase('wait radio', 'report');
-        const report = await this.inbox.next(RADIO_REPORT_MS, (l) => l.from === 'link' && l.text.startsWith('version '));
+        // Its report from the new start: not an answer to an earlier question still on its way.
+        const report = await this.inbox.next(RADIO_REPORT_MS, (l) => l.from === 'link' && l.text.startsWith('boot '));
         if (report && versionOf(report.text) === target) return this.state.append('S', Stage.RADIO_DONE);
         if (report) throw new UpdateFailed('radio-not-updated');
       }
@@ -300,11 +302,11 @@ class HostApp {
   /** Asks `version?` until the radio answers or `ms` pass; undefined if it stays silent. */
   private async askRadioVersion(ms: number): Promise<string | undefined> {
     const deadline = this.mcu.clock.now() + ms;
-    this.inbox.discard((l) => l.from === 'link' && l.text.startsWith('version '));
+    this.inbox.discard((l) => l.from === 'link' && versionOf(l.text) !== undefined);
     while (this.mcu.clock.now() < deadline) {
       await this.opts.link.send('version?');
       const wait = Math.min(VERSION_ASK_EVERY_MS, deadline - this.mcu.clock.now());
-      const l = await this.inbox.next(wait, (x) => x.from === 'link' && x.text.startsWith('version '));
+      const l = await this.inbox.next(wait, (x) => x.from === 'link' && versionOf(x.text) !== undefined);
       if (l) return versionOf(l.text);
     }
     return undefined;

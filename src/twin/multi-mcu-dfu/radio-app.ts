@@ -2,7 +2,7 @@
  * The radio's (nRF52840) application: the BLE co-processor's side of the product update.
  *
  * - At start: a test image (swapped in, not confirmed) runs its self-test and confirms itself;
- *   then it reports `version <v>` on the link (and answers `version?` at any time).
+ *   then it reports `boot <v>` on the link (and answers `version?` with `version <v>` at any time).
  * - `dfu ready <size> <sha256>`: if the image it runs already is that one (the host signals again
  *   after a cut, not knowing whether the first signal got through), it answers `dfu done <v>`;
  *   otherwise it hashes its secondary under the lock: a match marks it pending (boot_set_pending:
@@ -82,7 +82,8 @@ class RadioApp {
   async run(): Promise<void> {
     const { mcu, opts } = this;
     await this.confirmIfTest();
-    await opts.link.send(`version ${this.version}`);
+    // `boot`, not `version`: the host tells this report of a (re)start from answers to its questions.
+    await opts.link.send(`boot ${this.version}`);
     let nextLog = mcu.clock.now() + LOG_EVERY_MS;
     for (;;) {
       const logging = this.logSeq < LOG_RECORDS_PER_BOOT;
