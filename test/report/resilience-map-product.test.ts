@@ -96,6 +96,15 @@ describe("a product's resilience map", () => {
     expect(svg.length).toBeLessThan(30_000);
   });
 
+  it("names a window by the issuing processor's own phase at its ops, even where the rows had to merge bands to fit", () => {
+    // 40 host phases of 5 ops each: more than a row's bands, so the row merges them; the window is op 87's own.
+    const many: MapOp[] = Array.from({ length: 200 }, (_, i) => ({ index: i, kind: 'program', mcu: 'host', phase: `step ${Math.floor(i / 5)}`, phases: { host: `step ${Math.floor(i / 5)}` } }));
+    const svg = renderResilienceMap({ title: 'many phases', ops: many, results: [{ point: { op: 87, mode: 'before' }, outcome: 'bricked' }] });
+    expect(productBands(many)!.rows[0]!.bands.length).toBeLessThan(40);
+    expect(svg).toContain('in 1 window: op 87 (host: step 17)</text>');
+    expect(svg).toContain('<title>op 87 (by host; host: step 17) before: bricked</title>');
+  });
+
   it('keeps the double-cut map working, with the product rows and each cell naming where its first cut landed', () => {
     const double = [...results.slice(0, 30), ...results.slice(200, 260).map((r, i) => ({ ...r, point: { ...r.point, second: { op: i % 20, mode: 'before' as const } } }))];
     const svg = renderResilienceMap({ title: 'product double', ops, results: double, double: { secondOps: 20 } });

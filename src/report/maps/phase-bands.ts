@@ -9,6 +9,9 @@ export interface Band {
   parts: string[];
 }
 
+/** A processor's phase on a product's map before it reported any. */
+export const NO_PHASE = 'no phase yet';
+
 /** More bands than this stop being readable on a map a screen wide: coarser labels, then merging. */
 export const MAX_BANDS = 16;
 
@@ -33,6 +36,8 @@ export function phaseLabel(op: MapOp): string {
  * a processor's name before it stays (`radio: swap region 2` -> `radio: swap`).
  */
 function coarse(label: string): string {
+  // A processor that has not reported a phase yet has no kind to coarsen to.
+  if (label.endsWith(NO_PHASE)) return label;
   const m = /^([\w-]+: )?([a-z]+)/i.exec(label);
   return m ? `${m[1] ?? ''}${m[2]!.toLowerCase()}` : label;
 }

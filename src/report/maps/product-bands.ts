@@ -8,12 +8,11 @@ import { classSafe, memberColour } from '../timeline/members.js';
 import type { OpAxis } from './layout.js';
 import { bandRowSvg, calloutHeight } from './layout.js';
 import type { MapOp } from './map-types.js';
-import { phaseBands, phaseLabel, type Band } from './phase-bands.js';
+import { NO_PHASE, phaseBands, phaseLabel, type Band } from './phase-bands.js';
 import { esc, n, textWidth, title } from './svg.js';
 import { opsText } from './document.js';
 
-/** A processor's phase before it reported any. */
-export const NO_PHASE = 'no phase yet';
+export { NO_PHASE };
 
 /** The processors that issued ops, in order of their first op. */
 export function mapMembers(ops: readonly MapOp[]): string[] {
@@ -97,6 +96,8 @@ export interface ProductBands {
   issued: Band[];
   /** Where an op's cut lands, for a mark's title: `by radio; radio: swap region 2, host: wait radio`. */
   where: (op: number) => string | undefined;
+  /** The issuing processor's phase at one op, unmerged (`radio: swap region 2`): what a window is named by. */
+  issuedAt: (op: number) => string | undefined;
 }
 
 export function productBands(ops: readonly MapOp[]): ProductBands | undefined {
@@ -110,6 +111,11 @@ export function productBands(ops: readonly MapOp[]): ProductBands | undefined {
     issuer: issuerRuns(ops),
     rows: members.map((m) => ({ member: m, bands: phaseBands(ops, undefined, label(m)) })),
     issued: phaseBands(ops, undefined, (op) => (op.mcu ? `${op.mcu}: ${label(op.mcu)(op)}` : phaseLabel(op))),
+    issuedAt: (index) => {
+      const i = at.get(index);
+      const op = i === undefined ? undefined : ops[i]!;
+      return op?.mcu ? `${op.mcu}: ${phases.get(op.mcu)![i!]}` : undefined;
+    },
     where: (index) => {
       const i = at.get(index);
       if (i === undefined) return undefined;

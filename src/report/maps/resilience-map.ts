@@ -69,7 +69,8 @@ function renderOpMap({ title: mapTitle, ops, results, safe: safeList }: Resilien
   const phases = product ? product.issued : phaseBands(ops);
   const stages = stageBands(ops);
   const rows = ROW_ORDER.filter((m) => results.some((r) => r.point.mode === m));
-  const windowPhase = phaseOfOp(phases);
+  // A window is named by what the issuing processor was doing at its own ops, not by bands merged to fit the row.
+  const windowPhase = product ? product.issuedAt : phaseOfOp(phases);
   const opPhase = product ? product.where : windowPhase;
 
   // A product's summary says whose ops they were and, for its first windows, whose phase.
