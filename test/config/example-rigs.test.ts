@@ -16,7 +16,23 @@ const OPENOCD_SCRIPTS = '/usr/share/openocd/scripts';
 const load = (name: string): Promise<RigConfig> => loadRig(path.join(RIGS, `${name}.yaml`));
 
 /** Header pins a Pi line name sits on (40-pin header, all Pi models with one). */
-const HEADER_PIN: Record<string, number> = { GPIO5: 29, GPIO6: 31, GPIO16: 36, GPIO17: 11, GPIO20: 38, GPIO22: 15, GPIO23: 16, GPIO24: 18, GPIO25: 22, GPIO26: 37, GPIO27: 13 };
+const HEADER_PIN: Record<string, number> = {
+  GPIO5: 29,
+  GPIO12: 32,
+  GPIO13: 33,
+  GPIO19: 35,
+  GPIO21: 40,
+  GPIO6: 31,
+  GPIO16: 36,
+  GPIO17: 11,
+  GPIO20: 38,
+  GPIO22: 15,
+  GPIO23: 16,
+  GPIO24: 18,
+  GPIO25: 22,
+  GPIO26: 37,
+  GPIO27: 13,
+};
 
 function pins(rig: RigConfig) {
   expect(rig.gpio).toBeDefined();
@@ -202,17 +218,17 @@ describe('rigs/pi-nrf9160-nrf52840-product.yaml', () => {
     }
     // Two probes of one kind in one rig: told apart only by their serials.
     expect(serials.size).toBe(2);
-    expect(pins(rig).RELAY).toEqual({ line: 'GPIO17', activeLow: true, safe: 0, direction: 'out' });
-    expect(text).toContain('GPIO17 (pin 11)');
+    expect(pins(rig).RELAY).toEqual({ line: 'GPIO12', activeLow: true, safe: 0, direction: 'out' });
+    expect(text).toContain('GPIO12 (pin 32)');
   });
 
   it('watches the lock line as an input and reads the shared NOR over the Pi SPI0 with flashrom, wiring in the comments', async () => {
     const rig = await load(NAME);
     expect(rig.shared?.lock?.pin).toBe('LOCK');
-    expect(pins(rig).LOCK).toMatchObject({ line: 'GPIO25', direction: 'in' });
+    expect(pins(rig).LOCK).toMatchObject({ line: 'GPIO21', direction: 'in' });
     expect(rig.shared?.flash).toMatchObject({ part: 'W25Q32JV', sizeMiB: 4, reader: { driver: 'flashrom', programmer: 'linux_spi:dev=/dev/spidev0.0,spispeed=8000' } });
     const text = readFileSync(rig.file, 'utf8');
-    for (const wire of ['GPIO25 (pin 22)', 'GPIO11 SCLK (pin 23)', 'GPIO10 MOSI (pin 19)', 'GPIO9  MISO (pin 21)', 'GPIO8  CE0  (pin 24)', 'dtparam=spi=on']) expect(text).toContain(wire);
+    for (const wire of ['GPIO21 (pin 40)', 'GPIO11 SCLK (pin 23)', 'GPIO10 MOSI (pin 19)', 'GPIO9  MISO (pin 21)', 'GPIO8  CE0  (pin 24)', 'dtparam=spi=on']) expect(text).toContain(wire);
     expect(text).toMatch(/hold[s]? BOTH MCUs in reset/);
   });
 
