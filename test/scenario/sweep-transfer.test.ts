@@ -53,6 +53,16 @@ describe('a sweep session on another thread’s recording', () => {
     }
     await expect(taker.recover({ op: 1, mode: 'torn', fraction: 0.5, seed: 7 })).rejects.toThrow('op 1 cannot be torn here');
   });
+
+  it('a loader-app reading builds its table when read, and JSON and structured clones still carry it', async () => {
+    const request = requestFor('loader-app');
+    const session = await SweepSession.openWith(sweepRigConfig(await loadRig(request.rig), request), request);
+    sessions.push(session);
+    const view = await session.scheme.inspect(session.rig.twin!.sweep.probe, [session.images.from, session.images.to]);
+    expect(view.table).toContain('slot2');
+    expect((JSON.parse(JSON.stringify(view)) as { table: string }).table).toBe(view.table);
+    expect(structuredClone(view).table).toBe(view.table);
+  });
 });
 
 describe('sweep pace', () => {

@@ -41,7 +41,11 @@ export const loaderAppSetups: Pick<SchemeHost, 'silence' | 'settleMs' | 'baselin
       stuckAs: stuckAs(i),
       noBootAs: i.noBootAs,
       ...(i.fallback && { fallback: 'slot 1 holds no committed Loader: the bootloader starts slot 2 itself' }),
-      table: formatLoaderAppInspection(i),
+      // Built when read: a sweep judges thousands of views and reads none of their tables. An
+      // enumerable getter, so JSON and structured clones (records, worker replies) still carry it.
+      get table() {
+        return formatLoaderAppInspection(i);
+      },
     };
   },
 };
