@@ -19,14 +19,17 @@ export const dumpCommand: Command = {
   ...dumpHelp,
   async run({ values, out }) {
     const config = await loadRig(requireOption(values, 'rig', this));
-    if (!config.probe) throw new ConfigError(`${config.file}: hil dump needs a probe: section (driver openocd)`);
+    // A product reads each member's flash through its own probe (mcus.<member>.probe) and the shared flash through its reader.
+    const probed = config.probe || Object.values(config.mcus ?? {}).some((m) => m.probe);
+    if (!probed) throw new ConfigError(`${config.file}: hil dump needs a probe: section (driver openocd)${config.mcus ? ', or a probe: under each of mcus:' : ''}`);
     const dir = resolve((values.out as string | undefined) ?? join('reports', 'dumps', `${config.name}-${stamp()}`));
     const regions = DUMP_REGIONS[config.scheme];
     const rig = await openRigControls(config);
     try {
       await rig.power.on();
       out.info(`${config.name}: reading ${regions.map((r) => `${r.name} ${hex32(r.base)}+${r.size}`).join(', ')}…`);
-      const data = await rig.probe!.dump(regions);
+      if (!rig.probe) throw new ConfigError(`${config.file}: hil dump: this rig opened without a probe to read ${regions.map((r) => r.name).join(', ')}`);
+      const data = await rig.probe.dump(regions);
       await mkdir(dir, { recursive: true });
       const files: { region: string; file: string; base: string; bytes: number }[] = [];
       for (const r of regions) {
