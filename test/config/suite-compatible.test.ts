@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseSuite, type SuiteConfig } from '../../src/config/index.js';
 import { compatibleIssuesFor } from '../../src/config/suite-schema.js';
-import { parseVersionPattern, supportedBy, versionMatches, type VersionPattern } from '../../src/config/version-pattern.js';
+import { formatCompatibleText, parseCompatibleText, parseVersionPattern, supportedBy, versionMatches, type VersionPattern } from '../../src/config/version-pattern.js';
 import { configErrorOf, yaml } from './helpers.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -106,6 +106,24 @@ describe('compatible:', () => {
   it('scheme: given in the suite: a single-processor scheme is refused at load', () => {
     expect(configErrorOf(() => suite('scheme: sfu-ab', 'compatible:', '  - { host: 1.x }')).message).toBe(
       `${SHOWN}:8:3: compatible: scheme sfu-ab runs one processor: compatible: is for products whose scheme has members (a version set per processor)`,
+    );
+  });
+});
+
+describe('--compatible text (hil cut, hil sweep, repro lines)', () => {
+  it('reads sets separated by ; and members by , and writes them back the same', () => {
+    const text = 'host 1.x, radio 1.x; host 1.x, radio 2.x; host 2.x, radio *';
+    const sets = parseCompatibleText(text);
+    expect(sets.map((s) => s.index)).toEqual([0, 1, 2]);
+    expect(formatCompatibleText(sets)).toBe(text);
+    expect(supportedBy(sets, { host: '2.0.0', radio: '1.0.0' })?.index).toBe(2);
+  });
+
+  it('says which set and item is wrong', () => {
+    expect(() => parseCompatibleText('host 1.x, radio')).toThrow('set 1, item 2: expected "<member> <pattern>" such as "host 2.x", got "radio"');
+    expect(() => parseCompatibleText('host 1.x;; radio 2.x')).toThrow(/expected sets such as/);
+    expect(() => parseCompatibleText('host 1.x, radio 1.x.x')).toThrow(
+      'set 1, radio: expected a version pattern such as 2.x, 2.0.x, 2.0.0 or *, got "1.x.x" (only the last component may be x, the others are numbers)',
     );
   });
 });
