@@ -29,7 +29,7 @@ export const MULTI_MCU_DFU_VARIANTS = {
     buggy: true,
     wrong:
       'the radio trusts `dfu ready`: it marks whatever its secondary holds pending without hashing it (nor noticing it already runs that image), and its MCUboot is built without secondary validation',
-    seen: 'a cut after the radio confirmed 2.0.0 and before the host recorded its report: the host signals again after the cut, the radio swaps in the stale 1.0.0 its swap left in the secondary and the update fails (fota: failed radio-not-updated, rolled-back); the correct radio answers `dfu done`',
+    seen: "a cut from the radio's own pending mark until the host has recorded its report (the hand-over and the whole radio swap): the host signals again after the cut, the radio marks its secondary again, which now holds the stale 1.0.0 its swap moved there, swaps it back and the update fails (fota: failed radio-not-updated, rolled-back); the correct radio answers `dfu done`",
   },
   'no-resume': {
     buggy: true,
