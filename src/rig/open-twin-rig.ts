@@ -8,8 +8,10 @@ import { TwinPower } from '../drivers/power/twin.js';
 import { createTwin } from '../drivers/device/twin.js';
 import { twinSweep } from '../drivers/device/twin-sweep.js';
 import { openTwinLinkInProcess, type TwinLinkOpener } from '../drivers/console/twin-in-process.js';
+
+/** The twin device as the drivers hand it over (rig/ never imports twin/ itself). */
+type TwinDevice = ReturnType<typeof createTwin>;
 import type { Clock } from '../core/clock.js';
-import type { TwinDevice } from '../twin/device.js';
 import { Console } from '../drivers/console/console.js';
 import { OffsetProbe } from '../drivers/flasher/offset-probe.js';
 import { schemeMeta } from '../schemes/meta-registry.js';

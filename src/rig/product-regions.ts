@@ -1,5 +1,4 @@
 import type { MemoryRegion } from '../drivers/capabilities.js';
-import type { SchemeMeta } from '../schemes/scheme.js';
 
 /**
  * Where each memory of a product sits in the product's one virtual address space, read from the
@@ -13,7 +12,13 @@ export interface ProductMemory extends MemoryRegion {
 
 export const SHARED = 'shared';
 
-export function productMemories(meta: Pick<SchemeMeta, 'dumpRegions' | 'members'>): ProductMemory[] {
+/** What a scheme's meta says of its memories: its dump regions and its members' names. */
+export interface ProductMap {
+  readonly dumpRegions: readonly MemoryRegion[];
+  readonly members?: readonly { readonly name: string }[];
+}
+
+export function productMemories(meta: ProductMap): ProductMemory[] {
   const members = new Set((meta.members ?? []).map((m) => m.name));
   const out: ProductMemory[] = [];
   for (const r of meta.dumpRegions) {
