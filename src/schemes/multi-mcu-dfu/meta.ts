@@ -5,7 +5,7 @@
  */
 import { PRODUCT_DUMP_REGIONS, PRODUCT_MEMBERS } from '../../targets/nrf91-nrf52-product.js';
 import type { SchemeMeta } from '../scheme.js';
-import { readProductImage } from './product-image.js';
+import { readProductImage } from './meta-product-image.js';
 
 export const multiMcuDfuMeta: SchemeMeta = {
   name: 'multi-mcu-dfu',
