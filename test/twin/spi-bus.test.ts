@@ -354,3 +354,25 @@ describe('request-lines lock protocol', () => {
     expect(b.bus.flash.read(LOG + 0x8000, 40 * 32)).toEqual(allRecords.subarray(0, 40 * 32));
   });
 });
+
+describe('on a wall clock (ScaledClock)', () => {
+  it('request-lines masters never conflict although the clock timers fire late or early', async () => {
+    const b = new TwoMcuBoard({ lock: { protocol: 'request-lines', priority: ['host', 'radio'] }, timeFactor: 0.05 });
+    boards.push(b);
+    let done = 0;
+    let allDone!: () => void;
+    const finished = new Promise<void>((resolve) => (allDone = resolve));
+    const writer = (base: number) => async (mcu: Mcu) => {
+      const port = b.bus.port(mcu);
+      for (let i = 0; i < 20; i++) await port.withLock(() => port.program(base + i * 32, record(i)));
+      if (++done === 2) allDone();
+      await mcu.sleep(600_000);
+    };
+    b.start(writer(LOG), writer(LOG + 0x8000));
+    await finished;
+    b.powerOff();
+    expect(b.bus.collisions + b.bus.ignoredWhileBusy).toBe(0);
+    expect(b.bus.flash.read(LOG, 20 * 32)).toEqual(allRecords.subarray(0, 20 * 32));
+    expect(b.bus.flash.read(LOG + 0x8000, 20 * 32)).toEqual(allRecords.subarray(0, 20 * 32));
+  });
+});

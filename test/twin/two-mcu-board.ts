@@ -3,7 +3,7 @@
  * MCUs with their own NVMC at the product's virtual bases, the shared SPI NOR, one op-observer
  * slot and one event stream. Each test gives the programs the MCUs run.
  */
-import { VirtualClock } from '../../src/core/clock.js';
+import { ScaledClock, VirtualClock } from '../../src/core/clock.js';
 import { NRF52840_NVMC } from '../../src/targets/nrf52840.js';
 import { NRF9160_NVMC } from '../../src/targets/nrf9160.js';
 import type { TwinDevice } from '../../src/twin/device.js';
@@ -21,7 +21,7 @@ export const SHARED_BASE = 0x0020_0000;
 export type Program = (mcu: Mcu) => Promise<void>;
 
 export class TwoMcuBoard implements Pick<TwinDevice, 'clock' | 'mcu' | 'flash' | 'powered' | 'onEvent' | 'snapshot' | 'restore'> {
-  readonly clock = new VirtualClock();
+  readonly clock: VirtualClock | ScaledClock;
   readonly host: Mcu;
   readonly radio: Mcu;
   readonly bus: SharedSpiFlash;
@@ -29,7 +29,8 @@ export class TwoMcuBoard implements Pick<TwinDevice, 'clock' | 'mcu' | 'flash' |
   readonly events: { t: number; e: TwinEvent }[] = [];
   private readonly listeners = new Set<(e: TwinEvent) => void>();
 
-  constructor(opts: { seed?: number; powerLoss?: PowerLossMode; lock?: { protocol?: LockProtocol; priority?: readonly string[] } } = {}) {
+  constructor(opts: { seed?: number; powerLoss?: PowerLossMode; lock?: { protocol?: LockProtocol; priority?: readonly string[] }; timeFactor?: number } = {}) {
+    this.clock = opts.timeFactor ? new ScaledClock(opts.timeFactor) : new VirtualClock();
     const ops = new OpObserverSlot();
     const seed = opts.seed ?? 1;
     const powerLoss = opts.powerLoss ?? 'torn';
@@ -85,6 +86,6 @@ export class TwoMcuBoard implements Pick<TwinDevice, 'clock' | 'mcu' | 'flash' |
   }
 
   dispose(): void {
-    this.clock.dispose();
+    if (this.clock instanceof VirtualClock) this.clock.dispose();
   }
 }

@@ -219,6 +219,16 @@ export class SharedSpiFlash {
     }
   }
 
+  /**
+   * @internal The master saw `txn`'s op end (WIP clear): the flash is idle from now whatever the
+   * nominal times said (a wall-clock twin's timers fire a little early or late).
+   */
+  finish(txn: Txn): void {
+    const now = this.clock.now();
+    txn.busEnd = Math.min(txn.busEnd, now);
+    txn.busyEnd = Math.min(txn.busyEnd, now);
+  }
+
   /** @internal `port`'s program is gone: its transactions leave the bus. */
   drop(port: PortImpl): void {
     const now = this.clock.now();
@@ -254,6 +264,7 @@ class PortImpl implements SpiPort {
     checkRange(this.bus.flash, address, length);
     const txn = this.bus.begin(this, 'read', address, length);
     await this.mcu.sleep(txn.busEnd - txn.start);
+    this.bus.finish(txn);
     return this.bus.received(txn, length);
   }
 
@@ -301,7 +312,8 @@ class PortImpl implements SpiPort {
     this.bus.issue(this.mcu, () => flash.program(address, data));
     const txn = this.bus.begin(this, 'program', address, data);
     const busMs = txn.busEnd - txn.start;
-    return busOp('program', address, data.length, txn.busyEnd - txn.start, busMs, () => (txn.lost ? undefined : flash.programUncounted(address, txn.wire.subarray(HEADER.program))));
+    const end = () => this.bus.finish(txn);
+    return busOp('program', address, data.length, txn.busyEnd - txn.start, busMs, end, () => (txn.lost ? undefined : flash.programUncounted(address, txn.wire.subarray(HEADER.program))));
   }
 
   private eraseOp(address: number, length: number): FlashOp {
@@ -310,7 +322,8 @@ class PortImpl implements SpiPort {
     const counted = this.bus.issue(this.mcu, () => flash.erase(address, length));
     const txn = this.bus.begin(this, 'erase', address, length);
     const busMs = txn.busEnd - txn.start;
-    return busOp('erase', address, length, txn.busyEnd - txn.start, busMs, () => (txn.lost ? undefined : counted.again!()));
+    const end = () => this.bus.finish(txn);
+    return busOp('erase', address, length, txn.busyEnd - txn.start, busMs, end, () => (txn.lost ? undefined : counted.again!()));
   }
 }
 
@@ -319,7 +332,7 @@ class PortImpl implements SpiPort {
  * the bus left it, read when it lands, since a later collision may still garble them), or nothing
  * when the flash never decoded the command. The flash starts only after the transfer (`busMs`).
  */
-function busOp(kind: 'program' | 'erase', address: number, length: number, durationMs: number, busMs: number, land: () => FlashOp | undefined): FlashOp {
+function busOp(kind: 'program' | 'erase', address: number, length: number, durationMs: number, busMs: number, end: () => void, land: () => FlashOp | undefined): FlashOp {
   let done = false;
   const once = () => {
     if (done) throw new FlashError(`${kind} at 0x${address.toString(16)} finished twice`);
@@ -332,6 +345,7 @@ function busOp(kind: 'program' | 'erase', address: number, length: number, durat
     durationMs,
     complete: () => {
       once();
+      end();
       land()?.complete();
     },
     interrupt: (mode: PowerLossMode, fraction: number, rng: Rng) => {
@@ -350,7 +364,15 @@ function busOp(kind: 'program' | 'erase', address: number, length: number, durat
     again: () => {
       const op = land();
       const replay = op?.again?.();
-      return busOp(kind, address, length, durationMs, busMs, () => replay);
+      return busOp(
+        kind,
+        address,
+        length,
+        durationMs,
+        busMs,
+        () => undefined,
+        () => replay,
+      );
     },
   };
 }
