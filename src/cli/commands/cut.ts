@@ -61,6 +61,17 @@ export const cutCommand: Command = {
         fromConsole: result.verdict?.fromConsole,
         fromFlash: result.verdict?.fromFlash,
         reasons: result.verdict?.reasons ?? [],
+        // A product: the versions run, the supported set they match, each member's verdict, the host's settled line.
+        ...(result.verdict?.product && {
+          product: {
+            versions: result.verdict.product.versions,
+            ...(result.verdict.product.supported && { supported: result.verdict.product.supported }),
+            members: Object.fromEntries(
+              Object.entries(result.verdict.product.members).map(([m, v]) => [m, { outcome: v.outcome, fromConsole: v.fromConsole, fromFlash: v.fromFlash, agree: v.agree }]),
+            ),
+            ...(result.verdict.product.settled && { settled: result.verdict.product.settled }),
+          },
+        }),
         fire: result.fired ?? null,
         ...(result.secondCut && { secondCut: result.secondCut }),
         trigger: result.trigger,
