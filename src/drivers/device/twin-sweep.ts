@@ -7,6 +7,10 @@ import { stateDigest } from '../../twin/flash/state-digest.js';
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
 
+/** A recording as plain data for another thread (the orchestrator may not import twin/ itself). */
+export type { RecordedStates } from '../../twin/flash/op-recorder.js';
+export type { FlashSnapshot } from '../../twin/flash/nor-flash.js';
+
 /** One flash operation of a recorded update (the twin's op log, as the orchestrator sees it). */
 export type SweepOp = RecordedOp;
 

@@ -86,9 +86,9 @@ export class SweepSession {
     };
     const rig = await openTwinRig(config);
     try {
-      const updater = rig.updater as Rig['updater'] & Preparing;
+      const { updater } = rig;
       // A product's rig keeps state the update filled (its FOTA chunk server serves the package to a
-      // host that resumes after a cut): without a way to fill it, this session records the update too.
+      // host that resumes after a cut): `prepare` fills it; without it, this session records the update too.
       if (opts.recorded && (updater.prepare || !config.mcus)) {
         // Another thread's recording of the same request: its before/after states, no update run here.
         updater.prepare?.(images.to.stream);
@@ -220,15 +220,6 @@ export class SweepSession {
   async close(): Promise<void> {
     await this.rig.close();
   }
-}
-
-/**
- * An updater with rig-side state an update fills (the product's FOTA chunk server offers the
- * package): `prepare` fills it with the image without running an update (optional, duck-typed:
- * absent on every updater today but the one that may add it).
- */
-interface Preparing {
-  prepare?(image: Buffer): void;
 }
 
 /** Why a second cut is not in a recovery's op log, or undefined. */

@@ -4,8 +4,7 @@
  * (sector digests, sameState) go by a sector buffer's identity, so each array becomes one Buffer
  * view on the same memory, the same view wherever the array was shared.
  */
-import type { RecordedStates } from '../../twin/flash/op-recorder.js';
-import type { FlashSnapshot } from '../../twin/flash/nor-flash.js';
+import type { FlashSnapshot, RecordedStates } from '../../drivers/device/twin-sweep.js';
 import type { Recording } from './recording.js';
 
 /** What a sweep's worker threads open their sessions on instead of recording the update again. */
