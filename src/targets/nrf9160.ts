@@ -3,6 +3,8 @@
  * 256 KiB SRAM. Pure data, no twin imports, like ./nrf52840.ts: the twin, the sample builder and
  * the host-side readers each read it on their own.
  */
+import { NRF52840_NVMC } from './nrf52840.js';
+
 export const NRF9160 = {
   name: 'nrf9160',
   flashBase: 0,
@@ -33,16 +35,4 @@ export const NRF9160_MCUBOOT = {
  * tERASEPAGE 85 ms are the nRF52840's (same NVMC family); a cut lands on the same op either way,
  * only the timeline's durations would shift.
  */
-export const NRF9160_NVMC = {
-  name: 'nRF9160 NVMC',
-  base: 0,
-  size: 1024 * 1024,
-  sectorSize: 4096,
-  pageSize: 4096,
-  programMs: 0,
-  programMsPerUnit: 0.041,
-  eraseUnits: [{ size: 4096, ms: 85 }],
-  erasedValue: 0xff,
-  writeUnit: 4,
-  maxWritesPerUnit: 2,
-};
+export const NRF9160_NVMC = { ...NRF52840_NVMC, name: 'nRF9160 NVMC' };
