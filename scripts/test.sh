@@ -11,6 +11,9 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v openocd >/dev/null 2>&1 || need+=(openocd)
 # A product rig reads its shared SPI NOR with flashrom (tested on its dummy programmer, an emulated W25Q).
 command -v flashrom >/dev/null 2>&1 || need+=(flashrom)
+# The lab (hil worker, leases, health checks) is tested against a real redis-server on 127.0.0.1;
+# each test starts its own on a free port (the package's own service is not used).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # test/helpers/browser.ts looks for these (or HIL_CHROMIUM); Debian's package is `chromium`.
 if [ -z "${HIL_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && ! command -v google-chrome >/dev/null 2>&1; then
   need+=(chromium)
@@ -24,7 +27,7 @@ command -v fish >/dev/null 2>&1 || optional+=(fish)
 if ((${#need[@]} + ${#optional[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     all=("${need[@]}" "${optional[@]}")
-    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD, flashrom, browser, JUnit schema and shell-completion tests)" >&2
+    echo "npm test: installing ${all[*]} (serial/pty, OpenOCD, flashrom, Redis, browser, JUnit schema and shell-completion tests)" >&2
     (apt-get install -y -qq "${all[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${all[@]}"; }) >&2 || ((${#need[@]} == 0))
   elif ((${#need[@]})); then
     echo "npm test: missing ${need[*]}; install it first:  sudo apt-get install -y ${need[*]} ${optional[*]}" >&2
