@@ -253,10 +253,10 @@ export function readDrainedJobs(dir: string): DrainedJob[] {
 }
 
 /** Writes one entry's job folder whole (a temporary folder renamed): a reader never sees half a job. */
-function writeJob(outDir: string, id: string, fields: Buffer[]): DrainedJob {
+function writeJob(outDir: string, key: string, id: string, fields: Buffer[]): DrainedJob {
   const get = new Map<string, Buffer>();
   for (let i = 0; i + 1 < fields.length; i += 2) get.set(fields[i]!.toString('utf8'), fields[i + 1]!);
-  const where = `${resultsKey('…')} entry ${id}`;
+  const where = `${key} entry ${id}`;
   const metaText = get.get('meta');
   if (!metaText) throw new Error(`${where}: field meta: missing`);
   let data: unknown;
@@ -328,7 +328,7 @@ export async function drainResults(redis: Redis, lab: LabConfig, outDir: string,
           const runId = (JSON.parse(fields[metaAt + 1]!.toString('utf8')) as { runId?: unknown }).runId;
           if (runId !== opts.runId) continue;
         }
-        out.push(writeJob(outDir, id, fields));
+        out.push(writeJob(outDir, key, id, fields));
         done.push(id);
       } catch (err) {
         if (!opts.onProblem) throw err;
