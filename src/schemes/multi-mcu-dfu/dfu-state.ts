@@ -85,17 +85,20 @@ export function readDfuState(hostFlash: Buffer): DfuStateReading | undefined {
   } as Record<(typeof MEMBERS)[number], DfuMemberRecord>;
   let stageNo: number | undefined;
   let torn = 0;
+  // Read in place (a sweep's inspection reads the record at every point): no copy per entry.
+  const checked = Buffer.alloc(6);
   for (let at = LOG_START; at + ENTRY <= area.length; at += ENTRY) {
-    const e = area.subarray(at, at + ENTRY);
-    if (e.every((b) => b === 0xff)) continue;
-    const check = crc32(Buffer.concat([e.subarray(0, 2), e.subarray(4, 8)])) & 0xffff;
-    if (check !== e.readUInt16LE(2)) {
+    if (area.readUInt32LE(at) === 0xffffffff && area.readUInt32LE(at + 4) === 0xffffffff) continue;
+    checked[0] = area[at]!;
+    checked[1] = area[at + 1]!;
+    area.copy(checked, 2, at + 4, at + 8);
+    if ((crc32(checked) & 0xffff) !== area.readUInt16LE(at + 2)) {
       torn++;
       continue;
     }
-    const kind = String.fromCharCode(e[0]!);
-    const arg = e[1]!;
-    const value = e.readUInt32LE(4);
+    const kind = String.fromCharCode(area[at]!);
+    const arg = area[at + 1]!;
+    const value = area.readUInt32LE(at + 4);
     const m = MEMBERS[arg];
     // A stage number the layout does not define is no stage (a garbled entry that passed its check).
     if (kind === 'S') stageNo = STAGES[arg] ? arg : stageNo;

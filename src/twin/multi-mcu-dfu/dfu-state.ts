@@ -78,8 +78,15 @@ export function encodeHeader(pkg8: string, images: Record<Member, MemberTarget>)
   return b;
 }
 
-function entryCheck(e: Buffer): number {
-  return crc32(Buffer.concat([e.subarray(0, 2), e.subarray(4, 8)])) & 0xffff;
+/** The six checked bytes of an entry, gathered for crc32 (one buffer reused: the host reads its record after every append). */
+const checked = Buffer.alloc(6);
+
+/** The check of the entry at `at` in `b`. */
+function entryCheck(b: Buffer, at = 0): number {
+  checked[0] = b[at]!;
+  checked[1] = b[at + 1]!;
+  b.copy(checked, 2, at + 4, at + 8);
+  return crc32(checked) & 0xffff;
 }
 
 export type EntryKind = 'P' | 'V' | 'S' | 'A' | 'R';
@@ -111,13 +118,12 @@ export function decodeRecord(pages: Buffer): DfuRecord | undefined {
   };
   let lastUsed = LOG_START - ENTRY;
   for (let at = LOG_START; at + ENTRY <= pages.length; at += ENTRY) {
-    const e = pages.subarray(at, at + ENTRY);
-    if (e.every((x) => x === 0xff)) continue;
+    if (pages.readUInt32LE(at) === 0xffffffff && pages.readUInt32LE(at + 4) === 0xffffffff) continue;
     lastUsed = at;
-    if (e.readUInt16LE(2) !== entryCheck(e)) continue;
-    const kind = String.fromCharCode(e[0]!);
-    const arg = e[1]!;
-    const value = e.readUInt32LE(4);
+    if (pages.readUInt16LE(at + 2) !== entryCheck(pages, at)) continue;
+    const kind = String.fromCharCode(pages[at]!);
+    const arg = pages[at + 1]!;
+    const value = pages.readUInt32LE(at + 4);
     const member = MEMBERS[arg];
     if (kind === 'S' && arg <= Stage.FAILED) rec.stage = arg as StageNumber;
     else if (!member) continue;
@@ -131,12 +137,15 @@ export function decodeRecord(pages: Buffer): DfuRecord | undefined {
   return rec;
 }
 
+/** Where DfuState reads the pages into: the record keeps copies of what it takes from them, and a sweep's recoveries read it thousands of times. */
+const pagesBuffer = Buffer.alloc(DFU_STATE_SIZE);
+
 /** The host's view of its record, written through its own NVMC (every write a flash op a cut can tear). */
 export class DfuState {
   constructor(private readonly mcu: Mcu) {}
 
   read(): DfuRecord | undefined {
-    return decodeRecord(this.mcu.flash.read(DFU_STATE_BASE, DFU_STATE_SIZE));
+    return decodeRecord(this.mcu.flash.readInto(DFU_STATE_BASE, pagesBuffer));
   }
 
   /** A new record: both pages erased, then the header (a cut before it ends leaves none). */

@@ -1,4 +1,4 @@
-import type { Mcu } from '../mcu.js';
+import { PowerLost, type Mcu } from '../mcu.js';
 
 /**
  * Time between a driver's read of the lock line and its drive low (a GPIO read, a compare, a
@@ -6,7 +6,13 @@ import type { Mcu } from '../mcu.js';
  * line inside each other's window both see it free and both take it.
  */
 export const CHECK_TO_ASSERT_MS = 0.005;
-/** How long a driver that finds the bus taken waits before it looks again (a k_sleep of 1 ms). */
+/**
+ * How long a driver that finds the bus taken waits before it looks again (a k_sleep of 1 ms). The
+ * model does not run those looks one by one (a master kept waiting for seconds would be thousands
+ * of events): it sleeps until the line changes and then to the first look at or after the change,
+ * which sees what the look-by-look loop would have seen there (between changes a taken line stays
+ * taken: only a check-then-assert race window closes with time).
+ */
 export const LOCK_POLL_MS = 1;
 
 /**
@@ -34,6 +40,8 @@ export type LockProtocol = 'check-then-assert' | 'request-lines';
  */
 export class LockLine {
   private readonly holders = new Map<string, number>();
+  /** Drivers waiting for the next change of holders or requests. */
+  private changeWaiters: (() => void)[] = [];
   /** request-lines: the masters whose request line is raised. */
   private readonly requests = new Set<string>();
   /** Two masters held it at once (each took it inside the other's check-to-assert window). */
@@ -71,8 +79,43 @@ export class LockLine {
         this.assert(mcu, name, now);
         return;
       }
-      await mcu.sleep(LOCK_POLL_MS);
+      await this.nextLook(mcu, now);
     }
+  }
+
+  /**
+   * From a look at `lookedAt` that found the bus taken: waits for the line to change, then for the
+   * first look of the 1 ms loop at or after it (the same sum of sleeps the loop would have made).
+   */
+  private async nextLook(mcu: Mcu, lookedAt: number): Promise<void> {
+    await this.changed(mcu);
+    let next = lookedAt + LOCK_POLL_MS;
+    while (next < mcu.clock.now()) next += LOCK_POLL_MS;
+    await mcu.sleep(next - mcu.clock.now());
+  }
+
+  /** Until the holders or requests change; a power loss of `mcu` ends the wait (PowerLost). */
+  private changed(mcu: Mcu): Promise<void> {
+    mcu.check();
+    return new Promise<void>((resolve, reject) => {
+      const off = mcu.onProgramLost(() => {
+        this.changeWaiters = this.changeWaiters.filter((w) => w !== wake);
+        off();
+        reject(new PowerLost());
+      });
+      const wake = () => {
+        off();
+        resolve();
+      };
+      this.changeWaiters.push(wake);
+    });
+  }
+
+  private notify(): void {
+    if (!this.changeWaiters.length) return;
+    const waiters = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const w of waiters) w();
   }
 
   private async takeByRequest(mcu: Mcu, name: string): Promise<void> {
@@ -86,13 +129,25 @@ export class LockLine {
       }
       if (others.every((o) => this.outranks(name, o))) {
         // Ours stays raised: a later master backs off; one in the bus finishes first.
-        while ([...this.requests].some((n) => n !== name)) await mcu.sleep(LOCK_POLL_MS);
+        let lookedAt = mcu.clock.now();
+        while ([...this.requests].some((n) => n !== name)) {
+          await this.nextLook(mcu, lookedAt);
+          lookedAt = mcu.clock.now();
+        }
         this.assert(mcu, name, mcu.clock.now());
         return;
       }
-      this.requests.delete(name);
-      while (others.some((o) => this.requests.has(o))) await mcu.sleep(LOCK_POLL_MS);
+      this.dropRequest(name);
+      let lookedAt = mcu.clock.now();
+      while (others.some((o) => this.requests.has(o))) {
+        await this.nextLook(mcu, lookedAt);
+        lookedAt = mcu.clock.now();
+      }
     }
+  }
+
+  private dropRequest(name: string): void {
+    if (this.requests.delete(name)) this.notify();
   }
 
   private outranks(a: string, b: string): boolean {
@@ -109,18 +164,24 @@ export class LockLine {
     if (this.holders.size) this.races++;
     this.holders.set(name, checkedAt);
     mcu.emit({ kind: 'lock', holder: this.holder });
+    this.notify();
   }
 
   /** `name` lets go of the bus (idempotent). */
   release(mcu: Mcu, name: string): void {
-    this.requests.delete(name);
-    if (!this.holders.delete(name)) return;
+    const dropped = this.requests.delete(name);
+    if (!this.holders.delete(name)) {
+      if (dropped) this.notify();
+      return;
+    }
     mcu.emit({ kind: 'lock', holder: this.holder });
+    this.notify();
   }
 
   /** Nobody drives anything (a board powered down as a whole, then restored): no event. */
   reset(): void {
     this.holders.clear();
     this.requests.clear();
+    this.notify();
   }
 }
