@@ -57,12 +57,15 @@ export const RESULTS_KEEP_MS = 7 * 24 * 3600_000;
 
 /** The run's records beside its Allure results (`hil run`'s results.jsonl): the merged report's history needs them. */
 export const RECORDS_FILE = 'results.jsonl';
-/** What a sign-off cell job leaves beside its results: its cell (CellResult JSON) and map. */
-export const SIGNOFF_CELL_FILES = ['signoff-cell.json', 'signoff-cell.svg'] as const;
+/** What a sign-off job leaves beside its results (runSignoff's `<reports>/signoff/`): its report JSON and its cells' maps. */
+export const SIGNOFF_FILE = 'signoff.json';
+export const SIGNOFF_MAPS = 'maps';
 
 const OUTCOMES = new Set(['passed', 'failed', 'broken', 'interrupted']);
 /** A name the stream may put on disk: one plain file name, never a path. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/** Beside the results: a plain name, or one in the sign-off's maps folder. */
+const BESIDE_NAME = new RegExp(`^(${SIGNOFF_MAPS}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`);
 /** Field prefixes in a stream entry: an Allure results file, a file beside them. */
 const ALLURE = 'allure:';
 const BESIDE = 'beside:';
@@ -103,10 +106,14 @@ function readFiles(allureResultsDir: string | undefined): Files {
     const file = join(allureResultsDir, name);
     if (statSync(file).isFile()) files.allure.set(name, readFileSync(file));
   }
-  for (const name of [RECORDS_FILE, ...SIGNOFF_CELL_FILES]) {
-    const file = join(dirname(allureResultsDir), name);
+  const above = dirname(allureResultsDir);
+  for (const name of [RECORDS_FILE, SIGNOFF_FILE]) {
+    const file = join(above, name);
     if (existsSync(file)) files.beside.set(name, readFileSync(file));
   }
+  const maps = join(above, SIGNOFF_MAPS);
+  if (files.beside.has(SIGNOFF_FILE) && existsSync(maps))
+    for (const name of readdirSync(maps).sort()) if (FILE_NAME.test(name) && name.endsWith('.svg')) files.beside.set(`${SIGNOFF_MAPS}/${name}`, readFileSync(join(maps, name)));
   return files;
 }
 
@@ -203,7 +210,7 @@ export async function publishResults(redis: Redis, lab: LabConfig, meta: JobResu
     .xadd(resultsKey(p), 'MINID', '~', minId, '*', ...fields)
     .set(lastKey(p, checked.rig), JSON.stringify(checked))
     .exec()
-    .then((replies) => {
+    .then((replies: [Error | null, unknown][] | null) => {
       const err = replies?.find(([e]) => e)?.[0];
       if (err) throw err;
     })
@@ -279,8 +286,10 @@ function writeJob(outDir: string, key: string, id: string, fields: Buffer[]): Dr
   for (const [k, v] of get) {
     const [prefix, name] = k.startsWith(ALLURE) ? [ALLURE, k.slice(ALLURE.length)] : k.startsWith(BESIDE) ? [BESIDE, k.slice(BESIDE.length)] : [undefined, ''];
     if (!prefix) continue;
-    if (!FILE_NAME.test(name)) throw new Error(`${where}: field ${JSON.stringify(k)}: not a plain file name`);
-    writeFileSync(prefix === ALLURE ? join(tmp, 'allure-results', name) : join(tmp, name), v);
+    if (!(prefix === ALLURE ? FILE_NAME : BESIDE_NAME).test(name)) throw new Error(`${where}: field ${JSON.stringify(k)}: not a plain file name`);
+    const file = prefix === ALLURE ? join(tmp, 'allure-results', name) : join(tmp, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, v);
   }
   const job: Omit<DrainedJob, 'dir'> = { meta, id, dropped };
   writeFileSync(join(tmp, 'job.json'), JSON.stringify(job, null, 2) + '\n');
