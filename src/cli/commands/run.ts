@@ -107,25 +107,52 @@ export const runCommand: Command = {
     const campaign = config?.name ?? campaignArg ?? 'default';
     const workers = numberOption(values, 'workers', 2, { integer: true, min: 1 });
     const confirm = values.confirm !== undefined ? numberOption(values, 'confirm', 0, { integer: true, min: 0, max: MAX_CONFIRM }) : (config?.confirm ?? 0);
-    // Validate everything before any rig is touched.
-    const plan = config ? await planCampaign(config) : await planSuites(positionals.length ? positionals.map((p) => resolve(p)) : defaultSuites(), campaign, values.rig as string | undefined);
-    // Each run gets its own folder, reports/runs/<time>-<campaign>/ (RUNS's run-folder.ts).
     const keep = values.keep === undefined ? undefined : numberOption(values, 'keep', 10, { integer: true, min: 1, max: 1000 });
-    const paths = campaignPaths((values.reports as string | undefined) ?? 'reports', { campaign, ...(keep !== undefined && { keep }) });
-    // Two runs on one folder would write into each other's results: a second one is refused.
-    const lock = lockReports(paths.reports);
-    try {
-      if (signal.aborted) return ExitCode.interrupted;
-      writePlan(paths, plan.entries);
-      out.info(
-        `campaign ${campaign}${config ? ` (${displayPath(config.file)})` : ''}: ${plan.suites} suite(s), ${plan.entries.length} rig run(s), ${plan.cuts} cuts${plan.opSweeps ? `, ${plan.opSweeps} op sweep(s)` : ''}${confirm ? `; failing cuts confirmed ${confirm} times` : ''}`,
-      );
-      return await runAndReport({ paths, plan, campaign, config, confirm, workers, out, signal, noHtml: Boolean(values['no-html']) });
-    } finally {
-      lock.release();
-    }
+    const common = { campaign, workers, confirm, keep, reports: (values.reports as string | undefined) ?? 'reports', noHtml: Boolean(values['no-html']), out, signal };
+    // Validate everything before any rig is touched.
+    if (config) return runPlan({ ...common, plan: await planCampaign(config), config });
+    return runSuites({ ...common, suites: positionals.length ? positionals.map((p) => resolve(p)) : defaultSuites(), rig: values.rig as string | undefined });
   },
 };
+
+export interface RunOptions {
+  /** The campaign's name: the run folder's, the Allure epic, the history stream. */
+  campaign: string;
+  workers: number;
+  confirm: number;
+  keep?: number;
+  reports: string;
+  noHtml: boolean;
+  out: Output;
+  signal: AbortSignal;
+}
+
+/**
+ * `hil run SUITE... [--rig RIG]` as a function: the lab's worker (src/lab/run-job.ts) runs its
+ * jobs through this, so a suite runs on a lab rig exactly as it runs from the command line; there
+ * `campaign` is only a label (the job names the suite and the rig, not a campaign file's plan).
+ */
+export async function runSuites(o: RunOptions & { suites: string[]; rig?: string }): Promise<number> {
+  return runPlan({ ...o, plan: await planSuites(o.suites, o.campaign, o.rig), config: undefined });
+}
+
+async function runPlan(o: RunOptions & { plan: Plan; config: CampaignConfig | undefined }): Promise<number> {
+  const { plan, config, campaign, out, signal } = o;
+  // Each run gets its own folder, reports/runs/<time>-<campaign>/ (RUNS's run-folder.ts).
+  const paths = campaignPaths(o.reports, { campaign, ...(o.keep !== undefined && { keep: o.keep }) });
+  // Two runs on one folder would write into each other's results: a second one is refused.
+  const lock = lockReports(paths.reports);
+  try {
+    if (signal.aborted) return ExitCode.interrupted;
+    writePlan(paths, plan.entries);
+    out.info(
+      `campaign ${campaign}${config ? ` (${displayPath(config.file)})` : ''}: ${plan.suites} suite(s), ${plan.entries.length} rig run(s), ${plan.cuts} cuts${plan.opSweeps ? `, ${plan.opSweeps} op sweep(s)` : ''}${o.confirm ? `; failing cuts confirmed ${o.confirm} times` : ''}`,
+    );
+    return await runAndReport({ paths, plan, campaign, config, confirm: o.confirm, workers: o.workers, out, signal, noHtml: o.noHtml });
+  } finally {
+    lock.release();
+  }
+}
 
 interface RunContext {
   paths: CampaignPaths;
