@@ -140,11 +140,32 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./twin-serve.js')).twinServeCommand,
   },
   {
+    path: ['worker'],
+    complete: { values: { rigs: 'files', lab: 'files', id: 'none', reports: 'files' } },
+    summary: 'serve rigs to the lab: run the jobs of their Redis queues, one at a time per rig, under an expiring lease',
+    help: async () => (await import('./worker.help.js')).workerHelp,
+    load: async () => (await import('./worker.js')).workerCommand,
+  },
+  {
+    path: ['enqueue'],
+    complete: { positionals: 'none', values: { rigs: 'none', priority: 'none', from: 'none', to: 'none', every: 'none', lab: 'files' } },
+    summary: "queue suites on the lab's rigs: a nightly, a sign-off or one suite, once or on a schedule",
+    help: async () => (await import('./worker.help.js')).enqueueHelp,
+    load: async () => (await import('./enqueue.js')).enqueueCommand,
+  },
+  {
     path: ['completion'],
     complete: { positionals: ['bash', 'zsh', 'fish'] },
     summary: 'print a shell completion script: hil completion bash|zsh|fish',
     help: async () => (await import('./completion.help.js')).completionHelp,
     load: async () => (await import('./completion.js')).completionCommand,
+  },
+  {
+    path: ['__lab-job'],
+    summary: "one lab suite job, as hil run runs it (hil worker's child; fenced by $HIL_LAB_FENCE)",
+    hidden: true,
+    help: async () => (await import('./worker.help.js')).labJobHelp,
+    load: async () => (await import('./worker-job.js')).labJobCommand,
   },
   {
     path: ['__complete'],
