@@ -13,8 +13,11 @@ import { OP_CUT_MODES, type OpCutMode } from './sweep.js';
 import { parseDuration } from './trigger.js';
 import { DEVICE_OUTCOMES, SCHEMES, type DeviceOutcome } from './vocabulary.js';
 
-/** Outcomes that fail a cell whatever its rate: one brick is never an acceptable rate. */
-export const NEVER_ACCEPTABLE: readonly DeviceOutcome[] = ['bricked', 'wrong-image'];
+/**
+ * Outcomes that fail a cell whatever its rate: one brick is never an acceptable rate, nor a
+ * product left on a pair of versions it does not support (each side runs, the product does not).
+ */
+export const NEVER_ACCEPTABLE: readonly DeviceOutcome[] = ['bricked', 'wrong-image', 'version-mismatch'];
 
 /** The default threshold: recovery >= 99 % at 95 % confidence. */
 export const DEFAULT_RECOVERY = 0.99;
