@@ -154,6 +154,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./enqueue.js')).enqueueCommand,
   },
   {
+    path: ['report'],
+    complete: { positionals: 'files', values: { reports: 'files', run: 'none' } },
+    summary: "a lab's results, home: drain every job's results from Redis and merge them into one Allure report with history per rig",
+    help: async () => (await import('./report.help.js')).reportHelp,
+    load: async () => (await import('./report.js')).reportCommand,
+  },
+  {
     path: ['completion'],
     complete: { positionals: ['bash', 'zsh', 'fish'] },
     summary: 'print a shell completion script: hil completion bash|zsh|fish',
