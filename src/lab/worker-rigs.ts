@@ -42,9 +42,11 @@ export function expandRigGlob(glob: string): string[] {
   return files;
 }
 
+/** `--rigs`: one glob, or several separated by commas ('rigs/lab/lab-sfu-*.yaml,rigs/lab/lab-stm32-01.yaml'). */
 export async function loadWorkerRigs(glob: string): Promise<RigConfig[]> {
   const rigs: RigConfig[] = [];
-  for (const file of expandRigGlob(glob)) rigs.push(await loadRig(file));
+  const files = [...new Set(glob.split(',').filter(Boolean).flatMap(expandRigGlob))];
+  for (const file of files) rigs.push(await loadRig(file));
   const seen = new Map<string, string>();
   for (const r of rigs) {
     const other = seen.get(r.name);

@@ -19,11 +19,12 @@ puts the rig in its safe state. A suite job runs exactly as \`hil run SUITE --ri
 results go to the lab's results stream (\`hil report --lab\` merges them). A job a dead worker
 left half done is not blindly re-run: it is reported interrupted, the rig is made safe and
 health-checked, then the job runs again as a new attempt. Ctrl-C / SIGTERM: stop taking jobs,
-interrupt the running ones (rigs safe), release leases, claims and locks, exit 4.
+interrupt the running ones (rigs safe), release leases, claims and locks, exit 0.
 Lab connection: lab.yaml (--lab FILE, else $HIL_LAB, else ./lab.yaml): Redis host, port, TLS,
 password from a variable or a file, lease timing, state directory, image store.
 
-  --rigs GLOB        rig files to serve, e.g. 'rigs/lab/*.yaml' (quote it: hil expands it)
+  --rigs GLOB        rig files to serve, e.g. 'rigs/lab/*.yaml' (quote it: hil expands it);
+                     several globs separated by commas
   --lab FILE         the lab's connection file (default: $HIL_LAB, else ./lab.yaml)
   --id ID            this worker's name in leases and status (default: HOST-PID)
   --reports DIR      where jobs' runs are written before they are sent (default: reports/lab)`,
