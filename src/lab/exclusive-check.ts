@@ -1,23 +1,98 @@
 /**
  * "Was a rig ever driven by two jobs at once?", answered from the rig's own event log (one line per
  * hardware action, written by the fence in src/rig/fence.ts), not from what the queue believes.
+ * Each token's actions span [first, last]; two tokens' spans must not overlap, and a later span
+ * must carry a larger token (the fencing order).
  */
+import { readFileSync } from 'node:fs';
 import type { RigEvent } from '../rig/fence.js';
 
 export type { RigEvent };
 
+export interface TokenSpan {
+  token: number;
+  holder: string;
+  first: number;
+  last: number;
+  actions: number;
+}
+
 export interface Overlap {
   rig: string;
-  /** The earlier token's span and the later one's, which overlap or are out of order. */
-  a: { token: number; holder: string; first: number; last: number };
-  b: { token: number; holder: string; first: number; last: number };
+  /** The earlier span (by first action) and the later one. */
+  a: TokenSpan;
+  b: TokenSpan;
+  /** overlap: b started before a's last action; token-order: b started later with a smaller token. */
   why: 'overlap' | 'token-order';
 }
 
-export function readRigEvents(_eventLog: string): RigEvent[] {
-  throw new Error('not yet');
+/** The log's events; a line that is not a complete event (a crash mid-append) is skipped, the rest kept. */
+export function readRigEvents(eventLog: string): RigEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(eventLog, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const events: RigEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const e = JSON.parse(line) as RigEvent;
+      if (typeof e.at === 'number' && typeof e.rig === 'string' && typeof e.token === 'number' && typeof e.action === 'string') events.push(e);
+    } catch {
+      // torn last line
+    }
+  }
+  return events;
 }
 
-export function findDoubleBooking(_events: readonly RigEvent[]): Overlap[] {
-  throw new Error('not yet');
+/** Each rig's token spans, ordered by first action. */
+export function tokenSpans(events: readonly RigEvent[]): Map<string, TokenSpan[]> {
+  const byRig = new Map<string, Map<number, TokenSpan>>();
+  for (const e of events) {
+    let spans = byRig.get(e.rig);
+    if (!spans) byRig.set(e.rig, (spans = new Map()));
+    const span = spans.get(e.token);
+    if (!span) spans.set(e.token, { token: e.token, holder: e.holder, first: e.at, last: e.at, actions: 1 });
+    else {
+      span.first = Math.min(span.first, e.at);
+      span.last = Math.max(span.last, e.at);
+      span.actions++;
+    }
+  }
+  const out = new Map<string, TokenSpan[]>();
+  for (const [rig, spans] of byRig)
+    out.set(
+      rig,
+      [...spans.values()].sort((x, y) => x.first - y.first || x.token - y.token),
+    );
+  return out;
+}
+
+/**
+ * Every pair of neighbouring spans (per rig, by first action) that overlaps in time or whose tokens
+ * go backwards. Empty: no rig was driven by two leases at once. The events may come from several
+ * logs (rigs) at once. Times are the wall clocks of the processes that wrote them: on one host.
+ */
+export function findDoubleBooking(events: readonly RigEvent[]): Overlap[] {
+  const found: Overlap[] = [];
+  for (const [rig, spans] of tokenSpans(events)) {
+    for (let i = 1; i < spans.length; i++) {
+      const a = spans[i - 1]!;
+      const b = spans[i]!;
+      // Any earlier span still running when b started overlaps it, not only the neighbour.
+      const latest = spans.slice(0, i).reduce((m, s) => (s.last > m.last ? s : m), a);
+      if (b.first < latest.last) found.push({ rig, a: latest, b, why: 'overlap' });
+      else if (b.token < a.token) found.push({ rig, a, b, why: 'token-order' });
+    }
+  }
+  return found;
+}
+
+/** One line per double booking, for a test's failure message or a report. */
+export function formatOverlap(o: Overlap): string {
+  const span = (s: TokenSpan) => `token ${s.token} (${s.holder}, ${s.actions} actions, ${new Date(s.first).toISOString()}..${new Date(s.last).toISOString()})`;
+  return `rig ${o.rig}: ${o.why === 'overlap' ? 'driven by two leases at once' : 'tokens out of order'}: ${span(o.a)} and ${span(o.b)}`;
 }

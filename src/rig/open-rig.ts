@@ -9,13 +9,19 @@ import { openOcdProbeFor } from './bench-probe.js';
 import { openTwinRig } from './open-twin-rig.js';
 import { openBenchProduct } from './open-bench-product.js';
 import { openWith } from './rig-parts.js';
+import { fenceFromEnv } from './fence.js';
 
 /**
  * Binds a rig's drivers: a twin's (open-twin-rig.ts, any transport) or a bench's. Everything that
  * can fail on a missing part fails here, before a test starts; every exit path goes through
  * close(), which leaves the safe state behind.
  */
-export function openRig(config: RigConfig): Promise<Rig> {
+export async function openRig(config: RigConfig): Promise<Rig> {
+  // Under a lab lease (HIL_LAB_FENCE) every hardware action checks the lease first: fence.ts.
+  return fenceFromEnv(await openBareRig(config));
+}
+
+function openBareRig(config: RigConfig): Promise<Rig> {
   if (config.twin) return openTwinRig(config, openTwinLink);
   if (config.mcus) return openBenchProduct(config);
   return openWith(config, async (cleanups) => {
