@@ -63,8 +63,24 @@ COPY --from=deps --chown=hil:hil /app/node_modules ./node_modules
 COPY --chown=hil:hil . .
 # After the context (.dockerignore keeps a local dist/ out of it): the one built above.
 COPY --from=deps --chown=hil:hil /app/dist ./dist
-RUN mkdir -p reports && chown hil:hil reports
+RUN mkdir -p reports && chown hil:hil reports \
+ && install -d -o hil -g hil -m 0750 /var/lib/hil
 USER hil
+
+# ---- the lab worker (README "Lab"): the same image serves a Pi's rigs from the lab's Redis:
+#   docker run -d --name hil-worker --init --restart always --stop-timeout 60 \
+#     --env-file /etc/hil/worker.env \                      # HIL_REDIS_PASSWORD=… (never on the command line)
+#     -e HIL_LAB=/etc/hil/lab.yaml -v /etc/hil:/etc/hil:ro \
+#     -v /srv/hil/rigs:/app/rigs:ro -v hil-state:/var/lib/hil \
+#     [the device flags of README "Docker" for real rigs] \
+#     hilrig worker --rigs 'rigs/lab/*.yaml' --id "$(hostname)" --reports /var/lib/hil/reports
+# lab.yaml `state: /var/lib/hil` (locks, fence files, the rigs' event logs) on a named volume: it
+# outlives the container, so a restarted worker finds its rigs' event logs and stale locks. A stable
+# --id lets it take its own rigs back at once. `docker stop` sends SIGTERM: the worker stops taking
+# jobs, interrupts the running one, puts each rig in its safe state and releases its leases
+# (--stop-timeout gives it the time; a worker killed anyway leaves leases that expire by themselves).
+# And where the reports are read: `docker run --rm -e HIL_LAB=… -v /etc/hil:/etc/hil:ro
+#   -v "$PWD/reports:/app/reports" hilrig report --lab`.
 
 # hil handles SIGINT and SIGTERM itself (safe state first, exit 4), so `docker stop` is a clean
 # stop. Run with --init so the openocd/gpioset/socat children it spawns are reaped.
