@@ -4,6 +4,7 @@
  * lease) give way first, cut with `…`; on a very narrow terminal the least needed columns go.
  * The full text is always in `hil lab status --json`.
  */
+import type { AuditEntry } from './audit.js';
 import type { RigStatus } from './status.js';
 
 interface Column {
@@ -90,4 +91,12 @@ export function formatStatus(rows: readonly RigStatus[], width: number, now = Da
   const withWorker = rows.filter((r) => r.worker).length;
   const summary = `${rows.length} rig${rows.length === 1 ? '' : 's'}: ${withWorker} with a worker, ${leased} leased, ${paused} paused, ${waiting} job${waiting === 1 ? '' : 's'} waiting`;
   return [fit(summary, width), line(COLUMNS.map((c) => c.head)), ...cells.map(line)].join('\n');
+}
+
+/** Audit entries (newest first) as lines at most `width` wide, oldest at the top: `HH:MM:SS by action rig: detail`. */
+export function formatAudit(entries: readonly AuditEntry[], width: number): string[] {
+  return [...entries].reverse().map((e) => {
+    const time = new Date(e.at).toISOString().slice(11, 19);
+    return fit(`${time} ${e.by} ${e.action}${e.rig ? ` ${e.rig}` : ''}${e.detail ? `: ${e.detail}` : ''}`, Math.max(20, Math.floor(width)));
+  });
 }

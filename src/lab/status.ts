@@ -12,7 +12,7 @@ import { RigLeases } from './lease.js';
 import { rigQueueName } from './queues.js';
 import { lastResult } from './results.js';
 
-export { formatStatus } from './status-table.js';
+export { formatAudit, formatStatus } from './status-table.js';
 
 export interface RigStatus {
   rig: string;

@@ -161,6 +161,27 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./report.js')).reportCommand,
   },
   {
+    path: ['lab', 'status'],
+    complete: { positionals: 'none', values: { lab: 'files', 'interval-ms': 'none' } },
+    summary: 'the lab at a glance: each rig, its worker and host, lease holder and expiry, queue depth, health, last result',
+    help: async () => (await import('./lab.help.js')).labStatusHelp,
+    load: async () => (await import('./lab.js')).labStatusCommand,
+  },
+  {
+    path: ['lab', 'release'],
+    complete: { positionals: 'rigs', values: { lab: 'files' } },
+    summary: "free a rig's lease by hand (a stuck job, a dead Pi), logged with who and where",
+    help: async () => (await import('./lab.help.js')).labReleaseHelp,
+    load: async () => (await import('./lab.js')).labReleaseCommand,
+  },
+  {
+    path: ['lab', 'resume'],
+    complete: { positionals: 'rigs', values: { lab: 'files' } },
+    summary: 'put a paused rig back in rotation by hand (its queue runs again), logged with who and where',
+    help: async () => (await import('./lab.help.js')).labResumeHelp,
+    load: async () => (await import('./lab.js')).labResumeCommand,
+  },
+  {
     path: ['completion'],
     complete: { positionals: ['bash', 'zsh', 'fish'] },
     summary: 'print a shell completion script: hil completion bash|zsh|fish',
