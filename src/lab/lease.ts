@@ -54,10 +54,12 @@ export function driftMargin(ttlMs: number): number {
   return Math.ceil(ttlMs * 0.01) + 2;
 }
 
-// KEYS: lease, fence. ARGV: holder JSON, ttl ms, since. -> {1, record} | {0, record, pttl}
+// KEYS: lease, fence. ARGV: holder JSON, ttl ms, since, lowest acceptable token. -> {1, record} | {0, record, pttl}
 const ACQUIRE = `
 local cur = redis.call('GET', KEYS[1])
 if cur then return {0, cur, redis.call('PTTL', KEYS[1])} end
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[4]) > last then redis.call('SET', KEYS[2], ARGV[4]) end
 local token = redis.call('INCR', KEYS[2])
 local rec = '{"token":' .. token .. ',"holder":' .. ARGV[1] .. ',"since":' .. ARGV[3] .. '}'
 redis.call('SET', KEYS[1], rec, 'PX', ARGV[2])
@@ -118,11 +120,15 @@ export class RigLeases {
     return this.lab.lease.ttlMs;
   }
 
-  /** The lease, or who holds it (and for how much longer, by Redis's clock). */
-  async acquire(rig: string, holder: LeaseHolder): Promise<Lease | LeaseHeld> {
+  /**
+   * The lease, or who holds it (and for how much longer, by Redis's clock). `seenToken`: the
+   * largest token this host has seen for the rig (its fence file's): the new token is larger
+   * even if Redis lost its fence counter (restarted without AOF), so tokens stay monotonic.
+   */
+  async acquire(rig: string, holder: LeaseHolder, seenToken = 0): Promise<Lease | LeaseHeld> {
     const sentAt = Date.now();
     const holderJson = JSON.stringify({ workerId: holder.workerId, host: holder.host, pid: holder.pid, ...(holder.jobId !== undefined && { jobId: holder.jobId }) });
-    const answer = (await this.redis.eval(ACQUIRE, 2, leaseKey(this.p, rig), fenceKey(this.p, rig), holderJson, this.ttl, sentAt)) as [number, string, number?];
+    const answer = (await this.redis.eval(ACQUIRE, 2, leaseKey(this.p, rig), fenceKey(this.p, rig), holderJson, this.ttl, sentAt, Math.max(0, Math.floor(seenToken)))) as [number, string, number?];
     const record = parseRecord(rig, answer[1]);
     if (answer[0] === 1) return { rig, token: record.token, holder: record.holder, validUntil: sentAt + this.ttl - driftMargin(this.ttl) };
     return { heldBy: record.holder, token: record.token, expiresInMs: Math.max(0, answer[2] ?? 0) };
