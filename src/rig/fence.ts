@@ -154,6 +154,17 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
   if (atOpen !== undefined || !opened) throw new LeaseLostError(`rig ${rig.name}: no valid lease: ${atOpen ?? 'no fence file'}`);
   const token = opened.token;
 
+  const log = (file: string, event: RigEvent): void => {
+    const line = `${JSON.stringify(event)}\n`;
+    try {
+      appendFileSync(file, line);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new RigError(`rig ${rig.name}: cannot append to the event log ${file}: ${(error as Error).message}`);
+      mkdirSync(dirname(file), { recursive: true });
+      appendFileSync(file, line);
+    }
+  };
+
   let lost: LeaseLostError | undefined;
   const check = (action: string): void => {
     if (lost) throw lost;
@@ -161,7 +172,7 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
     const f = readFenceFile(fencePath);
     const why = problem(f, now);
     if (why === undefined) {
-      appendFileSync(f!.eventLog, `${JSON.stringify({ at: now, rig: rig.name, token, holder: f!.holder, pid: process.pid, action } satisfies RigEvent)}\n`);
+      log(f!.eventLog, { at: now, rig: rig.name, token, holder: f!.holder, pid: process.pid, action });
       return;
     }
     lost = new LeaseLostError(`rig ${rig.name}: lease lost (${why}): stopped before ${action}`);
@@ -172,7 +183,7 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
     // A newer token means another job drives the rig now: its state is not ours to change.
     if (f && f.rig === rig.name && f.token > token) return;
     try {
-      appendFileSync(opened.eventLog, `${JSON.stringify({ at: Date.now(), rig: rig.name, token, holder: opened.holder, pid: process.pid, action: 'safe-state (lease lost)' } satisfies RigEvent)}\n`);
+      log(opened.eventLog, { at: Date.now(), rig: rig.name, token, holder: opened.holder, pid: process.pid, action: 'safe-state (lease lost)' });
     } catch {
       // The log is evidence, not a precondition of the safe state.
     }
