@@ -10,8 +10,16 @@ import { createHash } from 'node:crypto';
 import type { Rng } from './rng.js';
 
 export class RetainedRam {
-  readonly bytes: Buffer;
+  private readonly buf: Buffer;
   private powerOns = 0;
+  /**
+   * The power-on whose noise the cells hold, not made yet, and what programs wrote over it since
+   * (in order): the noise is made when bytes the writes do not cover are first read, never when a
+   * program overwrites them all first (`fill`). After a POR the seed's programs clear the magic and
+   * then the whole RAM before reading it, so a sweep's thousands of power-ons mostly make none.
+   */
+  private noiseOf?: number;
+  private over: { at: number; data: Buffer }[] = [];
 
   constructor(
     size: number,
@@ -19,15 +27,53 @@ export class RetainedRam {
     /** Chance per bit that a BOR-only brownout flips it. */
     public flipRate = 0,
   ) {
-    this.bytes = Buffer.alloc(size);
+    this.buf = Buffer.alloc(size);
+  }
+
+  /** The cells as they are now (noise not made yet is made first, and what was written since laid over it). */
+  get bytes(): Buffer {
+    if (this.noiseOf !== undefined) {
+      const n = this.noiseOf;
+      this.noiseOf = undefined;
+      for (let at = 0, block = 0; at < this.buf.length; at += 32, block++) {
+        createHash('sha256').update(`sram\0${this.seed}\0${n}\0${block}`).digest().copy(this.buf, at);
+      }
+      for (const w of this.over) w.data.copy(this.buf, w.at);
+      this.over = [];
+    }
+    return this.buf;
   }
 
   /** After a power-on reset: power-up noise, different at every power-on, the same for one seed. */
   powerOnReset(): void {
-    const n = this.powerOns++;
-    for (let at = 0, block = 0; at < this.bytes.length; at += 32, block++) {
-      createHash('sha256').update(`sram\0${this.seed}\0${n}\0${block}`).digest().copy(this.bytes, at);
+    this.noiseOf = this.powerOns++;
+    this.over = [];
+  }
+
+  /** Writes `data` at byte `at` (over noise not made yet, kept until it is). */
+  write(at: number, data: Uint8Array): void {
+    if (this.noiseOf === undefined) this.buf.set(data, at);
+    else this.over.push({ at, data: Buffer.from(data) });
+  }
+
+  /** The little-endian word at `at`: from the writes over pending noise when the last one covering it holds it whole. */
+  readUInt32LE(at: number): number {
+    if (this.noiseOf !== undefined) {
+      for (let i = this.over.length - 1; i >= 0; i--) {
+        const w = this.over[i]!;
+        if (w.at + w.data.length <= at || w.at >= at + 4) continue;
+        if (w.at <= at && w.at + w.data.length >= at + 4) return w.data.readUInt32LE(at - w.at);
+        break;
+      }
     }
+    return this.bytes.readUInt32LE(at);
+  }
+
+  /** Every cell set to `value` (a program's memset): whatever noise they held is never made. */
+  fill(value: number): void {
+    this.noiseOf = undefined;
+    this.over = [];
+    this.buf.fill(value);
   }
 
   /** After a BOR-only brownout: kept, each bit flipped with `flipRate`; returns the bits flipped (byte offset, bit). */
@@ -35,12 +81,13 @@ export class RetainedRam {
     if (this.flipRate <= 0) return [];
     const flips: { at: number; bit: number }[] = [];
     // Geometric gaps between flipped bits: one draw per flip instead of one per bit.
-    const bits = this.bytes.length * 8;
+    const bytes = this.bytes;
+    const bits = bytes.length * 8;
     const logKeep = Math.log1p(-Math.min(this.flipRate, 1 - 1e-12));
     for (let i = Math.floor(Math.log1p(-rng.next()) / logKeep); i < bits; i += 1 + Math.floor(Math.log1p(-rng.next()) / logKeep)) {
       const at = i >> 3;
       const bit = i & 7;
-      this.bytes[at]! ^= 1 << bit;
+      bytes[at]! ^= 1 << bit;
       flips.push({ at, bit });
     }
     return flips;

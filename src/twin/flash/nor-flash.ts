@@ -303,15 +303,17 @@ export class NorFlash {
       },
       torn: (fraction, rng) => {
         // An interrupted erase leaves the unit indeterminate: some bits already back at 1.
+        // In place, sector by sector, in address order (the draws' order); a span still the shared
+        // erased buffer has nothing to tear and draws nothing.
         const p = Math.min(1, Math.max(0, fraction));
-        const cur = this.read(address, length);
-        for (let i = 0; i < length; i++) {
-          if (cur[i] === 0xff) continue;
-          let v = cur[i]!;
-          for (let bit = 0; bit < 8; bit++) if (rng.next() < p) v |= 1 << bit;
-          cur[i] = v;
-        }
-        this.writeRaw(address, cur);
+        this.forEachSpan(address, length, (sector, offset, _pos, n) => {
+          if (this.sectors[sector] === this.erasedSector && this.geometry.erasedValue === 0xff) return;
+          const buf = this.own(sector);
+          for (let i = offset; i < offset + n; i++) {
+            const v = buf[i]!;
+            if (v !== 0xff) buf[i] = v | rng.byteMask(p);
+          }
+        });
         this.forgetWrites(address, length);
       },
     });

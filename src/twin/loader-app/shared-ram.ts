@@ -20,6 +20,7 @@ export const SHARED_MAGIC = 0x0bad_cafe;
 export const DFU_REQUESTED = 1 << 0;
 const AT = { magic: 0, flags: 4, bootCounter: 8, check: 9 } as const;
 const CHECKED = 9;
+const NO_MAGIC = Buffer.alloc(4);
 
 /** What the early init concluded about the shared RAM it found. */
 export type RamTrust = 'kept' | 'power-on' | 'corrupt';
@@ -41,7 +42,8 @@ export class SharedRam {
    */
   trustAfterReset(resetFlags: number, checkBrownout: boolean): RamTrust {
     if (resetFlags & PORRSTF) {
-      this.bytes.writeUInt32LE(0, AT.magic);
+      // Through the RAM's own write: a POR's noise is made only if something reads past the magic.
+      this.ram.write(AT.magic, NO_MAGIC);
       return 'power-on';
     }
     if (checkBrownout && resetFlags & BORRSTF && this.bytes.readUInt32LE(AT.magic) === SHARED_MAGIC && !this.checkOk()) {
@@ -53,13 +55,13 @@ export class SharedRam {
 
   /** The magic the seed checks, and nothing else: the reset cause and the CRC are the early init's. */
   hasMagic(): boolean {
-    return this.bytes.readUInt32LE(AT.magic) === SHARED_MAGIC;
+    return this.ram.readUInt32LE(AT.magic) === SHARED_MAGIC;
   }
 
   /** shared_memory_init: a wrong magic means the contents are not ours, so everything restarts at 0. */
   init(): boolean {
     if (this.hasMagic()) return false;
-    this.bytes.fill(0);
+    this.ram.fill(0);
     this.bytes.writeUInt32LE(SHARED_MAGIC, AT.magic);
     this.seal();
     return true;
