@@ -105,8 +105,21 @@ function inspectRegion(name: LoaderAppSlotName, content: Buffer, known: readonly
   const info = present ? decodeAppInfo(content.subarray(L.appInfoOffset, L.appInfoOffset + APPINFO_SIZE)) : undefined;
   const version = info && !('error' in info) ? info.version : check?.header?.version;
   const matched = matchKnownImage(name, content, known);
-  const sha256Length = matched?.length ?? (check?.header && check.headerOk ? Math.ceil((check.header.dataSize + 32) / 256) * 256 : usedLength(content));
-  const state: LoaderAppSlotState = { check, vectorsOk, vectorAddr, sha256Length };
+  // The digest and its length are made when first read (enumerable getters, kept: JSON, clones and
+  // `hil inspect` see the same values): a sweep judges thousands of readings by `matches` and reads
+  // neither, and hashing the slots was most of its reading. So `content` must stay as dumped while
+  // the report is in use (a sweep's probe reuses its buffers only for the next point's reading).
+  let length: number | undefined;
+  const sha256Length = () => (length ??= matched?.length ?? (check?.header && check.headerOk ? Math.ceil((check.header.dataSize + 32) / 256) * 256 : usedLength(content)));
+  let digest: string | undefined;
+  const state: LoaderAppSlotState = {
+    check,
+    vectorsOk,
+    vectorAddr,
+    get sha256Length() {
+      return sha256Length();
+    },
+  };
   return {
     slot: name,
     base: slot.base,
@@ -114,7 +127,9 @@ function inspectRegion(name: LoaderAppSlotName, content: Buffer, known: readonly
     valid,
     ...(version !== undefined && { version }),
     ...(info && !('error' in info) && { linkBase: info.linkBase }),
-    sha256: createHash('sha256').update(content.subarray(0, sha256Length)).digest('hex'),
+    get sha256() {
+      return (digest ??= createHash('sha256').update(content.subarray(0, sha256Length())).digest('hex'));
+    },
     ...(matched && { matches: matched.name }),
     problems,
     scheme: state,
