@@ -36,23 +36,31 @@ export const COLUMNS: readonly Column[] = [
   { head: 'WORKER', min: 6, cell: (r) => (r.worker ? `${r.worker.id}@${r.worker.host}` : '-') },
   { head: 'LEASE', min: 8, cell: (r, now) => (r.lease ? `${r.lease.workerId} #${r.lease.token} ${shortDuration(r.lease.expiresAt - now)}` : 'free') },
   { head: 'QUEUE w/a/d', min: 11, cell: (r) => `${r.queue.waiting}/${r.queue.active}/${r.queue.delayed}${r.queue.paused ? ' paused' : ''}` },
-  { head: 'HEALTH', min: 7, cell: healthCell },
+  { head: 'HEALTH', min: 24, cell: healthCell },
   {
     head: 'LAST',
-    min: 6,
+    min: 16,
     cell: (r, now) => (r.last ? `${r.last.outcome} ${shortDuration(now - r.last.finishedAt)} ago ${r.last.suite ?? r.last.kind}: ${r.last.summary}` : '-'),
   },
 ];
 
-/** Which columns give way first when the table is too wide (indexes into COLUMNS). */
-const SHRINK_ORDER = [5, 4, 1, 2, 0];
-/** Which columns are left out first when even their minimum widths do not fit. */
-const DROP_ORDER = [5, 1, 2];
+/** Which columns give way first when the table is too wide (indexes into COLUMNS); a rig's name is never cut. */
+const SHRINK_ORDER = [5, 4, 1, 2];
+/**
+ * The columns shown, widest set first: when even the minimum widths of one do not fit, the next
+ * leaves out the least needed column (a last result cut to a few letters says nothing).
+ */
+const COLUMN_SETS = [
+  [0, 1, 2, 3, 4, 5],
+  [0, 1, 2, 3, 4],
+  [0, 2, 3, 4],
+  [0, 3, 4],
+];
 const GAP = '  ';
 
 /** Cuts `text` to `width` characters, marking the cut with `…`. */
 export function fit(text: string, width: number): string {
-  const chars = Array.from(text.replace(/\s+/g, ' '));
+  const chars = Array.from(text);
   if (chars.length <= width) return chars.join('');
   return width <= 0 ? '' : `${chars.slice(0, width - 1).join('')}…`;
 }
@@ -63,19 +71,20 @@ const len = (s: string) => Array.from(s).length;
 export function formatStatus(rows: readonly RigStatus[], width: number, now = Date.now()): string {
   width = Math.max(20, Math.floor(width));
   if (rows.length === 0) return fit('no rigs registered: start `hil worker --rigs GLOB` on the Pis', width);
-  let shown = COLUMNS.map((_, i) => i);
   const cells = rows.map((r) => COLUMNS.map((c) => c.cell(r, now).replace(/\s+/g, ' ')));
   const natural = COLUMNS.map((c, i) => Math.max(len(c.head), ...cells.map((row) => len(row[i]!))));
-  const widths = [...natural];
-  const total = () => shown.reduce((n, i) => n + widths[i]!, 0) + GAP.length * (shown.length - 1);
-  for (const i of SHRINK_ORDER) {
-    const excess = total() - width;
-    if (excess <= 0) break;
-    widths[i] = Math.max(COLUMNS[i]!.min, widths[i]! - excess);
-  }
-  for (const i of DROP_ORDER) {
+  let shown: number[] = [];
+  let widths: number[] = [];
+  for (const set of COLUMN_SETS) {
+    shown = set;
+    widths = [...natural];
+    const total = () => shown.reduce((n, i) => n + widths[i]!, 0) + GAP.length * (shown.length - 1);
+    for (const i of SHRINK_ORDER) {
+      const excess = total() - width;
+      if (excess <= 0) break;
+      if (shown.includes(i)) widths[i] = Math.min(widths[i]!, Math.max(COLUMNS[i]!.min, widths[i]! - excess));
+    }
     if (total() <= width) break;
-    shown = shown.filter((j) => j !== i);
   }
   const line = (texts: string[]) =>
     fit(
@@ -97,6 +106,6 @@ export function formatStatus(rows: readonly RigStatus[], width: number, now = Da
 export function formatAudit(entries: readonly AuditEntry[], width: number): string[] {
   return [...entries].reverse().map((e) => {
     const time = new Date(e.at).toISOString().slice(11, 19);
-    return fit(`${time} ${e.by} ${e.action}${e.rig ? ` ${e.rig}` : ''}${e.detail ? `: ${e.detail}` : ''}`, Math.max(20, Math.floor(width)));
+    return fit(`${time} ${e.by} ${e.action}${e.rig ? ` ${e.rig}` : ''}${e.detail ? `: ${e.detail}` : ''}`.replace(/\s+/g, ' '), Math.max(20, Math.floor(width)));
   });
 }

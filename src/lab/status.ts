@@ -7,7 +7,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LabConfig } from './config.js';
 import { readHealth, type RigHealth } from './health-record.js';
-import { ownerKey, queuePrefix, rigsKey } from './keys.js';
+import { queuePrefix, rigsKey } from './keys.js';
+import { readOwner } from './owner.js';
 import { RigLeases } from './lease.js';
 import { rigQueueName } from './queues.js';
 import { lastResult } from './results.js';
@@ -17,32 +18,13 @@ export { formatAudit, formatStatus } from './status-table.js';
 export interface RigStatus {
   rig: string;
   /** The worker that owns the rig now (its heartbeat is alive); absent: no live worker. */
-  worker?: { id: string; host: string; pid: number; since?: number; scheme?: string; target?: string };
+  worker?: { id: string; host: string; pid: number; since: number; scheme: string; target: string };
   /** Who holds the rig's lease, with its fencing token and when it expires (epoch ms). */
   lease?: { workerId: string; host: string; pid: number; jobId?: string; token: number; expiresAt: number };
   queue: { waiting: number; active: number; delayed: number; paused: boolean };
   health: RigHealth;
   /** The rig's last job (LREPORT's JobResultsMeta, as stored under lastKey). */
   last?: { outcome: string; summary: string; finishedAt: number; jobId: string; kind: string; suite?: string };
-}
-
-/** The owner record as LCORE's owner.ts writes it; read loosely, a field missing is shown as missing. */
-function parseOwner(text: string | null): RigStatus['worker'] {
-  if (!text) return undefined;
-  try {
-    const o = JSON.parse(text) as Record<string, unknown>;
-    if (typeof o.workerId !== 'string') return undefined;
-    return {
-      id: o.workerId,
-      host: typeof o.host === 'string' ? o.host : '?',
-      pid: typeof o.pid === 'number' ? o.pid : 0,
-      ...(typeof o.since === 'number' && { since: o.since }),
-      ...(typeof o.scheme === 'string' && { scheme: o.scheme }),
-      ...(typeof o.target === 'string' && { target: o.target }),
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 async function queueOf(redis: Redis, lab: LabConfig, rig: string): Promise<RigStatus['queue']> {
@@ -63,17 +45,10 @@ async function queueOf(redis: Redis, lab: LabConfig, rig: string): Promise<RigSt
 /** One rig's row. */
 export async function rigStatus(redis: Redis, lab: LabConfig, rig: string, leases = new RigLeases(redis, lab)): Promise<RigStatus> {
   const now = Date.now();
-  const [owner, lease, queue, health, last] = await Promise.all([
-    redis.get(ownerKey(lab.redis.prefix, rig)),
-    leases.current(rig),
-    queueOf(redis, lab, rig),
-    readHealth(redis, lab, rig),
-    lastResult(redis, lab, rig),
-  ]);
-  const worker = parseOwner(owner);
+  const [owner, lease, queue, health, last] = await Promise.all([readOwner(redis, lab, rig), leases.current(rig), queueOf(redis, lab, rig), readHealth(redis, lab, rig), lastResult(redis, lab, rig)]);
   return {
     rig,
-    ...(worker && { worker }),
+    ...(owner && { worker: { id: owner.workerId, host: owner.host, pid: owner.pid, since: owner.since, scheme: owner.scheme, target: owner.target } }),
     ...(lease && {
       lease: {
         workerId: lease.holder.workerId,
