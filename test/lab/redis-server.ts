@@ -57,6 +57,8 @@ export interface StartRedisOptions {
   password?: string;
   appendonly?: boolean;
   tls?: boolean;
+  /** With tls: whether the server demands a client certificate (default optional). */
+  tlsAuthClients?: 'yes' | 'optional';
   /** Data directory (AOF, RDB); a temp dir by default. */
   dir?: string;
 }
@@ -137,7 +139,20 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisPro
     '--logfile',
     '',
     ...(opts.password !== undefined ? ['--requirepass', opts.password] : []),
-    ...(certs && tls ? ['--tls-port', String(tls.port), '--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'optional'] : []),
+    ...(certs && tls
+      ? [
+          '--tls-port',
+          String(tls.port),
+          '--tls-cert-file',
+          certs.serverCert,
+          '--tls-key-file',
+          certs.serverKey,
+          '--tls-ca-cert-file',
+          certs.ca,
+          '--tls-auth-clients',
+          opts.tlsAuthClients ?? 'optional',
+        ]
+      : []),
   ];
 
   let child: ChildProcess | undefined;
