@@ -10,7 +10,7 @@ import { runCut } from '../cut.js';
 import { prepareSuiteRig } from '../suite-run.js';
 import type { SweepCutPoint } from '../sweep/points.js';
 import type { Recording } from '../sweep/recording.js';
-import { committedAt, recordRecovery, summarize } from '../sweep/recover.js';
+import { committedAt, recordRecovery, stopPointsOn, summarize } from '../sweep/recover.js';
 import { secondPoints } from '../sweep/double.js';
 import { DETECT_DOUBLE_MODE, DOUBLE_FIRSTS, doubleCandidates } from './double-rule.js';
 import { SweepSession, type SweepRequest } from '../sweep/session.js';
@@ -65,7 +65,9 @@ export class DetectRunner {
 
   async run(task: DetectTask, onPoint: OnPoint, signal?: AbortSignal): Promise<DetectTaskResult> {
     if (task.kind === 'replay') return { kind: 'replay', id: task.id, results: await replay(task, onPoint, signal) };
-    const session = await this.session(task.sweep, task.request);
+    const session = await this.session(task.sweep, task.request, signal);
+    // Ctrl-C reaches inside a point (a product's recovery can be seconds of CPU), not only between points.
+    stopPointsOn(session.rig, signal);
     const rec = session.recording;
     if (task.kind === 'double') return { kind: 'double', id: task.id, sweep: task.sweep, recording: rec, results: await doubleCuts(session, onPoint, signal) };
     const points = task.kind === 'points' ? task.points : opPoints(rec.ops, task.request.seed).filter((p) => Math.floor(p.op / SHARE_BLOCK_OPS) % task.share.of === task.share.index);
@@ -86,7 +88,7 @@ export class DetectRunner {
     return { kind: task.kind, id: task.id, sweep: task.sweep, recording: rec, results };
   }
 
-  private session(key: string, request: SweepRequest): Promise<SweepSession> {
+  private session(key: string, request: SweepRequest, signal?: AbortSignal): Promise<SweepSession> {
     let s = this.sessions.get(key);
     if (s) {
       // Most recently used last.
@@ -94,7 +96,7 @@ export class DetectRunner {
       this.sessions.set(key, s);
       return s;
     }
-    s = SweepSession.open(request);
+    s = SweepSession.open(request, signal ? { signal } : {});
     this.sessions.set(key, s);
     s.catch(() => this.sessions.delete(key));
     while (this.sessions.size > MAX_SESSIONS) {

@@ -24,6 +24,67 @@ export const RECOVERY_QUIET_MS = 2500;
 export const MAX_RECOVERY_LOG_MS = 120_000;
 const QUIET_STEP_MS = 250;
 
+/**
+ * Every wait of a recovery is bounded in device time (the boot timeout, the retries', the boot-loop
+ * cycles'), so a point ends; these are the backstop for a wait that is not (a bug): a point whose
+ * device time passes this many of its boot watches, or whose clock fires POINT_EVENT_BUDGET events
+ * without getting there (a loop at one instant), is stopped and judged `waiting`, the budget named.
+ */
+export const POINT_BUDGET_WATCHES = 10;
+export const POINT_EVENT_BUDGET = 50_000_000;
+/** How often (wall time) the event budget and an abort are looked at while a point runs. */
+const GUARD_EVERY_MS = 200;
+
+/** Abort signals of the sweep rigs whose points stop on them (Ctrl-C inside a point). */
+const pointSignals = new WeakMap<Rig, AbortSignal>();
+
+/**
+ * Points recovered on `rig` from now on stop within a bounded time once `signal` aborts: the
+ * recovery's waits end and the point throws the signal's reason (the sweep is being interrupted;
+ * the rig is left off). A session's owner (the engine, hil detect) calls this once per rig.
+ */
+export function stopPointsOn(rig: Rig, signal: AbortSignal | undefined): void {
+  if (signal) pointSignals.set(rig, signal);
+  else pointSignals.delete(rig);
+}
+
+/** Why a point was stopped by its budget (see POINT_BUDGET_WATCHES). */
+class PointBudgetSpent extends Error {}
+
+/**
+ * The abort signal a point's waits take: the caller's (Ctrl-C), the device-time budget (a timer on
+ * the rig's clock) and the event budget (looked at in wall time: a loop at one instant fires no
+ * timer). `end()` when the point is done.
+ */
+function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; end(): void } {
+  const ac = new AbortController();
+  const outer = pointSignals.get(rig);
+  const { clock } = rig;
+  const spend = (why: string) => ac.abort(new PointBudgetSpent(why));
+  const timer = clock.setTimer(budgetMs, () => spend(`its device time passed ${budgetMs / 1000} s (${POINT_BUDGET_WATCHES} boot watches)`));
+  const fired = (clock as { fired?: number }).fired;
+  const at = clock.now();
+  const interval = setInterval(() => {
+    if (outer?.aborted) ac.abort(outer.reason);
+    const now = (clock as { fired?: number }).fired;
+    if (fired !== undefined && now !== undefined && now - fired > POINT_EVENT_BUDGET) {
+      spend(`its clock fired ${POINT_EVENT_BUDGET} events in ${((clock.now() - at) / 1000).toFixed(3)} s of device time`);
+    }
+  }, GUARD_EVERY_MS);
+  interval.unref();
+  const onOuter = () => ac.abort(outer!.reason);
+  if (outer?.aborted) ac.abort(outer.reason);
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: ac.signal,
+    end: () => {
+      timer.cancel();
+      clearInterval(interval);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
+
 /** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
 export interface RecoverySpec {
   offMs: number;
@@ -106,6 +167,35 @@ export async function recoverPoint(
   rec: Recording,
   point: SweepCutPoint,
   spec: RecoverySpec,
+  views?: Map<string, FlashView>,
+  record?: (recovery: RecordedRecovery) => void,
+): Promise<PointResult> {
+  const timeoutMs = rig.config.boot.timeoutMs;
+  const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)));
+  try {
+    return await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, views, record);
+  } catch (err) {
+    if (!(err instanceof PointBudgetSpent)) throw err;
+    // A wait that never ended (a bug, in the twin or here): the device never settled, as far as anyone can tell.
+    await rig.power.off();
+    return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweepOf(rig).stateHash() };
+  } finally {
+    guard.end();
+    // The device stops with its point: a firmware that always has a timer pending (a product's
+    // host app idles in 60 s waits) would otherwise run on in the background whenever this thread
+    // waits, at the cost of every other session on it (hil detect keeps several open).
+    await rig.power.off();
+  }
+}
+
+async function recoverGuarded(
+  rig: Rig,
+  scheme: SchemeAdapter,
+  images: SweepImages,
+  rec: Recording,
+  point: SweepCutPoint,
+  spec: RecoverySpec,
+  signal: AbortSignal,
   /**
    * Flash readings by state hash. A reading is a function of the bytes the probe dumps, and those
    * of the state: recoveries that end in the same state (a resumed swap finishing as the uncut one
@@ -125,17 +215,18 @@ export async function recoverPoint(
   // cut with a second cut draws both from one seed.
   sweep.load(point);
   if (point.second) sweep.loadSecond(point.second);
-  await clock.sleep(spec.offMs);
+  await clock.sleep(spec.offMs, signal);
   console.flushPartial();
   const fromLine = console.lines.length;
   await rig.power.on();
   const timeoutMs = rig.config.boot.timeoutMs;
   // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
   const writes = () => rig.twin!.flashOps();
-  let observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes });
+  let observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes, signal });
   const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
     if (stableCommand(rig)) await confirmStable(rig, obs);
-    if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs);
+    signal.throwIfAborted();
+    if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs, signal);
     const hash = sweep.stateHash();
     let flash = rig.probe ? views?.get(hash) : undefined;
     if (rig.probe && !flash) {
@@ -155,6 +246,7 @@ export async function recoverPoint(
   // again while the device is reachable but not updated, judged after each.
   let retried: Pick<PointResult, 'firstOutcome' | 'retries'> | undefined;
   while ((spec.retry ?? 0) > (retried?.retries?.length ?? 0) && retryable(outcome)) {
+    signal.throwIfAborted();
     const retries = (retried ??= { firstOutcome: outcome, retries: [] }).retries!;
     const attempt = retries.length + 1;
     const r = await retryUpdate(rig, to, { attempt, of: spec.retry!, offMs: spec.offMs, ...(spec.setup !== undefined && { setup: spec.setup }), writes });
@@ -170,10 +262,10 @@ export async function recoverPoint(
   const cycles = spec.bootLoopCycles ?? 0;
   for (let i = 0; i < cycles && observation.banner; i++) {
     await rig.power.off();
-    await clock.sleep(spec.offMs);
+    await clock.sleep(spec.offMs, signal);
     const line = console.lines.length;
     await rig.power.on();
-    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs });
+    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs, signal });
     if (stableCommand(rig)) await confirmStable(rig, again);
     if (again.banner?.line !== observation.banner.line) {
       verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
@@ -182,7 +274,7 @@ export async function recoverPoint(
     }
   }
   if (cycles > 0 && observation.banner) stateHash = sweep.stateHash();
-  if (record) record(await recordRecovery(rig, point, spec));
+  if (record) record(await recordRecovery(rig, point, spec, signal));
   return { point, outcome, reasons: verdict.reasons, stateHash, ...retried };
 }
 
@@ -194,7 +286,7 @@ export async function recoverPoint(
  * it, as a replayed cut's `second:` does (the STM32 repair-moves-boot repair runs after the app's
  * banner: the judged run's log had only its first op).
  */
-export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>): Promise<RecordedRecovery> {
+export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>, signal = pointSignals.get(rig)): Promise<RecordedRecovery> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
   rig.timeline.clear();
@@ -203,21 +295,26 @@ export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<
   delete first.second;
   sweep.load(first);
   sweep.startRecovery();
-  await clock.sleep(spec.offMs);
-  console.flushPartial();
-  const fromLine = console.lines.length;
-  await rig.power.on();
-  const powerOnMs = clock.now();
-  const writes = () => rig.twin!.flashOps();
-  await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, writes });
-  let seen = writes();
-  let quietFrom = clock.now();
-  while (clock.now() - powerOnMs < MAX_RECOVERY_LOG_MS && clock.now() - quietFrom < RECOVERY_QUIET_MS) {
-    await clock.sleep(QUIET_STEP_MS);
-    if (writes() !== seen) {
-      seen = writes();
-      quietFrom = clock.now();
+  try {
+    await clock.sleep(spec.offMs, signal);
+    console.flushPartial();
+    const fromLine = console.lines.length;
+    await rig.power.on();
+    const powerOnMs = clock.now();
+    const writes = () => rig.twin!.flashOps();
+    await observeBoot(console, clock, { fromLine, timeoutMs: rig.config.boot.timeoutMs, writes, ...(signal && { signal }) });
+    let seen = writes();
+    let quietFrom = clock.now();
+    while (clock.now() - powerOnMs < MAX_RECOVERY_LOG_MS && clock.now() - quietFrom < RECOVERY_QUIET_MS) {
+      await clock.sleep(QUIET_STEP_MS, signal);
+      if (writes() !== seen) {
+        seen = writes();
+        quietFrom = clock.now();
+      }
     }
+    return { ops: sweep.stopRecovery(), powerOnMs };
+  } finally {
+    // As after a judged point: the device does not run on in the background.
+    await rig.power.off();
   }
-  return { ops: sweep.stopRecovery(), powerOnMs };
 }

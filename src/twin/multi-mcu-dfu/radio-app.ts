@@ -72,12 +72,16 @@ function codePresent(mcu: Mcu, read: (a: number, n: number) => Buffer): boolean 
 class RadioApp {
   private logAt?: number;
   private logSeq = 0;
+  /** When this app started: its log records carry its uptime (k_uptime_get), not the clock's absolute time, which a sweep's twin carries over from point to point. */
+  private readonly startedAt: number;
 
   constructor(
     private readonly mcu: Mcu,
     private readonly opts: RadioAppOptions,
     private readonly version: string,
-  ) {}
+  ) {
+    this.startedAt = mcu.clock.now();
+  }
 
   async run(): Promise<void> {
     const { mcu, opts } = this;
@@ -174,7 +178,7 @@ class RadioApp {
     }
     const rec = Buffer.alloc(LOG_RECORD, 0);
     rec.write(`radio ${this.version} #${this.logSeq++}`.slice(0, 24), 0, 'latin1');
-    rec.writeUInt32LE(Math.floor(this.mcu.clock.now()) >>> 0, 24);
+    rec.writeUInt32LE(Math.floor(this.mcu.clock.now() - this.startedAt) >>> 0, 24);
     rec.writeUInt32LE(0x4c4f4721, 28);
     const at = this.logAt;
     await port.withLock(async () => {
