@@ -81,12 +81,16 @@ export function redisOptions(lab: LabConfig, purpose: ConnectionPurpose): LabRed
       },
     }),
     connectionName: `hil-${purpose}`,
-    // Connect explicitly (connectRedis) so that a failure is an error with a cause, not a retry loop.
-    lazyConnect: true,
     connectTimeout: Math.min(10000, lab.lease.ttlMs),
     ...(purpose === 'worker' || purpose === 'queue'
-      ? { maxRetriesPerRequest: null, enableReadyCheck: false }
-      : { maxRetriesPerRequest: 1, commandTimeout: Math.max(500, Math.floor(lab.lease.renewMs)) }),
+      ? { maxRetriesPerRequest: null }
+      : {
+          // Connect explicitly (connectRedis) so that a failure is an error with a cause, not a retry loop.
+          lazyConnect: true,
+          maxRetriesPerRequest: 1,
+          // A lease renewal that hangs (a partition) must fail before the next one is due.
+          commandTimeout: Math.max(500, Math.floor(lab.lease.renewMs)),
+        }),
     retryStrategy: (times: number) => Math.min(100 * times, 2000),
   };
 }
@@ -102,7 +106,7 @@ function failureHint(error: Error): string {
 
 /** A connected, authenticated client (purpose 'client' unless given); rejects with where and why. */
 export async function connectRedis(lab: LabConfig, purpose: ConnectionPurpose = 'client'): Promise<Redis> {
-  const redis = new Redis({ ...redisOptions(lab, purpose), retryStrategy: () => null });
+  const redis = new Redis({ ...redisOptions(lab, purpose), lazyConnect: true, retryStrategy: () => null });
   // Without a listener ioredis prints unhandled errors; connect()'s rejection carries them.
   let last: Error | undefined;
   redis.on('error', (error: Error) => (last = error));
