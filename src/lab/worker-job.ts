@@ -5,13 +5,14 @@
  * state. Such a job is reported `interrupted`, the rig is made safe and health-checked, and only
  * then does it run again, as a new attempt (its number in the results).
  */
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HilError } from '../core/errors.js';
 import type { RigConfig } from '../config/index.js';
-import { writeFenceFile } from '../rig/fence.js';
+import { readFenceFile, writeFenceFile } from '../rig/fence.js';
 import { audit } from './audit.js';
 import type { LabConfig } from './config.js';
 import { enqueueHealth, recordHealth, runHealthCheck } from './health.js';
@@ -44,6 +45,7 @@ const WEEK_S = 7 * 24 * 3600;
 
 /** Where the rig's fence file and event log live on this Pi (lab.yaml `state`). */
 export function fencePaths(lab: LabConfig, rig: string): { fenceFile: string; eventLog: string } {
+  for (const dir of ['fence', 'events']) mkdirSync(join(lab.state, dir), { recursive: true });
   return { fenceFile: join(lab.state, 'fence', `${rig}.json`), eventLog: join(lab.state, 'events', `${rig}.jsonl`) };
 }
 
@@ -51,6 +53,8 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
   const { lab, redis } = ctx;
   const p = lab.redis.prefix;
   const jobId = String(job.id);
+  // Job ids are per queue (a health queue's '1' is not the rig queue's): phases are kept per queue.
+  const phaseId = `${job.queueName}.${jobId}`;
   let data: LabJob;
   try {
     data = parseJob(job.data);
@@ -63,7 +67,9 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     throw new UnrecoverableError(text);
   }
 
-  const got = await ctx.leases.acquire(rig.name, { workerId: ctx.workerId, host: ctx.host, pid: process.pid, jobId });
+  const { fenceFile, eventLog } = fencePaths(lab, rig.name);
+  // The host's last token is a floor: tokens stay monotonic even if Redis lost its counter.
+  const got = await ctx.leases.acquire(rig.name, { workerId: ctx.workerId, host: ctx.host, pid: process.pid, jobId }, readFenceFile(fenceFile)?.token ?? 0);
   if (!isLease(got)) {
     // Someone holds the rig (a hand lease, a lapsing one of a dead worker): wait, never run.
     const waitMs = Math.max(got.expiresInMs, 250);
@@ -72,15 +78,14 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     throw new DelayedError();
   }
   const lease = got;
-  const previous = await redis.get(phaseKey(p, jobId));
-  const attemptKey = phaseKey(p, `${jobId}.attempt`);
+  const previous = await redis.get(phaseKey(p, phaseId));
+  const attemptKey = phaseKey(p, `${phaseId}.attempt`);
   const attempt = await redis.incr(attemptKey);
   await redis.expire(attemptKey, WEEK_S);
-  const setPhase = (phase: JobPhase) => redis.set(phaseKey(p, jobId), phase, 'EX', WEEK_S);
+  const setPhase = (phase: JobPhase) => redis.set(phaseKey(p, phaseId), phase, 'EX', WEEK_S);
   await setPhase('leased');
   ctx.log(`rig ${rig.name}: job ${jobId} leased: token ${lease.token}, attempt ${attempt}${previous ? ` (previous attempt ended in phase ${previous})` : ''}`);
 
-  const { fenceFile, eventLog } = fencePaths(lab, rig.name);
   writeFenceFile(fenceFile, { rig: rig.name, token: lease.token, holder: ctx.workerId, validUntil: lease.validUntil, eventLog });
   const keeper = new LeaseKeeper(ctx.leases, lease, fenceFile, eventLog);
   const abort = new AbortController();
@@ -102,6 +107,7 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     host: hostname(),
     workerId: ctx.workerId,
     kind: data.kind,
+    ...(rig.board && { board: { ...(rig.board.serial !== undefined && { serial: rig.board.serial }), ...(rig.board.label !== undefined && { label: rig.board.label }) } }),
     ...(data.kind === 'suite' && { suite: data.suite, ...(data.campaign && { campaign: data.campaign }) }),
     attempt: n,
     startedAt,

@@ -63,6 +63,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     redis = await connectRedis(o.lab, 'client');
     const claim = await claimRigs(redis, o.lab, workerId, rigs);
     release = () => claim.stop();
+    claim.on('lost', (rig, reason) => o.log(`rig ${rig}: claim lost (${reason})`));
     const ctx: WorkerContext = {
       lab: o.lab,
       redis,

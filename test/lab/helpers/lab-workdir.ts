@@ -51,6 +51,6 @@ export function makeLabWorkdir(): string {
   mkdirSync(join(dir, 'suites'));
   mkdirSync(join(dir, 'campaigns'));
   for (const [name, text] of Object.entries(SUITES)) writeFileSync(join(dir, 'suites', `${name}.yaml`), text);
-  writeFileSync(join(dir, 'campaigns', 'nightly.yaml'), `name: nightly\ndescription: the lab's test nightly: two cuts per twin rig\nsuites:\n${NIGHTLY_SUITES.map((s) => `  - ${s}\n`).join('')}`);
+  writeFileSync(join(dir, 'campaigns', 'nightly.yaml'), `name: nightly\ndescription: "the lab's test nightly, two cuts per twin rig"\nsuites:\n${NIGHTLY_SUITES.map((s) => `  - ${s}\n`).join('')}`);
   return dir;
 }

@@ -1,0 +1,177 @@
+/**
+ * `hil worker` against a real redis-server, as real processes: a second worker for a rig is
+ * refused loudly (same Pi: the file lock; another Pi: the Redis claim); job data that is not a
+ * name is refused without touching the rig; a rig held by someone else makes the job wait; a
+ * worker cut off from Redis for longer than its lease stops driving the rig and the job comes
+ * back as a new attempt; Ctrl-C mid-job leaves the rig safe, the lease released, the job queued.
+ */
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisProc } from './redis-server.js';
+import { startProxy, type TcpProxy } from './tcp-proxy.js';
+import { HIL, LAB_RIGS, makeLabWorkdir } from './helpers/lab-workdir.js';
+import { killProcessesMentioning, startWorker, type WorkerProc } from './helpers/worker-proc.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { auditKey, leaseKey, queuePrefix } from '../../src/lab/keys.js';
+import { rigQueueName } from '../../src/lab/queues.js';
+import { fetchResults } from '../../src/lab/results.js';
+import { findDoubleBooking, readRigEvents } from '../../src/lab/exclusive-check.js';
+import { RigLeases, isLease } from '../../src/lab/lease.js';
+import { LeaseKeeper } from '../../src/lab/lease-keeper.js';
+import type { LabConfig } from '../../src/lab/config.js';
+
+jest.setTimeout(10 * 60_000);
+
+let redis: RedisProc;
+let lab: LabConfig;
+let labFile: string;
+let workdir: string;
+let client: Redis;
+const workers: WorkerProc[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  lab = redis.lab();
+  labFile = redis.labFile();
+  workdir = makeLabWorkdir();
+  client = new Redis({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null });
+});
+
+afterAll(async () => {
+  for (const w of workers) w.kill9();
+  killProcessesMentioning(workdir);
+  client?.disconnect();
+  await redis?.stop();
+});
+
+function worker(id: string, rigs: string, file = labFile): WorkerProc {
+  const w = startWorker({ cwd: workdir, rigs, labFile: file, id });
+  workers.push(w);
+  return w;
+}
+
+function enqueue(what: string, rigs: string): { runId: string; queued: { rig: string; id: string }[] } {
+  const r = spawnSync(process.execPath, [HIL, 'enqueue', what, '--rigs', rigs, '--lab', labFile, '--json'], { cwd: workdir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`hil enqueue ${what} --rigs ${rigs}: exit ${r.status}\n${r.stderr}`);
+  return JSON.parse(r.stdout) as { runId: string; queued: { rig: string; id: string }[] };
+}
+
+function queueOf(rig: string): Queue {
+  return new Queue(rigQueueName(rig), { connection: client, prefix: queuePrefix(lab.redis.prefix) });
+}
+
+async function stateOf(rig: string, id: string): Promise<string> {
+  const q = queueOf(rig);
+  try {
+    return String(await q.getJobState(id));
+  } finally {
+    await q.close();
+  }
+}
+
+const rigFile = (name: string) => join(LAB_RIGS, `${name}.yaml`);
+const eventLog = (rig: string) => join(lab.state, 'events', `${rig}.jsonl`);
+const driven = (rig: string) => existsSync(eventLog(rig)) && readRigEvents(eventLog(rig)).length > 0;
+
+describe('hil worker', () => {
+  test('a second worker for a rig refuses, loudly: on the same Pi (file lock), on another Pi (the claim in Redis)', async () => {
+    const first = worker('pi-1', rigFile('lab-sfu-02'));
+    await first.waitLine(/worker pi-1 ready/);
+    const samePi = worker('pi-1b', rigFile('lab-sfu-02'));
+    expect(await samePi.exited).toBe(3);
+    expect(samePi.stderr()).toMatch(new RegExp(`rig lab-sfu-02 is locked by pid ${first.pid} on ${hostname()}`));
+    // Another Pi: its own state directory, the same Redis.
+    const otherPi = worker('pi-2', rigFile('lab-sfu-02'), redis.labFile({ state: mkdtempSync(join(tmpdir(), 'hilrig-pi2-')) }));
+    expect(await otherPi.exited).toBe(3);
+    expect(otherPi.stderr()).toMatch(new RegExp(`rig lab-sfu-02 is owned by worker pi-1 on ${hostname()} \\(pid ${first.pid}\\)`));
+    first.sigint();
+    expect(await first.exited).toBe(0);
+  });
+
+  test('job data naming a path is refused without touching the rig; a rig leased by hand makes the job wait, never run', async () => {
+    const w = worker('pi-3', rigFile('lab-sfu-03'));
+    await w.waitLine(/worker pi-3 ready/);
+    const q = queueOf('lab-sfu-03');
+    const bad = await q.add('x', { kind: 'suite', suite: '../../etc/passwd', rig: 'lab-sfu-03', runId: 'r', by: 'mallory', enqueuedAt: 1 });
+    await w.waitLine(new RegExp(`job ${bad.id} refused: job data: suite: expected a name`));
+    await waitFor('the bad job failed', async () => (await stateOf('lab-sfu-03', bad.id!)) === 'failed');
+    await q.close();
+    expect(driven('lab-sfu-03')).toBe(false);
+    const audit = await client.xrange(auditKey(lab.redis.prefix), '-', '+');
+    expect(audit.map(([, f]) => f.join(' ')).join('\n')).toMatch(/refuse.*lab-sfu-03/);
+
+    // Someone holds the rig by hand: the job waits for the lease, then runs.
+    const leases = new RigLeases(client, lab);
+    const held = await leases.acquire('lab-sfu-03', { workerId: 'alice', host: 'bench', pid: 1 });
+    if (!isLease(held)) throw new Error('lease not granted');
+    // Alice keeps her lease alive as long as she needs the rig.
+    const own = mkdtempSync(join(tmpdir(), 'hilrig-alice-'));
+    const keeper = new LeaseKeeper(leases, held, join(own, 'fence.json'), join(own, 'events.jsonl'));
+    keeper.start();
+    const { queued } = enqueue('lab-sfu', 'lab-sfu-03');
+    await w.waitLine(new RegExp(`job ${queued[0]!.id.replace(/\./g, '\\.')} waits \\d+ ms: lease held by alice \\(bench pid 1\\)`));
+    expect(driven('lab-sfu-03')).toBe(false);
+    keeper.stop();
+    await leases.release(held);
+    await w.waitLine(/job \S+ done: passed/);
+    expect(await stateOf('lab-sfu-03', queued[0]!.id)).toBe('completed');
+    w.sigint();
+    expect(await w.exited).toBe(0);
+  });
+
+  test('a worker cut off from Redis longer than its lease stops driving the rig; the job comes back as a new attempt', async () => {
+    const proxy: TcpProxy = await startProxy(redis.port);
+    try {
+      const w = worker('pi-4', rigFile('lab-mcuboot-02'), redis.labFile({ redis: { port: proxy.port } }));
+      await w.waitLine(/worker pi-4 ready/);
+      const { queued, runId } = enqueue('lab-mcuboot', 'lab-mcuboot-02');
+      const leased = await w.waitLine(/job \S+ leased: token (\d+)/);
+      const token = Number(/token (\d+)/.exec(leased)![1]);
+      await waitFor('the job driving its rig', () => driven('lab-mcuboot-02'), 120_000);
+      const cutAt = Date.now();
+      proxy.cut('blackhole');
+      await w.waitLine(/job \S+: lease lost/, { safetyMs: 60_000 });
+      // Past the lease, not one action more under the lost token (its fence file lapsed).
+      const lastAllowed = cutAt + lab.lease.ttlMs;
+      await waitFor('the lease to be over', () => Date.now() > lastAllowed + 500);
+      const before = readRigEvents(eventLog('lab-mcuboot-02')).filter((e) => e.token === token);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.filter((e) => e.at > lastAllowed)).toEqual([]);
+      proxy.heal();
+      await waitFor('the job completed', async () => (await stateOf('lab-mcuboot-02', queued[0]!.id)) === 'completed', 5 * 60_000);
+      const events = readRigEvents(eventLog('lab-mcuboot-02'));
+      expect(events.filter((e) => e.token === token && e.at > lastAllowed)).toEqual([]);
+      expect(findDoubleBooking(events)).toEqual([]);
+      const metas = await fetchResults(client, lab, mkdtempSync(join(tmpdir(), 'hilrig-res-')), { runId });
+      const mine = metas.filter((m) => m.jobId === queued[0]!.id).sort((a, b) => a.attempt - b.attempt);
+      expect(mine.at(-1)).toMatchObject({ outcome: 'passed' });
+      expect(mine.at(-1)!.attempt).toBeGreaterThanOrEqual(2);
+      expect(mine.slice(0, -1).every((m) => m.outcome === 'interrupted')).toBe(true);
+      w.sigint();
+      expect(await w.exited).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('Ctrl-C mid-job: the run is interrupted (reported), the rig left safe, the lease released, the job stays queued', async () => {
+    const w = worker('pi-5', rigFile('lab-stm32-02'));
+    await w.waitLine(/worker pi-5 ready/);
+    const { queued, runId } = enqueue('lab-stm32', 'lab-stm32-02');
+    await waitFor('the job driving its rig', () => driven('lab-stm32-02'), 120_000);
+    w.sigint();
+    expect(await w.exited).toBe(0);
+    expect(w.lines.join('\n')).toMatch(/job \S+ interrupted \(attempt 1\): the worker was stopped/);
+    expect(await client.exists(leaseKey(lab.redis.prefix, 'lab-stm32-02'))).toBe(0);
+    expect(['delayed', 'wait', 'waiting']).toContain(await stateOf('lab-stm32-02', queued[0]!.id));
+    const events = readRigEvents(eventLog('lab-stm32-02'));
+    expect(events.at(-1)!.action).toMatch(/^(power\.off|safe)$/);
+    const metas = await fetchResults(client, lab, mkdtempSync(join(tmpdir(), 'hilrig-res-')), { runId });
+    expect(metas.map((m) => [m.jobId, m.outcome, m.attempt])).toEqual([[queued[0]!.id, 'interrupted', 1]]);
+  });
+});
