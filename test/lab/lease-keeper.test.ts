@@ -171,3 +171,28 @@ test('a Redis restart shorter than the lease is ridden out: no loss, renewals re
   expect(keeper.lost).toBeUndefined();
   expect(await leases.current('keep-3')).toMatchObject({ token: l.token });
 });
+
+test('a Redis restart WITHOUT appendonly loses the lease: the holder is told, and tokens still only grow (the fence file is the floor)', async () => {
+  const volatile = await startRedis({ password: 'no-aof' });
+  try {
+    const config = volatile.lab({ lease: { ttlMs: 4000, renewMs: 500 }, state: lab.state });
+    const redis = await connectRedis(config);
+    clients.push(redis);
+    const leases = new RigLeases(redis, config);
+    const old = await lease(leases, 'keep-4', 'w-old');
+    const keeper = keep(leases, old);
+    const rig = await fenced('keep-4');
+    await rig.power.on();
+    const lost = once(keeper, 'lost');
+    await volatile.kill9();
+    await volatile.restart();
+    const [reason] = (await lost) as [string];
+    expect(reason).toMatch(/refused/);
+    // Redis counts from 1 again; the host's fence file says it has seen old.token.
+    const next = await lease(leases, 'keep-4', 'w-next');
+    expect(next.token).toBe(old.token + 1);
+    await expect(rig.power.off()).rejects.toThrow(LeaseLostError);
+  } finally {
+    await volatile.stop();
+  }
+});
