@@ -44,11 +44,32 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     this.scheduleRenew(this.leases.lab.lease.renewMs);
   }
 
-  /** Stops renewing (the lease then runs out in Redis unless released); never emits after this. */
+  /**
+   * Stops renewing (the lease then runs out in Redis unless released) and closes the fence (its
+   * validUntil 0: a straggling child process of the job cannot act on a lease nobody keeps; the
+   * safe state is still allowed). Never emits after this.
+   */
   stop(): void {
+    const wasRunning = this.running;
+    this.halt();
+    if (wasRunning) this.closeFence();
+  }
+
+  private halt(): void {
     this.running = false;
     clearTimeout(this.renewTimer);
     clearTimeout(this.expiryTimer);
+  }
+
+  private closeFence(): void {
+    const current = readFenceFile(this.fenceFile);
+    if (current && current.rig === this.lease.rig && current.token === this.lease.token && current.validUntil !== 0) {
+      try {
+        writeFenceFile(this.fenceFile, { ...current, validUntil: 0 });
+      } catch {
+        // Superseded meanwhile: the newer token already stops this holder's actions.
+      }
+    }
   }
 
   private scheduleRenew(delayMs: number): void {
@@ -107,16 +128,9 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
   private loseLease(reason: string): void {
     if (this.lostReason !== undefined || !this.running) return;
     this.lostReason = reason;
-    this.stop();
+    this.halt();
     this.lease.validUntil = 0;
-    const current = readFenceFile(this.fenceFile);
-    if (current && current.rig === this.lease.rig && current.token === this.lease.token) {
-      try {
-        writeFenceFile(this.fenceFile, { ...current, validUntil: 0 });
-      } catch {
-        // Superseded meanwhile: the newer token already stops this holder's actions.
-      }
-    }
+    this.closeFence();
     this.emit('lost', reason);
   }
 }

@@ -196,3 +196,16 @@ test('a Redis restart WITHOUT appendonly loses the lease: the holder is told, an
     await volatile.stop();
   }
 });
+
+test('stopping the keeper closes the fence: nothing acts on a lease nobody keeps, the safe state still happens', async () => {
+  const leases = await client();
+  const l = await lease(leases, 'keep-5', 'w1');
+  const keeper = keep(leases, l);
+  const rig = await fenced('keep-5');
+  await rig.power.on();
+  keeper.stop();
+  expect(readFenceFile(paths('keep-5').fenceFile)).toMatchObject({ token: l.token, validUntil: 0 });
+  await expect(rig.reset()).rejects.toThrow(LeaseLostError);
+  expect(rig.power.state).toBe('off');
+  await leases.release(l);
+});
