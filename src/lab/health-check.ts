@@ -18,7 +18,7 @@
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import type { RigConfig } from '../config/index.js';
-import { LeaseLostError } from '../rig/fence.js';
+import { FENCE_ENV, fenceFromEnv, LeaseLostError } from '../rig/fence.js';
 import { openRig } from '../rig/open-rig.js';
 import type { Rig } from '../rig/rig.js';
 import type { Probe } from '../drivers/capabilities.js';
@@ -37,6 +37,12 @@ export interface HealthCheckOptions {
   signal?: AbortSignal;
   /** The known-good image (default: the scheme's sample from firmware/). */
   image?: string;
+  /**
+   * The job's fence file: every hardware action of the check is fenced by it and written to the
+   * rig's event log. A worker serves many rigs in one process, so it cannot fence through
+   * HIL_LAB_FENCE in its own environment (which openRig honours too).
+   */
+  fenceFile?: string;
 }
 
 /** The scheme's sample image: what twin serve boots and the README's examples flash. */
@@ -85,7 +91,8 @@ export async function runHealthCheck(config: RigConfig, lab: LabConfig, opts: He
       [
         'open',
         async () => {
-          rig = await openRig(config);
+          const opened = await openRig(config);
+          rig = opts.fenceFile ? await fenceFromEnv(opened, { [FENCE_ENV]: opts.fenceFile }) : opened;
           return { ok: true, detail: config.twin ? `twin ${config.twin.variant}` : `bench (${config.power.driver} power, ${config.console.driver} console)` };
         },
       ],

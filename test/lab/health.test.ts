@@ -16,6 +16,8 @@ import { enqueueHealth, recordHealth, readHealth, resumeRig, runHealthCheck, sch
 import { healthSchedulerId, jobReason } from '../../src/lab/health-queue.js';
 import { queuePrefix } from '../../src/lab/keys.js';
 import { healthQueueName, rigQueueName } from '../../src/lab/queues.js';
+import { readRigEvents } from '../../src/lab/exclusive-check.js';
+import { LeaseLostError, writeFenceFile } from '../../src/rig/fence.js';
 import { startRedis, type RedisProc } from './redis-server.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -78,6 +80,24 @@ describe('runHealthCheck', () => {
     const r = await runHealthCheck(healthy, { ...lab, health: { ...lab.health, bootTimeoutMs: 1 } });
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/^banner: no banner within 1 ms: /);
+  });
+
+  it("fenced by the job's fence file: every action in the rig's event log with the job's token", async () => {
+    const eventLog = join(tmp, 'events', 'twin-rp2040-sfu.jsonl');
+    const fenceFile = join(tmp, 'fence-ok.json');
+    writeFenceFile(fenceFile, { rig: 'twin-rp2040-sfu', token: 5, holder: 'w1', validUntil: Date.now() + 600_000, eventLog });
+    const r = await runHealthCheck(healthy, lab, { fenceFile });
+    expect(r.ok).toBe(true);
+    const events = readRigEvents(eventLog);
+    expect(new Set(events.map((e) => e.token))).toEqual(new Set([5]));
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['safe', 'power.cycle']));
+    expect(events.some((e) => e.action.startsWith('probe.'))).toBe(true);
+  });
+
+  it('rejects with LeaseLostError when the lease behind the fence has run out: not a verdict on the rig', async () => {
+    const fenceFile = join(tmp, 'fence-expired.json');
+    writeFenceFile(fenceFile, { rig: 'twin-rp2040-sfu', token: 6, holder: 'w1', validUntil: Date.now() - 1, eventLog: join(tmp, 'events', 'expired.jsonl') });
+    await expect(runHealthCheck(healthy, lab, { fenceFile })).rejects.toBeInstanceOf(LeaseLostError);
   });
 
   it('rejects on abort: a stopped check is not a verdict on the rig', async () => {
