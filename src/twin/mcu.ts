@@ -81,7 +81,8 @@ export class Mcu {
   powerLoss: PowerLossMode;
   private powered = false;
   private epoch = 0;
-  private abort = new AbortController();
+  /** This power-on's signal, made only when a program asks for it (`signal`): the twin's own waits end through `waits`. */
+  private abort?: AbortController;
   /** This power-on's program has lost its RAM: `abort.signal.aborted`, read without the signal's getters (checked at every wait and flash op). */
   private lost = false;
   private rxQueue: Buffer[] = [];
@@ -89,7 +90,7 @@ export class Mcu {
   private rxWaiter?: () => void;
   private inFlight?: { op: FlashOp; startedAt: number };
   /**
-   * Ends each wait of the running program (sleep, flash op) at a power loss. The program awaits
+   * Ends each wait of the running program (sleep, flash op, UART input) at a power loss. The program awaits
    * one thing at a time, and a sweep's recovery runs hundreds of thousands of flash ops: a set of
    * callbacks instead of an abort listener on the signal per wait (EventTarget's listener
    * bookkeeping was a few % of a sweep).
@@ -165,7 +166,7 @@ export class Mcu {
 
   private start(program: (mcu: Mcu) => Promise<void>): void {
     this.epoch++;
-    this.abort = new AbortController();
+    this.abort = undefined;
     this.lost = false;
     this.rxQueue = [];
     this.rxBytes = 0;
@@ -255,7 +256,7 @@ export class Mcu {
   /** The running program's RAM is gone: its signal aborts and its pending wait rejects with the same PowerLost. */
   private lose(): void {
     this.lost = true;
-    this.abort.abort(new PowerLost());
+    this.abort?.abort(new PowerLost());
     const waits = this.waits;
     this.waits = new Set();
     for (const end of waits) end();
@@ -273,11 +274,10 @@ export class Mcu {
 
   /** clock.sleep(ms, signal) without a listener on the signal: ended by lose(). */
   private wait(ms: number): Promise<void> {
-    const signal = this.abort.signal;
     return new Promise((resolve, reject) => {
       const end = () => {
         timer.cancel();
-        reject(signal.reason);
+        reject(new PowerLost());
       };
       const timer = this.clock.setTimer(ms, () => {
         this.waits.delete(end);
@@ -287,7 +287,15 @@ export class Mcu {
     });
   }
 
+  /**
+   * Aborts when this power-on's program loses its RAM. Made on first use: a sweep powers the twin
+   * on and off hundreds of thousands of times, and the twin's own waits need no EventTarget.
+   */
   get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.lost) this.abort.abort(new PowerLost());
+    }
     return this.abort.signal;
   }
 
@@ -350,20 +358,26 @@ export class Mcu {
     this.check();
     if (this.rxQueue.length) return true;
     // The program that waits belongs to this power epoch: a cut and a power-on in the same tick
-    // must not let it resume against the new epoch's controller.
-    const signal = this.abort.signal;
+    // must not let it resume against the new epoch (lose() ends this epoch's waits, see `waits`).
     let timer: Timer | undefined;
     let waiter: (() => void) | undefined;
+    let lost = false;
+    let end: (() => void) | undefined;
+    const waits = this.waits;
     await new Promise<void>((resolve) => {
       waiter = () => resolve();
+      end = () => {
+        lost = true;
+        resolve();
+      };
       this.rxWaiter = waiter;
       timer = this.clock.setTimer(ms, waiter);
-      signal.addEventListener('abort', waiter, { once: true });
+      waits.add(end);
     });
     timer?.cancel();
-    signal.removeEventListener('abort', waiter!);
+    waits.delete(end!);
     if (this.rxWaiter === waiter) this.rxWaiter = undefined;
-    if (signal.aborted) throw new PowerLost();
+    if (lost) throw new PowerLost();
     return this.rxQueue.length > 0;
   }
 
