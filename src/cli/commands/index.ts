@@ -182,6 +182,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./lab.js')).labResumeCommand,
   },
   {
+    path: ['lab', 'check'],
+    complete: { positionals: 'rigs', values: { lab: 'files' } },
+    summary: 'queue a health check of a rig now (after fixing a cable, say), instead of waiting for its schedule',
+    help: async () => (await import('./lab.help.js')).labCheckHelp,
+    load: async () => (await import('./lab.js')).labCheckCommand,
+  },
+  {
     path: ['completion'],
     complete: { positionals: ['bash', 'zsh', 'fish'] },
     summary: 'print a shell completion script: hil completion bash|zsh|fish',

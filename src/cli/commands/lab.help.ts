@@ -56,3 +56,19 @@ ${LAB_OPTION}`,
   examples: ['hil lab resume twin-lab-03', 'hil lab resume pi-stm32f429-disco --lab /etc/hil/lab.yaml'],
   options: { lab: { type: 'string' } },
 };
+
+export const labCheckHelp: CommandHelp = {
+  path: ['lab', 'check'],
+  summary: 'queue a health check of a rig now (after fixing a cable, say), instead of waiting for its schedule',
+  usage: 'hil lab check RIG [--json] [--lab FILE]',
+  details: `Puts one health check on the rig's health queue; the worker that owns the rig runs it next (the
+health queue is never paused): safe state, the known-good image through the probe, a power-cycle, the
+banner within the boot timeout, a probe read. Its result counts like a scheduled check's: a failure
+pauses the rig's queue, lab.yaml health.passesToResume passes in a row resume it. At most one check
+per rig is queued or running at a time: asking again meanwhile answers with that check's job id.
+Exit 0, 2 for a rig no worker ever registered.
+
+${LAB_OPTION}`,
+  examples: ['hil lab check twin-lab-03', 'hil lab check pi-pico-sfu --json'],
+  options: { lab: { type: 'string' } },
+};

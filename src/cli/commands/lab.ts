@@ -4,14 +4,15 @@ import { closest } from '../../config/did-you-mean.js';
 import { operator, readAudit } from '../../lab/audit.js';
 import { loadLab, type LabConfig } from '../../lab/config.js';
 import { connectRedis, describeRedis } from '../../lab/connection.js';
-import { resumeRig } from '../../lab/health.js';
+import { enqueueHealth, resumeRig } from '../../lab/health.js';
+import { healthQueueName } from '../../lab/queues.js';
 import { NAME } from '../../lab/jobs.js';
 import { rigsKey } from '../../lab/keys.js';
 import { RigLeases } from '../../lab/lease.js';
 import { formatAudit, formatStatus, labStatus, type RigStatus } from '../../lab/status.js';
 import { numberOption, type Command, type CommandContext } from '../command.js';
 import type { Output } from '../output.js';
-import { labReleaseHelp, labResumeHelp, labStatusHelp } from './lab.help.js';
+import { labCheckHelp, labReleaseHelp, labResumeHelp, labStatusHelp } from './lab.help.js';
 
 /** Audit lines under the status table: enough to see who released or resumed what lately. */
 const AUDIT_LINES = 5;
@@ -152,6 +153,20 @@ export const labResumeCommand: Command = {
         const was = r.wasPaused ? `was paused${r.health.reason ? ` for: ${r.health.reason}` : ''}` : 'was not paused';
         out.data(`${rig}: queue resumed (${was}); health reset to unknown, its next check decides; logged as ${by}`);
       }
+      return ExitCode.ok;
+    });
+  },
+};
+
+export const labCheckCommand: Command = {
+  ...labCheckHelp,
+  async run({ values, positionals, out }) {
+    return withLab(values, async (redis, lab) => {
+      const rig = await registeredRig(redis, lab, positionals, this.usage);
+      const by = operator();
+      const jobId = await enqueueHealth(lab, rig, `asked for by ${by}`, { by });
+      if (out.json) out.printJson({ ok: true, rig, by, queue: healthQueueName(rig), jobId: jobId ?? null });
+      else out.data(`${rig}: health check queued on ${healthQueueName(rig)} (job ${jobId}); hil lab status shows its result`);
       return ExitCode.ok;
     });
   },
