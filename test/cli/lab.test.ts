@@ -15,7 +15,7 @@ import { readHealth, recordHealth, resumeRig, runHealthCheck } from '../../src/l
 import { queuePrefix } from '../../src/lab/keys.js';
 import { isLease, RigLeases } from '../../src/lab/lease.js';
 import { claimRigs, type OwnerHeartbeat } from '../../src/lab/owner.js';
-import { rigQueueName } from '../../src/lab/queues.js';
+import { healthQueueName, rigQueueName } from '../../src/lab/queues.js';
 import { startRedis, type RedisProc } from '../lab/redis-server.js';
 import { waitForOutput } from '../helpers/wait-for.js';
 import { ROOT, hil } from './hil.js';
@@ -148,7 +148,7 @@ describe('hil lab release', () => {
   });
 });
 
-describe('hil lab resume', () => {
+describe('hil lab resume and hil lab check', () => {
   it('resumes a paused rig, resets its health and logs who, where and why it was paused', async () => {
     const reason = await pauseByHealth();
     const queue = new Queue(rigQueueName(MCUBOOT), { connection: redis, prefix: queuePrefix(lab.redis.prefix) });
@@ -160,6 +160,17 @@ describe('hil lab resume', () => {
     expect(await readHealth(redis, lab, MCUBOOT)).toMatchObject({ state: 'unknown', passes: 0, failures: 0 });
     const [entry] = await readAudit(redis, lab, { rig: MCUBOOT, count: 1 });
     expect(entry).toMatchObject({ by: ME, host: hostname(), action: 'resume', rig: MCUBOOT, detail: `was paused for: ${reason}` });
+    await queue.close();
+  });
+
+  it("hil lab check queues one health check on the rig's health queue, by who asked", async () => {
+    const r = await hil(['lab', 'check', MCUBOOT, '--lab', labFile, '--json']);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as { queue: string; jobId: string; by: string };
+    expect(doc).toMatchObject({ ok: true, rig: MCUBOOT, by: ME, queue: healthQueueName(MCUBOOT) });
+    const queue = new Queue(healthQueueName(MCUBOOT), { connection: redis, prefix: queuePrefix(lab.redis.prefix) });
+    const job = await queue.getJob(doc.jobId);
+    expect(job!.data).toMatchObject({ kind: 'health', rig: MCUBOOT, by: ME, reason: `asked for by ${ME}` });
     await queue.close();
   });
 
