@@ -1,6 +1,7 @@
 // lab.yaml's connection against a real redis-server: AUTH from a file, TLS with certificates made
 // by openssl for the run (Debian's redis-server is built with TLS), a client certificate when the
 // server demands one, and errors that say where and whether AUTH or TLS failed.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

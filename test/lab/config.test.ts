@@ -1,5 +1,6 @@
 // lab.yaml: defaults, relative paths, and every bad input named by file:line:col and field, a
 // password in the file above all.
+import { expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // The rig fence on a real (twin) rig: every hardware action checks the fence file first and is
 // logged to the rig's event log; an expired or superseded lease stops the action (safe state
 // unless someone newer drives the rig) with LeaseLostError; and the double-booking check on logs.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

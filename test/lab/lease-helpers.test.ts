@@ -1,5 +1,6 @@
 // The lab's test helpers themselves: a real redis-server (AUTH, AOF across a restart, TLS) and the
 // partition proxy, so the lab tests that build on them fail for their own reasons only.
+import { afterAll, expect, test } from '@jest/globals';
 import { connectRedis, RedisConnectError } from '../../src/lab/connection.js';
 import { startRedis, type RedisProc } from './redis-server.js';
 import { startProxy } from './tcp-proxy.js';

@@ -2,6 +2,7 @@
 // Redis restart shorter than the lease, and says 'lost' when Redis refuses (force release) or
 // cannot be reached (a partition through the TCP proxy) — after which the fenced rig stops before
 // its next action, and the next holder drives it with no double booking in the rig's event log.
+import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // Rig leases against a real redis-server with AUTH: expiry on their own, no renewal after expiry,
 // monotonic fencing tokens (even across a Redis that lost its counter), force release audited,
 // and leases kept across a Redis restart with appendonly.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { readAudit } from '../../src/lab/audit.js';

@@ -1,6 +1,7 @@
 // Owner claims against a real redis-server: a second worker claiming a live worker's rig refuses,
 // loudly, naming the owner (and the refusal is audited); the heartbeat keeps claims alive; a
 // restarted worker (same id, same host, old process dead) takes its rigs back.
+import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';

@@ -1,5 +1,6 @@
 // The per-rig lock file on this host: one holder; a live holder named in the refusal; a dead
 // process's lock taken over; release only removes one's own lock.
+import { beforeEach, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
