@@ -170,6 +170,10 @@ export async function recoverPoint(
   views?: Map<string, FlashView>,
   record?: (recovery: RecordedRecovery) => void,
 ): Promise<PointResult> {
+  // One turn of the event loop per point: a batched virtual clock runs a twin's events back to back
+  // in process ticks and never lets the loop turn while a sweep runs, so without it a Ctrl-C (a
+  // signal handler) and the guard's event check would wait for the whole sweep in this thread.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const timeoutMs = rig.config.boot.timeoutMs;
   const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)));
   try {
@@ -289,6 +293,8 @@ async function recoverGuarded(
 export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>, signal = pointSignals.get(rig)): Promise<RecordedRecovery> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
+  // As a judged point: a turn of the event loop, so signals are seen (see recoverPoint).
+  await new Promise<void>((resolve) => setImmediate(resolve));
   rig.timeline.clear();
   await rig.power.off();
   const first: SweepCutPoint = { ...point };
