@@ -47,19 +47,25 @@ export function mergeSignoffs(merged: MergedRun, warn: (text: string) => void): 
 export function combineSignoff(parts: { report: SignoffReport; dir: string; attempt: number }[], out: { page: string; json: string }): { report: SignoffReport; maps: Map<string, string> } {
   const ordered = [...parts].sort((a, b) => a.attempt - b.attempt);
   const first = ordered[0]!.report;
-  const cells = new Map<string, CellResult>();
-  const maps = new Map<string, string>();
+  // Each job numbered the cells of its own share (c1, c2, …): a cell is known by what it is.
+  const cells = new Map<string, { cell: CellResult; svg?: string }>();
   for (const { report, dir } of ordered) {
     for (const c of report.cells) {
+      const key = [c.rig, c.runner, c.path, c.mode].join('\u0000');
       // A job's plan lists the cells it did not run as not-run: a real result elsewhere wins.
-      const had = cells.get(c.id);
-      if (had && c.status === 'not-run' && had.status !== 'not-run') continue;
-      cells.set(c.id, c);
+      const had = cells.get(key);
+      if (had && c.status === 'not-run' && had.cell.status !== 'not-run') continue;
       const file = c.map ? join(dir, 'maps', basename(c.map)) : undefined;
-      if (file && existsSync(file)) maps.set(c.id, readFileSync(file, 'utf8'));
+      cells.set(key, { cell: c, ...(file && existsSync(file) && { svg: readFileSync(file, 'utf8') }) });
     }
   }
-  const all = [...cells.values()];
+  const maps = new Map<string, string>();
+  const all = [...cells.values()].map(({ cell, svg }, i) => {
+    const id = `c${i + 1}`;
+    if (svg) maps.set(id, svg);
+    const { map: _map, ...rest } = cell;
+    return { ...rest, id, ...(svg && { map: `maps/${id}.svg` }) };
+  });
   const count = (s: CellResult['status']) => all.filter((c) => c.status === s).length;
   const totals = {
     cells: all.length,
@@ -120,6 +126,9 @@ export function writeLabSignoffs(merged: MergedRun, results: ResultFile[], warn:
     const { report, maps } = combineSignoff(parts, { page, json });
     const html = renderSignoffPage(report, maps);
     writeFileSync(page, html);
+    rmSync(join(dir, 'maps'), { recursive: true, force: true });
+    mkdirSync(join(dir, 'maps'), { recursive: true });
+    for (const [id, svg] of maps) writeFileSync(join(dir, 'maps', `${id}.svg`), svg);
     writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
     const allure = join(dir, 'allure-results');
     writeSignoffAllure(allure, report, html, maps, Date.parse(report.date) || Date.now());
