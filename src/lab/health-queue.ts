@@ -52,6 +52,36 @@ export async function enqueueHealth(lab: LabConfig, rig: string, reason: string,
   }
 }
 
+/** The first recheck of a paused rig comes this soon (then doubling per failure, up to health.everyMs). */
+export const RECHECK_MS = 60_000;
+
+/**
+ * How long a paused rig waits for its next check: soon while it is passing again (each pass brings
+ * it nearer to resuming), backing off while it keeps failing (a dead board is not power-cycled and
+ * reprogrammed every minute all night); never longer than the schedule.
+ */
+export function recheckDelayMs(lab: LabConfig, health: { passes: number; failures: number }): number {
+  const backoff = health.passes > 0 ? 1 : 2 ** Math.min(Math.max(health.failures - 1, 0), 6);
+  return Math.min(lab.health.everyMs, RECHECK_MS * backoff);
+}
+
+/**
+ * Queues the next check of a paused rig after `delayMs`, so that it comes back in minutes rather
+ * than passesToResume × health.everyMs. While one recheck is pending (its delay not yet run out),
+ * asking again adds none: a rig failing both a rig-error check and a scheduled one is rechecked once.
+ */
+export async function enqueueRecheck(lab: LabConfig, rig: string, delayMs: number, why: string): Promise<string | undefined> {
+  const queue = await openHealthQueue(lab, rig);
+  try {
+    const data: HealthJob = { kind: 'health', rig, reason: jobReason(`recheck of a paused rig: ${why}`), by: 'health', enqueuedAt: Date.now() };
+    // Throttled for the delay, not for the job's life: the check that asks for the next one is itself a recheck, still active.
+    const job = await queue.add(HEALTH_JOB, data, { ...KEEP, delay: delayMs, deduplication: { id: `recheck.${rig}`, ttl: Math.max(1, delayMs) } });
+    return job.id;
+  } finally {
+    await queue.close();
+  }
+}
+
 /** A check every lab.health.everyMs on the rig's health queue (replacing an earlier schedule). */
 export async function scheduleHealth(lab: LabConfig, rig: string): Promise<void> {
   const queue = await openHealthQueue(lab, rig);

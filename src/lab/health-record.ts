@@ -1,8 +1,10 @@
 /**
  * What a health check's result does to the rig: a failure pauses the rig's queue (BullMQ's own
  * pause: the rig's jobs wait, the health queue still runs) with the reason in the rig's health
- * hash; passesToResume passes in a row resume it. Only the changes are audited (pause, resume),
- * so an hourly check of a dead rig does not bury the operator's own entries.
+ * hash; passesToResume passes in a row resume it. While paused, each check queues the next one
+ * (health-queue.ts recheckDelayMs: a minute while passing, backing off while failing), so a rig
+ * that was only briefly sick is back in minutes, not hours. Only the changes are audited (pause,
+ * resume), so the checks of a dead rig do not bury the operator's own entries.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -11,6 +13,7 @@ import type { LabConfig } from './config.js';
 import type { HealthResult, HealthState } from './health-types.js';
 import { healthKey, queuePrefix } from './keys.js';
 import { rigQueueName } from './queues.js';
+import { enqueueRecheck, recheckDelayMs } from './health-queue.js';
 
 /** Who the automatic checks are in the audit log. */
 export const HEALTH_ACTOR = 'health';
@@ -70,12 +73,14 @@ export async function recordHealth(redis: Redis, lab: LabConfig, result: HealthR
     }
     await redis.multi().hset(key, { state, reason, passes: '0', at }).hincrby(key, 'failures', 1).exec();
     if (before.state !== 'paused') await audit(redis, lab, { by: HEALTH_ACTOR, action: 'pause', rig: result.rig, detail: reason });
+    await enqueueRecheck(lab, result.rig, recheckDelayMs(lab, { passes: 0, failures: before.failures + 1 }), reason);
     return { paused: true, resumed: false };
   }
   const passes = before.passes + 1;
   if (before.state === 'paused' || before.state === 'failing') {
     if (passes < lab.health.passesToResume) {
       await redis.hset(key, { passes: String(passes), failures: '0', at });
+      await enqueueRecheck(lab, result.rig, recheckDelayMs(lab, { passes, failures: 0 }), `${passes} of ${lab.health.passesToResume} passes`);
       return { paused: true, resumed: false };
     }
     await withRigQueue(redis, lab, result.rig, (q) => q.resume());

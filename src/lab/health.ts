@@ -6,4 +6,4 @@
 export type { HealthCheckStep, HealthResult, HealthState } from './health-types.js';
 export { runHealthCheck, healthImageFile, type HealthCheckOptions } from './health-check.js';
 export { recordHealth, readHealth, resumeRig } from './health-record.js';
-export { enqueueHealth, scheduleHealth, HEALTH_JOB } from './health-queue.js';
+export { enqueueHealth, enqueueRecheck, recheckDelayMs, scheduleHealth, HEALTH_JOB, RECHECK_MS } from './health-queue.js';

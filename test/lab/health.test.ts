@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { loadRig, type RigConfig } from '../../src/config/index.js';
 import { readAudit } from '../../src/lab/audit.js';
 import type { LabConfig } from '../../src/lab/config.js';
-import { enqueueHealth, recordHealth, readHealth, resumeRig, runHealthCheck, scheduleHealth, type HealthResult } from '../../src/lab/health.js';
+import { enqueueHealth, recheckDelayMs, recordHealth, readHealth, resumeRig, runHealthCheck, scheduleHealth, type HealthResult } from '../../src/lab/health.js';
 import { healthSchedulerId, jobReason } from '../../src/lab/health-queue.js';
 import { queuePrefix } from '../../src/lab/keys.js';
 import { healthQueueName, rigQueueName } from '../../src/lab/queues.js';
@@ -118,6 +118,13 @@ describe('recordHealth', () => {
     // A second failure keeps it paused and counts, without a second 'pause' entry in the audit.
     expect(await recordHealth(redis, lab, { ...failed, at: Date.now() })).toEqual({ paused: true, resumed: false });
     expect((await readHealth(redis, lab, rig)).failures).toBe(2);
+    // Each failure asked for a recheck in a minute (the schedule here is a minute too): one is pending, not two.
+    const healthQueue = queue(healthQueueName(rig));
+    const rechecks = await healthQueue.getJobs(['delayed']);
+    expect(rechecks).toHaveLength(1);
+    expect(rechecks[0]!.opts.delay).toBe(60_000);
+    expect(rechecks[0]!.data).toMatchObject({ kind: 'health', rig, by: 'health', reason: jobReason(`recheck of a paused rig: ${failed.reason}`) });
+    await healthQueue.close();
     const pauses = (await readAudit(redis, lab, { rig })).filter((e) => e.action === 'pause');
     expect(pauses).toHaveLength(1);
     expect(pauses[0]).toMatchObject({ by: 'health', action: 'pause', rig, detail: failed.reason });
@@ -185,6 +192,13 @@ describe('enqueueHealth and scheduleHealth', () => {
     expect(waiting[0]!.name).toBe('health');
     expect(waiting[0]!.data).toMatchObject({ kind: 'health', rig, reason: 'rig error: console port gone', by: 'w1' });
     await q.close();
+  });
+
+  it('recheckDelayMs: a minute while passing again, doubling per failure, never past the schedule', () => {
+    const hourly = { ...lab, health: { ...lab.health, everyMs: 3_600_000 } };
+    expect([1, 2, 3, 4, 10].map((failures) => recheckDelayMs(hourly, { passes: 0, failures }))).toEqual([60_000, 120_000, 240_000, 480_000, 3_600_000]);
+    expect(recheckDelayMs(hourly, { passes: 1, failures: 0 })).toBe(60_000);
+    expect(recheckDelayMs({ ...lab, health: { ...lab.health, everyMs: 10_000 } }, { passes: 0, failures: 1 })).toBe(10_000);
   });
 
   it('jobReason: control characters out, at most 200 characters', () => {
