@@ -1,11 +1,11 @@
 /**
  * "Was a rig ever driven by two jobs at once?", answered from the rig's own event log (one line per
  * hardware action, written by the fence in src/rig/fence.ts), not from what the queue believes.
- * Each token's actions span [first, last]; two tokens' spans must not overlap, and a later span
- * must carry a larger token (the fencing order).
+ * Each token's actions span [first start, last end]; two tokens' spans must not overlap, and a
+ * later span must carry a larger token (the fencing order).
  */
 import { readFileSync } from 'node:fs';
-import type { RigEvent } from '../rig/fence.js';
+import type { RigEvent, RigEventEnd } from '../rig/fence.js';
 
 export type { RigEvent };
 
@@ -26,7 +26,10 @@ export interface Overlap {
   why: 'overlap' | 'token-order';
 }
 
-/** The log's events; a line that is not a complete event (a crash mid-append) is skipped, the rest kept. */
+/**
+ * The log's actions, in the order they started, each with its end (`endAt`) when its end line is
+ * there; a line that is not a complete event (a crash mid-append) is skipped, the rest kept.
+ */
 export function readRigEvents(eventLog: string): RigEvent[] {
   let text: string;
   try {
@@ -36,13 +39,25 @@ export function readRigEvents(eventLog: string): RigEvent[] {
     throw error;
   }
   const events: RigEvent[] = [];
+  const open = new Map<string, RigEvent>();
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
+    let e: RigEvent & Partial<RigEventEnd>;
     try {
-      const e = JSON.parse(line) as RigEvent;
-      if (typeof e.at === 'number' && typeof e.rig === 'string' && typeof e.token === 'number' && typeof e.action === 'string') events.push(e);
+      e = JSON.parse(line) as RigEvent & Partial<RigEventEnd>;
     } catch {
-      // torn last line
+      continue; // torn last line
+    }
+    if (typeof e.rig !== 'string' || typeof e.token !== 'number') continue;
+    if (typeof e.action === 'string' && typeof e.at === 'number') {
+      events.push(e);
+      if (e.seq !== undefined) open.set(`${e.pid}:${e.seq}`, e);
+    } else if (typeof e.endAt === 'number') {
+      const start = open.get(`${e.pid}:${e.seq}`);
+      if (start) {
+        start.endAt = e.endAt;
+        open.delete(`${e.pid}:${e.seq}`);
+      }
     }
   }
   return events;
@@ -55,10 +70,11 @@ export function tokenSpans(events: readonly RigEvent[]): Map<string, TokenSpan[]
     let spans = byRig.get(e.rig);
     if (!spans) byRig.set(e.rig, (spans = new Map()));
     const span = spans.get(e.token);
-    if (!span) spans.set(e.token, { token: e.token, holder: e.holder, first: e.at, last: e.at, actions: 1 });
+    const end = Math.max(e.at, e.endAt ?? e.at);
+    if (!span) spans.set(e.token, { token: e.token, holder: e.holder, first: e.at, last: end, actions: 1 });
     else {
       span.first = Math.min(span.first, e.at);
-      span.last = Math.max(span.last, e.at);
+      span.last = Math.max(span.last, end);
       span.actions++;
     }
   }

@@ -32,15 +32,32 @@ export interface FenceFile {
   eventLog: string;
 }
 
-/** One line of a rig's event log. */
+/** One hardware action in a rig's event log (its start line, with its end merged in by readers). */
 export interface RigEvent {
+  /** Epoch ms when the action was let through. */
   at: number;
   rig: string;
   token: number;
   holder: string;
   pid: number;
   action: string;
+  /** Per process: pairs the action's end line (`{ rig, token, pid, seq, endAt }`) with it. */
+  seq?: number;
+  /** Epoch ms when the action returned or threw; absent when the process died during it. */
+  endAt?: number;
 }
+
+/** The line written when an action is over: no `action` key, so a reader of starts alone skips it. */
+export interface RigEventEnd {
+  rig: string;
+  token: number;
+  pid: number;
+  seq: number;
+  endAt: number;
+}
+
+/** Per process, for pairing start and end lines. */
+let nextSeq = 0;
 
 /** The rig's lease is gone: a rig error (Allure broken, exit 3), never a device failure. */
 export class LeaseLostError extends RigError {}
@@ -154,7 +171,7 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
   if (atOpen !== undefined || !opened) throw new LeaseLostError(`rig ${rig.name}: no valid lease: ${atOpen ?? 'no fence file'}`);
   const token = opened.token;
 
-  const log = (file: string, event: RigEvent): void => {
+  const log = (file: string, event: RigEvent | RigEventEnd): void => {
     const line = `${JSON.stringify(event)}\n`;
     try {
       appendFileSync(file, line);
@@ -166,37 +183,55 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
   };
 
   let lost: LeaseLostError | undefined;
-  const check = (action: string): void => {
+  /** Lets the action through (logged; returns how to log its end) or throws. */
+  const check = (action: string): (() => void) => {
     if (lost) throw lost;
     const now = Date.now();
     const f = readFenceFile(fencePath);
     const why = problem(f, now);
     if (why === undefined) {
-      log(f!.eventLog, { at: now, rig: rig.name, token, holder: f!.holder, pid: process.pid, action });
-      return;
+      const seq = ++nextSeq;
+      const file = f!.eventLog;
+      log(file, { at: now, rig: rig.name, token, holder: f!.holder, pid: process.pid, action, seq });
+      return () => endOf(file, seq);
     }
     lost = new LeaseLostError(`rig ${rig.name}: lease lost (${why}): stopped before ${action}`);
     throw lost;
+  };
+  // An action's end, so that an action still running when the next lease began shows as an overlap.
+  const endOf = (file: string, seq: number): void => {
+    try {
+      log(file, { rig: rig.name, token, pid: process.pid, seq, endAt: Date.now() });
+    } catch {
+      // The action happened either way; a missing end only shortens its span.
+    }
   };
   const safeIfStillOurs = async (): Promise<void> => {
     const f = readFenceFile(fencePath);
     // A newer token means another job drives the rig now: its state is not ours to change.
     if (f && f.rig === rig.name && f.token > token) return;
+    const seq = ++nextSeq;
     try {
-      log(opened.eventLog, { at: Date.now(), rig: rig.name, token, holder: opened.holder, pid: process.pid, action: 'safe-state (lease lost)' });
+      log(opened.eventLog, { at: Date.now(), rig: rig.name, token, holder: opened.holder, pid: process.pid, action: 'safe-state (lease lost)', seq });
     } catch {
       // The log is evidence, not a precondition of the safe state.
     }
     await rig.safe();
+    endOf(opened.eventLog, seq);
   };
   const guard: Guard = async (action, run) => {
+    let done: () => void;
     try {
-      check(action);
+      done = check(action);
     } catch (error) {
       if (error instanceof LeaseLostError) await safeIfStillOurs();
       throw error;
     }
-    return run();
+    try {
+      return await run();
+    } finally {
+      done();
+    }
   };
 
   const parts = new Map<PropertyKey, unknown>();
@@ -206,13 +241,15 @@ export function fenceRig(rig: Rig, fencePath: string): Rig {
   // The safe state never throws (Rig.safe's promise): with the lease it is an action like any
   // other; without it, it is still done unless a newer token drives the rig.
   parts.set('safe', async () => {
+    let done: () => void;
     try {
-      check('safe');
+      done = check('safe');
     } catch {
       await safeIfStillOurs();
       return;
     }
     await rig.safe();
+    done();
   });
   if (rig.probe) parts.set('probe', fencedProbe(rig.probe, guard, 'probe'));
   if (rig.gpio) parts.set('gpio', fencedGpio(rig.gpio, guard));

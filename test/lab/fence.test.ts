@@ -77,7 +77,12 @@ test('with a valid lease every hardware action is logged with the token; console
   await rig.power.off();
   await rig.safe();
   expect(actions()).toEqual(['power.on', 'power.cycle', 'reset', 'probe.dump', 'power.off', 'safe']);
-  for (const e of readRigEvents(eventLog)) expect(e).toMatchObject({ rig: RIG, token: 7, holder: 'w1', pid: process.pid });
+  for (const e of readRigEvents(eventLog)) {
+    expect(e).toMatchObject({ rig: RIG, token: 7, holder: 'w1', pid: process.pid });
+    // Each action's end is logged too (its own line, merged back by readRigEvents).
+    expect(e.endAt).toBeGreaterThanOrEqual(e.at);
+  }
+  expect(readFileSync(eventLog, 'utf8').trim().split('\n')).toHaveLength(12);
   // Reads pass through untouched.
   expect(rig.name).toBe(RIG);
   expect(rig.power.state).toBe('off');
@@ -150,6 +155,29 @@ describe('double booking from event logs', () => {
     expect(findDoubleBooking([e(1, 1), e(20, 1), e(5, 2), e(6, 2), e(8, 3)]).map((o) => [o.a.token, o.b.token])).toEqual([
       [1, 2],
       [1, 3],
+    ]);
+  });
+
+  test('an action still running when the next lease began is an overlap (its end line counts)', () => {
+    const running: RigEvent = { ...e(1, 1, 'probe.program'), endAt: 8 };
+    expect(findDoubleBooking([e(0, 1), running, e(5, 2), e(9, 2)])).toMatchObject([{ why: 'overlap', a: { token: 1, last: 8 }, b: { token: 2, first: 5 } }]);
+    expect(findDoubleBooking([e(0, 1), { ...running, endAt: 4 }, e(5, 2)])).toEqual([]);
+  });
+
+  test('end lines pair with their start by pid and seq; a start without one (the process died) has no end', () => {
+    const log = join(dir, 'ends.jsonl');
+    const lines = [
+      { at: 1, rig: 'r', token: 1, holder: 'w1', pid: 10, action: 'power.on', seq: 1 },
+      { at: 2, rig: 'r', token: 1, holder: 'w1', pid: 11, action: 'reset', seq: 1 },
+      { rig: 'r', token: 1, pid: 11, seq: 1, endAt: 3 },
+      { rig: 'r', token: 1, pid: 10, seq: 1, endAt: 6 },
+      { at: 7, rig: 'r', token: 1, holder: 'w1', pid: 10, action: 'probe.program', seq: 2 },
+    ];
+    writeFileSync(log, lines.map((l) => JSON.stringify(l)).join('\n'));
+    expect(readRigEvents(log).map((x) => [x.action, x.endAt])).toEqual([
+      ['power.on', 6],
+      ['reset', 3],
+      ['probe.program', undefined],
     ]);
   });
 
