@@ -44,8 +44,12 @@ export const COLUMNS: readonly Column[] = [
   },
 ];
 
-/** Which columns give way first when the table is too wide (indexes into COLUMNS); a rig's name is never cut. */
-const SHRINK_ORDER = [5, 4, 1, 2];
+/**
+ * Which columns give way when the table is too wide (indexes into COLUMNS), group by group: within
+ * a group the widest gives a character at a time, so the health reason and the last result share
+ * the cut; a rig's name is never cut.
+ */
+const SHRINK_GROUPS = [[5, 4], [1], [2]];
 /**
  * The columns shown, widest set first: when even the minimum widths of one do not fit, the next
  * leaves out the least needed column (a last result cut to a few letters says nothing).
@@ -79,10 +83,13 @@ export function formatStatus(rows: readonly RigStatus[], width: number, now = Da
     shown = set;
     widths = [...natural];
     const total = () => shown.reduce((n, i) => n + widths[i]!, 0) + GAP.length * (shown.length - 1);
-    for (const i of SHRINK_ORDER) {
-      const excess = total() - width;
-      if (excess <= 0) break;
-      if (shown.includes(i)) widths[i] = Math.min(widths[i]!, Math.max(COLUMNS[i]!.min, widths[i]! - excess));
+    for (const group of SHRINK_GROUPS) {
+      const cols = group.filter((i) => shown.includes(i));
+      for (let excess = total() - width; excess > 0; excess--) {
+        const widest = cols.filter((i) => widths[i]! > COLUMNS[i]!.min).sort((a, b) => widths[b]! - widths[a]!)[0];
+        if (widest === undefined) break;
+        widths[widest]!--;
+      }
     }
     if (total() <= width) break;
   }

@@ -67,8 +67,8 @@ async function snapshot(redis: Redis, lab: LabConfig) {
 }
 
 function render(s: Awaited<ReturnType<typeof snapshot>>, width: number): string {
-  const recent = formatAudit(s.audit, width);
-  return [formatStatus(s.rigs, width, s.at), ...(recent.length ? ['', 'recent:', ...recent.map((l) => `  ${l}`.slice(0, width))] : [])].join('\n');
+  const recent = formatAudit(s.audit, width - 2);
+  return [formatStatus(s.rigs, width, s.at), ...(recent.length ? ['', 'recent:', ...recent.map((l) => `  ${l}`)] : [])].join('\n');
 }
 
 /** Sleeps `ms`, or less when the signal aborts (resolves either way). */
