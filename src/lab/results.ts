@@ -55,6 +55,9 @@ export interface DrainedJob {
  */
 export const RESULTS_KEEP_MS = 7 * 24 * 3600_000;
 
+/** How long publishResults keeps trying while Redis is away (a restart replays its AOF in seconds). */
+export const PUBLISH_RETRY_MS = 120_000;
+
 /** The run's records beside its Allure results (`hil run`'s results.jsonl): the merged report's history needs them. */
 export const RECORDS_FILE = 'results.jsonl';
 /** What a sign-off job leaves beside its results (runSignoff's `<reports>/signoff/`): its report JSON and its cells' maps. */
@@ -195,7 +198,13 @@ function capFiles(files: Files, caps: LabConfig['store']['results']): string[] {
  * `store.results`, and records the rig's last result. An interrupted job may have no folder:
  * its meta alone travels, and the merged report shows it broken.
  */
-export async function publishResults(redis: Redis, lab: LabConfig, meta: JobResultsMeta, allureResultsDir?: string): Promise<PublishedResults> {
+export async function publishResults(
+  redis: Redis,
+  lab: LabConfig,
+  meta: JobResultsMeta,
+  allureResultsDir?: string,
+  opts: { retryForMs?: number; signal?: AbortSignal } = {},
+): Promise<PublishedResults> {
   const checked = parseMeta(JSON.parse(JSON.stringify(meta)) as unknown, 'publishResults meta');
   const files = readFiles(allureResultsDir);
   const dropped = capFiles(files, lab.store.results);
@@ -204,20 +213,30 @@ export async function publishResults(redis: Redis, lab: LabConfig, meta: JobResu
   for (const [k, v] of files.beside) fields.push(BESIDE + k, v);
   const bytes = fields.reduce((n, f) => n + f.length, 0);
   const p = lab.redis.prefix;
-  const minId = String(Math.max(0, Date.now() - RESULTS_KEEP_MS));
-  await redis
-    .multi()
-    .xadd(resultsKey(p), 'MINID', '~', minId, '*', ...fields)
-    .set(lastKey(p, checked.rig), JSON.stringify(checked))
-    .exec()
-    .then((replies: [Error | null, unknown][] | null) => {
-      const err = replies?.find(([e]) => e)?.[0];
-      if (err) throw err;
-    })
-    .catch((err: Error) => {
-      throw new Error(`publishing results of job ${checked.jobId} (rig ${checked.rig}) to ${resultsKey(p)}: ${err.message}`);
-    });
-  return { bytes, dropped };
+  const send = async () => {
+    const minId = String(Math.max(0, Date.now() - RESULTS_KEEP_MS));
+    const replies = await redis
+      .multi()
+      .xadd(resultsKey(p), 'MINID', '~', minId, '*', ...fields)
+      .set(lastKey(p, checked.rig), JSON.stringify(checked))
+      .exec();
+    const err = replies?.find(([e]) => e)?.[0];
+    if (err) throw err;
+  };
+  // A Redis restart (or a short partition) must not lose a job's results: try again until Redis is
+  // back or the deadline. Sent twice (the first reply lost) is harmless: draining writes the same
+  // job folder again.
+  const deadline = Date.now() + (opts.retryForMs ?? PUBLISH_RETRY_MS);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return { bytes, dropped };
+    } catch (err) {
+      if (Date.now() >= deadline || opts.signal?.aborted)
+        throw new Error(`publishing results of job ${checked.jobId} (rig ${checked.rig}) to ${resultsKey(p)}: ${(err as Error).message} (${attempt} attempt(s))`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+    }
+  }
 }
 
 function parseMeta(data: unknown, where: string): JobResultsMeta {
@@ -326,7 +345,7 @@ export async function drainResults(redis: Redis, lab: LabConfig, outDir: string,
   const out: DrainedJob[] = [];
   let start = opts.since ? `(${opts.since}` : '-';
   for (;;) {
-    const entries = await redis.xrangeBuffer(key, start, '+', 'COUNT', opts.batch ?? 16);
+    const entries = await redis.xrangeBuffer(key, start, '+', 'COUNT', opts.batch ?? 8);
     if (!entries.length) break;
     const done: string[] = [];
     for (const [idBuf, fields] of entries) {

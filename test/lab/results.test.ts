@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { connectRedis } from '../../src/lab/connection.js';
 import { resultsKey } from '../../src/lab/keys.js';
 import { drainResults, fetchResults, lastResult, publishResults, readDrainedJobs, type JobResultsMeta } from '../../src/lab/results.js';
 import { startRedis, type RedisProc } from './redis-server.js';
@@ -142,5 +143,50 @@ describe('publishResults / fetchResults', () => {
     await redis.xdel(resultsKey('hil'), id!);
     await expect(fetchResults(redis, server.lab(), join(tmp, 'drain-6'))).rejects.toThrow(/entry \d+-\d+: field meta: not JSON/);
     await redis.del(resultsKey('hil'));
+  });
+});
+
+describe('a Redis restart', () => {
+  it('with appendonly: results published before a restart are still there after it', async () => {
+    const aof = await startRedis({ appendonly: true });
+    const client = await connectRedis(aof.lab());
+    try {
+      await publishResults(client, aof.lab(), meta({ jobId: '40' }), resultsDir('aof', { small: 10, big: 10 }));
+      await aof.restart();
+      const got = await fetchResults(client, aof.lab(), join(tmp, 'drain-aof'));
+      expect(got.map((m) => m.jobId)).toEqual(['40']);
+    } finally {
+      client.disconnect();
+      await aof.stop();
+    }
+  });
+
+  it('without appendonly (and no RDB): what nobody drained is gone after a crash', async () => {
+    const bare = await startRedis();
+    const client = await connectRedis(bare.lab());
+    try {
+      await publishResults(client, bare.lab(), meta({ jobId: '41' }));
+      await bare.kill9();
+      await bare.restart();
+      expect(await fetchResults(client, bare.lab(), join(tmp, 'drain-bare'))).toEqual([]);
+    } finally {
+      client.disconnect();
+      await bare.stop();
+    }
+  });
+
+  it('a job finishing while Redis is down: publishResults keeps trying and lands once Redis is back', async () => {
+    const aof = await startRedis({ appendonly: true });
+    const client = await connectRedis(aof.lab());
+    try {
+      await aof.stop();
+      const tries: Promise<unknown> = publishResults(client, aof.lab(), meta({ jobId: '42' }), resultsDir('down', { small: 10, big: 10 }));
+      await aof.restart();
+      await tries;
+      expect((await fetchResults(client, aof.lab(), join(tmp, 'drain-down'))).map((m) => m.jobId)).toEqual(['42']);
+    } finally {
+      client.disconnect();
+      await aof.stop();
+    }
   });
 });

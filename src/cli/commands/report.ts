@@ -87,7 +87,8 @@ export const reportCommand: Command = {
     const reports = resolve((values.reports as string | undefined) || 'reports');
     const runsDir = labRunsDir(reports);
 
-    const redis = await connectRedis(lab);
+    // No command timeout (a 'client' connection has one): a batch of large entries may take a while on a Pi's link.
+    const redis = await connectRedis(lab, 'queue');
     let drained;
     try {
       drained = await drainResults(redis, lab, runsDir, { ...(runId !== undefined && { runId }), keep: values['keep-in-redis'] === true, onProblem: (m) => out.warn(`${m}; left in Redis`) });
