@@ -26,7 +26,7 @@ import { suiteFileOf, suiteWithImages } from './worker-rigs.js';
 
 export interface WorkerContext {
   lab: LabConfig;
-  /** The worker's client connection (phases, results, audit). */
+  /** Phases, results, audit: a connection that waits out a Redis restart (leases have their own). */
   redis: Redis;
   leases: RigLeases;
   workerId: string;
@@ -169,10 +169,14 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
       signal: abort.signal,
     });
     await setPhase('publishing');
+    lost ??= keeper.lost;
     const why = lost ? `lease lost (${lost})` : ctx.stopping.aborted ? 'the worker was stopped' : undefined;
-    const summary = run.outcome === 'interrupted' && why ? `${why}: ${run.summary}` : run.summary;
-    const sent = await publishResults(redis, lab, meta(run.outcome, summary), run.resultsDir);
-    if (run.outcome === 'interrupted') {
+    // A run that lost its lease ended on the fence (LeaseLostError: broken cuts) or on our SIGINT:
+    // either way the rig's fault is not shown, the job was interrupted.
+    const outcome = lost ? 'interrupted' : run.outcome;
+    const summary = outcome === 'interrupted' && why ? `${why}: ${run.summary}` : run.summary;
+    const sent = await publishResults(redis, lab, meta(outcome, summary), run.resultsDir);
+    if (outcome === 'interrupted') {
       await setPhase('interrupted');
       await audit(redis, lab, { by: ctx.workerId, action: lost ? 'lease-lost' : 'interrupted', rig: rig.name, detail: `job ${jobId} attempt ${attempt}: ${summary}` });
       ctx.log(`rig ${rig.name}: job ${jobId} interrupted (attempt ${attempt}): ${summary}`);
@@ -180,9 +184,9 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
       throw new Error(`interrupted: ${summary}`);
     }
     await setPhase('done');
-    ctx.log(`rig ${rig.name}: job ${jobId} done: ${run.outcome}: ${summary} (${sent.bytes} bytes sent${sent.dropped.length ? `, ${sent.dropped.length} dropped` : ''})`);
-    if (run.outcome === 'broken') await enqueueHealth(lab, rig.name, `job ${jobId} (${data.suite}) broken: ${summary}`.slice(0, 200)).catch(() => undefined);
-    return { outcome: run.outcome, summary };
+    ctx.log(`rig ${rig.name}: job ${jobId} done: ${outcome}: ${summary} (${sent.bytes} bytes sent${sent.dropped.length ? `, ${sent.dropped.length} dropped` : ''})`);
+    if (outcome === 'broken') await enqueueHealth(lab, rig.name, `job ${jobId} (${data.suite}) broken: ${summary}`.slice(0, 200)).catch(() => undefined);
+    return { outcome, summary };
   } finally {
     ctx.stopping.removeEventListener('abort', onStop);
     keeper.stop();
@@ -212,5 +216,5 @@ async function releaseLease(ctx: WorkerContext, lease: Lease): Promise<void> {
 
 /** The check runs in this process, which serves other rigs too: the fence comes as a file, not $HIL_LAB_FENCE. */
 function healthOpts(signal: AbortSignal, fenceFile: string): Parameters<typeof runHealthCheck>[2] {
-  return { signal, fenceFile } as Parameters<typeof runHealthCheck>[2];
+  return { signal, fenceFile };
 }

@@ -48,6 +48,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
   const locks: RigFileLock[] = [];
   const workers: Worker[] = [];
   let redis: Redis | undefined;
+  let store: Redis | undefined;
   let release: (() => Promise<void>) | undefined;
   // Jobs in flight get this signal: a stop interrupts them (rig safe) before the queues close.
   const stopping = new AbortController();
@@ -60,13 +61,16 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       locks.push(lock);
       if (lock.tookOver) o.log(`rig ${rig.name}: took over the lock of dead pid ${lock.tookOver.pid} (${lock.file})`);
     }
+    // Leases on a connection that gives up fast (a partition must be noticed within a renewal);
+    // phases, results and audit on one that waits for Redis to come back (a restart loses none).
     redis = await connectRedis(o.lab, 'client');
+    store = await connectRedis(o.lab, 'queue');
     const claim = await claimRigs(redis, o.lab, workerId, rigs);
     release = () => claim.stop();
     claim.on('lost', (rig, reason) => o.log(`rig ${rig}: claim lost (${reason})`));
     const ctx: WorkerContext = {
       lab: o.lab,
-      redis,
+      redis: store,
       leases: new RigLeases(redis, o.lab),
       workerId,
       host,
@@ -86,6 +90,7 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     await Promise.allSettled(workers.map((w) => w.close()));
     await release?.().catch(() => undefined);
     await redis?.quit().catch(() => undefined);
+    await store?.quit().catch(() => undefined);
     for (const l of locks) l.release();
     if (workers.length) o.log(`worker ${workerId} stopped: leases, claims and locks released`);
   }

@@ -6,7 +6,7 @@
  * back as a new attempt; Ctrl-C mid-job leaves the rig safe, the lease released, the job queued.
  */
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +55,13 @@ function worker(id: string, rigs: string, file = labFile): WorkerProc {
   return w;
 }
 
-function enqueue(what: string, rigs: string): { runId: string; queued: { rig: string; id: string }[] } {
-  const r = spawnSync(process.execPath, [HIL, 'enqueue', what, '--rigs', rigs, '--lab', labFile, '--json'], { cwd: workdir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`hil enqueue ${what} --rigs ${rigs}: exit ${r.status}\n${r.stderr}`);
-  return JSON.parse(r.stdout) as { runId: string; queued: { rig: string; id: string }[] };
+/** Asynchronous: a blocked test process would let a lease it keeps (alice's) lapse. */
+function enqueue(what: string, rigs: string): Promise<{ runId: string; queued: { rig: string; id: string }[] }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [HIL, 'enqueue', what, '--rigs', rigs, '--lab', labFile, '--json'], { cwd: workdir, encoding: 'utf8' }, (err, stdout, stderr) =>
+      err ? reject(new Error(`hil enqueue ${what} --rigs ${rigs}: ${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as { runId: string; queued: { rig: string; id: string }[] }),
+    );
+  });
 }
 
 function queueOf(rig: string): Queue {
@@ -113,13 +116,14 @@ describe('hil worker', () => {
     const own = mkdtempSync(join(tmpdir(), 'hilrig-alice-'));
     const keeper = new LeaseKeeper(leases, held, join(own, 'fence.json'), join(own, 'events.jsonl'));
     keeper.start();
-    const { queued } = enqueue('lab-sfu', 'lab-sfu-03');
+    const { queued } = await enqueue('lab-sfu', 'lab-sfu-03');
     await w.waitLine(new RegExp(`job ${queued[0]!.id.replace(/\./g, '\\.')} waits \\d+ ms: lease held by alice \\(bench pid 1\\)`));
     expect(driven('lab-sfu-03')).toBe(false);
     keeper.stop();
     await leases.release(held);
     await w.waitLine(/job \S+ done: passed/);
-    expect(await stateOf('lab-sfu-03', queued[0]!.id)).toBe('completed');
+    // The line comes before BullMQ's bookkeeping (the lease is released first).
+    await waitFor('the job completed', async () => (await stateOf('lab-sfu-03', queued[0]!.id)) === 'completed');
     w.sigint();
     expect(await w.exited).toBe(0);
   });
@@ -129,7 +133,7 @@ describe('hil worker', () => {
     try {
       const w = worker('pi-4', rigFile('lab-mcuboot-02'), redis.labFile({ redis: { port: proxy.port } }));
       await w.waitLine(/worker pi-4 ready/);
-      const { queued, runId } = enqueue('lab-mcuboot', 'lab-mcuboot-02');
+      const { queued, runId } = await enqueue('lab-mcuboot', 'lab-mcuboot-02');
       const leased = await w.waitLine(/job \S+ leased: token (\d+)/);
       const token = Number(/token (\d+)/.exec(leased)![1]);
       await waitFor('the job driving its rig', () => driven('lab-mcuboot-02'), 120_000);
@@ -162,7 +166,7 @@ describe('hil worker', () => {
   test('Ctrl-C mid-job: the run is interrupted (reported), the rig left safe, the lease released, the job stays queued', async () => {
     const w = worker('pi-5', rigFile('lab-stm32-02'));
     await w.waitLine(/worker pi-5 ready/);
-    const { queued, runId } = enqueue('lab-stm32', 'lab-stm32-02');
+    const { queued, runId } = await enqueue('lab-stm32', 'lab-stm32-02');
     await waitFor('the job driving its rig', () => driven('lab-stm32-02'), 120_000);
     w.sigint();
     expect(await w.exited).toBe(0);
