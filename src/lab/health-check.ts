@@ -60,8 +60,11 @@ function notAVerdict(err: unknown, signal?: AbortSignal): boolean {
  * without `probe:` stands for a bench without one, and is checked like one.
  */
 function probe(rig: Rig): Probe | undefined {
-  const declared = rig.config.probe !== undefined || Object.values(rig.config.mcus ?? {}).some((m) => m.probe !== undefined);
-  return declared ? rig.probe : undefined;
+  return declaresProbe(rig.config) ? rig.probe : undefined;
+}
+
+function declaresProbe(config: RigConfig): boolean {
+  return config.probe !== undefined || Object.values(config.mcus ?? {}).some((m) => m.probe !== undefined);
 }
 
 export async function runHealthCheck(config: RigConfig, lab: LabConfig, opts: HealthCheckOptions = {}): Promise<HealthResult> {
@@ -83,9 +86,11 @@ export async function runHealthCheck(config: RigConfig, lab: LabConfig, opts: He
     }
   }
 
+  // A known-good image that cannot be read is this host's problem, not the rig's: it rejects (a
+  // ConfigError naming the file) before any hardware is touched, instead of pausing every rig.
+  const image = declaresProbe(config) ? await loadUpdateImage(opts.image ?? healthImageFile(config), config.scheme) : undefined;
   let rig: Rig | undefined;
   try {
-    let image: UpdateImage | undefined;
     let fromLine = 0;
     const steps: [string, () => Promise<{ ok: boolean; detail: string }>][] = [
       [
@@ -108,8 +113,7 @@ export async function runHealthCheck(config: RigConfig, lab: LabConfig, opts: He
       [
         'image',
         async () => {
-          if (!probe(rig!)) return { ok: true, detail: 'no probe: the board keeps the image it holds, any banner counts' };
-          image = await loadUpdateImage(opts.image ?? healthImageFile(config), config.scheme);
+          if (!probe(rig!) || !image) return { ok: true, detail: 'no probe: the board keeps the image it holds, any banner counts' };
           const scheme = await schemeAdapter(config.scheme);
           // A real probe needs a powered target; the twin's debug port works on an unpowered model.
           if (!rig!.twin) await rig!.power.on();

@@ -100,6 +100,11 @@ describe('runHealthCheck', () => {
     await expect(runHealthCheck(healthy, lab, { fenceFile })).rejects.toBeInstanceOf(LeaseLostError);
   });
 
+  it('rejects a known-good image it cannot read (a ConfigError naming the file) before touching the rig', async () => {
+    const missing = join(tmp, 'no-such-image.page2bin');
+    await expect(runHealthCheck(healthy, lab, { image: missing })).rejects.toThrow(/no-such-image\.page2bin: cannot read image/);
+  });
+
   it('rejects on abort: a stopped check is not a verdict on the rig', async () => {
     const ac = new AbortController();
     ac.abort(new Error('worker stopping'));
