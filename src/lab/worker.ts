@@ -16,6 +16,7 @@ import { connectRedis, redisOptions } from './connection.js';
 import { queuePrefix } from './keys.js';
 import { RigLeases } from './lease.js';
 import { claimRigs } from './owner.js';
+import { scheduleHealth } from './health.js';
 import { healthQueueName, rigQueueName } from './queues.js';
 import { lockRigFile, type RigFileLock } from './rig-lock.js';
 import { loadWorkerRigs } from './worker-rigs.js';
@@ -79,6 +80,8 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
       log: o.log,
     };
     for (const rig of rigs) workers.push(...startRigWorkers(ctx, rig));
+    // Health checks on a schedule (lab.yaml health.everyMs), one scheduler per rig however often workers restart.
+    for (const rig of rigs) await scheduleHealth(o.lab, rig.name).catch((err: Error) => o.log(`rig ${rig.name}: health schedule not installed: ${err.message}`));
     o.log(`worker ${workerId} ready: ${rigs.length} rig(s): ${rigs.map((r) => r.name).join(', ')}`);
     if (!o.signal.aborted) await new Promise<void>((r) => o.signal.addEventListener('abort', () => r(), { once: true }));
     o.log(`worker ${workerId} stopping: interrupting running jobs, rigs to their safe state`);
