@@ -28,6 +28,8 @@ export interface CommandHelp {
   options: Options;
   /** Ctrl-C is the normal way out (the command holds the rig until then): exit with run's code, not 4. */
   holds?: boolean;
+  /** Drives no rig (lab status, report): Ctrl-C says it stops, not that a rig goes to its safe state. */
+  rigless?: boolean;
 }
 
 export interface Command extends CommandHelp {

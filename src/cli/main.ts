@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('\nsecond interrupt: exiting now, rig state not guaranteed\n');
       process.exit(ExitCode.interrupted);
     }
-    process.stderr.write(cmd.holds ? '\nreleasing: putting the rig in its safe state\n' : '\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
+    process.stderr.write(cmd.rigless ? '\nstopping\n' : cmd.holds ? '\nreleasing: putting the rig in its safe state\n' : '\ninterrupted: putting the rig in its safe state (Ctrl-C again to force)\n');
     abort.abort(new InterruptedError());
   };
   // Before the first await: bin/hil.js hands signals over to this handler with no gap.

@@ -24,8 +24,9 @@ ${LAB_OPTION}
   --interval-ms N    how often --watch reads Redis (default 2000)`,
   examples: ['hil lab status', 'hil lab status --watch', 'hil lab status --json | jq ".rigs[] | select(.queue.paused)"', 'hil lab status --lab /etc/hil/lab.yaml --watch --interval-ms 5000'],
   options: { lab: { type: 'string' }, watch: { type: 'boolean' }, 'interval-ms': { type: 'string' } },
-  // Ctrl-C is how --watch ends: exit 0, not 4.
+  // Ctrl-C is how --watch ends: exit 0, not 4; no rig to make safe.
   holds: true,
+  rigless: true,
 };
 
 export const labReleaseHelp: CommandHelp = {
