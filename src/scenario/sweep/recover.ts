@@ -52,20 +52,22 @@ export function stopPointsOn(rig: Rig, signal: AbortSignal | undefined): void {
 class PointBudgetSpent extends Error {}
 
 /**
- * The abort signal a point's waits take: the caller's (Ctrl-C), the device-time budget (a timer on
- * the rig's clock) and the event budget (looked at in wall time: a loop at one instant fires no
- * timer). `end()` when the point is done.
+ * The abort signal a point's waits take: the caller's (Ctrl-C), the device-time budget and the event
+ * budget (a loop at one instant), looked at between turns of the event loop. `end()` when the point
+ * is done.
  */
 function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; end(): void } {
   const ac = new AbortController();
   const outer = pointSignals.get(rig);
   const { clock } = rig;
   const spend = (why: string) => ac.abort(new PointBudgetSpent(why));
-  const timer = clock.setTimer(budgetMs, () => spend(`its device time passed ${budgetMs / 1000} s (${POINT_BUDGET_WATCHES} boot watches)`));
+  // Looked at in wall time, not by a timer on the rig's clock: a virtual clock with nothing else
+  // pending jumps straight to its next timer whenever the thread waits on anything else.
   const fired = (clock as { fired?: number }).fired;
   const at = clock.now();
   const interval = setInterval(() => {
-    if (outer?.aborted) ac.abort(outer.reason);
+    if (outer?.aborted) return ac.abort(outer.reason);
+    if (clock.now() - at > budgetMs) return spend(`its device time passed ${budgetMs / 1000} s (${POINT_BUDGET_WATCHES} boot watches per recovery)`);
     const now = (clock as { fired?: number }).fired;
     if (fired !== undefined && now !== undefined && now - fired > POINT_EVENT_BUDGET) {
       spend(`its clock fired ${POINT_EVENT_BUDGET} events in ${((clock.now() - at) / 1000).toFixed(3)} s of device time`);
@@ -78,7 +80,6 @@ function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; end(): v
   return {
     signal: ac.signal,
     end: () => {
-      timer.cancel();
       clearInterval(interval);
       outer?.removeEventListener('abort', onOuter);
     },
@@ -172,10 +173,15 @@ export async function recoverPoint(
 ): Promise<PointResult> {
   // One turn of the event loop per point: a batched virtual clock runs a twin's events back to back
   // in process ticks and never lets the loop turn while a sweep runs, so without it a Ctrl-C (a
-  // signal handler) and the guard's event check would wait for the whole sweep in this thread.
+  // signal handler) and the guard's checks would wait for the whole sweep in this thread. The
+  // device is off first (the last point or the recording may have left it on): nothing of it runs
+  // meanwhile.
+  await rig.power.off();
   await new Promise<void>((resolve) => setImmediate(resolve));
   const timeoutMs = rig.config.boot.timeoutMs;
-  const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)));
+  // A recorded recovery (a double sweep's first cut) runs on after the judgement, to MAX_RECOVERY_LOG_MS at most.
+  const recording = record ? spec.offMs + timeoutMs + MAX_RECOVERY_LOG_MS : 0;
+  const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)) + recording);
   try {
     return await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, views, record);
   } catch (err) {
@@ -293,10 +299,10 @@ async function recoverGuarded(
 export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>, signal = pointSignals.get(rig)): Promise<RecordedRecovery> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
-  // As a judged point: a turn of the event loop, so signals are seen (see recoverPoint).
+  // As a judged point: the device off, then a turn of the event loop, so signals are seen (see recoverPoint).
+  await rig.power.off();
   await new Promise<void>((resolve) => setImmediate(resolve));
   rig.timeline.clear();
-  await rig.power.off();
   const first: SweepCutPoint = { ...point };
   delete first.second;
   sweep.load(first);
