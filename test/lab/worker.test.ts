@@ -79,7 +79,11 @@ async function stateOf(rig: string, id: string): Promise<string> {
 
 const rigFile = (name: string) => join(LAB_RIGS, `${name}.yaml`);
 const eventLog = (rig: string) => join(lab.state, 'events', `${rig}.jsonl`);
-const driven = (rig: string) => existsSync(eventLog(rig)) && readRigEvents(eventLog(rig)).length > 0;
+const eventCount = (rig: string) => (existsSync(eventLog(rig)) ? readRigEvents(eventLog(rig)).length : 0);
+/** Whether the rig was driven under this lease token (a job's, not the start-up health check's). */
+const drivenBy = (rig: string, token: number) => existsSync(eventLog(rig)) && readRigEvents(eventLog(rig)).some((e) => e.token === token);
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const tokenOf = (line: string) => Number(/token (\d+)/.exec(line)![1]);
 
 describe('hil worker', () => {
   test('a second worker for a rig refuses, loudly: on the same Pi (file lock), on another Pi (the claim in Redis)', async () => {
@@ -99,12 +103,15 @@ describe('hil worker', () => {
   test('job data naming a path is refused without touching the rig; a rig leased by hand makes the job wait, never run', async () => {
     const w = worker('pi-3', rigFile('lab-sfu-03'));
     await w.waitLine(/worker pi-3 ready/);
+    // The worker's first scheduled health check drives the rig; what follows is counted after it.
+    await w.waitLine(/health check \(scheduled/);
+    const before = eventCount('lab-sfu-03');
     const q = queueOf('lab-sfu-03');
     const bad = await q.add('x', { kind: 'suite', suite: '../../etc/passwd', rig: 'lab-sfu-03', runId: 'r', by: 'mallory', enqueuedAt: 1 });
     await w.waitLine(new RegExp(`job ${bad.id} refused: job data: suite: expected a name`));
     await waitFor('the bad job failed', async () => (await stateOf('lab-sfu-03', bad.id!)) === 'failed');
     await q.close();
-    expect(driven('lab-sfu-03')).toBe(false);
+    expect(eventCount('lab-sfu-03')).toBe(before);
     const audit = await client.xrange(auditKey(lab.redis.prefix), '-', '+');
     expect(audit.map(([, f]) => f.join(' ')).join('\n')).toMatch(/refuse.*lab-sfu-03/);
 
@@ -118,7 +125,7 @@ describe('hil worker', () => {
     keeper.start();
     const { queued } = await enqueue('lab-sfu', 'lab-sfu-03');
     await w.waitLine(new RegExp(`job ${queued[0]!.id.replace(/\./g, '\\.')} waits \\d+ ms: lease held by alice \\(bench pid 1\\)`));
-    expect(driven('lab-sfu-03')).toBe(false);
+    expect(eventCount('lab-sfu-03')).toBe(before);
     keeper.stop();
     await leases.release(held);
     await w.waitLine(/job \S+ done: passed/);
@@ -134,9 +141,8 @@ describe('hil worker', () => {
       const w = worker('pi-4', rigFile('lab-mcuboot-02'), redis.labFile({ redis: { port: proxy.port } }));
       await w.waitLine(/worker pi-4 ready/);
       const { queued, runId } = await enqueue('lab-mcuboot', 'lab-mcuboot-02');
-      const leased = await w.waitLine(/job \S+ leased: token (\d+)/);
-      const token = Number(/token (\d+)/.exec(leased)![1]);
-      await waitFor('the job driving its rig', () => driven('lab-mcuboot-02'), 120_000);
+      const token = tokenOf(await w.waitLine(new RegExp(`job ${esc(queued[0]!.id)} leased: token \\d+`)));
+      await waitFor('the job driving its rig', () => drivenBy('lab-mcuboot-02', token), 120_000);
       const cutAt = Date.now();
       proxy.cut('blackhole');
       await w.waitLine(/job \S+: lease lost/, { safetyMs: 60_000 });
@@ -168,13 +174,14 @@ describe('hil worker', () => {
     const w = worker('pi-5', rigFile('lab-stm32-02'));
     await w.waitLine(/worker pi-5 ready/);
     const { queued, runId } = await enqueue('lab-stm32', 'lab-stm32-02');
-    await waitFor('the job driving its rig', () => driven('lab-stm32-02'), 120_000);
+    const token = tokenOf(await w.waitLine(new RegExp(`job ${esc(queued[0]!.id)} leased: token \\d+`)));
+    await waitFor('the job driving its rig', () => drivenBy('lab-stm32-02', token), 120_000);
     w.sigint();
     expect(await w.exited).toBe(0);
     expect(w.lines.join('\n')).toMatch(/job \S+ interrupted \(attempt 1\): the worker was stopped/);
     expect(await client.exists(leaseKey(lab.redis.prefix, 'lab-stm32-02'))).toBe(0);
     expect(['delayed', 'wait', 'waiting']).toContain(await stateOf('lab-stm32-02', queued[0]!.id));
-    const events = readRigEvents(eventLog('lab-stm32-02'));
+    const events = readRigEvents(eventLog('lab-stm32-02')).filter((e) => e.token === token);
     expect(events.at(-1)!.action).toMatch(/^(power\.off|safe)$/);
     const metas = await fetchResults(client, lab, mkdtempSync(join(tmpdir(), 'hilrig-res-')), { runId });
     expect(metas.map((m) => [m.jobId, m.outcome, m.attempt])).toEqual([[queued[0]!.id, 'interrupted', 1]]);
