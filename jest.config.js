@@ -24,6 +24,13 @@ const SWEEPS = [
   '<rootDir>/test/report/resilience-map-browser.test.ts',
   '<rootDir>/test/schemes/multi-mcu-dfu-inspect-agreement.test.ts',
   '<rootDir>/test/report/timeline-product-twin.test.ts',
+  '<rootDir>/test/lab/lab-run.test.ts',
+  '<rootDir>/test/lab/worker.test.ts',
+  '<rootDir>/test/lab/enqueue.test.ts',
+  '<rootDir>/test/lab/report-lab.test.ts',
+  '<rootDir>/test/lab/report-signoff.test.ts',
+  '<rootDir>/test/lab/report-worker.test.ts',
+  '<rootDir>/test/cli/lab.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
