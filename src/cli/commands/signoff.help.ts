@@ -14,8 +14,8 @@ Twin rigs run on the sweep engine; bench rigs (and twin rigs with run: replay) m
 by time (range after, random with from/to) or progress. Per cell: cut points tried, outcomes counted,
 the recovery rate and the lower bound of its Wilson score interval (two-sided, z = 1.96 at the
 default 95 %). A cell passes iff that bound reaches the threshold (default: recovery >= 99 % at 95 %
-confidence: at least 381 cuts, all recovered) and no cut ended bricked or wrong-image (one brick is
-never an acceptable rate). Rig errors are not device results: they are counted and listed apart, and
+confidence: at least 381 cuts, all recovered) and no cut ended bricked, wrong-image or (a product)
+version-mismatch (one brick is never an acceptable rate). Rig errors are not device results: they are counted and listed apart, and
 a cell they left too few device results to decide is incomplete, not passed.
 
 Writes DIR/signoff/index.html (one self-contained page: verdict, matrix with rate and bound per cell,
