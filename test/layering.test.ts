@@ -40,7 +40,8 @@ const RULES: Record<string, Rule> = {
   schemes: { may: [...ANY, 'images', 'firmware'], typesOnly: ['drivers'] },
   scenario: { may: [...ANY, 'schemes', 'images', 'rig', 'drivers'] },
   report: { may: [...ANY, 'images'], typesOnly: ['scenario', 'rig', 'schemes'] }, // formats, never runs a rig
-  lab: { may: [...ANY, 'scenario', 'schemes', 'images', 'rig', 'drivers', 'report'] },
+  // A lab worker runs suite jobs as hil run does and sign-off cells as hil signoff does (signoff/ never imports lab/).
+  lab: { may: [...ANY, 'scenario', 'schemes', 'images', 'rig', 'drivers', 'report', 'signoff'] },
   // useRig() for Jest: runs cuts on a rig; from report/ only the pure formatting (repro line, cut summary) and the lifeline's type.
   testing: { may: [...ANY, 'scenario', 'schemes', 'rig', 'report'], typesOnly: ['drivers'] },
   doctor: { may: [...ANY, 'rig', 'drivers'] },
