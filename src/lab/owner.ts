@@ -11,6 +11,7 @@ import { RigError } from '../core/errors.js';
 import { audit } from './audit.js';
 import type { LabConfig } from './config.js';
 import { ownerKey, rigsKey } from './keys.js';
+import { isAlive } from './rig-lock.js';
 
 export interface RigOwner {
   workerId: string;
@@ -66,15 +67,6 @@ if o.workerId ~= ARGV[1] or tonumber(o.pid) ~= tonumber(ARGV[2]) then return 0 e
 redis.call('DEL', KEYS[1])
 return 1
 `;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function readOwner(redis: Redis, lab: LabConfig, rig: string): Promise<RigOwner | undefined> {
   const text = await redis.get(ownerKey(lab.redis.prefix, rig));

@@ -36,7 +36,8 @@ export function lockFilePath(stateDir: string, rig: string): string {
   return join(stateDir, 'locks', `${rig}.lock`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (a lock's or a claim's holder). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -104,3 +104,18 @@ export interface SignoffReport {
   files: { page: string; json: string; allure?: string };
   seconds: number;
 }
+
+/** A sign-off's counts over its cells (one run's, or a lab's jobs' united). */
+export function signoffTotals(cells: readonly CellResult[]): SignoffReport['totals'] {
+  const count = (s: CellResult['status']) => cells.filter((c) => c.status === s).length;
+  return {
+    cells: cells.length,
+    passed: count('pass'),
+    failed: count('fail'),
+    incomplete: count('incomplete'),
+    notRun: count('not-run'),
+    notApplicable: count('n/a'),
+    cuts: cells.reduce((a, c) => a + c.deviceResults, 0),
+    rigErrors: cells.reduce((a, c) => a + c.rigErrors.count, 0),
+  };
+}

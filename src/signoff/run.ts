@@ -15,7 +15,7 @@ import { signoffAllureDir, writeSignoffAllure } from './allure.js';
 import { judgeCell } from './judge.js';
 import type { PlannedCell, SignoffPlan } from './load.js';
 import { renderSignoffPage } from './page.js';
-import type { CellResult, FailingPoint, ImageEntry, InventoryEntry, SignoffReport } from './report.js';
+import { signoffTotals, type CellResult, type FailingPoint, type ImageEntry, type InventoryEntry, type SignoffReport } from './report.js';
 import { replayCutLine, sweepPointLine } from './repro-lines.js';
 import { runReplayCell, runSweepCell, sweepPointText, type CellRun } from './run-cell.js';
 import { renderTimeMap } from './time-map.js';
@@ -228,17 +228,7 @@ export async function runSignoff(plan: SignoffPlan, opts: SignoffOptions): Promi
     k++;
   }
 
-  const count = (s: CellResult['status']) => cells.filter((c) => c.status === s).length;
-  const totals = {
-    cells: cells.length,
-    passed: count('pass'),
-    failed: count('fail'),
-    incomplete: count('incomplete'),
-    notRun: count('not-run'),
-    notApplicable: count('n/a'),
-    cuts: cells.reduce((a, c) => a + c.deviceResults, 0),
-    rigErrors: cells.reduce((a, c) => a + c.rigErrors.count, 0),
-  };
+  const totals = signoffTotals(cells);
   const verdict: SignoffReport['verdict'] = opts.signal?.aborted ? 'interrupted' : totals.failed ? 'fail' : totals.incomplete || totals.notRun ? 'incomplete' : 'pass';
   const exitCode = { pass: ExitCode.ok, fail: ExitCode.testFailures, incomplete: ExitCode.rigUnavailable, interrupted: ExitCode.interrupted }[verdict];
   const page = join(dir, 'index.html');

@@ -11,7 +11,7 @@ import type { MergedRun } from '../../lab/lab-report.js';
 import type { ResultFile } from '../../nightly/allure-results.js';
 import { writeSignoffAllure } from '../../signoff/allure.js';
 import { renderSignoffPage } from '../../signoff/page.js';
-import type { CellResult, SignoffReport } from '../../signoff/report.js';
+import { signoffTotals, type CellResult, type SignoffReport } from '../../signoff/report.js';
 
 export interface LabSignoff {
   report: SignoffReport;
@@ -66,17 +66,7 @@ export function combineSignoff(parts: { report: SignoffReport; dir: string; atte
     const { map: _map, ...rest } = cell;
     return { ...rest, id, ...(svg && { map: `maps/${id}.svg` }) };
   });
-  const count = (s: CellResult['status']) => all.filter((c) => c.status === s).length;
-  const totals = {
-    cells: all.length,
-    passed: count('pass'),
-    failed: count('fail'),
-    incomplete: count('incomplete'),
-    notRun: count('not-run'),
-    notApplicable: count('n/a'),
-    cuts: all.reduce((a, c) => a + c.deviceResults, 0),
-    rigErrors: all.reduce((a, c) => a + c.rigErrors.count, 0),
-  };
+  const totals = signoffTotals(all);
   const interrupted = ordered.some((p) => p.report.verdict === 'interrupted') && totals.notRun > 0;
   const verdict: SignoffReport['verdict'] = interrupted ? 'interrupted' : totals.failed ? 'fail' : totals.incomplete || totals.notRun ? 'incomplete' : 'pass';
   const exitCode = { pass: ExitCode.ok, fail: ExitCode.testFailures, incomplete: ExitCode.rigUnavailable, interrupted: ExitCode.interrupted }[verdict];
