@@ -1,6 +1,6 @@
 /**
- * `hil enqueue`: one job per (suite, rig) on each rig's queue, or a job scheduler per (suite, rig)
- * with `--every`. The rigs are those the lab's workers registered (rigsKey), matched by name; each
+ * `hil enqueue`: one job per (suite, rig) on each rig's queue — or per sign-off cell on its rig's —
+ * or a job scheduler per (suite, rig) with `--every`. The rigs are those the lab's workers registered (rigsKey), matched by name; each
  * worker's owner record says the rig's scheme, so a suite only goes to rigs of its scheme (the
  * worker checks again, fully, with the rig's own file, as `hil run` does).
  */
@@ -11,13 +11,15 @@ import { UsageError } from '../core/errors.js';
 import { loadSuite, type SuiteConfig } from '../config/index.js';
 import { loadCampaign } from '../config/campaign-schema.js';
 import type { LabConfig } from './config.js';
-import { NAME, newRunId, type JobImages, type SuiteJob } from './jobs.js';
+import { loadSignoff } from '../signoff/load.js';
+import { NAME, newRunId, type JobImages, type SignoffCellJob, type SuiteJob } from './jobs.js';
 import { ownerKey, rigsKey } from './keys.js';
 import { openRigQueue } from './queues.js';
+import { cellRigName, signoffJobName, signoffMatrixFile } from './signoff-cell.js';
 import { campaignFileOf, globRegExp, suiteFileOf } from './worker-rigs.js';
 
 export interface EnqueueOptions {
-  /** nightly, signoff (campaigns/NAME.yaml) or a suite name. */
+  /** nightly (campaigns/nightly.yaml), signoff (./signoff.yaml's cells) or a suite name. */
   what: string;
   rigsGlob: string;
   priority?: number;
@@ -30,7 +32,10 @@ export interface EnqueueOptions {
 
 export interface Queued {
   rig: string;
+  /** The suite's name, or the sign-off's for a sign-off cell. */
   suite: string;
+  /** A sign-off cell's id (hil enqueue signoff). */
+  cell?: string;
   /** The job's id, or the scheduler's with --every. */
   id: string;
 }
@@ -38,6 +43,8 @@ export interface Queued {
 export interface EnqueueResult {
   runId: string;
   campaign?: string;
+  /** hil enqueue signoff: the sign-off's name and file. */
+  signoff?: { name: string; file: string };
   queued: Queued[];
   skipped: { rig: string; suite?: string; reason: string }[];
   scheduled: boolean;
@@ -72,7 +79,7 @@ async function registeredRigs(redis: Redis, lab: LabConfig): Promise<RegisteredR
 }
 
 async function suitesOf(what: string): Promise<{ suites: SuiteConfig[]; campaign?: string }> {
-  if (what === 'nightly' || what === 'signoff') {
+  if (what === 'nightly') {
     const file = campaignFileOf(what);
     if (!file) throw new UsageError(`hil enqueue ${what}: no campaigns/${what}.yaml here or in the hilrig package`);
     const c = await loadCampaign(file);
@@ -103,7 +110,61 @@ function repeatOf(every: string): { pattern: string } | { every: number } {
   return { pattern: every };
 }
 
+const jobOpts = (o: EnqueueOptions) => ({
+  attempts: JOB_ATTEMPTS,
+  backoff: { type: 'fixed', delay: RETRY_DELAY_MS },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+  ...(o.priority !== undefined && { priority: o.priority }),
+});
+
+/**
+ * `hil enqueue signoff`: one job per applicable cell of ./signoff.yaml whose rig is registered and
+ * matches the glob. The job names the sign-off, the cell and the rig; the worker finds the cell
+ * again in its own signoff.yaml and runs it as `hil signoff` does.
+ */
+async function enqueueSignoff(redis: Redis, lab: LabConfig, o: EnqueueOptions): Promise<EnqueueResult> {
+  if (o.images) throw new UsageError('hil enqueue signoff: --from/--to do not apply: the sign-off names its images in its paths');
+  const file = signoffMatrixFile();
+  const plan = await loadSignoff(file);
+  const name = signoffJobName(plan);
+  const repeat = o.every !== undefined ? repeatOf(o.every) : undefined;
+  const re = globRegExp(o.rigsGlob);
+  const registered = new Map((await registeredRigs(redis, lab)).map((r) => [r.name, r]));
+  const runId = repeat ? `${name}-every` : newRunId(name, o.now);
+  const result: EnqueueResult = { runId, campaign: name, signoff: { name, file }, queued: [], skipped: [], scheduled: Boolean(repeat) };
+  const cells = plan.cells.filter((c) => !c.notApplicable && re.test(cellRigName(c)));
+  if (!cells.length) throw new UsageError(`--rigs ${o.rigsGlob}: matches none of the rigs of sign-off ${name}'s cells (${[...new Set(plan.cells.map(cellRigName))].join(', ')})`);
+  const queues = new Map<string, Queue>();
+  try {
+    for (const cell of cells) {
+      const rigName = cellRigName(cell);
+      const rig = registered.get(rigName);
+      const skip = (reason: string) => result.skipped.push({ rig: rigName, suite: `${name} ${cell.id}`, reason });
+      if (!rig) skip("not a rig of the lab: no worker registered it (its cell is left out of the lab's page)");
+      else if (!rig.scheme) skip('no live worker serves it (its scheme is unknown)');
+      else if (rig.scheme !== cell.rig.config.scheme) skip(`the sign-off's rig ${rigName} is ${cell.rig.config.scheme}, the lab's is ${rig.scheme}: not the same rig`);
+      if (!rig?.scheme || rig.scheme !== cell.rig.config.scheme) continue;
+      let queue = queues.get(rigName);
+      if (!queue) queues.set(rigName, (queue = await openRigQueue(lab, rigName)));
+      const data: SignoffCellJob = { kind: 'signoff-cell', signoff: name, cell: cell.id, rig: rigName, runId, by: o.by, enqueuedAt: (o.now ?? new Date()).getTime() };
+      if (repeat) {
+        const id = `${name}.${cell.id}`;
+        await queue.upsertJobScheduler(id, repeat, { name: id, data, opts: jobOpts(o) });
+        result.queued.push({ rig: rigName, suite: name, cell: cell.id, id });
+      } else {
+        const job = await queue.add(`${name}.${cell.id}`, data, { ...jobOpts(o), jobId: `${runId}.${cell.id}.${rigName}` });
+        result.queued.push({ rig: rigName, suite: name, cell: cell.id, id: String(job.id) });
+      }
+    }
+  } finally {
+    await Promise.allSettled([...queues.values()].map((q) => q.close()));
+  }
+  return result;
+}
+
 export async function enqueue(redis: Redis, lab: LabConfig, o: EnqueueOptions): Promise<EnqueueResult> {
+  if (o.what === 'signoff') return enqueueSignoff(redis, lab, o);
   const { suites, campaign } = await suitesOf(o.what);
   const repeat = o.every !== undefined ? repeatOf(o.every) : undefined;
   const re = globRegExp(o.rigsGlob);
@@ -137,13 +198,7 @@ export async function enqueue(redis: Redis, lab: LabConfig, o: EnqueueOptions): 
           by: o.by,
           enqueuedAt: (o.now ?? new Date()).getTime(),
         };
-        const opts = {
-          attempts: JOB_ATTEMPTS,
-          backoff: { type: 'fixed', delay: RETRY_DELAY_MS },
-          removeOnComplete: { count: 1000 },
-          removeOnFail: { count: 1000 },
-          ...(o.priority !== undefined && { priority: o.priority }),
-        };
+        const opts = jobOpts(o);
         if (repeat) {
           const id = `${label}.${name}`;
           await queue.upsertJobScheduler(id, repeat, { name, data, opts });

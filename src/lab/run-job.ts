@@ -1,6 +1,6 @@
 /**
  * Runs one suite job on its rig with the code of `hil run` (`hil __lab-job`, which calls run.ts's
- * runSuites), in a process of its own: its environment carries the fence file ($HIL_LAB_FENCE),
+ * runSuites), or one sign-off cell with the code of `hil signoff` (runSignoff), in a process of its own: its environment carries the fence file ($HIL_LAB_FENCE),
  * so every hardware action of the Jest it starts checks the lease (src/rig/fence.ts); its reports
  * go to the job's own folder; an abort (lease lost, worker stopping) is SIGINT, which `hil run`
  * answers like a Ctrl-C: the rig goes to its safe state, partial results are kept.
@@ -44,8 +44,31 @@ export function outcomeOf(exitCode: number, aborted: boolean): JobResultsMeta['o
   return 'broken';
 }
 
+/** One sign-off cell of a lab job: `hil __lab-job --signoff`, i.e. runSignoff on a plan of that cell. */
+export interface SignoffCellRun {
+  signoffFile: string;
+  /** The sign-off's name the job carries: the worker's file must be that sign-off. */
+  signoff: string;
+  cell: string;
+  rigFile: string;
+  /** The job's own reports folder: the cell's page, signoff.json and Allure result go to its signoff/. */
+  reports: string;
+  fenceFile: string;
+  signal: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
 export async function runSuiteJob(r: SuiteRun): Promise<SuiteRunResult> {
-  const args = [HIL, '__lab-job', '--suite', r.suiteFile, '--rig', r.rigFile, '--campaign', r.campaign, '--reports', r.reports, '--json'];
+  return runChild(['--suite', r.suiteFile, '--rig', r.rigFile, '--campaign', r.campaign, '--reports', r.reports], r);
+}
+
+/** A sign-off cell in a child of its own, fenced exactly like a suite job; its results: `<reports>/signoff/allure-results`. */
+export async function runSignoffCellJob(r: SignoffCellRun): Promise<SuiteRunResult> {
+  return runChild(['--signoff', r.signoffFile, '--signoff-name', r.signoff, '--cell', r.cell, '--rig', r.rigFile, '--reports', r.reports], r);
+}
+
+async function runChild(jobArgs: string[], r: { reports: string; fenceFile: string; signal: AbortSignal; onLine?: (line: string) => void }): Promise<SuiteRunResult> {
+  const args = [HIL, '__lab-job', ...jobArgs, '--json'];
   const child = execa(process.execPath, args, {
     cwd: process.cwd(),
     env: { [FENCE_ENV]: r.fenceFile },
@@ -69,7 +92,7 @@ export async function runSuiteJob(r: SuiteRun): Promise<SuiteRunResult> {
   const done = await child;
   const exitCode = done.exitCode ?? ExitCode.interrupted;
   const aborted = r.signal.aborted;
-  let json: { results?: string; totals?: { passed: number; failed: number; broken: number }; seconds?: number; gate?: unknown } | undefined;
+  let json: { results?: string; totals?: { passed: number; failed: number; broken: number }; seconds?: number; gate?: unknown; summary?: string } | undefined;
   try {
     json = JSON.parse(String(done.stdout ?? '')) as typeof json;
   } catch {
@@ -78,14 +101,19 @@ export async function runSuiteJob(r: SuiteRun): Promise<SuiteRunResult> {
   const outcome = outcomeOf(exitCode, aborted);
   const resultsDir = json?.results && existsSync(json.results) ? json.results : partialResults(r.reports);
   const totals = json?.totals;
-  const summary = totals
-    ? `${totals.passed} passed, ${totals.failed} failed, ${totals.broken} broken${json?.seconds !== undefined ? ` in ${json.seconds.toFixed(1)} s` : ''}`
-    : `hil run exited ${exitCode}${aborted ? ' (interrupted)' : ''}: ${lastLines(err)}`;
+  const summary = json?.summary
+    ? json.summary
+    : totals
+      ? `${totals.passed} passed, ${totals.failed} failed, ${totals.broken} broken${json?.seconds !== undefined ? ` in ${json.seconds.toFixed(1)} s` : ''}`
+      : `hil run exited ${exitCode}${aborted ? ' (interrupted)' : ''}: ${lastLines(err)}`;
   return { exitCode, outcome, ...(resultsDir && { resultsDir }), summary };
 }
 
 /** An interrupted run prints no JSON; its folder (the only one in the job's reports) keeps what finished. */
 function partialResults(reports: string): string | undefined {
+  // A sign-off cell writes what it did (verdict interrupted) even when stopped.
+  const signoff = join(reports, 'signoff', 'allure-results');
+  if (existsSync(signoff)) return signoff;
   const runs = join(reports, 'runs');
   if (!existsSync(runs)) return undefined;
   const dir = readdirSync(runs)

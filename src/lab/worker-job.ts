@@ -21,7 +21,8 @@ import { phaseKey } from './keys.js';
 import { isLease, type Lease, type RigLeases } from './lease.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { publishResults, type JobResultsMeta } from './results.js';
-import { runSuiteJob } from './run-job.js';
+import { runSignoffCellJob, runSuiteJob } from './run-job.js';
+import { findLabCell } from './signoff-cell.js';
 import { suiteFileOf, suiteWithImages } from './worker-rigs.js';
 
 export interface WorkerContext {
@@ -109,6 +110,8 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     kind: data.kind,
     ...(rig.board && { board: { ...(rig.board.serial !== undefined && { serial: rig.board.serial }), ...(rig.board.label !== undefined && { label: rig.board.label }) } }),
     ...(data.kind === 'suite' && { suite: data.suite, ...(data.campaign && { campaign: data.campaign }) }),
+    // A sign-off's cells are one campaign: its history is the sign-off's own.
+    ...(data.kind === 'signoff-cell' && { campaign: data.signoff }),
     attempt: n,
     startedAt,
     finishedAt: Date.now(),
@@ -141,16 +144,15 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
       ctx.log(`rig ${rig.name}: health check (${data.reason}): ${summary}${paused ? '; queue paused' : ''}${resumed ? '; queue resumed' : ''}`);
       return { outcome: health.ok ? 'passed' : 'failed', summary };
     }
-    if (data.kind === 'signoff-cell') {
-      const summary = 'sign-off cells are not run by hil worker yet (hil signoff runs them on one Pi)';
-      await publishResults(redis, lab, meta('broken', summary));
-      await setPhase('done');
-      throw new UnrecoverableError(summary);
-    }
-    let suiteFile: string;
+    // The job's files on this Pi (its data named them): a suite file, or this directory's sign-off and the cell in it.
+    let suiteFile = '';
+    let signoffFile = '';
     try {
-      suiteFile = suiteFileOf(data.suite);
-      if (data.images) suiteFile = await suiteWithImages(lab, suiteFile, data.images, join(ctx.reports, `${jobId}-${attempt}`, 'suite'));
+      if (data.kind === 'signoff-cell') signoffFile = (await findLabCell(data.signoff, data.cell, rig.file)).file;
+      else {
+        suiteFile = suiteFileOf(data.suite);
+        if (data.images) suiteFile = await suiteWithImages(lab, suiteFile, data.images, join(ctx.reports, `${jobId}-${attempt}`, 'suite'));
+      }
     } catch (err) {
       const summary = (err as Error).message;
       await publishResults(redis, lab, meta('broken', summary));
@@ -159,15 +161,15 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
       throw new UnrecoverableError(summary);
     }
     await setPhase('running');
-    ctx.log(`rig ${rig.name}: job ${jobId} running: suite ${data.suite}, attempt ${attempt}`);
-    const run = await runSuiteJob({
-      suiteFile,
-      rigFile: rig.file,
-      campaign: data.campaign ?? 'lab',
-      reports: join(ctx.reports, `${jobId}-${attempt}`),
-      fenceFile,
-      signal: abort.signal,
-    });
+    const reports = join(ctx.reports, `${jobId}-${attempt}`);
+    let run: Awaited<ReturnType<typeof runSuiteJob>>;
+    if (data.kind === 'signoff-cell') {
+      ctx.log(`rig ${rig.name}: job ${jobId} running: sign-off ${data.signoff} cell ${data.cell}, attempt ${attempt}`);
+      run = await runSignoffCellJob({ signoffFile, signoff: data.signoff, cell: data.cell, rigFile: rig.file, reports, fenceFile, signal: abort.signal });
+    } else {
+      ctx.log(`rig ${rig.name}: job ${jobId} running: suite ${data.suite}, attempt ${attempt}`);
+      run = await runSuiteJob({ suiteFile, rigFile: rig.file, campaign: data.campaign ?? 'lab', reports, fenceFile, signal: abort.signal });
+    }
     await setPhase('publishing');
     lost ??= keeper.lost;
     const why = lost ? `lease lost (${lost})` : ctx.stopping.aborted ? 'the worker was stopped' : undefined;
@@ -185,7 +187,8 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     }
     await setPhase('done');
     ctx.log(`rig ${rig.name}: job ${jobId} done: ${outcome}: ${summary} (${sent.bytes} bytes sent${sent.dropped.length ? `, ${sent.dropped.length} dropped` : ''})`);
-    if (outcome === 'broken') await enqueueHealth(lab, rig.name, `job ${jobId} (${data.suite}) broken: ${summary}`.slice(0, 200)).catch(() => undefined);
+    const what = data.kind === 'signoff-cell' ? `sign-off ${data.signoff} ${data.cell}` : data.suite;
+    if (outcome === 'broken') await enqueueHealth(lab, rig.name, `job ${jobId} (${what}) broken: ${summary}`.slice(0, 200)).catch(() => undefined);
     return { outcome, summary };
   } finally {
     ctx.stopping.removeEventListener('abort', onStop);

@@ -35,7 +35,7 @@ export const enqueueCommand: Command = {
       });
       if (out.json) out.printJson(r);
       else {
-        for (const q of r.queued) out.data(`${r.scheduled ? 'scheduled' : 'queued'} ${q.suite} on ${q.rig}: ${q.id}`);
+        for (const q of r.queued) out.data(`${r.scheduled ? 'scheduled' : 'queued'} ${q.cell ? `sign-off ${q.suite} cell ${q.cell}` : q.suite} on ${q.rig}: ${q.id}`);
         for (const s of r.skipped) out.info(`skipped ${s.suite ?? ''} on ${s.rig}: ${s.reason}`);
         out.info(`${r.queued.length} job(s) ${r.scheduled ? `scheduled (${values.every as string})` : 'queued'}, run ${r.runId}${r.scheduled ? '' : `: hil report --lab --run ${r.runId}`}`);
       }
