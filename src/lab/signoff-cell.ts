@@ -5,8 +5,7 @@
  * it with the code of `hil signoff` (runSignoff over a plan of that one cell), so each job's
  * signoff.json is a one-cell sign-off that `hil report --lab` merges with the others and judges again.
  */
-import { realpathSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { loadSignoff, type PlannedCell, type SignoffPlan } from '../signoff/load.js';
@@ -21,9 +20,12 @@ export function signoffMatrixFile(): string {
 
 /** The sign-off's name as a job carries it (jobs name things, never paths): refused when it cannot be one. */
 export function signoffJobName(plan: SignoffPlan): string {
-  if (!NAME.test(plan.name))
-    throw new UsageError(`${plan.file}: name: ${JSON.stringify(plan.name)} cannot travel in a lab job: letters, digits, '.', '_', '-' (at most 64, starting with a letter or digit)`);
-  return plan.name;
+  if (NAME.test(plan.name)) return plan.name;
+  // The name is the file's `name:` or, without one, the file's base name.
+  const lines = readFileSync(plan.file, 'utf8').split('\n');
+  const at = lines.findIndex((l) => /^name\s*:/.test(l));
+  const where = at >= 0 ? `${plan.file}:${at + 1}: name` : `${plan.file}: name (the file's base name, no name: given)`;
+  throw new UsageError(`${where}: ${JSON.stringify(plan.name)} cannot travel in a lab job: letters, digits, '.', '_', '-' (at most 64, starting with a letter or digit)`);
 }
 
 /** The rig a cell runs on, as the lab registers it (its rig file's name; a twin override's `[variant]` tag off). */

@@ -6,7 +6,7 @@
 // makes one sign-off page of all the cells with the verdict judged over them.
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLab } from '../../src/lab/config.js';
 import { findDoubleBooking, readRigEvents } from '../../src/lab/exclusive-check.js';
@@ -119,4 +119,32 @@ test('hil enqueue signoff over two twin rigs: the worker runs the cells, hil rep
   expect(html).toContain('<span class="verdict pass">SIGNED OFF</span>');
   expect(html).toContain('3 of 3 cells passed');
   for (const rig of ['lab-sfu-01', 'lab-sfu-02']) expect(html).toContain(rig);
+});
+
+test('bad input: no signoff.yaml, a name that cannot travel, --from, rigs of no cell, a worker whose signoff.yaml is another sign-off', async () => {
+  const other = join(workdir, 'elsewhere');
+  mkdirSync(other, { recursive: true });
+  const enqueue = (...args: string[]) => hil(['enqueue', 'signoff', '--lab', labFile, ...args], { cwd: other, timeoutMs: 120_000 });
+
+  let r = await enqueue('--rigs', '*');
+  expect([r.exitCode, r.stderr]).toEqual([2, expect.stringMatching(/no signoff\.yaml in .*elsewhere: the lab's sign-off matrix/)]);
+
+  writeFileSync(join(other, 'signoff.yaml'), SIGNOFF.replace('name: lab-release', '# a comment first\nname: lab release 2'));
+  r = await enqueue('--rigs', '*');
+  expect([r.exitCode, r.stderr]).toEqual([2, expect.stringMatching(/elsewhere\/signoff\.yaml:2: name: "lab release 2" cannot travel in a lab job/)]);
+
+  writeFileSync(join(other, 'signoff.yaml'), SIGNOFF.replace('name: lab-release', 'name: other-release'));
+  r = await enqueue('--rigs', '*', '--from', 'a'.repeat(64), '--to', 'b'.repeat(64));
+  expect([r.exitCode, r.stderr]).toEqual([2, expect.stringMatching(/--from\/--to do not apply/)]);
+  r = await enqueue('--rigs', 'lab-stm32-*');
+  expect([r.exitCode, r.stderr]).toEqual([2, expect.stringMatching(/--rigs lab-stm32-\*: matches none of the rigs of sign-off other-release's cells \(lab-sfu-01, lab-sfu-02, lab-sfu-03\)/)]);
+
+  // Queued from a host whose signoff.yaml is another sign-off: the worker refuses to guess (broken, said why).
+  const from = worker!.lines.length;
+  r = await enqueue('--rigs', 'lab-sfu-02', '--json');
+  expect(r.exitCode).toBe(0);
+  const q = JSON.parse(r.stdout) as Enqueued;
+  expect(q.queued.map((j) => j.cell)).toEqual(['c4']);
+  const line = await worker!.waitLine(new RegExp(`rig lab-sfu-02: job ${q.queued[0]!.id.replace(/\./g, '\\.')} broken: `), { from, safetyMs: 300_000 });
+  expect(line).toMatch(/sign-off other-release: this worker's signoff\.yaml \(.*signoff\.yaml\) is sign-off lab-release/);
 });
