@@ -155,7 +155,9 @@ export class OpRecorder {
       if (!e.flashOp) throw new Error(`op ${index} cannot be torn here: its recording was taken in another thread`);
       const again = e.flashOp.again?.();
       if (!again) throw new Error(`op ${index} cannot be torn (its store gives no way to run it again)`);
-      again.interrupt('torn', Math.min(1, Math.max(0, fraction)), this.device.mcu.rng);
+      // With the generator of the processor that ran it (a product's radio tears with its own, as in a replayed cut).
+      const mcu = this.device.members?.find((m) => m.name === e.op.mcu)?.mcu ?? this.device.mcu;
+      again.interrupt('torn', Math.min(1, Math.max(0, fraction)), mcu.rng);
     }
   }
 
