@@ -10,7 +10,7 @@ const LAST_SCHEME = SCHEMES[SCHEMES.length - 1]!;
 export const detectHelp: CommandHelp = {
   path: ['detect'],
   summary: 'cut at every op state of every scheme and bootloader variant on the twin: is every seeded bug caught?',
-  usage: 'hil detect [--scheme S] [--workers N] [SUITE...] [--json]',
+  usage: 'hil detect [--scheme S | --all] [--workers N] [SUITE...] [--json]',
   details: `Takes the rig entries of the detection suites (suites/detect-*.yaml: twin rigs with the correct
 bootloader and every seeded-bug variant of one scheme, the images, setup and safe outcomes) and sweeps
 each one exhaustively on the op sweep engine: every flash op of the update and of the bootloader's
@@ -23,9 +23,20 @@ the outcomes, whether it was caught; -v prints each seeded bug's first catching 
 that replays it (a correct bootloader failing is always printed so). Exit 0 iff every buggy variant
 is caught and no correct one fails.
 
-  --scheme S    only this scheme (${SCHEMES.join(', ')})
+The default set is suites/detect-*.yaml (about 30 s on two cores). Detection suites in subfolders
+(suites/product/: the two-processor product's, minutes of CPU: each point recovers the rest of a
+two-processor update) run with --all or --scheme of their scheme; the default run names them.
+
+  --scheme S    only this scheme (${SCHEMES.join(', ')}), its suites in subfolders included
+  --all         every detection suite, subfolders included
   --workers N   worker threads (default: the cores, at most 8; 0 runs in this thread)
   SUITE...      detection suites to run instead of suites/detect-*.yaml`,
-  examples: ['hil detect', `hil detect --scheme ${LAST_SCHEME}`, 'hil detect --json | jq ".[] | select(.caught != .buggy)"', 'hil detect --json | jq ".[] | {variant, windowPercent}"'],
-  options: { scheme: { type: 'string' }, workers: { type: 'string' } },
+  examples: [
+    'hil detect',
+    `hil detect --scheme ${LAST_SCHEME}`,
+    'hil detect --all --workers 2',
+    'hil detect --json | jq ".[] | select(.caught != .buggy)"',
+    'hil detect --json | jq ".[] | {variant, windowPercent}"',
+  ],
+  options: { scheme: { type: 'string' }, all: { type: 'boolean' }, workers: { type: 'string' } },
 };

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { findSuites } from '../suite-files.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { issueAt, loadSuite, type SuiteConfig } from '../../config/index.js';
@@ -15,9 +16,29 @@ import { detectHelp } from './detect.help.js';
 
 const MAX_WORKERS = 64;
 
-/** The detection suites: suites/detect-*.yaml, here or in the package. */
+const DETECTION_SUITE = /^detect-.*\.ya?ml$/;
+
+/** The default set: suites/detect-*.yaml, here or in the package. */
 function detectionSuites(): string[] {
-  return findSuites(/^detect-.*\.ya?ml$/, 'suites/detect-*.yaml');
+  return findSuites(DETECTION_SUITE, 'suites/detect-*.yaml');
+}
+
+/**
+ * Detection suites kept out of the default set, in subfolders of the default set's folder
+ * (suites/product/: the two-processor product's, whose exhaustive sweeps cost minutes of CPU):
+ * run by `--all`, by `--scheme S` for their scheme, or by name.
+ */
+function sideSuites(defaults: readonly string[]): string[] {
+  const dir = defaults.length ? dirname(defaults[0]!) : resolve('suites');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) =>
+      readdirSync(join(dir, e.name))
+        .filter((f) => DETECTION_SUITE.test(f))
+        .sort()
+        .map((f) => join(dir, e.name, f)),
+    );
 }
 
 function progressLine(out: Output, started: number): (p: DetectProgress) => void {
@@ -70,13 +91,26 @@ export const detectCommand: Command = {
       throw new UsageError(`--scheme: expected one of ${SCHEMES.join(', ')}, got ${JSON.stringify(scheme)}`);
     }
     const workers = numberOption(values, 'workers', defaultWorkers(), { integer: true, min: 0, max: MAX_WORKERS });
-    const files = positionals.length ? positionals.map((p) => resolve(p)) : detectionSuites();
+    const all = !!values.all;
+    if (all && positionals.length) throw new UsageError('--all runs every detection suite: give suites by name or --all, not both');
+    const defaults = positionals.length ? [] : detectionSuites();
+    const side = positionals.length ? [] : sideSuites(defaults);
+    const files = positionals.length ? positionals.map((p) => resolve(p)) : all || scheme ? [...defaults, ...side] : defaults;
     const suites: SuiteConfig[] = [];
     for (const f of files) {
       const s = await loadSuite(f);
       if (!scheme || s.scheme === scheme) suites.push(s);
     }
     if (!suites.length) throw new UsageError(`no detection suite for scheme ${scheme}`);
+    // The default run names what it left out, and how to run it.
+    const leftOut = new Map<string, string[]>();
+    if (!positionals.length && !all && !scheme) {
+      for (const f of side) {
+        const s = await loadSuite(f);
+        const name = s.scheme ?? '(no scheme)';
+        leftOut.set(name, [...(leftOut.get(name) ?? []), relative(process.cwd(), f)]);
+      }
+    }
     const started = Date.now();
     const plan = await detectPlan(suites);
     out.info(`${plan.uses.length} rig entries, ${plan.sweeps.length} distinct sweeps, on ${workers || 'no'} worker thread(s)`);
@@ -108,6 +142,9 @@ export const detectCommand: Command = {
     // (a buggy variant's known points only with -v: its catch is what matters there).
     for (const r of rows) for (const block of formatKnown(r)) (r.buggy ? out.verbose : out.info).call(out, block);
     for (const w of unseen) out.warn(w);
+    for (const [name, left] of leftOut) {
+      out.info(`${name}: ${left.length} detection suite${left.length === 1 ? '' : 's'} not in the default set (${left.join(', ')}: minutes of CPU): hil detect --scheme ${name}`);
+    }
     for (const r of rows.filter((x) => x.rigErrors)) out.info(`${r.scheme}/${r.variant}: rig error: ${r.errors.join('; ')}`);
     // A correct bootloader failing is a finding: always shown with its point, not only with -v.
     for (const r of rows.filter((x) => x.first && !x.buggy)) out.info(firstCatchBlock(r));
