@@ -35,6 +35,17 @@ export const POINT_EVENT_BUDGET = 50_000_000;
 /** How often (wall time) the event budget and an abort are looked at while a point runs. */
 const GUARD_EVERY_MS = 200;
 
+/** Wall ms between turns of the event loop in a thread's run of points (see recoverPoint). */
+const TURN_EVERY_MS = 25;
+let lastTurn = performance.now();
+
+/** Lets the event loop turn (signal handlers, the point guard's checks) when TURN_EVERY_MS has passed since it last did. */
+async function turnTheLoop(): Promise<void> {
+  if (performance.now() - lastTurn < TURN_EVERY_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 /** Abort signals of the sweep rigs whose points stop on them (Ctrl-C inside a point). */
 const pointSignals = new WeakMap<Rig, AbortSignal>();
 
@@ -171,13 +182,14 @@ export async function recoverPoint(
   views?: Map<string, FlashView>,
   record?: (recovery: RecordedRecovery) => void,
 ): Promise<PointResult> {
-  // One turn of the event loop per point: a batched virtual clock runs a twin's events back to back
-  // in process ticks and never lets the loop turn while a sweep runs, so without it a Ctrl-C (a
-  // signal handler) and the guard's checks would wait for the whole sweep in this thread. The
-  // device is off first (the last point or the recording may have left it on): nothing of it runs
-  // meanwhile.
+  // A turn of the event loop between points, at most every TURN_EVERY_MS of wall time: a batched
+  // virtual clock runs a twin's events back to back in process ticks and never lets the loop turn
+  // while a sweep runs, so without it a Ctrl-C (a signal handler) and the guard's checks would wait
+  // for the whole sweep in this thread. Not at every point: a turn costs about as much as a small
+  // scheme's whole recovery (measured: a quarter of a loader-app point). The device is off first
+  // (the last point or the recording may have left it on): nothing of it runs meanwhile.
   await rig.power.off();
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await turnTheLoop();
   const timeoutMs = rig.config.boot.timeoutMs;
   // A recorded recovery (a double sweep's first cut) runs on after the judgement, to MAX_RECOVERY_LOG_MS at most.
   const recording = record ? spec.offMs + timeoutMs + MAX_RECOVERY_LOG_MS : 0;
@@ -299,9 +311,9 @@ async function recoverGuarded(
 export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<RecoverySpec, 'offMs'>, signal = pointSignals.get(rig)): Promise<RecordedRecovery> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
-  // As a judged point: the device off, then a turn of the event loop, so signals are seen (see recoverPoint).
+  // As a judged point: the device off, then a turn of the event loop if one is due, so signals are seen (see recoverPoint).
   await rig.power.off();
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await turnTheLoop();
   rig.timeline.clear();
   const first: SweepCutPoint = { ...point };
   delete first.second;
