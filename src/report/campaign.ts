@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { UsageError } from '../core/errors.js';
 import type { CutRecord, PlanEntry } from './plan.js';
 import { removeTrackingScripts } from './offline-html.js';
+import { shareDuplicateData } from './shared-report-data.js';
 import { stopProcessGroup, watchProcessGroup } from './process-group.js';
 import { PLAN_FILE, createRunFolder, keepRuns, markAbandonedRuns, migrateOldLayout, pointCurrent, readPlanFile, runId, writeRunInfo, type RunState } from './run-folder.js';
 import { finishRun } from './run-finish.js';
@@ -257,7 +258,11 @@ export async function generateHtml(paths: Pick<CampaignPaths, 'results' | 'html'
   if (r.exitCode !== 0 || !existsSync(index)) {
     throw new Error(`allure generate failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).toString().slice(-2000)}`);
   }
-  for (const f of readdirSync(paths.html)) if (f.endsWith('.html')) removeTrackingScripts(join(paths.html, f));
+  for (const f of readdirSync(paths.html)) {
+    if (!f.endsWith('.html')) continue;
+    removeTrackingScripts(join(paths.html, f));
+    shareDuplicateData(join(paths.html, f));
+  }
   return index;
 }
 
