@@ -31,6 +31,7 @@ const SWEEPS = [
   '<rootDir>/test/lab/report-signoff.test.ts',
   '<rootDir>/test/lab/report-worker.test.ts',
   '<rootDir>/test/cli/lab.test.ts',
+  '<rootDir>/test/cli/detect-product-cli.test.ts',
 ];
 
 // Jest's default is one worker per core but one: on a 2-core box that is one, and with one Jest
