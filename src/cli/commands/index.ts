@@ -197,7 +197,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     path: ['__lab-job'],
-    summary: "one lab suite job, as hil run runs it (hil worker's child; fenced by $HIL_LAB_FENCE)",
+    summary: "one lab job, a suite as hil run runs it or a sign-off cell as hil signoff does (hil worker's child; fenced by $HIL_LAB_FENCE)",
     hidden: true,
     help: async () => (await import('./worker.help.js')).labJobHelp,
     load: async () => (await import('./worker-job.js')).labJobCommand,
