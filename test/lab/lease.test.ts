@@ -72,16 +72,17 @@ test('a lease nobody renews expires by itself; renewing it afterwards fails; the
 test('renewing keeps a lease past its TTL, validUntil counted from when each renewal was sent', async () => {
   const lease = await acquired('rig-c', holder('w1'));
   const first = lease.validUntil;
+  // Renewed until the lease has lived 2.5 TTLs and been renewed at least four times (however slow the
+  // machine: no count of renewals per unit of time is asserted, only that each one was granted).
   const end = Date.now() + 2.5 * lab.lease.ttlMs;
   let renewals = 0;
-  while (Date.now() < end) {
+  while (renewals < 4 || Date.now() < end) {
     const sentAt = Date.now();
     expect(await leases.renew(lease)).toBe(true);
     renewals++;
     expect(lease.validUntil).toBeLessThanOrEqual(sentAt + lab.lease.ttlMs);
     await waitFor('the next renewal time', () => Date.now() >= sentAt + lab.lease.renewMs);
   }
-  expect(renewals).toBeGreaterThan(3);
   expect(lease.validUntil).toBeGreaterThan(first);
   expect(await leases.current('rig-c')).toMatchObject({ token: lease.token });
   await leases.release(lease);

@@ -170,7 +170,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisPro
       const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} not ready after ${SAFETY_MS} ms; it said:\n${log}`)), SAFETY_MS);
       const onData = (chunk: Buffer): void => {
         log += chunk.toString();
-        if (/Ready to accept connections/.test(log)) {
+        if (log.includes('Ready to accept connections')) {
           clearTimeout(timer);
           proc.stdout!.off('data', onData);
           proc.stdout!.resume();
