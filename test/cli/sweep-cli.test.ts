@@ -228,14 +228,15 @@ describe('hil sweep', () => {
   });
 
   it('Ctrl-C stops the sweep and its workers: exit 4, the process gone with no report (no worker left running)', async () => {
-    const child = hilBackground(['sweep', '--rig', 'twin-rp2040-sfu', ...SFU, '--workers', '2']);
+    // The product: a long sweep (seconds of points at any pace), so a worker thread joins.
+    const child = hilBackground(['sweep', '--rig', 'twin-nrf9160-nrf52840-product', '--from', 'firmware/product-v1.tar', '--to', 'firmware/product-v2.tar', '--workers', '2']);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-    // A progress line from the workers themselves: they are recovering points when Ctrl-C comes.
-    const total = await waitFor('the point count', () => /(\d+) points on 2 worker/.exec(stderr)?.[1], GUARD.timeoutMs);
-    await waitFor('a progress line from the workers', () => /^\d+\/\d+ points/m.test(stderr), GUARD.timeoutMs);
+    const total = await waitFor('the point count', () => /(\d+) points, up to 2 threads/.exec(stderr)?.[1], GUARD.timeoutMs);
+    // A progress line after the worker joined: it is recovering points when Ctrl-C comes.
+    await waitFor('a progress line after the worker joined', () => /1 worker thread\(s\) joined \(~[\d.]+ s of points left[^\n]*\n(.*\n)*\d+\/\d+ points/.test(stderr), GUARD.timeoutMs);
     child.kill('SIGINT');
     // Resolves only once the process has exited, which a worker thread still running would prevent.
     const r = await child;

@@ -143,7 +143,7 @@ describe('double cuts: engine = runCut with second:', () => {
     const scheme = SCHEMES.find((s) => s.name === 'mcuboot-swap')!;
     const request = requestFor(scheme, 'correct');
     const mode = { mode: 'double' as const, first: { sample: 4 }, second: { sample: 3 } };
-    const threads = await runDoubleSweep(request, mode, { workers: 2 });
+    const threads = await runDoubleSweep(request, mode, { workers: 2, join: 'at-once' });
     const here = await runDoubleSweep(request, mode, { workers: 0 });
     const line = (r: { point: SweepCutPoint; outcome: string; stateHash: string }) =>
       `${r.point.op} ${r.point.mode}/${r.point.second?.op} ${r.point.second?.mode}: ${r.outcome} ${r.stateHash.slice(0, 12)}`;

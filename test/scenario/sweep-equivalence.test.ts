@@ -275,7 +275,7 @@ describe('sweep engine = full replay of the same cut', () => {
     } finally {
       await session.close();
     }
-    const run = await runSweep(request, { points, workers: 2 });
+    const run = await runSweep(request, { points, workers: 2, join: 'at-once' });
     expect(run.workers).toBe(2);
     expect(run.results.map((r) => `${r.point.op} ${r.point.mode}: ${r.outcome}`)).toEqual(inThread);
   });

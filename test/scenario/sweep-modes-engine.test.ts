@@ -28,7 +28,7 @@ describe('sweep modes on the engine', () => {
     } finally {
       await session.close();
     }
-    const run = await runSweep(withMode(REQUEST, mode), { workers: 2 });
+    const run = await runSweep(withMode(REQUEST, mode), { workers: 2, join: 'at-once' });
     expect(run.results.map(line)).toEqual(here);
     expect(here.length).toBeGreaterThan(20);
   });

@@ -19,7 +19,7 @@ function recorder() {
 describe('runSweep progress and abort', () => {
   it.each([2, 0])('onProgress counts up to every point (%i worker threads)', async (workers) => {
     const { calls, onProgress } = recorder();
-    const run = await runSweep(REQUEST, { modes: AFTER, workers, onProgress });
+    const run = await runSweep(REQUEST, { modes: AFTER, workers, join: 'at-once', onProgress });
     expect(run.results.length).toBeGreaterThan(100);
     expect(calls.length).toBeGreaterThan(1);
     expect(calls.at(-1)).toEqual([run.results.length, run.results.length]);
@@ -34,6 +34,7 @@ describe('runSweep progress and abort', () => {
     const run = runSweep(REQUEST, {
       modes: AFTER,
       workers: 2,
+      join: 'at-once',
       signal: abort.signal,
       onProgress: (done, total) => {
         onProgress(done, total);
@@ -66,13 +67,13 @@ describe('runSweep progress and abort', () => {
   it('an already-aborted signal rejects before any point', async () => {
     const reason = new Error('never started');
     const { calls, onProgress } = recorder();
-    await expect(runSweep(REQUEST, { modes: AFTER, workers: 2, signal: AbortSignal.abort(reason), onProgress })).rejects.toBe(reason);
+    await expect(runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once', signal: AbortSignal.abort(reason), onProgress })).rejects.toBe(reason);
     expect(calls).toEqual([]);
   });
 
   it('worker threads serve the next sweep of the process; the threads of an aborted sweep are ended, not reused', async () => {
-    const first = await runSweep(REQUEST, { modes: AFTER, workers: 2 });
-    const again = await runSweep(REQUEST, { modes: AFTER, workers: 2 });
+    const first = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once' });
+    const again = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once' });
     const ids = (run: typeof first) => new Set(run.timing!.map((t) => t.threadId));
     // This thread (threadId 0) takes a share too, beside one worker thread.
     expect([...ids(first)].sort()).toEqual([0, expect.any(Number)]);
@@ -80,8 +81,8 @@ describe('runSweep progress and abort', () => {
     expect(ids(again)).toEqual(ids(first));
     expect(again.results.map((r) => `${r.point.op}:${r.outcome}:${r.stateHash}`)).toEqual(first.results.map((r) => `${r.point.op}:${r.outcome}:${r.stateHash}`));
     const abort = new AbortController();
-    await expect(runSweep(REQUEST, { modes: AFTER, workers: 2, signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) })).rejects.toThrow('stop');
-    const after = await runSweep(REQUEST, { modes: AFTER, workers: 2 });
+    await expect(runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once', signal: abort.signal, onProgress: () => abort.abort(new Error('stop')) })).rejects.toThrow('stop');
+    const after = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once' });
     // The aborted sweep took the idle thread and ended it: the next sweep starts a new one.
     for (const id of ids(after)) if (id !== 0) expect(ids(first).has(id)).toBe(false);
   });

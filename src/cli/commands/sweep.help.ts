@@ -46,8 +46,10 @@ Modes:
   --previous FILE    an older image the baseline puts in the other slot
   --via FILES        images sent before --to, comma-separated, each a whole transfer: a multi-stage
                      update (a suite's images.via), swept as one update
-  --workers N        sessions: this thread + N-1 worker threads (default: the cores, at most 8;
-                     0 = this thread alone)
+  --workers N        sessions at most: this thread + N-1 worker threads (default: the cores, at
+                     most 8; 0 = this thread alone). A new worker thread joins only once the points
+                     left would keep this thread busy for more than ~2 s (its start-up costs more
+                     than it saves on a short sweep)
   --seed N           seeds every point's torn fraction and bits (default: the rig's twin.seed)
   --off-ms N         power-off time at each cut (default: the rig's power.offMs)
   --compatible SETS  a product's supported version sets, as hil cut takes them

@@ -11,13 +11,14 @@ import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './ses
 import { threadCpuMs } from './thread-cpu.js';
 import { recoverShare, type Share } from './share.js';
 import { SweepPace } from './pace.js';
+import { worthNewThreads, type JoinPace } from './join.js';
 import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 import type { SweepRecording } from './transfer.js';
 
 export interface SweepRun {
   ops: readonly SweepOp[];
   results: PointResult[];
-  /** Sessions that shared the points: this thread's and `workers - 1` worker threads' (0: this thread alone, in order). */
+  /** Sessions that shared the points: this thread's and the worker threads' that joined (0: this thread alone, in order, no pool). */
   workers: number;
   /** Per session (this thread's first, threadId 0): time to open it (rig, images, the recording) and to run its points. */
   timing?: WorkerTiming[];
@@ -34,6 +35,15 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stops the sweep: worker threads are terminated at once, an in-thread run stops between points; rejects with the abort's reason. */
   signal?: AbortSignal;
+  /**
+   * When the worker threads join (./join.ts): `when-worth-it` (the default) — threads this process
+   * has already started at once, new ones only once this thread's pace says the points left are
+   * worth a thread's start-up; `at-once` — every thread from the start; a function: new threads
+   * join once it says so, asked after each progress report of this thread (tests).
+   */
+  join?: 'when-worth-it' | 'at-once' | ((pace: JoinPace) => boolean);
+  /** Worker threads joined the sweep: `leftMs`, this thread's estimate of the points left (absent: threads this process had started, or `at-once`). */
+  onJoin?: (join: { threads: number; leftMs?: number }) => void;
 }
 
 /**
@@ -46,6 +56,8 @@ export interface SweepOptions {
  * over (./transfer.ts), no second run of the update. Torn cuts rerun their op, which only this
  * thread's session holds, so it takes those first (see ./worker.ts). A thread still starting when
  * this one has taken every block is not waited for. Every session returns plain results.
+ * Worker threads this process has not started yet join only once this thread's pace says the
+ * sweep is long enough to pay for them (./join.ts); `join: 'at-once'` starts them with the sweep.
  */
 export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): Promise<SweepRun> {
   request = withMode(request, opts.mode);
@@ -93,20 +105,47 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   let recorded!: (r: SweepRecording) => void;
   const recording = new Promise<SweepRecording>((resolve) => (recorded = resolve));
   const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total));
-  const theirs = pool.run(async (i) => ({ request, config: await config, recorded: await recording, ...share(i + 1) }), stop).catch(fail);
-  const mine = recoverHere(request, await config, share(0), (n, total) => progress(0, n, total), stop, recorded)
-    .finally(() => pool.release())
+  // The worker threads' share, once they join (./join.ts); none if this thread is done first.
+  let theirs: Promise<Reply[]> | undefined;
+  let mineDone = false;
+  const join = (leftMs?: number) => {
+    if (theirs || mineDone) return;
+    theirs = pool.run(async (i) => ({ request, config: await config, recorded: await recording, ...share(i + 1) }), stop).catch(fail);
+    opts.onJoin?.({ threads: workers - 1, ...(leftMs !== undefined && { leftMs }) });
+  };
+  const worth = typeof opts.join === 'function' ? opts.join : worthNewThreads;
+  if (opts.join === 'at-once' || idleThreads() > 0) join();
+  let pointsFrom = 0;
+  const here = (n: number, total: number) => {
+    progress(0, n, total);
+    if (!theirs) {
+      const left = total - done.reduce((a, b) => a + b, 0);
+      const pace = { doneHere: n, msHere: performance.now() - pointsFrom, left };
+      if (worth(pace)) join((pace.left * pace.msHere) / pace.doneHere);
+    }
+  };
+  const mine = recoverHere(request, await config, share(0), here, stop, recorded, () => (pointsFrom = performance.now()))
+    .finally(() => {
+      mineDone = true;
+      pool.release();
+    })
     .catch(fail);
-  const [here, there] = await Promise.allSettled([mine, theirs]);
+  const [hereDone, there] = await Promise.allSettled([
+    mine,
+    mine.then(
+      () => theirs ?? [],
+      () => theirs ?? [],
+    ),
+  ]);
   if (signal?.aborted) throw signal.reason;
-  if (here.status === 'rejected') throw here.reason;
+  if (hereDone.status === 'rejected') throw hereDone.reason;
   if (there.status === 'rejected') throw there.reason;
-  const replies = [here.value, ...there.value];
+  const replies = [hereDone.value, ...there.value];
   const results = replies
     .flatMap((r) => r.results)
     .sort((a, b) => a.order - b.order)
     .map((r) => r.result);
-  return { ops: here.value.ops, results, workers, timing: replies.map((r) => r.timing) };
+  return { ops: hereDone.value.ops, results, workers: replies.length, timing: replies.map((r) => r.timing) };
 }
 
 /** This thread's share of a sweep (it takes blocks as the worker threads do): stops between points once `stop` aborts. */
@@ -117,6 +156,7 @@ async function recoverHere(
   onProgress: (done: number, total: number) => void,
   stop: AbortSignal,
   recorded: (r: SweepRecording) => void,
+  opened: () => void,
 ): Promise<Reply> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
@@ -124,6 +164,7 @@ async function recoverHere(
   const t1 = performance.now();
   try {
     recorded(session.exportRecording());
+    opened();
     const results = await recoverShare(session, share, (p) => onProgress(p.progress.done, p.progress.total), { stop: () => stop.throwIfAborted(), lead: { openMs: t1 - t0 } });
     const cpu = threadCpuMs();
     return {
@@ -320,6 +361,11 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
     else if (m[2] === undefined) i++;
   }
   return kept;
+}
+
+/** Threads of this process started by an earlier sweep and idle now (their code compiled: they join a sweep at once). */
+function idleThreads(): number {
+  return idle.length;
 }
 
 function takeIdle(): Worker | undefined {

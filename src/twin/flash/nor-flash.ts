@@ -246,17 +246,33 @@ export class NorFlash {
     return this.programOp(address, data, false);
   }
 
-  private programOp(address: number, data: Uint8Array, counted: boolean): FlashOp {
+  /**
+   * A program of `length` bytes at `address` issued (counted, its marker edge sent) without the op
+   * itself: a shared bus counts the op its master issued, then lands what the wire delivered
+   * (programUncounted). Checked as program() checks it.
+   */
+  countProgram(address: number, length: number): void {
+    this.checkProgram(address, length);
+    this.count('program', address, length);
+  }
+
+  private checkProgram(address: number, length: number): void {
     const g = this.geometry;
-    this.checkRange(address, data.length);
+    this.checkRange(address, length);
     const pageStart = address - ((address - g.base) % g.pageSize);
-    if (address + data.length > pageStart + g.pageSize) {
-      throw new FlashError(`program of ${data.length} bytes at 0x${address.toString(16)} crosses a ${g.pageSize}-byte page`);
+    if (address + length > pageStart + g.pageSize) {
+      throw new FlashError(`program of ${length} bytes at 0x${address.toString(16)} crosses a ${g.pageSize}-byte page`);
     }
     const u = this.unit;
-    if ((address - g.base) % u || data.length % u) {
-      throw new FlashError(`program of ${data.length} bytes at 0x${address.toString(16)} on ${g.name}: only whole aligned ${u}-byte words can be written`);
+    if ((address - g.base) % u || length % u) {
+      throw new FlashError(`program of ${length} bytes at 0x${address.toString(16)} on ${g.name}: only whole aligned ${u}-byte words can be written`);
     }
+  }
+
+  private programOp(address: number, data: Uint8Array, counted: boolean): FlashOp {
+    const g = this.geometry;
+    this.checkProgram(address, data.length);
+    const u = this.unit;
     const bytes = Buffer.from(data);
     const units = bytes.length / u;
     const ms = g.programMs + (g.programMsPerUnit ?? 0) * units;
@@ -411,9 +427,13 @@ export class NorFlash {
   }
 
   private op(kind: FlashOpKind, address: number, length: number, durationMs: number, effects: { complete(): void; torn(fraction: number, rng: Rng): void }): FlashOp {
+    this.count(kind, address, length);
+    return this.uncountedOp(kind, address, length, durationMs, effects);
+  }
+
+  private count(kind: FlashOpKind, address: number, length: number): void {
     const index = this.opCount++;
     this.onOp?.({ kind, address, length, index });
-    return this.uncountedOp(kind, address, length, durationMs, effects);
   }
 
   private uncountedOp(kind: FlashOpKind, address: number, length: number, durationMs: number, effects: { complete(): void; torn(fraction: number, rng: Rng): void }): FlashOp {

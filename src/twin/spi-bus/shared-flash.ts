@@ -309,7 +309,7 @@ class PortImpl implements SpiPort {
     this.mcu.check();
     const flash = this.bus.flash;
     // The op is issued (counted, a marker edge in this master's stream) whatever the bus does to it.
-    this.bus.issue(this.mcu, () => flash.program(address, data));
+    this.bus.issue(this.mcu, () => flash.countProgram(address, data.length));
     const txn = this.bus.begin(this, 'program', address, data);
     const busMs = txn.busEnd - txn.start;
     const end = () => this.bus.finish(txn);
