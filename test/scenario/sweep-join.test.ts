@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { runSweep } from '../../src/scenario/sweep/engine.js';
-import { NEW_THREAD_PAYS_MS, PACE_SAMPLE_POINTS, worthNewThreads } from '../../src/scenario/sweep/join.js';
+import { leftMs, NEW_THREAD_PAYS_MS, PACE_SAMPLE_MS, PaceWindow, worthNewThreads } from '../../src/scenario/sweep/join.js';
 import type { SweepRequest } from '../../src/scenario/sweep/session.js';
 
 const REQUEST: SweepRequest = { rig: 'twin-rp2040-sfu', images: { from: 'firmware/app-v1.page2bin', to: 'firmware/app-v2.page2bin' }, seed: 1 };
@@ -14,17 +14,32 @@ const AFTER = ['after'] as const;
 const line = (r: { point: { op: number; mode: string }; outcome: string; stateHash: string }) => `${r.point.op} ${r.point.mode}: ${r.outcome} ${r.stateHash}`;
 
 describe('worthNewThreads', () => {
-  it('waits for a sample of points before trusting the pace', () => {
-    expect(worthNewThreads({ doneHere: PACE_SAMPLE_POINTS - 1, msHere: 10_000, left: 10_000 })).toBe(false);
-    expect(worthNewThreads({ doneHere: PACE_SAMPLE_POINTS, msHere: 0, left: 10_000 })).toBe(false);
+  const pace = (msHere: number, points: number, ms: number, left: number) => ({ msHere, recent: { points, ms }, left });
+
+  it('waits for PACE_SAMPLE_MS of points before trusting the pace', () => {
+    expect(worthNewThreads(pace(PACE_SAMPLE_MS - 1, 10, 100, 1_000_000))).toBe(false);
+    expect(leftMs(pace(PACE_SAMPLE_MS - 1, 10, 100, 1_000_000))).toBeUndefined();
+    expect(worthNewThreads(pace(PACE_SAMPLE_MS, 10, 100, 1_000_000))).toBe(true);
   });
 
-  it('starts threads when the points left at this pace outlast a thread start-up, not before', () => {
-    // 1 ms per point so far.
-    const pace = (left: number) => ({ doneHere: 100, msHere: 100, left });
-    expect(worthNewThreads(pace(NEW_THREAD_PAYS_MS + 1))).toBe(true);
-    expect(worthNewThreads(pace(NEW_THREAD_PAYS_MS))).toBe(false);
-    expect(worthNewThreads(pace(300))).toBe(false);
+  it('starts threads when the points left at the recent pace outlast a thread start-up, not before', () => {
+    // 1 ms per point lately.
+    expect(worthNewThreads(pace(1000, 100, 100, NEW_THREAD_PAYS_MS + 1))).toBe(true);
+    expect(worthNewThreads(pace(1000, 100, 100, NEW_THREAD_PAYS_MS))).toBe(false);
+    expect(leftMs(pace(1000, 100, 100, 300))).toBe(300);
+    expect(worthNewThreads(pace(1000, 0, 0, 10_000))).toBe(false);
+  });
+});
+
+describe('PaceWindow', () => {
+  it('takes the pace over the later half of the time so far (the cold first points left out)', () => {
+    const w = new PaceWindow(1000);
+    // Cold: 16 points in 200 ms, then 16 points every 20 ms.
+    expect(w.add(16, 1200)).toEqual({ msHere: 200, recent: { points: 16, ms: 200 } });
+    let last = w.add(32, 1220);
+    for (let i = 3; i <= 20; i++) last = w.add(16 * i, 1200 + 20 * (i - 1));
+    // 580 ms in: the window starts at the last report at or before 1290 (t=1280, 80 points).
+    expect(last).toEqual({ msHere: 580, recent: { points: 320 - 80, ms: 1580 - 1280 } });
   });
 });
 
@@ -40,19 +55,15 @@ describe('runSweep: when worker threads join', () => {
 
   it('a thread that joins mid-sweep takes blocks and gives the in-thread results', async () => {
     const here = await runSweep(REQUEST, { modes: AFTER, workers: 0 });
-    const asked: number[] = [];
+    let asked = 0;
     const run = await runSweep(REQUEST, {
       modes: AFTER,
       workers: 2,
-      join: (pace) => {
-        asked.push(pace.doneHere);
-        return pace.doneHere >= 16;
-      },
+      // Yes at the second report (this thread's 32nd point).
+      join: () => ++asked === 2,
     });
-    // Asked after this thread's progress reports until the thread joined (once).
-    expect(asked[0]).toBeGreaterThan(0);
-    expect(asked.at(-1)).toBeGreaterThanOrEqual(16);
-    expect(asked.filter((d) => d >= 16)).toHaveLength(1);
+    // Asked after each of this thread's progress reports until the thread joined (once).
+    expect(asked).toBe(2);
     expect(run.timing!.map((t) => t.threadId)).toEqual([0, expect.any(Number)]);
     expect(run.results.map(line)).toEqual(here.results.map(line));
   });

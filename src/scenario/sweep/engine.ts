@@ -11,7 +11,7 @@ import { SweepSession, sweepRigConfig, withMode, type SweepRequest } from './ses
 import { threadCpuMs } from './thread-cpu.js';
 import { recoverShare, type Share } from './share.js';
 import { SweepPace } from './pace.js';
-import { worthNewThreads, type JoinPace } from './join.js';
+import { leftMs, PaceWindow, worthNewThreads, type JoinPace } from './join.js';
 import type { WorkerMessage, WorkerReply, WorkerTask, WorkerTiming } from './worker.js';
 import type { SweepRecording } from './transfer.js';
 
@@ -115,16 +115,15 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   };
   const worth = typeof opts.join === 'function' ? opts.join : worthNewThreads;
   if (opts.join === 'at-once' || idleThreads() > 0) join();
-  let pointsFrom = 0;
+  let window: PaceWindow | undefined;
   const here = (n: number, total: number) => {
     progress(0, n, total);
-    if (!theirs) {
-      const left = total - done.reduce((a, b) => a + b, 0);
-      const pace = { doneHere: n, msHere: performance.now() - pointsFrom, left };
-      if (worth(pace)) join((pace.left * pace.msHere) / pace.doneHere);
+    if (!theirs && window) {
+      const pace = { ...window.add(n, performance.now()), left: total - done.reduce((a, b) => a + b, 0) };
+      if (worth(pace)) join(leftMs(pace));
     }
   };
-  const mine = recoverHere(request, await config, share(0), here, stop, recorded, () => (pointsFrom = performance.now()))
+  const mine = recoverHere(request, await config, share(0), here, stop, recorded, () => (window = new PaceWindow(performance.now())))
     .finally(() => {
       mineDone = true;
       pool.release();
@@ -350,13 +349,15 @@ function newPooledWorker(): Worker {
 /**
  * This process's Node options without its module loaders (`--import tsx`, a test runner's hooks):
  * a sweep thread runs the compiled JavaScript, and a loader's resolve and load hooks made its
- * start-up a third slower (every import a round trip to the hooks' thread). Other options (heap
- * limits, profiling) carry over as a worker's default would.
+ * start-up a third slower (every import a round trip to the hooks' thread). Nor the options of a
+ * process started on a script string (`node --input-type=module -e CODE`): a thread started with
+ * them runs that string instead of its file, or refuses `--input-type` for a file. Other options
+ * (heap limits, profiling) carry over as a worker's default would.
  */
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const m = /^(--import|--require|-r|--loader|--experimental-loader)(=.*)?$/.exec(argv[i]!);
+    const m = /^(--import|--require|-r|--loader|--experimental-loader|--input-type|--eval|-e|--print|-p)(=.*)?$/.exec(argv[i]!);
     if (!m) kept.push(argv[i]!);
     else if (m[2] === undefined) i++;
   }

@@ -12,19 +12,47 @@
 
 /** Single-thread ms of points left above which a new thread pays for itself (measured break-even: 1.5–2 s). */
 export const NEW_THREAD_PAYS_MS = 2000;
-/** This thread's points before its pace is trusted (its first points run cold code: the pace only improves). */
-export const PACE_SAMPLE_POINTS = 32;
+/**
+ * This thread's ms of points before its pace is trusted, and the pace is taken over the later half
+ * of them only: the first points run cold code (interpreted, then compiled), several times slower
+ * than the rest, and a pace that counted them started threads on sweeps a second long.
+ */
+export const PACE_SAMPLE_MS = 300;
 
 export interface JoinPace {
-  /** Points this thread has recovered, and the ms they took (after its session opened). */
-  doneHere: number;
+  /** ms since this thread's first point (after its session opened). */
   msHere: number;
+  /** This thread's pace lately: points over ms (the later half of msHere, see PACE_SAMPLE_MS). */
+  recent: { points: number; ms: number };
   /** Points of the sweep nobody has done yet. */
   left: number;
 }
 
+/** Single-thread ms the points left would take at the recent pace (undefined: no pace yet). */
+export function leftMs(pace: JoinPace): number | undefined {
+  if (pace.msHere < PACE_SAMPLE_MS || pace.recent.points <= 0 || pace.recent.ms <= 0) return undefined;
+  return (pace.left * pace.recent.ms) / pace.recent.points;
+}
+
 /** Whether starting new worker threads now is worth it (see the module's comment). */
 export function worthNewThreads(pace: JoinPace): boolean {
-  if (pace.doneHere < PACE_SAMPLE_POINTS || pace.msHere <= 0) return false;
-  return (pace.left * pace.msHere) / pace.doneHere > NEW_THREAD_PAYS_MS;
+  return (leftMs(pace) ?? 0) > NEW_THREAD_PAYS_MS;
+}
+
+/**
+ * This thread's progress reports (points done, at what time), for its recent pace: the points and
+ * ms since the last report at or before the middle of its time so far (its first point if none).
+ */
+export class PaceWindow {
+  private readonly reports: { done: number; at: number }[] = [];
+
+  constructor(private readonly from: number) {}
+
+  add(done: number, at: number): Pick<JoinPace, 'recent' | 'msHere'> {
+    const mid = (this.from + at) / 2;
+    let start = { done: 0, at: this.from };
+    for (const r of this.reports) if (r.at <= mid) start = r;
+    this.reports.push({ done, at });
+    return { msHere: at - this.from, recent: { points: done - start.done, ms: at - start.at } };
+  }
 }
