@@ -3,7 +3,8 @@
  * workerExecArgv): this process's, without module loaders (a thread runs the compiled code) and
  * without a script string's options (a process run as `node --input-type=module -e CODE`, as the
  * sweep bench measures, would otherwise start threads that fail with ERR_INPUT_TYPE_NOT_ALLOWED).
- * One real sweep from such a process proves the threads start.
+ * One real sweep from such a process proves the threads start; another, whose own session
+ * cannot open (a missing image), proves its waiting thread is let go: the process exits.
  */
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
@@ -32,5 +33,17 @@ describe('workerExecArgv', () => {
     const out = JSON.parse(r.stdout) as { points: number; threads: number[] };
     expect(out.points).toBeGreaterThan(100);
     expect(out.threads).toEqual([0, expect.any(Number)]);
+  });
+
+  it('a sweep whose own session cannot open rejects, and its threads do not keep the process alive', async () => {
+    const code = `
+      const { runSweep } = await import(process.argv[1] + '/dist/scenario/sweep/engine.js');
+      const request = { rig: 'twin-rp2040-sfu', images: { from: 'firmware/no-such-image.bin', to: 'firmware/app-v2.page2bin' }, seed: 1 };
+      await runSweep(request, { modes: ['after'], workers: 2, join: 'at-once' }).then(() => console.log('resolved'), (err) => console.log('rejected: ' + err.message));`;
+    // No process.exit: the process must end by itself (the hang guard is execa's timeout).
+    const r = await execa(process.execPath, ['--input-type=module', '-e', code, ROOT], { cwd: ROOT, reject: false, timeout: 300_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^rejected: .*no-such-image\.bin: cannot read image/);
   });
 });

@@ -141,11 +141,10 @@ export const sweepCommand: Command = {
         out.info(`${rec.ops.length} ops, ${points.length} points, ${workers > 1 ? `up to ${workers} threads (a worker thread joins once the points left are worth its start-up)` : 'in this thread'}`);
         if (workers === 0) results = await inThread(session, points, (done) => onProgress(done, points.length), signal);
         else {
-          // The workers record their own (once each); this thread's twin is not needed while they run.
-          await close();
+          // This thread's session goes on in the engine (its recording is the sweep's: not made again).
           const onJoin = ({ threads, leftMs }: { threads: number; leftMs?: number }) =>
             out.info(`${threads} worker thread(s) joined${leftMs === undefined ? ' (started by an earlier sweep)' : ` (~${(leftMs / 1000).toFixed(1)} s of points left at this thread's pace)`}`);
-          results = (await runSweep(withMode(request, mode), { points, workers, onProgress, onJoin, ...(signal && { signal }) })).results;
+          results = (await runSweep(withMode(request, mode), { points, workers, session, onProgress, onJoin, ...(signal && { signal }) })).results;
         }
       }
     } finally {

@@ -42,6 +42,12 @@ export interface SweepOptions {
    * join once it says so, asked after each progress report of this thread (tests).
    */
   join?: 'when-worth-it' | 'at-once' | ((pace: JoinPace) => boolean);
+  /**
+   * This thread's session, already open on the request (its recording is the sweep's, not made
+   * again): used as it is and left open, the caller closes it (`hil sweep` opens one to count and
+   * print the points first).
+   */
+  session?: SweepSession;
   /** Worker threads joined the sweep: `leftMs`, this thread's estimate of the points left (absent: threads this process had started, or `at-once`). */
   onJoin?: (join: { threads: number; leftMs?: number }) => void;
 }
@@ -66,7 +72,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
   if (workers <= 0) {
-    const session = await SweepSession.open(request, { ...(signal && { signal }) });
+    const session = opts.session ?? (await SweepSession.open(request, { ...(signal && { signal }) }));
     try {
       const points = opts.points ?? session.everyOp(modes);
       const results: PointResult[] = [];
@@ -77,11 +83,11 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       }
       return { ops: session.recording.ops, results, workers: 0 };
     } finally {
-      await session.close();
+      if (!opts.session) await session.close();
     }
   }
   // Loaded here once: every session opens on it, and the threads never read the rig file themselves.
-  const config = loadRig(request.rig).then((c) => sweepRigConfig(c, request));
+  const config = opts.session ? opts.session.rig.config : sweepRigConfig(await loadRig(request.rig), request);
   // Points done per session, summed for onProgress.
   const done = new Array<number>(workers).fill(0);
   const progress = (index: number, n: number, total: number) => {
@@ -102,15 +108,22 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
     throw err;
   };
   // This thread's recording, for the workers' sessions: they are given their tasks once it is there.
+  // If this thread's session never opens, the threads waiting for it are let go (else a thread
+  // waiting for its task stayed busy, and ref'd, and the process never exited).
   let recorded!: (r: SweepRecording) => void;
-  const recording = new Promise<SweepRecording>((resolve) => (recorded = resolve));
+  let unrecorded!: (err: unknown) => void;
+  const recording = new Promise<SweepRecording>((resolve, reject) => {
+    recorded = resolve;
+    unrecorded = reject;
+  });
+  recording.catch(() => undefined);
   const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total));
   // The worker threads' share, once they join (./join.ts); none if this thread is done first.
   let theirs: Promise<Reply[]> | undefined;
   let mineDone = false;
   const join = (leftMs?: number) => {
     if (theirs || mineDone) return;
-    theirs = pool.run(async (i) => ({ request, config: await config, recorded: await recording, ...share(i + 1) }), stop).catch(fail);
+    theirs = pool.run(async (i) => ({ request, config, recorded: await recording, ...share(i + 1) }), stop).catch(fail);
     opts.onJoin?.({ threads: workers - 1, ...(leftMs !== undefined && { leftMs }) });
   };
   const worth = typeof opts.join === 'function' ? opts.join : worthNewThreads;
@@ -123,7 +136,11 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       if (worth(pace)) join(leftMs(pace));
     }
   };
-  const mine = recoverHere(request, await config, share(0), here, stop, recorded, () => (window = new PaceWindow(performance.now())))
+  const mine = recoverHere(request, opts.session ?? config, share(0), here, stop, recorded, () => (window = new PaceWindow(performance.now())))
+    .catch((err: unknown) => {
+      unrecorded(err);
+      throw err;
+    })
     .finally(() => {
       mineDone = true;
       pool.release();
@@ -150,7 +167,8 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
 /** This thread's share of a sweep (it takes blocks as the worker threads do): stops between points once `stop` aborts. */
 async function recoverHere(
   request: SweepRequest,
-  config: Awaited<ReturnType<typeof loadRig>>,
+  /** The rig to open this thread's session on, or the session itself (left open). */
+  on: Awaited<ReturnType<typeof loadRig>> | SweepSession,
   share: Share,
   onProgress: (done: number, total: number) => void,
   stop: AbortSignal,
@@ -159,7 +177,9 @@ async function recoverHere(
 ): Promise<Reply> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
-  const session = await SweepSession.openWith(config, request, { signal: stop });
+  // A session (opened by the base class's openWith: not an instance of ./session.ts's subclass) has a recording; a rig config has none.
+  const given = 'recording' in on ? on : undefined;
+  const session = given ?? (await SweepSession.openWith(on as Awaited<ReturnType<typeof loadRig>>, request, { signal: stop }));
   const t1 = performance.now();
   try {
     recorded(session.exportRecording());
@@ -173,7 +193,7 @@ async function recoverHere(
       timing: { threadId: 0, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: cpu0 === undefined || cpu === undefined ? 0 : cpu - cpu0 },
     };
   } finally {
-    await session.close();
+    if (!given) await session.close();
   }
 }
 
