@@ -1,6 +1,6 @@
 /**
  * Keeps a lease alive while a job runs: renews every lab.lease.renewMs, rewrites the rig's fence
- * file after each renewal, and says `'lost'` (once, with the reason) the moment the lease cannot
+ * file after each renewal, and says `'lost'` (once, with the reason and the host time it judged so) the moment the lease cannot
  * be trusted any more: a renewal refused, or validUntil reached without Redis's answer. validUntil
  * only ever moves on Redis's word; a network error is retried until then, not believed.
  * On loss the fence file's validUntil is set to 0, so fenced processes stop at their next action
@@ -11,7 +11,7 @@ import { LeaseLostError, readFenceFile, writeFenceFile } from '../rig/fence.js';
 import type { Lease, RigLeases } from './lease.js';
 
 export interface LeaseKeeperEvents {
-  lost: [reason: string];
+  lost: [reason: string, at: number];
   renewed: [validUntil: number];
 }
 
@@ -79,7 +79,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
 
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
-    const left = this.lease.validUntil - Date.now();
+    const left = this.lease.validUntil - this.leases.now();
     this.expiryTimer = setTimeout(
       () => {
         const why = this.lastError ? `: last renewal failed: ${this.lastError}` : '';
@@ -106,7 +106,7 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
       return;
     }
     this.lastError = undefined;
-    if (this.lease.validUntil <= Date.now()) {
+    if (this.lease.validUntil <= this.leases.now()) {
       this.loseLease(`lease token ${this.lease.token}: the renewal came back after the lease's validUntil`);
       return;
     }
@@ -131,6 +131,6 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     this.halt();
     this.lease.validUntil = 0;
     this.closeFence();
-    this.emit('lost', reason);
+    this.emit('lost', reason, this.leases.now());
   }
 }

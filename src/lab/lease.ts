@@ -112,6 +112,8 @@ export class RigLeases {
   constructor(
     readonly redis: Redis,
     readonly lab: LabConfig,
+    /** The host's clock a lease's validUntil is counted on (when each request was sent). */
+    readonly now: () => number = Date.now,
   ) {
     this.p = lab.redis.prefix;
   }
@@ -126,7 +128,7 @@ export class RigLeases {
    * even if Redis lost its fence counter (restarted without AOF), so tokens stay monotonic.
    */
   async acquire(rig: string, holder: LeaseHolder, seenToken = 0): Promise<Lease | LeaseHeld> {
-    const sentAt = Date.now();
+    const sentAt = this.now();
     const holderJson = JSON.stringify({ workerId: holder.workerId, host: holder.host, pid: holder.pid, ...(holder.jobId !== undefined && { jobId: holder.jobId }) });
     const answer = (await this.redis.eval(ACQUIRE, 2, leaseKey(this.p, rig), fenceKey(this.p, rig), holderJson, this.ttl, sentAt, Math.max(0, Math.floor(seenToken)))) as [number, string, number?];
     const record = parseRecord(rig, answer[1]);
@@ -141,7 +143,7 @@ export class RigLeases {
    * the lease may still be ours, and validUntil has not moved.
    */
   async renew(lease: Lease): Promise<boolean> {
-    const sentAt = Date.now();
+    const sentAt = this.now();
     const ok = (await this.redis.eval(RENEW, 1, leaseKey(this.p, lease.rig), lease.token, this.ttl)) === 1;
     if (ok) lease.validUntil = Math.max(lease.validUntil, sentAt + this.ttl - driftMargin(this.ttl));
     return ok;

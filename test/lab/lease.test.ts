@@ -8,7 +8,7 @@ import { readAudit } from '../../src/lab/audit.js';
 import type { LabConfig } from '../../src/lab/config.js';
 import { connectRedis } from '../../src/lab/connection.js';
 import { leaseKey } from '../../src/lab/keys.js';
-import { RigLeases, isLease, type Lease, type LeaseHolder } from '../../src/lab/lease.js';
+import { RigLeases, driftMargin, isLease, type Lease, type LeaseHolder } from '../../src/lab/lease.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startRedis, type RedisProc } from './redis-server.js';
 
@@ -17,6 +17,20 @@ let lab: LabConfig;
 let redis: Redis;
 let leases: RigLeases;
 const clients: Redis[] = [];
+
+/**
+ * The host clock the leases count on, recording each time a lease read it (`sent`: when each
+ * request went out), so validUntil is checked against the very instant it was counted from.
+ */
+const sent: number[] = [];
+const hostClock = Object.assign(
+  () => {
+    const t = Date.now();
+    sent.push(t);
+    return t;
+  },
+  { peek: () => Date.now() },
+);
 
 const holder = (workerId: string, jobId?: string): LeaseHolder => ({ workerId, host: hostname(), pid: process.pid, ...(jobId && { jobId }) });
 
@@ -31,7 +45,7 @@ beforeAll(async () => {
   lab = server.lab({ lease: { ttlMs: 1000, renewMs: 300 } });
   redis = await connectRedis(lab);
   clients.push(redis);
-  leases = new RigLeases(redis, lab);
+  leases = new RigLeases(redis, lab, hostClock);
 });
 
 afterAll(async () => {
@@ -42,7 +56,8 @@ afterAll(async () => {
 test('one holder at a time; the other is told who holds it and for how long', async () => {
   const lease = await acquired('rig-a', holder('w1', 'job-1'));
   expect(lease.token).toBe(1);
-  expect(lease.validUntil).toBeLessThanOrEqual(Date.now() + lab.lease.ttlMs);
+  // Counted from when the request was sent, less the drift margin (never from when Redis answered).
+  expect(lease.validUntil).toBe(sent.at(-1)! + lab.lease.ttlMs - driftMargin(lab.lease.ttlMs));
   const other = await leases.acquire('rig-a', holder('w2'));
   expect(isLease(other)).toBe(false);
   if (isLease(other)) return;
@@ -74,14 +89,14 @@ test('renewing keeps a lease past its TTL, validUntil counted from when each ren
   const first = lease.validUntil;
   // Renewed until the lease has lived 2.5 TTLs and been renewed at least four times (however slow the
   // machine: no count of renewals per unit of time is asserted, only that each one was granted).
-  const end = Date.now() + 2.5 * lab.lease.ttlMs;
+  const from = sent.at(-1)!;
   let renewals = 0;
-  while (renewals < 4 || Date.now() < end) {
-    const sentAt = Date.now();
+  while (renewals < 4 || sent.at(-1)! < from + 2.5 * lab.lease.ttlMs) {
     expect(await leases.renew(lease)).toBe(true);
     renewals++;
-    expect(lease.validUntil).toBeLessThanOrEqual(sentAt + lab.lease.ttlMs);
-    await waitFor('the next renewal time', () => Date.now() >= sentAt + lab.lease.renewMs);
+    const sentAt = sent.at(-1)!;
+    expect(lease.validUntil).toBe(sentAt + lab.lease.ttlMs - driftMargin(lab.lease.ttlMs));
+    await waitFor('the next renewal time', () => hostClock.peek() >= sentAt + lab.lease.renewMs);
   }
   expect(lease.validUntil).toBeGreaterThan(first);
   expect(await leases.current('rig-c')).toMatchObject({ token: lease.token });

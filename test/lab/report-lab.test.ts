@@ -47,8 +47,12 @@ async function runJob(rig: string, name: string): Promise<string> {
   return (JSON.parse(r.stdout) as { results: string }).results;
 }
 
+/** Job times on a fixed calendar, one second apart per record made: later records are later, as a lab's are. */
+const FIRST_JOB_AT = Date.parse('2026-12-01T02:00:00Z');
+let jobsMade = 0;
+
 function meta(runId: string, rig: string, over: Partial<JobResultsMeta>): JobResultsMeta {
-  const now = Date.now();
+  const now = FIRST_JOB_AT + 2000 * ++jobsMade;
   return {
     runId,
     jobId: `${runId}-${rig}`,
