@@ -4,28 +4,13 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/wait-for.js';
 import { hil, hilBackground, ROOT } from './hil.js';
+import type { DetectRow as Row } from './detect-row.js';
 
 /** Runs a printed `hil cut …` or `hil sweep … --point …` line as a user pastes it into a shell (its quoting included), with --json. */
 async function replay(line: string) {
   expect(line).toMatch(/^hil (cut|sweep) /);
   const command = `"${process.execPath}" "${join(ROOT, 'bin/hil.js')}" ${line.slice('hil '.length)} --json`;
   return execa('sh', ['-c', command], { cwd: ROOT, reject: false, stdin: 'ignore', env: { NO_COLOR: '1' }, timeout: SWEEP.timeoutMs });
-}
-
-interface Row {
-  scheme: string;
-  variant: string;
-  buggy: boolean;
-  points: number;
-  catching: number;
-  windowPercent: number;
-  decision: { ops: number; points: number; catching: number };
-  secondCuts: { cuts: number; catching: number };
-  outcomes: Record<string, number>;
-  known: { points: number; hits: { suite: string; entry: number; reason: string; ref?: string; points: number; first: { point: string; outcome: string; repro?: string } }[] };
-  caught: boolean;
-  rigErrors: number;
-  first?: { suite: string; point: string; where?: string; outcome: string; source: string; repro?: string; cut?: string };
 }
 
 // Detection runs CPU-bound sweeps (the `sweeps` Jest project): every point is placed in the twin's

@@ -5,19 +5,8 @@
  * project file: minutes of CPU).
  */
 import { describe, expect, it } from '@jest/globals';
+import type { DetectRow as Row } from './detect-row.js';
 import { hil } from './hil.js';
-
-interface Row {
-  scheme: string;
-  variant: string;
-  buggy: boolean;
-  points: number;
-  catching: number;
-  caught: boolean;
-  rigErrors: number;
-  outcomes: Record<string, number>;
-  first?: { point: string; outcome: string; repro?: string };
-}
 
 // Only a hang guard, just under the sweeps project's test timeout.
 const SWEEP = { timeoutMs: 1_500_000 };

@@ -4,11 +4,12 @@
 // Allure report per run, with each rig's board carrying both runs in its history.
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRedis, type RedisProc } from './redis-server.js';
-import { HIL, LAB_RIGS, makeLabWorkdir } from './helpers/lab-workdir.js';
-import { killProcessesMentioning, startWorker, type WorkerProc } from './helpers/worker-proc.js';
+import type { RedisProc } from './redis-server.js';
+import { startWorkerLab, stopWorkerLab } from './helpers/worker-lab.js';
+import { HIL, LAB_RIGS } from './helpers/lab-workdir.js';
+import { startWorker, type WorkerProc } from './helpers/worker-proc.js';
 import { hil } from '../cli/hil.js';
 
 jest.setTimeout(15 * 60_000);
@@ -21,20 +22,10 @@ let workdir: string;
 let worker: WorkerProc | undefined;
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: true });
-  // A loaded 2-core box delays timers by seconds: leases that ride it out (as lab-run.test.ts).
-  labFile = redis.labFile({ lease: { ttlMs: 8000, renewMs: 2000 } });
-  workdir = makeLabWorkdir();
+  ({ redis, labFile, workdir } = await startWorkerLab());
 });
 
-afterAll(async () => {
-  if (workdir) writeFileSync(join(workdir, 'worker.log'), `${worker?.lines.join('\n') ?? ''}\n${worker?.stderr() ?? ''}`);
-  worker?.sigint();
-  await Promise.race([worker?.exited, new Promise((r) => setTimeout(r, 30_000).unref())]);
-  worker?.kill9();
-  if (workdir) killProcessesMentioning(workdir);
-  await redis?.stop();
-});
+afterAll(() => stopWorkerLab({ redis, workdir }, worker));
 
 /** Queues the suite on both rigs; resolves with the run id once the worker has finished both jobs. */
 async function labRun(): Promise<string> {

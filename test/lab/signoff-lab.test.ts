@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { loadLab } from '../../src/lab/config.js';
 import { findDoubleBooking, readRigEvents } from '../../src/lab/exclusive-check.js';
 import type { SignoffReport } from '../../src/signoff/report.js';
-import { startRedis, type RedisProc } from './redis-server.js';
-import { HIL, LAB_RIGS, ROOT, makeLabWorkdir } from './helpers/lab-workdir.js';
-import { killProcessesMentioning, startWorker, type WorkerProc } from './helpers/worker-proc.js';
+import type { RedisProc } from './redis-server.js';
+import { startWorkerLab, stopWorkerLab } from './helpers/worker-lab.js';
+import { HIL, LAB_RIGS, ROOT } from './helpers/lab-workdir.js';
+import { startWorker, type WorkerProc } from './helpers/worker-proc.js';
 import { hil } from '../cli/hil.js';
 
 jest.setTimeout(15 * 60_000);
@@ -42,21 +43,11 @@ let workdir: string;
 let worker: WorkerProc | undefined;
 
 beforeAll(async () => {
-  redis = await startRedis({ appendonly: true });
-  // A loaded 2-core box delays timers by seconds: leases that ride it out (as lab-run.test.ts).
-  labFile = redis.labFile({ lease: { ttlMs: 8000, renewMs: 2000 } });
-  workdir = makeLabWorkdir();
+  ({ redis, labFile, workdir } = await startWorkerLab());
   writeFileSync(join(workdir, 'signoff.yaml'), SIGNOFF);
 });
 
-afterAll(async () => {
-  if (workdir) writeFileSync(join(workdir, 'worker.log'), `${worker?.lines.join('\n') ?? ''}\n${worker?.stderr() ?? ''}`);
-  worker?.sigint();
-  await Promise.race([worker?.exited, new Promise((r) => setTimeout(r, 30_000).unref())]);
-  worker?.kill9();
-  if (workdir) killProcessesMentioning(workdir);
-  await redis?.stop();
-});
+afterAll(() => stopWorkerLab({ redis, workdir }, worker));
 
 interface Enqueued {
   runId: string;
