@@ -82,6 +82,9 @@ export class LeaseKeeper extends EventEmitter<LeaseKeeperEvents> {
     const left = this.lease.validUntil - this.leases.now();
     this.expiryTimer = setTimeout(
       () => {
+        // A timer runs on the monotonic clock and may fire a millisecond before the host clock
+        // reaches validUntil: the lease has not run out until it has.
+        if (this.lease.validUntil > this.leases.now()) return this.armExpiry();
         const why = this.lastError ? `: last renewal failed: ${this.lastError}` : '';
         this.loseLease(`lease token ${this.lease.token} ran out without a renewal from Redis${why}`);
       },
