@@ -412,7 +412,9 @@ export class Mcu {
   }
 
   emit(e: TwinEvent): void {
-    if (this.name !== undefined && e.mcu === undefined) e = { ...e, mcu: this.name };
+    if (!this.eventListeners.size) return;
+    // Every emitter hands over a literal of its own: labelled in place, not copied (a product's sweep emits millions).
+    if (this.name !== undefined && e.mcu === undefined) e.mcu = this.name;
     for (const l of this.eventListeners) l(e);
   }
 }

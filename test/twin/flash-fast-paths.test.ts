@@ -189,4 +189,30 @@ describe('flash fast paths', () => {
     expect(f.overWrites).toBe(over);
     expect(over).toBeGreaterThan(0);
   });
+
+  it('finds the last byte that is not erased in a range, across sectors, erased ones skipped', () => {
+    const f = new NorFlash(NRF);
+    expect(f.lastWritten(0, NRF.size)).toBe(-1);
+    f.program(4096 * 3 + 100, Buffer.from([0x12, 0x34, 0x56, 0x78])).complete();
+    f.program(8, Buffer.from([0, 0, 0, 0])).complete();
+    // The naive scan, byte by byte from the end, is the reference.
+    const naive = (at: number, n: number) => {
+      const bytes = f.read(at, n);
+      for (let i = n - 1; i >= 0; i--) if (bytes[i] !== 0xff) return i;
+      return -1;
+    };
+    for (const [at, n] of [
+      [0, NRF.size],
+      [0, 4096 * 3 + 101],
+      [0, 4096 * 3 + 100],
+      [4, 4096 * 3],
+      [12, 4096 * 3 + 90],
+      [4096 * 3 + 104, 1000],
+      [4096 * 3 + 103, 1],
+    ] as const) {
+      expect(f.lastWritten(at, n)).toBe(naive(at, n));
+    }
+    expect(f.lastWritten(0, NRF.size)).toBe(4096 * 3 + 103);
+    expect(() => f.lastWritten(NRF.size - 4, 8)).toThrow(/outside/);
+  });
 });

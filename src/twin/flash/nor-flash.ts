@@ -233,6 +233,27 @@ export class NorFlash {
     return erased;
   }
 
+  /**
+   * Offset from `address` of the last byte in the range that is not erased, or -1: a log's scan
+   * for its end (the radio app's at each start) without a call per record.
+   */
+  lastWritten(address: number, length: number): number {
+    this.checkRange(address, length);
+    const s = this.geometry.sectorSize;
+    const erased = this.geometry.erasedValue;
+    const start = address - this.geometry.base;
+    for (let end = start + length; end > start;) {
+      const sector = Math.floor((end - 1) / s);
+      const from = Math.max(start, sector * s);
+      const buf = this.sectors[sector]!;
+      if (buf !== this.erasedSector) {
+        for (let i = end - 1; i >= from; i--) if (buf[i - sector * s] !== erased) return i - start;
+      }
+      end = from;
+    }
+    return -1;
+  }
+
   /** Starts programming up to one page (or row). */
   program(address: number, data: Uint8Array): FlashOp {
     return this.programOp(address, data, true);

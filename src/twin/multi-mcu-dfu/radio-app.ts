@@ -167,14 +167,8 @@ class RadioApp {
     const flash = port.bus.flash;
     if (this.logAt === undefined) {
       // The first free record after the last written one (a scan at start, as a log library does).
-      let at = 0;
-      for (let i = size - LOG_RECORD; i >= 0; i -= LOG_RECORD) {
-        if (!flash.isErased(logBase + i, LOG_RECORD)) {
-          at = i + LOG_RECORD;
-          break;
-        }
-      }
-      this.logAt = at % size;
+      const last = flash.lastWritten(logBase, size);
+      this.logAt = last < 0 ? 0 : (last - (last % LOG_RECORD) + LOG_RECORD) % size;
     }
     const rec = Buffer.alloc(LOG_RECORD, 0);
     rec.write(`radio ${this.version} #${this.logSeq++}`.slice(0, 24), 0, 'latin1');

@@ -29,7 +29,10 @@ interface Txn {
   busEnd: number;
   /** When the flash's WIP clears after it (= busEnd for a read or a command the flash never decoded). */
   busyEnd: number;
+  /** The bytes a master drives on MOSI: header, then a program's data (a read's or an erase's stop at the header: a read clocks zeros out). */
   wire: Buffer;
+  /** Bytes on the wire in all: header, then the data (a read's clocked in on MISO). */
+  wireLength: number;
   /** The flash decoded no command from it: a garbled header, or issued while busy or mid-command. */
   lost: boolean;
   /** A read's received bits the other master's clock edges flipped (XOR mask over its data). */
@@ -133,9 +136,12 @@ export class SharedSpiFlash {
   /** @internal A transaction of `port` starts now. */
   begin(port: PortImpl, kind: TxnKind, address: number, data: Uint8Array | number): Txn {
     const now = this.clock.now();
-    this.active = this.active.filter((t) => t.busyEnd > now && t.port !== port);
+    let kept = 0;
+    for (const t of this.active) if (t.busyEnd > now && t.port !== port) this.active[kept++] = t;
+    this.active.length = kept;
     const n = typeof data === 'number' ? data : data.length;
-    const wire = Buffer.alloc(HEADER[kind] + (kind === 'erase' ? 0 : n));
+    const wireLength = HEADER[kind] + (kind === 'erase' ? 0 : n);
+    const wire = Buffer.alloc(kind === 'program' ? wireLength : HEADER[kind]);
     let h = 0;
     if (kind !== 'read') wire[h++] = WREN;
     wire[h++] = CMD[kind];
@@ -144,8 +150,8 @@ export class SharedSpiFlash {
     wire[h++] = (spi >>> 8) & 0xff;
     wire[h++] = spi & 0xff;
     if (typeof data !== 'number' && kind === 'program') wire.set(data, h);
-    const busEnd = now + wire.length * this.byteMs;
-    const txn: Txn = { port, kind, address, start: now, busEnd, busyEnd: busEnd, wire, lost: false };
+    const busEnd = now + wireLength * this.byteMs;
+    const txn: Txn = { port, kind, address, start: now, busEnd, busyEnd: busEnd, wire, wireLength, lost: false };
     const rng = port.mcu.rng;
     for (const other of this.active) {
       if (other.busEnd > now) {
@@ -176,18 +182,18 @@ export class SharedSpiFlash {
   private collide(early: Txn, late: Txn, rng: Rng): void {
     this.collisions++;
     const p = Math.floor((late.start - early.start) / this.byteMs);
-    const m = Math.min(early.wire.length - p, late.wire.length);
+    const m = Math.min(early.wireLength - p, late.wireLength);
     const header = HEADER[early.kind];
     if (p < header) {
       // The opcode or address garbled: the flash decodes nothing it acts on, and is not busy after it.
       early.lost = true;
       early.busyEnd = early.busEnd;
     } else if (early.kind === 'read') {
-      const flips = (early.flips ??= Buffer.alloc(early.wire.length - header));
+      const flips = (early.flips ??= Buffer.alloc(early.wireLength - header));
       for (let i = 0; i < m; i++) flips[p - header + i]! ^= 1 << Math.floor(rng.next() * 8);
     } else {
       for (let i = 0; i < m; i++) {
-        let b = early.wire[p + i]! & late.wire[i]!;
+        let b = early.wire[p + i]! & (late.wire[i] ?? 0);
         if (rng.next() < 0.5) b ^= 1 << Math.floor(rng.next() * 8);
         early.wire[p + i] = b;
       }
@@ -195,7 +201,7 @@ export class SharedSpiFlash {
     late.lost = true;
     // The late master's command was never decoded: it waits out the early one's WIP if it polls.
     if (late.kind === 'read') {
-      const floating = Buffer.alloc(late.wire.length - HEADER.read, 0xff);
+      const floating = Buffer.alloc(late.wireLength - HEADER.read, 0xff);
       for (let i = 0; i < Math.min(m, floating.length); i++) floating[i] = Math.floor(rng.next() * 256);
       late.floating = floating;
     } else if (!early.lost && early.kind !== 'read') late.busyEnd = Math.max(late.busEnd, early.busyEnd);
