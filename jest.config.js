@@ -12,6 +12,7 @@ const SWEEPS = [
   '<rootDir>/test/cli/detect-cli.test.ts',
   '<rootDir>/test/cli/sweep-cli.test.ts',
   '<rootDir>/test/scenario/sweep-equivalence.test.ts',
+  '<rootDir>/test/scenario/sweep-board-tail.test.ts',
   '<rootDir>/test/twin/agreement.test.ts',
   '<rootDir>/test/testing/sweep-results.test.ts',
   '<rootDir>/test/report/campaign-size.test.ts',

@@ -68,6 +68,8 @@ export interface TwinDevice {
   /** The processors of a board with several, in the scheme's order (absent: a single-MCU twin). */
   readonly members?: readonly TwinMember[];
   readonly powered: boolean;
+  /** A board of several processors: its tail memo, which a sweep arms per recovery (board-tail.ts). */
+  readonly tail?: { arm(on: boolean): void; end(): boolean; readonly jumps: number; readonly refused: number };
   powerOn(): void;
   /** A cut: below the power-on reset by default; `brownout` when the supply only sags below the BOR level. */
   powerOff(drop?: SupplyDrop): void;

@@ -104,6 +104,14 @@ export class Mcu {
   private loseListeners = new Set<() => void>();
   private eventListeners = new Set<(e: TwinEvent) => void>();
   rxOverflows = 0;
+  /** See every console RX delivery that reaches the powered chip (a board's tail memo compares them). */
+  private rxListeners = new Set<(bytes: Buffer) => void>();
+  /**
+   * What the running program says of its RAM where a board's tail memo may look (src/twin/board-tail.ts):
+   * a string naming everything the rest of its run depends on, or undefined when it cannot say (busy).
+   * Set by the program, cleared whenever a program starts.
+   */
+  state?: () => string | undefined;
   /** RCC_CSR's reset flags (reset-cause.ts): set by each reset, kept until clearResetFlags (RMVF). */
   resetFlags = 0;
   readonly ram?: RetainedRam;
@@ -165,6 +173,7 @@ export class Mcu {
   }
 
   private start(program: (mcu: Mcu) => Promise<void>): void {
+    this.state = undefined;
     this.epoch++;
     this.abort = undefined;
     this.lost = false;
@@ -227,6 +236,17 @@ export class Mcu {
   pinReset(program: (mcu: Mcu) => Promise<void>): void {
     if (!this.powered) return;
     this.resetFlags |= RESET_FLAGS.pin;
+    this.lose();
+    this.rxWaiter?.();
+    this.start(program);
+  }
+
+  /**
+   * @internal The running program stops and `program` runs in its place, with nothing else of the
+   * chip changed (no reset flag, no power event): a board's tail memo puts a tape player there.
+   */
+  replaceProgram(program: (mcu: Mcu) => Promise<void>): void {
+    if (!this.powered) return;
     this.lose();
     this.rxWaiter?.();
     this.start(program);
@@ -327,6 +347,7 @@ export class Mcu {
   /** Bytes arriving on the device's RX pin (from a transport). Dropped while unpowered. */
   uartRx(bytes: Buffer): void {
     if (!this.powered || bytes.length === 0) return;
+    for (const l of this.rxListeners) l(bytes);
     if (this.rxBytes + bytes.length > this.opts.rxCapacity) {
       this.rxOverflows++;
       const room = this.opts.rxCapacity - this.rxBytes;
@@ -399,6 +420,12 @@ export class Mcu {
   async printBlocking(text: string, baud = 921600): Promise<void> {
     this.print(text);
     await this.sleep((text.length * 10 * 1000) / baud);
+  }
+
+  /** Every delivery to the console RX while powered, as it arrives (before the ring drops what overflows). */
+  onRx(listener: (bytes: Buffer) => void): () => void {
+    this.rxListeners.add(listener);
+    return () => this.rxListeners.delete(listener);
   }
 
   onTx(listener: (bytes: Buffer) => void): () => void {

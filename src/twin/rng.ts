@@ -4,6 +4,10 @@ export class Rng {
   constructor(seed: number) {
     this.state = seed >>> 0 || 0x9e3779b9;
   }
+  /** Where the generator stands: equal positions, equal draws from here (a board's tail memo checks that nothing drew). */
+  get position(): number {
+    return this.state;
+  }
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -87,6 +87,19 @@ export interface TwinSweep {
   /** Recoveries so far that ended a job by such a jump. */
   jumps(): number;
   /**
+   * For one recovery, from its power-on to its judgement: a board of several processors may play
+   * back the tail of an earlier recovery that passed through the same whole-board state
+   * (src/twin/board-tail.ts). No-op on a single-processor twin.
+   */
+  armTail(on: boolean): void;
+  /**
+   * The recovery is judged now (the flash is read next): false when the tail played back cannot
+   * give this instant's state (the point must be simulated again, disarmed); true otherwise.
+   */
+  tailEnd(): boolean;
+  /** Recoveries so far whose tail was played back: accepted at the judgement, or refused there (simulated again). */
+  tailStats(): { jumps: number; refused: number };
+  /**
    * The twin's debug port for a sweep's readings: the same bytes as the rig's probe, read into
    * buffers it keeps per region, so a dump is only valid until the next one (a sweep reads
    * megabytes per point; fresh buffers cost more than the copy).
@@ -126,6 +139,9 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       device.flash.resume.until = untilMs;
     },
     jumps: () => device.flash.resume.jumps,
+    armTail: (on) => device.tail?.arm(on),
+    tailEnd: () => device.tail?.end() ?? true,
+    tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0 }),
     probe: reusingProbe(device),
   };
 }

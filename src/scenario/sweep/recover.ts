@@ -63,6 +63,16 @@ export function stopPointsOn(rig: Rig, signal: AbortSignal | undefined): void {
 class PointBudgetSpent extends Error {}
 
 /**
+ * A recovery whose played-back tail (TwinSweep.armTail) could not give the state at its judgement:
+ * the caller simulates the point again with the tail memo disarmed.
+ */
+export class TailNotReplayable extends Error {
+  constructor() {
+    super('the recorded tail does not end at this judgement');
+  }
+}
+
+/**
  * The abort signal a point's waits take: the caller's (Ctrl-C), the device-time budget and the event
  * budget (a loop at one instant), looked at between turns of the event loop. `end()` when the point
  * is done.
@@ -199,6 +209,7 @@ export async function recoverPoint(
     return await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, views, record);
   } catch (err) {
     if (!(err instanceof PointBudgetSpent)) throw err;
+    if (!sweepOf(rig).tailEnd()) throw new TailNotReplayable();
     // A wait that never ended (a bug, in the twin or here): the device never settled, as far as anyone can tell.
     await rig.power.off();
     return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweepOf(rig).stateHash() };
@@ -251,6 +262,7 @@ async function recoverGuarded(
     if (stableCommand(rig)) await confirmStable(rig, obs);
     signal.throwIfAborted();
     if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs, signal);
+    if (!sweep.tailEnd()) throw new TailNotReplayable();
     const hash = sweep.stateHash();
     let flash = rig.probe ? views?.get(hash) : undefined;
     if (rig.probe && !flash) {

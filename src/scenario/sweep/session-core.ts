@@ -15,7 +15,7 @@ import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
-import { acceptedAt, committedAt, recordRecovery, recoverPoint, summarize, type PointResult, type RecordedRecovery } from './recover.js';
+import { acceptedAt, committedAt, recordRecovery, recoverPoint, summarize, TailNotReplayable, type PointResult, type RecordedRecovery, type RecoverySpec } from './recover.js';
 import { reviveStates, type SweepRecording } from './transfer.js';
 
 /** Everything that makes a sweep, as plain data (a worker thread rebuilds its own session from it). */
@@ -193,27 +193,33 @@ export class SweepSession {
   private async recoverOnce(point: SweepCutPoint, record?: (r: RecordedRecovery) => void): Promise<PointResult> {
     const offMs = offMsOf(this.request, this.rig.config);
     const sweep = this.rig.twin!.sweep;
-    // Until the boot watch's deadline at the earliest, nothing but the firmware acts: a job it ran
-    // before from the same state may end by a jump (the twin disarms it once the app is up).
-    sweep.allowJumps(this.rig.clock.now() + offMs + this.rig.config.boot.timeoutMs);
+    const spec: RecoverySpec = {
+      offMs,
+      ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
+      ...(this.request.compatible && { compatible: this.request.compatible }),
+      ...(this.request.retry ? { retry: this.request.retry, ...(this.request.setup !== undefined && { setup: this.request.setup }) } : {}),
+    };
+    // A board's tail is played back only up to the first judgement: not with retries or power
+    // cycles after it, a second cut in it, or a recovery whose ops are being logged.
+    const tail = !record && !point.second && !spec.retry && !spec.bootLoopCycles;
+    const attempt = (withTail: boolean) => {
+      // Until the boot watch's deadline at the earliest, nothing but the firmware acts: a job it ran
+      // before from the same state may end by a jump (the twin disarms it once the app is up).
+      sweep.allowJumps(this.rig.clock.now() + offMs + this.rig.config.boot.timeoutMs);
+      sweep.armTail(withTail);
+      return recoverPoint(this.rig, this.scheme, this.images, this.recording, point, spec, this.views, record);
+    };
     try {
-      return await recoverPoint(
-        this.rig,
-        this.scheme,
-        this.images,
-        this.recording,
-        point,
-        {
-          offMs,
-          ...(this.request.bootLoopCycles !== undefined && { bootLoopCycles: this.request.bootLoopCycles }),
-          ...(this.request.compatible && { compatible: this.request.compatible }),
-          ...(this.request.retry ? { retry: this.request.retry, ...(this.request.setup !== undefined && { setup: this.request.setup }) } : {}),
-        },
-        this.views,
-        record,
-      );
+      try {
+        return await attempt(tail);
+      } catch (err) {
+        if (!(err instanceof TailNotReplayable)) throw err;
+        // The played-back tail did not fit this point's judgement: simulated whole.
+        return await attempt(false);
+      }
     } finally {
       sweep.allowJumps(undefined);
+      sweep.armTail(false);
     }
   }
 

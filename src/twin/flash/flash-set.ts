@@ -9,7 +9,9 @@ import { FlashError, type FlashSnapshot, type NorFlash } from './nor-flash.js';
  * order, so the op recorder, stateDigest, sameState and StateKeys treat it as one flash.
  *
  * Its resume memo is a no-op (never armed, never jumps): a product's jobs span several parts
- * (an MCUboot swap between internal flash and the shared NOR), which a one-flash memo cannot key.
+ * (an MCUboot swap between internal flash and the shared NOR) and run beside the other processor's
+ * work, which a one-flash memo cannot key; the board's tail memo (../board-tail.ts) keys the whole
+ * board instead.
  */
 export class FlashSet implements FlashStore {
   readonly parts: readonly NorFlash[];
@@ -37,8 +39,11 @@ export class FlashSet implements FlashStore {
     this.counts = this.parts.map((p) => p.geometry.size / p.geometry.sectorSize);
   }
 
+  /** Ops a board's tail memo plays back (src/twin/board-tail.ts): started by now, not run on any part. */
+  pendingOps?: () => number;
+
   get opCount(): number {
-    let n = 0;
+    let n = this.pendingOps?.() ?? 0;
     for (const p of this.parts) n += p.opCount;
     return n;
   }

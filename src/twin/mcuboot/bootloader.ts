@@ -58,6 +58,11 @@ export interface McubootBootloaderOptions {
   logPrefix?: string;
   /** The offset the log line `Bootloader chainload address offset` prints. */
   chainloadOffset: number;
+  /**
+   * A board's tail-memo checkpoint at each swap checkpoint (../board-tail.ts), given all the
+   * bootloader holds there; may throw PowerLost (the board's tape took over).
+   */
+  checkpoint?(ram: string): void;
   /** Chainloads the image in the primary; called after `Jumping to the first image slot`. */
   runApp(mcu: Mcu, vectorTable: number): Promise<void>;
 }
@@ -262,9 +267,11 @@ export class McubootBootloader {
    * (its flash is the cut's own: a digest for nothing).
    */
   private async checkpoint(bs: BootStatus, where: 'step' | 'copy'): Promise<void> {
-    if (!this.trail || (where === 'step' && this.redoingStep)) return;
+    if (where === 'step' && this.redoingStep) return;
     const ram = `${this.variant} ${bs.idx} ${bs.state} ${where} ${bs.swapType} ${bs.swapSize} ${bs.useScratch} ${this.resuming} ${this.redoingStep}`;
-    await this.trail.at(ram, (ms) => this.mcu.sleep(ms));
+    // After the swap, main() reads nothing it held from before it: the board may stand here too.
+    this.opts.checkpoint?.(`mcuboot ${ram}`);
+    if (this.trail) await this.trail.at(ram, (ms) => this.mcu.sleep(ms));
   }
 
   private async swapRun(bs: BootStatus): Promise<void> {
@@ -301,7 +308,7 @@ export class McubootBootloader {
 
     if (bs.state === 1) {
       // Never an await of its own unarmed: a full replay's ops keep their exact turns.
-      if (this.trail) await this.checkpoint(bs, 'step');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'step');
       this.phase(bs);
       await this.eraseRegion(SCRATCH, 0, SCRATCH.size);
       if (bs.idx === 1) {
@@ -314,7 +321,7 @@ export class McubootBootloader {
         }
       }
       if (early) await this.writeStatus(bs);
-      if (this.trail) await this.checkpoint(bs, 'copy');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'copy');
       await this.copyRegion(SECONDARY, SCRATCH, imgOff, 0, copySz);
       if (!early) await this.writeStatus(bs);
       bs.state = 2;
@@ -323,11 +330,11 @@ export class McubootBootloader {
 
     if (bs.state === 2) {
       // Never an await of its own unarmed: a full replay's ops keep their exact turns.
-      if (this.trail) await this.checkpoint(bs, 'step');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'step');
       this.phase(bs);
       if (early) await this.writeStatus(bs);
       await this.eraseRegion(SECONDARY, imgOff, sz);
-      if (this.trail) await this.checkpoint(bs, 'copy');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'copy');
       await this.copyRegion(PRIMARY, SECONDARY, imgOff, imgOff, copySz);
       // Only one trailer may be live: the request in the secondary is now in the status trailer.
       if (bs.idx === 1 && !bs.useScratch) await this.eraseTrailerSectors(SECONDARY);
@@ -338,11 +345,11 @@ export class McubootBootloader {
 
     if (bs.state === 3) {
       // Never an await of its own unarmed: a full replay's ops keep their exact turns.
-      if (this.trail) await this.checkpoint(bs, 'step');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'step');
       this.phase(bs);
       if (early) await this.writeStatus(bs);
       await this.eraseRegion(PRIMARY, imgOff, sz);
-      if (this.trail) await this.checkpoint(bs, 'copy');
+      if (this.trail || this.opts.checkpoint) await this.checkpoint(bs, 'copy');
       await this.copyRegion(SCRATCH, PRIMARY, 0, imgOff, copySz);
       if (bs.useScratch) {
         const scratchStatus = trailerOffsets(SCRATCH).status;

@@ -19,6 +19,8 @@ export interface BootChainOptions {
   port: SpiPort;
   /** false: the bootloader is built without validating the secondary before a swap (the unchecked-apply radio). */
   validateSecondary: boolean;
+  /** The board's checkpoint at each swap checkpoint (McubootBootloaderOptions.checkpoint). */
+  checkpoint?(ram: string): void;
   runApp(mcu: Mcu): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export function memberBootChain(member: ProductMemberName, opts: BootChainOption
     areas,
     validateSecondary: opts.validateSecondary,
     chainloadOffset: areas.primary.base - opts.flash.base,
+    ...(opts.checkpoint && { checkpoint: opts.checkpoint }),
     runApp: (mcu) => opts.runApp(mcu),
   });
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../../core/clock.js';
 import { NRF52840_NVMC } from '../../targets/nrf52840.js';
 import { NRF9160_NVMC } from '../../targets/nrf9160.js';
 import { HOST_PARTITIONS, PRODUCT_REGIONS, RADIO_PARTITIONS } from '../../targets/nrf91-nrf52-product.js';
+import { BoardTailMemo } from '../board-tail.js';
 import type { TwinDevice, TwinMember } from '../device.js';
 import { FlashSet } from '../flash/flash-set.js';
 import type { FlashGeometry } from '../flash/geometry.js';
@@ -64,6 +65,8 @@ export class MultiMcuDfuTwin implements TwinDevice {
   readonly shared: SharedSpiFlash;
   readonly link: UartLink;
   readonly members: readonly TwinMember[];
+  /** A sweep's recoveries pass through the host's reset into its swap with the same board again and again (../board-tail.ts). */
+  readonly tail: BoardTailMemo;
   private readonly hostBoot: (mcu: Mcu) => Promise<void>;
   private readonly radioBoot: (mcu: Mcu) => Promise<void>;
 
@@ -89,17 +92,37 @@ export class MultiMcuDfuTwin implements TwinDevice {
     const radioPort = this.shared.port(radio);
     const variant = this.variant;
 
-    const hostBoot: (mcu: Mcu) => Promise<void> = memberBootChain('host', {
+    this.tail = new BoardTailMemo({ clock: opts.clock, mcus: [host, radio], flash: this.flash });
+    // A checkpoint at each start of the host's boot chain: after a reset (its swap, a revert) the
+    // radio may be idle in its app, and the board then says all it holds (at a power-on it is not).
+    const hostBoot = async (mcu: Mcu): Promise<void> => {
+      this.tail.checkpoint(() => this.boardState('host', 'boot'));
+      await hostChain(mcu);
+    };
+    const hostChain: (mcu: Mcu) => Promise<void> = memberBootChain('host', {
       flash: hostFlash,
       port: hostPort,
       validateSecondary: true,
-      runApp: (mcu) => runHostApp(mcu, { variant, port: hostPort, link: this.link.end('host'), reboot: () => mcu.reset(hostBoot) }),
+      checkpoint: (ram) => this.tail.checkpoint(() => this.boardState('host', ram)),
+      runApp: (mcu) =>
+        runHostApp(mcu, {
+          variant,
+          port: hostPort,
+          link: this.link.end('host'),
+          reboot: () => mcu.reset(hostBoot),
+          checkpoint: (state) =>
+            this.tail.checkpoint(() => {
+              const own = state();
+              return own === undefined ? undefined : this.boardState('host', own);
+            }),
+        }),
     });
     const radioMcuboot: (mcu: Mcu) => Promise<void> = memberBootChain('radio', {
       flash: radioFlash,
       port: radioPort,
       // The seeded bug's bootloader: built without the secondary's validation.
       validateSecondary: variant !== 'unchecked-apply',
+      checkpoint: (ram) => this.tail.checkpoint(() => this.boardState('radio', ram)),
       runApp: (mcu) => runRadioApp(mcu, { variant, port: radioPort, link: this.link.end('radio'), reboot: () => mcu.reset(radioBoot), logBase: radioLogBase(this.shared.flash.base) }),
     });
     const radioBoot = async (mcu: Mcu): Promise<void> => {
@@ -110,6 +133,22 @@ export class MultiMcuDfuTwin implements TwinDevice {
     this.radioBoot = radioBoot;
     this.members = [this.member('host', 'nrf9160', host), this.member('radio', 'nrf52840', radio)];
     this.writeBootloaderImages();
+  }
+
+  /**
+   * The board apart from its flash, given the state of the program that checkpoints (`boot`: a
+   * fresh start of the host's boot chain): the other processor's program state (undefined unless
+   * it waits where it can say all it holds: Mcu.state), the reset flags, and a quiet bus. The
+   * processor that checkpoints runs, so nothing of its own is in flight; the other one's RX and
+   * link queue are in its state.
+   */
+  private boardState(self: 'host' | 'radio', own: string): string | undefined {
+    const other = self === 'host' ? this.radio : this.mcu;
+    const theirs = other.state?.();
+    if (theirs === undefined || !this.shared.idle()) return undefined;
+    const host = self === 'host' ? own : theirs;
+    const radio = self === 'host' ? theirs : own;
+    return `${this.variant} ${self} host ${this.mcu.resetFlags} ${host} radio ${this.radio.resetFlags} ${radio}`;
   }
 
   private member(name: string, target: string, mcu: Mcu): TwinMember {
@@ -128,6 +167,7 @@ export class MultiMcuDfuTwin implements TwinDevice {
 
   /** One supply: a cut hits both processors at once (each flash op in flight lands per the power-loss mode). */
   powerOff(drop?: SupplyDrop): void {
+    this.tail.stop();
     this.mcu.powerOff(drop);
     this.radio.powerOff(drop);
   }

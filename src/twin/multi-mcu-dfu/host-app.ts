@@ -63,6 +63,11 @@ export interface HostAppOptions {
   link: UartLinkEnd;
   /** NVIC system reset into the host's boot chain; never returns. */
   reboot(): never;
+  /**
+   * A board checkpoint (../board-tail.ts): `state` names all the app holds here, or undefined.
+   * May throw PowerLost: the board's tape took over.
+   */
+  checkpoint?(state: () => string | undefined): void;
 }
 
 export function runHostApp(mcu: Mcu, opts: HostAppOptions): Promise<void> {
@@ -95,7 +100,7 @@ class HostApp {
     this.own = app?.version ?? '?';
     mcu.print(appBanner(this.own, 'primary', RUN_ADDRESS.host, app?.buildId ?? '0000000000000000') + '\n');
     this.inbox = new Inbox(mcu, this.opts.link, (l) => this.noticed(l));
-    await this.askRadioVersion(RADIO_REPORT_MS);
+    await this.askRadioVersion(RADIO_REPORT_MS, 'main');
     let rec = this.state.read();
     // The seeded bug: an unfinished download is forgotten (the record stays, ignored).
     if (this.variant === 'no-resume' && rec?.stage === Stage.DOWNLOADING) rec = undefined;
@@ -197,6 +202,8 @@ class HostApp {
     let erasedTo = off;
     let settled = off;
     while (off < size) {
+      const at = { off, erasedTo, settled };
+      this.opts.checkpoint?.(() => this.downloading(m, rec, at));
       const len = Math.min(CHUNK, size - off);
       const data = await this.fetchChunk(rec.pkg8, m, off, len);
       const end = off + len;
@@ -227,6 +234,16 @@ class HostApp {
         this.mcu.print(`fota: progress ${m} ${whole}/${size}\n`);
       }
     }
+  }
+
+  /**
+   * Its RAM between two chunks of a download: what fetchImage holds, what the rest of the update
+   * reads of it (the record's later reads come from flash) and its inbox; undefined while bytes wait
+   * in its RX ring or link queue (its readers take them at once: a state between two instants).
+   */
+  private downloading(m: Member, rec: DfuRecord, at: { off: number; erasedTo: number; settled: number }): string | undefined {
+    if (this.mcu.rxPending || this.opts.link.pending.length) return undefined;
+    return `host-app ${this.variant} ${this.own} radio ${this.radio ?? '?'} download ${m} ${rec.pkg8} ${rec.images[m].size} ${at.off} ${at.erasedTo} ${at.settled} inbox ${this.inbox.describe()}`;
   }
 
   /** A secondary's trailer sector must be blank before its image comes in: no stale request may survive. */
@@ -295,21 +312,37 @@ class HostApp {
         if (report) throw new UpdateFailed('radio-not-updated');
       }
       // No answer, or the radio just came up: ask, and signal again unless it runs the image now.
-      if ((await this.askRadioVersion(RADIO_REPORT_MS)) === target) return this.state.append('S', Stage.RADIO_DONE);
+      if ((await this.askRadioVersion(RADIO_REPORT_MS, 'update-radio')) === target) return this.state.append('S', Stage.RADIO_DONE);
     }
   }
 
-  /** Asks `version?` until the radio answers or `ms` pass; undefined if it stays silent. */
-  private async askRadioVersion(ms: number): Promise<string | undefined> {
-    const deadline = this.mcu.clock.now() + ms;
+  /**
+   * Asks `version?` until the radio answers or `ms` pass; undefined if it stays silent. `from`: the
+   * step that asks (what it does with the answer follows from it and the record in flash).
+   */
+  private async askRadioVersion(ms: number, from: 'main' | 'update-radio' | 'update-host'): Promise<string | undefined> {
+    const { mcu } = this;
+    const deadline = mcu.clock.now() + ms;
     this.inbox.discard((l) => l.from === 'link' && versionOf(l.text) !== undefined);
-    while (this.mcu.clock.now() < deadline) {
+    while (mcu.clock.now() < deadline) {
       await this.opts.link.send('version?');
-      const wait = Math.min(VERSION_ASK_EVERY_MS, deadline - this.mcu.clock.now());
+      const wait = Math.min(VERSION_ASK_EVERY_MS, deadline - mcu.clock.now());
+      const until = mcu.clock.now() + wait;
+      // Waiting for the answer: all it holds is said here (a board's tail memo keys it).
+      mcu.state = () => this.asking(from, deadline, until);
       const l = await this.inbox.next(wait, (x) => x.from === 'link' && versionOf(x.text) !== undefined);
+      mcu.state = undefined;
       if (l) return versionOf(l.text);
     }
     return undefined;
+  }
+
+  /** Its RAM while it waits for the radio's version: the step, both deadlines (relative, to the nanosecond) and its inbox. */
+  private asking(from: string, deadline: number, until: number): string | undefined {
+    const now = this.mcu.clock.now();
+    if (this.mcu.rxPending || this.opts.link.pending.length || until <= now) return undefined;
+    const ns = (ms: number) => Math.round(ms * 1e6);
+    return `host-app ${this.variant} ${this.own} radio ${this.radio ?? '?'} busy ${this.busy} ask ${from} ${ns(deadline - now)} ${ns(until - now)} inbox ${this.inbox.describe()}`;
   }
 
   // ---- the host itself ----
@@ -319,7 +352,7 @@ class HostApp {
     if (this.own !== target) return this.applyHost(rec, false);
     this.phase('confirm', 'host');
     if (this.variant !== 'host-confirms-early') {
-      const rv = await this.askRadioVersion(RADIO_REPORT_MS);
+      const rv = await this.askRadioVersion(RADIO_REPORT_MS, 'update-host');
       if (rv !== unpackVersion(rec.version.radio ?? 0)) {
         // Not a pair the product runs: back to the radio's step, from the old host (this test image reverts).
         await this.state.append('S', Stage.VERIFIED);

@@ -17,6 +17,8 @@ const MAX_LINE = 1024;
 export class Inbox {
   private lines: InboxLine[] = [];
   private wake?: () => void;
+  /** The console's unfinished line. */
+  private partial = '';
 
   constructor(
     private readonly mcu: Mcu,
@@ -39,6 +41,11 @@ export class Inbox {
       if (left <= 0) return undefined;
       await this.wait(left);
     }
+  }
+
+  /** All it holds: the queued lines (a stale answer may wait there for good) and the half-received one. */
+  describe(): string {
+    return `${this.lines.map((l) => `${l.from}:${l.text}`).join('\n')}|${this.partial}`;
   }
 
   /** Drops queued lines `drop` matches (stale answers from before a retry). */
@@ -77,13 +84,12 @@ export class Inbox {
   }
 
   private async readConsole(): Promise<void> {
-    let partial = '';
     for (;;) {
       await this.mcu.waitRx(60_000);
       const rx = this.mcu.takeRx();
       if (!rx) continue;
-      const parts = (partial + rx.toString('latin1')).split(/\r?\n/);
-      partial = parts.pop()!.slice(-MAX_LINE);
+      const parts = (this.partial + rx.toString('latin1')).split(/\r?\n/);
+      this.partial = parts.pop()!.slice(-MAX_LINE);
       for (const p of parts) if (p.trim()) this.push({ from: 'console', text: p.trim() });
     }
   }

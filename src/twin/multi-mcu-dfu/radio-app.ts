@@ -91,13 +91,26 @@ class RadioApp {
     let nextLog = mcu.clock.now() + LOG_EVERY_MS;
     for (;;) {
       const logging = this.logSeq < LOG_RECORDS_PER_BOOT;
+      const due = nextLog;
+      // Waiting for a line or its next record: all it holds is said here (a board's tail memo keys it).
+      mcu.state = () => this.idleState(logging, due);
       const line = await opts.link.nextLine(logging ? Math.max(0, nextLog - mcu.clock.now()) : 60_000);
+      mcu.state = undefined;
       if (line !== undefined) await this.handle(line.trim());
       if (logging && mcu.clock.now() >= nextLog) {
         await this.log();
         nextLog = Math.max(nextLog + LOG_EVERY_MS, mcu.clock.now());
       }
     }
+  }
+
+  /** Its RAM while it waits in its loop, times relative to now (to the nanosecond); undefined once a record is due. */
+  private idleState(logging: boolean, nextLog: number): string | undefined {
+    const now = this.mcu.clock.now();
+    if (this.opts.link.pending.length || this.mcu.rxPending) return undefined;
+    const ns = (ms: number) => Math.round(ms * 1e6);
+    const schedule = logging ? (nextLog > now ? `next ${ns(nextLog - now)} up ${ns(now - this.startedAt)}` : undefined) : 'quiet';
+    return schedule && `radio-app ${this.opts.variant} ${this.version} seq ${this.logSeq} at ${this.logAt ?? 'scan'} ${schedule}`;
   }
 
   private async handle(line: string): Promise<void> {

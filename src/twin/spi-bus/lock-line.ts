@@ -61,6 +61,11 @@ export class LockLine {
     return this.holders.size ? [...this.holders.keys()].join('+') : null;
   }
 
+  /** Some master's request line is raised (request-lines), or a driver waits for the line to change. */
+  get requested(): boolean {
+    return this.requests.size > 0 || this.changeWaiters.length > 0;
+  }
+
   holds(name: string): boolean {
     return this.holders.has(name);
   }

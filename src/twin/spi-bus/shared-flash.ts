@@ -127,6 +127,12 @@ export class SharedSpiFlash {
     return port;
   }
 
+  /** Nobody holds or asks for the lock and no transaction is on the wire or keeps the flash busy. */
+  idle(): boolean {
+    const now = this.clock.now();
+    return this.lock.holder === null && !this.lock.requested && !this.active.some((t) => t.busyEnd > now);
+  }
+
   /** The board is powered down and rebuilt (a sweep's restore): no transaction, nobody on the lock line. */
   reset(): void {
     this.active = [];

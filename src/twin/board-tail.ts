@@ -1,0 +1,265 @@
+/**
+ * A board's tail memo: the recoveries a sweep simulates on a board of several processors (a
+ * product) pass through the same whole-board state again and again (the host resumes its download
+ * at the same chunk with the same flash, or resets into its swap, while the radio waits at the same
+ * point of its log schedule), and from such a state, given the same input from the host (the rig),
+ * the board does the same until the sweep's judgement. The first recovery through a state is
+ * simulated and its tail kept: what each processor said on its console and when, what it was sent,
+ * when each flash op started, and the flash at the judgement. A later recovery through the same
+ * state plays the tail back: a tape player takes each processor's place and says the same at the
+ * same times, the op count follows the recorded starts, and at the judgement the flash is put as it
+ * was. The rig around it is not played: it reads the tape as it would the board, and answers.
+ *
+ * Exact when the state is described whole: the flash (digested), every processor's program state
+ * (the programs say it at their checkpoints; `Mcu.state` for the others), nothing in flight between
+ * them (the board's `describe`). What the board cannot know is checked instead: the host sent the
+ * same bytes at the same times as in the recorded tail, no processor drew from its generator, and
+ * the judgement came exactly when the recorded one did. A tail that fails a check while recording
+ * is not kept; one that fails while playing makes `end()` false, and the sweep simulates that point
+ * again without the memo.
+ */
+import type { Clock } from '../core/clock.js';
+import type { FlashSet } from './flash/flash-set.js';
+import type { FlashSnapshot } from './flash/nor-flash.js';
+import { StateKeys } from './flash/state-digest.js';
+import { PowerLost, type Mcu } from './mcu.js';
+
+/** Bytes on a processor's console, one way or the other, and when (ms after a checkpoint, or absolute while recording). */
+interface Bytes {
+  at: number;
+  bytes: Buffer;
+}
+
+/** A recorded tail, from its checkpoint to the sweep's judgement; per-processor lists in board order. */
+interface Tail {
+  said: Bytes[][];
+  heard: Bytes[][];
+  /** When each flash op of the tail started, in order. */
+  opStarts: number[];
+  ms: number;
+  state: FlashSnapshot;
+  /** Per flash part: ops started and writes past nWRITE during the tail. */
+  ops: number[];
+  overWrites: number[];
+}
+
+/** Where the board stood at a checkpoint a recording passed: its key, the time and every counter then. */
+interface Mark {
+  key: string;
+  t: number;
+  said: number[];
+  heard: number[];
+  opStarts: number;
+  rng: number[];
+  ops: number[];
+  overWrites: number[];
+}
+
+/** One recovery's use of the memo, from its first checkpoint: recording its marks' tails, or playing one. */
+interface Run {
+  /** Everything from the first checkpoint on, at absolute clock times. */
+  said: Bytes[][];
+  heard: Bytes[][];
+  opStarts: number[];
+  marks: Mark[];
+  off: (() => void)[];
+  playing?: { tail: Tail; t0: number; mark: Mark };
+}
+
+/** Tails kept (each holds a flash snapshot: an array of shared sector references). */
+const MAX_TAILS = 2048;
+/**
+ * Checkpoints a recording registers. A recovery meets the state of an earlier one within a few of
+ * its checkpoints or not at all: a resumed download stands where another did once its first chunk
+ * has rewritten the sector the cut left torn.
+ */
+const MAX_MARKS = 4;
+/** Clock ms two instants may differ by and still be the same (the tape's times are sums of floats). */
+const SAME_INSTANT_MS = 1e-6;
+
+export interface BoardTailOptions {
+  clock: Clock;
+  /** The processors, in a fixed order. */
+  mcus: readonly Mcu[];
+  flash: FlashSet;
+}
+
+export class BoardTailMemo {
+  /** Recoveries whose tail was played back and accepted at the judgement. */
+  jumps = 0;
+  /** Recoveries whose tail was played back and refused at the judgement (simulated again). */
+  refused = 0;
+  private armed = false;
+  private run?: Run;
+  private readonly tails = new Map<string, Tail>();
+  private readonly keys = new StateKeys();
+
+  constructor(private readonly board: BoardTailOptions) {}
+
+  /** A sweep's recovery may use the memo (true) from its power-on, or none (false: a full simulation). */
+  arm(on: boolean): void {
+    this.stop();
+    this.armed = on;
+  }
+
+  /** The board lost power (or the recovery is over): whatever was recorded or played is dropped. */
+  stop(): void {
+    const run = this.run;
+    if (!run) return;
+    for (const off of run.off) off();
+    this.run = undefined;
+    this.board.flash.pendingOps = undefined;
+  }
+
+  /**
+   * A checkpoint, from one processor's program: `describe` names the board's whole state apart from
+   * the flash (that program's own included), or undefined when it cannot. When an earlier recovery
+   * stood here, every program is replaced by its tape and this throws PowerLost (the calling
+   * program's RAM is gone: it must unwind). Otherwise returns, the checkpoint remembered.
+   */
+  checkpoint(describe: () => string | undefined): void {
+    const { mcus, flash, clock } = this.board;
+    if (!this.armed || this.run?.playing || mcus.some((m) => m.opObserver !== undefined)) return;
+    if (this.run && this.run.marks.length >= MAX_MARKS) return;
+    const board = describe();
+    if (board === undefined) return;
+    const key = `${board}|${this.keys.of(flash.snapshot())}`;
+    const run = (this.run ??= this.listen());
+    const mark: Mark = {
+      key,
+      t: clock.now(),
+      said: run.said.map((l) => l.length),
+      heard: run.heard.map((l) => l.length),
+      opStarts: run.opStarts.length,
+      rng: mcus.map((m) => m.rng.position),
+      ops: flash.parts.map((p) => p.opCount),
+      overWrites: flash.parts.map((p) => p.overWrites),
+    };
+    const known = this.tails.get(key);
+    if (!known) {
+      run.marks.push(mark);
+      return;
+    }
+    // The marks before this one end as this tail does: their own stretch up to here, then it.
+    for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, known));
+    run.marks = [];
+    run.playing = { tail: known, t0: mark.t, mark };
+    flash.pendingOps = () => startedBy(known.opStarts, clock.now() - mark.t);
+    mcus.forEach((m, i) => m.replaceProgram((mcu) => play(mcu, known.said[i]!, mark.t)));
+    throw new PowerLost();
+  }
+
+  /**
+   * The sweep judges the recovery now (it reads the flash next). Recording: each mark's tail is
+   * kept. Playing: true when the board now is as the tail left it (the flash and op counts are put
+   * so), false when this recovery must be simulated again without the memo. Neither: true.
+   */
+  end(): boolean {
+    const run = this.run;
+    let ok = true;
+    if (run?.playing) {
+      const { tail, mark } = run.playing;
+      const { flash, clock } = this.board;
+      ok = Math.abs(clock.now() - mark.t - tail.ms) < SAME_INSTANT_MS && sameBytes(since(run.heard, mark.heard, mark.t), tail.heard);
+      if (ok) {
+        flash.restore(tail.state);
+        flash.parts.forEach((p, i) => {
+          p.opCount = mark.ops[i]! + tail.ops[i]!;
+          p.overWrites = mark.overWrites[i]! + tail.overWrites[i]!;
+        });
+        this.jumps++;
+      } else this.refused++;
+    } else if (run) {
+      const now = this.endMark();
+      for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now));
+    }
+    this.stop();
+    this.armed = false;
+    return ok;
+  }
+
+  private listen(): Run {
+    const { mcus, clock } = this.board;
+    const run: Run = { said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], off: [] };
+    mcus.forEach((m, i) => {
+      run.off.push(m.onTx((bytes) => run.said[i]!.push({ at: clock.now(), bytes })));
+      run.off.push(m.onRx((bytes) => run.heard[i]!.push({ at: clock.now(), bytes })));
+      run.off.push(m.onEvent((e) => e.kind === 'flash' && !run.playing && run.opStarts.push(clock.now())));
+    });
+    return run;
+  }
+
+  /** The counters now, as a mark (the judgement's). */
+  private endMark(): Mark {
+    const { mcus, flash, clock } = this.board;
+    const run = this.run!;
+    return {
+      key: '',
+      t: clock.now(),
+      said: run.said.map((l) => l.length),
+      heard: run.heard.map((l) => l.length),
+      opStarts: run.opStarts.length,
+      rng: mcus.map((m) => m.rng.position),
+      ops: flash.parts.map((p) => p.opCount),
+      overWrites: flash.parts.map((p) => p.overWrites),
+    };
+  }
+
+  /** No processor drew from its generator since `m` (the tail does not depend on the point's seed). */
+  private undrawn(m: Mark): boolean {
+    return this.board.mcus.every((mcu, i) => mcu.rng.position === m.rng[i]);
+  }
+
+  /** The tail from `m` to `to` (recorded in this run), followed by `then` (a kept tail from `to` on). */
+  private tailFrom(m: Mark, to: Mark, then?: Tail): Tail {
+    const run = this.run!;
+    const stretch = to.t - m.t;
+    const slice = (lists: Bytes[][], from: number[], upTo: number[], rest?: Bytes[][]) =>
+      lists.map((l, i) => [...l.slice(from[i], upTo[i]).map((b) => ({ at: b.at - m.t, bytes: b.bytes })), ...(rest?.[i] ?? []).map((b) => ({ at: b.at + stretch, bytes: b.bytes }))]);
+    const flash = this.board.flash;
+    return {
+      said: slice(run.said, m.said, to.said, then?.said),
+      heard: slice(run.heard, m.heard, to.heard, then?.heard),
+      opStarts: [...run.opStarts.slice(m.opStarts, to.opStarts).map((t) => t - m.t), ...(then?.opStarts ?? []).map((t) => t + stretch)],
+      ms: stretch + (then?.ms ?? 0),
+      state: then?.state ?? flash.snapshot(),
+      ops: flash.parts.map((_, i) => to.ops[i]! - m.ops[i]! + (then?.ops[i] ?? 0)),
+      overWrites: flash.parts.map((_, i) => to.overWrites[i]! - m.overWrites[i]! + (then?.overWrites[i] ?? 0)),
+    };
+  }
+
+  private keep(key: string, tail: Tail): void {
+    if (this.tails.size >= MAX_TAILS) this.tails.clear();
+    this.tails.set(key, tail);
+  }
+}
+
+/** Each processor's entries after index `from[i]`, with times relative to `t0`. */
+function since(lists: readonly Bytes[][], from: readonly number[], t0: number): Bytes[][] {
+  return lists.map((l, i) => l.slice(from[i]).map((b) => ({ at: b.at - t0, bytes: b.bytes })));
+}
+
+function sameBytes(a: readonly Bytes[][], b: readonly Bytes[][]): boolean {
+  return a.length === b.length && a.every((l, i) => l.length === b[i]!.length && l.every((x, k) => Math.abs(x.at - b[i]![k]!.at) < SAME_INSTANT_MS && x.bytes.equals(b[i]![k]!.bytes)));
+}
+
+/** Ops of the tail started by `ms` after its checkpoint (a binary search: the count is read at any instant). */
+function startedBy(starts: readonly number[], ms: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= ms + SAME_INSTANT_MS) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A processor's tape: its console writes at their times after `t0`, then nothing. */
+async function play(mcu: Mcu, said: readonly Bytes[], t0: number): Promise<void> {
+  for (const s of said) {
+    const wait = t0 + s.at - mcu.clock.now();
+    if (wait > 0) await mcu.sleep(wait);
+    mcu.uartTx(s.bytes);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A product's recoveries pass through the same whole-board state again and again (the host
+ * resuming its download at the same chunk, the host or the radio at the same step of its swap, the
+ * host resetting into its swap), and the twin plays the rest back from the first recovery that
+ * stood there (src/twin/board-tail.ts) instead of simulating it. The recoveries that played a tail
+ * back must end exactly as the full replay of the same cut (runCut: the whole update, a marker
+ * trigger at the op, every event of the recovery simulated) and as the same sweep with the memo
+ * held off; a tail whose judgement comes at another time is refused and the point simulated again.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { loadRig } from '../../src/config/index.js';
+import { TWIN_VARIANTS } from '../../src/drivers/device/twin.js';
+import { openRig } from '../../src/rig/open-rig.js';
+import type { Rig } from '../../src/rig/rig.js';
+import { runCut } from '../../src/scenario/cut.js';
+import type { PointResult } from '../../src/scenario/sweep/recover.js';
+import type { SweepCutPoint } from '../../src/scenario/sweep/points.js';
+import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
+import { SCHEMES } from '../../src/schemes/meta-registry.js';
+
+const PRODUCT = SCHEMES.find((s) => s.name === 'multi-mcu-dfu')!;
+const VARIANTS = Object.keys(TWIN_VARIANTS[PRODUCT.name]!);
+
+function request(variant = 'correct'): SweepRequest {
+  return { rig: PRODUCT.bench.rig, twin: { variant }, images: { from: `firmware/${PRODUCT.samples.from}`, to: `firmware/${PRODUCT.samples.to}` }, seed: 7 };
+}
+
+const rigs: Rig[] = [];
+afterAll(async () => {
+  for (const rig of rigs) await rig.close();
+});
+
+/** The session with its board's tail memo held off: every recovery simulated whole. */
+function holdOff(session: SweepSession): void {
+  const sweep = session.rig.twin!.sweep;
+  const arm = sweep.armTail.bind(sweep);
+  sweep.armTail = () => arm(false);
+}
+
+function line(r: PointResult): string {
+  return `op ${r.point.op} ${r.point.mode}${r.point.fraction !== undefined ? ` ${r.point.fraction.toFixed(3)}` : ''}: ${r.outcome} ${r.stateHash} ${r.reasons.join(' | ')}`;
+}
+
+/** Every `every`-th point of the sweep's every-op points (all three modes), the first op's included. */
+function sampled(session: SweepSession, every: number): SweepCutPoint[] {
+  return session.everyOp(['before', 'after', 'torn']).filter((p) => p.op % every === 0);
+}
+
+describe("a product's recoveries play back the tail of an earlier one that stood in the same board state", () => {
+  it('torn cuts in one download sector and in the host swap: all but the first of each play a tail back, and end as their full replays', async () => {
+    const session = await SweepSession.open(request());
+    const config = sweepRigConfig(await loadRig(PRODUCT.bench.rig), { twin: { powerLoss: 'torn' } });
+    const rig = await openRig(config);
+    rigs.push(rig);
+    try {
+      const ops = session.recording.ops;
+      // A run of host chunk programs inside one 4 KiB sector of the radio image, and a run of ops of the host's swap.
+      const download = ops.filter((o) => o.mcu === 'host' && o.phase?.startsWith('download radio') && o.kind === 'program').slice(20, 26);
+      const swap = ops.filter((o) => o.mcu === 'host' && o.phase?.startsWith('swap')).slice(40, 46);
+      const torn = new Map(session.everyOp(['torn']).map((p) => [p.op, p]));
+      const points = [...download, ...swap].map((o) => torn.get(o.index)!);
+      const before = session.rig.twin!.sweep.tailStats().jumps;
+      const seen: string[] = [];
+      const replayed: string[] = [];
+      for (const point of points) {
+        const fast = await session.recover(point);
+        const op = ops[point.op]!;
+        const full = await runCut(rig, session.scheme, session.images, {
+          trigger: { kind: 'marker', edge: op.marker!, delayMs: point.fraction! * op.durationMs },
+          offMs: rig.config.power.offMs,
+          seed: point.seed,
+        });
+        seen.push(`${line(fast).split(': ')[0]}: ${fast.outcome} ${fast.stateHash}`);
+        replayed.push(`${line(fast).split(': ')[0]}: ${full.outcome} ${rig.twin!.sweep.stateHash()}`);
+        // A product's firmware always has a timer pending: left on, the replay twin would run on behind the session's.
+        await rig.power.off();
+      }
+      expect(seen).toEqual(replayed);
+      // A full replay is no sweep recovery: it never plays a tail.
+      expect(rig.twin!.sweep.tailStats().jumps).toBe(0);
+      // The first cut of each run (and one whose radio was busy at every checkpoint) is simulated; the rest play back.
+      expect(session.rig.twin!.sweep.tailStats().jumps - before).toBeGreaterThanOrEqual(points.length - 4);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it.each(VARIANTS)('%s: every eighth op in every mode gives what the same sweep with the memo held off gives', async (variant) => {
+    const fast = await SweepSession.open(request(variant));
+    const slow = await SweepSession.open(request(variant));
+    holdOff(slow);
+    try {
+      const points = sampled(fast, 8);
+      const seen: string[] = [];
+      const whole: string[] = [];
+      for (const p of points) seen.push(line(await fast.recover(p)));
+      for (const p of points) whole.push(line(await slow.recover(p)));
+      expect(seen).toEqual(whole);
+      expect(slow.rig.twin!.sweep.tailStats()).toEqual({ jumps: 0, refused: 0 });
+      // The memo was used (a variant whose bug makes every recovery draw or differ would leave it idle: none does).
+      expect(fast.rig.twin!.sweep.tailStats().jumps).toBeGreaterThan(points.length / 10);
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+
+  it('a tail whose judgement would come at another time is refused, and the point simulated whole', async () => {
+    const fast = await SweepSession.open(request());
+    const slow = await SweepSession.open(request());
+    holdOff(slow);
+    try {
+      // Two cuts in the same step of the host's swap: the second plays the first's tail back.
+      const swap = fast.recording.ops.filter((o) => o.mcu === 'host' && o.phase?.startsWith('swap')).slice(60, 62);
+      const [first, second] = swap.map((o) => fast.everyOp(['torn']).find((p) => p.op === o.index)!);
+      await fast.recover(first!);
+      // The judgement of the second comes later than the recorded one: the board then is not the tail's end.
+      const settle = fast.scheme.settleMs;
+      const settleBy = (ms: number) => {
+        (fast.scheme as { settleMs: number }).settleMs = ms;
+        (slow.scheme as { settleMs: number }).settleMs = ms;
+      };
+      settleBy(settle + 1);
+      try {
+        const stats = fast.rig.twin!.sweep.tailStats();
+        const got = await fast.recover(second!);
+        expect(fast.rig.twin!.sweep.tailStats()).toEqual({ jumps: stats.jumps, refused: stats.refused + 1 });
+        expect(line(got)).toBe(line(await slow.recover(second!)));
+      } finally {
+        settleBy(settle);
+      }
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+});
