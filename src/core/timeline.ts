@@ -13,11 +13,18 @@ export interface TimelineEvent {
 export class Timeline {
   readonly events: TimelineEvent[] = [];
   private readonly listeners = new Set<(e: TimelineEvent) => void>();
+  /**
+   * While quiet, nothing is kept or passed on: a sweep's recoveries are judged from the console and
+   * the flash, nobody reads their timeline, and on a product every chunk, line and lock change was
+   * an entry. Sources that build costly entries may skip them (see `quiet` in open-twin-rig.ts).
+   */
+  quiet = false;
 
   constructor(readonly clock: Clock) {}
 
   add(source: TimelineEvent['source'], kind: string, detail?: string, data?: Record<string, unknown>): TimelineEvent {
     const e: TimelineEvent = { t: this.clock.now(), source, kind, ...(detail !== undefined && { detail }), ...(data && { data }) };
+    if (this.quiet) return e;
     this.events.push(e);
     for (const l of [...this.listeners]) l(e);
     return e;

@@ -36,7 +36,7 @@ export function openTwinRig(config: RigConfig, openLink: TwinLinkOpener = openTw
     const timeline = new Timeline(clock);
     const device = createTwin(config.scheme, { clock, variant: t.variant, powerLoss: t.powerLoss, seed: t.seed });
     device.configureBoard?.({ stable: stableRule(config.boot), ...(t.sramFlipRate !== undefined && { sramFlipRate: t.sramFlipRate }), ...(t.crashReset && { crashReset: t.crashReset }) });
-    const forwarding = forwardEvents(device, timeline);
+    forwardEvents(device, timeline);
     const product = device.members ? await openMembers(config, device, openLink, clock, cleanups) : undefined;
     const opened = product ? undefined : await openLink(device, { transport: t.transport, paceBaud: t.paceBaud, baud: config.console.baud, clock });
     if (opened) cleanups.push(() => opened.close());
@@ -55,9 +55,6 @@ export function openTwinRig(config: RigConfig, openLink: TwinLinkOpener = openTw
         }),
       baselines: new Map(),
       sweep: twinSweep(device),
-      quietTimeline: (quiet) => {
-        forwarding.quiet = quiet;
-      },
     };
     cleanups.push(() => device.powerOff());
     const power = new TwinPower(device, timeline, config.power.driver === 'twin' ? config.power.sag : undefined);
@@ -77,11 +74,10 @@ export function openTwinRig(config: RigConfig, openLink: TwinLinkOpener = openTw
 /** A product member has no reset line on the twin: its reset is the product's short power cycle. */
 const RESET_CYCLE_MS = 20;
 
-/** What the twin did, into the rig's timeline (each event of a product says whose it is), unless `quiet`. */
-function forwardEvents(device: TwinDevice, timeline: Timeline): { quiet: boolean } {
-  const forwarding = { quiet: false };
+/** What the twin did, into the rig's timeline (each event of a product says whose it is), unless the timeline is quiet. */
+function forwardEvents(device: TwinDevice, timeline: Timeline): void {
   device.onEvent((e) => {
-    if (forwarding.quiet) return;
+    if (timeline.quiet) return;
     const data = e.mcu !== undefined ? { mcu: e.mcu } : undefined;
     if (e.kind === 'phase') timeline.add('twin', `phase:${e.name}`, e.detail, data);
     else if (e.kind === 'boot') timeline.add('twin', `boot:${e.image}`, e.slot, data);
@@ -91,7 +87,6 @@ function forwardEvents(device: TwinDevice, timeline: Timeline): { quiet: boolean
     else if (e.kind === 'link') timeline.add('twin', 'link', e.text, { from: e.from, to: e.to });
     else if (e.kind === 'bus-conflict') timeline.add('twin', 'bus-conflict', `${e.conflict}: ${e.op} at 0x${e.address.toString(16)} with ${e.other}`, data);
   });
-  return forwarding;
 }
 
 /**

@@ -31,12 +31,6 @@ export interface TwinHandle {
   readonly baselines: Map<string, unknown>;
   /** Op log and cut-state loading for sweeps (src/scenario/sweep/). */
   sweep: TwinSweep;
-  /**
-   * While quiet, the twin's own events (phases, boots, the bus lock, link lines) stay out of the
-   * rig's timeline: a sweep's recoveries are judged from the console and the flash, nobody reads
-   * their timeline, and on a product every chunk and lock change was an entry (5 % of its sweep).
-   */
-  quietTimeline(quiet: boolean): void;
 }
 
 /** One processor of a product rig (`mcus:` in its file). */

@@ -53,25 +53,27 @@ describe('twin product rig (in process)', () => {
     expect(rig.timeline.events.some((e) => e.kind === 'boot:app' && (e.data as { mcu?: string } | undefined)?.mcu === 'radio')).toBe(true);
   });
 
-  it("keeps the twin's own events out of the timeline while quiet (a sweep's recoveries), and in it again after", async () => {
+  it("keeps the timeline empty while it is quiet (a sweep's recoveries), and fills it again after", async () => {
     rig = await openRig(await loadRig(RIG));
     const host = await schemeAdapter(rig.config.scheme);
     await host.baseline(rig.probe!, { from: await loadUpdateImage(V1, rig.config.scheme) }, 'factory');
     const twinEvents = () => rig!.timeline.events.filter((e) => e.source === 'twin').length;
-    rig.twin!.quietTimeline(true);
+    rig.timeline.quiet = true;
     let from = rig.console.lines.length;
     await rig.power.on();
     await rig.console.expect(/^host\| fota: idle /, { timeoutMs: 60_000, fromLine: from, what: 'the host idle' });
     // The device ran (both members booted, the radio logged under the bus lock), and none of it is in the timeline.
     expect(rig.console.lines.slice(from).some((l) => l.text.startsWith('radio| hilrig-app'))).toBe(true);
     expect(twinEvents()).toBe(0);
+    expect(rig.timeline.events.filter((e) => e.source === 'console')).toEqual([]);
     await rig.power.off();
-    rig.twin!.quietTimeline(false);
+    rig.timeline.quiet = false;
     from = rig.console.lines.length;
     await rig.power.on();
     await rig.console.expect(/^host\| fota: idle /, { timeoutMs: 60_000, fromLine: from, what: 'the host idle again' });
     expect(rig.timeline.events.some((e) => e.source === 'twin' && e.kind === 'boot:app')).toBe(true);
     expect(rig.timeline.events.some((e) => e.source === 'twin' && e.kind === 'lock')).toBe(true);
+    expect(rig.timeline.events.some((e) => e.source === 'console' && e.kind === 'line')).toBe(true);
   });
 
   it("gives each member's probe its own addresses: the radio's 0xC000 is the product's 0x10C000", async () => {

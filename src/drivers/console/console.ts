@@ -177,7 +177,8 @@ export class Console {
     for (const p of parts) this.pushLine(p);
   }
 
-  private pushLine(raw: string): void {
+  /** One whole line, as received (a merged console hands over its members' lines this way). */
+  protected pushLine(raw: string): void {
     // eslint-disable-next-line no-control-regex
     const text = raw.replace(/\r/g, '').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     const line = { t: this.opts.clock.now(), text };

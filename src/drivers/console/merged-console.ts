@@ -24,19 +24,19 @@ export class MergedConsole extends Console {
   ) {
     if (members.length === 0) throw new TypeError('MergedConsole: needs at least one member console');
     const host = members[0]!.console;
-    const data = new Listeners<Buffer>();
     const closed = new Listeners<Error | undefined>();
     const link: ByteLink = {
       description: members.map((m) => `${m.name}: ${m.console.link.description}`).join('; '),
       write: (bytes) => host.write(bytes),
-      onData: (l) => data.add(l),
+      // Its lines come whole from the members (below), never as bytes.
+      onData: () => () => {},
       onClose: (l) => closed.add(l),
       close: async () => {},
     };
     super({ link, clock: opts.clock, ...(opts.timeline && { timeline: opts.timeline }) });
     for (const m of members) {
       // A member's whole line becomes one merged line: two members talking at once never mix mid-line.
-      this.offs.push(m.console.onLine((line) => data.emit(Buffer.from(`${m.name}| ${line.text}\n`, 'latin1'))));
+      this.offs.push(m.console.onLine((line) => this.pushLine(`${m.name}| ${line.text}`)));
       this.offs.push(m.console.onNote((n) => this.note(`${m.name}| ${n.text}`)));
       this.offs.push(m.console.link.onClose((why) => closed.emit(why)));
     }

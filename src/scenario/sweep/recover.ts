@@ -204,7 +204,8 @@ export async function recoverPoint(
   // A recorded recovery (a double sweep's first cut) runs on after the judgement, to MAX_RECOVERY_LOG_MS at most.
   const recording = record ? spec.offMs + timeoutMs + MAX_RECOVERY_LOG_MS : 0;
   const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)) + recording);
-  rig.twin?.quietTimeline(true);
+  // Nobody reads a recovery's timeline: it is judged from the console and the flash.
+  rig.timeline.quiet = true;
   try {
     return await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, views, record);
   } catch (err) {
@@ -215,7 +216,7 @@ export async function recoverPoint(
     return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweepOf(rig).stateHash() };
   } finally {
     guard.end();
-    rig.twin?.quietTimeline(false);
+    rig.timeline.quiet = false;
     // The device stops with its point: a firmware that always has a timer pending (a product's
     // host app idles in 60 s waits) would otherwise run on in the background whenever this thread
     // waits, at the cost of every other session on it (hil detect keeps several open).

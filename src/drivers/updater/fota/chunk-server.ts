@@ -11,6 +11,9 @@ export interface Served {
   length: number;
 }
 
+/** Answers kept (a 4 MiB package in 500-byte chunks is about 8,400). */
+const MAX_ANSWERS = 16_384;
+
 /**
  * The rig's side of the download: answers every `fota get` for a package it was given, for as long
  * as the rig lives. It keeps no download state, so a host MCU that resumes after a cut (in a
@@ -24,6 +27,12 @@ export class FotaChunkServer {
   private readonly served = new Listeners<Served>();
   private readonly lines = new Listeners<DeviceLine>();
   private readonly off: () => void;
+  /**
+   * Each answer's bytes by request: a package never changes, and a sweep's recoveries ask for the
+   * same chunks thousands of times (the base64 line and its buffer were a fifth of a product point).
+   * Handed to the console as they are: nothing on the way writes into them.
+   */
+  private readonly answers = new Map<string, Buffer>();
 
   constructor(
     private readonly console: Console,
@@ -34,6 +43,9 @@ export class FotaChunkServer {
 
   /** Packages stay known for the server's life: a resumed download may come much later. */
   offer(pkg: FotaPackage): void {
+    const had = this.packages.get(pkg.id);
+    // Another package under the same id (its tar's first 8 hex digits): its answers are not these.
+    if (had && had !== pkg) this.answers.clear();
     this.packages.set(pkg.id, pkg);
   }
 
@@ -67,7 +79,13 @@ export class FotaChunkServer {
     if (get.offset >= member.size) return this.refuse(`fota get at offset ${get.offset} of ${get.member}, which is ${member.size} bytes`);
     const bytes = member.data.subarray(get.offset, Math.min(member.size, get.offset + get.length));
     this.timeline?.add('updater', 'fota-data', `${get.member} ${get.offset}+${bytes.length}`);
-    this.console.write(`${dataLine(get.pkg, get.member, get.offset, bytes)}\n`).catch((err: unknown) => {
+    const key = `${get.pkg} ${get.member} ${get.offset} ${bytes.length}`;
+    let answer = this.answers.get(key);
+    if (!answer) {
+      if (this.answers.size >= MAX_ANSWERS) this.answers.clear();
+      this.answers.set(key, (answer = Buffer.from(`${dataLine(get.pkg, get.member, get.offset, bytes)}\n`, 'latin1')));
+    }
+    this.console.write(answer).catch((err: unknown) => {
       this.note(`fota data for ${get.member} at ${get.offset} not sent: ${(err as Error).message}`);
     });
     this.served.emit({ pkg: get.pkg, member: get.member, offset: get.offset, length: bytes.length });
