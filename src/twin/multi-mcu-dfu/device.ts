@@ -138,17 +138,20 @@ export class MultiMcuDfuTwin implements TwinDevice {
   /**
    * The board apart from its flash, given the state of the program that checkpoints (`boot`: a
    * fresh start of the host's boot chain): the other processor's program state (undefined unless
-   * it waits where it can say all it holds: Mcu.state), the reset flags, and a quiet bus. The
-   * processor that checkpoints runs, so nothing of its own is in flight; the other one's RX and
-   * link queue are in its state.
+   * it waits where it can say all it holds: Mcu.state), the link lines queued for the one that
+   * checkpoints, the reset flags, and a quiet bus. The processor that checkpoints runs, so nothing
+   * of its own is in flight; the other one's RX and link queue are in its state.
    */
   private boardState(self: 'host' | 'radio', own: string): string | undefined {
-    const other = self === 'host' ? this.radio : this.mcu;
+    const [mine, other] = self === 'host' ? [this.mcu, this.radio] : [this.radio, this.mcu];
     const theirs = other.state?.();
-    if (theirs === undefined || !this.shared.idle()) return undefined;
+    // Bytes waiting in its console RX ring (none, unless the rig spoke), and link lines its program
+    // has not taken (a bootloader reads none: its app will), are its state too.
+    if (theirs === undefined || mine.rxPending || !this.shared.idle()) return undefined;
+    const queued = this.link.end(self).pending.join('\n');
     const host = self === 'host' ? own : theirs;
     const radio = self === 'host' ? theirs : own;
-    return `${this.variant} ${self} host ${this.mcu.resetFlags} ${host} radio ${this.radio.resetFlags} ${radio}`;
+    return `${this.variant} ${self} queued ${JSON.stringify(queued)} host ${this.mcu.resetFlags} ${host} radio ${this.radio.resetFlags} ${radio}`;
   }
 
   private member(name: string, target: string, mcu: Mcu): TwinMember {
