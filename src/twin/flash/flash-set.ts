@@ -20,6 +20,8 @@ export class FlashSet implements FlashStore {
   readonly resume = { until: undefined as number | undefined, jumps: 0 };
   /** Sectors per part, in base order: where each part's share of a snapshot starts and ends. */
   private readonly counts: number[];
+  /** Sectors in all parts: a snapshot's length. */
+  private readonly total: number;
   /** Per caller's `seen` array, one per part (readInto's contract is per buffer). */
   private readonly seenByPart = new WeakMap<(Buffer | undefined)[], (Buffer | undefined)[][]>();
 
@@ -37,6 +39,7 @@ export class FlashSet implements FlashStore {
     const last = this.parts[this.parts.length - 1]!;
     this.geometry = { name, size: last.base + last.geometry.size - this.base };
     this.counts = this.parts.map((p) => p.geometry.size / p.geometry.sectorSize);
+    this.total = this.counts.reduce((a, b) => a + b, 0);
   }
 
   /** Ops a board's tail memo plays back (src/twin/board-tail.ts): started by now, not run on any part. */
@@ -75,25 +78,22 @@ export class FlashSet implements FlashStore {
   }
 
   snapshot(): FlashSnapshot {
-    const sectors: Buffer[] = [];
-    const writes: (Uint8Array | undefined)[] = [];
+    const sectors = new Array<Buffer>(this.total);
+    const writes = new Array<Uint8Array | undefined>(this.total);
+    let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
-      const s = this.parts[i]!.snapshot();
-      for (const b of s.sectors) sectors.push(b);
-      const w = s.writes ?? [];
-      for (let k = 0; k < this.counts[i]!; k++) writes.push(w[k]);
+      this.parts[i]!.snapshotInto(sectors, writes, at);
+      at += this.counts[i]!;
     }
     return { sectors, writes };
   }
 
   restore(snapshot: FlashSnapshot): void {
-    const total = this.counts.reduce((a, b) => a + b, 0);
-    if (snapshot.sectors.length !== total) throw new FlashError(`snapshot has ${snapshot.sectors.length} sectors, ${this.geometry.name} has ${total}`);
+    if (snapshot.sectors.length !== this.total) throw new FlashError(`snapshot has ${snapshot.sectors.length} sectors, ${this.geometry.name} has ${this.total}`);
     let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
-      const n = this.counts[i]!;
-      this.parts[i]!.restore({ sectors: snapshot.sectors.slice(at, at + n), ...(snapshot.writes && { writes: snapshot.writes.slice(at, at + n) }) });
-      at += n;
+      this.parts[i]!.restoreFrom(snapshot, at);
+      at += this.counts[i]!;
     }
   }
 

@@ -389,10 +389,30 @@ export class NorFlash {
     return { sectors: this.sectors.slice(), writes: this.writes.slice() };
   }
 
+  /**
+   * As snapshot(), written into a larger snapshot's arrays from index `at`: a FlashSet takes its
+   * parts' snapshots into one pair of arrays (a product's is 1,536 sectors, taken several times per
+   * sweep point).
+   */
+  snapshotInto(sectors: Buffer[], writes: (Uint8Array | undefined)[], at: number): void {
+    this.owned.fill(false);
+    for (let i = 0; i < this.sectors.length; i++) {
+      sectors[at + i] = this.sectors[i]!;
+      writes[at + i] = this.writes[i];
+    }
+  }
+
   restore(snapshot: FlashSnapshot): void {
     if (snapshot.sectors.length !== this.sectors.length) throw new FlashError('snapshot is from another flash geometry');
-    this.sectors = snapshot.sectors.slice();
-    this.writes = snapshot.writes?.slice() ?? new Array<Uint8Array | undefined>(this.sectors.length).fill(undefined);
+    this.restoreFrom(snapshot, 0);
+  }
+
+  /** As restore(), from a larger snapshot's arrays at index `at` (a FlashSet's, see snapshotInto). */
+  restoreFrom(snapshot: FlashSnapshot, at: number): void {
+    const n = this.sectors.length;
+    if (at + n > snapshot.sectors.length) throw new FlashError('snapshot is from another flash geometry');
+    this.sectors = snapshot.sectors.slice(at, at + n);
+    this.writes = snapshot.writes ? snapshot.writes.slice(at, at + n) : new Array<Uint8Array | undefined>(n).fill(undefined);
     this.owned.fill(false);
   }
 
