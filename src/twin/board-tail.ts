@@ -125,16 +125,7 @@ export class BoardTailMemo {
     if (board === undefined) return;
     const key = `${board}|${this.keys.of(flash.snapshot())}`;
     const run = (this.run ??= this.listen());
-    const mark: Mark = {
-      key,
-      t: clock.now(),
-      said: run.said.map((l) => l.length),
-      heard: run.heard.map((l) => l.length),
-      opStarts: run.opStarts.length,
-      rng: mcus.map((m) => m.rng.position),
-      ops: flash.parts.map((p) => p.opCount),
-      overWrites: flash.parts.map((p) => p.overWrites),
-    };
+    const mark = this.markNow(run, key);
     const known = this.tails.get(key);
     if (!known) {
       run.marks.push(mark);
@@ -170,7 +161,7 @@ export class BoardTailMemo {
         this.jumps++;
       } else this.refused++;
     } else if (run) {
-      const now = this.endMark();
+      const now = this.markNow(run, '');
       for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now));
     }
     this.stop();
@@ -189,12 +180,11 @@ export class BoardTailMemo {
     return run;
   }
 
-  /** The counters now, as a mark (the judgement's). */
-  private endMark(): Mark {
+  /** Where `run` and the board stand now, as a mark named `key` (the judgement's: none). */
+  private markNow(run: Run, key: string): Mark {
     const { mcus, flash, clock } = this.board;
-    const run = this.run!;
     return {
-      key: '',
+      key,
       t: clock.now(),
       said: run.said.map((l) => l.length),
       heard: run.heard.map((l) => l.length),

@@ -83,9 +83,9 @@ describe('hil detect', () => {
     // reported as known with its reason, ref and replay line, never failing the run.
     const correct = rows.filter((l) => /\scorrect\s+correct\s/.test(l));
     expect(correct.filter((l) => !/\sno\s+ok$/.test(l))).toEqual([]);
-    // The product's detection suites (suites/product/, minutes of CPU) are not in the default set: the run says so and how to run them.
+    // The product's detection suites (suites/product/, tens of CPU-s) are not in the default set: the run says so and how to run them.
     expect(r.stderr).toMatch(
-      /multi-mcu-dfu: 2 detection suites not in the default set \(suites\/product\/detect-product-double\.yaml, suites\/product\/detect-product\.yaml: minutes of CPU\): hil detect --scheme multi-mcu-dfu/,
+      /multi-mcu-dfu: 2 detection suites not in the default set \(suites\/product\/detect-product-double\.yaml, suites\/product\/detect-product\.yaml: tens of CPU-s\): hil detect --scheme multi-mcu-dfu/,
     );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(

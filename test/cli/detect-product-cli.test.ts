@@ -2,7 +2,7 @@
  * `hil detect --scheme multi-mcu-dfu` (issue 13's "done when"): the product's detection suites
  * (suites/product/, left out of the default set, which says so: test/cli/detect-cli.test.ts) catch
  * every seeded bug, and the correct product is clean over every op state of its update (a `sweeps`
- * project file: minutes of CPU).
+ * project file: tens of CPU-s).
  */
 import { describe, expect, it } from '@jest/globals';
 import type { DetectRow as Row } from './detect-row.js';

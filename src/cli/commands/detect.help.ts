@@ -24,8 +24,8 @@ that replays it (a correct bootloader failing is always printed so). Exit 0 iff 
 is caught and no correct one fails.
 
 The default set is suites/detect-*.yaml (about 30 s on two cores). Detection suites in subfolders
-(suites/product/: the two-processor product's, minutes of CPU: each point recovers the rest of a
-two-processor update) run with --all or --scheme of their scheme; the default run names them.
+(suites/product/: the two-processor product's, about 25 s more on two cores: each point recovers
+the rest of a two-processor update) run with --all or --scheme of their scheme; the default run names them.
 
   --scheme S    only this scheme (${SCHEMES.join(', ')}), its suites in subfolders included
   --all         every detection suite, subfolders included

@@ -25,7 +25,7 @@ function detectionSuites(): string[] {
 
 /**
  * Detection suites kept out of the default set, in subfolders of the default set's folder
- * (suites/product/: the two-processor product's, whose exhaustive sweeps cost minutes of CPU):
+ * (suites/product/: the two-processor product's, whose exhaustive sweeps double the default run's time):
  * run by `--all`, by `--scheme S` for their scheme, or by name.
  */
 function sideSuites(defaults: readonly string[]): string[] {
@@ -143,7 +143,7 @@ export const detectCommand: Command = {
     for (const r of rows) for (const block of formatKnown(r)) (r.buggy ? out.verbose : out.info).call(out, block);
     for (const w of unseen) out.warn(w);
     for (const [name, left] of leftOut) {
-      out.info(`${name}: ${left.length} detection suite${left.length === 1 ? '' : 's'} not in the default set (${left.join(', ')}: minutes of CPU): hil detect --scheme ${name}`);
+      out.info(`${name}: ${left.length} detection suite${left.length === 1 ? '' : 's'} not in the default set (${left.join(', ')}: tens of CPU-s): hil detect --scheme ${name}`);
     }
     for (const r of rows.filter((x) => x.rigErrors)) out.info(`${r.scheme}/${r.variant}: rig error: ${r.errors.join('; ')}`);
     // A correct bootloader failing is a finding: always shown with its point, not only with -v.
