@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
-import { stateDigest } from '../../twin/flash/state-digest.js';
+import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
@@ -134,7 +134,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     },
     loadSecond: (second) => recovery.load(second.op, second.mode, second.fraction),
     secondStateId: (op, mode) => recovery.stateId(op, mode),
-    stateHash: () => stateDigest(device.snapshot()),
+    stateHash: recentHashes(device),
     allowJumps: (untilMs) => {
       device.flash.resume.until = untilMs;
     },
@@ -143,6 +143,27 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     tailEnd: () => device.tail?.end() ?? true,
     tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0 }),
     probe: reusingProbe(device),
+  };
+}
+
+/** States whose hashes are kept: a run of points whose recoveries end alike (one played-back tail) hashes its state once. */
+const RECENT_STATES = 8;
+
+/**
+ * The device's state hash, kept for the last few states: a state with the very same sector buffers
+ * as a kept one (sameState: equal buffers, equal bytes) has its hash (a product's is 1,536 sector
+ * digests hashed together at each point).
+ */
+function recentHashes(device: TwinDevice): () => string {
+  const recent: { snapshot: ReturnType<TwinDevice['snapshot']>; hash: string }[] = [];
+  return () => {
+    const snapshot = device.snapshot();
+    const known = recent.find((r) => sameState(r.snapshot, snapshot));
+    if (known) return known.hash;
+    const hash = stateDigest(snapshot);
+    if (recent.length >= RECENT_STATES) recent.shift();
+    recent.push({ snapshot, hash });
+    return hash;
   };
 }
 
