@@ -1,4 +1,5 @@
 // Rig leases against a real redis-server with AUTH: expiry on their own, no renewal after expiry,
+// renewals that move the expiry forward (leases a test holds live 60 s: no assertion races a stall),
 // monotonic fencing tokens (even across a Redis that lost its counter), force release audited,
 // and leases kept across a Redis restart with appendonly.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -16,6 +17,9 @@ let server: RedisProc;
 let lab: LabConfig;
 let redis: Redis;
 let leases: RigLeases;
+/** Leases that outlive any stall of a busy machine: what a test asserts of a held lease never races its expiry. */
+let longLab: LabConfig;
+let longLeases: RigLeases;
 const clients: Redis[] = [];
 
 /**
@@ -46,6 +50,8 @@ beforeAll(async () => {
   redis = await connectRedis(lab);
   clients.push(redis);
   leases = new RigLeases(redis, lab, hostClock);
+  longLab = server.lab({ lease: { ttlMs: 60000, renewMs: 20000 } });
+  longLeases = new RigLeases(redis, longLab, hostClock);
 });
 
 afterAll(async () => {
@@ -54,21 +60,21 @@ afterAll(async () => {
 });
 
 test('one holder at a time; the other is told who holds it and for how long', async () => {
-  const lease = await acquired('rig-a', holder('w1', 'job-1'));
+  const lease = await acquired('rig-a', holder('w1', 'job-1'), longLeases);
   expect(lease.token).toBe(1);
   // Counted from when the request was sent, less the drift margin (never from when Redis answered).
-  expect(lease.validUntil).toBe(sent.at(-1)! + lab.lease.ttlMs - driftMargin(lab.lease.ttlMs));
-  const other = await leases.acquire('rig-a', holder('w2'));
+  expect(lease.validUntil).toBe(sent.at(-1)! + longLab.lease.ttlMs - driftMargin(longLab.lease.ttlMs));
+  const other = await longLeases.acquire('rig-a', holder('w2'));
   expect(isLease(other)).toBe(false);
   if (isLease(other)) return;
   expect(other.heldBy).toEqual(holder('w1', 'job-1'));
   expect(other.token).toBe(1);
   expect(other.expiresInMs).toBeGreaterThan(0);
-  expect(other.expiresInMs).toBeLessThanOrEqual(lab.lease.ttlMs);
-  expect(await leases.current('rig-a')).toMatchObject({ holder: holder('w1', 'job-1'), token: 1 });
-  expect(await leases.release(lease)).toBe(true);
+  expect(other.expiresInMs).toBeLessThanOrEqual(longLab.lease.ttlMs);
+  expect(await longLeases.current('rig-a')).toMatchObject({ holder: holder('w1', 'job-1'), token: 1 });
+  expect(await longLeases.release(lease)).toBe(true);
   expect(lease.validUntil).toBe(0);
-  expect(await leases.current('rig-a')).toBeUndefined();
+  expect(await longLeases.current('rig-a')).toBeUndefined();
 });
 
 test('a lease nobody renews expires by itself; renewing it afterwards fails; the next holder gets a larger token', async () => {
@@ -84,23 +90,29 @@ test('a lease nobody renews expires by itself; renewing it afterwards fails; the
   await leases.release(next);
 });
 
-test('renewing keeps a lease past its TTL, validUntil counted from when each renewal was sent', async () => {
-  const lease = await acquired('rig-c', holder('w1'));
+test('each renewal moves the expiry in Redis forward to a TTL after it was sent, and validUntil with it', async () => {
+  const lease = await acquired('rig-c', holder('w1'), longLeases);
   const first = lease.validUntil;
-  // Renewed until the lease has lived 2.5 TTLs and been renewed at least four times (however slow the
-  // machine: no count of renewals per unit of time is asserted, only that each one was granted).
-  const from = sent.at(-1)!;
-  let renewals = 0;
-  while (renewals < 4 || sent.at(-1)! < from + 2.5 * lab.lease.ttlMs) {
-    expect(await leases.renew(lease)).toBe(true);
-    renewals++;
+  const key = leaseKey(lab.redis.prefix, 'rig-c');
+  const ttl = longLab.lease.ttlMs;
+  // Redis's absolute expiry (ms on this host's clock, as Date.now): no wait races it.
+  const expiry = async () => Number(await redis.call('PEXPIRETIME', key));
+  let expiresAt = await expiry();
+  for (let i = 0; i < 4; i++) {
+    // Sent once the host clock has passed the instant Redis set the last expiry (waited for, not timed).
+    const lastSet = expiresAt - ttl;
+    await waitFor('the host clock past the last renewal', () => hostClock.peek() > lastSet);
+    expect(await longLeases.renew(lease)).toBe(true);
     const sentAt = sent.at(-1)!;
-    expect(lease.validUntil).toBe(sentAt + lab.lease.ttlMs - driftMargin(lab.lease.ttlMs));
-    await waitFor('the next renewal time', () => hostClock.peek() >= sentAt + lab.lease.renewMs);
+    expect(lease.validUntil).toBe(sentAt + ttl - driftMargin(ttl));
+    const now = await expiry();
+    expect(now).toBeGreaterThan(expiresAt);
+    expect(now).toBeGreaterThanOrEqual(sentAt + ttl);
+    expiresAt = now;
   }
   expect(lease.validUntil).toBeGreaterThan(first);
-  expect(await leases.current('rig-c')).toMatchObject({ token: lease.token });
-  await leases.release(lease);
+  expect(await longLeases.current('rig-c')).toMatchObject({ token: lease.token });
+  await longLeases.release(lease);
 });
 
 test('fencing tokens only grow, per rig, over many holders', async () => {
@@ -141,23 +153,21 @@ test('a token the host has seen (its fence file) stays a floor: monotonic even i
 });
 
 test('force release frees a live lease, says whose it was, and is audited', async () => {
-  const lease = await acquired('rig-g', holder('w1', 'job-9'));
-  const freed = await leases.forceRelease('rig-g', 'alice@desk');
+  const lease = await acquired('rig-g', holder('w1', 'job-9'), longLeases);
+  const freed = await longLeases.forceRelease('rig-g', 'alice@desk');
   expect(freed).toEqual({ holder: holder('w1', 'job-9'), token: lease.token });
-  expect(await leases.current('rig-g')).toBeUndefined();
-  expect(await leases.renew(lease)).toBe(false);
+  expect(await longLeases.current('rig-g')).toBeUndefined();
+  expect(await longLeases.renew(lease)).toBe(false);
   const [entry] = await readAudit(redis, lab, { rig: 'rig-g', count: 1 });
   expect(entry).toMatchObject({ by: 'alice@desk', action: 'release', rig: 'rig-g' });
   expect(entry!.detail).toContain(`lease token ${lease.token} of worker w1`);
   expect(entry!.detail).toContain('job job-9');
   // Nothing to free: nothing audited.
-  expect(await leases.forceRelease('rig-g', 'alice@desk')).toBeUndefined();
+  expect(await longLeases.forceRelease('rig-g', 'alice@desk')).toBeUndefined();
   expect(await readAudit(redis, lab, { rig: 'rig-g' })).toHaveLength(1);
 });
 
 test('a Redis restart with appendonly keeps the lease, its TTL and the fence counter', async () => {
-  const long = server.lab({ lease: { ttlMs: 60000, renewMs: 20000 } });
-  const longLeases = new RigLeases(redis, long);
   const lease = await acquired('rig-h', holder('w1'), longLeases);
   await server.kill9();
   await server.restart();
