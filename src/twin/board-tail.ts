@@ -77,6 +77,14 @@ const MAX_MARKS = 4;
 /** Clock ms two instants may differ by and still be the same (the tape's times are sums of floats). */
 const SAME_INSTANT_MS = 1e-6;
 
+/**
+ * A time span as a program's state names it at a checkpoint: whole nanoseconds (SAME_INSTANT_MS),
+ * so two recoveries whose clocks differ by an offset name the same relative times alike.
+ */
+export function stateNs(ms: number): number {
+  return Math.round(ms / SAME_INSTANT_MS);
+}
+
 export interface BoardTailOptions {
   clock: Clock;
   /** The processors, in a fixed order. */

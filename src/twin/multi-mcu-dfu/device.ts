@@ -96,25 +96,21 @@ export class MultiMcuDfuTwin implements TwinDevice {
     // A checkpoint at each start of the host's boot chain: after a reset (its swap, a revert) the
     // radio may be idle in its app, and the board then says all it holds (at a power-on it is not).
     const hostBoot = async (mcu: Mcu): Promise<void> => {
-      this.tail.checkpoint(() => this.boardState('host', 'boot'));
+      this.checkpoint('host', () => 'boot');
       await hostChain(mcu);
     };
     const hostChain: (mcu: Mcu) => Promise<void> = memberBootChain('host', {
       flash: hostFlash,
       port: hostPort,
       validateSecondary: true,
-      checkpoint: (ram) => this.tail.checkpoint(() => this.boardState('host', ram)),
+      checkpoint: (ram) => this.checkpoint('host', () => ram),
       runApp: (mcu) =>
         runHostApp(mcu, {
           variant,
           port: hostPort,
           link: this.link.end('host'),
           reboot: () => mcu.reset(hostBoot),
-          checkpoint: (state) =>
-            this.tail.checkpoint(() => {
-              const own = state();
-              return own === undefined ? undefined : this.boardState('host', own);
-            }),
+          checkpoint: (state) => this.checkpoint('host', state),
         }),
     });
     const radioMcuboot: (mcu: Mcu) => Promise<void> = memberBootChain('radio', {
@@ -122,7 +118,7 @@ export class MultiMcuDfuTwin implements TwinDevice {
       port: radioPort,
       // The seeded bug's bootloader: built without the secondary's validation.
       validateSecondary: variant !== 'unchecked-apply',
-      checkpoint: (ram) => this.tail.checkpoint(() => this.boardState('radio', ram)),
+      checkpoint: (ram) => this.checkpoint('radio', () => ram),
       runApp: (mcu) => runRadioApp(mcu, { variant, port: radioPort, link: this.link.end('radio'), reboot: () => mcu.reset(radioBoot), logBase: radioLogBase(this.shared.flash.base) }),
     });
     const radioBoot = async (mcu: Mcu): Promise<void> => {
@@ -135,6 +131,11 @@ export class MultiMcuDfuTwin implements TwinDevice {
     this.writeBootloaderImages();
   }
 
+  /** A checkpoint of `self`'s program, which says its own state (undefined: it cannot); may throw PowerLost (the tape took over). */
+  private checkpoint(self: 'host' | 'radio', own: () => string | undefined): void {
+    this.tail.checkpoint(() => this.boardState(self, own));
+  }
+
   /**
    * The board apart from its flash, given the state of the program that checkpoints (`boot`: a
    * fresh start of the host's boot chain): the other processor's program state (undefined unless
@@ -142,7 +143,9 @@ export class MultiMcuDfuTwin implements TwinDevice {
    * checkpoints, the reset flags, and a quiet bus. The processor that checkpoints runs, so nothing
    * of its own is in flight; the other one's RX and link queue are in its state.
    */
-  private boardState(self: 'host' | 'radio', own: string): string | undefined {
+  private boardState(self: 'host' | 'radio', ownState: () => string | undefined): string | undefined {
+    const own = ownState();
+    if (own === undefined) return undefined;
     const [mine, other] = self === 'host' ? [this.mcu, this.radio] : [this.radio, this.mcu];
     const theirs = other.state?.();
     // Bytes waiting in its console RX ring (none, unless the rig spoke), and link lines its program

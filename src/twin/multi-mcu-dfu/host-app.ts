@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { appBanner } from '../app.js';
+import { stateNs } from '../board-tail.js';
 import type { Mcu } from '../mcu.js';
 import type { SpiPort } from '../spi-bus/shared-flash.js';
 import type { UartLinkEnd } from '../uart-link.js';
@@ -341,8 +342,7 @@ class HostApp {
   private asking(from: string, deadline: number, until: number): string | undefined {
     const now = this.mcu.clock.now();
     if (this.mcu.rxPending || this.opts.link.pending.length || until <= now) return undefined;
-    const ns = (ms: number) => Math.round(ms * 1e6);
-    return `host-app ${this.variant} ${this.own} radio ${this.radio ?? '?'} busy ${this.busy} ask ${from} ${ns(deadline - now)} ${ns(until - now)} inbox ${this.inbox.describe()}`;
+    return `host-app ${this.variant} ${this.own} radio ${this.radio ?? '?'} busy ${this.busy} ask ${from} ${stateNs(deadline - now)} ${stateNs(until - now)} inbox ${this.inbox.describe()}`;
   }
 
   // ---- the host itself ----

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { SHARED_PARTITIONS } from '../../targets/nrf91-nrf52-product.js';
 import { appBanner } from '../app.js';
+import { stateNs } from '../board-tail.js';
 import type { Mcu } from '../mcu.js';
 import type { SpiPort } from '../spi-bus/shared-flash.js';
 import type { UartLinkEnd } from '../uart-link.js';
@@ -108,8 +109,7 @@ class RadioApp {
   private idleState(logging: boolean, nextLog: number): string | undefined {
     const now = this.mcu.clock.now();
     if (this.opts.link.pending.length || this.mcu.rxPending) return undefined;
-    const ns = (ms: number) => Math.round(ms * 1e6);
-    const schedule = logging ? (nextLog > now ? `next ${ns(nextLog - now)} up ${ns(now - this.startedAt)}` : undefined) : 'quiet';
+    const schedule = logging ? (nextLog > now ? `next ${stateNs(nextLog - now)} up ${stateNs(now - this.startedAt)}` : undefined) : 'quiet';
     return schedule && `radio-app ${this.opts.variant} ${this.version} seq ${this.logSeq} at ${this.logAt ?? 'scan'} ${schedule}`;
   }
 
