@@ -212,18 +212,23 @@ export class BoardTailMemo {
   private tailFrom(m: Mark, to: Mark, then?: Tail): Tail {
     const run = this.run!;
     const stretch = to.t - m.t;
-    const slice = (lists: Bytes[][], from: number[], upTo: number[], rest?: Bytes[][]) =>
-      lists.map((l, i) => [...l.slice(from[i], upTo[i]).map((b) => ({ at: b.at - m.t, bytes: b.bytes })), ...(rest?.[i] ?? []).map((b) => ({ at: b.at + stretch, bytes: b.bytes }))]);
-    const flash = this.board.flash;
-    return {
-      said: slice(run.said, m.said, to.said, then?.said),
-      heard: slice(run.heard, m.heard, to.heard, then?.heard),
-      opStarts: [...run.opStarts.slice(m.opStarts, to.opStarts).map((t) => t - m.t), ...(then?.opStarts ?? []).map((t) => t + stretch)],
-      ms: stretch + (then?.ms ?? 0),
-      state: then?.state ?? flash.snapshot(),
-      ops: flash.parts.map((_, i) => to.ops[i]! - m.ops[i]! + (then?.ops[i] ?? 0)),
-      overWrites: flash.parts.map((_, i) => to.overWrites[i]! - m.overWrites[i]! + (then?.overWrites[i] ?? 0)),
-    };
+    const parts = this.board.flash.parts;
+    const said: Bytes[][] = [];
+    const heard: Bytes[][] = [];
+    for (let i = 0; i < run.said.length; i++) {
+      said.push(joined(run.said[i]!, m.said[i]!, to.said[i]!, m.t, then?.said[i], stretch));
+      heard.push(joined(run.heard[i]!, m.heard[i]!, to.heard[i]!, m.t, then?.heard[i], stretch));
+    }
+    const opStarts: number[] = [];
+    for (let k = m.opStarts; k < to.opStarts; k++) opStarts.push(run.opStarts[k]! - m.t);
+    if (then) for (const t of then.opStarts) opStarts.push(t + stretch);
+    const ops: number[] = [];
+    const overWrites: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      ops.push(to.ops[i]! - m.ops[i]! + (then ? then.ops[i]! : 0));
+      overWrites.push(to.overWrites[i]! - m.overWrites[i]! + (then ? then.overWrites[i]! : 0));
+    }
+    return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: then ? then.state : this.board.flash.snapshot(), ops, overWrites };
   }
 
   private keep(key: string, tail: Tail): void {
@@ -234,7 +239,22 @@ export class BoardTailMemo {
 
 /** Each processor's entries after index `from[i]`, with times relative to `t0`. */
 function since(lists: readonly Bytes[][], from: readonly number[], t0: number): Bytes[][] {
-  return lists.map((l, i) => l.slice(from[i]).map((b) => ({ at: b.at - t0, bytes: b.bytes })));
+  const out: Bytes[][] = [];
+  for (let i = 0; i < lists.length; i++) out.push(joined(lists[i]!, from[i]!, lists[i]!.length, t0));
+  return out;
+}
+
+/**
+ * Entries `from` to `upTo` of one processor's list with times relative to `t0`, then `rest` (a kept
+ * tail's, relative to its own checkpoint) shifted by `stretch`. Plain loops in a small function:
+ * the sweep records tails thousands of times, and closures with spreads here were recompiled on
+ * every new shape of their arguments (most of a cold sweep's compile time in this file).
+ */
+function joined(list: readonly Bytes[], from: number, upTo: number, t0: number, rest?: readonly Bytes[], stretch = 0): Bytes[] {
+  const out: Bytes[] = [];
+  for (let k = from; k < upTo; k++) out.push({ at: list[k]!.at - t0, bytes: list[k]!.bytes });
+  if (rest) for (const b of rest) out.push({ at: b.at + stretch, bytes: b.bytes });
+  return out;
 }
 
 function sameBytes(a: readonly Bytes[][], b: readonly Bytes[][]): boolean {

@@ -177,6 +177,16 @@ export class Console {
     for (const p of parts) this.pushLine(p);
   }
 
+  /**
+   * Forgets every line and note so far (line indices start again at 0). For a run of many short
+   * observations on one console, each reading only its own lines (a sweep's points: a product's
+   * sweep kept 180,000 lines it never read again); nothing may wait on an older index.
+   */
+  forgetLines(): void {
+    this.lines.length = 0;
+    this.notes.length = 0;
+  }
+
   /** One whole line, as received (a merged console hands over its members' lines this way). */
   protected pushLine(raw: string): void {
     // eslint-disable-next-line no-control-regex

@@ -52,6 +52,11 @@ export class MergedConsole extends Console {
     super.flushPartial();
   }
 
+  override forgetLines(): void {
+    for (const m of this.members) m.console.forgetLines();
+    super.forgetLines();
+  }
+
   override close(): void {
     for (const off of this.offs.splice(0)) off();
     super.close();

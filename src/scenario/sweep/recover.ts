@@ -253,6 +253,8 @@ async function recoverGuarded(
   if (point.second) sweep.loadSecond(point.second);
   await clock.sleep(spec.offMs, signal);
   console.flushPartial();
+  // Each point reads only its own lines: the earlier points' go (a sweep would keep them all).
+  console.forgetLines();
   const fromLine = console.lines.length;
   await rig.power.on();
   const timeoutMs = rig.config.boot.timeoutMs;
@@ -337,6 +339,7 @@ export async function recordRecovery(rig: Rig, point: SweepCutPoint, spec: Pick<
   try {
     await clock.sleep(spec.offMs, signal);
     console.flushPartial();
+    console.forgetLines();
     const fromLine = console.lines.length;
     await rig.power.on();
     const powerOnMs = clock.now();
