@@ -3,6 +3,7 @@
 // real child node process using the real driver, and setpriv/sh are the real ones.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentDeathSignalSupported } from '../../src/core/parent-death.js';
@@ -20,8 +21,16 @@ beforeEach(() => {
   logFile = join(dir, 'argv.log');
   process.env.FAKE_GPIO_LOG = logFile;
 });
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+afterEach(async () => {
+  // Killed and reaped: a child still exiting when the file ends is a handle the next file's worker inherits.
+  const running = children.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map((c) => {
+      const exited = once(c, 'exit');
+      c.kill('SIGKILL');
+      return exited;
+    }),
+  );
   for (const pid of strays.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
   delete process.env.FAKE_GPIO_LOG;
   removeDir(dir);
