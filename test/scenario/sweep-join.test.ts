@@ -74,4 +74,14 @@ describe('runSweep: when worker threads join', () => {
     const next = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: () => false });
     expect(next.timing!.map((t) => t.threadId)).toEqual([0, worker]);
   });
+
+  it('an idle thread ends once unused for keepThreadsMs: a later sweep does not find it', async () => {
+    // Takes the thread the test above left idle (if any) and gives it back for 1 ms only.
+    const first = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: 'at-once', keepThreadsMs: 1 });
+    expect(first.timing!.map((t) => t.threadId)).toEqual([0, expect.any(Number)]);
+    // Due after the idle thread's end, so it fires after it (Node runs timers in the order they are due).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await runSweep(REQUEST, { modes: AFTER, workers: 2, join: () => false });
+    expect(next.timing!.map((t) => t.threadId)).toEqual([0]);
+  });
 });

@@ -50,6 +50,8 @@ export interface SweepOptions {
   session?: SweepSession;
   /** Worker threads joined the sweep: `leftMs`, this thread's estimate of the points left (absent: threads this process had started, or `at-once`). */
   onJoin?: (join: { threads: number; leftMs?: number }) => void;
+  /** How long this sweep's worker threads wait idle for a next sweep of this process before they end (default IDLE_THREAD_MS). */
+  keepThreadsMs?: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
     unrecorded = reject;
   });
   recording.catch(() => undefined);
-  const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total));
+  const pool = new WorkerPool(workers - 1, (i, n, total) => progress(i + 1, n, total), opts.keepThreadsMs ?? IDLE_THREAD_MS);
   // The worker threads' share, once they join (./join.ts); none if this thread is done first.
   let theirs: Promise<Reply[]> | undefined;
   let mineDone = false;
@@ -229,6 +231,8 @@ class WorkerPool {
     private readonly size: number,
     /** Points done so far by the thread of share `index` (0-based among the pool's threads). */
     private readonly onProgress?: (index: number, done: number, total: number) => void,
+    /** ms a thread this pool gives back stays idle for another sweep. */
+    private readonly keepMs = IDLE_THREAD_MS,
   ) {}
 
   async run(taskFor: (index: number) => Promise<WorkerTask>, signal?: AbortSignal): Promise<Reply[]> {
@@ -283,7 +287,7 @@ class WorkerPool {
 
   private unused(worker: Worker): void {
     if (!this.busy.delete(worker)) return;
-    giveBack(worker);
+    giveBack(worker, this.keepMs);
   }
 
   private serve(worker: Worker, task: WorkerTask, index: number): Promise<Reply> {
@@ -299,7 +303,7 @@ class WorkerPool {
         detach();
         if (msg.ok) {
           this.busy.delete(worker);
-          giveBack(worker);
+          giveBack(worker, this.keepMs);
           resolve(msg);
         } else reject(new Error(`sweep worker ${task.share.index}: ${msg.error}`));
       };
@@ -328,6 +332,16 @@ class WorkerPool {
  */
 const idle: Worker[] = [];
 const MAX_IDLE = 8;
+/**
+ * An idle thread ends after this long unused. It holds a V8 isolate (tens of MB), and a process
+ * ends only once each of its threads has been torn down (about 30 ms each here): a Jest worker
+ * that had run many sweep files, each with its own copy of this module and so its own idle
+ * threads, took longer to exit than Jest's half second of grace and was killed. Long enough for
+ * the sweeps of one run (hil detect's, a suite's) to share their threads.
+ */
+export const IDLE_THREAD_MS = 10_000;
+/** When each idle thread ends unless a sweep takes it first. */
+const expiry = new WeakMap<Worker, NodeJS.Timeout>();
 
 /** Resolves once the thread's modules are loaded (its first message); at once for a thread that has served before. */
 const ready = new WeakMap<Worker, Promise<void>>();
@@ -391,15 +405,24 @@ function idleThreads(): number {
 
 function takeIdle(): Worker | undefined {
   const worker = idle.pop();
-  worker?.ref();
+  if (!worker) return undefined;
+  clearTimeout(expiry.get(worker));
+  worker.ref();
   return worker;
 }
 
-function giveBack(worker: Worker): void {
+function giveBack(worker: Worker, keepMs: number): void {
   if (idle.length >= MAX_IDLE) {
     void worker.terminate();
     return;
   }
   worker.unref();
   idle.push(worker);
+  const end = setTimeout(() => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+    void worker.terminate();
+  }, keepMs);
+  end.unref();
+  expiry.set(worker, end);
 }
