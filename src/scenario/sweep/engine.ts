@@ -334,10 +334,10 @@ const idle: Worker[] = [];
 const MAX_IDLE = 8;
 /**
  * An idle thread ends after this long unused. It holds a V8 isolate (tens of MB), and a process
- * ends only once each of its threads has been torn down (about 30 ms each here): a Jest worker
- * that had run many sweep files, each with its own copy of this module and so its own idle
- * threads, took longer to exit than Jest's half second of grace and was killed. Long enough for
- * the sweeps of one run (hil detect's, a suite's) to share their threads.
+ * ends only once each of its threads has been torn down (about 30 ms each here); a process that
+ * loads this module many times (a Jest worker running many sweep files, each with its own copy
+ * and so its own idle threads) kept them all. Long enough for the sweeps of one run (hil
+ * detect's, a suite's) to share their threads.
  */
 export const IDLE_THREAD_MS = 10_000;
 /** When each idle thread ends unless a sweep takes it first. */
