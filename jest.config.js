@@ -56,11 +56,6 @@ export default {
   // Only a guard against a hang: every wait in the tests is on an event.
   testTimeout: 120_000,
   maxWorkers: WORKERS,
-  // A Jest worker keeps every test file's modules (ESM in vm contexts): after ~100 files its heap
-  // is ~1 GB (1.3-1.6 GB RSS), and such a worker did not exit within Jest's half second after the
-  // last file ("A worker process has failed to exit gracefully"), in every full run for three
-  // rounds. Recycled past 1 GB after a file, the workers that end the run are small and exit.
-  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       ...common,
