@@ -18,6 +18,7 @@
  * is not kept; one that fails while playing makes `end()` false, and the sweep simulates that point
  * again without the memo.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { FlashSet } from './flash/flash-set.js';
 import type { FlashSnapshot } from './flash/nor-flash.js';
@@ -55,15 +56,17 @@ interface Mark {
   overWrites: number[];
 }
 
-/** One recovery's use of the memo, from its first checkpoint: recording its marks' tails, or playing one. */
+/** One recovery's use of the memo, from its power-on: recording its marks' tails, or playing one. */
 interface Run {
-  /** Everything from the first checkpoint on, at absolute clock times. */
+  /** When power came on and each part's op count then (a play's context is told relative to it). */
+  origin: { t: number; ops: number[] };
+  /** Everything from the power-on, at absolute clock times. */
   said: Bytes[][];
   heard: Bytes[][];
   opStarts: number[];
   marks: Mark[];
   off: (() => void)[];
-  playing?: { tail: Tail; t0: number; mark: Mark };
+  playing?: { tail: Tail; t0: number; mark: Mark; context: string };
 }
 
 /** Tails kept (each holds a flash snapshot: an array of shared sector references). */
@@ -99,16 +102,42 @@ export class BoardTailMemo {
   refused = 0;
   private armed = false;
   private run?: Run;
+  /** Told each play's context as it starts (see `playing`). */
+  private onPlay?: (context: string) => void;
   private readonly tails = new Map<string, Tail>();
   private readonly keys = new StateKeys();
 
   constructor(private readonly board: BoardTailOptions) {}
 
-  /** A sweep's recovery may use the memo (true) from its power-on, or none (false: a full simulation). */
-  arm(on: boolean): void {
+  /**
+   * A sweep's recovery may use the memo (true) from its power-on, or none (false: a full
+   * simulation). `onPlay` is told when a tail starts to play, with the play's context (`playing`).
+   */
+  arm(on: boolean, onPlay?: (context: string) => void): void {
     this.stop();
     this.armed = on;
+    this.onPlay = on ? onPlay : undefined;
+    this.played = undefined;
   }
+
+  /** The board's power came on: an armed recovery listens from here (a play's context starts here). */
+  poweredOn(): void {
+    if (!this.armed || this.run) return;
+    this.run = this.listen();
+  }
+
+  /**
+   * The context of the tail this recovery played (from the hit until the next `arm`), or undefined.
+   * Everything the board did from its power-on up to the hit that anyone outside it could see: what
+   * each processor said and was sent and when, when its flash ops started, how long after the
+   * power-on the hit came, and the tail's key. Two recoveries with one context look the same from
+   * outside from power-on to the judgement (the tail is the same from the hit), so a host that
+   * answers the board alone (a sweep's rig) does and concludes the same in both.
+   */
+  playing(): string | undefined {
+    return this.played;
+  }
+  private played?: string;
 
   /** The board lost power (or the recovery is over): whatever was recorded or played is dropped. */
   stop(): void {
@@ -132,7 +161,9 @@ export class BoardTailMemo {
     const board = describe();
     if (board === undefined) return;
     const key = `${board}|${this.keys.of(flash.snapshot())}`;
-    const run = (this.run ??= this.listen());
+    const run = this.run;
+    // Not listening since the power-on (armed after it): nothing to key a tail from.
+    if (!run) return;
     const mark = this.markNow(run, key);
     const known = this.tails.get(key);
     if (!known) {
@@ -142,9 +173,12 @@ export class BoardTailMemo {
     // The marks before this one end as this tail does: their own stretch up to here, then it.
     for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, known));
     run.marks = [];
-    run.playing = { tail: known, t0: mark.t, mark };
+    const context = this.contextOf(run, key);
+    run.playing = { tail: known, t0: mark.t, mark, context };
+    this.played = context;
     flash.pendingOps = () => startedBy(known.opStarts, clock.now() - mark.t);
     mcus.forEach((m, i) => m.replaceProgram((mcu) => play(mcu, known.said[i]!, mark.t)));
+    this.onPlay?.(context);
     throw new PowerLost();
   }
 
@@ -167,7 +201,10 @@ export class BoardTailMemo {
           p.overWrites = mark.overWrites[i]! + tail.overWrites[i]!;
         });
         this.jumps++;
-      } else this.refused++;
+      } else {
+        this.refused++;
+        this.played = undefined;
+      }
     } else if (run) {
       const now = this.markNow(run, '');
       for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now));
@@ -178,8 +215,9 @@ export class BoardTailMemo {
   }
 
   private listen(): Run {
-    const { mcus, clock } = this.board;
-    const run: Run = { said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], off: [] };
+    const { mcus, clock, flash } = this.board;
+    const origin = { t: clock.now(), ops: flash.parts.map((p) => p.opCount) };
+    const run: Run = { origin, said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], off: [] };
     mcus.forEach((m, i) => {
       run.off.push(m.onTx((bytes) => run.said[i]!.push({ at: clock.now(), bytes })));
       run.off.push(m.onRx((bytes) => run.heard[i]!.push({ at: clock.now(), bytes })));
@@ -201,6 +239,24 @@ export class BoardTailMemo {
       ops: flash.parts.map((p) => p.opCount),
       overWrites: flash.parts.map((p) => p.overWrites),
     };
+  }
+
+  /** See `playing`: the run so far, from its power-on, as a digest (times relative to the power-on, to the nanosecond). */
+  private contextOf(run: Run, key: string): string {
+    const { origin } = run;
+    const { clock, flash } = this.board;
+    const h = createHash('sha256');
+    const add = (lists: readonly Bytes[][]) => {
+      for (const list of lists) {
+        h.update(`|${list.length}`);
+        for (const b of list) h.update(` ${stateNs(b.at - origin.t)}:${b.bytes.length}:`).update(b.bytes);
+      }
+    };
+    add(run.said);
+    add(run.heard);
+    h.update(`|ops ${run.opStarts.map((t) => stateNs(t - origin.t)).join(' ')}`);
+    h.update(`|counts ${flash.parts.map((p, i) => p.opCount - origin.ops[i]!).join(' ')}`);
+    return `${key}|${stateNs(clock.now() - origin.t)}|${h.digest('hex')}`;
   }
 
   /** No processor drew from its generator since `m` (the tail does not depend on the point's seed). */

@@ -78,8 +78,9 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       expect(seen).toEqual(replayed);
       // A full replay is no sweep recovery: it never plays a tail.
       expect(rig.twin!.sweep.tailStats().jumps).toBe(0);
-      // The first cut of each run (and one whose radio was busy at every checkpoint) is simulated; the rest play back.
-      expect(session.rig.twin!.sweep.tailStats().jumps - before).toBeGreaterThanOrEqual(points.length - 4);
+      // The first cut of each run (and one whose radio was busy at every checkpoint) is simulated; the
+      // rest play back (or stop where the play would begin, judged as one before them: see below).
+      expect(session.rig.twin!.sweep.tailStats().jumps - before + session.tailVerdicts.used).toBeGreaterThanOrEqual(points.length - 4);
     } finally {
       await session.close();
     }
@@ -97,8 +98,58 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       for (const p of points) whole.push(line(await slow.recover(p)));
       expect(seen).toEqual(whole);
       expect(slow.rig.twin!.sweep.tailStats()).toEqual({ jumps: 0, refused: 0 });
-      // The memo was used (a variant whose bug makes every recovery draw or differ would leave it idle: none does).
-      expect(fast.rig.twin!.sweep.tailStats().jumps).toBeGreaterThan(points.length / 10);
+      // The memo was used (a variant whose bug makes every recovery draw or differ would leave it idle:
+      // none does): tails played back, or points stopped where one would begin, judged as one before.
+      expect(fast.rig.twin!.sweep.tailStats().jumps + fast.tailVerdicts.used).toBeGreaterThan(points.length / 10);
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+
+  it("a point whose tail would play in a context judged before stops there with that verdict, which is its full replay's", async () => {
+    const fast = await SweepSession.open(request());
+    const slow = await SweepSession.open(request());
+    holdOff(slow);
+    const config = sweepRigConfig(await loadRig(PRODUCT.bench.rig), { twin: { powerLoss: 'torn' } });
+    const rig = await openRig(config);
+    rigs.push(rig);
+    try {
+      // Every mode at a run of the host's swap ops: the cuts of one swap step resume alike.
+      const swap = new Set(
+        fast.recording.ops
+          .filter((o) => o.mcu === 'host' && o.phase?.startsWith('swap'))
+          .slice(40, 52)
+          .map((o) => o.index),
+      );
+      const points = fast.everyOp(['before', 'after', 'torn']).filter((p) => swap.has(p.op));
+      const seen: string[] = [];
+      const atHit: SweepCutPoint[] = [];
+      for (const p of points) {
+        const used = fast.tailVerdicts.used;
+        const got = await fast.recover(p);
+        seen.push(line(got));
+        if (fast.tailVerdicts.used > used) atHit.push(p);
+      }
+      const whole: string[] = [];
+      for (const p of points) whole.push(line(await slow.recover(p)));
+      expect(seen).toEqual(whole);
+      expect(slow.tailVerdicts.used).toBe(0);
+      expect(atHit.length).toBeGreaterThan(points.length / 3);
+      // The torn ones among them, replayed whole: the update again, cut at the same instant, every event of the recovery simulated.
+      const torn = atHit.filter((p) => p.mode === 'torn').slice(0, 3);
+      expect(torn.length).toBeGreaterThan(0);
+      for (const point of torn) {
+        const op = fast.recording.ops[point.op]!;
+        const full = await runCut(rig, fast.scheme, fast.images, {
+          trigger: { kind: 'marker', edge: op.marker!, delayMs: point.fraction! * op.durationMs },
+          offMs: rig.config.power.offMs,
+          seed: point.seed,
+        });
+        const fastLine = seen[points.indexOf(point)]!;
+        expect(`${full.outcome} ${rig.twin!.sweep.stateHash()}`).toBe(fastLine.split(': ')[1]!.split(' ').slice(0, 2).join(' '));
+        await rig.power.off();
+      }
     } finally {
       await fast.close();
       await slow.close();

@@ -89,9 +89,16 @@ export interface TwinSweep {
   /**
    * For one recovery, from its power-on to its judgement: a board of several processors may play
    * back the tail of an earlier recovery that passed through the same whole-board state
-   * (src/twin/board-tail.ts). No-op on a single-processor twin.
+   * (src/twin/board-tail.ts). No-op on a single-processor twin. `onPlay` is told when a tail
+   * starts to play, with its context (`tailPlaying`).
    */
-  armTail(on: boolean): void;
+  armTail(on: boolean, onPlay?: (context: string) => void): void;
+  /**
+   * The context of the tail this recovery played back (accepted or still playing), or undefined:
+   * the board's outward behaviour from its power-on to the hit, and the tail's key. Two recoveries
+   * with one context are the same to a host that only hears and answers the board.
+   */
+  tailPlaying(): string | undefined;
   /**
    * The recovery is judged now (the flash is read next): false when the tail played back cannot
    * give this instant's state (the point must be simulated again, disarmed); true otherwise.
@@ -139,7 +146,8 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       device.flash.resume.until = untilMs;
     },
     jumps: () => device.flash.resume.jumps,
-    armTail: (on) => device.tail?.arm(on),
+    armTail: (on, onPlay) => device.tail?.arm(on, onPlay),
+    tailPlaying: () => device.tail?.playing(),
     tailEnd: () => device.tail?.end() ?? true,
     tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0 }),
     probe: reusingProbe(device),

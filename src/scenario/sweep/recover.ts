@@ -13,6 +13,8 @@ import type { SweepCutPoint } from './points.js';
 
 /** Readings kept per session (a few MB each at most, shared buffers aside). */
 const MAX_VIEWS = 256;
+/** Judged tail contexts kept per session (a few hundred bytes each). */
+const MAX_TAIL_VERDICTS = 4096;
 
 /**
  * A recovery's op log ends once the device has started no flash op for this long after its boot
@@ -62,6 +64,13 @@ export function stopPointsOn(rig: Rig, signal: AbortSignal | undefined): void {
 /** Why a point was stopped by its budget (see POINT_BUDGET_WATCHES). */
 class PointBudgetSpent extends Error {}
 
+/** A point stopped at its tail's hit: an earlier point played the same tail in the same context (see PointMemo.tails). */
+class KnownVerdict extends Error {
+  constructor(readonly result: Omit<PointResult, 'point'>) {
+    super('judged before in this context');
+  }
+}
+
 /**
  * A recovery whose played-back tail (TwinSweep.armTail) could not give the state at its judgement:
  * the caller simulates the point again with the tail memo disarmed.
@@ -77,7 +86,7 @@ export class TailNotReplayable extends Error {
  * budget (a loop at one instant), looked at between turns of the event loop. `end()` when the point
  * is done.
  */
-function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; end(): void } {
+function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; stop(reason: Error): void; end(): void } {
   const ac = new AbortController();
   const outer = pointSignals.get(rig);
   const { clock } = rig;
@@ -100,6 +109,7 @@ function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; end(): v
   else outer?.addEventListener('abort', onOuter, { once: true });
   return {
     signal: ac.signal,
+    stop: (reason) => ac.abort(reason),
     end: () => {
       clearInterval(interval);
       outer?.removeEventListener('abort', onOuter);
@@ -118,6 +128,34 @@ export interface RecoverySpec {
   setup?: string;
   /** A product's supported version sets (a suite's `compatible:`). */
   compatible?: readonly CompatibleSet[];
+}
+
+/** Verdicts by played tail context and host view (see PointMemo.tails), and how often one was used. */
+export class TailVerdicts {
+  readonly byContext = new Map<string, Omit<PointResult, 'point'>>();
+  /** Points stopped at their tail's hit with a verdict from here. */
+  used = 0;
+}
+
+/** What a session keeps from point to point, and how much of it a point may use. */
+export interface PointMemo {
+  /**
+   * Flash readings by state hash. A reading is a function of the bytes the probe dumps, and those
+   * of the state: recoveries that end in the same state (a resumed swap finishing as the uncut one
+   * did) are read once. Shared read-only.
+   */
+  views?: Map<string, FlashView>;
+  /**
+   * Given: the board may play back tails (TwinSweep.armTail), and these are the verdicts of earlier
+   * points by their tail's context (TwinSweep.tailPlaying) and the host's view (committed,
+   * accepted). A point whose tail starts to play in a context judged before stops there with that
+   * verdict: from power-on to the judgement the rig heard, said and read the same (the rig answers
+   * the board alone, the tail ends in the same flash), so it concludes the same. A product's sweep
+   * plays ~1,400 tails in a few dozen contexts.
+   */
+  tails?: TailVerdicts;
+  /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them), in a run of its own after the judged one (recordRecovery). */
+  record?: (recovery: RecordedRecovery) => void;
 }
 
 /** One cut point's outcome, judged as a replayed cut is. */
@@ -182,16 +220,8 @@ export function acceptedAt(rec: Recording, point: SweepCutPoint): boolean {
  * console and from the flash as runCut judges a replayed cut (same observation, settle time,
  * scheme inspection and verdict; the retries and the boot-loop check when asked).
  */
-export async function recoverPoint(
-  rig: Rig,
-  scheme: SchemeAdapter,
-  images: SweepImages,
-  rec: Recording,
-  point: SweepCutPoint,
-  spec: RecoverySpec,
-  views?: Map<string, FlashView>,
-  record?: (recovery: RecordedRecovery) => void,
-): Promise<PointResult> {
+export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: SweepImages, rec: Recording, point: SweepCutPoint, spec: RecoverySpec, memo: PointMemo = {}): Promise<PointResult> {
+  const { record, tails } = memo;
   // A turn of the event loop between points, at most every TURN_EVERY_MS of wall time: a batched
   // virtual clock runs a twin's events back to back in process ticks and never lets the loop turn
   // while a sweep runs, so without it a Ctrl-C (a signal handler) and the guard's checks would wait
@@ -204,16 +234,34 @@ export async function recoverPoint(
   // A recorded recovery (a double sweep's first cut) runs on after the judgement, to MAX_RECOVERY_LOG_MS at most.
   const recording = record ? spec.offMs + timeoutMs + MAX_RECOVERY_LOG_MS : 0;
   const guard = pointGuard(rig, POINT_BUDGET_WATCHES * (spec.offMs + timeoutMs) * (1 + (spec.retry ?? 0) + (spec.bootLoopCycles ?? 0)) + recording);
+  const sweep = sweepOf(rig);
+  const host = `${committedAt(rec, point)} ${acceptedAt(rec, point)}`;
+  // Only a point judged once, at its first judgement, is the same as another with its context.
+  const verdicts = tails && !record && !spec.retry && !spec.bootLoopCycles ? tails.byContext : undefined;
+  sweep.armTail(tails !== undefined, (context) => {
+    const known = verdicts?.get(`${context} ${host}`);
+    if (known) guard.stop(new KnownVerdict(known));
+  });
   // Nobody reads a recovery's timeline: it is judged from the console and the flash.
   rig.timeline.quiet = true;
   try {
-    return await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, views, record);
+    const result = await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, memo);
+    const context = sweep.tailPlaying();
+    if (verdicts && context !== undefined) {
+      if (verdicts.size >= MAX_TAIL_VERDICTS) verdicts.clear();
+      verdicts.set(`${context} ${host}`, { outcome: result.outcome, reasons: [...result.reasons], stateHash: result.stateHash });
+    }
+    return result;
   } catch (err) {
+    if (err instanceof KnownVerdict) {
+      tails!.used++;
+      return { point, ...err.result, reasons: [...err.result.reasons] };
+    }
     if (!(err instanceof PointBudgetSpent)) throw err;
-    if (!sweepOf(rig).tailEnd()) throw new TailNotReplayable();
+    if (!sweep.tailEnd()) throw new TailNotReplayable();
     // A wait that never ended (a bug, in the twin or here): the device never settled, as far as anyone can tell.
     await rig.power.off();
-    return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweepOf(rig).stateHash() };
+    return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweep.stateHash() };
   } finally {
     guard.end();
     rig.timeline.quiet = false;
@@ -232,14 +280,7 @@ async function recoverGuarded(
   point: SweepCutPoint,
   spec: RecoverySpec,
   signal: AbortSignal,
-  /**
-   * Flash readings by state hash. A reading is a function of the bytes the probe dumps, and those
-   * of the state: recoveries that end in the same state (a resumed swap finishing as the uncut one
-   * did) are read once. Shared read-only.
-   */
-  views?: Map<string, FlashView>,
-  /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them), in a run of its own after the judged one (recordRecovery). */
-  record?: (recovery: RecordedRecovery) => void,
+  { views, record }: PointMemo,
 ): Promise<PointResult> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);

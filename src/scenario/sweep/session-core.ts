@@ -15,7 +15,7 @@ import { loadUpdateImage } from '../update-image.js';
 import { everyOpPoints, type SweepCutMode, type SweepCutPoint } from './points.js';
 import { pointsFor, type SweepMode } from './modes.js';
 import { recordUpdate, type Recording, type SweepImages } from './recording.js';
-import { acceptedAt, committedAt, recordRecovery, recoverPoint, summarize, TailNotReplayable, type PointResult, type RecordedRecovery, type RecoverySpec } from './recover.js';
+import { acceptedAt, committedAt, recordRecovery, recoverPoint, summarize, TailNotReplayable, TailVerdicts, type PointResult, type RecordedRecovery, type RecoverySpec } from './recover.js';
 import { reviveStates, type SweepRecording } from './transfer.js';
 
 /** Everything that makes a sweep, as plain data (a worker thread rebuilds its own session from it). */
@@ -57,6 +57,8 @@ export function withMode(request: SweepRequest, mode: SweepMode | undefined): Sw
 export class SweepSession {
   private readonly shared = new Map<string, Omit<PointResult, 'point'>>();
   private readonly views = new Map<string, FlashView>();
+  /** Verdicts by played tail context (PointMemo.tails). */
+  readonly tailVerdicts = new TailVerdicts();
   /** The last first cut whose recovery was recorded (a double sweep's second cuts index its ops). */
   private recovery?: { key: string; recorded: RecordedRecovery };
   /** Second-cut results shared by state, within that recovery. */
@@ -206,8 +208,11 @@ export class SweepSession {
       // Until the boot watch's deadline at the earliest, nothing but the firmware acts: a job it ran
       // before from the same state may end by a jump (the twin disarms it once the app is up).
       sweep.allowJumps(this.rig.clock.now() + offMs + this.rig.config.boot.timeoutMs);
-      sweep.armTail(withTail);
-      return recoverPoint(this.rig, this.scheme, this.images, this.recording, point, spec, this.views, record);
+      return recoverPoint(this.rig, this.scheme, this.images, this.recording, point, spec, {
+        views: this.views,
+        ...(withTail && { tails: this.tailVerdicts }),
+        ...(record && { record }),
+      });
     };
     try {
       try {

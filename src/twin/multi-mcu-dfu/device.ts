@@ -167,6 +167,7 @@ export class MultiMcuDfuTwin implements TwinDevice {
 
   /** One supply: both processors come up together. */
   powerOn(): void {
+    this.tail.poweredOn();
     this.mcu.powerOn(this.hostBoot);
     this.radio.powerOn(this.radioBoot);
   }
