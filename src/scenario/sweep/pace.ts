@@ -16,7 +16,11 @@ const OPEN_MS = 4;
 /** Blocks the engine's thread has finished, and the ms they took. */
 const DONE_BLOCKS = 5;
 const DONE_MS = 6;
-const SLOTS = 7;
+/** Blocks taken from either end of the list (claimFromEnd): front count in the low 16 bits, back count in the high. */
+const ENDS = 7;
+const SLOTS = 8;
+const END_BITS = 16;
+const FRONT_MASK = (1 << END_BITS) - 1;
 
 export class SweepPace {
   private readonly slots: Int32Array;
@@ -29,6 +33,22 @@ export class SweepPace {
   /** The next block any session can run (each is taken once, by whichever session asks first). */
   claim(): number {
     return Atomics.add(this.slots, NEXT_BLOCK, 1);
+  }
+
+  /**
+   * The next of `total` blocks from the front of the list (`front`) or from its back, or -1 once
+   * the two ends have met. Sessions that take from opposite ends each run a stretch of consecutive
+   * ops (a board's recoveries share tails only within one session: see ./share.ts's `ends`).
+   */
+  claimFromEnd(front: boolean, total: number): number {
+    if (total > FRONT_MASK) throw new RangeError(`a sweep of ${total} blocks: at most ${FRONT_MASK} are claimed from the ends`);
+    for (;;) {
+      const w = Atomics.load(this.slots, ENDS);
+      const taken = { front: w & FRONT_MASK, back: w >>> END_BITS };
+      if (taken.front + taken.back >= total) return -1;
+      const next = front ? w + 1 : w + (1 << END_BITS);
+      if (Atomics.compareExchange(this.slots, ENDS, w, next) === w) return front ? taken.front : total - 1 - taken.back;
+    }
   }
 
   /** The next block of torn cuts (for sessions that recorded the update). */
@@ -54,18 +74,21 @@ export class SweepPace {
     const blocks = Atomics.load(this.slots, BLOCKS) - 1;
     if (blocks < 0) return undefined;
     const torn = Atomics.load(this.slots, TORN_BLOCKS) - 1;
-    return { blocks: Math.max(0, blocks - Atomics.load(this.slots, NEXT_BLOCK)), torn: Math.max(0, torn - Atomics.load(this.slots, NEXT_TORN)) };
+    const ends = Atomics.load(this.slots, ENDS);
+    const taken = Atomics.load(this.slots, NEXT_BLOCK) + (ends & FRONT_MASK) + (ends >>> END_BITS);
+    return { blocks: Math.max(0, blocks - taken), torn: Math.max(0, torn - Atomics.load(this.slots, NEXT_TORN)) };
   }
 
   /**
-   * Whether a worker should record the update to take torn blocks: no while every torn block is
-   * taken, or while the blocks left would take the engine's thread (at its pace so far) less time
-   * than its own opening took. Yes while the engine's thread has not told.
+   * Whether a worker should record the update to take torn blocks (`anyBlock`: blocks of every
+   * mode, which only a session that recorded can run: see ./share.ts's `ends`): no while every such
+   * block is taken, or while the blocks left would take the engine's thread (at its pace so far)
+   * less time than its own opening took. Yes while the engine's thread has not told.
    */
-  worthRecording(): boolean {
+  worthRecording(anyBlock = false): boolean {
     const left = this.left();
     if (!left) return true;
-    if (left.torn === 0) return false;
+    if ((anyBlock ? left.blocks : left.torn) === 0) return false;
     const done = Atomics.load(this.slots, DONE_BLOCKS);
     if (!done) return true;
     const perBlock = Atomics.load(this.slots, DONE_MS) / done;
