@@ -32,7 +32,10 @@ export async function bench(protocol: 'korad' | 'scpi', fakeOpts: Partial<FakeSu
     timeline,
     turns,
     async open(opts = {}) {
-      const power = await openSupply({ protocol, port: pair.a, volts: 3.3, amps: 0.5, clock, timeline, trace: (t) => turns.push(t), ...opts });
+      // A reply window far above the driver's 500 ms default: the fake answers from this same busy
+      // process, and a loaded CI box (two Jest workers on two cores) once kept it past 500 ms. Tests
+      // of a supply that never answers give their own.
+      const power = await openSupply({ protocol, port: pair.a, volts: 3.3, amps: 0.5, clock, timeline, trace: (t) => turns.push(t), replyTimeoutMs: 10_000, ...opts });
       powers.push(power);
       return power;
     },
