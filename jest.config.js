@@ -43,7 +43,7 @@ const SWEEPS = [
 const WORKERS = Math.max(2, availableParallelism() - 1);
 
 const common = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/helpers/exit-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
