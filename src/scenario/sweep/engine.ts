@@ -102,9 +102,9 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   // The sessions' shared block counter (each takes the next block when it is free, see worker.ts) and this thread's pace.
   const claim = new SweepPace().buffer;
   // A board of several processors shares played-back tails within one session only: each session
-  // takes a stretch of consecutive ops, every mode (Share.ends), and so records the update itself.
-  const ends = config.mcus !== undefined;
-  const share = (index: number) => ({ modes, ...(opts.points && { points: [...opts.points] }), share: { index, of: workers }, claim, ...(ends && { ends }) });
+  // takes stretches of consecutive ops, every mode (Share.stretches), and so records the update itself.
+  const stretches = config.mcus !== undefined;
+  const share = (index: number) => ({ modes, ...(opts.points && { points: [...opts.points] }), share: { index, of: workers }, claim, ...(stretches && { stretches }) });
   // One failing session ends the others (a thread left running would keep the process alive until its share is done).
   const failed = new AbortController();
   const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
@@ -128,7 +128,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   let mineDone = false;
   const join = (leftMs?: number) => {
     if (theirs || mineDone) return;
-    theirs = pool.run(async (i) => ({ request, config, ...(!ends && { recorded: await recording }), ...share(i + 1) }), stop).catch(fail);
+    theirs = pool.run(async (i) => ({ request, config, ...(!stretches && { recorded: await recording }), ...share(i + 1) }), stop).catch(fail);
     opts.onJoin?.({ threads: workers - 1, ...(leftMs !== undefined && { leftMs }) });
   };
   const worth = typeof opts.join === 'function' ? opts.join : worthNewThreads;

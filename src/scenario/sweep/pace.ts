@@ -16,18 +16,19 @@ const OPEN_MS = 4;
 /** Blocks the engine's thread has finished, and the ms they took. */
 const DONE_BLOCKS = 5;
 const DONE_MS = 6;
-/** Blocks taken from either end of the list (claimFromEnd): front count in the low 16 bits, back count in the high. */
-const ENDS = 7;
-const SLOTS = 8;
-const END_BITS = 16;
-const FRONT_MASK = (1 << END_BITS) - 1;
+const SLOTS = 7;
+/** Blocks a sweep claimed by stretches may have (one claim byte each, after the counters). */
+export const MAX_STRETCH_BLOCKS = 1 << 16;
 
 export class SweepPace {
   private readonly slots: Int32Array;
+  /** Per block, 1 once a session claimed it by stretches (claimStretch). */
+  private readonly claimed: Uint8Array;
 
   /** Over `buffer` (from another thread), or a new one. */
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOTS * 4)) {
-    this.slots = new Int32Array(buffer);
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOTS * 4 + MAX_STRETCH_BLOCKS)) {
+    this.slots = new Int32Array(buffer, 0, SLOTS);
+    this.claimed = new Uint8Array(buffer, SLOTS * 4, MAX_STRETCH_BLOCKS);
   }
 
   /** The next block any session can run (each is taken once, by whichever session asks first). */
@@ -36,19 +37,37 @@ export class SweepPace {
   }
 
   /**
-   * The next of `total` blocks from the front of the list (`front`) or from its back, or -1 once
-   * the two ends have met. Sessions that take from opposite ends each run a stretch of consecutive
-   * ops (a board's recoveries share tails only within one session: see ./share.ts's `ends`).
+   * The next of `total` blocks for a session that keeps to stretches of consecutive blocks (a
+   * board's recoveries share played-back tails only within one session: see ./share.ts's
+   * `stretches`), or -1 when every block is taken. The block after `last` if nobody has it; a first
+   * claim (`last` undefined) starts at `home`; otherwise the session steals the middle of the
+   * longest run of blocks nobody has (its start, if the run is two blocks or one), so whoever runs
+   * up to that run keeps the first half of it.
    */
-  claimFromEnd(front: boolean, total: number): number {
-    if (total > FRONT_MASK) throw new RangeError(`a sweep of ${total} blocks: at most ${FRONT_MASK} are claimed from the ends`);
+  claimStretch(last: number | undefined, total: number, home = 0): number {
+    if (total > MAX_STRETCH_BLOCKS) throw new RangeError(`a sweep of ${total} blocks: at most ${MAX_STRETCH_BLOCKS} are claimed by stretches`);
+    const want = last === undefined ? home : last + 1;
+    if (want < total && this.take(want)) return want;
     for (;;) {
-      const w = Atomics.load(this.slots, ENDS);
-      const taken = { front: w & FRONT_MASK, back: w >>> END_BITS };
-      if (taken.front + taken.back >= total) return -1;
-      const next = front ? w + 1 : w + (1 << END_BITS);
-      if (Atomics.compareExchange(this.slots, ENDS, w, next) === w) return front ? taken.front : total - 1 - taken.back;
+      let best = { from: 0, length: 0 };
+      for (let b = 0; b < total;) {
+        if (Atomics.load(this.claimed, b)) {
+          b++;
+          continue;
+        }
+        let end = b;
+        while (end < total && !Atomics.load(this.claimed, end)) end++;
+        if (end - b > best.length) best = { from: b, length: end - b };
+        b = end;
+      }
+      if (!best.length) return -1;
+      const pick = best.length > 2 ? best.from + (best.length >> 1) : best.from;
+      if (this.take(pick)) return pick;
     }
+  }
+
+  private take(block: number): boolean {
+    return Atomics.compareExchange(this.claimed, block, 0, 1) === 0;
   }
 
   /** The next block of torn cuts (for sessions that recorded the update). */
@@ -74,14 +93,14 @@ export class SweepPace {
     const blocks = Atomics.load(this.slots, BLOCKS) - 1;
     if (blocks < 0) return undefined;
     const torn = Atomics.load(this.slots, TORN_BLOCKS) - 1;
-    const ends = Atomics.load(this.slots, ENDS);
-    const taken = Atomics.load(this.slots, NEXT_BLOCK) + (ends & FRONT_MASK) + (ends >>> END_BITS);
+    let taken = Atomics.load(this.slots, NEXT_BLOCK);
+    for (let b = 0; b < Math.min(blocks, MAX_STRETCH_BLOCKS); b++) taken += Atomics.load(this.claimed, b);
     return { blocks: Math.max(0, blocks - taken), torn: Math.max(0, torn - Atomics.load(this.slots, NEXT_TORN)) };
   }
 
   /**
    * Whether a worker should record the update to take torn blocks (`anyBlock`: blocks of every
-   * mode, which only a session that recorded can run: see ./share.ts's `ends`): no while every such
+   * mode, which only a session that recorded can run: see ./share.ts's `stretches`): no while every such
    * block is taken, or while the blocks left would take the engine's thread (at its pace so far)
    * less time than its own opening took. Yes while the engine's thread has not told.
    */

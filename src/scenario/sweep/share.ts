@@ -24,15 +24,16 @@ export interface Share {
    */
   claim?: SharedArrayBuffer;
   /**
-   * With `claim`: blocks hold every mode, the engine's thread (share 0) takes them from the front
-   * and the others from the back, and every session records the update itself (a torn state reruns
-   * its op). For a board of several processors, whose recoveries share played-back tails only
-   * within one session (src/twin/board-tail.ts): a stretch of consecutive ops per session keeps each
-   * run of recoveries that converge on one tail together, where splitting by mode made both
-   * sessions simulate most of those runs' first recoveries (a product sweep: 267 whole
-   * simulations instead of 202, ~2.6 s of ~4).
+   * With `claim`: blocks hold every mode, each session claims stretches of consecutive blocks
+   * (SweepPace.claimStretch: the engine's thread from the first block, share i of n from block
+   * i/n of the way, then the middle of the longest run nobody has), and every session records the
+   * update itself (a torn state reruns its op). For a board of several processors, whose
+   * recoveries share played-back tails only within one session (src/twin/board-tail.ts): a stretch
+   * of consecutive ops per session keeps each run of recoveries that converge on one tail together,
+   * where splitting by mode made both sessions simulate most of those runs' first recoveries (a
+   * product sweep: 267 whole simulations instead of 202, ~2.6 s of ~4).
    */
-  ends?: boolean;
+  stretches?: boolean;
 }
 
 /** Points done so far by this share, out of every point of the sweep (all shares). */
@@ -46,8 +47,8 @@ export interface ShareProgress {
  * counters, torn cuts go in blocks of their own, taken only by sessions that recorded the update
  * (`session.tears`: a torn state reruns its op); such a session takes them first, leaving the
  * other blocks to sessions opened on its recording. The engine's own thread runs a share this way
- * too, and publishes its pace (`lead`: how long its session took to open, ./pace.ts). With `ends`
- * (a product), blocks hold every mode and come from either end of the list instead. Stops
+ * too, and publishes its pace (`lead`: how long its session took to open, ./pace.ts). With
+ * `stretches` (a product), blocks hold every mode and are claimed by stretches instead. Stops
  * between points once `stop` says so. `doneBefore`: points this thread did in an earlier share of
  * the same sweep (progress counts on from there).
  */
@@ -74,13 +75,15 @@ export async function recoverShare(
   if (!task.claim) {
     const blocks = blocksOf(points);
     for (let b = task.share.index; b < blocks.length; b += task.share.of) await run(blocks[b]!);
-  } else if (task.ends) {
+  } else if (task.stretches) {
     const blocks = blocksOf(points);
     const pace = new SweepPace(task.claim);
     if (lead) pace.opened(lead.openMs, blocks.length, 0);
+    const home = Math.floor((task.share.index * blocks.length) / task.share.of);
+    let b: number | undefined;
     for (;;) {
       const t0 = performance.now();
-      const b = pace.claimFromEnd(task.share.index === 0, blocks.length);
+      b = pace.claimStretch(b, blocks.length, home);
       if (b < 0) break;
       await run(blocks[b]!);
       if (lead) pace.blockDone(performance.now() - t0);

@@ -78,10 +78,10 @@ async function main(task: WorkerTask, report: (p: WorkerProgress) => void): Prom
     const opened = performance.now();
     if (pace?.left()?.blocks !== 0) await share(await SweepSession.openWith(task.config, task.request, { recorded: task.recorded }), opened);
   }
-  if (!task.recorded || pace?.worthRecording(task.ends)) {
+  if (!task.recorded || pace?.worthRecording(task.stretches)) {
     // Recording takes a while: given up as soon as the engine's thread will be done first.
     const late = new AbortController();
-    const look = pace && setInterval(() => pace.worthRecording(task.ends) || late.abort(), PACE_LOOK_MS);
+    const look = pace && setInterval(() => pace.worthRecording(task.stretches) || late.abort(), PACE_LOOK_MS);
     const opened = performance.now();
     let session: SweepSession | undefined;
     try {
