@@ -74,7 +74,14 @@ export interface TwinSweep {
   loadSecond(second: SweepSecondCut): void;
   /** As stateId, in the last recorded recovery. */
   secondStateId(op: number, mode: SweepCutMode): number | undefined;
-  /** Equal ids: the same state, so the same recovery; undefined for a torn point. */
+  /**
+   * Whether a processor drew from its generator since the last `load` or `loadSecond` (the cut's
+   * own tear aside). A recovery that drew depends on the point's seed, not on its state alone: a
+   * bus collision's bit flips on a product without its lock; one that did not is the same for
+   * every seed (up to a first draw, a run does not read the generator).
+   */
+  drewSinceLoad(): boolean;
+  /** Equal ids: the same state, so the same recovery (unless it draws: drewSinceLoad); undefined for a torn point. */
   stateId(op: number, mode: SweepCutMode): number | undefined;
   /** sha256 of the device's persistent state now (flash and option bytes). */
   stateHash(): string;
@@ -115,6 +122,12 @@ export interface TwinSweep {
 }
 
 export function twinSweep(device: TwinDevice): TwinSweep {
+  const mcus = device.members?.map((m) => m.mcu) ?? [device.mcu];
+  // Each processor's generator position once the last cut state was loaded (see drewSinceLoad).
+  let loadedAt: number[] = [];
+  const loaded = () => {
+    loadedAt = mcus.map((m) => m.rng.position);
+  };
   const recorder = new OpRecorder(device);
   // Only one recorder can observe the MCU: the update's stops at its cut, before any recovery runs.
   const recovery = new OpRecorder(device);
@@ -131,7 +144,9 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     load: (point) => {
       device.mcu.reseed(point.seed);
       recorder.load(point.op, point.mode, point.fraction);
+      loaded();
     },
+    drewSinceLoad: () => mcus.some((m, i) => m.rng.position !== loadedAt[i]),
     stateId: (op, mode) => recorder.stateId(op, mode),
     inFlight: () => recorder.inFlight,
     startRecovery: () => recovery.start('recovery'),
@@ -139,7 +154,10 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       recovery.stop();
       return recovery.ops;
     },
-    loadSecond: (second) => recovery.load(second.op, second.mode, second.fraction),
+    loadSecond: (second) => {
+      recovery.load(second.op, second.mode, second.fraction);
+      loaded();
+    },
     secondStateId: (op, mode) => recovery.stateId(op, mode),
     stateHash: recentHashes(device),
     allowJumps: (untilMs) => {

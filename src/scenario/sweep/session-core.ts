@@ -59,8 +59,11 @@ export class SweepSession {
   private readonly views = new Map<string, FlashView>();
   /** Verdicts by played tail context (PointMemo.tails). */
   readonly tailVerdicts = new TailVerdicts();
-  /** The last first cut whose recovery was recorded (a double sweep's second cuts index its ops). */
-  private recovery?: { key: string; recorded: RecordedRecovery };
+  /**
+   * The last first cut whose recovery was recorded (a double sweep's second cuts index its ops),
+   * and the seed it ran with if it drew from the generator (then only that seed's points share it).
+   */
+  private recovery?: { key: string; recorded: RecordedRecovery; drewWith?: number };
   /** Second-cut results shared by state, within that recovery. */
   private readonly secondShared = new Map<number, Omit<PointResult, 'point'>>();
 
@@ -144,31 +147,40 @@ export class SweepSession {
     const result = await this.recoverOnce(point, double ? (r) => (recorded = r) : undefined);
     if (recorded) {
       result.recovery = summarize(recorded);
-      this.recovery = { key: this.firstKey(point), recorded };
+      this.recovery = this.recoveryEntry(this.firstKey(point), point.seed, recorded);
       this.secondShared.clear();
     }
-    if (key !== undefined) this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash, ...(result.recovery && { recovery: result.recovery }) });
+    // Not shared when the recovery drew from the generator: it then depends on this point's seed.
+    if (key !== undefined && !this.rig.twin!.sweep.drewSinceLoad()) {
+      this.shared.set(key, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash, ...(result.recovery && { recovery: result.recovery }) });
+    }
     return result;
   }
 
   /**
    * The recovery a first cut starts, as recorded (op log and power-on instant): recorded now unless
    * it is the last one recorded. Points whose first cut leaves the same state share it (the seed
-   * only draws the torn bits of a later cut, not the recovery's ops). `recorded`: the caller has
+   * only draws the torn bits of a later cut, not the recovery's ops, unless the recovery drew). `recorded`: the caller has
    * just recorded it on this session's rig (recordRecovery, the last recording the twin holds), so
    * it is taken as is.
    */
   async recoveryOf(first: SweepCutPoint, recorded?: RecordedRecovery): Promise<RecordedRecovery> {
     const key = this.firstKey(first);
-    if (this.recovery?.key !== key) {
+    const last = this.recovery;
+    if (last?.key !== key || (last.drewWith !== undefined && last.drewWith !== first.seed)) {
       const plain: SweepCutPoint = { ...first };
       delete plain.second;
       // Only the op log is wanted: the recording run alone (it loads the cut state itself), not a judged recovery first.
       recorded ??= await recordRecovery(this.rig, plain, { offMs: offMsOf(this.request, this.rig.config) });
-      this.recovery = { key, recorded };
+      this.recovery = this.recoveryEntry(key, first.seed, recorded);
       this.secondShared.clear();
     }
-    return this.recovery.recorded;
+    return this.recovery!.recorded;
+  }
+
+  /** A recorded first-cut recovery as kept: shared by state, or by seed too when it drew (the twin's last load was its run). */
+  private recoveryEntry(key: string, seed: number, recorded: RecordedRecovery): NonNullable<SweepSession['recovery']> {
+    return { key, recorded, ...(this.rig.twin!.sweep.drewSinceLoad() && { drewWith: seed }) };
   }
 
   /** A double cut: the first cut's recovery recorded (once per first cut), then cut at its op. */
@@ -181,7 +193,7 @@ export class SweepSession {
     const known = id === undefined ? undefined : this.secondShared.get(id);
     if (known) return { point, ...known, reasons: [...known.reasons], shared: true };
     const result = await this.recoverOnce(point);
-    if (id !== undefined) this.secondShared.set(id, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
+    if (id !== undefined && !this.rig.twin!.sweep.drewSinceLoad()) this.secondShared.set(id, { outcome: result.outcome, reasons: result.reasons, stateHash: result.stateHash });
     return result;
   }
 
