@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
+import { appended, maskLog, relocated, withLog, type AppendLog, type LogAt, type LogSectors, type LogSpan } from './append-log.js';
 import type { FlashSet } from './flash/flash-set.js';
 import type { FlashSnapshot } from './flash/nor-flash.js';
 import { StateKeys } from './flash/state-digest.js';
@@ -42,6 +43,10 @@ interface Tail {
   /** Per flash part: ops started and writes past nWRITE during the tail. */
   ops: number[];
   overWrites: number[];
+  /** What the tail appended to the board's append log, if it has one (the state holds it at the recorded position). */
+  log?: LogSpan;
+  /** The last play's log and the flash it left: the next play from the same log leaves the very same buffers (a state hashed once). */
+  lastPlay?: { log: LogAt; final: FlashSnapshot };
 }
 
 /** Where the board stood at a checkpoint a recording passed: its key, the time and every counter then. */
@@ -54,6 +59,8 @@ interface Mark {
   rng: number[];
   ops: number[];
   overWrites: number[];
+  /** The append log's end and sectors (masked out of `key`). */
+  log?: LogAt;
 }
 
 /** One recovery's use of the memo, from its power-on: recording its marks' tails, or playing one. */
@@ -65,18 +72,24 @@ interface Run {
   heard: Bytes[][];
   opStarts: number[];
   marks: Mark[];
+  /** Checkpoints looked up so far. */
+  looks: number;
   off: (() => void)[];
-  playing?: { tail: Tail; t0: number; mark: Mark; context: string };
+  /** The tail played from `mark`, and the flash it leaves (its log appended where this run's ends). */
+  playing?: { tail: Tail; t0: number; mark: Mark; context: string; final: FlashSnapshot };
 }
 
 /** Tails kept (each holds a flash snapshot: an array of shared sector references). */
 const MAX_TAILS = 2048;
 /**
- * Checkpoints a recording registers. A recovery meets the state of an earlier one within a few of
- * its checkpoints or not at all: a resumed download stands where another did once its first chunk
- * has rewritten the sector the cut left torn.
+ * Checkpoints a recovery looks up, and which of them it registers (tails are kept from those): the
+ * first DENSE_MARKS, then the 2^k-th. A recovery meets the state of an earlier one within a few of
+ * its checkpoints, or once a resumed download has rewritten what the cut left torn and stands where
+ * another stood (a few to a hundred chunks on): every checkpoint is looked up (a key costs the
+ * sectors written since the last), but marks thin out, each mark's tail being a copy of the run.
  */
-const MAX_MARKS = 4;
+const MAX_LOOKS = 256;
+const DENSE_MARKS = 4;
 /** Clock ms two instants may differ by and still be the same (the tape's times are sums of floats). */
 const SAME_INSTANT_MS = 1e-6;
 
@@ -93,11 +106,15 @@ export interface BoardTailOptions {
   /** The processors, in a fixed order. */
   mcus: readonly Mcu[];
   flash: FlashSet;
+  /** An append log on a part without write counts: states are keyed without it (append-log.ts). */
+  log?: AppendLog;
 }
 
 export class BoardTailMemo {
   /** Recoveries whose tail was played back and accepted at the judgement. */
   jumps = 0;
+  /** Of the accepted ones, those whose append log ended elsewhere than where the tail was recorded (its records appended there). */
+  moved = 0;
   /** Recoveries whose tail was played back and refused at the judgement (simulated again). */
   refused = 0;
   private armed = false;
@@ -106,8 +123,12 @@ export class BoardTailMemo {
   private onPlay?: (context: string) => void;
   private readonly tails = new Map<string, Tail>();
   private readonly keys = new StateKeys();
+  /** The append log's place in a snapshot, when the board has one the memo can key without. */
+  private readonly log?: LogSectors;
 
-  constructor(private readonly board: BoardTailOptions) {}
+  constructor(private readonly board: BoardTailOptions) {
+    this.log = board.log && logSectors(board.flash, board.log);
+  }
 
   /**
    * A sweep's recovery may use the memo (true) from its power-on, or none (false: a full
@@ -118,6 +139,7 @@ export class BoardTailMemo {
     this.armed = on;
     this.onPlay = on ? onPlay : undefined;
     this.played = undefined;
+    this.playedFinal = undefined;
   }
 
   /** The board's power came on: an armed recovery listens from here (a play's context starts here). */
@@ -139,6 +161,12 @@ export class BoardTailMemo {
   }
   private played?: string;
 
+  /** The flash the tail this recovery played leaves at the judgement (kept as `playing` is), or undefined. */
+  playedState(): FlashSnapshot | undefined {
+    return this.playedFinal;
+  }
+  private playedFinal?: FlashSnapshot;
+
   /** The board lost power (or the recovery is over): whatever was recorded or played is dropped. */
   stop(): void {
     const run = this.run;
@@ -157,25 +185,30 @@ export class BoardTailMemo {
   checkpoint(describe: () => string | undefined): void {
     const { mcus, flash, clock } = this.board;
     if (!this.armed || this.run?.playing || mcus.some((m) => m.opObserver !== undefined)) return;
-    if (this.run && this.run.marks.length >= MAX_MARKS) return;
+    if (this.run && this.run.looks >= MAX_LOOKS) return;
     const board = describe();
     if (board === undefined) return;
-    const key = `${board}|${this.keys.of(flash.snapshot())}`;
     const run = this.run;
     // Not listening since the power-on (armed after it): nothing to key a tail from.
     if (!run) return;
-    const mark = this.markNow(run, key);
+    const snapshot = flash.snapshot();
+    const log = this.log && { at: this.board.log!.next(), sectors: maskLog(snapshot, this.log) };
+    const key = `${board}|${this.keys.of(snapshot)}`;
     const known = this.tails.get(key);
-    if (!known) {
-      run.marks.push(mark);
+    const final = known && this.finalOf(known, log);
+    const look = run.looks++;
+    if (!known || !final) {
+      if (look < DENSE_MARKS || (look & (look - 1)) === 0) run.marks.push(this.markNow(run, key, log));
       return;
     }
+    const mark = this.markNow(run, key, log);
     // The marks before this one end as this tail does: their own stretch up to here, then it.
-    for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, known));
+    for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, final, known));
     run.marks = [];
     const context = this.contextOf(run, key);
-    run.playing = { tail: known, t0: mark.t, mark, context };
+    run.playing = { tail: known, t0: mark.t, mark, context, final };
     this.played = context;
+    this.playedFinal = final;
     flash.pendingOps = () => startedBy(known.opStarts, clock.now() - mark.t);
     mcus.forEach((m, i) => m.replaceProgram((mcu) => play(mcu, known.said[i]!, mark.t)));
     this.onPlay?.(context);
@@ -195,19 +228,22 @@ export class BoardTailMemo {
       const { flash, clock } = this.board;
       ok = Math.abs(clock.now() - mark.t - tail.ms) < SAME_INSTANT_MS && sameBytes(since(run.heard, mark.heard, mark.t), tail.heard);
       if (ok) {
-        flash.restore(tail.state);
+        flash.restore(run.playing.final);
         flash.parts.forEach((p, i) => {
           p.opCount = mark.ops[i]! + tail.ops[i]!;
           p.overWrites = mark.overWrites[i]! + tail.overWrites[i]!;
         });
         this.jumps++;
+        if (tail.log && mark.log && tail.log.at !== mark.log.at) this.moved++;
       } else {
         this.refused++;
         this.played = undefined;
+        this.playedFinal = undefined;
       }
     } else if (run) {
       const now = this.markNow(run, '');
-      for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now));
+      const final = this.board.flash.snapshot();
+      for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now, final));
     }
     this.stop();
     this.armed = false;
@@ -217,7 +253,7 @@ export class BoardTailMemo {
   private listen(): Run {
     const { mcus, clock, flash } = this.board;
     const origin = { t: clock.now(), ops: flash.parts.map((p) => p.opCount) };
-    const run: Run = { origin, said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], off: [] };
+    const run: Run = { origin, said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], looks: 0, off: [] };
     mcus.forEach((m, i) => {
       run.off.push(m.onTx((bytes) => run.said[i]!.push({ at: clock.now(), bytes })));
       run.off.push(m.onRx((bytes) => run.heard[i]!.push({ at: clock.now(), bytes })));
@@ -227,9 +263,10 @@ export class BoardTailMemo {
   }
 
   /** Where `run` and the board stand now, as a mark named `key` (the judgement's: none). */
-  private markNow(run: Run, key: string): Mark {
+  private markNow(run: Run, key: string, log?: LogAt): Mark {
     const { mcus, flash, clock } = this.board;
     return {
+      ...(log && { log }),
       key,
       t: clock.now(),
       said: run.said.map((l) => l.length),
@@ -264,9 +301,30 @@ export class BoardTailMemo {
     return this.board.mcus.every((mcu, i) => mcu.rng.position === m.rng[i]);
   }
 
-  /** The tail from `m` to `to` (recorded in this run), followed by `then` (a kept tail from `to` on). */
-  private tailFrom(m: Mark, to: Mark, then?: Tail): Tail {
+  /** The flash `tail` leaves when played where the log stands `at`: its recorded state, with its log appended at this end; undefined when it cannot be played there. */
+  private finalOf(tail: Tail, at: LogAt | undefined): FlashSnapshot | undefined {
+    const log = this.log;
+    if (!log || !at) return tail.state;
+    const last = tail.lastPlay;
+    if (last && last.log.at === at.at && last.log.sectors.every((s, i) => s === at.sectors[i])) return last.final;
+    const sectors = relocated(tail.log!, at, log, this.board.log!);
+    const final = sectors && withLog(tail.state, sectors, log);
+    if (final) tail.lastPlay = { log: at, final };
+    return final;
+  }
+
+  /**
+   * The tail from `m` to `to` (recorded in this run), followed by `then` (a kept tail from `to` on),
+   * leaving `final`; undefined when it did to the append log what a play elsewhere could not repeat.
+   */
+  private tailFrom(m: Mark, to: Mark, final: FlashSnapshot, then?: Tail): Tail | undefined {
     const run = this.run!;
+    let log: LogSpan | undefined;
+    if (this.log) {
+      const q = then ? to.log!.at + then.log!.bytes.length : this.board.log!.next();
+      log = appended(m.log!, q, final.sectors.slice(this.log.first, this.log.first + this.log.count), this.log);
+      if (!log) return undefined;
+    }
     const stretch = to.t - m.t;
     const parts = this.board.flash.parts;
     const said: Bytes[][] = [];
@@ -284,13 +342,22 @@ export class BoardTailMemo {
       ops.push(to.ops[i]! - m.ops[i]! + (then ? then.ops[i]! : 0));
       overWrites.push(to.overWrites[i]! - m.overWrites[i]! + (then ? then.overWrites[i]! : 0));
     }
-    return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: then ? then.state : this.board.flash.snapshot(), ops, overWrites };
+    return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: final, ops, overWrites, ...(log && { log }) };
   }
 
-  private keep(key: string, tail: Tail): void {
+  private keep(key: string, tail: Tail | undefined): void {
+    if (!tail) return;
     if (this.tails.size >= MAX_TAILS) this.tails.clear();
     this.tails.set(key, tail);
   }
+}
+
+/** Where `log` lies in `flash`'s snapshots; undefined when the memo cannot key without it (a part that counts writes, a region not of whole sectors). */
+function logSectors(flash: FlashSet, log: AppendLog): LogSectors | undefined {
+  const part = flash.partAt(log.base);
+  const { sectorSize, erasedValue, maxWritesPerUnit } = part.geometry;
+  if (maxWritesPerUnit !== undefined || (log.base - part.base) % sectorSize || log.size % sectorSize || log.base + log.size > part.base + part.geometry.size) return undefined;
+  return { first: flash.sectorIndex(log.base), count: log.size / sectorSize, sectorSize, erased: erasedValue };
 }
 
 /** Each processor's entries after index `from[i]`, with times relative to `t0`. */

@@ -69,7 +69,15 @@ export interface TwinDevice {
   readonly members?: readonly TwinMember[];
   readonly powered: boolean;
   /** A board of several processors: its tail memo, which a sweep arms per recovery (board-tail.ts). */
-  readonly tail?: { arm(on: boolean, onPlay?: (context: string) => void): void; end(): boolean; playing(): string | undefined; readonly jumps: number; readonly refused: number };
+  readonly tail?: {
+    arm(on: boolean, onPlay?: (context: string) => void): void;
+    end(): boolean;
+    playing(): string | undefined;
+    playedState(): FlashSnapshot | undefined;
+    readonly jumps: number;
+    readonly refused: number;
+    readonly moved: number;
+  };
   powerOn(): void;
   /** A cut: below the power-on reset by default; `brownout` when the supply only sags below the BOR level. */
   powerOff(drop?: SupplyDrop): void;

@@ -3,6 +3,7 @@ import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
 import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
+import type { FlashSnapshot } from '../../twin/flash/nor-flash.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
@@ -106,13 +107,18 @@ export interface TwinSweep {
    * with one context are the same to a host that only hears and answers the board.
    */
   tailPlaying(): string | undefined;
+  /** sha256 of the state the tail this recovery played leaves at its judgement (a recovery stopped at its hit is judged on it), or undefined. */
+  tailStateHash(): string | undefined;
   /**
    * The recovery is judged now (the flash is read next): false when the tail played back cannot
    * give this instant's state (the point must be simulated again, disarmed); true otherwise.
    */
   tailEnd(): boolean;
-  /** Recoveries so far whose tail was played back: accepted at the judgement, or refused there (simulated again). */
-  tailStats(): { jumps: number; refused: number };
+  /**
+   * Recoveries so far whose tail was played back: accepted at the judgement (`moved`: of those, the
+   * ones whose board's append log ended elsewhere than the recording's), or refused there (simulated again).
+   */
+  tailStats(): { jumps: number; refused: number; moved: number };
   /**
    * The twin's debug port for a sweep's readings: the same bytes as the rig's probe, read into
    * buffers it keeps per region, so a dump is only valid until the next one (a sweep reads
@@ -131,6 +137,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
   const recorder = new OpRecorder(device);
   // Only one recorder can observe the MCU: the update's stops at its cut, before any recovery runs.
   const recovery = new OpRecorder(device);
+  const hashes = recentHashes();
   return {
     startRecording: (stage) => recorder.start(stage),
     stage: (name) => recorder.stage(name),
@@ -159,15 +166,19 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       loaded();
     },
     secondStateId: (op, mode) => recovery.stateId(op, mode),
-    stateHash: recentHashes(device),
+    stateHash: () => hashes(device.snapshot()),
     allowJumps: (untilMs) => {
       device.flash.resume.until = untilMs;
     },
     jumps: () => device.flash.resume.jumps,
     armTail: (on, onPlay) => device.tail?.arm(on, onPlay),
     tailPlaying: () => device.tail?.playing(),
+    tailStateHash: () => {
+      const state = device.tail?.playedState();
+      return state && hashes(state);
+    },
     tailEnd: () => device.tail?.end() ?? true,
-    tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0 }),
+    tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0, moved: device.tail?.moved ?? 0 }),
     probe: reusingProbe(device),
   };
 }
@@ -180,10 +191,9 @@ const RECENT_STATES = 8;
  * as a kept one (sameState: equal buffers, equal bytes) has its hash (a product's is 1,536 sector
  * digests hashed together at each point).
  */
-function recentHashes(device: TwinDevice): () => string {
-  const recent: { snapshot: ReturnType<TwinDevice['snapshot']>; hash: string }[] = [];
-  return () => {
-    const snapshot = device.snapshot();
+function recentHashes(): (snapshot: FlashSnapshot) => string {
+  const recent: { snapshot: FlashSnapshot; hash: string }[] = [];
+  return (snapshot) => {
     const known = recent.find((r) => sameState(r.snapshot, snapshot));
     if (known) return known.hash;
     const hash = stateDigest(snapshot);

@@ -255,7 +255,8 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
   } catch (err) {
     if (err instanceof KnownVerdict) {
       tails!.used++;
-      return { point, ...err.result, reasons: [...err.result.reasons] };
+      // The same outcome; the state is this play's own (its tail's log appended where this recovery's ends).
+      return { point, ...err.result, reasons: [...err.result.reasons], stateHash: sweep.tailStateHash() ?? err.result.stateHash };
     }
     if (!(err instanceof PointBudgetSpent)) throw err;
     if (!sweep.tailEnd()) throw new TailNotReplayable();

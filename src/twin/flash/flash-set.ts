@@ -57,6 +57,14 @@ export class FlashSet implements FlashStore {
     throw new FlashError(`0x${address.toString(16)} is in no part of ${this.geometry.name}`);
   }
 
+  /** Index in this set's snapshots of the sector that holds `address`. */
+  sectorIndex(address: number): number {
+    const part = this.partAt(address);
+    let at = 0;
+    for (let i = 0; this.parts[i] !== part; i++) at += this.counts[i]!;
+    return at + Math.floor((address - part.base) / part.geometry.sectorSize);
+  }
+
   read(address: number, length: number): Buffer {
     return this.readInto(address, Buffer.allocUnsafe(length));
   }

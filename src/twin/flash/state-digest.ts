@@ -104,17 +104,24 @@ function writesDigest(counts: Uint8Array | undefined): Buffer {
   return d;
 }
 
+/** Digests per block of a key's two levels: a product's 3,072 slots in 48 blocks. */
+const KEY_BLOCK = 64;
+
 /**
  * Keys of one flash's states: the whole stored state a firmware's next flash ops depend on, the
  * sectors and the per-unit write counts too (a part that limits writes per unit clears extra bits
  * past the limit). Equal keys: the same ops from here give the same flash. Flash snapshots only (their
  * buffers are never written again); the digests of the last one are kept by buffer, so a key costs
- * the sectors written since, not the whole flash.
+ * the sectors written since, not the whole flash: in two levels (a digest per block of KEY_BLOCK
+ * sector digests, then one over the blocks'), only the blocks with a changed sector are hashed again.
+ * Keys of this process only (not stateDigest's value): they name states in memos, never in results.
  */
 export class StateKeys {
   private sectors: readonly Buffer[] = [];
   private writes: readonly (Uint8Array | undefined)[] = [];
   private digests = Buffer.alloc(0);
+  private blocks = Buffer.alloc(0);
+  private dirty: boolean[] = [];
 
   of(snapshot: FlashSnapshot): string {
     const sectors = snapshot.sectors;
@@ -124,14 +131,19 @@ export class StateKeys {
       this.sectors = new Array<Buffer>(n);
       this.writes = new Array<Uint8Array | undefined>(writes.length).fill(undefined);
       this.digests = Buffer.alloc((n + writes.length) * 32);
+      const nBlocks = Math.ceil((n + writes.length) / KEY_BLOCK);
+      this.blocks = Buffer.alloc(nBlocks * 32);
+      this.dirty = new Array<boolean>(nBlocks).fill(true);
     }
     const keptSectors = this.sectors as Buffer[];
     const keptWrites = this.writes as (Uint8Array | undefined)[];
+    const dirty = this.dirty;
     for (let i = 0; i < n; i++) {
       const sector = sectors[i]!;
       if (keptSectors[i] === sector) continue;
       keptSectors[i] = sector;
       this.digests.set(sectorDigest(sector), i * 32);
+      dirty[(i / KEY_BLOCK) | 0] = true;
     }
     for (let i = 0; i < writes.length; i++) {
       const counts = writes[i];
@@ -139,7 +151,14 @@ export class StateKeys {
       if (keptWrites[i] === counts) continue;
       keptWrites[i] = counts;
       this.digests.set(writesDigest(counts), (n + i) * 32);
+      dirty[((n + i) / KEY_BLOCK) | 0] = true;
     }
-    return hash('sha256', this.digests, 'hex');
+    const span = KEY_BLOCK * 32;
+    for (let b = 0; b < dirty.length; b++) {
+      if (!dirty[b]) continue;
+      dirty[b] = false;
+      this.blocks.set(hash('sha256', this.digests.subarray(b * span, Math.min(this.digests.length, (b + 1) * span)), 'buffer'), b * 32);
+    }
+    return hash('sha256', this.blocks, 'hex');
   }
 }

@@ -22,7 +22,7 @@ import { SharedSpiFlash } from '../spi-bus/shared-flash.js';
 import { UartLink } from '../uart-link.js';
 import { memberBootChain } from './boot-chain.js';
 import { runHostApp } from './host-app.js';
-import { radioLogBase, runRadioApp } from './radio-app.js';
+import { radioLog, radioLogBase, runRadioApp } from './radio-app.js';
 import type { MultiMcuDfuVariant } from './variants.js';
 
 export interface MultiMcuDfuOptions {
@@ -92,7 +92,7 @@ export class MultiMcuDfuTwin implements TwinDevice {
     const radioPort = this.shared.port(radio);
     const variant = this.variant;
 
-    this.tail = new BoardTailMemo({ clock: opts.clock, mcus: [host, radio], flash: this.flash });
+    this.tail = new BoardTailMemo({ clock: opts.clock, mcus: [host, radio], flash: this.flash, log: radioLog(this.shared.flash) });
     // A checkpoint at each start of the host's boot chain: after a reset (its swap, a revert) the
     // radio may be idle in its app, and the board then says all it holds (at a power-on it is not).
     const hostBoot = async (mcu: Mcu): Promise<void> => {

@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
 import { SHARED_PARTITIONS } from '../../targets/nrf91-nrf52-product.js';
 import { appBanner } from '../app.js';
 import { stateNs } from '../board-tail.js';
+import type { AppendLog } from '../append-log.js';
+import type { NorFlash } from '../flash/nor-flash.js';
 import type { Mcu } from '../mcu.js';
 import type { SpiPort } from '../spi-bus/shared-flash.js';
 import type { UartLinkEnd } from '../uart-link.js';
@@ -45,6 +47,18 @@ export interface RadioAppOptions {
 
 export function radioLogBase(sharedBase: number): number {
   return sharedBase + SHARED_PARTITIONS.radioLog.base;
+}
+
+/** The radio log's region in the shared NOR `flash`, as a board's tail memo keys around it (../append-log.ts). */
+export function radioLog(flash: NorFlash): AppendLog {
+  const base = radioLogBase(flash.base);
+  return { base, size: SHARED_PARTITIONS.radioLog.size, align: LOG_RECORD, next: () => logNext(flash, base) };
+}
+
+/** Offset of the first free record after the last written one: the app's scan at its first record after a start (a log library's). */
+export function logNext(flash: NorFlash, logBase: number): number {
+  const last = flash.lastWritten(logBase, SHARED_PARTITIONS.radioLog.size);
+  return last < 0 ? 0 : (last - (last % LOG_RECORD) + LOG_RECORD) % SHARED_PARTITIONS.radioLog.size;
 }
 
 export async function runRadioApp(mcu: Mcu, opts: RadioAppOptions): Promise<void> {
@@ -110,7 +124,9 @@ class RadioApp {
     const now = this.mcu.clock.now();
     if (this.opts.link.pending.length || this.mcu.rxPending) return undefined;
     const schedule = logging ? (nextLog > now ? `next ${stateNs(nextLog - now)} up ${stateNs(now - this.startedAt)}` : undefined) : 'quiet';
-    return schedule && `radio-app ${this.opts.variant} ${this.version} seq ${this.logSeq} at ${this.logAt ?? 'scan'} ${schedule}`;
+    // Where its next record goes is the flash's to say (the memo keys the log apart): said only when its scan would find the same.
+    const at = this.logAt === undefined ? 'scan' : this.logAt === logNext(this.opts.port.bus.flash, this.opts.logBase) ? 'end' : undefined;
+    return schedule && at && `radio-app ${this.opts.variant} ${this.version} seq ${this.logSeq} at ${at} ${schedule}`;
   }
 
   private async handle(line: string): Promise<void> {
@@ -178,11 +194,7 @@ class RadioApp {
     const { port, logBase } = this.opts;
     const size = SHARED_PARTITIONS.radioLog.size;
     const flash = port.bus.flash;
-    if (this.logAt === undefined) {
-      // The first free record after the last written one (a scan at start, as a log library does).
-      const last = flash.lastWritten(logBase, size);
-      this.logAt = last < 0 ? 0 : (last - (last % LOG_RECORD) + LOG_RECORD) % size;
-    }
+    this.logAt ??= logNext(flash, logBase);
     const rec = Buffer.alloc(LOG_RECORD, 0);
     rec.write(`radio ${this.version} #${this.logSeq++}`.slice(0, 24), 0, 'latin1');
     rec.writeUInt32LE(Math.floor(this.mcu.clock.now() - this.startedAt) >>> 0, 24);
