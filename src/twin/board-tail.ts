@@ -74,6 +74,8 @@ interface Run {
   marks: Mark[];
   /** Checkpoints looked up so far. */
   looks: number;
+  /** Program starts on the board at the last mark (see `starts`). */
+  starts: number;
   off: (() => void)[];
   /** The tail played from `mark`, and the flash it leaves (its log appended where this run's ends). */
   playing?: { tail: Tail; t0: number; mark: Mark; context: string; final: FlashSnapshot };
@@ -198,7 +200,11 @@ export class BoardTailMemo {
     const final = known && this.finalOf(known, log);
     const look = run.looks++;
     if (!known || !final) {
-      if (look < DENSE_MARKS || (look & (look - 1)) === 0) run.marks.push(this.markNow(run, key, log));
+      const starts = this.starts();
+      if (look < DENSE_MARKS || (look & (look - 1)) === 0 || starts !== run.starts) {
+        run.starts = starts;
+        run.marks.push(this.markNow(run, key, log));
+      }
       return;
     }
     const mark = this.markNow(run, key, log);
@@ -253,7 +259,7 @@ export class BoardTailMemo {
   private listen(): Run {
     const { mcus, clock, flash } = this.board;
     const origin = { t: clock.now(), ops: flash.parts.map((p) => p.opCount) };
-    const run: Run = { origin, said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], looks: 0, off: [] };
+    const run: Run = { origin, said: mcus.map(() => []), heard: mcus.map(() => []), opStarts: [], marks: [], looks: 0, starts: this.starts(), off: [] };
     mcus.forEach((m, i) => {
       run.off.push(m.onTx((bytes) => run.said[i]!.push({ at: clock.now(), bytes })));
       run.off.push(m.onRx((bytes) => run.heard[i]!.push({ at: clock.now(), bytes })));
@@ -294,6 +300,17 @@ export class BoardTailMemo {
     h.update(`|ops ${run.opStarts.map((t) => stateNs(t - origin.t)).join(' ')}`);
     h.update(`|counts ${flash.parts.map((p, i) => p.opCount - origin.ops[i]!).join(' ')}`);
     return `${key}|${stateNs(clock.now() - origin.t)}|${h.digest('hex')}`;
+  }
+
+  /**
+   * Programs started on the board so far (resets, power-ons): the first checkpoint after a processor
+   * restarts is marked whatever its rank, since its uptime, which a program's state carries, starts
+   * again there, and recoveries from other cuts that got that far stand in the same state.
+   */
+  private starts(): number {
+    let n = 0;
+    for (const m of this.board.mcus) n += m.starts;
+    return n;
   }
 
   /** No processor drew from its generator since `m` (the tail does not depend on the point's seed). */

@@ -80,6 +80,10 @@ export class Mcu {
   rng: Rng;
   powerLoss: PowerLossMode;
   private powered = false;
+  /** Programs started on this chip so far (power-ons, resets, replaced programs). */
+  get starts(): number {
+    return this.epoch;
+  }
   private epoch = 0;
   /** This power-on's signal, made only when a program asks for it (`signal`): the twin's own waits end through `waits`. */
   private abort?: AbortController;
