@@ -125,6 +125,8 @@ export class BoardTailMemo {
   private onPlay?: (context: string) => void;
   private readonly tails = new Map<string, Tail>();
   private readonly keys = new StateKeys();
+  /** The arrays each checkpoint's snapshot is taken into: only its key and its log's sectors are kept. */
+  private readonly scratch = { sectors: [] as Buffer[], writes: [] as (Uint8Array | undefined)[] };
   /** The append log's place in a snapshot, when the board has one the memo can key without. */
   private readonly log?: LogSectors;
 
@@ -193,7 +195,7 @@ export class BoardTailMemo {
     const run = this.run;
     // Not listening since the power-on (armed after it): nothing to key a tail from.
     if (!run) return;
-    const snapshot = flash.snapshot();
+    const snapshot = flash.snapshotInto(this.scratch);
     const log = this.log && { at: this.board.log!.next(), sectors: maskLog(snapshot, this.log) };
     const key = `${board}|${this.keys.of(snapshot)}`;
     const known = this.tails.get(key);

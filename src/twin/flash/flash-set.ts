@@ -86,14 +86,17 @@ export class FlashSet implements FlashStore {
   }
 
   snapshot(): FlashSnapshot {
-    const sectors = new Array<Buffer>(this.total);
-    const writes = new Array<Uint8Array | undefined>(this.total);
+    return this.snapshotInto({ sectors: new Array<Buffer>(this.total), writes: new Array<Uint8Array | undefined>(this.total) });
+  }
+
+  /** As snapshot(), into arrays the caller reuses (a board's tail memo keys a state at every checkpoint and keeps none of them). */
+  snapshotInto(into: { sectors: Buffer[]; writes: (Uint8Array | undefined)[] }): FlashSnapshot {
     let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
-      this.parts[i]!.snapshotInto(sectors, writes, at);
+      this.parts[i]!.snapshotInto(into.sectors, into.writes, at);
       at += this.counts[i]!;
     }
-    return { sectors, writes };
+    return into;
   }
 
   restore(snapshot: FlashSnapshot): void {

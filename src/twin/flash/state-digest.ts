@@ -57,12 +57,16 @@ function sectorDigest(sector: Buffer): Buffer {
   return d;
 }
 
+/** The sector digests laid end to end, reused from call to call (hash() keeps none of it). */
+let scratch = Buffer.alloc(0);
+
 export function stateDigest(snapshot: FlashSnapshot): string {
   // The sectors' digests laid end to end and hashed in one call (a sweep hashes a state per point:
   // one update call per sector was most of it), then whatever else the device stores beside the
   // flash (option bytes), in a fixed key order: the same bytes as updating sector by sector.
   const n = snapshot.sectors.length;
-  const digests = Buffer.allocUnsafe(n * 32);
+  if (scratch.length < n * 32) scratch = Buffer.allocUnsafe(n * 32);
+  const digests = scratch.subarray(0, n * 32);
   for (let i = 0; i < n; i++) digests.set(sectorDigest(snapshot.sectors[i]!), i * 32);
   const extra: Buffer[] = [];
   for (const key of Object.keys(snapshot).sort()) {
