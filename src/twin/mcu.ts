@@ -323,6 +323,19 @@ export class Mcu {
     return this.abort.signal;
   }
 
+  /**
+   * `onLost` runs once if the running program loses its RAM (a cut, a reset) before the returned
+   * function is called: a program's own wait ends so, where an abort listener on `signal` would cost
+   * an EventTarget per power-on. Nothing is registered when the program is lost already (as a
+   * listener added to an aborted signal never runs).
+   */
+  untilLost(onLost: () => void): () => void {
+    if (this.lost) return () => {};
+    const waits = this.waits;
+    waits.add(onLost);
+    return () => waits.delete(onLost);
+  }
+
   /** Throws PowerLost if the program that asks is from an earlier power-on. */
   check(): void {
     if (this.lost) throw new PowerLost();

@@ -87,7 +87,8 @@ class EndImpl implements UartLinkEnd {
   async nextLine(timeoutMs: number): Promise<string | undefined> {
     this.mcu.check();
     if (this.queue.length) return this.queue.shift();
-    const signal = this.mcu.signal;
+    // Lost meanwhile: a cut (check), or a reset that started another program (starts).
+    const started = this.mcu.starts;
     await new Promise<void>((resolve) => {
       const timer = this.mcu.clock.setTimer(timeoutMs, () => {
         if (this.waiter === done) this.waiter = undefined;
@@ -99,7 +100,8 @@ class EndImpl implements UartLinkEnd {
       };
       this.waiter = done;
     });
-    if (signal.aborted) throw new PowerLost();
+    if (this.mcu.starts !== started) throw new PowerLost();
+    this.mcu.check();
     return this.queue.shift();
   }
 }

@@ -57,17 +57,27 @@ function sectorDigest(sector: Buffer): Buffer {
   return d;
 }
 
-/** The sector digests laid end to end, reused from call to call (hash() keeps none of it). */
-let scratch = Buffer.alloc(0);
+/**
+ * The sector digests of the last state hashed, laid end to end, per snapshot length (a product's
+ * flash set and its parts' are hashed alternately): the next state's shares most of its sector
+ * buffers, and a buffer's identity is its content, so only the changed entries are looked up.
+ */
+const lastDigests = new Map<number, { sectors: Buffer[]; digests: Buffer }>();
 
 export function stateDigest(snapshot: FlashSnapshot): string {
   // The sectors' digests laid end to end and hashed in one call (a sweep hashes a state per point:
   // one update call per sector was most of it), then whatever else the device stores beside the
   // flash (option bytes), in a fixed key order: the same bytes as updating sector by sector.
   const n = snapshot.sectors.length;
-  if (scratch.length < n * 32) scratch = Buffer.allocUnsafe(n * 32);
-  const digests = scratch.subarray(0, n * 32);
-  for (let i = 0; i < n; i++) digests.set(sectorDigest(snapshot.sectors[i]!), i * 32);
+  let last = lastDigests.get(n);
+  if (!last) lastDigests.set(n, (last = { sectors: new Array<Buffer>(n), digests: Buffer.alloc(n * 32) }));
+  const { sectors, digests } = last;
+  for (let i = 0; i < n; i++) {
+    const sector = snapshot.sectors[i]!;
+    if (sectors[i] === sector) continue;
+    sectors[i] = sector;
+    digests.set(sectorDigest(sector), i * 32);
+  }
   const extra: Buffer[] = [];
   for (const key of Object.keys(snapshot).sort()) {
     const v = (snapshot as unknown as Record<string, unknown>)[key];

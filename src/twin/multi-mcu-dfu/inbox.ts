@@ -62,24 +62,22 @@ export class Inbox {
   }
 
   private wait(ms: number): Promise<void> {
-    const signal = this.mcu.signal;
     return new Promise<void>((resolve, reject) => {
       const end = () => {
         timer.cancel();
-        signal.removeEventListener('abort', lost);
+        off();
         resolve();
       };
-      const lost = () => {
+      const off = this.mcu.untilLost(() => {
         timer.cancel();
         reject(new PowerLost());
-      };
+      });
       const timer = this.mcu.clock.setTimer(ms, () => {
         if (this.wake === end) this.wake = undefined;
-        signal.removeEventListener('abort', lost);
+        off();
         resolve();
       });
       this.wake = end;
-      signal.addEventListener('abort', lost, { once: true });
     });
   }
 
