@@ -2,7 +2,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { FlashOp } from './flash/nor-flash.js';
 import type { NorFlash } from './flash/nor-flash.js';
 import type { PowerLossMode } from './flash/power-loss.js';
-import { ControlFlow } from './control-flow.js';
+import { ControlFlow } from '../core/control-flow.js';
 import type { RetainedRam } from './retained-ram.js';
 import { RESET_FLAGS } from './reset-cause.js';
 import { Rng } from './rng.js';

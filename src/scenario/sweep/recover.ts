@@ -1,3 +1,4 @@
+import { ControlFlow } from '../../core/control-flow.js';
 import type { Outcome } from '../../config/vocabulary.js';
 import type { CompatibleSet } from '../../config/version-pattern.js';
 import type { Rig } from '../../rig/rig.js';
@@ -65,7 +66,7 @@ export function stopPointsOn(rig: Rig, signal: AbortSignal | undefined): void {
 class PointBudgetSpent extends Error {}
 
 /** A point stopped at its tail's hit: an earlier point played the same tail in the same context (see PointMemo.tails). */
-class KnownVerdict extends Error {
+class KnownVerdict extends ControlFlow {
   constructor(readonly result: Omit<PointResult, 'point'>) {
     super('judged before in this context');
   }

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { ControlFlow } from '../control-flow.js';
+import { ControlFlow } from '../../core/control-flow.js';
 import type { FlashSnapshot, NorFlash } from './nor-flash.js';
 import { StateKeys } from './state-digest.js';
 
