@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { runSweep } from '../../src/scenario/sweep/engine.js';
-import { leftMs, NEW_THREAD_PAYS_MS, PACE_SAMPLE_MS, PaceWindow, worthNewThreads } from '../../src/scenario/sweep/join.js';
+import { BOARD_PACE_SAMPLE_MS, leftMs, NEW_BOARD_THREAD_PAYS_MS, NEW_THREAD_PAYS_MS, PACE_SAMPLE_MS, PaceWindow, worthNewThreads } from '../../src/scenario/sweep/join.js';
 import type { SweepRequest } from '../../src/scenario/sweep/session.js';
 
 const REQUEST: SweepRequest = { rig: 'twin-rp2040-sfu', images: { from: 'firmware/app-v1.page2bin', to: 'firmware/app-v2.page2bin' }, seed: 1 };
@@ -28,6 +28,14 @@ describe('worthNewThreads', () => {
     expect(worthNewThreads(pace(1000, 100, 100, NEW_THREAD_PAYS_MS))).toBe(false);
     expect(leftMs(pace(1000, 100, 100, 300))).toBe(300);
     expect(worthNewThreads(pace(1000, 0, 0, 10_000))).toBe(false);
+  });
+
+  it("for a board's sweep, waits for BOARD_PACE_SAMPLE_MS of points and NEW_BOARD_THREAD_PAYS_MS left", () => {
+    // 1 ms per point lately: what pays for a single processor's thread does not for a board's.
+    expect(worthNewThreads(pace(BOARD_PACE_SAMPLE_MS, 100, 100, NEW_THREAD_PAYS_MS + 1), true)).toBe(false);
+    expect(worthNewThreads(pace(BOARD_PACE_SAMPLE_MS, 100, 100, NEW_BOARD_THREAD_PAYS_MS), true)).toBe(false);
+    expect(worthNewThreads(pace(BOARD_PACE_SAMPLE_MS, 100, 100, NEW_BOARD_THREAD_PAYS_MS + 1), true)).toBe(true);
+    expect(worthNewThreads(pace(BOARD_PACE_SAMPLE_MS - 1, 100, 100, 1_000_000), true)).toBe(false);
   });
 });
 

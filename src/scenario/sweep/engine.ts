@@ -131,7 +131,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
     theirs = pool.run(async (i) => ({ request, config, ...(!stretches && { recorded: await recording }), ...share(i + 1) }), stop).catch(fail);
     opts.onJoin?.({ threads: workers - 1, ...(leftMs !== undefined && { leftMs }) });
   };
-  const worth = typeof opts.join === 'function' ? opts.join : worthNewThreads;
+  const worth = typeof opts.join === 'function' ? opts.join : (pace: JoinPace) => worthNewThreads(pace, stretches);
   if (opts.join === 'at-once' || idleThreads() > 0) join();
   let window: PaceWindow | undefined;
   const here = (n: number, total: number) => {

@@ -34,8 +34,22 @@ export function leftMs(pace: JoinPace): number | undefined {
   return (pace.left * pace.recent.ms) / pace.recent.points;
 }
 
-/** Whether starting new worker threads now is worth it (see the module's comment). */
-export function worthNewThreads(pace: JoinPace): boolean {
+/**
+ * A board's sweep (several processors: each session takes stretches and records the update itself,
+ * ./share.ts) pays for a new thread much later: the thread records the update too, and its board
+ * learns its recoveries' tails anew (src/twin/board-tail.ts), so its first points are whole
+ * simulations the engine's thread had already done. Measured on the 2-vCPU box, alternating, the
+ * product's every-op sweep: correct 2.9 s alone vs 3.3-3.4 s with a thread (4 runs each, every one
+ * the same way round); its lock-not-taken variant 10.8-11.5 s alone vs 9.1-9.2 s. Its pace is
+ * trusted later, too: a board's first points learn (whole recoveries), and at 0.3 s the estimate
+ * was 3-10 times the time the points then took (1,000 ms in: 1.2-2 times for those two).
+ */
+export const NEW_BOARD_THREAD_PAYS_MS = 8000;
+export const BOARD_PACE_SAMPLE_MS = 1000;
+
+/** Whether starting new worker threads now is worth it (see the module's comment); `board`: a board's sweep (NEW_BOARD_THREAD_PAYS_MS). */
+export function worthNewThreads(pace: JoinPace, board = false): boolean {
+  if (board) return pace.msHere >= BOARD_PACE_SAMPLE_MS && (leftMs(pace) ?? 0) > NEW_BOARD_THREAD_PAYS_MS;
   return (leftMs(pace) ?? 0) > NEW_THREAD_PAYS_MS;
 }
 
