@@ -95,5 +95,7 @@ export interface TwinDevice {
   programMemory(address: number, data: Uint8Array): void;
   massErase(): void;
   snapshot(): FlashSnapshot;
+  /** Changes whenever `snapshot()` would give another state (absent: a device that cannot tell). */
+  stateVersion?(): number;
   restore(snapshot: FlashSnapshot): void;
 }

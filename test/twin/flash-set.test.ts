@@ -45,6 +45,30 @@ describe('FlashSet', () => {
     expect(b.flash.opCount).toBe(2);
   });
 
+  it('changes its state version with every change to any part, and only then (an op recorder skips unchanged snapshots)', () => {
+    const b = board();
+    const [host, , shared] = b.flash.parts;
+    const seen = new Set<number>([b.flash.version]);
+    const changed = (what: () => unknown) => {
+      what();
+      expect(seen.has(b.flash.version)).toBe(false);
+      seen.add(b.flash.version);
+    };
+    const same = (what: () => unknown) => {
+      const v = b.flash.version;
+      what();
+      expect(b.flash.version).toBe(v);
+    };
+    changed(() => host!.writeRaw(0x100, bytes(8, 5)));
+    changed(() => shared!.program(SHARED_BASE, bytes(32, 3)).complete());
+    const snap = b.flash.snapshot();
+    same(() => b.flash.read(0, 64));
+    same(() => b.flash.snapshot());
+    changed(() => shared!.erase(SHARED_BASE, 4096).complete());
+    changed(() => b.flash.restore(snap));
+    changed(() => host!.eraseAll());
+  });
+
   it('reads into a kept buffer per part, copying only what changed since (readInto seen)', () => {
     const b = board();
     const out = Buffer.alloc(16);

@@ -45,6 +45,13 @@ export class FlashSet implements FlashStore {
   /** Ops a board's tail memo plays back (src/twin/board-tail.ts): started by now, not run on any part. */
   pendingOps?: () => number;
 
+  /** Changes whenever any part's stored state does (NorFlash.version: each only grows). */
+  get version(): number {
+    let v = 0;
+    for (const p of this.parts) v += p.version;
+    return v;
+  }
+
   get opCount(): number {
     let n = this.pendingOps?.() ?? 0;
     for (const p of this.parts) n += p.opCount;

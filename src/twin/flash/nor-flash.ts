@@ -49,6 +49,8 @@ export class NorFlash {
   /** Writes beyond maxWritesPerUnit so far (each one a bootloader bug on a real part). */
   overWrites = 0;
   private readonly erasedSector: Buffer;
+  /** Changes so far to the stored state (see `version`). */
+  private changes = 0;
   /** Operations started so far: the twin's marker pin toggles on each. */
   opCount = 0;
   onOp?: (op: { kind: FlashOpKind; address: number; length: number; index: number }) => void;
@@ -379,9 +381,19 @@ export class NorFlash {
 
   /** Erases everything at once (a probe's mass erase). */
   eraseAll(): void {
+    this.changes++;
     this.sectors.fill(this.erasedSector);
     this.owned.fill(false);
     this.writes.fill(undefined);
+  }
+
+  /**
+   * A number that changes whenever the stored state does (a sector's bytes or write counts, a
+   * restore): equal versions, the same snapshot. An op recorder skips its snapshot when it has not
+   * changed since its last (a product's is 1,536 sectors, taken before and after every op).
+   */
+  get version(): number {
+    return this.changes;
   }
 
   snapshot(): FlashSnapshot {
@@ -411,6 +423,7 @@ export class NorFlash {
   restoreFrom(snapshot: FlashSnapshot, at: number): void {
     const n = this.sectors.length;
     if (at + n > snapshot.sectors.length) throw new FlashError('snapshot is from another flash geometry');
+    this.changes++;
     this.sectors = snapshot.sectors.slice(at, at + n);
     this.writes = snapshot.writes ? snapshot.writes.slice(at, at + n) : new Array<Uint8Array | undefined>(n).fill(undefined);
     this.owned.fill(false);
@@ -464,6 +477,7 @@ export class NorFlash {
     if (this.geometry.maxWritesPerUnit === undefined) return;
     const s = this.geometry.sectorSize;
     const first = Math.floor((address - this.geometry.base) / s);
+    this.changes++;
     for (let i = first; i < first + length / s; i++) this.writes[i] = undefined;
   }
 
@@ -511,6 +525,7 @@ export class NorFlash {
     const g = this.geometry;
     this.forEachSpan(address, length, (sector, offset, _pos, n) => {
       if (offset === 0 && n === g.sectorSize) {
+        this.changes++;
         this.sectors[sector] = this.erasedSector;
         this.owned[sector] = false;
       } else {
@@ -519,7 +534,9 @@ export class NorFlash {
     });
   }
 
+  /** The sector's buffer, this flash's own (copied from a snapshot's first), for a write about to change it. */
   private own(sector: number): Buffer {
+    this.changes++;
     if (!this.owned[sector]) {
       this.sectors[sector] = slabCopy(this.sectors[sector]!);
       const w = this.writes[sector];

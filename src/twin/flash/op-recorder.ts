@@ -73,6 +73,8 @@ export class OpRecorder {
   private phases = new Map<string, string>();
   private stageName = 'update';
   private last?: StateRef;
+  /** The device's state version at `last` (see capture). */
+  private lastVersion?: number;
   private nextId = 0;
   private detach?: () => void;
 
@@ -227,8 +229,11 @@ export class OpRecorder {
     entry.after = this.capture();
   }
 
-  /** A snapshot, sharing the previous one's id (and object) when nothing changed since. */
+  /** A snapshot, sharing the previous one's id (and object) when nothing changed since (the device's state version says so without a snapshot, where it can). */
   private capture(): StateRef {
+    const version = this.device.stateVersion?.();
+    if (this.last && version !== undefined && version === this.lastVersion) return this.last;
+    this.lastVersion = version;
     const snapshot = this.device.snapshot();
     if (this.last && sameState(this.last.snapshot, snapshot)) return this.last;
     return (this.last = { id: this.nextId++, snapshot });

@@ -228,6 +228,11 @@ export class MultiMcuDfuTwin implements TwinDevice {
     return this.flash.snapshot();
   }
 
+  /** Its snapshot is its flash set's alone. */
+  stateVersion(): number {
+    return this.flash.version;
+  }
+
   restore(snapshot: FlashSnapshot): void {
     this.flash.restore(snapshot);
     this.shared.reset();
