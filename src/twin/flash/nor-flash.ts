@@ -424,8 +424,12 @@ export class NorFlash {
     const n = this.sectors.length;
     if (at + n > snapshot.sectors.length) throw new FlashError('snapshot is from another flash geometry');
     this.changes++;
-    this.sectors = snapshot.sectors.slice(at, at + n);
-    this.writes = snapshot.writes ? snapshot.writes.slice(at, at + n) : new Array<Uint8Array | undefined>(n).fill(undefined);
+    // Into this flash's own arrays (a snapshot never shares them): a sweep restores a state per point.
+    const writes = snapshot.writes;
+    for (let i = 0; i < n; i++) {
+      this.sectors[i] = snapshot.sectors[at + i]!;
+      this.writes[i] = writes ? writes[at + i] : undefined;
+    }
     this.owned.fill(false);
   }
 
