@@ -58,6 +58,21 @@ function sectorDigest(sector: Buffer): Buffer {
 }
 
 /**
+ * Row `digests` holds, from slot `offset`, the digests of `kept` (the items last seen, by identity:
+ * a snapshot's buffers are never written again): the items that are not the kept ones take their
+ * place and their digests are written, each slot written told to `changed`.
+ */
+function refresh<T>(kept: T[], items: readonly T[], digests: Buffer, offset: number, digestOf: (item: T) => Buffer, changed?: (slot: number) => void): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (kept[i] === item) continue;
+    kept[i] = item;
+    digests.set(digestOf(item), (offset + i) * 32);
+    changed?.(offset + i);
+  }
+}
+
+/**
  * The sector digests of the last state hashed, laid end to end, per snapshot length (a product's
  * flash set and its parts' are hashed alternately): the next state's shares most of its sector
  * buffers, and a buffer's identity is its content, so only the changed entries are looked up.
@@ -72,12 +87,7 @@ export function stateDigest(snapshot: FlashSnapshot): string {
   let last = lastDigests.get(n);
   if (!last) lastDigests.set(n, (last = { sectors: new Array<Buffer>(n), digests: Buffer.alloc(n * 32) }));
   const { sectors, digests } = last;
-  for (let i = 0; i < n; i++) {
-    const sector = snapshot.sectors[i]!;
-    if (sectors[i] === sector) continue;
-    sectors[i] = sector;
-    digests.set(sectorDigest(sector), i * 32);
-  }
+  refresh(sectors, snapshot.sectors, digests, 0, sectorDigest);
   const extra: Buffer[] = [];
   for (const key of Object.keys(snapshot).sort()) {
     const v = (snapshot as unknown as Record<string, unknown>)[key];
@@ -149,24 +159,13 @@ export class StateKeys {
       this.blocks = Buffer.alloc(nBlocks * 32);
       this.dirty = new Array<boolean>(nBlocks).fill(true);
     }
-    const keptSectors = this.sectors as Buffer[];
-    const keptWrites = this.writes as (Uint8Array | undefined)[];
     const dirty = this.dirty;
-    for (let i = 0; i < n; i++) {
-      const sector = sectors[i]!;
-      if (keptSectors[i] === sector) continue;
-      keptSectors[i] = sector;
-      this.digests.set(sectorDigest(sector), i * 32);
-      dirty[(i / KEY_BLOCK) | 0] = true;
-    }
-    for (let i = 0; i < writes.length; i++) {
-      const counts = writes[i];
-      // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
-      if (keptWrites[i] === counts) continue;
-      keptWrites[i] = counts;
-      this.digests.set(writesDigest(counts), (n + i) * 32);
-      dirty[((n + i) / KEY_BLOCK) | 0] = true;
-    }
+    const changed = (slot: number) => {
+      dirty[(slot / KEY_BLOCK) | 0] = true;
+    };
+    refresh(this.sectors as Buffer[], sectors, this.digests, 0, sectorDigest, changed);
+    // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
+    refresh(this.writes as (Uint8Array | undefined)[], writes, this.digests, n, writesDigest, changed);
     const span = KEY_BLOCK * 32;
     for (let b = 0; b < dirty.length; b++) {
       if (!dirty[b]) continue;
