@@ -37,6 +37,19 @@ function holdOff(session: SweepSession): void {
   sweep.armTail = () => arm(false);
 }
 
+/** A session with the memo and one with it held off (`holdOff`), for `fn`; both closed after. */
+async function withPair(req: SweepRequest, fn: (fast: SweepSession, slow: SweepSession) => Promise<void>): Promise<void> {
+  const fast = await SweepSession.open(req);
+  const slow = await SweepSession.open(req);
+  holdOff(slow);
+  try {
+    await fn(fast, slow);
+  } finally {
+    await fast.close();
+    await slow.close();
+  }
+}
+
 function line(r: PointResult): string {
   return `op ${r.point.op} ${r.point.mode}${r.point.fraction !== undefined ? ` ${r.point.fraction.toFixed(3)}` : ''}: ${r.outcome} ${r.stateHash} ${r.reasons.join(' | ')}`;
 }
@@ -87,10 +100,7 @@ describe("a product's recoveries play back the tail of an earlier one that stood
   });
 
   it.each(VARIANTS)('%s: every eighth op in every mode gives what the same sweep with the memo held off gives', async (variant) => {
-    const fast = await SweepSession.open(request(variant));
-    const slow = await SweepSession.open(request(variant));
-    holdOff(slow);
-    try {
+    await withPair(request(variant), async (fast, slow) => {
       const points = sampled(fast, 8);
       const seen: string[] = [];
       const whole: string[] = [];
@@ -101,17 +111,11 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       // The memo was used (a variant whose bug makes every recovery draw or differ would leave it idle:
       // none does): tails played back, or points stopped where one would begin, judged as one before.
       expect(fast.rig.twin!.sweep.tailStats().jumps + fast.tailVerdicts.used).toBeGreaterThan(points.length / 10);
-    } finally {
-      await fast.close();
-      await slow.close();
-    }
+    });
   });
 
   it('recoveries whose radio log ends elsewhere play a tail with its records appended at their own end, and end as with the memo held off', async () => {
-    const fast = await SweepSession.open(request());
-    const slow = await SweepSession.open(request());
-    holdOff(slow);
-    try {
+    await withPair(request(), async (fast, slow) => {
       // The radio appends a record every 100 ms while the host downloads: every cut there leaves
       // the log ending at another record, and a key over the whole flash would never meet a state twice.
       const download = new Set(
@@ -127,20 +131,14 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       for (const p of points) whole.push(line(await slow.recover(p)));
       expect(seen).toEqual(whole);
       expect(fast.rig.twin!.sweep.tailStats().moved).toBeGreaterThan(0);
-    } finally {
-      await fast.close();
-      await slow.close();
-    }
+    });
   });
 
   it("a point whose tail would play in a context judged before stops there with that verdict, which is its full replay's", async () => {
-    const fast = await SweepSession.open(request());
-    const slow = await SweepSession.open(request());
-    holdOff(slow);
     const config = sweepRigConfig(await loadRig(PRODUCT.bench.rig), { twin: { powerLoss: 'torn' } });
     const rig = await openRig(config);
     rigs.push(rig);
-    try {
+    await withPair(request(), async (fast, slow) => {
       // Every mode at a run of the host's swap ops: the cuts of one swap step resume alike.
       const swap = new Set(
         fast.recording.ops
@@ -176,17 +174,11 @@ describe("a product's recoveries play back the tail of an earlier one that stood
         expect(`${full.outcome} ${rig.twin!.sweep.stateHash()}`).toBe(fastLine.split(': ')[1]!.split(' ').slice(0, 2).join(' '));
         await rig.power.off();
       }
-    } finally {
-      await fast.close();
-      await slow.close();
-    }
+    });
   });
 
   it('a tail whose judgement would come at another time is refused, and the point simulated whole', async () => {
-    const fast = await SweepSession.open(request());
-    const slow = await SweepSession.open(request());
-    holdOff(slow);
-    try {
+    await withPair(request(), async (fast, slow) => {
       // Two cuts in the same step of the host's swap: the second plays the first's tail back.
       const swap = fast.recording.ops.filter((o) => o.mcu === 'host' && o.phase?.startsWith('swap')).slice(60, 62);
       const [first, second] = swap.map((o) => fast.everyOp(['torn']).find((p) => p.op === o.index)!);
@@ -206,9 +198,6 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       } finally {
         settleBy(settle);
       }
-    } finally {
-      await fast.close();
-      await slow.close();
-    }
+    });
   });
 });
