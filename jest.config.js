@@ -13,6 +13,7 @@ const SWEEPS = [
   '<rootDir>/test/cli/sweep-cli.test.ts',
   '<rootDir>/test/scenario/sweep-equivalence.test.ts',
   '<rootDir>/test/scenario/sweep-board-tail.test.ts',
+  '<rootDir>/test/scenario/sweep-run-memo.test.ts',
   '<rootDir>/test/twin/agreement.test.ts',
   '<rootDir>/test/testing/sweep-results.test.ts',
   '<rootDir>/test/report/campaign-size.test.ts',

@@ -17,6 +17,7 @@ import type { PointResult } from '../../src/scenario/sweep/recover.js';
 import type { SweepCutPoint } from '../../src/scenario/sweep/points.js';
 import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
 import { SCHEMES } from '../../src/schemes/meta-registry.js';
+import { holdOffRuns } from './hold-off-runs.js';
 
 const PRODUCT = SCHEMES.find((s) => s.name === 'multi-mcu-dfu')!;
 const VARIANTS = Object.keys(TWIN_VARIANTS[PRODUCT.name]!);
@@ -39,8 +40,9 @@ function holdOff(session: SweepSession): void {
 
 /** A session with the memo and one with it held off (`holdOff`), for `fn`; both closed after. */
 async function withPair(req: SweepRequest, fn: (fast: SweepSession, slow: SweepSession) => Promise<void>): Promise<void> {
-  const fast = await SweepSession.open(req);
-  const slow = await SweepSession.open(req);
+  // Both with the run memo held off: every point goes through the board, to play a tail or not.
+  const fast = holdOffRuns(await SweepSession.open(req));
+  const slow = holdOffRuns(await SweepSession.open(req));
   holdOff(slow);
   try {
     await fn(fast, slow);
@@ -61,7 +63,7 @@ function sampled(session: SweepSession, every: number): SweepCutPoint[] {
 
 describe("a product's recoveries play back the tail of an earlier one that stood in the same board state", () => {
   it('torn cuts in one download sector and in the host swap: all but the first of each play a tail back, and end as their full replays', async () => {
-    const session = await SweepSession.open(request());
+    const session = holdOffRuns(await SweepSession.open(request()));
     const config = sweepRigConfig(await loadRig(PRODUCT.bench.rig), { twin: { powerLoss: 'torn' } });
     const rig = await openRig(config);
     rigs.push(rig);

@@ -14,6 +14,7 @@ import type { Rig } from '../../src/rig/rig.js';
 import { runCut } from '../../src/scenario/cut.js';
 import type { SweepCutPoint } from '../../src/scenario/sweep/points.js';
 import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
+import { holdOffRuns } from './hold-off-runs.js';
 
 const RIG = 'rigs/twin-nrf52840-mcuboot.yaml';
 const PLAIN: SweepRequest = { rig: RIG, images: { from: 'firmware/mcuboot-app-v1.signed.bin', to: 'firmware/mcuboot-app-v2.signed.bin' }, seed: 11 };
@@ -39,7 +40,8 @@ function pointsOf(session: SweepSession, phases: readonly string[], every: numbe
 
 /** The sweep's outcome and state hash per point, the full replay's, and how many recoveries jumped. */
 async function both(request: SweepRequest, phases: readonly string[], every: number): Promise<{ seen: string[]; replayed: string[]; jumps: number }> {
-  const session = await SweepSession.open(request);
+  // Its run memo held off: every point's swap resumes (and may jump) rather than taking an earlier point's run.
+  const session = holdOffRuns(await SweepSession.open(request));
   const config = sweepRigConfig(await loadRig(RIG), { twin: { powerLoss: 'torn' } });
   const rig = await openRig(config);
   rigs.push(rig);

@@ -3,7 +3,9 @@ import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
 import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
-import type { FlashSnapshot } from '../../twin/flash/nor-flash.js';
+import type { FlashSnapshot, NorFlash } from '../../twin/flash/nor-flash.js';
+import { FlashSet } from '../../twin/flash/flash-set.js';
+import { RunMemo } from '../../twin/flash/run-memo.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
@@ -125,6 +127,19 @@ export interface TwinSweep {
    * megabytes per point; fresh buffers cost more than the copy).
    */
   readonly probe: Probe;
+  /**
+   * Recoveries by the stored bytes they read (src/twin/flash/run-memo.ts): `find` after a `load`
+   * gives the value kept for a run from an equal state under `context` and puts the sectors it left
+   * in place; otherwise `start` watches the run and `keep` files it (false when it cannot be: it
+   * drew from a generator, jumped, played a tail, or changed the option bytes). `hits`: runs found.
+   */
+  readonly runs: {
+    find(context: string): unknown;
+    start(): void;
+    keep(context: string, value: unknown): boolean;
+    stop(): void;
+    readonly hits: number;
+  };
 }
 
 export function twinSweep(device: TwinDevice): TwinSweep {
@@ -138,6 +153,9 @@ export function twinSweep(device: TwinDevice): TwinSweep {
   // Only one recorder can observe the MCU: the update's stops at its cut, before any recovery runs.
   const recovery = new OpRecorder(device);
   const hashes = recentHashes();
+  const drew = () => mcus.some((m, i) => m.rng.position !== loadedAt[i]);
+  const flash = device.flash;
+  const runs = new RunMemo<unknown>(flash instanceof FlashSet ? flash.parts : [flash as NorFlash], device);
   return {
     startRecording: (stage) => recorder.start(stage),
     stage: (name) => recorder.stage(name),
@@ -153,7 +171,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       recorder.load(point.op, point.mode, point.fraction);
       loaded();
     },
-    drewSinceLoad: () => mcus.some((m, i) => m.rng.position !== loadedAt[i]),
+    drewSinceLoad: drew,
     stateId: (op, mode) => recorder.stateId(op, mode),
     inFlight: () => recorder.inFlight,
     startRecovery: () => recovery.start('recovery'),
@@ -180,6 +198,15 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     tailEnd: () => device.tail?.end() ?? true,
     tailStats: () => ({ jumps: device.tail?.jumps ?? 0, refused: device.tail?.refused ?? 0, moved: device.tail?.moved ?? 0 }),
     probe: reusingProbe(device),
+    runs: {
+      find: (context) => runs.find(context),
+      start: () => runs.start(),
+      keep: (context, value) => runs.keep(context, value, !drew() && device.tail?.playing() === undefined),
+      stop: () => runs.stop(),
+      get hits() {
+        return runs.hits;
+      },
+    },
   };
 }
 

@@ -157,6 +157,12 @@ export interface PointMemo {
   tails?: TailVerdicts;
   /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them), in a run of its own after the judged one (recordRecovery). */
   record?: (recovery: RecordedRecovery) => void;
+  /**
+   * The recovery up to its first judgement may be taken from an earlier point's whose run read the
+   * same stored bytes (TwinSweep.runs): the same console, so the same observation, and the sectors
+   * it wrote put in place; the flash is then read and judged as this point's own.
+   */
+  runs?: boolean;
 }
 
 /** One cut point's outcome, judged as a replayed cut is. */
@@ -266,6 +272,7 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
     return { point, outcome: 'waiting', reasons: [`the recovery was stopped: ${err.message}`], stateHash: sweep.stateHash() };
   } finally {
     guard.end();
+    sweep.runs.stop();
     rig.timeline.quiet = false;
     // The device stops with its point: a firmware that always has a timer pending (a product's
     // host app idles in 60 s waits) would otherwise run on in the background whenever this thread
@@ -282,7 +289,7 @@ async function recoverGuarded(
   point: SweepCutPoint,
   spec: RecoverySpec,
   signal: AbortSignal,
-  { views, record }: PointMemo,
+  { views, record, runs }: PointMemo,
 ): Promise<PointResult> {
   const { clock, console } = rig;
   const sweep = sweepOf(rig);
@@ -294,21 +301,34 @@ async function recoverGuarded(
   // cut with a second cut draws both from one seed.
   sweep.load(point);
   if (point.second) sweep.loadSecond(point.second);
-  await clock.sleep(spec.offMs, signal);
-  console.flushPartial();
-  // Each point reads only its own lines: the earlier points' go (a sweep would keep them all).
-  console.forgetLines();
-  const fromLine = console.lines.length;
-  await rig.power.on();
   const timeoutMs = rig.config.boot.timeoutMs;
   // A crash loop is cut short once it repeats with no flash write (see observeBoot's writes).
   const writes = () => rig.twin!.flashOps();
-  let observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes, signal });
-  const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
+  // The device's part of a judgement: the stable command and the settle time, then the flash is read.
+  const settle = async (obs: BootObservation): Promise<void> => {
     if (stableCommand(rig)) await confirmStable(rig, obs);
     signal.throwIfAborted();
     if (rig.probe && obs.banner && scheme.settleMs > 0) await clock.sleep(scheme.settleMs, signal);
     if (!sweep.tailEnd()) throw new TailNotReplayable();
+  };
+  const context = `${committedAt(rec, point)} ${acceptedAt(rec, point)}`;
+  const ran = runs ? (sweep.runs.find(context) as BootObservation | undefined) : undefined;
+  let observation: BootObservation;
+  if (ran) observation = structuredClone(ran);
+  else {
+    if (runs) sweep.runs.start();
+    await clock.sleep(spec.offMs, signal);
+    console.flushPartial();
+    // Each point reads only its own lines: the earlier points' go (a sweep would keep them all).
+    console.forgetLines();
+    const fromLine = console.lines.length;
+    await rig.power.on();
+    observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes, signal });
+    await settle(observation);
+    // Kept as the flash is read next (nothing runs in between).
+    if (runs) sweep.runs.keep(context, structuredClone(observation));
+  }
+  const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
     const hash = sweep.stateHash();
     let flash = rig.probe ? views?.get(hash) : undefined;
     if (rig.probe && !flash) {
@@ -337,6 +357,7 @@ async function recoverGuarded(
       throw new Error(`sweep point op ${point.op} ${point.mode}: retry ${attempt}: ${r.rigError}`);
     }
     observation = r.observation;
+    await settle(observation);
     ({ verdict, stateHash } = await judgeNow(observation, r.update.committed));
     outcome = verdict.outcome;
     retries.push({ attempt, outcome, ...(r.error !== undefined && { error: r.error }) });

@@ -224,6 +224,7 @@ export class SweepSession {
         views: this.views,
         ...(withTail && { tails: this.tailVerdicts }),
         ...(record && { record }),
+        runs: tail,
       });
     };
     try {

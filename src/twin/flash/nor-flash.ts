@@ -5,6 +5,7 @@ import type { FlashGeometry } from './geometry.js';
 import type { PowerLossMode } from './power-loss.js';
 import type { Rng } from '../rng.js';
 import { ResumeMemo } from './resume-memo.js';
+import type { SectorReads } from './run-memo.js';
 
 export type FlashOpKind = 'program' | 'erase';
 
@@ -56,6 +57,8 @@ export class NorFlash {
   onOp?: (op: { kind: FlashOpKind; address: number; length: number; index: number }) => void;
   /** Ends of resumable jobs run before on this flash (a sweep arms it for each recovery). */
   readonly resume = new ResumeMemo(this);
+  /** While a sweep's run memo watches a recovery (./run-memo.ts): the sectors it read or changed. */
+  reads?: SectorReads;
 
   constructor(readonly geometry: FlashGeometry) {
     if (geometry.size % geometry.sectorSize) throw new RangeError('flash size must be a multiple of the sector size');
@@ -92,6 +95,7 @@ export class NorFlash {
    * was last read from, so a span still read from the same shared buffer is not copied again.
    */
   readInto(address: number, out: Buffer, seen?: (Buffer | undefined)[]): Buffer {
+    this.noteRead(address, out.length);
     let span = 0;
     this.forEachSpan(address, out.length, (sector, offset, pos, n) => {
       const src = this.sectors[sector]!;
@@ -118,6 +122,7 @@ export class NorFlash {
   crc32(address: number, length: number): number {
     const size = this.geometry.sectorSize;
     const shift = crcShift(size);
+    this.noteRead(address, length);
     let crc = 0;
     this.forEachSpan(address, length, (sector, offset, _pos, n) => {
       const src = this.sectors[sector]!;
@@ -137,6 +142,7 @@ export class NorFlash {
 
   /** SHA-256 of a range, sector by sector with no copy; kept over snapshot-shared sectors (MCUboot's image check at every boot). */
   sha256(address: number, length: number): Buffer {
+    this.noteRead(address, length);
     return this.keptDigest('sha256', address, length, () => {
       const h = createHash('sha256');
       this.forEachSpan(address, length, (sector, offset, _pos, n) => {
@@ -207,6 +213,7 @@ export class NorFlash {
    */
   peek(address: number, length: number): Buffer {
     this.checkRange(address, length);
+    this.noteRead(address, length);
     const s = this.geometry.sectorSize;
     const off = address - this.geometry.base;
     const offset = off % s;
@@ -220,6 +227,7 @@ export class NorFlash {
 
   /** True when every byte of the range is erased. */
   isErased(address: number, length: number): boolean {
+    this.noteRead(address, length);
     let erased = true;
     this.forEachSpan(address, length, (sector, offset, _pos, n) => {
       if (!erased) return;
@@ -241,6 +249,7 @@ export class NorFlash {
    */
   lastWritten(address: number, length: number): number {
     this.checkRange(address, length);
+    this.noteRead(address, length);
     const s = this.geometry.sectorSize;
     const erased = this.geometry.erasedValue;
     const start = address - this.geometry.base;
@@ -382,6 +391,7 @@ export class NorFlash {
   /** Erases everything at once (a probe's mass erase). */
   eraseAll(): void {
     this.changes++;
+    if (this.reads) for (let i = 0; i < this.sectors.length; i++) this.reads.erased(i);
     this.sectors.fill(this.erasedSector);
     this.owned.fill(false);
     this.writes.fill(undefined);
@@ -424,6 +434,7 @@ export class NorFlash {
     const n = this.sectors.length;
     if (at + n > snapshot.sectors.length) throw new FlashError('snapshot is from another flash geometry');
     this.changes++;
+    if (this.reads) this.reads.restored = true;
     // Into this flash's own arrays (a snapshot never shares them): a sweep restores a state per point.
     const writes = snapshot.writes;
     for (let i = 0; i < n; i++) {
@@ -530,6 +541,7 @@ export class NorFlash {
     this.forEachSpan(address, length, (sector, offset, _pos, n) => {
       if (offset === 0 && n === g.sectorSize) {
         this.changes++;
+        this.reads?.erased(sector);
         this.sectors[sector] = this.erasedSector;
         this.owned[sector] = false;
       } else {
@@ -541,6 +553,7 @@ export class NorFlash {
   /** The sector's buffer, this flash's own (copied from a snapshot's first), for a write about to change it. */
   private own(sector: number): Buffer {
     this.changes++;
+    this.reads?.changed(sector);
     if (!this.owned[sector]) {
       this.sectors[sector] = slabCopy(this.sectors[sector]!);
       const w = this.writes[sector];
@@ -548,6 +561,14 @@ export class NorFlash {
       this.owned[sector] = true;
     }
     return this.sectors[sector]!;
+  }
+
+  /** Tells a watching run memo that the firmware read these bytes. */
+  private noteRead(address: number, length: number): void {
+    if (!this.reads || length <= 0) return;
+    const s = this.geometry.sectorSize;
+    const off = address - this.geometry.base;
+    this.reads.read(Math.floor(off / s), Math.floor((off + length - 1) / s));
   }
 
   private checkRange(address: number, length: number): void {

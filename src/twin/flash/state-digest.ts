@@ -79,6 +79,16 @@ function refresh<T>(kept: T[], items: readonly T[], digests: Buffer, offset: num
  */
 const lastDigests = new Map<number, { sectors: Buffer[]; digests: Buffer }>();
 
+/** What a snapshot stores beside the flash (option bytes), as name and bytes in a fixed key order. */
+function extraBytes(snapshot: FlashSnapshot): Buffer[] {
+  const extra: Buffer[] = [];
+  for (const key of Object.keys(snapshot).sort()) {
+    const v = (snapshot as unknown as Record<string, unknown>)[key];
+    if (key !== 'sectors' && key !== 'writes' && Buffer.isBuffer(v)) extra.push(Buffer.from(key), v);
+  }
+  return extra;
+}
+
 export function stateDigest(snapshot: FlashSnapshot): string {
   // The sectors' digests laid end to end and hashed in one call (a sweep hashes a state per point:
   // one update call per sector was most of it), then whatever else the device stores beside the
@@ -88,11 +98,7 @@ export function stateDigest(snapshot: FlashSnapshot): string {
   if (!last) lastDigests.set(n, (last = { sectors: new Array<Buffer>(n), digests: Buffer.alloc(n * 32) }));
   const { sectors, digests } = last;
   refresh(sectors, snapshot.sectors, digests, 0, sectorDigest);
-  const extra: Buffer[] = [];
-  for (const key of Object.keys(snapshot).sort()) {
-    const v = (snapshot as unknown as Record<string, unknown>)[key];
-    if (key !== 'sectors' && key !== 'writes' && Buffer.isBuffer(v)) extra.push(Buffer.from(key), v);
-  }
+  const extra = extraBytes(snapshot);
   return hash('sha256', extra.length ? Buffer.concat([digests, ...extra]) : digests, 'hex');
 }
 
@@ -108,6 +114,11 @@ export function sameState(a: FlashSnapshot, b: FlashSnapshot): boolean {
   const wb = b.writes ?? [];
   if (wa.length !== wb.length) return false;
   for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  return sameExtras(a, b);
+}
+
+/** True when two snapshots store the same beside the flash (option bytes). */
+export function sameExtras(a: FlashSnapshot, b: FlashSnapshot): boolean {
   const extra = (s: FlashSnapshot) => Object.keys(s).filter((k) => k !== 'sectors' && k !== 'writes');
   for (const key of new Set([...extra(a), ...extra(b)])) {
     const va = (a as unknown as Record<string, unknown>)[key];
@@ -174,4 +185,21 @@ export class StateKeys {
     }
     return hash('sha256', this.blocks, 'hex');
   }
+}
+
+/**
+ * A key of part of a state: the digests of the sectors at `indices` (and their write counts), and
+ * whatever else the snapshot stores beside the flash (option bytes), whole. Keys of this process
+ * only, as StateKeys's: a run memo (./run-memo.ts) keys a recovery by the sectors it read.
+ */
+export function sectorsKey(snapshot: FlashSnapshot, indices: Int32Array): string {
+  const out = Buffer.allocUnsafe(indices.length * 64);
+  const writes = snapshot.writes ?? [];
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i]!;
+    out.set(sectorDigest(snapshot.sectors[k]!), i * 64);
+    out.set(writesDigest(writes[k]), i * 64 + 32);
+  }
+  const extra = extraBytes(snapshot);
+  return hash('sha256', extra.length ? Buffer.concat([out, ...extra]) : out, 'hex');
 }

@@ -1,0 +1,153 @@
+import type { FlashSnapshot, NorFlash } from './nor-flash.js';
+import { sameExtras, sectorsKey } from './state-digest.js';
+
+/**
+ * Which sectors of one flash a run read or changed from the state it started in. A sector the run
+ * erased whole is its own from then on: what it reads or writes there after no longer depends on
+ * the start. A write into a sector it had not erased counts as a read (the bytes it leaves, and
+ * the part's write-count limit, depend on what was there).
+ */
+export class SectorReads {
+  /** 1: erased whole during the run. */
+  private readonly fresh: Uint8Array;
+  /** 1: the run depends on the sector's bytes at its start. */
+  readonly deps: Uint8Array;
+  /** 1: the run changed the sector (its bytes at the end are the run's). */
+  readonly touched: Uint8Array;
+  /** The flash was restored during the run (a memo jumped, a tail was played): its reads are not all seen. */
+  restored = false;
+
+  constructor(sectors: number) {
+    this.fresh = new Uint8Array(sectors);
+    this.deps = new Uint8Array(sectors);
+    this.touched = new Uint8Array(sectors);
+  }
+
+  read(first: number, last: number): void {
+    for (let i = first; i <= last; i++) if (!this.fresh[i]) this.deps[i] = 1;
+  }
+
+  changed(sector: number): void {
+    this.touched[sector] = 1;
+    if (!this.fresh[sector]) this.deps[sector] = 1;
+  }
+
+  erased(sector: number): void {
+    this.fresh[sector] = 1;
+    this.touched[sector] = 1;
+  }
+}
+
+/** A run kept: what it gave, and the sectors it left (every one it changed), by snapshot index. */
+interface KeptRun<T> {
+  value: T;
+  final: { index: number; sector: Buffer; writes: Uint8Array | undefined }[];
+}
+
+/** The runs kept that read the same sectors: keyed by those sectors' bytes at their start. */
+interface ReadSet<T> {
+  indices: Int32Array;
+  runs: Map<string, KeptRun<T>>;
+}
+
+/** Read sets looked up per state, most recently hit first: a miss costs a key per set. */
+const MAX_SETS_LOOKED = 8;
+const MAX_SETS = 64;
+const MAX_RUNS = 4096;
+
+/**
+ * A sweep's recoveries by what they read. At a cut RAM is gone, so a deterministic firmware's run
+ * from power-on is a function of the stored bytes it reads (and of its host, told in `context`):
+ * two cut states that agree on every sector a run read before erasing it run the same, write the
+ * same and print the same. The first run from a state is simulated with the flash watching
+ * (SectorReads); a later state whose bytes agree on that run's read sectors takes its outcome
+ * (`value`) and has the sectors it changed put in place, its other sectors left as its cut left
+ * them. A cut mid-download that the bootloader never looks past the header of is one run for the
+ * whole download.
+ *
+ * Exact as long as the run is seen whole: a run that drew from a processor's generator, jumped
+ * by a memo or played a board's tail (the flash restored under it), or changed what the device
+ * stores beside the flash (option bytes), is not kept.
+ */
+export class RunMemo<T> {
+  /** Most recently hit or added first. */
+  private readonly sets: ReadSet<T>[] = [];
+  private runs = 0;
+  private watching?: { start: FlashSnapshot; reads: SectorReads[] };
+  /** Runs taken from the memo so far. */
+  hits = 0;
+
+  constructor(
+    /** The flash parts, in the order of the device's snapshot (a FlashSet's base order). */
+    private readonly parts: readonly NorFlash[],
+    private readonly device: { snapshot(): FlashSnapshot; restore(state: FlashSnapshot): void },
+  ) {}
+
+  /** The value of a kept run from the state loaded now, with its sectors put in place; undefined: none kept. */
+  find(context: string): T | undefined {
+    if (!this.sets.length) return undefined;
+    const state = this.device.snapshot();
+    const n = Math.min(this.sets.length, MAX_SETS_LOOKED);
+    for (let i = 0; i < n; i++) {
+      const set = this.sets[i]!;
+      const run = set.runs.get(`${context}|${sectorsKey(state, set.indices)}`);
+      if (!run) continue;
+      if (i > 0) this.sets.unshift(...this.sets.splice(i, 1));
+      const sectors = state.sectors.slice();
+      const writes = (state.writes ?? []).slice();
+      for (const f of run.final) {
+        sectors[f.index] = f.sector;
+        writes[f.index] = f.writes;
+      }
+      this.device.restore({ ...state, sectors, writes });
+      this.hits++;
+      return run.value;
+    }
+    return undefined;
+  }
+
+  /** Watches a run from the state loaded now. */
+  start(): void {
+    this.stop();
+    this.watching = { start: this.device.snapshot(), reads: this.parts.map((p) => (p.reads = new SectorReads(p.geometry.size / p.geometry.sectorSize))) };
+  }
+
+  /** Stops watching and keeps the run with `value`, unless it cannot be (see the class); whether it was kept. */
+  keep(context: string, value: T, whole: boolean): boolean {
+    const watched = this.watching;
+    this.stop();
+    if (!watched || !whole || watched.reads.some((r) => r.restored)) return false;
+    const end = this.device.snapshot();
+    if (!sameExtras(watched.start, end)) return false;
+    const deps: number[] = [];
+    const final: KeptRun<T>['final'] = [];
+    let at = 0;
+    for (const r of watched.reads) {
+      for (let i = 0; i < r.deps.length; i++) {
+        if (r.deps[i]) deps.push(at + i);
+        if (r.touched[i]) final.push({ index: at + i, sector: end.sectors[at + i]!, writes: end.writes?.[at + i] });
+      }
+      at += r.deps.length;
+    }
+    const indices = Int32Array.from(deps);
+    const signature = deps.join(',');
+    let set = this.sets.find((s) => s.indices.length === indices.length && s.indices.join(',') === signature);
+    if (!set) {
+      if (this.sets.length >= MAX_SETS || this.runs >= MAX_RUNS) {
+        this.sets.length = 0;
+        this.runs = 0;
+      }
+      set = { indices, runs: new Map() };
+      this.sets.unshift(set);
+    }
+    set.runs.set(`${context}|${sectorsKey(watched.start, indices)}`, { value, final });
+    this.runs++;
+    return true;
+  }
+
+  /** Stops watching, keeping nothing. */
+  stop(): void {
+    for (const p of this.parts) p.reads = undefined;
+    this.watching = undefined;
+  }
+}
