@@ -38,6 +38,7 @@ describe('recoveries taken by what they read', () => {
     ['mcuboot-swap', 'correct', 3],
     ['mcuboot-swap', 'no-status-journal', 3],
     ['multi-mcu-dfu', 'correct', 4],
+    ['multi-mcu-dfu', 'host-confirms-early', 1],
   ])('%s %s: the points of every op index divisible by %i end as with the memo held off', async (scheme, variant, every) => {
     const req = request(scheme, variant);
     const fast = await SweepSession.open(req);

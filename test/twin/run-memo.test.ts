@@ -133,6 +133,26 @@ describe('RunMemo', () => {
     expect(memo.hits).toBe(0);
   });
 
+  it('a run kept where a board tail begins (`all`): every sector it did not erase counts, and one it read before erasing it too', () => {
+    const f = flash();
+    const memo = new RunMemo<string>([f], f);
+    const start = f.snapshot();
+    memo.start();
+    f.read(at(5), 4);
+    erase(f, 5);
+    erase(f, 6);
+    expect(memo.keep('ctx', 'judged', true, true)).toBe(true);
+    const differing = (sector: number) => {
+      f.restore(start);
+      f.writeRaw(at(sector, 100), Buffer.alloc(8, 0x00));
+      return memo.find('ctx');
+    };
+    // Sector 6 was erased unread: the run's own. Sector 5 was read first; sector 7 never touched, but the rest depends on the whole state.
+    expect(differing(6)).toBe('judged');
+    expect(differing(5)).toBeUndefined();
+    expect(differing(7)).toBeUndefined();
+  });
+
   it('a run that was not whole (it drew, or the flash was restored under it) is not kept', () => {
     const f = flash();
     const memo = new RunMemo<string>([f], f);

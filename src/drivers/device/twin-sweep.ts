@@ -131,12 +131,14 @@ export interface TwinSweep {
    * Recoveries by the stored bytes they read (src/twin/flash/run-memo.ts): `find` after a `load`
    * gives the value kept for a run from an equal state under `context` and puts the sectors it left
    * in place; otherwise `start` watches the run and `keep` files it (false when it cannot be: it
-   * drew from a generator, jumped, played a tail, or changed the option bytes). `hits`: runs found.
+   * drew from a generator, jumped, played a tail, or changed the option bytes). `atHit`: the run
+   * stops where a board's tail begins to play (a judgement known from there): what it would do
+   * next depends on the whole state, so every sector it did not erase counts as read. `hits`: runs found.
    */
   readonly runs: {
     find(context: string): unknown;
     start(): void;
-    keep(context: string, value: unknown): boolean;
+    keep(context: string, value: unknown, atHit?: boolean): boolean;
     stop(): void;
     readonly hits: number;
   };
@@ -201,7 +203,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     runs: {
       find: (context) => runs.find(context),
       start: () => runs.start(),
-      keep: (context, value) => runs.keep(context, value, !drew() && device.tail?.playing() === undefined),
+      keep: (context, value, atHit = false) => runs.keep(context, value, !drew() && (atHit || device.tail?.playing() === undefined), atHit),
       stop: () => runs.stop(),
       get hits() {
         return runs.hits;

@@ -118,6 +118,13 @@ function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; stop(rea
   };
 }
 
+/**
+ * What a run memo (TwinSweep.runs) keeps of a point's recovery: the observation up to its first
+ * judgement (the flash is then read as the later point's own), or, for a run stopped where a
+ * board's tail begins to play (its whole state decides the rest), the judgement itself.
+ */
+type RunValue = { observation: BootObservation } | { judged: Omit<PointResult, 'point'> };
+
 /** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
 export interface RecoverySpec {
   offMs: number;
@@ -263,7 +270,10 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
     if (err instanceof KnownVerdict) {
       tails!.used++;
       // The same outcome; the state is this play's own (its tail's log appended where this recovery's ends).
-      return { point, ...err.result, reasons: [...err.result.reasons], stateHash: sweep.tailStateHash() ?? err.result.stateHash };
+      const judged = { ...err.result, reasons: [...err.result.reasons], stateHash: sweep.tailStateHash() ?? err.result.stateHash };
+      // What follows the hit depends on the whole board state there: a point whose cut agrees on every sector this run did not erase is judged the same.
+      if (memo.runs) sweep.runs.keep(host, { judged: structuredClone(judged) } satisfies RunValue, true);
+      return { point, ...judged };
     }
     if (!(err instanceof PointBudgetSpent)) throw err;
     if (!sweep.tailEnd()) throw new TailNotReplayable();
@@ -312,9 +322,10 @@ async function recoverGuarded(
     if (!sweep.tailEnd()) throw new TailNotReplayable();
   };
   const context = `${committedAt(rec, point)} ${acceptedAt(rec, point)}`;
-  const ran = runs ? (sweep.runs.find(context) as BootObservation | undefined) : undefined;
+  const ran = runs ? (sweep.runs.find(context) as RunValue | undefined) : undefined;
+  if (ran && 'judged' in ran) return { point, ...structuredClone(ran.judged) };
   let observation: BootObservation;
-  if (ran) observation = structuredClone(ran);
+  if (ran) observation = structuredClone(ran.observation);
   else {
     if (runs) sweep.runs.start();
     await clock.sleep(spec.offMs, signal);
@@ -326,7 +337,7 @@ async function recoverGuarded(
     observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes, signal });
     await settle(observation);
     // Kept as the flash is read next (nothing runs in between).
-    if (runs) sweep.runs.keep(context, structuredClone(observation));
+    if (runs) sweep.runs.keep(context, { observation: structuredClone(observation) } satisfies RunValue);
   }
   const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
     const hash = sweep.stateHash();

@@ -1,5 +1,5 @@
 import type { FlashSnapshot, NorFlash } from './nor-flash.js';
-import { sameExtras, sectorsKey } from './state-digest.js';
+import { DigestRows, sameAt, sameExtras } from './state-digest.js';
 
 /**
  * Which sectors of one flash a run read or changed from the state it started in. A sector the run
@@ -9,7 +9,7 @@ import { sameExtras, sectorsKey } from './state-digest.js';
  */
 export class SectorReads {
   /** 1: erased whole during the run. */
-  private readonly fresh: Uint8Array;
+  readonly fresh: Uint8Array;
   /** 1: the run depends on the sector's bytes at its start. */
   readonly deps: Uint8Array;
   /** 1: the run changed the sector (its bytes at the end are the run's). */
@@ -40,11 +40,17 @@ export class SectorReads {
 
 /** A run kept: what it gave, and the sectors it left (every one it changed), by snapshot index. */
 interface KeptRun<T> {
+  /**
+   * The read sectors at the start (by index, in the set's order) and what the state stored beside
+   * the flash: the fingerprint the run is filed under only narrows the search, these decide.
+   */
+  start: { sectors: Buffer[]; writes: (Uint8Array | undefined)[] };
+  extras: FlashSnapshot;
   value: T;
   final: { index: number; sector: Buffer; writes: Uint8Array | undefined }[];
 }
 
-/** The runs kept that read the same sectors: keyed by those sectors' bytes at their start. */
+/** The runs kept that read the same sectors: by context and those sectors' fingerprint at their start. */
 interface ReadSet<T> {
   indices: Int32Array;
   runs: Map<string, KeptRun<T>>;
@@ -74,6 +80,8 @@ export class RunMemo<T> {
   private readonly sets: ReadSet<T>[] = [];
   private runs = 0;
   private watching?: { start: FlashSnapshot; reads: SectorReads[] };
+  /** The digests of the state loaded (a find's, then the watched run's start). */
+  private readonly rows = new DigestRows();
   /** Runs taken from the memo so far. */
   hits = 0;
 
@@ -87,11 +95,12 @@ export class RunMemo<T> {
   find(context: string): T | undefined {
     if (!this.sets.length) return undefined;
     const state = this.device.snapshot();
+    const rows = this.rows.of(state);
     const n = Math.min(this.sets.length, MAX_SETS_LOOKED);
     for (let i = 0; i < n; i++) {
       const set = this.sets[i]!;
-      const run = set.runs.get(`${context}|${sectorsKey(state, set.indices)}`);
-      if (!run) continue;
+      const run = set.runs.get(`${context}|${rows.fingerprint(set.indices)}`);
+      if (!run || !sameAt(state, set.indices, run.start, run.extras)) continue;
       if (i > 0) this.sets.unshift(...this.sets.splice(i, 1));
       const sectors = state.sectors.slice();
       const writes = (state.writes ?? []).slice();
@@ -109,11 +118,17 @@ export class RunMemo<T> {
   /** Watches a run from the state loaded now. */
   start(): void {
     this.stop();
-    this.watching = { start: this.device.snapshot(), reads: this.parts.map((p) => (p.reads = new SectorReads(p.geometry.size / p.geometry.sectorSize))) };
+    const start = this.device.snapshot();
+    this.rows.of(start);
+    this.watching = { start, reads: this.parts.map((p) => (p.reads = new SectorReads(p.geometry.size / p.geometry.sectorSize))) };
   }
 
-  /** Stops watching and keeps the run with `value`, unless it cannot be (see the class); whether it was kept. */
-  keep(context: string, value: T, whole: boolean): boolean {
+  /**
+   * Stops watching and keeps the run with `value`, unless it cannot be (see the class); whether it
+   * was kept. `all`: what comes next depends on the whole state (a board's tail about to play from
+   * it), so every sector the run had not erased counts as read.
+   */
+  keep(context: string, value: T, whole: boolean, all = false): boolean {
     const watched = this.watching;
     this.stop();
     if (!watched || !whole || watched.reads.some((r) => r.restored)) return false;
@@ -124,7 +139,7 @@ export class RunMemo<T> {
     let at = 0;
     for (const r of watched.reads) {
       for (let i = 0; i < r.deps.length; i++) {
-        if (r.deps[i]) deps.push(at + i);
+        if (r.deps[i] || (all && !r.fresh[i])) deps.push(at + i);
         if (r.touched[i]) final.push({ index: at + i, sector: end.sectors[at + i]!, writes: end.writes?.[at + i] });
       }
       at += r.deps.length;
@@ -140,7 +155,9 @@ export class RunMemo<T> {
       set = { indices, runs: new Map() };
       this.sets.unshift(set);
     }
-    set.runs.set(`${context}|${sectorsKey(watched.start, indices)}`, { value, final });
+    const { sectors, writes = [], ...extras } = watched.start;
+    const start = { sectors: deps.map((i) => sectors[i]!), writes: deps.map((i) => writes[i]) };
+    set.runs.set(`${context}|${this.rows.fingerprint(indices)}`, { start, extras: { sectors: [], ...extras }, value, final });
     this.runs++;
     return true;
   }

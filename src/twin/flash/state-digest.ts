@@ -188,18 +188,71 @@ export class StateKeys {
 }
 
 /**
- * A key of part of a state: the digests of the sectors at `indices` (and their write counts), and
- * whatever else the snapshot stores beside the flash (option bytes), whole. Keys of this process
- * only, as StateKeys's: a run memo (./run-memo.ts) keys a recovery by the sectors it read.
+ * The sector digests (and write-count digests) of a state laid out by sector index, kept from one
+ * state to the next by buffer identity (a snapshot's buffers are never written again): a run memo
+ * (./run-memo.ts) keys part of a state, over and over, at every sweep point.
  */
-export function sectorsKey(snapshot: FlashSnapshot, indices: Int32Array): string {
-  const out = Buffer.allocUnsafe(indices.length * 64);
-  const writes = snapshot.writes ?? [];
+export class DigestRows {
+  private sectors: Buffer[] = [];
+  private writes: (Uint8Array | undefined)[] = [];
+  private sectorRow = Buffer.alloc(0);
+  private writesRow = Buffer.alloc(0);
+  private words = new Int32Array(0);
+  private writeWords = new Int32Array(0);
+
+  /** Takes `snapshot` as the state the rows describe. */
+  of(snapshot: FlashSnapshot): this {
+    const n = snapshot.sectors.length;
+    if (this.sectors.length !== n) {
+      this.sectors = new Array<Buffer>(n);
+      this.writes = new Array<Uint8Array | undefined>(n).fill(undefined);
+      // Rows of their own (Buffer.alloc never pools): word views start aligned.
+      this.sectorRow = Buffer.alloc(n * 32);
+      this.writesRow = Buffer.alloc(n * 32);
+      this.words = new Int32Array(this.sectorRow.buffer, this.sectorRow.byteOffset, n * 8);
+      this.writeWords = new Int32Array(this.writesRow.buffer, this.writesRow.byteOffset, n * 8);
+    }
+    refresh(this.sectors, snapshot.sectors, this.sectorRow, 0, sectorDigest);
+    // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
+    refresh(this.writes, snapshot.writes ?? new Array<undefined>(n).fill(undefined), this.writesRow, 0, writesDigest);
+    return this;
+  }
+
+  /**
+   * A 64-bit fingerprint of the sectors at `indices`, from their digests' first words: a first look
+   * that costs a few operations per sector; `sameAt` tells states apart for certain.
+   */
+  fingerprint(indices: Int32Array): string {
+    const w = this.words;
+    const c = this.writeWords;
+    let a = 0x811c9dc5;
+    let b = 0x01000193;
+    for (let i = 0; i < indices.length; i++) {
+      const k = indices[i]! * 8;
+      a = Math.imul(a ^ w[k]!, 0x9e3779b1) ^ c[k]!;
+      a = (a << 13) | (a >>> 19);
+      b = Math.imul(b ^ w[k + 1]!, 0x85ebca77) + indices[i]!;
+      b = (b << 17) | (b >>> 15);
+    }
+    return `${a >>> 0}.${b >>> 0}`;
+  }
+}
+
+/**
+ * True when `state` holds at `indices` the same bytes and write counts as `kept` (its sectors and
+ * counts at those indices, in that order) and the same beside the flash as `extras`. By identity
+ * first (a snapshot's buffers are never written again), by digest where the buffers differ.
+ */
+export function sameAt(state: FlashSnapshot, indices: Int32Array, kept: { sectors: readonly Buffer[]; writes: readonly (Uint8Array | undefined)[] }, extras: FlashSnapshot): boolean {
+  const writes = state.writes ?? [];
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i]!;
-    out.set(sectorDigest(snapshot.sectors[k]!), i * 64);
-    out.set(writesDigest(writes[k]), i * 64 + 32);
+    const a = state.sectors[k]!;
+    const b = kept.sectors[i]!;
+    if (a !== b && !sectorDigest(a).equals(sectorDigest(b))) return false;
+    const wa = writes[k];
+    const wb = kept.writes[i];
+    if (wa !== wb && !writesDigest(wa).equals(writesDigest(wb))) return false;
   }
-  const extra = extraBytes(snapshot);
-  return hash('sha256', extra.length ? Buffer.concat([out, ...extra]) : out, 'hex');
+  return sameExtras(state, extras);
 }
