@@ -23,6 +23,15 @@ export class SectorReads {
     this.touched = new Uint8Array(sectors);
   }
 
+  /** As new, for the next run (a sweep watches one per point). */
+  reset(): this {
+    this.fresh.fill(0);
+    this.deps.fill(0);
+    this.touched.fill(0);
+    this.restored = false;
+    return this;
+  }
+
   read(first: number, last: number): void {
     for (let i = first; i <= last; i++) if (!this.fresh[i]) this.deps[i] = 1;
   }
@@ -56,8 +65,11 @@ interface ReadSet<T> {
   runs: Map<string, KeptRun<T>>;
 }
 
-/** Read sets looked up per state, most recently hit first: a miss costs a key per set. */
-const MAX_SETS_LOOKED = 8;
+/**
+ * Read sets looked up per state, most recently hit first: a miss costs a fingerprint per set.
+ * Measured over the five schemes' every-op sweeps: 5,766 of 5,769 hits were on the first set.
+ */
+const MAX_SETS_LOOKED = 3;
 const MAX_SETS = 64;
 const MAX_RUNS = 4096;
 
@@ -78,10 +90,18 @@ const MAX_RUNS = 4096;
 export class RunMemo<T> {
   /** Most recently hit or added first. */
   private readonly sets: ReadSet<T>[] = [];
+  /** The same sets by their indices' length and fingerprint (indexKey). */
+  private readonly setsByIndices = new Map<string, ReadSet<T>[]>();
+  /** Each part's watch, reused from run to run. */
+  private readonly reads: SectorReads[];
+  /** Scratch for a kept run's read sectors. */
+  private readonly scratch: Int32Array;
   private runs = 0;
-  private watching?: { start: FlashSnapshot; reads: SectorReads[] };
+  private watching?: { start: FlashSnapshot };
   /** The digests of the state loaded (a find's, then the watched run's start). */
   private readonly rows = new DigestRows();
+  /** The state the last find missed on, which the run it then watches starts from (one snapshot, not two). */
+  private missed?: FlashSnapshot;
   /** Runs taken from the memo so far. */
   hits = 0;
 
@@ -89,10 +109,14 @@ export class RunMemo<T> {
     /** The flash parts, in the order of the device's snapshot (a FlashSet's base order). */
     private readonly parts: readonly NorFlash[],
     private readonly device: { snapshot(): FlashSnapshot; restore(state: FlashSnapshot): void },
-  ) {}
+  ) {
+    this.reads = parts.map((p) => new SectorReads(p.geometry.size / p.geometry.sectorSize));
+    this.scratch = new Int32Array(this.reads.reduce((n, r) => n + r.deps.length, 0));
+  }
 
   /** The value of a kept run from the state loaded now, with its sectors put in place; undefined: none kept. */
   find(context: string): T | undefined {
+    this.missed = undefined;
     if (!this.sets.length) return undefined;
     const state = this.device.snapshot();
     const rows = this.rows.of(state);
@@ -102,25 +126,31 @@ export class RunMemo<T> {
       const run = set.runs.get(`${context}|${rows.fingerprint(set.indices)}`);
       if (!run || !sameAt(state, set.indices, run.start, run.extras)) continue;
       if (i > 0) this.sets.unshift(...this.sets.splice(i, 1));
-      const sectors = state.sectors.slice();
-      const writes = (state.writes ?? []).slice();
-      for (const f of run.final) {
-        sectors[f.index] = f.sector;
-        writes[f.index] = f.writes;
+      if (run.final.length) {
+        const sectors = state.sectors.slice();
+        const writes = (state.writes ?? []).slice();
+        for (const f of run.final) {
+          sectors[f.index] = f.sector;
+          writes[f.index] = f.writes;
+        }
+        this.device.restore({ ...state, sectors, writes });
       }
-      this.device.restore({ ...state, sectors, writes });
       this.hits++;
       return run.value;
     }
+    this.missed = state;
     return undefined;
   }
 
   /** Watches a run from the state loaded now. */
   start(): void {
     this.stop();
-    const start = this.device.snapshot();
-    this.rows.of(start);
-    this.watching = { start, reads: this.parts.map((p) => (p.reads = new SectorReads(p.geometry.size / p.geometry.sectorSize))) };
+    // The state the find just missed on is this one (its rows too): nothing ran in between.
+    const start = this.missed ?? this.device.snapshot();
+    if (!this.missed) this.rows.of(start);
+    this.missed = undefined;
+    this.parts.forEach((p, i) => (p.reads = this.reads[i]!.reset()));
+    this.watching = { start };
   }
 
   /**
@@ -131,35 +161,51 @@ export class RunMemo<T> {
   keep(context: string, value: T, whole: boolean, all = false): boolean {
     const watched = this.watching;
     this.stop();
-    if (!watched || !whole || watched.reads.some((r) => r.restored)) return false;
-    const end = this.device.snapshot();
-    if (!sameExtras(watched.start, end)) return false;
-    const deps: number[] = [];
+    if (!watched || !whole || this.reads.some((r) => r.restored)) return false;
+    // A run kept at a tail's hit leaves no state to put in place (nor option bytes to compare: the start's are in its key).
+    const end = all ? undefined : this.device.snapshot();
+    if (end && !sameExtras(watched.start, end)) return false;
+    const deps = this.scratch;
+    let n = 0;
     const final: KeptRun<T>['final'] = [];
     let at = 0;
-    for (const r of watched.reads) {
+    for (const r of this.reads) {
       for (let i = 0; i < r.deps.length; i++) {
-        if (r.deps[i] || (all && !r.fresh[i])) deps.push(at + i);
-        if (r.touched[i]) final.push({ index: at + i, sector: end.sectors[at + i]!, writes: end.writes?.[at + i] });
+        if (r.deps[i] || (all && !r.fresh[i])) deps[n++] = at + i;
+        // A run kept at a tail's hit gives its judgement, not a state: nothing to put in place.
+        if (end && r.touched[i]) final.push({ index: at + i, sector: end.sectors[at + i]!, writes: end.writes?.[at + i] });
       }
       at += r.deps.length;
     }
-    const indices = Int32Array.from(deps);
-    const signature = deps.join(',');
-    let set = this.sets.find((s) => s.indices.length === indices.length && s.indices.join(',') === signature);
-    if (!set) {
-      if (this.sets.length >= MAX_SETS || this.runs >= MAX_RUNS) {
-        this.sets.length = 0;
-        this.runs = 0;
-      }
-      set = { indices, runs: new Map() };
-      this.sets.unshift(set);
-    }
+    const set = this.setOf(deps.subarray(0, n));
     const { sectors, writes = [], ...extras } = watched.start;
-    const start = { sectors: deps.map((i) => sectors[i]!), writes: deps.map((i) => writes[i]) };
+    const indices = set.indices;
+    const start = { sectors: new Array<Buffer>(indices.length), writes: new Array<Uint8Array | undefined>(indices.length) };
+    for (let i = 0; i < indices.length; i++) {
+      start.sectors[i] = sectors[indices[i]!]!;
+      start.writes[i] = writes[indices[i]!];
+    }
     set.runs.set(`${context}|${this.rows.fingerprint(indices)}`, { start, extras: { sectors: [], ...extras }, value, final });
     this.runs++;
     return true;
+  }
+
+  /** The set of runs that read `indices` (a view on scratch: copied when the set is new). */
+  private setOf(indices: Int32Array): ReadSet<T> {
+    const id = indexKey(indices);
+    const same = this.setsByIndices.get(id)?.find((s) => sameIndices(s.indices, indices));
+    if (same) return same;
+    if (this.sets.length >= MAX_SETS || this.runs >= MAX_RUNS) {
+      this.sets.length = 0;
+      this.setsByIndices.clear();
+      this.runs = 0;
+    }
+    const set: ReadSet<T> = { indices: indices.slice(), runs: new Map() };
+    this.sets.unshift(set);
+    const list = this.setsByIndices.get(id);
+    if (list) list.push(set);
+    else this.setsByIndices.set(id, [set]);
+    return set;
   }
 
   /** Stops watching, keeping nothing. */
@@ -167,4 +213,17 @@ export class RunMemo<T> {
     for (const p of this.parts) p.reads = undefined;
     this.watching = undefined;
   }
+}
+
+/** A short name for a list of sector indices: its length and a hash of its members. */
+function indexKey(indices: Int32Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < indices.length; i++) h = Math.imul(h ^ indices[i]!, 0x01000193);
+  return `${indices.length}:${h >>> 0}`;
+}
+
+function sameIndices(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
