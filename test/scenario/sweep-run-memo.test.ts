@@ -12,9 +12,15 @@ import { SweepSession, type SweepRequest } from '../../src/scenario/sweep/sessio
 import { SCHEMES } from '../../src/schemes/meta-registry.js';
 import { holdOffRuns } from './hold-off-runs.js';
 
-function request(scheme: string, variant: string): SweepRequest {
+function request(scheme: string, variant: string, bootLoopCycles = 0): SweepRequest {
   const meta = SCHEMES.find((s) => s.name === scheme)!;
-  return { rig: meta.bench.rig, twin: { variant }, images: { from: `firmware/${meta.samples.from}`, to: `firmware/${meta.samples.to}` }, seed: 5 };
+  return {
+    rig: meta.bench.rig,
+    twin: { variant },
+    images: { from: `firmware/${meta.samples.from}`, to: `firmware/${meta.samples.to}` },
+    seed: 5,
+    ...(bootLoopCycles && { bootLoopCycles }),
+  };
 }
 
 function line(r: PointResult): string {
@@ -39,8 +45,14 @@ describe('recoveries taken by what they read', () => {
     ['mcuboot-swap', 'no-status-journal', 3],
     ['multi-mcu-dfu', 'correct', 4],
     ['multi-mcu-dfu', 'host-confirms-early', 1],
-  ])('%s %s: the points of every op index divisible by %i end as with the memo held off', async (scheme, variant, every) => {
-    const req = request(scheme, variant);
+    // With a power cycle after each recovery (as the detection suites run): the run taken covers it,
+    // the flash read at the judgement and again at the end as the point's own.
+    ['sfu-ab', 'boot-unsigned-target', 3, 1],
+    ['mcuboot-swap', 'journal-before-copy', 3, 1],
+    ['loader-app', 'no-slot2-fallback', 1, 1],
+    ['multi-mcu-dfu', 'correct', 4, 1],
+  ])('%s %s: the points of every op index divisible by %i end as with the memo held off (power cycles after: %i)', async (scheme, variant, every, cycles = 0) => {
+    const req = request(scheme, variant, cycles);
     const fast = await SweepSession.open(req);
     const slow = await SweepSession.open(req);
     holdOffRuns(slow);

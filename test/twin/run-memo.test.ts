@@ -8,7 +8,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { W25Q32 } from '../../src/twin/flash/geometry.js';
 import { NorFlash } from '../../src/twin/flash/nor-flash.js';
-import { RunMemo, SectorReads } from '../../src/twin/flash/run-memo.js';
+import { RunMemo, SectorReads, type ChangedSectors } from '../../src/twin/flash/run-memo.js';
 
 const S = 4096;
 const at = (sector: number, offset = 0) => W25Q32.base + sector * S + offset;
@@ -91,26 +91,45 @@ describe('RunMemo', () => {
     return v;
   }
 
-  function setup() {
-    const f = flash();
-    const memo = new RunMemo<string>([f], f);
-    const start = f.snapshot();
-    memo.start();
-    const value = run(f);
-    expect(memo.keep('ctx', value, true)).toBe(true);
-    const end = f.snapshot();
-    return { f, memo, start, end, value };
+  interface Kept {
+    read: string;
+    changed: ChangedSectors;
   }
 
+  function setup() {
+    const f = flash();
+    const memo = new RunMemo<Kept>([f], f);
+    const start = f.snapshot();
+    memo.start();
+    const read = run(f);
+    const changed = memo.changed();
+    const end = f.snapshot();
+    // Later writes of the flash's (into the slab its sectors share) do not reach what the memo keeps.
+    expect(memo.keep('ctx', { read, changed }, true)).toBe(true);
+    return { f, memo, start, end, read, changed };
+  }
+
+  it('a kept run holds its sectors in a buffer of its own, not views that would hold the flash’s slabs', () => {
+    const { end, changed } = setup();
+    expect(changed.sectors.map((c) => c.index)).toEqual([2, 6]);
+    for (const c of changed.sectors) {
+      expect(c.sector).toEqual(end.sectors[c.index]);
+      // No write counts on this part: the two sectors alone (a slab is 128 KiB).
+      expect(c.sector.buffer.byteLength).toBe(2 * S);
+    }
+  });
+
   it('a state that differs only in sectors the run never read takes the run, with what it wrote put in place', () => {
-    const { f, memo, start, end, value } = setup();
+    const { f, memo, start, end, read } = setup();
     f.restore(start);
     // Sector 7 differs (never read); sector 6 differs too, but the run erased it before anything else.
     f.writeRaw(at(7, 100), Buffer.alloc(8, 0x00));
     f.writeRaw(at(6, 100), Buffer.alloc(8, 0x00));
     const own7 = f.read(at(7), S);
-    expect(memo.find('ctx')).toBe(value);
+    const kept = memo.find('ctx');
+    expect(kept?.read).toBe(read);
     expect(memo.hits).toBe(1);
+    memo.place(kept!.changed);
     expect(f.read(at(6), S)).toEqual(Buffer.from(end.sectors[6]!));
     expect(f.read(at(2), S)).toEqual(Buffer.from(end.sectors[2]!));
     expect(f.read(at(7), S)).toEqual(own7);

@@ -5,7 +5,7 @@ import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/fla
 import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
 import type { FlashSnapshot, NorFlash } from '../../twin/flash/nor-flash.js';
 import { FlashSet } from '../../twin/flash/flash-set.js';
-import { RunMemo } from '../../twin/flash/run-memo.js';
+import { RunMemo, type ChangedSectors } from '../../twin/flash/run-memo.js';
 
 /** How a sweep cuts at one flash operation: not started, complete, or torn part way through. */
 export type SweepCutMode = 'before' | 'after' | 'torn';
@@ -13,6 +13,7 @@ export type SweepCutMode = 'before' | 'after' | 'torn';
 /** A recording as plain data for another thread (the orchestrator may not import twin/ itself). */
 export type { RecordedStates } from '../../twin/flash/op-recorder.js';
 export type { FlashSnapshot } from '../../twin/flash/nor-flash.js';
+export type { ChangedSectors } from '../../twin/flash/run-memo.js';
 
 /** One flash operation of a recorded update (the twin's op log, as the orchestrator sees it). */
 export type SweepOp = RecordedOp;
@@ -129,15 +130,21 @@ export interface TwinSweep {
   readonly probe: Probe;
   /**
    * Recoveries by the stored bytes they read (src/twin/flash/run-memo.ts): `find` after a `load`
-   * gives the value kept for a run from an equal state under `context` and puts the sectors it left
-   * in place; otherwise `start` watches the run and `keep` files it (false when it cannot be: it
-   * drew from a generator, jumped, played a tail, or changed the option bytes). `atHit`: the run
-   * stops where a board's tail begins to play (a judgement known from there): what it would do
-   * next depends on the whole state, so every sector it did not erase counts as read. `hits`: runs found.
+   * gives the value kept for a run from an equal state under `context`, and `place` puts sectors it
+   * had changed (as `changed` gave them while it ran) over that state; otherwise `start` watches
+   * the run and `keep` files it (false when it cannot be: it drew from a generator, jumped, played a
+   * tail, or changed the option bytes). `pause`/`resume`: the host reads the flash meanwhile (a
+   * judgement), which is not the firmware's reading. `atHit`: the run stops where a board's tail
+   * begins to play (a judgement known from there): what it would do next depends on the whole
+   * state, so every sector it did not erase counts as read. `hits`: runs found.
    */
   readonly runs: {
     find(context: string): unknown;
+    place(changed: ChangedSectors): void;
     start(): void;
+    changed(): ChangedSectors;
+    pause(): void;
+    resume(): void;
     keep(context: string, value: unknown, atHit?: boolean): boolean;
     stop(): void;
     readonly hits: number;
@@ -202,7 +209,11 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     probe: reusingProbe(device),
     runs: {
       find: (context) => runs.find(context),
+      place: (changed) => runs.place(changed),
       start: () => runs.start(),
+      changed: () => runs.changed(),
+      pause: () => runs.pause(),
+      resume: () => runs.resume(),
       keep: (context, value, atHit = false) => runs.keep(context, value, !drew() && (atHit || device.tail?.playing() === undefined), atHit),
       stop: () => runs.stop(),
       get hits() {

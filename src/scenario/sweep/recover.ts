@@ -8,7 +8,7 @@ import { judge, judgeConsoleOnly, type Verdict } from '../verdict.js';
 import { retryable } from '../cut/retry-policy.js';
 import { retryUpdate } from '../cut/retry-update.js';
 import { confirmStable, stableCommand } from '../cut/stable-command.js';
-import type { SweepOp } from '../../drivers/device/twin-sweep.js';
+import type { ChangedSectors, SweepOp } from '../../drivers/device/twin-sweep.js';
 import { sweepOf, type Recording, type SweepImages } from './recording.js';
 import type { SweepCutPoint } from './points.js';
 
@@ -123,7 +123,15 @@ function pointGuard(rig: Rig, budgetMs: number): { signal: AbortSignal; stop(rea
  * judgement (the flash is then read as the later point's own), or, for a run stopped where a
  * board's tail begins to play (its whole state decides the rest), the judgement itself.
  */
-type RunValue = { observation: BootObservation } | { judged: Omit<PointResult, 'point'> };
+type RunValue =
+  | { judged: Omit<PointResult, 'point'> }
+  | {
+      observation: BootObservation;
+      /** The sectors it had changed when the flash was read for the judgement. */
+      atJudge: ChangedSectors;
+      /** Its power cycles (bootLoopCycles): why they found a boot loop, if they did, and the sectors changed by their end. */
+      cycles?: { reason?: string; atEnd: ChangedSectors };
+    };
 
 /** What a cut's recovery needs beyond the point itself (a cut spec's recovery half). */
 export interface RecoverySpec {
@@ -165,9 +173,10 @@ export interface PointMemo {
   /** Logs the recovery's flash ops (a double sweep's first cut: its second cuts index them), in a run of its own after the judged one (recordRecovery). */
   record?: (recovery: RecordedRecovery) => void;
   /**
-   * The recovery up to its first judgement may be taken from an earlier point's whose run read the
-   * same stored bytes (TwinSweep.runs): the same console, so the same observation, and the sectors
-   * it wrote put in place; the flash is then read and judged as this point's own.
+   * The recovery (its first judgement and its power cycles) may be taken from an earlier point's
+   * whose run read the same stored bytes (TwinSweep.runs): the same console, so the same
+   * observation, and the sectors it had written put in place at each reading of the flash, which
+   * is then read and judged as this point's own. Not with retries.
    */
   runs?: boolean;
 }
@@ -324,10 +333,14 @@ async function recoverGuarded(
   const context = `${committedAt(rec, point)} ${acceptedAt(rec, point)}`;
   const ran = runs ? (sweep.runs.find(context) as RunValue | undefined) : undefined;
   if (ran && 'judged' in ran) return { point, ...structuredClone(ran.judged) };
+  // This point's run, watched for the run memo (none when an earlier point's is taken).
+  const watched = runs === true && !ran;
   let observation: BootObservation;
-  if (ran) observation = structuredClone(ran.observation);
-  else {
-    if (runs) sweep.runs.start();
+  if (ran) {
+    observation = structuredClone(ran.observation);
+    sweep.runs.place(ran.atJudge);
+  } else {
+    if (watched) sweep.runs.start();
     await clock.sleep(spec.offMs, signal);
     console.flushPartial();
     // Each point reads only its own lines: the earlier points' go (a sweep would keep them all).
@@ -336,15 +349,17 @@ async function recoverGuarded(
     await rig.power.on();
     observation = await observeBoot(console, clock, { fromLine, timeoutMs, writes, signal });
     await settle(observation);
-    // Kept as the flash is read next (nothing runs in between).
-    if (runs) sweep.runs.keep(context, { observation: structuredClone(observation) } satisfies RunValue);
   }
+  const seen = watched ? { observation: structuredClone(observation), atJudge: sweep.runs.changed() } : undefined;
   const judgeNow = async (obs: BootObservation, committed: boolean, accepted?: boolean): Promise<{ verdict: Verdict; stateHash: string }> => {
     const hash = sweep.stateHash();
     let flash = rig.probe ? views?.get(hash) : undefined;
     if (rig.probe && !flash) {
       // The sweep's probe: the bytes the rig's probe would dump, into buffers reused from point to point.
+      // The host's reading, not the firmware's: the run memo does not count it.
+      if (watched) sweep.runs.pause();
       flash = await scheme.inspect(sweep.probe, [from, to, ...(images.previous ? [images.previous] : [])]);
+      if (watched) sweep.runs.resume();
       if (views) {
         if (views.size >= MAX_VIEWS) views.clear();
         views.set(hash, flash);
@@ -373,23 +388,38 @@ async function recoverGuarded(
     outcome = verdict.outcome;
     retries.push({ attempt, outcome, ...(r.error !== undefined && { error: r.error }) });
   }
-  const cycles = spec.bootLoopCycles ?? 0;
-  for (let i = 0; i < cycles && observation.banner; i++) {
+  let cycled: NonNullable<Extract<RunValue, { atJudge: ChangedSectors }>['cycles']> | undefined;
+  if ((spec.bootLoopCycles ?? 0) > 0 && observation.banner) {
+    if (ran?.cycles) sweep.runs.place(ran.cycles.atEnd);
+    const reason = ran ? ran.cycles?.reason : await powerCycles(rig, observation.banner.line, spec, signal);
+    if (reason !== undefined) {
+      verdict.reasons.push(reason);
+      outcome = 'boot-loop';
+    }
+    stateHash = sweep.stateHash();
+    if (watched) cycled = { ...(reason !== undefined && { reason }), atEnd: sweep.runs.changed() };
+  }
+  if (seen) sweep.runs.keep(context, { ...seen, ...(cycled && { cycles: cycled }) } satisfies RunValue);
+  if (record) record(await recordRecovery(rig, point, spec, signal));
+  return { point, outcome, reasons: verdict.reasons, stateHash, ...retried };
+}
+
+/**
+ * The suite's plain power cycles after a recovery that booted (bootLoopCycles): each must boot the
+ * same image again. Why one did not (it is then a boot loop), or undefined.
+ */
+async function powerCycles(rig: Rig, banner: string, spec: RecoverySpec, signal: AbortSignal): Promise<string | undefined> {
+  const { clock, console } = rig;
+  for (let i = 0; i < (spec.bootLoopCycles ?? 0); i++) {
     await rig.power.off();
     await clock.sleep(spec.offMs, signal);
     const line = console.lines.length;
     await rig.power.on();
-    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs, signal });
+    const again = await observeBoot(console, clock, { fromLine: line, timeoutMs: rig.config.boot.timeoutMs, signal });
     if (stableCommand(rig)) await confirmStable(rig, again);
-    if (again.banner?.line !== observation.banner.line) {
-      verdict.reasons.push(`power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`);
-      outcome = 'boot-loop';
-      break;
-    }
+    if (again.banner?.line !== banner) return `power cycle ${i + 1}: ${again.banner ? `now runs ${again.banner.version} from slot ${again.banner.slot}` : `no banner (${again.state})`}`;
   }
-  if (cycles > 0 && observation.banner) stateHash = sweep.stateHash();
-  if (record) record(await recordRecovery(rig, point, spec, signal));
-  return { point, outcome, reasons: verdict.reasons, stateHash, ...retried };
+  return undefined;
 }
 
 /**

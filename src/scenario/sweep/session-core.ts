@@ -224,7 +224,8 @@ export class SweepSession {
         views: this.views,
         ...(withTail && { tails: this.tailVerdicts }),
         ...(record && { record }),
-        runs: tail,
+        // Its run may be taken from an earlier point's by what it read (its power cycles too), up to the first judgement's retries.
+        runs: !record && !point.second && !spec.retry,
       });
     };
     try {

@@ -47,7 +47,18 @@ export class SectorReads {
   }
 }
 
-/** A run kept: what it gave, and the sectors it left (every one it changed), by snapshot index. */
+/** Sectors a run changed, as they stood at some moment of it (by snapshot index): what `place` puts over a found state. */
+export interface ChangedSectors {
+  readonly sectors: readonly ChangedSector[];
+}
+
+interface ChangedSector {
+  index: number;
+  sector: Buffer;
+  writes: Uint8Array | undefined;
+}
+
+/** A run kept: what it gave, and what it read. */
 interface KeptRun<T> {
   /**
    * The read sectors at the start (by index, in the set's order) and what the state stored beside
@@ -56,7 +67,6 @@ interface KeptRun<T> {
   start: { sectors: Buffer[]; writes: (Uint8Array | undefined)[] };
   extras: FlashSnapshot;
   value: T;
-  final: { index: number; sector: Buffer; writes: Uint8Array | undefined }[];
 }
 
 /** The runs kept that read the same sectors: by context and those sectors' fingerprint at their start. */
@@ -72,20 +82,28 @@ interface ReadSet<T> {
 const MAX_SETS_LOOKED = 3;
 const MAX_SETS = 64;
 const MAX_RUNS = 4096;
+/**
+ * Sector bytes the kept runs hold (what `changed` gave them): a run that rewrites both slots of a
+ * swap holds hundreds of KiB, and kept by the thousand they held the flash's slabs alive (measured:
+ * MCUboot no-status-journal, +30 % time in sector copies and GC). Past it the memo starts afresh.
+ */
+const MAX_KEPT_BYTES = 64 * 1024 * 1024;
 
 /**
  * A sweep's recoveries by what they read. At a cut RAM is gone, so a deterministic firmware's run
  * from power-on is a function of the stored bytes it reads (and of its host, told in `context`):
  * two cut states that agree on every sector a run read before erasing it run the same, write the
  * same and print the same. The first run from a state is simulated with the flash watching
- * (SectorReads); a later state whose bytes agree on that run's read sectors takes its outcome
- * (`value`) and has the sectors it changed put in place, its other sectors left as its cut left
- * them. A cut mid-download that the bootloader never looks past the header of is one run for the
- * whole download.
+ * (SectorReads); a later state whose bytes agree on that run's read sectors takes what the caller
+ * kept of it (`value`: what it saw, and the sectors it had changed at the moments the caller reads
+ * the flash, `changed`), and has those sectors put in place (`place`), its other sectors left as
+ * its cut left them. A cut mid-download that the bootloader never looks past the header of is one
+ * run for the whole download.
  *
  * Exact as long as the run is seen whole: a run that drew from a processor's generator, jumped
  * by a memo or played a board's tail (the flash restored under it), or changed what the device
- * stores beside the flash (option bytes), is not kept.
+ * stores beside the flash (option bytes), is not kept. The host's own readings of the flash (a
+ * probe's dump to judge it) are not the firmware's: `pause` while they run.
  */
 export class RunMemo<T> {
   /** Most recently hit or added first. */
@@ -97,11 +115,14 @@ export class RunMemo<T> {
   /** Scratch for a kept run's read sectors. */
   private readonly scratch: Int32Array;
   private runs = 0;
-  private watching?: { start: FlashSnapshot };
+  /** Sector bytes held by the kept runs, and by the watched run so far (see MAX_KEPT_BYTES). */
+  private keptBytes = 0;
+  /** The watched run: its start, and what `changed` gave of it (compacted if it is kept). */
+  private watching?: { start: FlashSnapshot; changed: ChangedSector[][] };
   /** The digests of the state loaded (a find's, then the watched run's start). */
   private readonly rows = new DigestRows();
-  /** The state the last find missed on, which the run it then watches starts from (one snapshot, not two). */
-  private missed?: FlashSnapshot;
+  /** The state the last find looked at: a hit's sectors go over it, a miss's run starts from it. */
+  private looked?: FlashSnapshot;
   /** Runs taken from the memo so far. */
   hits = 0;
 
@@ -114,11 +135,11 @@ export class RunMemo<T> {
     this.scratch = new Int32Array(this.reads.reduce((n, r) => n + r.deps.length, 0));
   }
 
-  /** The value of a kept run from the state loaded now, with its sectors put in place; undefined: none kept. */
+  /** The value kept for a run from the state loaded now (its sectors are put in place by `place`); undefined: none kept. */
   find(context: string): T | undefined {
-    this.missed = undefined;
+    this.looked = undefined;
     if (!this.sets.length) return undefined;
-    const state = this.device.snapshot();
+    const state = (this.looked = this.device.snapshot());
     const rows = this.rows.of(state);
     const n = Math.min(this.sets.length, MAX_SETS_LOOKED);
     for (let i = 0; i < n; i++) {
@@ -126,31 +147,58 @@ export class RunMemo<T> {
       const run = set.runs.get(`${context}|${rows.fingerprint(set.indices)}`);
       if (!run || !sameAt(state, set.indices, run.start, run.extras)) continue;
       if (i > 0) this.sets.unshift(...this.sets.splice(i, 1));
-      if (run.final.length) {
-        const sectors = state.sectors.slice();
-        const writes = (state.writes ?? []).slice();
-        for (const f of run.final) {
-          sectors[f.index] = f.sector;
-          writes[f.index] = f.writes;
-        }
-        this.device.restore({ ...state, sectors, writes });
-      }
       this.hits++;
       return run.value;
     }
-    this.missed = state;
     return undefined;
+  }
+
+  /** Puts a kept run's changed sectors over the state the last find looked at (the rest as its cut left them). */
+  place(changed: ChangedSectors): void {
+    const state = this.looked;
+    if (!state) throw new Error('RunMemo.place: no state found to place the run on');
+    if (!changed.sectors.length) return this.device.restore(state);
+    const sectors = state.sectors.slice();
+    const writes = (state.writes ?? []).slice();
+    for (const f of changed.sectors) {
+      sectors[f.index] = f.sector;
+      writes[f.index] = f.writes;
+    }
+    this.device.restore({ ...state, sectors, writes });
   }
 
   /** Watches a run from the state loaded now. */
   start(): void {
     this.stop();
     // The state the find just missed on is this one (its rows too): nothing ran in between.
-    const start = this.missed ?? this.device.snapshot();
-    if (!this.missed) this.rows.of(start);
-    this.missed = undefined;
-    this.parts.forEach((p, i) => (p.reads = this.reads[i]!.reset()));
-    this.watching = { start };
+    const start = this.looked ?? this.device.snapshot();
+    if (!this.looked) this.rows.of(start);
+    this.looked = undefined;
+    this.resume();
+    for (const r of this.reads) r.reset();
+    this.watching = { start, changed: [] };
+  }
+
+  /** The sectors the watched run has changed so far, as they stand now. */
+  changed(): ChangedSectors {
+    const now = this.device.snapshot();
+    const sectors: ChangedSector[] = [];
+    let at = 0;
+    for (const r of this.reads) {
+      for (let i = 0; i < r.touched.length; i++) if (r.touched[i]) sectors.push({ index: at + i, sector: now.sectors[at + i]!, writes: now.writes?.[at + i] });
+      at += r.touched.length;
+    }
+    this.watching?.changed.push(sectors);
+    return { sectors };
+  }
+
+  /** The host reads the flash (not the firmware): not watched until `resume`. */
+  pause(): void {
+    for (const p of this.parts) p.reads = undefined;
+  }
+
+  resume(): void {
+    this.parts.forEach((p, i) => (p.reads = this.reads[i]!));
   }
 
   /**
@@ -162,21 +210,18 @@ export class RunMemo<T> {
     const watched = this.watching;
     this.stop();
     if (!watched || !whole || this.reads.some((r) => r.restored)) return false;
-    // A run kept at a tail's hit leaves no state to put in place (nor option bytes to compare: the start's are in its key).
-    const end = all ? undefined : this.device.snapshot();
-    if (end && !sameExtras(watched.start, end)) return false;
+    // A run kept at a tail's hit has no later state to compare (the start's option bytes are in its key).
+    if (!all && !sameExtras(watched.start, this.device.snapshot())) return false;
     const deps = this.scratch;
     let n = 0;
-    const final: KeptRun<T>['final'] = [];
     let at = 0;
     for (const r of this.reads) {
-      for (let i = 0; i < r.deps.length; i++) {
-        if (r.deps[i] || (all && !r.fresh[i])) deps[n++] = at + i;
-        // A run kept at a tail's hit gives its judgement, not a state: nothing to put in place.
-        if (end && r.touched[i]) final.push({ index: at + i, sector: end.sectors[at + i]!, writes: end.writes?.[at + i] });
-      }
+      for (let i = 0; i < r.deps.length; i++) if (r.deps[i] || (all && !r.fresh[i])) deps[n++] = at + i;
       at += r.deps.length;
     }
+    const bytes = compact(watched.changed);
+    if (this.runs >= MAX_RUNS || this.keptBytes + bytes > MAX_KEPT_BYTES) this.clear();
+    this.keptBytes += bytes;
     const set = this.setOf(deps.subarray(0, n));
     const { sectors, writes = [], ...extras } = watched.start;
     const indices = set.indices;
@@ -185,7 +230,7 @@ export class RunMemo<T> {
       start.sectors[i] = sectors[indices[i]!]!;
       start.writes[i] = writes[indices[i]!];
     }
-    set.runs.set(`${context}|${this.rows.fingerprint(indices)}`, { start, extras: { sectors: [], ...extras }, value, final });
+    set.runs.set(`${context}|${this.rows.fingerprint(indices)}`, { start, extras: { sectors: [], ...extras }, value });
     this.runs++;
     return true;
   }
@@ -195,10 +240,10 @@ export class RunMemo<T> {
     const id = indexKey(indices);
     const same = this.setsByIndices.get(id)?.find((s) => sameIndices(s.indices, indices));
     if (same) return same;
-    if (this.sets.length >= MAX_SETS || this.runs >= MAX_RUNS) {
-      this.sets.length = 0;
-      this.setsByIndices.clear();
-      this.runs = 0;
+    if (this.sets.length >= MAX_SETS) {
+      const bytes = this.keptBytes;
+      this.clear();
+      this.keptBytes = bytes;
     }
     const set: ReadSet<T> = { indices: indices.slice(), runs: new Map() };
     this.sets.unshift(set);
@@ -208,9 +253,17 @@ export class RunMemo<T> {
     return set;
   }
 
+  /** Forgets every kept run. */
+  private clear(): void {
+    this.sets.length = 0;
+    this.setsByIndices.clear();
+    this.runs = 0;
+    this.keptBytes = 0;
+  }
+
   /** Stops watching, keeping nothing. */
   stop(): void {
-    for (const p of this.parts) p.reads = undefined;
+    this.pause();
     this.watching = undefined;
   }
 }
@@ -226,4 +279,39 @@ function sameIndices(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Moves the sectors (and write counts) a kept run holds into one buffer of its own: the flash's
+ * are views on shared slabs (nor-flash.ts), and a view kept for long holds its whole slab. A buffer
+ * seen twice (unchanged between two moments of the run) is copied once. The bytes held.
+ */
+function compact(lists: readonly ChangedSector[][]): number {
+  const copies = new Map<Uint8Array, Uint8Array>();
+  let total = 0;
+  for (const list of lists) {
+    for (const c of list) {
+      for (const b of [c.sector, c.writes]) {
+        if (b && !copies.has(b)) {
+          copies.set(b, b);
+          total += (b.length + 7) & ~7;
+        }
+      }
+    }
+  }
+  const store = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const b of copies.keys()) {
+    const copy = store.subarray(at, at + b.length);
+    copy.set(b);
+    copies.set(b, copy);
+    at += (b.length + 7) & ~7;
+  }
+  for (const list of lists) {
+    for (const c of list) {
+      c.sector = copies.get(c.sector) as Buffer;
+      if (c.writes) c.writes = copies.get(c.writes);
+    }
+  }
+  return total;
 }
