@@ -23,8 +23,8 @@ the outcomes, whether it was caught; -v prints each seeded bug's first catching 
 that replays it (a correct bootloader failing is always printed so). Exit 0 iff every buggy variant
 is caught and no correct one fails.
 
-The default set is suites/detect-*.yaml (about 30 s on two cores). Detection suites in subfolders
-(suites/product/: the two-processor product's, about 25 s more on two cores: each point recovers
+The default set is suites/detect-*.yaml (about 25 s on two cores). Detection suites in subfolders
+(suites/product/: the two-processor product's, about 20 s more on two cores: each point recovers
 the rest of a two-processor update) run with --all or --scheme of their scheme; the default run names them.
 
   --scheme S    only this scheme (${SCHEMES.join(', ')}), its suites in subfolders included
