@@ -115,7 +115,7 @@ export class RunMemo<T> {
   /** Scratch for a kept run's read sectors. */
   private readonly scratch: Int32Array;
   private runs = 0;
-  /** Sector bytes held by the kept runs, and by the watched run so far (see MAX_KEPT_BYTES). */
+  /** Sector bytes held by the kept runs (see MAX_KEPT_BYTES). */
   private keptBytes = 0;
   /** The watched run: its start, and what `changed` gave of it (compacted if it is kept). */
   private watching?: { start: FlashSnapshot; changed: ChangedSector[][] };
@@ -220,7 +220,7 @@ export class RunMemo<T> {
       at += r.deps.length;
     }
     const bytes = compact(watched.changed);
-    if (this.runs >= MAX_RUNS || this.keptBytes + bytes > MAX_KEPT_BYTES) this.clear();
+    if (this.runs >= MAX_RUNS || this.sets.length >= MAX_SETS || this.keptBytes + bytes > MAX_KEPT_BYTES) this.clear();
     this.keptBytes += bytes;
     const set = this.setOf(deps.subarray(0, n));
     const { sectors, writes = [], ...extras } = watched.start;
@@ -240,11 +240,6 @@ export class RunMemo<T> {
     const id = indexKey(indices);
     const same = this.setsByIndices.get(id)?.find((s) => sameIndices(s.indices, indices));
     if (same) return same;
-    if (this.sets.length >= MAX_SETS) {
-      const bytes = this.keptBytes;
-      this.clear();
-      this.keptBytes = bytes;
-    }
     const set: ReadSet<T> = { indices: indices.slice(), runs: new Map() };
     this.sets.unshift(set);
     const list = this.setsByIndices.get(id);
