@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { FlashSnapshot } from './flash/nor-flash.js';
+import type { FlashSnapshot, ReusedSnapshot } from './flash/nor-flash.js';
 import type { Mcu, SupplyDrop, TwinEvent } from './mcu.js';
 
 /**
@@ -95,6 +95,11 @@ export interface TwinDevice {
   programMemory(address: number, data: Uint8Array): void;
   massErase(): void;
   snapshot(): FlashSnapshot;
+  /**
+   * As snapshot(), into arrays the caller reuses and keeps nothing of past its next call (a sweep
+   * reads the state several times per point; a product's is two arrays of 1,536). Absent: use snapshot().
+   */
+  snapshotReusing?(into: ReusedSnapshot): FlashSnapshot;
   /** Changes whenever `snapshot()` would give another state (absent: a device that cannot tell). */
   stateVersion?(): number;
   restore(snapshot: FlashSnapshot): void;

@@ -3,7 +3,7 @@ import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
 import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
-import type { FlashSnapshot, NorFlash } from '../../twin/flash/nor-flash.js';
+import type { FlashSnapshot, NorFlash, ReusedSnapshot } from '../../twin/flash/nor-flash.js';
 import { FlashSet } from '../../twin/flash/flash-set.js';
 import { RunMemo, type ChangedSectors } from '../../twin/flash/run-memo.js';
 
@@ -162,6 +162,8 @@ export function twinSweep(device: TwinDevice): TwinSweep {
   // Only one recorder can observe the MCU: the update's stops at its cut, before any recovery runs.
   const recovery = new OpRecorder(device);
   const hashes = recentHashes();
+  // The state read for its hash, into arrays reused from point to point (a kept one is copied).
+  const hashedInto: ReusedSnapshot = { sectors: [], writes: [] };
   const drew = () => mcus.some((m, i) => m.rng.position !== loadedAt[i]);
   const flash = device.flash;
   const runs = new RunMemo<unknown>(flash instanceof FlashSet ? flash.parts : [flash as NorFlash], device);
@@ -193,7 +195,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       loaded();
     },
     secondStateId: (op, mode) => recovery.stateId(op, mode),
-    stateHash: () => hashes(device.snapshot()),
+    stateHash: () => hashes(device.snapshotReusing?.(hashedInto) ?? device.snapshot()),
     allowJumps: (untilMs) => {
       device.flash.resume.until = untilMs;
     },
@@ -229,7 +231,7 @@ const RECENT_STATES = 8;
 /**
  * The device's state hash, kept for the last few states: a state with the very same sector buffers
  * as a kept one (sameState: equal buffers, equal bytes) has its hash (a product's is 1,536 sector
- * digests hashed together at each point).
+ * digests hashed together at each point). The snapshot may be in reused arrays: a kept one is copied.
  */
 function recentHashes(): (snapshot: FlashSnapshot) => string {
   const recent: { snapshot: FlashSnapshot; hash: string }[] = [];
@@ -238,7 +240,7 @@ function recentHashes(): (snapshot: FlashSnapshot) => string {
     if (known) return known.hash;
     const hash = stateDigest(snapshot);
     if (recent.length >= RECENT_STATES) recent.shift();
-    recent.push({ snapshot, hash });
+    recent.push({ snapshot: { ...snapshot, sectors: snapshot.sectors.slice(), ...(snapshot.writes && { writes: snapshot.writes.slice() }) }, hash });
     return hash;
   };
 }

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { FlashStore } from '../device.js';
-import { FlashError, type FlashSnapshot, type NorFlash } from './nor-flash.js';
+import { FlashError, type FlashSnapshot, type NorFlash, type ReusedSnapshot } from './nor-flash.js';
 
 /**
  * Several flash parts seen as one store at their own (virtual) bases: a product's processors'
@@ -97,7 +97,7 @@ export class FlashSet implements FlashStore {
   }
 
   /** As snapshot(), into arrays the caller reuses (a board's tail memo keys a state at every checkpoint and keeps none of them). */
-  snapshotInto(into: { sectors: Buffer[]; writes: (Uint8Array | undefined)[] }): FlashSnapshot {
+  snapshotInto(into: ReusedSnapshot): FlashSnapshot {
     let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
       this.parts[i]!.snapshotInto(into.sectors, into.writes, at);

@@ -34,6 +34,12 @@ export interface FlashSnapshot {
   readonly writes?: readonly (Uint8Array | undefined)[];
 }
 
+/** Arrays a snapshot is taken into again and again (snapshotInto): valid until the next take. */
+export interface ReusedSnapshot {
+  sectors: Buffer[];
+  writes: (Uint8Array | undefined)[];
+}
+
 export class FlashError extends Error {}
 
 /**

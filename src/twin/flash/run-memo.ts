@@ -1,4 +1,4 @@
-import type { FlashSnapshot, NorFlash } from './nor-flash.js';
+import type { FlashSnapshot, NorFlash, ReusedSnapshot } from './nor-flash.js';
 import { DigestRows, sameAt, sameExtras } from './state-digest.js';
 
 /**
@@ -121,15 +121,24 @@ export class RunMemo<T> {
   private watching?: { start: FlashSnapshot; changed: ChangedSector[][] };
   /** The digests of the state loaded (a find's, then the watched run's start). */
   private readonly rows = new DigestRows();
-  /** The state the last find looked at: a hit's sectors go over it, a miss's run starts from it. */
+  /** The state the last find looked at (in `lookedInto`): a hit's sectors go over it, a miss's run starts from it. */
   private looked?: FlashSnapshot;
+  /**
+   * The arrays the device's state is read into: what a find looked at, a watched run's start (kept
+   * until `keep` copies out the sectors it read), and any reading that keeps nothing. A product's
+   * state is two arrays of 1,536, read several times per point: fresh ones were a tenth of a sweep's
+   * allocation.
+   */
+  private readonly lookedInto: ReusedSnapshot = { sectors: [], writes: [] };
+  private readonly startInto: ReusedSnapshot = { sectors: [], writes: [] };
+  private readonly nowInto: ReusedSnapshot = { sectors: [], writes: [] };
   /** Runs taken from the memo so far. */
   hits = 0;
 
   constructor(
     /** The flash parts, in the order of the device's snapshot (a FlashSet's base order). */
     private readonly parts: readonly NorFlash[],
-    private readonly device: { snapshot(): FlashSnapshot; restore(state: FlashSnapshot): void },
+    private readonly device: { snapshot(): FlashSnapshot; snapshotReusing?(into: ReusedSnapshot): FlashSnapshot; restore(state: FlashSnapshot): void },
   ) {
     this.reads = parts.map((p) => new SectorReads(p.geometry.size / p.geometry.sectorSize));
     this.scratch = new Int32Array(this.reads.reduce((n, r) => n + r.deps.length, 0));
@@ -139,7 +148,7 @@ export class RunMemo<T> {
   find(context: string): T | undefined {
     this.looked = undefined;
     if (!this.sets.length) return undefined;
-    const state = (this.looked = this.device.snapshot());
+    const state = (this.looked = this.stateInto(this.lookedInto));
     const rows = this.rows.of(state);
     const n = Math.min(this.sets.length, MAX_SETS_LOOKED);
     for (let i = 0; i < n; i++) {
@@ -171,7 +180,7 @@ export class RunMemo<T> {
   start(): void {
     this.stop();
     // The state the find just missed on is this one (its rows too): nothing ran in between.
-    const start = this.looked ?? this.device.snapshot();
+    const start = this.looked ? copyInto(this.looked, this.startInto) : this.stateInto(this.startInto);
     if (!this.looked) this.rows.of(start);
     this.looked = undefined;
     this.resume();
@@ -181,7 +190,7 @@ export class RunMemo<T> {
 
   /** The sectors the watched run has changed so far, as they stand now. */
   changed(): ChangedSectors {
-    const now = this.device.snapshot();
+    const now = this.stateInto(this.nowInto);
     const sectors: ChangedSector[] = [];
     let at = 0;
     for (const r of this.reads) {
@@ -211,7 +220,7 @@ export class RunMemo<T> {
     this.stop();
     if (!watched || !whole || this.reads.some((r) => r.restored)) return false;
     // A run kept at a tail's hit has no later state to compare (the start's option bytes are in its key).
-    if (!all && !sameExtras(watched.start, this.device.snapshot())) return false;
+    if (!all && !sameExtras(watched.start, this.stateInto(this.nowInto))) return false;
     const deps = this.scratch;
     let n = 0;
     let at = 0;
@@ -248,6 +257,11 @@ export class RunMemo<T> {
     return set;
   }
 
+  /** The device's state now, into `into` where the device can (see lookedInto). */
+  private stateInto(into: ReusedSnapshot): FlashSnapshot {
+    return this.device.snapshotReusing?.(into) ?? this.device.snapshot();
+  }
+
   /** Forgets every kept run. */
   private clear(): void {
     this.sets.length = 0;
@@ -261,6 +275,18 @@ export class RunMemo<T> {
     this.pause();
     this.watching = undefined;
   }
+}
+
+/** `state` copied into `into`'s arrays (its other fields, the option bytes, by reference). */
+function copyInto(state: FlashSnapshot, into: ReusedSnapshot): FlashSnapshot {
+  const { sectors, writes = [], ...extras } = state;
+  into.sectors.length = sectors.length;
+  into.writes.length = sectors.length;
+  for (let i = 0; i < sectors.length; i++) {
+    into.sectors[i] = sectors[i]!;
+    into.writes[i] = writes[i];
+  }
+  return { ...extras, ...into };
 }
 
 /** A short name for a list of sector indices: its length and a hash of its members. */

@@ -14,7 +14,7 @@ import { BoardTailMemo } from '../board-tail.js';
 import type { TwinDevice, TwinMember } from '../device.js';
 import { FlashSet } from '../flash/flash-set.js';
 import type { FlashGeometry } from '../flash/geometry.js';
-import { NorFlash, type FlashSnapshot } from '../flash/nor-flash.js';
+import { NorFlash, type FlashSnapshot, type ReusedSnapshot } from '../flash/nor-flash.js';
 import type { PowerLossMode } from '../flash/power-loss.js';
 import { Mcu, OpObserverSlot, type SupplyDrop, type TwinEvent } from '../mcu.js';
 import { SUPPLY_RESET_LEVELS } from '../mcu-twin.js';
@@ -226,6 +226,10 @@ export class MultiMcuDfuTwin implements TwinDevice {
 
   snapshot(): FlashSnapshot {
     return this.flash.snapshot();
+  }
+
+  snapshotReusing(into: ReusedSnapshot): FlashSnapshot {
+    return this.flash.snapshotInto(into);
   }
 
   /** Its snapshot is its flash set's alone. */
