@@ -1,6 +1,6 @@
 import type { TwinDevice } from '../device.js';
-import type { FlashOp, FlashSnapshot } from './nor-flash.js';
-import { sameState } from './state-digest.js';
+import type { FlashOp, FlashSnapshot, ReusedSnapshot } from './nor-flash.js';
+import { StateLog } from './state-log.js';
 
 /** How a sweep cuts at one operation: not started, complete, or torn part way through. */
 export type CutMode = 'before' | 'after' | 'torn';
@@ -38,8 +38,9 @@ interface Entry {
   op: RecordedOp;
   /** Absent in a recording taken from another thread (importStates): its ops cannot be torn here. */
   flashOp?: FlashOp;
-  before: StateRef;
-  after?: StateRef;
+  /** Ids in the recorder's state log: equal ids, the same state. */
+  before: number;
+  after?: number;
 }
 
 /**
@@ -51,12 +52,6 @@ export interface RecordedStates {
   ops: RecordedOp[];
   states: { id: number; snapshot: FlashSnapshot }[];
   entries: { before: number; after?: number }[];
-}
-
-/** A snapshot with an id: equal ids are the same state (see sameState). */
-interface StateRef {
-  id: number;
-  snapshot: FlashSnapshot;
 }
 
 /**
@@ -72,10 +67,12 @@ export class OpRecorder {
   /** Each processor's last phase, by member name ('' for an unnamed MCU). */
   private phases = new Map<string, string>();
   private stageName = 'update';
-  private last?: StateRef;
-  /** The device's state version at `last` (see capture). */
+  /** The states before and after each op, each once (the last one's id: the latest capture). */
+  private states = new StateLog();
+  /** The device's state version at the last capture (see capture). */
   private lastVersion?: number;
-  private nextId = 0;
+  /** The arrays a capture reads the device's state into (the log copies what it keeps). */
+  private readonly captured: ReusedSnapshot = { sectors: [], writes: [] };
   private detach?: () => void;
 
   constructor(private readonly device: TwinDevice) {}
@@ -88,7 +85,8 @@ export class OpRecorder {
     this.edges = 0;
     this.phases.clear();
     this.stageName = stage;
-    this.last = undefined;
+    this.states = new StateLog();
+    this.lastVersion = undefined;
     const mcu = this.device.mcu;
     const offEvents = this.device.onEvent((e) => {
       if (e.kind === 'flash') this.edges++;
@@ -134,8 +132,8 @@ export class OpRecorder {
    */
   stateId(index: number, mode: CutMode): number | undefined {
     const e = this.entry(index);
-    if (mode === 'before') return e.before.id;
-    if (mode === 'after') return (e.after ?? e.before).id;
+    if (mode === 'before') return e.before;
+    if (mode === 'after') return e.after ?? e.before;
     return undefined;
   }
 
@@ -148,11 +146,11 @@ export class OpRecorder {
     if (this.device.powered) throw new Error('load a cut state into an unpowered device only');
     const e = this.entry(index);
     if (mode === 'after') {
-      if (!e.after) throw new Error(`op ${index} never completed in the recording: no after state`);
-      this.device.restore(e.after.snapshot);
+      if (e.after === undefined) throw new Error(`op ${index} never completed in the recording: no after state`);
+      this.device.restore(this.states.get(e.after));
       return;
     }
-    this.device.restore(e.before.snapshot);
+    this.device.restore(this.states.get(e.before));
     if (mode === 'torn') {
       if (!e.flashOp) throw new Error(`op ${index} cannot be torn here: its recording was taken in another thread`);
       const again = e.flashOp.again?.();
@@ -165,30 +163,29 @@ export class OpRecorder {
 
   /** The op log and its states as plain data (see RecordedStates). */
   exportStates(): RecordedStates {
-    const states = new Map<number, FlashSnapshot>();
-    for (const e of this.entries) {
-      states.set(e.before.id, e.before.snapshot);
-      if (e.after) states.set(e.after.id, e.after.snapshot);
-    }
+    const states: RecordedStates['states'] = [];
+    for (let id = 0; id < this.states.size; id++) states.push({ id, snapshot: this.states.copy(id) });
     return {
       ops: this.entries.map((e) => e.op),
-      states: [...states].map(([id, snapshot]) => ({ id, snapshot })),
-      entries: this.entries.map((e) => ({ before: e.before.id, ...(e.after && { after: e.after.id }) })),
+      states,
+      entries: this.entries.map((e) => ({ before: e.before, ...(e.after !== undefined && { after: e.after }) })),
     };
   }
 
   /** Takes another recorder's exported recording as this one's (before/after cuts only: no op can be torn from it). */
   importStates(recorded: RecordedStates): void {
     this.stop();
-    const refs = new Map(recorded.states.map((s) => [s.id, { id: s.id, snapshot: s.snapshot }]));
-    const ref = (id: number) => refs.get(id) ?? fail(`state ${id} is not in the recording`);
+    this.states = new StateLog();
+    this.lastVersion = undefined;
+    // Each state under this log's id (equal states of the other recording stay one).
+    const ids = new Map<number, number>();
+    for (const s of [...recorded.states].sort((a, b) => a.id - b.id)) ids.set(s.id, this.states.add(s.snapshot));
+    const ref = (id: number) => ids.get(id) ?? fail(`state ${id} is not in the recording`);
     this.entries = recorded.ops.map((op, i) => {
       const e = recorded.entries[i] ?? fail(`op ${i} has no states in the recording`);
       return { op, before: ref(e.before), ...(e.after !== undefined && { after: ref(e.after) }) };
     });
     this.byOp.clear();
-    this.nextId = Math.max(-1, ...refs.keys()) + 1;
-    this.last = undefined;
   }
 
   private entry(index: number): Entry {
@@ -229,14 +226,12 @@ export class OpRecorder {
     entry.after = this.capture();
   }
 
-  /** A snapshot, sharing the previous one's id (and object) when nothing changed since (the device's state version says so without a snapshot, where it can). */
-  private capture(): StateRef {
+  /** The state now, under the last capture's id when nothing changed since (the device's state version says so without reading it, where it can). */
+  private capture(): number {
     const version = this.device.stateVersion?.();
-    if (this.last && version !== undefined && version === this.lastVersion) return this.last;
+    if (this.states.size && version !== undefined && version === this.lastVersion) return this.states.size - 1;
     this.lastVersion = version;
-    const snapshot = this.device.snapshot();
-    if (this.last && sameState(this.last.snapshot, snapshot)) return this.last;
-    return (this.last = { id: this.nextId++, snapshot });
+    return this.states.add(this.device.snapshotReusing?.(this.captured) ?? this.device.snapshot());
   }
 }
 
