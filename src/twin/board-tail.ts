@@ -43,10 +43,10 @@ interface Tail {
   /** Per flash part: ops started and writes past nWRITE during the tail. */
   ops: number[];
   overWrites: number[];
-  /** What the tail appended to the board's append log, if it has one (the state holds it at the recorded position). */
-  log?: LogSpan;
-  /** The last play's log and the flash it left: the next play from the same log leaves the very same buffers (a state hashed once). */
-  lastPlay?: { log: LogAt; final: FlashSnapshot };
+  /** What the tail appended to each of the board's append logs (the state holds them at the recorded positions). */
+  logs: LogSpan[];
+  /** The last play's logs and the flash it left: the next play from the same logs leaves the very same buffers (a state hashed once). */
+  lastPlay?: { logs: LogAt[]; final: FlashSnapshot };
 }
 
 /** Where the board stood at a checkpoint a recording passed: its key, the time and every counter then. */
@@ -59,8 +59,8 @@ interface Mark {
   rng: number[];
   ops: number[];
   overWrites: number[];
-  /** The append log's end and sectors (masked out of `key`). */
-  log?: LogAt;
+  /** Each append log's end and content (masked out of `key`). */
+  logs: LogAt[];
 }
 
 /** One recovery's use of the memo, from its power-on: recording its marks' tails, or playing one. */
@@ -108,14 +108,14 @@ export interface BoardTailOptions {
   /** The processors, in a fixed order. */
   mcus: readonly Mcu[];
   flash: FlashSet;
-  /** An append log on a part without write counts: states are keyed without it (append-log.ts). */
-  log?: AppendLog;
+  /** Append logs: states are keyed without their bytes, with what they mean (append-log.ts). */
+  logs?: readonly AppendLog[];
 }
 
 export class BoardTailMemo {
   /** Recoveries whose tail was played back and accepted at the judgement. */
   jumps = 0;
-  /** Of the accepted ones, those whose append log ended elsewhere than where the tail was recorded (its records appended there). */
+  /** Of the accepted ones, those with an append log that ended elsewhere than where the tail was recorded (its records appended there). */
   moved = 0;
   /** Recoveries whose tail was played back and refused at the judgement (simulated again). */
   refused = 0;
@@ -127,11 +127,11 @@ export class BoardTailMemo {
   private readonly keys = new StateKeys();
   /** The arrays each checkpoint's snapshot is taken into: only its key and its log's sectors are kept. */
   private readonly scratch = { sectors: [] as Buffer[], writes: [] as (Uint8Array | undefined)[] };
-  /** The append log's place in a snapshot, when the board has one the memo can key without. */
-  private readonly log?: LogSectors;
+  /** The append logs the memo keys without, each with its place in a snapshot. */
+  private readonly logs: { log: AppendLog; sectors: LogSectors }[];
 
   constructor(private readonly board: BoardTailOptions) {
-    this.log = board.log && logSectors(board.flash, board.log);
+    this.logs = (board.logs ?? []).map((log) => ({ log, sectors: logSectors(board.flash, log) }));
   }
 
   /**
@@ -196,20 +196,25 @@ export class BoardTailMemo {
     // Not listening since the power-on (armed after it): nothing to key a tail from.
     if (!run) return;
     const snapshot = flash.snapshotInto(this.scratch);
-    const log = this.log && { at: this.board.log!.next(), sectors: maskLog(snapshot, this.log) };
-    const key = `${board}|${this.keys.of(snapshot)}`;
+    let meanings = '';
+    const logs: LogAt[] = [];
+    for (const { log, sectors } of this.logs) {
+      logs.push({ at: log.next(), ...maskLog(snapshot, sectors) });
+      if (log.meaning) meanings += `|${log.meaning()}`;
+    }
+    const key = `${board}${meanings}|${this.keys.of(snapshot)}`;
     const known = this.tails.get(key);
-    const final = known && this.finalOf(known, log);
+    const final = known && this.finalOf(known, logs);
     const look = run.looks++;
     if (!known || !final) {
       const starts = this.starts();
       if (look < DENSE_MARKS || (look & (look - 1)) === 0 || starts !== run.starts) {
         run.starts = starts;
-        run.marks.push(this.markNow(run, key, log));
+        run.marks.push(this.markNow(run, key, logs));
       }
       return;
     }
-    const mark = this.markNow(run, key, log);
+    const mark = this.markNow(run, key, logs);
     // The marks before this one end as this tail does: their own stretch up to here, then it.
     for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, final, known));
     run.marks = [];
@@ -242,14 +247,14 @@ export class BoardTailMemo {
           p.overWrites = mark.overWrites[i]! + tail.overWrites[i]!;
         });
         this.jumps++;
-        if (tail.log && mark.log && tail.log.at !== mark.log.at) this.moved++;
+        if (tail.logs.some((span, i) => span.at !== mark.logs[i]!.at)) this.moved++;
       } else {
         this.refused++;
         this.played = undefined;
         this.playedFinal = undefined;
       }
     } else if (run) {
-      const now = this.markNow(run, '');
+      const now = this.markNow(run, '', []);
       const final = this.board.flash.snapshot();
       for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now, final));
     }
@@ -270,11 +275,11 @@ export class BoardTailMemo {
     return run;
   }
 
-  /** Where `run` and the board stand now, as a mark named `key` (the judgement's: none). */
-  private markNow(run: Run, key: string, log?: LogAt): Mark {
+  /** Where `run` and the board stand now, as a mark named `key` (the judgement's: none, and no logs). */
+  private markNow(run: Run, key: string, logs: LogAt[]): Mark {
     const { mcus, flash, clock } = this.board;
     return {
-      ...(log && { log }),
+      logs,
       key,
       t: clock.now(),
       said: run.said.map((l) => l.length),
@@ -320,15 +325,18 @@ export class BoardTailMemo {
     return this.board.mcus.every((mcu, i) => mcu.rng.position === m.rng[i]);
   }
 
-  /** The flash `tail` leaves when played where the log stands `at`: its recorded state, with its log appended at this end; undefined when it cannot be played there. */
-  private finalOf(tail: Tail, at: LogAt | undefined): FlashSnapshot | undefined {
-    const log = this.log;
-    if (!log || !at) return tail.state;
+  /** The flash `tail` leaves when played where the logs stand (`at`): its recorded state, with each log's records appended at this end; undefined when it cannot be played there. */
+  private finalOf(tail: Tail, at: readonly LogAt[]): FlashSnapshot | undefined {
+    if (!this.logs.length) return tail.state;
     const last = tail.lastPlay;
-    if (last && last.log.at === at.at && last.log.sectors.every((s, i) => s === at.sectors[i])) return last.final;
-    const sectors = relocated(tail.log!, at, log, this.board.log!);
-    const final = sectors && withLog(tail.state, sectors, log);
-    if (final) tail.lastPlay = { log: at, final };
+    if (last && last.logs.every((l, i) => sameLogAt(l, at[i]!))) return last.final;
+    let final: FlashSnapshot | undefined = tail.state;
+    for (let i = 0; i < this.logs.length && final; i++) {
+      const { log, sectors } = this.logs[i]!;
+      const content = relocated(tail.logs[i]!, at[i]!, sectors, log);
+      final = content && withLog(final, content, sectors);
+    }
+    if (final) tail.lastPlay = { logs: [...at], final };
     return final;
   }
 
@@ -338,11 +346,17 @@ export class BoardTailMemo {
    */
   private tailFrom(m: Mark, to: Mark, final: FlashSnapshot, then?: Tail): Tail | undefined {
     const run = this.run!;
-    let log: LogSpan | undefined;
-    if (this.log) {
-      const q = then ? to.log!.at + then.log!.bytes.length : this.board.log!.next();
-      log = appended(m.log!, q, final.sectors.slice(this.log.first, this.log.first + this.log.count), this.log);
-      if (!log) return undefined;
+    const logs: LogSpan[] = [];
+    for (let i = 0; i < this.logs.length; i++) {
+      const { log, sectors } = this.logs[i]!;
+      const q = then ? to.logs[i]!.at + then.logs[i]!.bytes.length : log.next();
+      const region = {
+        sectors: final.sectors.slice(sectors.first, sectors.first + sectors.count),
+        ...(sectors.unit !== undefined && { writes: (final.writes ?? []).slice(sectors.first, sectors.first + sectors.count) }),
+      };
+      const span = appended(m.logs[i]!, q, region, sectors);
+      if (!span) return undefined;
+      logs.push(span);
     }
     const stretch = to.t - m.t;
     const parts = this.board.flash.parts;
@@ -361,7 +375,7 @@ export class BoardTailMemo {
       ops.push(to.ops[i]! - m.ops[i]! + (then ? then.ops[i]! : 0));
       overWrites.push(to.overWrites[i]! - m.overWrites[i]! + (then ? then.overWrites[i]! : 0));
     }
-    return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: final, ops, overWrites, ...(log && { log }) };
+    return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: final, ops, overWrites, logs };
   }
 
   private keep(key: string, tail: Tail | undefined): void {
@@ -371,12 +385,19 @@ export class BoardTailMemo {
   }
 }
 
-/** Where `log` lies in `flash`'s snapshots; undefined when the memo cannot key without it (a part that counts writes, a region not of whole sectors). */
-function logSectors(flash: FlashSet, log: AppendLog): LogSectors | undefined {
+/** Where `log` lies in `flash`'s snapshots (whole sectors of one part: a board's definition, checked once). */
+function logSectors(flash: FlashSet, log: AppendLog): LogSectors {
   const part = flash.partAt(log.base);
-  const { sectorSize, erasedValue, maxWritesPerUnit } = part.geometry;
-  if (maxWritesPerUnit !== undefined || (log.base - part.base) % sectorSize || log.size % sectorSize || log.base + log.size > part.base + part.geometry.size) return undefined;
-  return { first: flash.sectorIndex(log.base), count: log.size / sectorSize, sectorSize, erased: erasedValue };
+  const { sectorSize, erasedValue, maxWritesPerUnit, writeUnit } = part.geometry;
+  if ((log.base - part.base) % sectorSize || log.size % sectorSize || log.base + log.size > part.base + part.geometry.size) {
+    throw new Error(`append log at 0x${log.base.toString(16)}+${log.size}: not whole sectors of ${part.geometry.name}`);
+  }
+  const counted = maxWritesPerUnit !== undefined;
+  return { first: flash.sectorIndex(log.base), count: log.size / sectorSize, sectorSize, erased: erasedValue, ...(counted && { unit: writeUnit ?? 1 }) };
+}
+
+function sameLogAt(a: LogAt, b: LogAt): boolean {
+  return a.at === b.at && a.sectors.every((s, i) => s === b.sectors[i]) && (a.writes ?? []).every((w, i) => w === b.writes?.[i]);
 }
 
 /** Each processor's entries after index `from[i]`, with times relative to `t0`. */

@@ -7,6 +7,7 @@
  * trigger at the op, every event of the recovery simulated) and as the same sweep with the memo
  * held off; a tail whose judgement comes at another time is refused and the point simulated again.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { loadRig } from '../../src/config/index.js';
 import { TWIN_VARIANTS } from '../../src/drivers/device/twin.js';
@@ -17,6 +18,8 @@ import type { PointResult } from '../../src/scenario/sweep/recover.js';
 import type { SweepCutPoint } from '../../src/scenario/sweep/points.js';
 import { SweepSession, sweepRigConfig, type SweepRequest } from '../../src/scenario/sweep/session.js';
 import { SCHEMES } from '../../src/schemes/meta-registry.js';
+import { HOST_DFU_STATE_ADDRESS, HOST_PARTITIONS } from '../../src/targets/nrf91-nrf52-product.js';
+import type { FlashSnapshot } from '../../src/twin/flash/nor-flash.js';
 import { holdOffRuns } from './hold-off-runs.js';
 
 const PRODUCT = SCHEMES.find((s) => s.name === 'multi-mcu-dfu')!;
@@ -50,6 +53,13 @@ async function withPair(req: SweepRequest, fn: (fast: SweepSession, slow: SweepS
     await fast.close();
     await slow.close();
   }
+}
+
+/** sha256 of the write counts the device's flash holds now (its state hash covers the bytes alone). */
+function writeCounts(session: SweepSession): string {
+  const h = createHash('sha256');
+  for (const w of (session.rig.twin!.snapshot() as FlashSnapshot).writes ?? []) h.update(w ?? Buffer.alloc(0)).update('|');
+  return h.digest('hex').slice(0, 16);
 }
 
 function line(r: PointResult): string {
@@ -133,6 +143,37 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       for (const p of points) whole.push(line(await slow.recover(p)));
       expect(seen).toEqual(whole);
       expect(fast.rig.twin!.sweep.tailStats().moved).toBeGreaterThan(0);
+    });
+  });
+
+  it("recoveries whose host record holds a torn entry play a tail with the host's later entries appended after it, and end as with the memo held off, write counts too", async () => {
+    await withPair(request(), async (fast, slow) => {
+      // Every entry the host appends to its record (8-byte programs into its dfu-state pages): a torn
+      // one stays in the record, skipped, and every later entry goes after it; a key over the whole
+      // flash would never meet such a state again.
+      const entries = new Set(
+        fast.recording.ops
+          .filter((o) => o.mcu === 'host' && o.kind === 'program' && o.length === 8 && o.address >= HOST_DFU_STATE_ADDRESS && o.address < HOST_DFU_STATE_ADDRESS + HOST_PARTITIONS.dfuState.size)
+          .map((o) => o.index),
+      );
+      expect(entries.size).toBeGreaterThan(10);
+      const points = fast.everyOp(['torn', 'after']).filter((p) => entries.has(p.op));
+      const seen: string[] = [];
+      const whole: string[] = [];
+      let played = 0;
+      for (const p of points) {
+        const jumps = fast.rig.twin!.sweep.tailStats().jumps;
+        const got = line(await fast.recover(p));
+        const tail = fast.rig.twin!.sweep.tailStats().jumps > jumps;
+        if (tail && p.mode === 'torn') played++;
+        // A played tail leaves the flash as its judgement found it: the write counts it put there too.
+        seen.push(`${got}${tail ? ` counts ${writeCounts(fast)}` : ''}`);
+        const slowGot = line(await slow.recover(p));
+        whole.push(`${slowGot}${tail ? ` counts ${writeCounts(slow)}` : ''}`);
+      }
+      expect(seen).toEqual(whole);
+      // Most torn entries meet an earlier recovery's state once the resumed download stands where it stood.
+      expect(played).toBeGreaterThan(points.filter((p) => p.mode === 'torn').length / 2);
     });
   });
 

@@ -21,6 +21,7 @@ import { SUPPLY_RESET_LEVELS } from '../mcu-twin.js';
 import { SharedSpiFlash } from '../spi-bus/shared-flash.js';
 import { UartLink } from '../uart-link.js';
 import { memberBootChain } from './boot-chain.js';
+import { dfuStateLog } from './dfu-state.js';
 import { runHostApp } from './host-app.js';
 import { radioLog, radioLogBase, runRadioApp } from './radio-app.js';
 import type { MultiMcuDfuVariant } from './variants.js';
@@ -92,7 +93,7 @@ export class MultiMcuDfuTwin implements TwinDevice {
     const radioPort = this.shared.port(radio);
     const variant = this.variant;
 
-    this.tail = new BoardTailMemo({ clock: opts.clock, mcus: [host, radio], flash: this.flash, log: radioLog(this.shared.flash) });
+    this.tail = new BoardTailMemo({ clock: opts.clock, mcus: [host, radio], flash: this.flash, logs: [radioLog(this.shared.flash), dfuStateLog(hostFlash)] });
     // A checkpoint at each start of the host's boot chain: after a reset (its swap, a revert) the
     // radio may be idle in its app, and the board then says all it holds (at a power-on it is not).
     const hostBoot = async (mcu: Mcu): Promise<void> => {

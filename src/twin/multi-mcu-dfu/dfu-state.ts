@@ -30,6 +30,8 @@
  */
 import { crc32 } from 'node:zlib';
 import { HOST_DFU_STATE_ADDRESS, HOST_PARTITIONS } from '../../targets/nrf91-nrf52-product.js';
+import type { AppendLog } from '../append-log.js';
+import type { NorFlash } from '../flash/nor-flash.js';
 import type { Mcu } from '../mcu.js';
 
 export const DFU_STATE_BASE = HOST_DFU_STATE_ADDRESS;
@@ -135,6 +137,42 @@ export function decodeRecord(pages: Buffer): DfuRecord | undefined {
   const next = lastUsed + ENTRY;
   if (next + ENTRY <= pages.length) rec.next = DFU_STATE_BASE + next;
   return rec;
+}
+
+/** Offset in the pages of the first free entry after the last used one (where the next entry goes: decodeRecord's `next`). */
+function logEnd(pages: Buffer): number {
+  let end = LOG_START;
+  for (let at = LOG_START; at + ENTRY <= pages.length; at += ENTRY) {
+    if (pages.readUInt32LE(at) !== 0xffffffff || pages.readUInt32LE(at + 4) !== 0xffffffff) end = at + ENTRY;
+  }
+  return end;
+}
+
+/**
+ * The record's entry log as a board's tail memo keys around it (../append-log.ts): the host appends
+ * an entry at each step of an update and reads the record back as it decodes it, a torn entry skipped
+ * and the next one after it. Two states whose records decode the same (header and entries) and whose
+ * entry logs end at different places (a torn entry in one) lead the host to do the same, its later
+ * entries appended at each one's end. The meaning is the decoded record without its `next`.
+ */
+export function dfuStateLog(flash: NorFlash): AppendLog {
+  let cached: { version: number; at: number; meaning: string } | undefined;
+  const look = () => {
+    if (cached?.version !== flash.version) {
+      const pages = flash.readInto(DFU_STATE_BASE, pagesBuffer);
+      const rec = decodeRecord(pages);
+      cached = { version: flash.version, at: logEnd(pages), meaning: rec ? recordMeaning(rec) : 'no record' };
+    }
+    return cached;
+  };
+  return { base: DFU_STATE_BASE, size: DFU_STATE_SIZE, align: ENTRY, next: () => look().at, meaning: () => look().meaning };
+}
+
+/** A decoded record as text, all but where its next entry goes. */
+function recordMeaning(rec: DfuRecord): string {
+  const { next: _next, images, ...rest } = rec;
+  const image = (m: Member) => `${images[m].size}:${images[m].sha256.toString('hex')}`;
+  return `record ${image('host')} ${image('radio')} ${JSON.stringify(rest)}`;
 }
 
 /** Where DfuState reads the pages into: the record keeps copies of what it takes from them, and a sweep's recoveries read it thousands of times. */
