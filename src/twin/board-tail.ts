@@ -144,6 +144,7 @@ export class BoardTailMemo {
     this.onPlay = on ? onPlay : undefined;
     this.played = undefined;
     this.playedFinal = undefined;
+    this.learned = [];
   }
 
   /** The board's power came on: an armed recovery listens from here (a play's context starts here). */
@@ -164,6 +165,19 @@ export class BoardTailMemo {
     return this.played;
   }
   private played?: string;
+
+  /**
+   * The contexts in which a later recovery would play a tail this one kept (until the next `arm`):
+   * one per mark it registered, what `playing` would say for a later recovery that did all this one
+   * did up to the mark and stood there in the same state. That recovery then plays this one's
+   * stretch from the mark on (and the tail it joined, if it played one): from power-on to the
+   * judgement the host hears and says what it did for this one, so this one's verdict is its own.
+   */
+  learnedContexts(): string[] {
+    return this.learned.map(({ run, mark }) => this.contextAt(run, mark));
+  }
+  /** The marks this recovery kept tails from (its lists up to each mark never change: contexts are taken when asked). */
+  private learned: { run: Run; mark: Mark }[] = [];
 
   /** The flash the tail this recovery played leaves at the judgement (kept as `playing` is), or undefined. */
   playedState(): FlashSnapshot | undefined {
@@ -216,9 +230,9 @@ export class BoardTailMemo {
     }
     const mark = this.markNow(run, key, logs);
     // The marks before this one end as this tail does: their own stretch up to here, then it.
-    for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, mark, final, known));
+    for (const m of run.marks) if (this.undrawn(m)) this.keep(run, m, this.tailFrom(m, mark, final, known));
     run.marks = [];
-    const context = this.contextOf(run, key);
+    const context = this.contextAt(run, mark);
     run.playing = { tail: known, t0: mark.t, mark, context, final };
     this.played = context;
     this.playedFinal = final;
@@ -256,7 +270,7 @@ export class BoardTailMemo {
     } else if (run) {
       const now = this.markNow(run, '', []);
       const final = this.board.flash.snapshot();
-      for (const m of run.marks) if (this.undrawn(m)) this.keep(m.key, this.tailFrom(m, now, final));
+      for (const m of run.marks) if (this.undrawn(m)) this.keep(run, m, this.tailFrom(m, now, final));
     }
     this.stop();
     this.armed = false;
@@ -291,22 +305,26 @@ export class BoardTailMemo {
     };
   }
 
-  /** See `playing`: the run so far, from its power-on, as a digest (times relative to the power-on, to the nanosecond). */
-  private contextOf(run: Run, key: string): string {
+  /** See `playing`: the run from its power-on up to `mark` (its key's), as a digest (times relative to the power-on, to the nanosecond). */
+  private contextAt(run: Run, mark: Mark): string {
     const { origin } = run;
-    const { clock, flash } = this.board;
     const h = createHash('sha256');
-    const add = (lists: readonly Bytes[][]) => {
-      for (const list of lists) {
-        h.update(`|${list.length}`);
-        for (const b of list) h.update(` ${stateNs(b.at - origin.t)}:${b.bytes.length}:`).update(b.bytes);
-      }
+    const add = (lists: readonly Bytes[][], upTo: readonly number[]) => {
+      lists.forEach((list, i) => {
+        h.update(`|${upTo[i]!}`);
+        for (let k = 0; k < upTo[i]!; k++) h.update(` ${stateNs(list[k]!.at - origin.t)}:${list[k]!.bytes.length}:`).update(list[k]!.bytes);
+      });
     };
-    add(run.said);
-    add(run.heard);
-    h.update(`|ops ${run.opStarts.map((t) => stateNs(t - origin.t)).join(' ')}`);
-    h.update(`|counts ${flash.parts.map((p, i) => p.opCount - origin.ops[i]!).join(' ')}`);
-    return `${key}|${stateNs(clock.now() - origin.t)}|${h.digest('hex')}`;
+    add(run.said, mark.said);
+    add(run.heard, mark.heard);
+    h.update(
+      `|ops ${run.opStarts
+        .slice(0, mark.opStarts)
+        .map((t) => stateNs(t - origin.t))
+        .join(' ')}`,
+    );
+    h.update(`|counts ${mark.ops.map((n, i) => n - origin.ops[i]!).join(' ')}`);
+    return `${mark.key}|${stateNs(mark.t - origin.t)}|${h.digest('hex')}`;
   }
 
   /**
@@ -378,10 +396,12 @@ export class BoardTailMemo {
     return { said, heard, opStarts, ms: stretch + (then ? then.ms : 0), state: final, ops, overWrites, logs };
   }
 
-  private keep(key: string, tail: Tail | undefined): void {
+  /** Keeps `tail` from `run`'s mark `m` (see learnedContexts). */
+  private keep(run: Run, m: Mark, tail: Tail | undefined): void {
     if (!tail) return;
     if (this.tails.size >= MAX_TAILS) this.tails.clear();
-    this.tails.set(key, tail);
+    this.tails.set(m.key, tail);
+    this.learned.push({ run, mark: m });
   }
 }
 

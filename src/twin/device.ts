@@ -73,6 +73,7 @@ export interface TwinDevice {
     arm(on: boolean, onPlay?: (context: string) => void): void;
     end(): boolean;
     playing(): string | undefined;
+    learnedContexts(): readonly string[];
     playedState(): FlashSnapshot | undefined;
     readonly jumps: number;
     readonly refused: number;

@@ -41,6 +41,14 @@ function holdOff(session: SweepSession): void {
   sweep.armTail = () => arm(false);
 }
 
+/**
+ * The session never stops a point at a verdict judged before (recover.ts's TailVerdicts): every
+ * point that meets a tail plays it to its judgement, where the board's state is the tail's end.
+ */
+function holdOffVerdicts(session: SweepSession): void {
+  session.tailVerdicts.byContext.get = () => undefined;
+}
+
 /** A session with the memo and one with it held off (`holdOff`), for `fn`; both closed after. */
 async function withPair(req: SweepRequest, fn: (fast: SweepSession, slow: SweepSession) => Promise<void>): Promise<void> {
   // Both with the run memo held off: every point goes through the board, to play a tail or not.
@@ -157,6 +165,7 @@ describe("a product's recoveries play back the tail of an earlier one that stood
           .map((o) => o.index),
       );
       expect(entries.size).toBeGreaterThan(10);
+      holdOffVerdicts(fast);
       const points = fast.everyOp(['torn', 'after']).filter((p) => entries.has(p.op));
       const seen: string[] = [];
       const whole: string[] = [];
@@ -174,6 +183,31 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       expect(seen).toEqual(whole);
       // Most torn entries meet an earlier recovery's state once the resumed download stands where it stood.
       expect(played).toBeGreaterThan(points.filter((p) => p.mode === 'torn').length / 2);
+    });
+  });
+
+  it("a point that did what an earlier recovery did up to one of its checkpoints, and stood there alike, stops there with that recovery's verdict", async () => {
+    await withPair(request(), async (fast, slow) => {
+      // The cut just after the host's first `P` entry of the radio download, then cuts in the chunk
+      // programs that follow: each resumes at that entry and does what the first did, once the
+      // sector the cut left half written is erased again (the same flash from there).
+      const ops = fast.recording.ops;
+      const entry = ops.find((o) => o.mcu === 'host' && o.length === 8 && o.address >= HOST_DFU_STATE_ADDRESS + 0x80 && o.phase?.startsWith('download radio'))!;
+      const after = new Map(fast.everyOp(['after']).map((p) => [p.op, p]));
+      const points = [entry.index, entry.index + 1, entry.index + 2, entry.index + 3].map((i) => after.get(i)!);
+      const seen: string[] = [];
+      const stopped: number[] = [];
+      for (const p of points) {
+        const used = fast.tailVerdicts.used;
+        const jumps = fast.rig.twin!.sweep.tailStats().jumps;
+        seen.push(line(await fast.recover(p)));
+        // Stopped at its hit with the first one's verdict: no tail was played in that context before.
+        if (fast.tailVerdicts.used > used && fast.rig.twin!.sweep.tailStats().jumps === jumps) stopped.push(p.op);
+      }
+      const whole: string[] = [];
+      for (const p of points) whole.push(line(await slow.recover(p)));
+      expect(seen).toEqual(whole);
+      expect(stopped).toEqual(points.slice(1).map((p) => p.op));
     });
   });
 
@@ -225,6 +259,8 @@ describe("a product's recoveries play back the tail of an earlier one that stood
       // Two cuts in the same step of the host's swap: the second plays the first's tail back.
       const swap = fast.recording.ops.filter((o) => o.mcu === 'host' && o.phase?.startsWith('swap')).slice(60, 62);
       const [first, second] = swap.map((o) => fast.everyOp(['torn']).find((p) => p.op === o.index)!);
+      // The second would otherwise stop where its tail begins, with the first's verdict (the same run up to there).
+      holdOffVerdicts(fast);
       await fast.recover(first!);
       // The judgement of the second comes later than the recorded one: the board then is not the tail's end.
       const settle = fast.scheme.settleMs;

@@ -110,6 +110,12 @@ export interface TwinSweep {
    * with one context are the same to a host that only hears and answers the board.
    */
   tailPlaying(): string | undefined;
+  /**
+   * The contexts in which a later recovery would play a tail this one kept (each as `tailPlaying`
+   * would say it there): a recovery that did all this one did up to one of its checkpoints and stood
+   * there in the same state. Its host then hears and says what this one's did, to the judgement.
+   */
+  tailLearned(): readonly string[];
   /** sha256 of the state the tail this recovery played leaves at its judgement (a recovery stopped at its hit is judged on it), or undefined. */
   tailStateHash(): string | undefined;
   /**
@@ -202,6 +208,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
     jumps: () => device.flash.resume.jumps,
     armTail: (on, onPlay) => device.tail?.arm(on, onPlay),
     tailPlaying: () => device.tail?.playing(),
+    tailLearned: () => device.tail?.learnedContexts() ?? [],
     tailStateHash: () => {
       const state = device.tail?.playedState();
       return state && hashes(state);

@@ -269,10 +269,14 @@ export async function recoverPoint(rig: Rig, scheme: SchemeAdapter, images: Swee
   rig.timeline.quiet = true;
   try {
     const result = await recoverGuarded(rig, scheme, images, rec, point, spec, guard.signal, memo);
-    const context = sweep.tailPlaying();
-    if (verdicts && context !== undefined) {
-      if (verdicts.size >= MAX_TAIL_VERDICTS) verdicts.clear();
-      verdicts.set(`${context} ${host}`, { outcome: result.outcome, reasons: [...result.reasons], stateHash: result.stateHash });
+    if (verdicts) {
+      // The context it played in, and those in which a later recovery would play a tail it kept:
+      // from power-on to the judgement the rig hears and says in each what it did in this one.
+      const played = sweep.tailPlaying();
+      for (const context of [...(played !== undefined ? [played] : []), ...sweep.tailLearned()]) {
+        if (verdicts.size >= MAX_TAIL_VERDICTS) verdicts.clear();
+        verdicts.set(`${context} ${host}`, { outcome: result.outcome, reasons: [...result.reasons], stateHash: result.stateHash });
+      }
     }
     return result;
   } catch (err) {
