@@ -114,10 +114,12 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   };
   // This thread's recording, for the workers' sessions: they are given their tasks once it is there.
   // If this thread's session never opens, the threads waiting for it are let go (else a thread
-  // waiting for its task stayed busy, and ref'd, and the process never exited).
-  let recorded!: (r: SweepRecording) => void;
+  // waiting for its task stayed busy, and ref'd, and the process never exited). It is exported only
+  // when a thread joins that takes it (a product's threads record the update themselves): a
+  // product's export copies 800 states of 1,536 sector references.
+  let recorded!: (r: () => SweepRecording) => void;
   let unrecorded!: (err: unknown) => void;
-  const recording = new Promise<SweepRecording>((resolve, reject) => {
+  const recording = new Promise<() => SweepRecording>((resolve, reject) => {
     recorded = resolve;
     unrecorded = reject;
   });
@@ -128,7 +130,7 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
   let mineDone = false;
   const join = (leftMs?: number) => {
     if (theirs || mineDone) return;
-    theirs = pool.run(async (i) => ({ request, config, ...(!stretches && { recorded: await recording }), ...share(i + 1) }), stop).catch(fail);
+    theirs = pool.run(async (i) => ({ request, config, ...(!stretches && { recorded: (await recording)() }), ...share(i + 1) }), stop).catch(fail);
     opts.onJoin?.({ threads: workers - 1, ...(leftMs !== undefined && { leftMs }) });
   };
   const worth = typeof opts.join === 'function' ? opts.join : (pace: JoinPace) => worthNewThreads(pace, stretches);
@@ -141,7 +143,16 @@ export async function runSweep(request: SweepRequest, opts: SweepOptions = {}): 
       if (worth(pace)) join(leftMs(pace));
     }
   };
-  const mine = recoverHere(request, opts.session ?? config, share(0), here, stop, recorded, () => (window = new PaceWindow(performance.now())))
+  const mine = recoverHere(
+    request,
+    opts.session ?? config,
+    share(0),
+    here,
+    stop,
+    recorded,
+    () => (window = new PaceWindow(performance.now())),
+    () => theirs !== undefined && !stretches,
+  )
     .catch((err: unknown) => {
       unrecorded(err);
       throw err;
@@ -177,8 +188,10 @@ async function recoverHere(
   share: Share,
   onProgress: (done: number, total: number) => void,
   stop: AbortSignal,
-  recorded: (r: SweepRecording) => void,
+  recorded: (exported: () => SweepRecording) => void,
   opened: () => void,
+  /** Threads that take the recording have joined: it is exported before the session closes, if none has yet. */
+  exportWanted: () => boolean,
 ): Promise<Reply> {
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
@@ -186,8 +199,10 @@ async function recoverHere(
   const given = 'recording' in on ? on : undefined;
   const session = given ?? (await SweepSession.openWith(on as Awaited<ReturnType<typeof loadRig>>, request, { signal: stop }));
   const t1 = performance.now();
+  let exported: SweepRecording | undefined;
+  const exportOnce = () => (exported ??= session.exportRecording());
   try {
-    recorded(session.exportRecording());
+    recorded(exportOnce);
     opened();
     const results = await recoverShare(session, share, (p) => onProgress(p.progress.done, p.progress.total), { stop: () => stop.throwIfAborted(), lead: { openMs: t1 - t0 } });
     const cpu = threadCpuMs();
@@ -198,6 +213,7 @@ async function recoverHere(
       timing: { threadId: 0, openMs: t1 - t0, pointsMs: performance.now() - t1, cpuMs: cpu0 === undefined || cpu === undefined ? 0 : cpu - cpu0 },
     };
   } finally {
+    if (exportWanted()) exportOnce();
     if (!given) await session.close();
   }
 }
