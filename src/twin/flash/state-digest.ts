@@ -199,8 +199,14 @@ export class DigestRows {
   private writesRow = Buffer.alloc(0);
   private words = new Int32Array(0);
   private writeWords = new Int32Array(0);
+  /** The state described: a row is brought up to date when a fingerprint reads it. */
+  private state?: FlashSnapshot;
 
-  /** Takes `snapshot` as the state the rows describe. */
+  /**
+   * Takes `snapshot` as the state the rows describe (its arrays must stay as they are while the
+   * rows are read). Rows are digested when read, not here: a Loader's run reads a few of its
+   * 16 KiB sectors, and digesting every sector a recovery rewrote was a tenth of its sweep.
+   */
   of(snapshot: FlashSnapshot): this {
     const n = snapshot.sectors.length;
     if (this.sectors.length !== n) {
@@ -212,10 +218,24 @@ export class DigestRows {
       this.words = new Int32Array(this.sectorRow.buffer, this.sectorRow.byteOffset, n * 8);
       this.writeWords = new Int32Array(this.writesRow.buffer, this.writesRow.byteOffset, n * 8);
     }
-    refresh(this.sectors, snapshot.sectors, this.sectorRow, 0, sectorDigest);
-    // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
-    refresh(this.writes, snapshot.writes ?? new Array<undefined>(n).fill(undefined), this.writesRow, 0, writesDigest);
+    this.state = snapshot;
     return this;
+  }
+
+  /** Brings sector `k`'s rows up to date with the state (by identity: a snapshot's buffers are never written again). */
+  private at(k: number): void {
+    const state = this.state!;
+    const sector = state.sectors[k]!;
+    if (this.sectors[k] !== sector) {
+      this.sectors[k] = sector;
+      this.sectorRow.set(sectorDigest(sector), k * 32);
+    }
+    // A slot starts as zeros, NO_WRITES's digest: right for a sector with no counts.
+    const counts = state.writes?.[k];
+    if (this.writes[k] !== counts) {
+      this.writes[k] = counts;
+      this.writesRow.set(writesDigest(counts), k * 32);
+    }
   }
 
   /**
@@ -228,6 +248,7 @@ export class DigestRows {
     let a = 0x811c9dc5;
     let b = 0x01000193;
     for (let i = 0; i < indices.length; i++) {
+      this.at(indices[i]!);
       const k = indices[i]! * 8;
       a = Math.imul(a ^ w[k]!, 0x9e3779b1) ^ c[k]!;
       a = (a << 13) | (a >>> 19);
