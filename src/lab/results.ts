@@ -203,7 +203,8 @@ export async function publishResults(
   lab: LabConfig,
   meta: JobResultsMeta,
   allureResultsDir?: string,
-  opts: { retryForMs?: number; signal?: AbortSignal } = {},
+  /** `alsoSet`: keys set in the same transaction as the results (a job's "published" mark: both or neither), with their TTL in seconds. */
+  opts: { retryForMs?: number; signal?: AbortSignal; alsoSet?: readonly { key: string; value: string; ttlS: number }[] } = {},
 ): Promise<PublishedResults> {
   const checked = parseMeta(JSON.parse(JSON.stringify(meta)) as unknown, 'publishResults meta');
   const files = readFiles(allureResultsDir);
@@ -215,11 +216,12 @@ export async function publishResults(
   const p = lab.redis.prefix;
   const send = async () => {
     const minId = String(Math.max(0, Date.now() - RESULTS_KEEP_MS));
-    const replies = await redis
+    const multi = redis
       .multi()
       .xadd(resultsKey(p), 'MINID', '~', minId, '*', ...fields)
-      .set(lastKey(p, checked.rig), JSON.stringify(checked))
-      .exec();
+      .set(lastKey(p, checked.rig), JSON.stringify(checked));
+    for (const s of opts.alsoSet ?? []) multi.set(s.key, s.value, 'EX', s.ttlS);
+    const replies = await multi.exec();
     const err = replies?.find(([e]) => e)?.[0];
     if (err) throw err;
   };
@@ -343,6 +345,9 @@ export async function fetchResults(redis: Redis, lab: LabConfig, outDir: string,
 export async function drainResults(redis: Redis, lab: LabConfig, outDir: string, opts: FetchOptions = {}): Promise<DrainedJob[]> {
   const key = resultsKey(lab.redis.prefix);
   const out: DrainedJob[] = [];
+  // A job's attempt sent twice (a Redis restart lost the first reply: publishResults sends again)
+  // lands in its one folder twice: it is one job, listed once.
+  const byDir = new Map<string, number>();
   let start = opts.since ? `(${opts.since}` : '-';
   for (;;) {
     const entries = await redis.xrangeBuffer(key, start, '+', 'COUNT', opts.batch ?? 8);
@@ -356,7 +361,10 @@ export async function drainResults(redis: Redis, lab: LabConfig, outDir: string,
           const runId = (JSON.parse(fields[metaAt + 1]!.toString('utf8')) as { runId?: unknown }).runId;
           if (runId !== opts.runId) continue;
         }
-        out.push(writeJob(outDir, key, id, fields));
+        const job = writeJob(outDir, key, id, fields);
+        const seen = byDir.get(job.dir);
+        if (seen === undefined) byDir.set(job.dir, out.push(job) - 1);
+        else out[seen] = job;
         done.push(id);
       } catch (err) {
         if (!opts.onProblem) throw err;

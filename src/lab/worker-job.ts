@@ -68,6 +68,15 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     throw new UnrecoverableError(text);
   }
 
+  // Its last attempt published a final outcome: the job was finished, and its worker died (or Redis
+  // went away) before the queue heard of it. Completed now, never run again.
+  const finished = await finishedAttempt(redis, p, phaseId);
+  if (finished) {
+    await redis.set(phaseKey(p, phaseId), 'done', 'EX', WEEK_S);
+    ctx.log(`rig ${rig.name}: job ${jobId} was finished by attempt ${finished.attempt} (${finished.outcome}, its results published): completed without running it again`);
+    return { outcome: finished.outcome, summary: finished.summary };
+  }
+
   const { fenceFile, eventLog } = fencePaths(lab, rig.name);
   // The host's last token is a floor: tokens stay monotonic even if Redis lost its counter.
   const got = await ctx.leases.acquire(rig.name, { workerId: ctx.workerId, host: ctx.host, pid: process.pid, jobId }, readFenceFile(fenceFile)?.token ?? 0);
@@ -177,7 +186,9 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     // either way the rig's fault is not shown, the job was interrupted.
     const outcome = lost ? 'interrupted' : run.outcome;
     const summary = outcome === 'interrupted' && why ? `${why}: ${run.summary}` : run.summary;
-    const sent = await publishResults(redis, lab, meta(outcome, summary), run.resultsDir);
+    // A final outcome is published with the mark that says so (finishedAttempt), in one transaction.
+    const mark = { key: phaseKey(p, `${phaseId}.published`), value: JSON.stringify({ attempt, outcome, summary }), ttlS: WEEK_S };
+    const sent = await publishResults(redis, lab, meta(outcome, summary), run.resultsDir, outcome === 'interrupted' ? {} : { alsoSet: [mark] });
     if (outcome === 'interrupted') {
       await setPhase('interrupted');
       await audit(redis, lab, { by: ctx.workerId, action: lost ? 'lease-lost' : 'interrupted', rig: rig.name, detail: `job ${jobId} attempt ${attempt}: ${summary}` });
@@ -195,6 +206,21 @@ export async function processLabJob(ctx: WorkerContext, rig: RigConfig, job: Job
     keeper.stop();
     await releaseLease(ctx, lease);
   }
+}
+
+/** The job's last attempt, when it published a final outcome (not `interrupted`): the mark set with its results. */
+async function finishedAttempt(redis: Redis, p: string, phaseId: string): Promise<{ attempt: number; outcome: string; summary: string } | undefined> {
+  const [mark, last] = await Promise.all([redis.get(phaseKey(p, `${phaseId}.published`)), redis.get(phaseKey(p, `${phaseId}.attempt`))]);
+  if (mark === null || last === null) return undefined;
+  let parsed: { attempt?: unknown; outcome?: unknown; summary?: unknown };
+  try {
+    parsed = JSON.parse(mark) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  const { attempt, outcome, summary } = parsed;
+  if (attempt !== Number(last) || typeof outcome !== 'string' || outcome === 'interrupted' || typeof summary !== 'string') return undefined;
+  return { attempt, outcome, summary };
 }
 
 /**

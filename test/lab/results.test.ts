@@ -118,6 +118,27 @@ describe('publishResults / fetchResults', () => {
     expect(readdirSync(join(job!.dir, 'allure-results'))).toEqual([]);
   });
 
+  it("a job's mark goes with its results in one transaction: both are there, with the mark's TTL; bad meta sends neither", async () => {
+    const key = `${server.lab().redis.prefix}:phase:test.21.published`;
+    await publishResults(redis, server.lab(), meta({ jobId: '21' }), undefined, { alsoSet: [{ key, value: '{"attempt":1}', ttlS: 60 }] });
+    expect(await redis.get(key)).toBe('{"attempt":1}');
+    expect(await redis.ttl(key)).toBeGreaterThan(0);
+    const [job] = await drainResults(redis, server.lab(), join(tmp, 'drain-mark'));
+    expect(job!.meta.jobId).toBe('21');
+    const other = `${key}.bad`;
+    await expect(publishResults(redis, server.lab(), { ...meta({ jobId: '22' }), attempt: Number.NaN }, undefined, { alsoSet: [{ key: other, value: '1', ttlS: 60 }] })).rejects.toThrow(/attempt/);
+    expect(await redis.exists(other)).toBe(0);
+  });
+
+  it('a job sent twice (the first reply lost to a Redis restart) is drained as one job, its one folder', async () => {
+    const m = meta({ runId: 'run-twice', jobId: '23' });
+    await publishResults(redis, server.lab(), m);
+    await publishResults(redis, server.lab(), m);
+    const jobs = await drainResults(redis, server.lab(), join(tmp, 'drain-twice'), { runId: 'run-twice' });
+    expect(jobs.map((j) => [j.meta.jobId, j.meta.attempt])).toEqual([['23', m.attempt]]);
+    expect(await redis.xlen(`${server.lab().redis.prefix}:results`)).toBe(0);
+  });
+
   it('--run: only that run is drained, the others stay in the stream', async () => {
     await publishResults(redis, server.lab(), meta({ runId: 'run-a', jobId: '1' }));
     await publishResults(redis, server.lab(), meta({ runId: 'run-b', jobId: '2' }));

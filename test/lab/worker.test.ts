@@ -17,7 +17,7 @@ import { startProxy, type TcpProxy } from './tcp-proxy.js';
 import { HIL, LAB_RIGS, makeLabWorkdir } from './helpers/lab-workdir.js';
 import { killProcessesMentioning, startWorker, type WorkerProc } from './helpers/worker-proc.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { auditKey, leaseKey, queuePrefix } from '../../src/lab/keys.js';
+import { auditKey, leaseKey, phaseKey, queuePrefix } from '../../src/lab/keys.js';
 import { rigQueueName } from '../../src/lab/queues.js';
 import { fetchResults } from '../../src/lab/results.js';
 import { findDoubleBooking, readRigEvents } from '../../src/lab/exclusive-check.js';
@@ -168,6 +168,44 @@ describe('hil worker', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  test('a job whose attempt published its outcome before its worker died (or Redis went away) is completed, never run again', async () => {
+    const rig = 'lab-stm32-03';
+    // Queued as hil enqueue queues it (the rig has no worker yet: enqueue would refuse it).
+    const add = async (id: string) => {
+      const q = queueOf(rig);
+      try {
+        await q.add('lab-stm32', { kind: 'suite', suite: 'lab-stm32', rig, runId: '20261207T000000Z-test', by: 'test', enqueuedAt: Date.now() }, { jobId: id });
+      } finally {
+        await q.close();
+      }
+      return id;
+    };
+    const id = await add(`20261207T000000Z-test.lab-stm32.${rig}`);
+    // What a worker leaves when it dies between publishing a passed run and telling the queue: the
+    // attempt counter, the phase, and the mark published with the results (one transaction).
+    const phaseId = `${rigQueueName(rig)}.${id}`;
+    const p = lab.redis.prefix;
+    await client.set(phaseKey(p, `${phaseId}.attempt`), '1');
+    await client.set(phaseKey(p, phaseId), 'publishing');
+    await client.set(phaseKey(p, `${phaseId}.published`), JSON.stringify({ attempt: 1, outcome: 'passed', summary: '2/2 cuts safe' }));
+    const w = worker('pi-6', rigFile(rig));
+    await w.waitLine(new RegExp(`job ${esc(id)} was finished by attempt 1 \\(passed, its results published\\): completed without running it again`));
+    await waitFor('the job completed', async () => (await stateOf(rig, id)) === 'completed', 60_000);
+    expect(w.lines.join('\n')).not.toMatch(new RegExp(`job ${esc(id)} (leased|running)`));
+    expect(await client.get(phaseKey(p, `${phaseId}.attempt`))).toBe('1');
+    expect(await client.get(phaseKey(p, phaseId))).toBe('done');
+    // An attempt that published `interrupted` is run again (a new attempt, the rig health-checked first).
+    const again = `20261207T000001Z-test.lab-stm32.${rig}`;
+    const againId = `${rigQueueName(rig)}.${again}`;
+    await client.set(phaseKey(p, `${againId}.attempt`), '1');
+    await client.set(phaseKey(p, againId), 'interrupted');
+    await client.set(phaseKey(p, `${againId}.published`), JSON.stringify({ attempt: 1, outcome: 'interrupted', summary: 'lease lost' }));
+    await add(again);
+    await w.waitLine(new RegExp(`job ${esc(again)} leased: token \\d+, attempt 2`));
+    w.sigint();
+    await w.exited;
   });
 
   test('Ctrl-C mid-job: the run is interrupted (reported), the rig left safe, the lease released, the job stays queued', async () => {
