@@ -3,7 +3,7 @@ import type { TwinDevice } from '../../twin/device.js';
 import type { MemoryRegion, Probe } from '../capabilities.js';
 import { OpRecorder, type RecordedOp, type RecordedStates } from '../../twin/flash/op-recorder.js';
 import { sameState, stateDigest } from '../../twin/flash/state-digest.js';
-import type { FlashSnapshot, NorFlash, ReusedSnapshot } from '../../twin/flash/nor-flash.js';
+import { ownCopy, stateInto, type FlashSnapshot, type NorFlash, type ReusedSnapshot } from '../../twin/flash/nor-flash.js';
 import { FlashSet } from '../../twin/flash/flash-set.js';
 import { RunMemo, type ChangedSectors } from '../../twin/flash/run-memo.js';
 
@@ -201,7 +201,7 @@ export function twinSweep(device: TwinDevice): TwinSweep {
       loaded();
     },
     secondStateId: (op, mode) => recovery.stateId(op, mode),
-    stateHash: () => hashes(device.snapshotReusing?.(hashedInto) ?? device.snapshot()),
+    stateHash: () => hashes(stateInto(device, hashedInto)),
     allowJumps: (untilMs) => {
       device.flash.resume.until = untilMs;
     },
@@ -247,7 +247,7 @@ function recentHashes(): (snapshot: FlashSnapshot) => string {
     if (known) return known.hash;
     const hash = stateDigest(snapshot);
     if (recent.length >= RECENT_STATES) recent.shift();
-    recent.push({ snapshot: { ...snapshot, sectors: snapshot.sectors.slice(), ...(snapshot.writes && { writes: snapshot.writes.slice() }) }, hash });
+    recent.push({ snapshot: ownCopy(snapshot), hash });
     return hash;
   };
 }

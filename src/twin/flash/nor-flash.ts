@@ -40,6 +40,16 @@ export interface ReusedSnapshot {
   writes: (Uint8Array | undefined)[];
 }
 
+/** A device's state now: into `into` where the device takes reused arrays (`snapshotReusing`), else a snapshot of its own. */
+export function stateInto(device: { snapshot(): FlashSnapshot; snapshotReusing?(into: ReusedSnapshot): FlashSnapshot }, into: ReusedSnapshot): FlashSnapshot {
+  return device.snapshotReusing?.(into) ?? device.snapshot();
+}
+
+/** `state` in arrays of its own (one read into reused arrays, to be kept); its other fields by reference. */
+export function ownCopy(state: FlashSnapshot): FlashSnapshot {
+  return { ...state, sectors: state.sectors.slice(), ...(state.writes && { writes: state.writes.slice() }) };
+}
+
 export class FlashError extends Error {}
 
 /**

@@ -1,5 +1,5 @@
 import type { TwinDevice } from '../device.js';
-import type { FlashOp, FlashSnapshot, ReusedSnapshot } from './nor-flash.js';
+import { stateInto, type FlashOp, type FlashSnapshot, type ReusedSnapshot } from './nor-flash.js';
 import { StateLog } from './state-log.js';
 
 /** How a sweep cuts at one operation: not started, complete, or torn part way through. */
@@ -231,7 +231,7 @@ export class OpRecorder {
     const version = this.device.stateVersion?.();
     if (this.states.size && version !== undefined && version === this.lastVersion) return this.states.size - 1;
     this.lastVersion = version;
-    return this.states.add(this.device.snapshotReusing?.(this.captured) ?? this.device.snapshot());
+    return this.states.add(stateInto(this.device, this.captured));
   }
 }
 

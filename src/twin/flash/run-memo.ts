@@ -1,4 +1,4 @@
-import type { FlashSnapshot, NorFlash, ReusedSnapshot } from './nor-flash.js';
+import { stateInto, type FlashSnapshot, type NorFlash, type ReusedSnapshot } from './nor-flash.js';
 import { DigestRows, sameAt, sameExtras } from './state-digest.js';
 
 /**
@@ -259,7 +259,7 @@ export class RunMemo<T> {
 
   /** The device's state now, into `into` where the device can (see lookedInto). */
   private stateInto(into: ReusedSnapshot): FlashSnapshot {
-    return this.device.snapshotReusing?.(into) ?? this.device.snapshot();
+    return stateInto(this.device, into);
   }
 
   /** Forgets every kept run. */

@@ -1,4 +1,4 @@
-import type { FlashSnapshot, ReusedSnapshot } from './nor-flash.js';
+import { ownCopy, type FlashSnapshot, type ReusedSnapshot } from './nor-flash.js';
 import { sameExtras } from './state-digest.js';
 
 /** A state as the log keeps it: the sectors that differ from the state before it, or the whole (a checkpoint). */
@@ -91,7 +91,6 @@ export class StateLog {
 
   /** State `id` in arrays of its own (to send to another thread). */
   copy(id: number): FlashSnapshot {
-    const state = this.get(id);
-    return { ...state, sectors: state.sectors.slice(), writes: state.writes!.slice() };
+    return ownCopy(this.get(id));
   }
 }
